@@ -1,0 +1,288 @@
+/**
+ * Safe copy: turns any value into plain JSON-safe data at the moment it is
+ * logged, never throwing. Values JSON cannot hold are tagged objects
+ * `{ $t: tag, ... }` so that src/export can revive Map, Set, BigInt, Error,
+ * Date and undefined after a round trip. A user object that itself has a `$t`
+ * key is wrapped as `{ $t: 'obj', v }`, so tags stay unambiguous.
+ */
+import { FLAG_REDACTED, FLAG_TRUNCATED } from './entry';
+
+export interface CopyLimits {
+  /** Nesting below this depth becomes `{ $t: 'trunc' }`. */
+  maxDepth: number;
+  /** Approximate size budget (characters of JSON) for one copied value. */
+  maxBytes: number;
+  /** Longer strings are cut and flagged. */
+  maxString: number;
+  /** Array items or object keys copied per container. */
+  maxKeys: number;
+  /** Keys whose values are replaced by `{ $t: 'redacted' }`; null to redact nothing. */
+  redactKeys: RegExp | null;
+}
+
+/** Keys that usually hold secrets or personal data. */
+export const DEFAULT_REDACT_KEYS =
+  /^(pass(word|wd|phrase)?|secret|.*_secret|client_?secret|token|access_?token|refresh_?token|id_?token|auth|authorization|api_?key|apikey|x-api-key|cookie|set-cookie|session_?token|private_?key|email|e-mail|phone|ssn|credit_?card|card_?number|cvv|pin)$/i;
+
+export const DEFAULT_LIMITS: CopyLimits = {
+  maxDepth: 8,
+  maxBytes: 16_384,
+  maxString: 2_048,
+  maxKeys: 200,
+  redactKeys: DEFAULT_REDACT_KEYS,
+};
+
+export type Tagged = { $t: string; [k: string]: unknown };
+
+const TRUNC: Tagged = Object.freeze({ $t: 'trunc' }) as Tagged;
+const REDACTED: Tagged = Object.freeze({ $t: 'redacted' }) as Tagged;
+const UNDEF: Tagged = Object.freeze({ $t: 'undef' }) as Tagged;
+
+/**
+ * A reusable copier: one per agent, so that logging a plain object allocates
+ * only the copy itself. Not re-entrant (getters that log while being copied
+ * get their own copier through `safeCopy`).
+ */
+export class Copier {
+  flags = 0;
+  private budget = 0;
+  private busy = false;
+  private readonly ancestors: object[] = [];
+  private readonly keys: string[] = [];
+  private readonly redactCache = new Map<string, boolean>();
+
+  constructor(readonly limits: CopyLimits = DEFAULT_LIMITS) {}
+
+  /** Copies `value`; `this.flags` then says whether it was truncated or redacted. */
+  copy(value: unknown, limits: CopyLimits = this.limits): unknown {
+    if (this.busy) return safeCopy(value, limits).value;
+    this.busy = true;
+    this.flags = 0;
+    this.budget = limits.maxBytes;
+    try {
+      return this.walk(value, 0, limits);
+    } catch {
+      this.flags |= FLAG_TRUNCATED;
+      return { $t: 'throws' };
+    } finally {
+      this.ancestors.length = 0;
+      this.keys.length = 0;
+      this.busy = false;
+    }
+  }
+
+  private walk(v: unknown, depth: number, lim: CopyLimits): unknown {
+    switch (typeof v) {
+      case 'string':
+        if (v.length > lim.maxString || v.length > this.budget) {
+          this.flags |= FLAG_TRUNCATED;
+          const keep = Math.max(0, Math.min(lim.maxString, this.budget));
+          this.budget -= keep;
+          return { $t: 'str', v: v.slice(0, keep), n: v.length };
+        }
+        this.budget -= v.length + 2;
+        return v;
+      case 'number':
+        this.budget -= 8;
+        return Number.isFinite(v) ? v : { $t: 'num', v: String(v) };
+      case 'boolean':
+        this.budget -= 5;
+        return v;
+      case 'undefined':
+        return UNDEF;
+      case 'bigint':
+        this.budget -= 12;
+        return { $t: 'bigint', v: v.toString() };
+      case 'symbol':
+        return { $t: 'symbol', v: v.description ?? '' };
+      case 'function':
+        return { $t: 'fn', name: fnName(v) };
+    }
+    if (v === null) {
+      this.budget -= 4;
+      return null;
+    }
+    const obj = v as object;
+    if (this.budget <= 0 || depth >= lim.maxDepth) {
+      this.flags |= FLAG_TRUNCATED;
+      return TRUNC;
+    }
+    const cycleAt = this.ancestors.indexOf(obj);
+    if (cycleAt >= 0) return { $t: 'cycle', path: '$' + pathOf(this.keys, cycleAt) };
+    const mark = this.ancestors.length;
+    const keys = this.keys.length;
+    try {
+      const special = this.special(obj, depth, lim);
+      if (special !== undefined) return special;
+      this.ancestors.push(obj);
+      if (Array.isArray(obj)) return this.walkArray(obj, depth, lim);
+      return this.walkObject(obj as Record<string, unknown>, depth, lim);
+    } catch (err) {
+      // A Proxy trap or an exotic object refused to be read.
+      this.flags |= FLAG_TRUNCATED;
+      return { $t: 'throws', message: errorMessage(err) };
+    } finally {
+      this.ancestors.length = mark;
+      this.keys.length = keys;
+    }
+  }
+
+  private walkArray(arr: unknown[], depth: number, lim: CopyLimits): unknown[] {
+    const n = Math.min(arr.length, lim.maxKeys);
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      this.keys.push(String(i));
+      out[i] = this.walk(arr[i], depth + 1, lim);
+      this.keys.pop();
+      if (this.budget <= 0 && i < n - 1) {
+        out.length = i + 1;
+        out.push({ $t: 'more', n: arr.length - i - 1 });
+        this.flags |= FLAG_TRUNCATED;
+        return out;
+      }
+    }
+    if (arr.length > n) {
+      out.push({ $t: 'more', n: arr.length - n });
+      this.flags |= FLAG_TRUNCATED;
+    }
+    return out;
+  }
+
+  private walkObject(o: Record<string, unknown>, depth: number, lim: CopyLimits): unknown {
+    const out: Record<string, unknown> = {};
+    let count = 0;
+    let escaped = false;
+    for (const k in o) {
+      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+      if (count >= lim.maxKeys || this.budget <= 0) {
+        out['$more'] = Object.keys(o).length - count;
+        this.flags |= FLAG_TRUNCATED;
+        break;
+      }
+      count++;
+      if (k === '$t') escaped = true;
+      this.budget -= k.length + 3;
+      if (lim.redactKeys && this.isSecretKey(k, lim.redactKeys)) {
+        out[k] = REDACTED;
+        this.flags |= FLAG_REDACTED;
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = o[k];
+      } catch (err) {
+        out[k] = { $t: 'throws', message: errorMessage(err) };
+        continue;
+      }
+      this.keys.push(k);
+      out[k] = this.walk(value, depth + 1, lim);
+      this.keys.pop();
+    }
+    return escaped ? { $t: 'obj', v: out } : out;
+  }
+
+  /** Objects that are not plain containers; undefined when `obj` is one. */
+  private special(obj: object, depth: number, lim: CopyLimits): unknown {
+    if (obj === globalThis) return { $t: 'global' };
+    if (obj instanceof Date) {
+      const t = obj.getTime();
+      return { $t: 'date', v: Number.isNaN(t) ? 'Invalid Date' : obj.toISOString() };
+    }
+    if (obj instanceof Error) {
+      this.budget -= 64;
+      const e: Tagged = { $t: 'error', name: String(obj.name), message: cut(String(obj.message), lim.maxString) };
+      if (obj.stack) e['stack'] = cut(String(obj.stack), lim.maxString);
+      return e;
+    }
+    if (obj instanceof Map) {
+      this.ancestors.push(obj); // popped by walk()
+      const pairs: unknown[] = [];
+      let i = 0;
+      for (const [k, val] of obj) {
+        if (i++ >= lim.maxKeys || this.budget <= 0) {
+          pairs.push({ $t: 'more', n: obj.size - i + 1 });
+          this.flags |= FLAG_TRUNCATED;
+          break;
+        }
+        this.keys.push(String(k));
+        pairs.push([this.walk(k, depth + 1, lim), this.walk(val, depth + 1, lim)]);
+        this.keys.pop();
+      }
+      return { $t: 'map', v: pairs };
+    }
+    if (obj instanceof Set) {
+      this.ancestors.push(obj); // popped by walk()
+      return { $t: 'set', v: this.walkArray(Array.from(obj), depth, lim) };
+    }
+    if (obj instanceof RegExp) return { $t: 'regexp', v: String(obj) };
+    if (ArrayBuffer.isView(obj)) {
+      const view = obj as unknown as ArrayLike<number | bigint> & { constructor: { name: string } };
+      const n = Math.min(view.length ?? 0, 32);
+      const v: unknown[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = view[i];
+        v.push(typeof x === 'bigint' ? x.toString() : x);
+      }
+      this.budget -= n * 4;
+      return { $t: 'typed', ctor: view.constructor.name, length: view.length ?? 0, v };
+    }
+    if (obj instanceof ArrayBuffer) return { $t: 'buffer', bytes: obj.byteLength };
+    if (typeof (obj as { then?: unknown }).then === 'function') return { $t: 'promise' };
+    if (obj instanceof WeakMap || obj instanceof WeakSet || (typeof WeakRef !== 'undefined' && obj instanceof WeakRef)) {
+      return { $t: 'opaque', ctor: obj.constructor.name };
+    }
+    const node = obj as { nodeType?: unknown; nodeName?: unknown; id?: unknown; className?: unknown };
+    if (typeof node.nodeType === 'number' && typeof node.nodeName === 'string') {
+      const tag: Tagged = { $t: 'node', name: node.nodeName.toLowerCase() };
+      if (typeof node.id === 'string' && node.id) tag['id'] = node.id;
+      if (typeof node.className === 'string' && node.className) tag['class'] = cut(node.className, 80);
+      return tag;
+    }
+    return undefined;
+  }
+
+  private isSecretKey(key: string, re: RegExp): boolean {
+    let hit = this.redactCache.get(key);
+    if (hit === undefined) {
+      re.lastIndex = 0;
+      hit = re.test(key);
+      if (this.redactCache.size > 2_000) this.redactCache.clear();
+      this.redactCache.set(key, hit);
+    }
+    return hit;
+  }
+}
+
+/** One-off copy with its own state: for callers that are not on a hot path. */
+export function safeCopy(value: unknown, limits: CopyLimits = DEFAULT_LIMITS): { value: unknown; flags: number } {
+  const c = new Copier(limits);
+  const v = c.copy(value);
+  return { value: v, flags: c.flags };
+}
+
+function pathOf(keys: string[], depth: number): string {
+  let p = '';
+  for (let i = 0; i < depth; i++) p += /^[A-Za-z_$][\w$]*$/.test(keys[i]!) ? '.' + keys[i] : `[${JSON.stringify(keys[i])}]`;
+  return p;
+}
+
+function fnName(f: Function): string {
+  try {
+    return f.name || 'anonymous';
+  } catch {
+    return 'anonymous';
+  }
+}
+
+function cut(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + '…' : s;
+}
+
+export function errorMessage(err: unknown): string {
+  try {
+    if (err instanceof Error) return err.message;
+    return String(err);
+  } catch {
+    return 'unprintable error';
+  }
+}

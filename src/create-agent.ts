@@ -1,0 +1,250 @@
+/**
+ * Wires the pieces into one agent: core → store client (worker, else main
+ * thread) → overlay, plus hooks, the frame loop and page-lifecycle handling.
+ */
+import { TraceCore, type LogOptions } from './core/agent';
+import type { SessionInfo } from './core/entry';
+import { TraceError } from './core/errors';
+import type { CopyLimits } from './core/safe-copy';
+import { FrameLoop } from './hooks/frame-loop';
+import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
+import { resolvePath } from './hooks/paths';
+import { parseTrace, SCHEMA_VERSION, traceParts, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
+import { DEFAULT_HOTKEY } from './overlay/hotkey';
+import { mountOverlay, type OverlayHandle } from './overlay/mount';
+import { saveFile } from './overlay/save-file';
+import type { OverlaySnapshot, OverlaySource } from './overlay/source';
+import { StoreClient, type ClientOptions } from './store/client';
+import { pageStorage } from './store/emergency';
+import type { StoreConfig } from './store/protocol';
+import { spawnStoreWorker } from './store/spawn-worker';
+import { mainThreadTransport, workerTransport, type StoreTransport } from './store/transport';
+
+export const VERSION = '0.1.0';
+
+export interface TraceAgentOptions {
+  /** Toggles the overlay; default `Alt+Shift+D`. */
+  hotkey?: string;
+  /** Ring capacity in entries across all stored sessions; default 200,000. */
+  capacity?: number;
+  /** Show the overlay at once; default false. */
+  open?: boolean;
+  /** Mount the overlay at all (false for a headless tracer); default true in a page. */
+  overlay?: boolean;
+  /** IndexedDB database name; default `trace-agent`. */
+  dbName?: string;
+  /** Throw TraceError on bad input instead of counting it; default false. */
+  strict?: boolean;
+  /** Limits for copying logged data. */
+  limits?: Partial<CopyLimits>;
+  /** Run the store in a worker (default) or force it onto the main thread. */
+  worker?: boolean;
+  /** Batching and backpressure of the store client. */
+  store?: ClientOptions;
+}
+
+export interface AgentStats extends TraceCounters {
+  sessionId: string;
+  /** Entries logged but not yet durable. */
+  pending: number;
+  storage: TraceHeader['storage'];
+}
+
+export interface ExportOptions {
+  /** The current session (default), another session's id, or 'all'. */
+  session?: string;
+}
+
+export interface TraceAgent {
+  readonly sessionId: string;
+  readonly version: string;
+  logEvent(type: string, data?: Record<string, unknown>, metadata?: Record<string, unknown>, options?: LogOptions): void;
+  /** Traces an object's, a class's or an array's methods; `target` may be a global path such as `game.npcs`. */
+  hook(target: unknown, name?: string, options?: HookOptions): HookReport[];
+  unhook(target: unknown): void;
+  open(): void;
+  close(): void;
+  toggle(): void;
+  readonly isOpen: boolean;
+  /** Resolves when everything logged so far is durable. */
+  flush(): Promise<void>;
+  /** The trace as the Download button saves it. */
+  exportTrace(options?: ExportOptions): Promise<TraceFile>;
+  /** Saves `trace-<session>.json`. */
+  download(options?: ExportOptions): Promise<void>;
+  sessions(): Promise<SessionInfo[]>;
+  stats(): AgentStats;
+  destroy(): void;
+}
+
+const DEFAULT_CAPACITY = 200_000;
+
+export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
+  const capacity = options.capacity ?? DEFAULT_CAPACITY;
+  if (!Number.isFinite(capacity) || capacity < 1_000) {
+    throw new TraceError('INVALID_OPTION', `capacity must be a number of entries >= 1000, got ${String(options.capacity)}`);
+  }
+  const inPage = typeof window !== 'undefined' && typeof document !== 'undefined';
+  const config: StoreConfig = { dbName: options.dbName ?? 'trace-agent', capacity: Math.floor(capacity), tailSize: 500 };
+
+  // The core needs a sink at construction and the client needs the session: a
+  // sink that forwards to the client closes the loop.
+  let client!: StoreClient;
+  const core = new TraceCore({ write: (e) => client.write(e) }, { strict: options.strict, limits: options.limits });
+  const transports: (() => StoreTransport)[] = [];
+  if (options.worker !== false) transports.push(() => workerTransport(spawnStoreWorker));
+  transports.push(mainThreadTransport);
+  client = new StoreClient(config, { id: core.sessionId, startedAt: core.startedAt }, transports, {
+    storage: pageStorage(),
+    ...options.store,
+  });
+
+  const hooks = new Hooks(core);
+  const hookProblems: { path: string; reason: string }[] = [];
+  const frames = new FrameLoop(core);
+  frames.start();
+
+  const counters = (): TraceCounters => ({
+    logged: core.counters.logged,
+    rejected: core.counters.rejected,
+    truncated: core.counters.truncated,
+    redacted: core.counters.redacted,
+    dropped: client.counters.droppedBackpressure,
+    acked: client.counters.acked,
+    stored: client.status.totals.stored,
+    evicted: client.status.totals.evicted,
+    recovered: client.counters.recovered,
+  });
+  const storage = (): TraceHeader['storage'] => ({
+    thread: client.status.thread,
+    backend: client.status.backend,
+    problems: [...client.status.problems],
+  });
+
+  async function exportParts(opts: ExportOptions = {}): Promise<{ name: string; parts: string[] }> {
+    const session = opts.session ?? core.sessionId;
+    await client.flush();
+    const { sessions, blocks } = await client.request('export', { session });
+    const header: TraceHeader = {
+      format: TRACE_FORMAT,
+      schemaVersion: SCHEMA_VERSION,
+      generator: { name: 'trace-agent', version: VERSION },
+      exportedAt: new Date().toISOString(),
+      session,
+      sessions,
+      config: { capacity: config.capacity, dbName: config.dbName, hotkey: options.hotkey ?? DEFAULT_HOTKEY, strict: core.strict },
+      counters: counters(),
+      storage: storage(),
+    };
+    return { name: `trace-${session}.json`, parts: traceParts(header, blocks) };
+  }
+
+  const source: OverlaySource = {
+    snapshot: (): OverlaySnapshot => ({
+      sessionId: core.sessionId,
+      elapsed: core.elapsed(),
+      counters: counters(),
+      pending: client.pending,
+      fps: frames.fps(),
+      store: client.status,
+      hookProblems,
+    }),
+    tail: async (limit) => JSON.parse((await client.request('tail', { limit })).json),
+    download: () => agent.download(),
+  };
+
+  let overlay: OverlayHandle | null = null;
+  if (inPage && options.overlay !== false) {
+    overlay = mountOverlay(source, { hotkey: options.hotkey ?? DEFAULT_HOTKEY, open: options.open ?? false });
+  }
+
+  // Page lifecycle: flush when hidden; on pagehide/freeze the un-acked tail goes
+  // to the emergency log, because the store's open transaction dies with the page.
+  const onVisibility = () => {
+    core.emit({ kind: 'system', type: 'page:visibility', level: 'info', source: 'page', data: { state: document.visibilityState } });
+    if (document.visibilityState === 'hidden') void client.flush();
+  };
+  const onPageHide = () => client.saveEmergency();
+  const onPageShow = (ev: PageTransitionEvent) => {
+    if (ev.persisted) client.discardEmergency();
+  };
+  if (inPage) {
+    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('pagehide', onPageHide);
+    document.addEventListener('freeze', onPageHide);
+    window.addEventListener('pageshow', onPageShow);
+  }
+
+  const agent: TraceAgent = {
+    sessionId: core.sessionId,
+    version: VERSION,
+    logEvent: (type, data, metadata, opts) => core.logEvent(type, data, metadata, opts),
+    hook(target, name, opts) {
+      if (typeof target === 'string') {
+        const value = resolvePath(target);
+        if (value === undefined || value === null) {
+          const reason = 'not found on window';
+          if (!hookProblems.some((p) => p.path === target)) hookProblems.push({ path: target, reason });
+          if (core.strict) throw new TraceError('HOOK_FAILED', `hook("${target}"): ${reason}`);
+          return [];
+        }
+        const i = hookProblems.findIndex((p) => p.path === target);
+        if (i >= 0) hookProblems.splice(i, 1);
+        return hooks.hook(value, name ?? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, ''), opts);
+      }
+      try {
+        return hooks.hook(target, name, opts);
+      } catch (err) {
+        if (core.strict) throw err;
+        hookProblems.push({ path: name ?? String(target), reason: err instanceof Error ? err.message : String(err) });
+        return [];
+      }
+    },
+    unhook: (target) => hooks.unhook(typeof target === 'string' ? resolvePath(target) : target),
+    open: () => overlay?.open(),
+    close: () => overlay?.close(),
+    toggle: () => overlay?.toggle(),
+    get isOpen() {
+      return overlay?.isOpen ?? false;
+    },
+    flush: () => client.flush(),
+    async exportTrace(opts) {
+      const { parts } = await exportParts(opts);
+      return parseTrace(parts.join(''));
+    },
+    async download(opts) {
+      const { name, parts } = await exportParts(opts);
+      saveFile(name, parts);
+    },
+    sessions: () => client.sessions(),
+    stats: () => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage() }),
+    destroy() {
+      frames.stop();
+      overlay?.destroy();
+      client.close();
+      if (inPage) {
+        document.removeEventListener('visibilitychange', onVisibility);
+        window.removeEventListener('pagehide', onPageHide);
+        document.removeEventListener('freeze', onPageHide);
+        window.removeEventListener('pageshow', onPageShow);
+      }
+    },
+  };
+
+  core.emit({
+    kind: 'system',
+    type: 'session:start',
+    level: 'info',
+    source: 'trace-agent',
+    data: inPage
+      ? {
+          url: location.origin + location.pathname, // no query or hash: they may hold secrets
+          userAgent: navigator.userAgent,
+          viewport: { width: innerWidth, height: innerHeight, dpr: devicePixelRatio },
+          capacity: config.capacity,
+          version: VERSION,
+        }
+      : { capacity: config.capacity, version: VERSION },
+  });
+  return agent;
+}

@@ -1,0 +1,131 @@
+/**
+ * Trace JSON: a versioned envelope (format, schema, sessions, config,
+ * counters) followed by the entries. Built from the store's block texts
+ * without parsing them, so exporting costs string joins, not a walk.
+ */
+import type { SessionInfo, TraceEntry } from '../core/entry';
+import { TraceError } from '../core/errors';
+
+export const TRACE_FORMAT = 'trace-agent';
+export const SCHEMA_VERSION = 1;
+
+export interface TraceCounters {
+  /** Entries stamped by the agent in this session. */
+  logged: number;
+  /** Calls refused by validation. */
+  rejected: number;
+  /** Entries whose data was cut to fit. */
+  truncated: number;
+  /** Entries with redacted values. */
+  redacted: number;
+  /** Entries dropped because the store was too far behind. */
+  dropped: number;
+  /** Entries durable in the store. */
+  acked: number;
+  /** Entries of the store now, all sessions. */
+  stored: number;
+  /** Entries evicted by capacity, all sessions, since the database was created. */
+  evicted: number;
+  /** Entries of earlier sessions recovered from the emergency log on this load. */
+  recovered: number;
+}
+
+export interface TraceHeader {
+  format: typeof TRACE_FORMAT;
+  schemaVersion: number;
+  generator: { name: string; version: string };
+  exportedAt: string;
+  /** The session exported, or 'all'. */
+  session: string;
+  sessions: SessionInfo[];
+  config: Record<string, unknown>;
+  counters: TraceCounters;
+  /** How the trace was stored: thread, backend, and problems met. */
+  storage: { thread: string | null; backend: string | null; problems: string[] };
+}
+
+export interface TraceFile extends TraceHeader {
+  entries: TraceEntry[];
+}
+
+/** The trace file as text parts (for a Blob): header, then each block's entries. */
+export function traceParts(header: TraceHeader, blocks: readonly string[]): string[] {
+  const head = JSON.stringify(header);
+  const parts: string[] = [head.slice(0, -1) + ',"entries":['];
+  let first = true;
+  for (const b of blocks) {
+    const inner = b.slice(1, -1); // a block is `[...]`
+    if (inner.length === 0) continue;
+    parts.push(first ? inner : ',' + inner);
+    first = false;
+  }
+  parts.push(']}');
+  return parts;
+}
+
+/** Parses and checks a trace file; throws a TraceError saying what is wrong. */
+export function parseTrace(text: string): TraceFile {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new TraceError('IMPORT_INVALID', `not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!v || typeof v !== 'object') throw new TraceError('IMPORT_INVALID', 'not a trace: expected an object');
+  const t = v as Partial<TraceFile>;
+  if (t.format !== TRACE_FORMAT) throw new TraceError('IMPORT_INVALID', `not a trace-agent file (format ${JSON.stringify(t.format)})`);
+  if (typeof t.schemaVersion !== 'number' || t.schemaVersion > SCHEMA_VERSION) {
+    throw new TraceError('IMPORT_INVALID', `schema version ${String(t.schemaVersion)} is newer than this reader (${SCHEMA_VERSION})`);
+  }
+  if (!Array.isArray(t.entries)) throw new TraceError('IMPORT_INVALID', 'the trace has no entries array');
+  for (let i = 0; i < t.entries.length; i++) {
+    const e = t.entries[i] as Partial<TraceEntry> | null;
+    if (!e || typeof e.seq !== 'number' || typeof e.type !== 'string' || typeof e.ts !== 'number') {
+      throw new TraceError('IMPORT_INVALID', `entry ${i} lacks seq, ts or type`);
+    }
+  }
+  return t as TraceFile;
+}
+
+/**
+ * Turns tagged values of a copied value back into what they were (Map, Set,
+ * BigInt, Error, Date, undefined, non-finite numbers); other tags (cycle,
+ * fn, node, redacted, trunc, ...) stay as they are, being descriptions.
+ */
+export function revive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revive);
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  switch (o['$t']) {
+    case 'undef':
+      return undefined;
+    case 'num':
+      return Number(o['v']);
+    case 'bigint':
+      return BigInt(String(o['v']));
+    case 'date':
+      return new Date(String(o['v']));
+    case 'map':
+      return new Map((o['v'] as unknown[][]).filter(Array.isArray).map(([k, v]) => [revive(k), revive(v)]));
+    case 'set':
+      return new Set((o['v'] as unknown[]).map(revive));
+    case 'error': {
+      const e = new Error(String(o['message']));
+      e.name = String(o['name']);
+      if (typeof o['stack'] === 'string') e.stack = o['stack'];
+      return e;
+    }
+    case 'obj':
+      return reviveObject(o['v'] as Record<string, unknown>);
+    case undefined:
+      return reviveObject(o);
+    default:
+      return o;
+  }
+}
+
+function reviveObject(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) out[k] = revive(o[k]);
+  return out;
+}

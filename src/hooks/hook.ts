@@ -1,0 +1,272 @@
+/**
+ * Agent calls as spans: wraps the methods of an object, a class or each item
+ * of an array, from the outside. A wrapped method keeps `this`, arguments,
+ * return values, thrown errors, `name` and `length`.
+ *
+ * Parents are carried explicitly: a span's parent is the span that was
+ * running when the call began. Synchronous nesting is exact; an async method
+ * is the parent of what it calls before its first `await` (a browser has no
+ * AsyncLocalStorage to carry it further).
+ */
+import type { TraceCore } from '../core/agent';
+import { now, roundMicros } from '../core/clock';
+import { FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../core/entry';
+import { TraceError } from '../core/errors';
+import { DEFAULT_LIMITS, errorMessage, type CopyLimits } from '../core/safe-copy';
+
+export interface HookOptions {
+  /** Only these methods (names or patterns). */
+  include?: (string | RegExp)[];
+  /** Never these methods (names or patterns). */
+  exclude?: (string | RegExp)[];
+  /** Copy arguments into the span (default true). */
+  captureArgs?: boolean;
+  /** Copy return values into the span (default true). */
+  captureResult?: boolean;
+  /** Limits for captured args and results; small by default, spans are many. */
+  limits?: Partial<CopyLimits>;
+}
+
+export interface HookReport {
+  agent: string;
+  /** Methods now traced. */
+  methods: string[];
+  /** Methods left alone, with the reason. */
+  skipped: { method: string; reason: string }[];
+}
+
+export const SPAN_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
+
+interface Patch {
+  holder: object;
+  key: string;
+  /** The holder's own descriptor before hooking; undefined when it had none. */
+  before: PropertyDescriptor | undefined;
+}
+
+/** Methods every object has, which nobody wants as spans. */
+const NEVER = new Set(['constructor', 'toString', 'toJSON', 'valueOf', 'toLocaleString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable']);
+
+export class Hooks {
+  /** The span running now (0 when none). */
+  current = 0;
+  private nextSpanId = 0;
+  private readonly originals = new WeakMap<Function, Function>();
+  private readonly patches = new Map<object, Patch[]>();
+
+  constructor(private readonly core: TraceCore) {}
+
+  /**
+   * Traces the methods of `target`: a plain object or instance (its own and
+   * inherited methods), a class (prototype and static methods), or an array
+   * (each item, named by its `name` or `id`, else its index).
+   */
+  hook(target: unknown, name?: string, options: HookOptions = {}): HookReport[] {
+    if (Array.isArray(target)) {
+      const base = name ?? 'agents';
+      return target.flatMap((item, i) => {
+        const label = itemLabel(item, i);
+        return this.hook(item, `${base}[${label}]`, options);
+      });
+    }
+    if (typeof target === 'function') {
+      const agent = name ?? (target.name || 'anonymous');
+      const proto = (target as { prototype?: unknown }).prototype;
+      const reports = [this.hookObject(target, agent, options, true)];
+      if (proto && typeof proto === 'object') reports.push(this.hookObject(proto, agent, options, false));
+      return reports;
+    }
+    if (target === null || typeof target !== 'object') {
+      throw new TraceError('HOOK_FAILED', `hook(${name ?? ''}): expected an object, a class or an array, got ${target === null ? 'null' : typeof target}`);
+    }
+    const ctor = (target as { constructor?: { name?: string } }).constructor;
+    const agent = name ?? (ctor && ctor !== Object && ctor.name ? ctor.name : 'agent');
+    return [this.hookObject(target, agent, options, false)];
+  }
+
+  /** Restores every method that `hook(target)` wrapped. */
+  unhook(target: unknown): void {
+    const targets: unknown[] = Array.isArray(target) ? target : [target];
+    for (const t of targets) {
+      if (t === null || (typeof t !== 'object' && typeof t !== 'function')) continue;
+      const list = [t as object];
+      const proto = typeof t === 'function' ? (t as { prototype?: unknown }).prototype : undefined;
+      if (proto && typeof proto === 'object') list.push(proto);
+      for (const holder of list) {
+        for (const p of this.patches.get(holder) ?? []) {
+          if (p.before) Object.defineProperty(p.holder, p.key, p.before);
+          else delete (p.holder as Record<string, unknown>)[p.key];
+        }
+        this.patches.delete(holder);
+      }
+    }
+  }
+
+  /** The original of a wrapped function (or the function itself). */
+  original<F extends Function>(fn: F): F {
+    return (this.originals.get(fn) as F | undefined) ?? fn;
+  }
+
+  private hookObject(holder: object, agent: string, options: HookOptions, statics: boolean): HookReport {
+    const report: HookReport = { agent, methods: [], skipped: [] };
+    const seen = new Set<string>();
+    const patches = this.patches.get(holder) ?? [];
+    // Own methods, then inherited ones (defined on the holder, so other
+    // objects that share the prototype stay untouched).
+    for (let obj: object | null = holder; obj && obj !== Object.prototype && obj !== Function.prototype; obj = Object.getPrototypeOf(obj)) {
+      if (statics && obj !== holder) break; // a class's statics: its own only
+      for (const key of Object.getOwnPropertyNames(obj)) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (statics && (key === 'prototype' || key === 'length' || key === 'name' || key === 'caller' || key === 'arguments')) continue;
+        if (NEVER.has(key) || !wanted(key, options)) continue;
+        const desc = Object.getOwnPropertyDescriptor(obj, key);
+        if (!desc || typeof desc.value !== 'function') continue; // accessors are not called here
+        const fn = desc.value as Function;
+        if (this.originals.has(fn)) continue; // already hooked
+        if (/^class[\s{]/.test(safeSource(fn))) continue; // a nested class, not a method
+        const own = obj === holder;
+        if (own && !desc.writable && !desc.configurable) {
+          report.skipped.push({ method: key, reason: 'not writable' });
+          continue;
+        }
+        const before = own ? desc : undefined;
+        const wrapped = this.wrap(fn, agent, key, options);
+        try {
+          Object.defineProperty(holder, key, {
+            value: wrapped,
+            writable: true,
+            configurable: true,
+            enumerable: own ? desc.enumerable : false,
+          });
+        } catch (err) {
+          report.skipped.push({ method: key, reason: errorMessage(err) });
+          continue;
+        }
+        patches.push({ holder, key, before });
+        report.methods.push(key);
+      }
+    }
+    if (patches.length > 0) this.patches.set(holder, patches);
+    return report;
+  }
+
+  private wrap(fn: Function, agent: string, method: string, options: HookOptions): Function {
+    const hooks = this;
+    const core = this.core;
+    const type = `${agent}.${method}`;
+    const captureArgs = options.captureArgs ?? true;
+    const captureResult = options.captureResult ?? true;
+    const limits: CopyLimits = { ...DEFAULT_LIMITS, ...SPAN_LIMITS, redactKeys: core.limits.redactKeys, ...options.limits };
+
+    function end(spanId: number, parentId: number, t0: number, args: unknown, flags: number, ok: boolean, value: unknown, isAsync: boolean): void {
+      try {
+        const t1 = now();
+        let result: unknown;
+        let error: SpanError | undefined;
+        if (ok) {
+          if (captureResult && value !== undefined) {
+            const c = core.copy(value, limits);
+            result = c.value;
+            flags |= c.flags;
+          }
+        } else {
+          error = toSpanError(value);
+        }
+        core.emit({
+          kind: 'agent',
+          type,
+          level: ok ? 'info' : 'error',
+          source: agent,
+          method,
+          spanId,
+          parentId: parentId || undefined,
+          args,
+          result,
+          dur: roundMicros(t1 - t0),
+          status: ok ? 'ok' : 'error',
+          error,
+          async: isAsync || undefined,
+          flags: flags & (FLAG_TRUNCATED | FLAG_REDACTED) || undefined,
+        });
+      } catch {
+        // Tracing must never break the game; the span is lost, the call is not.
+      }
+    }
+
+    const wrapped = function (this: unknown, ...callArgs: unknown[]): unknown {
+      const spanId = ++hooks.nextSpanId;
+      const parentId = hooks.current;
+      let args: unknown;
+      let flags = 0;
+      if (captureArgs && callArgs.length > 0) {
+        const c = core.copy(callArgs, limits);
+        args = c.value;
+        flags = c.flags;
+      }
+      const t0 = now();
+      hooks.current = spanId;
+      let value: unknown;
+      try {
+        value = fn.apply(this, callArgs);
+      } catch (err) {
+        hooks.current = parentId;
+        end(spanId, parentId, t0, args, flags, false, err, false);
+        throw err;
+      }
+      hooks.current = parentId;
+      if (value instanceof Promise) {
+        // An equivalent promise, so an unhandled rejection still reaches the page.
+        return value.then(
+          (v: unknown) => {
+            end(spanId, parentId, t0, args, flags, true, v, true);
+            return v;
+          },
+          (err: unknown) => {
+            end(spanId, parentId, t0, args, flags, false, err, true);
+            throw err;
+          },
+        );
+      }
+      end(spanId, parentId, t0, args, flags, true, value, false);
+      return value;
+    };
+    Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
+    Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
+    this.originals.set(wrapped, fn);
+    return wrapped;
+  }
+}
+
+function wanted(key: string, o: HookOptions): boolean {
+  const match = (p: string | RegExp) => (typeof p === 'string' ? p === key : p.test(key));
+  if (o.include && !o.include.some(match)) return false;
+  if (o.exclude && o.exclude.some(match)) return false;
+  return true;
+}
+
+function itemLabel(item: unknown, i: number): string {
+  if (item && typeof item === 'object') {
+    const o = item as { name?: unknown; id?: unknown };
+    if (typeof o.name === 'string' && o.name) return o.name;
+    if (typeof o.id === 'string' || typeof o.id === 'number') return String(o.id);
+  }
+  return String(i);
+}
+
+function toSpanError(err: unknown): SpanError {
+  if (err instanceof Error) {
+    const e: SpanError = { name: err.name, message: err.message };
+    if (err.stack) e.stack = err.stack.slice(0, 4_000);
+    return e;
+  }
+  return { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
+}
+
+function safeSource(fn: Function): string {
+  try {
+    return Function.prototype.toString.call(fn).slice(0, 8);
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,29 @@
+/** Short text forms of numbers and values for the overlay. Everything shown is text. */
+
+export function formatCount(n: number): string {
+  if (n < 10_000) return String(Math.round(n));
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 100_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(2)}M`;
+}
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)}s`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1) return `${Math.round(ms * 1000)}µs`;
+  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)}ms`;
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
+/** A one-line preview of a value, cut to `max` characters. */
+export function preview(value: unknown, max = 120): string {
+  if (value === undefined) return '';
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? '';
+  } catch {
+    s = '[unprintable]';
+  }
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}

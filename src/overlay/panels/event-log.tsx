@@ -1,0 +1,31 @@
+/** The newest entries, newest first. Every value is rendered as text. */
+import type { TraceEntry } from '../../core/entry';
+import { formatDuration, formatSeconds, preview } from '../format';
+
+export function EventLog({ entries }: { entries: readonly TraceEntry[] }) {
+  if (entries.length === 0) return <div class="log"><div class="empty">No entries yet.</div></div>;
+  const rows = [];
+  for (let i = entries.length - 1; i >= 0; i--) rows.push(<Row key={entries[i]!.seq} e={entries[i]!} />);
+  return (
+    <div class="log" role="log" aria-label="event log">
+      {rows}
+    </div>
+  );
+}
+
+function Row({ e }: { e: TraceEntry }) {
+  const detail = e.kind === 'agent' ? (e.status === 'error' ? e.error?.message : e.args) : e.data;
+  return (
+    <div class={`row ${e.level}`} title={`${e.type} · frame ${e.frame}`}>
+      <span class="seq">#{e.seq}</span>
+      <span class="ts">{formatSeconds(e.ts)}</span>
+      <span class={`kind k-${e.kind}`}>{e.kind}</span>
+      <span class="main">
+        <span class="type">{e.type}</span>
+        {e.dur !== undefined && <span class="dur">{formatDuration(e.dur)}</span>}
+        {e.source && e.kind !== 'agent' && <span class="src">{e.source}</span>}
+        <span class="data">{preview(detail)}</span>
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * The overlay's one stylesheet, adopted by its shadow root (constructable
+ * stylesheets: no <style> element, no inline styles, so a strict CSP allows it).
+ * `!important` on :host because the page's rules on the host element would
+ * otherwise win over ours.
+ */
+export const OVERLAY_CSS = `
+:host {
+  all: initial !important;
+  position: fixed !important;
+  z-index: 2147483646 !important;
+  top: 0 !important;
+  right: 0 !important;
+  display: block !important;
+  contain: layout style;
+}
+:host([hidden]) { display: none !important; }
+* { box-sizing: border-box; }
+.panel {
+  --bg: #111318; --bg2: #1a1d24; --fg: #e3e6eb; --dim: #8b93a1; --line: #2a2f39;
+  --accent: #6cb6ff; --ok: #4cc38a; --warn: #f0b541; --err: #ff6b6b;
+  position: fixed; top: 0; right: 0; width: 440px; height: 100vh;
+  display: flex; flex-direction: column;
+  background: color-mix(in srgb, var(--bg) 95%, transparent);
+  color: var(--fg);
+  font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  border-left: 1px solid var(--line);
+  box-shadow: -8px 0 24px rgba(0,0,0,.35);
+}
+header { display: flex; align-items: center; gap: 8px; padding: 8px 10px; border-bottom: 1px solid var(--line); background: var(--bg2); }
+header h1 { font-size: 13px; font-weight: 600; margin: 0; flex: 1; letter-spacing: .02em; }
+.chip { font-size: 10px; padding: 1px 6px; border-radius: 9px; border: 1px solid var(--line); color: var(--dim); }
+.chip.ok { color: var(--ok); border-color: color-mix(in srgb, var(--ok) 50%, transparent); }
+.chip.warn { color: var(--warn); border-color: color-mix(in srgb, var(--warn) 50%, transparent); }
+button {
+  font: inherit; color: var(--fg); background: #232833; border: 1px solid var(--line);
+  border-radius: 4px; padding: 3px 9px; cursor: pointer;
+}
+button:hover { background: #2c3340; }
+button:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
+.close { padding: 1px 7px; font-size: 14px; line-height: 1.2; }
+.tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: 1px; background: var(--line); border-bottom: 1px solid var(--line); }
+.tile { background: var(--bg); padding: 6px 8px; }
+.tile .v { font-size: 16px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.tile .k { font-size: 10px; color: var(--dim); text-transform: uppercase; letter-spacing: .05em; }
+.facts { display: flex; flex-wrap: wrap; gap: 4px 12px; padding: 5px 10px; color: var(--dim); border-bottom: 1px solid var(--line); font-size: 11px; }
+.facts b { color: var(--fg); font-weight: 500; }
+.facts .bad { color: var(--err); }
+.problems { padding: 4px 10px; color: var(--warn); border-bottom: 1px solid var(--line); font-size: 11px; }
+.log-head { display: flex; align-items: center; justify-content: space-between; padding: 5px 10px; color: var(--dim); font-size: 11px; }
+.log { flex: 1; overflow-y: auto; overflow-x: hidden; border-top: 1px solid var(--line); }
+.row { display: grid; grid-template-columns: 54px 58px 44px 1fr; gap: 6px; padding: 2px 10px; border-bottom: 1px solid #1b1f27; white-space: nowrap; }
+.row:hover { background: var(--bg2); }
+.row .seq, .row .ts { color: var(--dim); text-align: right; font-variant-numeric: tabular-nums; }
+.row .kind { font-size: 10px; text-transform: uppercase; align-self: center; }
+.row .main { overflow: hidden; text-overflow: ellipsis; }
+.row .type { color: var(--fg); }
+.row .src { color: var(--dim); margin-left: 6px; }
+.row .data { color: #9aa4b2; margin-left: 6px; }
+.row .dur { color: var(--accent); margin-left: 6px; }
+.row.warn .type { color: var(--warn); }
+.row.error .type, .row.critical .type { color: var(--err); }
+.k-agent { color: #6cb6ff; } .k-state { color: #c297ff; } .k-player { color: #4cc38a; }
+.k-system { color: #8b93a1; } .k-perf { color: #f0b541; } .k-error { color: #ff6b6b; } .k-custom { color: #e3e6eb; }
+.empty { padding: 16px 10px; color: var(--dim); }
+footer { padding: 4px 10px; border-top: 1px solid var(--line); color: var(--dim); font-size: 10px; display: flex; justify-content: space-between; }
+@media (prefers-color-scheme: light) {
+  .panel { --bg: #fbfbfc; --bg2: #f0f2f5; --fg: #1d2129; --dim: #667085; --line: #dde1e7; box-shadow: -8px 0 24px rgba(0,0,0,.12); }
+  button { background: #eef0f3; } button:hover { background: #e2e6ec; }
+  .row { border-bottom-color: #eceef2; } .row .data { color: #586174; }
+  .k-custom { color: #1d2129; }
+}
+`;

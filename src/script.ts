@@ -1,0 +1,62 @@
+/**
+ * The drop-in entry: `<script src="trace-agent.js" data-hook="game.npcs"></script>`.
+ * Reads its options from its own tag and exposes `window.TraceAgent`.
+ */
+import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './create-agent';
+import { splitPaths } from './hooks/paths';
+
+/** Where the script tag puts the agent; typed here rather than on Window, so a page's own typing of it wins. */
+const host = window as unknown as { TraceAgent?: TraceAgent };
+
+function ownScript(): HTMLScriptElement | null {
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement) return current;
+  return document.querySelector<HTMLScriptElement>('script[data-trace-agent], script[src*="trace-agent"]');
+}
+
+/** `data-*` attributes as options. A flag attribute counts when present, unless "false". */
+export function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
+  const flag = (v: string | undefined) => v !== undefined && v !== 'false';
+  const o: TraceAgentOptions = {};
+  if (ds['hotkey']) o.hotkey = ds['hotkey'];
+  if (ds['capacity']) o.capacity = Number(ds['capacity']);
+  if (ds['open'] !== undefined) o.open = flag(ds['open']);
+  if (ds['overlay'] !== undefined) o.overlay = flag(ds['overlay']);
+  if (ds['db']) o.dbName = ds['db'];
+  if (ds['strict'] !== undefined) o.strict = flag(ds['strict']);
+  if (ds['worker'] !== undefined) o.worker = flag(ds['worker']);
+  return o;
+}
+
+function start(): void {
+  if (host.TraceAgent) return; // loaded twice: keep the first
+  const script = ownScript();
+  const ds = script?.dataset ?? {};
+  let agent: TraceAgent;
+  try {
+    agent = createTraceAgent(optionsFromDataset(ds));
+  } catch (err) {
+    // A bad option must not break the game: say it once, and trace nothing.
+    console.error('[trace-agent] not started:', err instanceof Error ? err.message : err);
+    return;
+  }
+  host.TraceAgent = agent;
+
+  // Paths that do not exist yet (the game's scripts run later) are retried
+  // after DOMContentLoaded and again on load.
+  const waiting = new Set(splitPaths(ds['hook']));
+  const tryHooks = () => {
+    for (const path of [...waiting]) {
+      if (agent.hook(path).length > 0) waiting.delete(path);
+    }
+  };
+  tryHooks();
+  if (waiting.size > 0 && document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', tryHooks, { once: true });
+  }
+  if (waiting.size > 0 && document.readyState !== 'complete') {
+    window.addEventListener('load', tryHooks, { once: true });
+  }
+}
+
+start();

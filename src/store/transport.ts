@@ -1,0 +1,51 @@
+/** How the page reaches the store: a worker, or the same host on the main thread. */
+import { StoreHost } from './host';
+import type { PageToStore, StoreThread, StoreToPage } from './protocol';
+
+export interface StoreTransport {
+  readonly thread: StoreThread;
+  post(msg: PageToStore): void;
+  /** Set by the client. */
+  onMessage: (msg: StoreToPage) => void;
+  /** The transport broke (the worker failed to start or crashed). */
+  onFailure: (why: string) => void;
+  close(): void;
+}
+
+/** The store in a dedicated worker. `create` may throw (CSP, no Worker). */
+export function workerTransport(create: () => Worker): StoreTransport {
+  const worker = create();
+  const t: StoreTransport = {
+    thread: 'worker',
+    post: (msg) => worker.postMessage(msg),
+    onMessage: () => {},
+    onFailure: () => {},
+    close: () => worker.terminate(),
+  };
+  worker.onmessage = (ev: MessageEvent<StoreToPage>) => t.onMessage(ev.data);
+  worker.onerror = (ev: ErrorEvent) => {
+    ev.preventDefault();
+    t.onFailure(`worker error: ${ev.message || 'the worker could not start (is worker-src blob: allowed?)'}`);
+  };
+  worker.onmessageerror = () => t.onFailure('worker message could not be deserialised');
+  return t;
+}
+
+/**
+ * The store on the main thread, for pages that forbid workers. Messages cross
+ * in microtasks, so the client sees the same asynchrony as with a worker.
+ */
+export function mainThreadTransport(): StoreTransport {
+  let closed = false;
+  const t: StoreTransport = {
+    thread: 'main',
+    post: (msg) => queueMicrotask(() => closed || host.handle(msg)),
+    onMessage: () => {},
+    onFailure: () => {},
+    close: () => {
+      closed = true;
+    },
+  };
+  const host = new StoreHost((msg) => queueMicrotask(() => closed || t.onMessage(msg)));
+  return t;
+}

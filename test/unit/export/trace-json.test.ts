@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { TraceError } from '../../../src/core/errors';
+import { parseTrace, SCHEMA_VERSION, traceParts, TRACE_FORMAT, type TraceHeader } from '../../../src/export/trace-json';
+
+const header: TraceHeader = {
+  format: TRACE_FORMAT,
+  schemaVersion: SCHEMA_VERSION,
+  generator: { name: 'trace-agent', version: 'test' },
+  exportedAt: '2026-11-25T00:00:00.000Z',
+  session: 's',
+  sessions: [],
+  config: {},
+  counters: { logged: 3, rejected: 0, truncated: 0, redacted: 0, dropped: 0, acked: 3, stored: 3, evicted: 0, recovered: 0 },
+  storage: { thread: 'worker', backend: 'indexeddb', problems: [] },
+};
+const e = (seq: number) => ({ seq, ts: seq, sessionId: 's', kind: 'custom', type: 't', level: 'info', frame: 0 });
+
+describe('trace JSON', () => {
+  it('joins block texts into one envelope without parsing them', () => {
+    const parts = traceParts(header, [JSON.stringify([e(1), e(2)]), '[]', JSON.stringify([e(3)])]);
+    const file = parseTrace(parts.join(''));
+    expect(file.entries.map((x) => x.seq)).toEqual([1, 2, 3]);
+    expect(file.counters.logged).toBe(3);
+    expect(parseTrace(traceParts(header, []).join('')).entries).toEqual([]);
+  });
+
+  it('refuses what is not a trace, saying why', () => {
+    const bad = (text: string, msg: RegExp) => {
+      expect(() => parseTrace(text)).toThrow(TraceError);
+      expect(() => parseTrace(text)).toThrow(msg);
+    };
+    bad('{', /not JSON/);
+    bad('[]', /not a trace-agent file/);
+    bad(JSON.stringify({ ...header, format: 'other' }), /not a trace-agent file/);
+    bad(JSON.stringify({ ...header, schemaVersion: SCHEMA_VERSION + 1 }), /newer than this reader/);
+    bad(JSON.stringify({ ...header }), /no entries/);
+    bad(JSON.stringify({ ...header, entries: [{ seq: 1 }] }), /entry 0 lacks/);
+  });
+});

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { TraceCore } from '../../../src/core/agent';
+import type { TraceEntry } from '../../../src/core/entry';
+import { Hooks } from '../../../src/hooks/hook';
+import { parsePath, resolvePath, splitPaths } from '../../../src/hooks/paths';
+
+function setup() {
+  const entries: TraceEntry[] = [];
+  const core = new TraceCore({ write: (e) => entries.push(e) });
+  const hooks = new Hooks(core);
+  const spans = () => entries.filter((e) => e.kind === 'agent');
+  return { core, hooks, entries, spans };
+}
+
+class Npc {
+  static count = 0;
+  hp = 10;
+  constructor(public name: string) {}
+  move(dx: number, dy: number): string {
+    return `${this.name} moves ${dx},${dy}`;
+  }
+  decide(): string {
+    return this.move(1, 0);
+  }
+  fail(): never {
+    throw new TypeError('cannot decide');
+  }
+  async think(prompt: string): Promise<string> {
+    await new Promise((r) => setTimeout(r, 5));
+    return `${this.name}: ${prompt}!`;
+  }
+  async refuse(): Promise<never> {
+    await Promise.resolve();
+    throw new Error('llm down');
+  }
+  get label(): string {
+    return `npc ${this.name}`;
+  }
+  static make(name: string): Npc {
+    return new Npc(name);
+  }
+}
+
+describe('hook', () => {
+  it('traces a class: prototype and static methods, with this, args and results kept', () => {
+    const { hooks, spans } = setup();
+    hooks.hook(Npc, 'Npc');
+    try {
+      const n = Npc.make('Mira');
+      expect(n).toBeInstanceOf(Npc);
+      expect(n.move(2, 3)).toBe('Mira moves 2,3');
+      expect(n.label).toBe('npc Mira'); // getters are not called by hooking, and still work
+      const s = spans();
+      expect(s.map((e) => e.type)).toEqual(['Npc.make', 'Npc.move']);
+      expect(s[1]).toMatchObject({ source: 'Npc', method: 'move', args: [2, 3], result: 'Mira moves 2,3', status: 'ok', level: 'info' });
+      expect(s[1]!.dur).toBeGreaterThanOrEqual(0);
+      expect(Npc.prototype.move.name).toBe('move');
+      expect(Npc.prototype.move.length).toBe(2);
+    } finally {
+      hooks.unhook(Npc);
+    }
+  });
+
+  it('nests spans: a hooked method called inside another is its child', () => {
+    const { hooks, spans } = setup();
+    const n = new Npc('Ola');
+    hooks.hook(n, 'ola');
+    n.decide();
+    const [move, decide] = spans();
+    expect(move!.method).toBe('move');
+    expect(decide!.method).toBe('decide');
+    expect(move!.parentId).toBe(decide!.spanId);
+    expect(decide!.parentId).toBeUndefined();
+    expect(hooks.current).toBe(0);
+  });
+
+  it('records thrown errors and rethrows the same error', () => {
+    const { hooks, spans } = setup();
+    const n = new Npc('E');
+    hooks.hook(n, 'e');
+    let caught: unknown;
+    try {
+      n.fail();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TypeError);
+    const [span] = spans();
+    expect(span).toMatchObject({ status: 'error', level: 'error', error: { name: 'TypeError', message: 'cannot decide' } });
+    expect(span!.error!.stack).toContain('cannot decide');
+    expect(hooks.current).toBe(0);
+  });
+
+  it('traces async methods at settle time, keeping value and rejection', async () => {
+    const { hooks, spans } = setup();
+    const n = new Npc('Async');
+    hooks.hook(n, 'a');
+    const o = { run: (x: string) => n.think(x) };
+    expect(hooks.hook(o, 'runner')[0]!.methods).toEqual(['run']);
+    await expect(o.run('hi')).resolves.toBe('Async: hi!');
+    await expect(n.refuse()).rejects.toThrow('llm down');
+    const [think, run, refuse] = spans();
+    expect(think).toMatchObject({ method: 'think', async: true, status: 'ok', result: 'Async: hi!' });
+    expect(think!.dur).toBeGreaterThanOrEqual(4);
+    expect(run).toMatchObject({ method: 'run', async: true });
+    expect(think!.parentId).toBe(run!.spanId);
+    expect(refuse).toMatchObject({ status: 'error', async: true, error: { message: 'llm down' } });
+  });
+
+  it('keeps parents right under Promise.all', async () => {
+    const { hooks, spans } = setup();
+    const agent = {
+      async child(i: number) {
+        await new Promise((r) => setTimeout(r, 3 - i));
+        return i;
+      },
+      async parentA() {
+        return Promise.all([this.child(0), this.child(1)]);
+      },
+      async parentB() {
+        return Promise.all([this.child(2)]);
+      },
+    };
+    hooks.hook(agent, 'agent');
+    await Promise.all([agent.parentA(), agent.parentB()]);
+    const s = spans();
+    const a = s.find((e) => e.method === 'parentA')!;
+    const b = s.find((e) => e.method === 'parentB')!;
+    const kids = s.filter((e) => e.method === 'child');
+    expect(kids).toHaveLength(3);
+    expect(kids.filter((k) => k.parentId === a.spanId).map((k) => k.args)).toEqual(expect.arrayContaining([[0], [1]]));
+    expect(kids.filter((k) => k.parentId === b.spanId).map((k) => k.args)).toEqual([[2]]);
+  });
+
+  it('does not wrap twice, and unhook restores the originals', () => {
+    const { hooks, spans } = setup();
+    const obj = { step(): number { return 1; } };
+    const original = obj.step;
+    hooks.hook(obj, 'o');
+    const wrapped = obj.step;
+    hooks.hook(obj, 'o');
+    expect(obj.step).toBe(wrapped);
+    obj.step();
+    expect(spans()).toHaveLength(1);
+    hooks.unhook(obj);
+    expect(obj.step).toBe(original);
+    obj.step();
+    expect(spans()).toHaveLength(1);
+  });
+
+  it('hooks an instance without touching other instances of its class', () => {
+    const { hooks, spans } = setup();
+    const a = new Npc('A');
+    const b = new Npc('B');
+    hooks.hook(a, 'a');
+    b.move(0, 0);
+    expect(spans()).toHaveLength(0);
+    a.move(0, 0);
+    expect(spans()).toHaveLength(1);
+    expect(Object.keys(a).sort()).toEqual(['hp', 'name']); // inherited wrappers are not enumerable
+    hooks.unhook(a);
+    expect(Object.prototype.hasOwnProperty.call(a, 'move')).toBe(false);
+  });
+
+  it('hooks each item of an array, named by its name', () => {
+    const { hooks, spans } = setup();
+    const npcs = [new Npc('Mira'), new Npc('Ola')];
+    const reports = hooks.hook(npcs, 'game.npcs');
+    expect(reports.map((r) => r.agent)).toEqual(['game.npcs[Mira]', 'game.npcs[Ola]']);
+    npcs[1]!.move(1, 1);
+    expect(spans()[0]!.source).toBe('game.npcs[Ola]');
+  });
+
+  it('respects include, exclude and capture options, and redacts secret args', () => {
+    const { hooks, spans } = setup();
+    const api = {
+      login(creds: { user: string; password: string }) {
+        return { ok: true, token: 'abc', user: creds.user };
+      },
+      tick() {
+        return 1;
+      },
+      render() {
+        return 2;
+      },
+    };
+    hooks.hook(api, 'api', { exclude: [/^render$/] });
+    api.login({ user: 'ann', password: 'hunter2' });
+    api.render();
+    expect(spans()).toHaveLength(1);
+    expect(spans()[0]!.args).toEqual([{ user: 'ann', password: { $t: 'redacted' } }]);
+    expect(spans()[0]!.result).toEqual({ ok: true, token: { $t: 'redacted' }, user: 'ann' });
+    expect(spans()[0]!.flags).toBe(2);
+
+    const other = { tick: () => 1, tock: () => 2 };
+    hooks.hook(other, 'other', { include: ['tick'], captureArgs: false, captureResult: false });
+    other.tick();
+    other.tock();
+    const last = spans().at(-1)!;
+    expect(last.method).toBe('tick');
+    expect(last.args).toBeUndefined();
+    expect(last.result).toBeUndefined();
+    expect(spans()).toHaveLength(2);
+  });
+
+  it('skips frozen methods and says why', () => {
+    const { hooks } = setup();
+    const frozen = Object.freeze({ go() {} });
+    const [report] = hooks.hook(frozen, 'frozen');
+    expect(report!.methods).toEqual([]);
+    expect(report!.skipped).toEqual([{ method: 'go', reason: 'not writable' }]);
+  });
+
+  it('keeps working when tracing itself fails', () => {
+    const core = new TraceCore({
+      write: () => {
+        throw new Error('store down');
+      },
+    });
+    const hooks = new Hooks(core);
+    const obj = { add: (a: number, b: number) => a + b };
+    hooks.hook(obj, 'calc');
+    expect(obj.add(2, 3)).toBe(5);
+  });
+});
+
+describe('paths', () => {
+  it('parses and resolves global paths without evaluating code', () => {
+    expect(parsePath('window.game.npcs[0].brain')).toEqual(['game', 'npcs', '0', 'brain']);
+    expect(parsePath(' Game.prototype ')).toEqual(['Game', 'prototype']);
+    expect(parsePath('game.npcs[*]')).toEqual(['game', 'npcs', '*']);
+    const root = { game: { npcs: [{ brain: 1 }] } };
+    expect(resolvePath('game.npcs[0].brain', root)).toBe(1);
+    expect(resolvePath('game.npcs[*]', root)).toBe(root.game.npcs);
+    expect(resolvePath('game.missing.deep', root)).toBeUndefined();
+    expect(splitPaths(' a.b, c ,, d[0] ')).toEqual(['a.b', 'c', 'd[0]']);
+  });
+});

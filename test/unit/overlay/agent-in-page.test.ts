@@ -1,0 +1,86 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTraceAgent, type TraceAgent } from '../../../src/create-agent';
+import { HOST_TAG } from '../../../src/overlay/mount';
+import { freshDb } from '../store/helpers';
+
+let agent: TraceAgent | null = null;
+afterEach(() => {
+  agent?.destroy();
+  agent = null;
+});
+
+const shadow = () => document.querySelector(HOST_TAG)?.shadowRoot ?? null;
+const press = (init: KeyboardEventInit) => window.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init }));
+
+describe('the agent in a page (happy-dom)', () => {
+  it('logs, hooks and exports a trace whose entries equal what was logged', async () => {
+    agent = createTraceAgent({ dbName: freshDb(), worker: false, overlay: false });
+    const npc = {
+      decide(x: number) {
+        return x * 2;
+      },
+    };
+    agent.hook(npc, 'npc');
+    for (let i = 0; i < 40; i++) npc.decide(i);
+    agent.logEvent('quest:start', { quest: 'q1' }, undefined, { kind: 'player' });
+    const trace = await agent.exportTrace();
+    const stats = agent.stats();
+    expect(trace.entries).toHaveLength(stats.logged);
+    expect(trace.entries.map((e) => e.seq)).toEqual([...Array(stats.logged)].map((_, i) => i + 1));
+    expect(trace.entries[0]!.type).toBe('session:start');
+    expect(trace.entries.filter((e) => e.type === 'npc.decide')).toHaveLength(40);
+    expect(trace.entries.at(-1)).toMatchObject({ type: 'quest:start', kind: 'player', data: { quest: 'q1' } });
+    expect(trace.counters).toMatchObject({ logged: stats.logged, acked: stats.logged, dropped: 0, rejected: 0 });
+    expect(trace.sessions).toEqual([expect.objectContaining({ id: agent.sessionId, entries: stats.logged })]);
+    expect(trace.storage).toMatchObject({ thread: 'main', backend: 'indexeddb' });
+  });
+
+  it('hooks global paths and reports the ones it cannot find', () => {
+    agent = createTraceAgent({ dbName: freshDb(), worker: false, overlay: false });
+    (globalThis as Record<string, unknown>)['story'] = { advance: () => 'next' };
+    try {
+      expect(agent.hook('window.story')[0]).toMatchObject({ agent: 'story', methods: ['advance'] });
+      expect(agent.hook('game.missing')).toEqual([]);
+    } finally {
+      delete (globalThis as Record<string, unknown>)['story'];
+    }
+  });
+
+  it('mounts a closed overlay in a shadow root, and the hotkey toggles it', async () => {
+    agent = createTraceAgent({ dbName: freshDb(), worker: false });
+    const host = document.querySelector(HOST_TAG) as HTMLElement;
+    expect(host).not.toBeNull();
+    expect(host.hidden).toBe(true);
+    expect(shadow()!.querySelector('.panel')).toBeNull();
+    press({ code: 'KeyD', key: 'Î', altKey: true, shiftKey: true });
+    expect(agent.isOpen).toBe(true);
+    expect(host.hidden).toBe(false);
+    await new Promise((r) => setTimeout(r, 20));
+    const panel = shadow()!.querySelector('.panel');
+    expect(panel).not.toBeNull();
+    expect(panel!.textContent).toContain('Trace Agent');
+    expect(panel!.textContent).toContain('Download JSON');
+    press({ code: 'KeyD', key: 'D', shiftKey: true }); // not the hotkey
+    expect(agent.isOpen).toBe(true);
+    press({ code: 'KeyD', altKey: true, shiftKey: true });
+    expect(agent.isOpen).toBe(false);
+  });
+
+  it('does not swallow the game keys', () => {
+    agent = createTraceAgent({ dbName: freshDb(), worker: false, open: true });
+    let seen = 0;
+    const listener = () => seen++;
+    window.addEventListener('keydown', listener);
+    press({ code: 'KeyW', key: 'w' });
+    press({ code: 'Escape', key: 'Escape' }); // focus is in the game, not the overlay
+    window.removeEventListener('keydown', listener);
+    expect(seen).toBe(2);
+    expect(agent.isOpen).toBe(true);
+  });
+
+  it('refuses a capacity that is not a number of entries', () => {
+    expect(() => createTraceAgent({ capacity: Number.NaN, overlay: false })).toThrow(/capacity/);
+  });
+});

@@ -1,0 +1,168 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { TraceEntry } from '../../../src/core/entry';
+import { StoreClient, type ClientOptions } from '../../../src/store/client';
+import { emergencyKey } from '../../../src/store/emergency';
+import type { PageToStore } from '../../../src/store/protocol';
+import { mainThreadTransport, type StoreTransport } from '../../../src/store/transport';
+import { entry, freshDb, MemoryStorage, until } from './helpers';
+
+function client(opts: ClientOptions & { dbName?: string; sessionId?: string; capacity?: number; transports?: (() => StoreTransport)[] } = {}) {
+  const dbName = opts.dbName ?? freshDb();
+  const sessionId = opts.sessionId ?? 's1';
+  const c = new StoreClient(
+    { dbName, capacity: opts.capacity ?? 100_000, tailSize: 100 },
+    { id: sessionId, startedAt: 1_000 },
+    opts.transports ?? [mainThreadTransport],
+    opts,
+  );
+  return { c, dbName, sessionId };
+}
+
+async function storedSeqs(c: StoreClient, session: string): Promise<number[]> {
+  const { blocks } = await c.request('export', { session });
+  return blocks.flatMap((b) => (JSON.parse(b) as TraceEntry[]).map((e) => e.seq));
+}
+
+/** A transport that records what is posted and answers nothing. */
+function silentTransport(log: PageToStore[]): () => StoreTransport {
+  return () => ({ thread: 'worker', post: (m) => log.push(m), onMessage: () => {}, onFailure: () => {}, close: () => {} });
+}
+
+describe('StoreClient', () => {
+  it('batches by size: a full batch is sent at once, serialised once', async () => {
+    const posted: PageToStore[] = [];
+    const { c } = client({ maxBatch: 10, flushMs: 10_000, transports: [silentTransport(posted)] });
+    for (let i = 1; i <= 25; i++) c.write(entry(i));
+    const batches = posted.filter((m) => m.type === 'batch');
+    expect(batches.map((b) => b.type === 'batch' && [b.firstSeq, b.lastSeq, b.count])).toEqual([
+      [1, 10, 10],
+      [11, 20, 10],
+    ]);
+    expect(c.pending).toBe(25);
+    c.close();
+  });
+
+  it('batches by time: a partial batch goes after flushMs', async () => {
+    const posted: PageToStore[] = [];
+    const { c } = client({ maxBatch: 1000, flushMs: 5, transports: [silentTransport(posted)] });
+    c.write(entry(1));
+    c.write(entry(2));
+    expect(posted.filter((m) => m.type === 'batch')).toHaveLength(0);
+    await until(() => posted.some((m) => m.type === 'batch'));
+    c.close();
+  });
+
+  it('flush() resolves once everything written is durable, and acks empty the queue', async () => {
+    const { c } = client({ maxBatch: 7 });
+    for (let i = 1; i <= 50; i++) c.write(entry(i));
+    await c.flush();
+    expect(c.pending).toBe(0);
+    expect(c.counters).toMatchObject({ sent: 50, acked: 50, droppedBackpressure: 0 });
+    expect(await storedSeqs(c, 's1')).toEqual([...Array(50)].map((_, i) => i + 1));
+    expect(c.status).toMatchObject({ ready: true, thread: 'main', backend: 'indexeddb' });
+    c.close();
+  });
+
+  it('drops the newest entries past maxUnacked, counts them, and never grows', async () => {
+    const posted: PageToStore[] = [];
+    const { c } = client({ maxBatch: 10, maxUnacked: 30, transports: [silentTransport(posted)] });
+    for (let i = 1; i <= 100; i++) c.write(entry(i));
+    expect(c.pending).toBe(30);
+    expect(c.counters.droppedBackpressure).toBe(70);
+    c.close();
+  });
+
+  it('fails over to the next store and sends it everything not yet durable', async () => {
+    const posted: PageToStore[] = [];
+    let broken: StoreTransport | null = null;
+    const failing = () => {
+      const t = silentTransport(posted)();
+      broken = t;
+      return t;
+    };
+    const { c } = client({ maxBatch: 5, transports: [failing, mainThreadTransport] });
+    for (let i = 1; i <= 12; i++) c.write(entry(i));
+    expect(posted.filter((m) => m.type === 'batch')).toHaveLength(2);
+    broken!.onFailure('worker error: refused by CSP');
+    await c.flush();
+    expect(await storedSeqs(c, 's1')).toEqual([...Array(12)].map((_, i) => i + 1));
+    expect(c.status.thread).toBe('main');
+    expect(c.status.problems).toContain('worker error: refused by CSP');
+    c.close();
+  });
+
+  it('fails over when a store does not say ready in time', async () => {
+    const { c } = client({ readyTimeoutMs: 20, transports: [silentTransport([]), mainThreadTransport] });
+    c.write(entry(1));
+    await c.flush();
+    expect(c.status.thread).toBe('main');
+    expect(c.status.problems.join()).toMatch(/did not start in time/);
+    c.close();
+  });
+
+  it('a store constructor that throws is skipped', async () => {
+    const throwing = () => {
+      throw new Error('Worker is not defined');
+    };
+    const { c } = client({ transports: [throwing, mainThreadTransport] });
+    c.write(entry(1));
+    await c.flush();
+    expect(c.status.problems).toEqual(['store could not start: Worker is not defined']);
+    c.close();
+  });
+
+  it('writes the un-acked tail to the emergency log and replays it on the next load, once', async () => {
+    const storage = new MemoryStorage();
+    const dbName = freshDb();
+    // First load: 20 entries durable, then the store stops answering; 15 more are logged.
+    const first = client({ dbName, storage, maxBatch: 10, sessionId: 'gone' });
+    for (let i = 1; i <= 20; i++) first.c.write(entry(i, 'gone'));
+    await first.c.flush();
+    const hung: PageToStore[] = [];
+    (first.c as unknown as { transport: StoreTransport }).transport = silentTransport(hung)();
+    for (let i = 21; i <= 35; i++) first.c.write(entry(i, 'gone'));
+    first.c.saveEmergency(); // pagehide
+    const key = emergencyKey(dbName, 'gone');
+    expect(storage.getItem(key)).not.toBeNull();
+    first.c.close();
+
+    // Next load, a new session: the tail is replayed into the old session.
+    const next = client({ dbName, storage, sessionId: 'next' });
+    await until(() => next.c.counters.recovered === 15);
+    expect(await storedSeqs(next.c, 'gone')).toEqual([...Array(35)].map((_, i) => i + 1));
+    expect(storage.getItem(key)).toBeNull();
+    next.c.close();
+
+    // A record that was in fact already stored is not stored twice.
+    storage.setItem(key, JSON.stringify({ sessionId: 'gone', batches: hung.filter((m) => m.type === 'batch'), dropped: 0 }));
+    const again = client({ dbName, storage, sessionId: 'again' });
+    await until(() => storage.getItem(key) === null);
+    expect(again.c.counters.recovered).toBe(0);
+    expect(await storedSeqs(again.c, 'gone')).toHaveLength(35);
+    again.c.close();
+  });
+
+  it('keeps the oldest batches that fit in the emergency budget and counts the rest', () => {
+    const storage = new MemoryStorage();
+    const posted: PageToStore[] = [];
+    const { c, dbName } = client({ storage, maxBatch: 10, emergencyChars: 2_500, transports: [silentTransport(posted)] });
+    for (let i = 1; i <= 100; i++) c.write(entry(i));
+    c.saveEmergency();
+    const record = JSON.parse(storage.getItem(emergencyKey(dbName, 's1'))!) as { batches: { firstSeq: number }[]; dropped: number };
+    expect(record.batches[0]!.firstSeq).toBe(1);
+    expect(record.batches.length).toBeGreaterThan(0);
+    expect(record.batches.length * 10 + record.dropped).toBe(100);
+    c.close();
+  });
+
+  it('answers tail and sessions queries', async () => {
+    const { c } = client({});
+    for (let i = 1; i <= 150; i++) c.write(entry(i));
+    await c.flush();
+    const tail = JSON.parse((await c.request('tail', { limit: 3 })).json) as TraceEntry[];
+    expect(tail.map((e) => e.seq)).toEqual([148, 149, 150]);
+    expect((await c.sessions()).map((s) => [s.id, s.entries])).toEqual([['s1', 150]]);
+    c.close();
+  });
+});

@@ -161,8 +161,16 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   // Page lifecycle: flush when hidden; on pagehide/freeze the un-acked tail goes
   // to the emergency log, because the store's open transaction dies with the page.
   const onVisibility = () => {
+    const hidden = document.visibilityState === 'hidden';
     core.emit({ kind: 'system', type: 'page:visibility', level: 'info', source: 'page', data: { state: document.visibilityState } });
-    if (document.visibilityState === 'hidden') void client.flush();
+    if (hidden) {
+      void client.flush();
+      // When the page is unloading, visibilitychange comes after pagehide:
+      // save again so that this last entry is covered too.
+      client.saveEmergency();
+    } else {
+      client.discardEmergency();
+    }
   };
   const onPageHide = () => client.saveEmergency();
   const onPageShow = (ev: PageTransitionEvent) => {

@@ -11,6 +11,8 @@ export function formatSeconds(ms: number): string {
 }
 
 export function formatDuration(ms: number): string {
+  // Without cross-origin isolation, browsers coarsen performance.now() to 100 µs (Chromium) or 1 ms.
+  if (ms === 0) return '<0.1ms';
   if (ms < 1) return `${Math.round(ms * 1000)}µs`;
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)}ms`;
   return `${(ms / 1000).toFixed(2)}s`;

@@ -1,0 +1,166 @@
+/**
+ * The walking skeleton end to end in real Chromium: the built drop-in script
+ * on the built demo, the hotkey, the overlay, Download, and a reload in the
+ * middle of the stream.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TraceFile } from '../../src/export/trace-json';
+import { collectErrors, launch, screenshot } from './browser';
+import { serve, type StaticServer } from './server';
+
+let browser: Browser;
+let server: StaticServer;
+
+beforeAll(async () => {
+  server = await serve(['dist/demo']);
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+interface PageStats {
+  sessionId: string;
+  logged: number;
+  acked: number;
+  dropped: number;
+  rejected: number;
+  pending: number;
+  recovered: number;
+  storage: { thread: string | null; backend: string | null; problems: string[] };
+}
+const stats = (page: Page) =>
+  page.evaluate(() => (window as unknown as { TraceAgent: { stats(): unknown } }).TraceAgent.stats()) as Promise<PageStats>;
+
+async function openDemo(page: Page, query = '?seed=7'): Promise<void> {
+  await page.goto(server.url + '/' + query);
+  await page.waitForFunction(() => {
+    const w = window as unknown as { TraceAgent?: unknown; game?: { running: boolean } };
+    return !!w.TraceAgent && !!w.game?.running;
+  });
+}
+
+function expectContiguous(seqs: number[], from = 1): void {
+  expect(new Set(seqs).size).toBe(seqs.length); // no duplicates
+  const sorted = [...seqs].sort((a, b) => a - b);
+  expect(sorted[0]).toBe(from);
+  expect(sorted.at(-1)! - from + 1).toBe(sorted.length); // no gaps
+}
+
+describe('demo with the drop-in script', () => {
+  it('hotkey shows the overlay, the game fills it, Download saves exactly what was logged', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+    const errors = collectErrors(page);
+    await openDemo(page);
+
+    const host = page.locator('trace-agent-overlay');
+    const panel = page.locator('trace-agent-overlay .panel');
+    const wasOpen = await panel.isVisible();
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(() => panel.isVisible()).toBe(!wasOpen);
+    if (wasOpen) {
+      await page.keyboard.press('Alt+Shift+KeyD');
+      await expect.poll(() => panel.isVisible()).toBe(true);
+    }
+    expect(await host.evaluate((el) => el.shadowRoot?.adoptedStyleSheets.length)).toBe(1);
+
+    // Let the game run: agent spans from the hooked agents fill the log.
+    await expect.poll(async () => (await stats(page)).acked, { timeout: 15_000 }).toBeGreaterThan(200);
+    await expect.poll(() => page.locator('trace-agent-overlay .row').count(), { timeout: 5_000 }).toBeGreaterThan(20);
+    const s = await stats(page);
+    expect(s.storage).toMatchObject({ thread: 'worker', backend: 'indexeddb', problems: [] });
+    await page.waitForTimeout(1_000); // one more second of play for the screenshot
+    await screenshot(page, 'demo-overlay-open');
+
+    // Stop the game, let in-flight async agent calls settle, then download.
+    await page.evaluate(() => (window as unknown as { game: { stop(): void } }).game.stop());
+    await page.waitForTimeout(800);
+    const before = await stats(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('trace-agent-overlay button.download').click()]);
+    expect(download.suggestedFilename()).toBe(`trace-${before.sessionId}.json`);
+    const trace = JSON.parse(readFileSync(await download.path(), 'utf8')) as TraceFile;
+
+    expect(trace.format).toBe('trace-agent');
+    expect(trace.schemaVersion).toBe(1);
+    expect(trace.session).toBe(before.sessionId);
+    expect(trace.entries.every((e) => e.sessionId === before.sessionId)).toBe(true);
+    expect(trace.entries.length).toBe(trace.counters.logged);
+    expect(trace.entries.length).toBeGreaterThanOrEqual(before.logged);
+    expectContiguous(trace.entries.map((e) => e.seq));
+    expect(trace.counters).toMatchObject({ dropped: 0, rejected: 0 });
+
+    // The agents the script tag hooked by path are all in the trace.
+    const sources = new Set(trace.entries.filter((e) => e.kind === 'agent').map((e) => e.source ?? ''));
+    for (const agent of ['game.story', 'game.state', 'game.director']) expect(sources.has(agent)).toBe(true);
+    expect([...sources].some((x) => x.startsWith('game.npcs['))).toBe(true);
+    const spans = trace.entries.filter((e) => e.kind === 'agent');
+    expect(spans.every((e) => typeof e.dur === 'number' && (e.status === 'ok' || e.status === 'error'))).toBe(true);
+    expect(trace.entries.every((e) => typeof e.frame === 'number' && typeof e.ts === 'number')).toBe(true);
+    expect(Math.max(...trace.entries.map((e) => e.frame))).toBeGreaterThan(30);
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a reload in the middle of the stream loses nothing that was logged', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const page = await context.newPage();
+    await openDemo(page);
+    // A steady extra stream on top of the game's own, until the page goes away.
+    await page.evaluate(() => {
+      const ta = (window as unknown as { TraceAgent: { logEvent(t: string, d: object): void; stats(): { logged: number } } }).TraceAgent;
+      let i = 0;
+      setInterval(() => {
+        for (let k = 0; k < 50; k++) ta.logEvent('test.stream', { i: i++ });
+      }, 5);
+      // Registered after the agent's own listeners, so each runs after the
+      // agent's: the last one to run has seen every entry of this page.
+      const note = () => sessionStorage.setItem('loggedAtHide', String(ta.stats().logged));
+      addEventListener('pagehide', note);
+      document.addEventListener('visibilitychange', note);
+    });
+    await page.waitForTimeout(1_500);
+    const mid = await stats(page);
+    expect(mid.acked).toBeGreaterThan(500);
+    await page.reload();
+    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+
+    const loggedAtHide = Number(await page.evaluate(() => sessionStorage.getItem('loggedAtHide')));
+    expect(loggedAtHide).toBeGreaterThanOrEqual(mid.acked);
+    // The emergency log of the first load is replayed into its own session.
+    await expect
+      .poll(
+        async () => {
+          const t = (await page.evaluate(
+            (id) => (window as unknown as { TraceAgent: { exportTrace(o: object): Promise<unknown> } }).TraceAgent.exportTrace({ session: id }),
+            mid.sessionId,
+          )) as TraceFile;
+          return t.entries.length;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(loggedAtHide);
+    const old = (await page.evaluate(
+      (id) => (window as unknown as { TraceAgent: { exportTrace(o: object): Promise<unknown> } }).TraceAgent.exportTrace({ session: id }),
+      mid.sessionId,
+    )) as TraceFile;
+    expectContiguous(old.entries.map((e) => e.seq));
+    expect(old.sessions[0]).toMatchObject({ id: mid.sessionId, firstSeq: 1, lastSeq: loggedAtHide, entries: loggedAtHide });
+
+    const after = await stats(page);
+    expect(after.sessionId).not.toBe(mid.sessionId);
+    const sessions = (await page.evaluate(() =>
+      (window as unknown as { TraceAgent: { sessions(): Promise<unknown> } }).TraceAgent.sessions(),
+    )) as { id: string }[];
+    expect(sessions.map((x) => x.id)).toEqual(expect.arrayContaining([after.sessionId, mid.sessionId]));
+    const all = (await page.evaluate(() =>
+      (window as unknown as { TraceAgent: { exportTrace(o: object): Promise<unknown> } }).TraceAgent.exportTrace({ session: 'all' }),
+    )) as TraceFile;
+    expect(all.entries.filter((e) => e.sessionId === mid.sessionId)).toHaveLength(loggedAtHide);
+    console.log(`reload: ${mid.acked} acked at the reading, ${loggedAtHide} logged at pagehide, recovered after reload: ${after.recovered}`);
+    await context.close();
+  });
+});

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import type { Plugin } from 'vite';
+import { defineConfig, type ViteUserConfig as UserConfig } from 'vitest/config';
 
 const root = import.meta.dirname;
 const SCRIPT = resolve(root, 'dist/trace-agent.js');

@@ -124,19 +124,51 @@ export class TraceCore {
    * own args and results) and hands it to the sink.
    */
   emit(e: UnstampedEntry): TraceEntry {
-    const entry = e as TraceEntry;
-    entry.seq = ++this.seq;
-    entry.ts = roundMicros(e.ts ?? this.elapsed());
-    entry.sessionId = this.sessionId;
-    entry.frame = this.frame;
-    if (entry.source === undefined) delete entry.source;
-    if (entry.metadata === undefined) delete entry.metadata;
-    if (entry.flags) {
-      if (entry.flags & FLAG_TRUNCATED) this.counters.truncated++;
-      if (entry.flags & FLAG_REDACTED) this.counters.redacted++;
-    } else {
-      delete entry.flags;
+    const flags = e.flags || undefined;
+    if (flags) {
+      if (flags & FLAG_TRUNCATED) this.counters.truncated++;
+      if (flags & FLAG_REDACTED) this.counters.redacted++;
     }
+    // One object literal per shape (event, span), all fields set at once:
+    // adding or deleting fields later would make V8 slow every later read
+    // and JSON.stringify of it. Undefined fields are left out of the JSON.
+    const seq = ++this.seq;
+    const ts = roundMicros(e.ts ?? this.elapsed());
+    const entry: TraceEntry =
+      e.spanId === undefined
+        ? {
+            seq,
+            ts,
+            sessionId: this.sessionId,
+            kind: e.kind,
+            type: e.type,
+            level: e.level,
+            source: e.source,
+            frame: this.frame,
+            data: e.data,
+            metadata: e.metadata,
+            flags,
+          }
+        : {
+            seq,
+            ts,
+            sessionId: this.sessionId,
+            kind: e.kind,
+            type: e.type,
+            level: e.level,
+            source: e.source,
+            frame: this.frame,
+            flags,
+            spanId: e.spanId,
+            parentId: e.parentId,
+            method: e.method,
+            args: e.args,
+            result: e.result,
+            dur: e.dur,
+            status: e.status,
+            error: e.error,
+            async: e.async,
+          };
     this.counters.logged++;
     this.sink.write(entry);
     return entry;

@@ -1,0 +1,65 @@
+/** The script tag's data-* options in real Chromium. */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TraceFile } from '../../src/export/trace-json';
+import { launch } from './browser';
+import { serve, type StaticServer } from './server';
+
+let browser: Browser;
+let server: StaticServer;
+beforeAll(async () => {
+  browser = await launch();
+  server = await serve(['test/fixtures', 'dist']);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const panelVisible = (page: import('playwright-core').Page) => page.locator('trace-agent-overlay .panel').isVisible();
+
+describe('script tag options', () => {
+  it('is hidden by default and Alt+Shift+D opens it; game keys pass through', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url + '/stream.html');
+    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await page.evaluate(() => {
+      const w = window as unknown as { seenKeys: string[] };
+      w.seenKeys = [];
+      addEventListener('keydown', (e) => w.seenKeys.push(e.code));
+    });
+    expect(await panelVisible(page)).toBe(false);
+    await page.keyboard.press('KeyD');
+    await page.keyboard.press('Shift+KeyD');
+    expect(await panelVisible(page)).toBe(false);
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(() => panelVisible(page)).toBe(true);
+    const seen = await page.evaluate(() => (window as unknown as { seenKeys: string[] }).seenKeys);
+    // The game saw its own keys (and the modifiers), never the hotkey's D.
+    expect(seen.filter((c) => c === 'KeyD')).toHaveLength(2);
+    await page.close();
+  });
+
+  it('data-open, data-hotkey, data-capacity and data-hook (retried after DOMContentLoaded) take effect', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url + '/options.html');
+    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await expect.poll(() => panelVisible(page)).toBe(true);
+    await page.keyboard.press('Alt+Shift+KeyD'); // not the hotkey here
+    expect(await panelVisible(page)).toBe(true);
+    await page.keyboard.press('Control+Backquote');
+    await expect.poll(() => panelVisible(page)).toBe(false);
+
+    const trace = (await page.evaluate(async () => {
+      const w = window as unknown as { later: { agent: { act(n: number): number } }; TraceAgent: { exportTrace(): Promise<unknown> } };
+      w.later.agent.act(41);
+      return w.TraceAgent.exportTrace();
+    })) as TraceFile;
+    expect(trace.config).toMatchObject({ capacity: 2000, dbName: 'options', hotkey: 'Ctrl+Backquote' });
+    expect(trace.entries.find((e) => e.type === 'later.agent.act')).toMatchObject({ kind: 'agent', args: [41], result: 42, status: 'ok' });
+    // The path that never appears is reported in the overlay.
+    await page.keyboard.press('Control+Backquote');
+    await expect.poll(() => page.locator('trace-agent-overlay .problems').textContent()).toContain('never.there');
+    await page.close();
+  });
+});

@@ -146,6 +146,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       counters: counters(),
       pending: client.pending,
       fps: frames.fps(),
+      frame: core.frame,
+      capacity: config.capacity,
       store: client.status,
       hookProblems,
     }),

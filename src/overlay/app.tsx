@@ -94,7 +94,9 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
       <EventLog entries={state.entries.value} />
       <footer>
         <span>{hotkey} toggles</span>
-        <span>frame-stamped · seq-ordered</span>
+        <span>
+          frame {snap.frame} · capacity {snap.capacity.toLocaleString('en')}
+        </span>
       </footer>
     </div>
   );

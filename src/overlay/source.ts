@@ -11,6 +11,10 @@ export interface OverlaySnapshot {
   /** Entries logged but not yet durable. */
   pending: number;
   fps: number;
+  /** The current animation frame number. */
+  frame: number;
+  /** Ring capacity in entries. */
+  capacity: number;
   store: StoreStatus;
   /** Hook paths that could not be hooked, with the reason. */
   hookProblems: { path: string; reason: string }[];

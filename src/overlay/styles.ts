@@ -65,9 +65,9 @@ button:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 .empty { padding: 16px 10px; color: var(--dim); }
 footer { padding: 4px 10px; border-top: 1px solid var(--line); color: var(--dim); font-size: 10px; display: flex; justify-content: space-between; }
 @media (prefers-color-scheme: light) {
-  .panel { --bg: #fbfbfc; --bg2: #f0f2f5; --fg: #1d2129; --dim: #667085; --line: #dde1e7; box-shadow: -8px 0 24px rgba(0,0,0,.12); }
+  .panel { --bg: #fbfbfc; --bg2: #f0f2f5; --fg: #1d2129; --dim: #667085; --line: #dde1e7; --accent: #1f6fd1; --ok: #1e8a57; --warn: #a15c00; --err: #c92a2a; box-shadow: -8px 0 24px rgba(0,0,0,.12); }
   button { background: #eef0f3; } button:hover { background: #e2e6ec; }
   .row { border-bottom-color: #eceef2; } .row .data { color: #586174; }
-  .k-custom { color: #1d2129; }
+  .k-custom { color: #1d2129; } .k-agent { color: #1f6fd1; } .k-state { color: #7c3aed; } .k-player { color: #1e8a57; } .k-perf { color: #a15c00; } .k-error { color: #c92a2a; }
 }
 `;

@@ -28,6 +28,9 @@ export class StoreHost {
   /** Highest seq stored per session, so replays and resends are never stored twice. */
   private readonly stored = new Map<string, number>();
   private readonly tail: TraceEntry[] = [];
+  /** Batches received and batches written (or found already stored), for exports to wait on. */
+  private received = 0;
+  private written = 0;
 
   constructor(private readonly post: Post) {}
 
@@ -37,6 +40,7 @@ export class StoreHost {
         this.init(msg.config, msg.version);
         return;
       case 'batch':
+        this.received++;
         this.queue.push(msg);
         void this.drain();
         return;
@@ -80,7 +84,14 @@ export class StoreHost {
         let n = 0;
         while (n < this.queue.length && this.queue[n]!.sessionId === sessionId) n++;
         const batches = this.queue.splice(0, n);
-        await this.writeBlock(batches);
+        try {
+          await this.writeBlock(batches);
+        } catch (err) {
+          // Not acked: the page keeps these batches and sends them again to the next store.
+          this.post({ type: 'backend', backend: this.ring!.backend, problem: `a block could not be written: ${describeError(err)}` });
+        } finally {
+          this.written += batches.length;
+        }
       }
     } finally {
       this.writing = false;
@@ -156,8 +167,10 @@ export class StoreHost {
         return { json: JSON.stringify(this.tail.slice(this.tail.length - n)) };
       }
       case 'export': {
-        // Wait until every batch received so far is written.
-        while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+        // Wait until every batch received before this request is written;
+        // later ones do not hold it up, so a steady stream cannot starve an export.
+        const target = this.received;
+        while (this.written < target) await new Promise((r) => setTimeout(r, 5));
         const [sessions, blocks] = await Promise.all([ring.sessions(), ring.blocks(msg.params.session)]);
         const wanted = msg.params.session;
         return { sessions: wanted === 'all' ? sessions : sessions.filter((s) => s.id === wanted), blocks };

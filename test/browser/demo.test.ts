@@ -52,7 +52,7 @@ function expectContiguous(seqs: number[], from = 1): void {
 
 describe('demo with the drop-in script', () => {
   it('hotkey shows the overlay, the game fills it, Download saves exactly what was logged', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true, colorScheme: 'dark' });
     const errors = collectErrors(page);
     await openDemo(page);
 

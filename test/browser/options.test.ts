@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { launch } from './browser';
+import { launch, screenshot } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -41,7 +41,7 @@ describe('script tag options', () => {
   });
 
   it('data-open, data-hotkey, data-capacity and data-hook (retried after DOMContentLoaded) take effect', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1100, height: 700 } });
     await page.goto(server.url + '/options.html');
     await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
     await expect.poll(() => panelVisible(page)).toBe(true);
@@ -60,6 +60,7 @@ describe('script tag options', () => {
     // The path that never appears is reported in the overlay.
     await page.keyboard.press('Control+Backquote');
     await expect.poll(() => page.locator('trace-agent-overlay .problems').textContent()).toContain('never.there');
+    await screenshot(page, 'options-overlay-light');
     await page.close();
   });
 });

@@ -10,7 +10,7 @@ import { FrameLoop } from './hooks/frame-loop';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
 import { resolvePath } from './hooks/paths';
 import { parseTrace, SCHEMA_VERSION, traceParts, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
-import { DEFAULT_HOTKEY } from './overlay/hotkey';
+import { DEFAULT_HOTKEY, parseHotkey } from './overlay/hotkey';
 import { mountOverlay, type OverlayHandle } from './overlay/mount';
 import { saveFile } from './overlay/save-file';
 import type { OverlaySnapshot, OverlaySource } from './overlay/source';
@@ -85,6 +85,9 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     throw new TraceError('INVALID_OPTION', `capacity must be a number of entries >= 1000, got ${String(options.capacity)}`);
   }
   const inPage = typeof window !== 'undefined' && typeof document !== 'undefined';
+  // Every option is checked before anything starts (worker, database, frame loop).
+  const hotkey = options.hotkey ?? DEFAULT_HOTKEY;
+  parseHotkey(hotkey);
   const config: StoreConfig = { dbName: options.dbName ?? 'trace-agent', capacity: Math.floor(capacity), tailSize: 500 };
 
   // The core needs a sink at construction and the client needs the session: a
@@ -96,11 +99,16 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   transports.push(mainThreadTransport);
   client = new StoreClient(config, { id: core.sessionId, startedAt: core.startedAt }, transports, {
     storage: pageStorage(),
+    locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
     ...options.store,
   });
 
   const hooks = new Hooks(core);
   const hookProblems: { path: string; reason: string }[] = [];
+  const noteHookProblem = (path: string, reason: string) => {
+    if (hookProblems.length < 50 && !hookProblems.some((p) => p.path === path)) hookProblems.push({ path, reason });
+  };
+  let destroyed = false;
   const frames = new FrameLoop(core);
   frames.start();
 
@@ -110,10 +118,13 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     truncated: core.counters.truncated,
     redacted: core.counters.redacted,
     dropped: client.counters.droppedBackpressure,
+    droppedByStore: client.counters.droppedStore,
+    internalErrors: core.counters.internalErrors + client.counters.droppedUnserialisable,
     acked: client.counters.acked,
     stored: client.status.totals.stored,
     evicted: client.status.totals.evicted,
     recovered: client.counters.recovered,
+    lostOnUnload: client.counters.droppedEmergency,
   });
   const storage = (): TraceHeader['storage'] => ({
     thread: client.status.thread,
@@ -132,7 +143,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       exportedAt: new Date().toISOString(),
       session,
       sessions,
-      config: { capacity: config.capacity, dbName: config.dbName, hotkey: options.hotkey ?? DEFAULT_HOTKEY, strict: core.strict },
+      config: { capacity: config.capacity, dbName: config.dbName, hotkey, strict: core.strict },
       counters: counters(),
       storage: storage(),
     };
@@ -151,13 +162,18 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       store: client.status,
       hookProblems,
     }),
-    tail: async (limit) => JSON.parse((await client.request('tail', { limit })).json),
+    tail: async (limit) => JSON.parse((await client.request('tail', { limit, sessionId: core.sessionId })).json),
     download: () => agent.download(),
   };
 
   let overlay: OverlayHandle | null = null;
   if (inPage && options.overlay !== false) {
-    overlay = mountOverlay(source, { hotkey: options.hotkey ?? DEFAULT_HOTKEY, open: options.open ?? false });
+    try {
+      overlay = mountOverlay(source, { hotkey, open: options.open ?? false });
+    } catch (err) {
+      // The trace goes on without its overlay.
+      console.warn('[trace-agent] the overlay could not be shown:', err instanceof Error ? err.message : err);
+    }
   }
 
   // Page lifecycle: flush when hidden; on pagehide/freeze the un-acked tail goes
@@ -190,23 +206,18 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     version: VERSION,
     logEvent: (type, data, metadata, opts) => core.logEvent(type, data, metadata, opts),
     hook(target, name, opts) {
-      if (typeof target === 'string') {
+      if (destroyed) return [];
+      const label = typeof target === 'string' ? target : (name ?? typeof target);
+      try {
+        if (typeof target !== 'string') return hooks.hook(target, name, opts);
         const value = resolvePath(target);
-        if (value === undefined || value === null) {
-          const reason = 'not found on window';
-          if (!hookProblems.some((p) => p.path === target)) hookProblems.push({ path: target, reason });
-          if (core.strict) throw new TraceError('HOOK_FAILED', `hook("${target}"): ${reason}`);
-          return [];
-        }
+        if (value === undefined || value === null) throw new TraceError('HOOK_FAILED', `hook("${target}"): not found on window`);
         const i = hookProblems.findIndex((p) => p.path === target);
         if (i >= 0) hookProblems.splice(i, 1);
         return hooks.hook(value, name ?? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, ''), opts);
-      }
-      try {
-        return hooks.hook(target, name, opts);
       } catch (err) {
         if (core.strict) throw err;
-        hookProblems.push({ path: name ?? String(target), reason: err instanceof Error ? err.message : String(err) });
+        noteHookProblem(label, err instanceof Error ? err.message.replace(/^hook\("[^"]*"\): /, '') : String(err));
         return [];
       }
     },
@@ -229,9 +240,13 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     sessions: () => client.sessions(),
     stats: () => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage() }),
     destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      hooks.unhookAll();
       frames.stop();
       overlay?.destroy();
-      client.close();
+      client.close(); // what is not stored yet goes to the emergency log
+      core.detach();
       if (inPage) {
         document.removeEventListener('visibilitychange', onVisibility);
         window.removeEventListener('pagehide', onPageHide);

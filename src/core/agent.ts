@@ -5,6 +5,7 @@
 import { now, newSessionId, roundMicros } from './clock';
 import { FLAG_REDACTED, FLAG_TRUNCATED, isKind, isLevel, type Kind, type Level, type TraceEntry } from './entry';
 import { TraceError } from './errors';
+import { withDefaults } from './defaults';
 import { Copier, DEFAULT_LIMITS, type CopyLimits } from './safe-copy';
 
 /** Where stamped entries go: the store client, or a test's array. */
@@ -40,6 +41,8 @@ export interface CoreCounters {
   truncated: number;
   /** Entries in which a value was redacted. */
   redacted: number;
+  /** Entries or spans lost to a failure inside the trace agent itself. */
+  internalErrors: number;
 }
 
 /** How many rejections are written into the trace before they are only counted. */
@@ -54,7 +57,7 @@ export class TraceCore {
   readonly maxTypeLength: number;
   /** Set by the frame loop; stamped on every entry. */
   frame = 0;
-  readonly counters: CoreCounters = { logged: 0, rejected: 0, truncated: 0, redacted: 0 };
+  readonly counters: CoreCounters = { logged: 0, rejected: 0, truncated: 0, redacted: 0, internalErrors: 0 };
 
   private seq = 0;
   private readonly t0: number;
@@ -68,23 +71,19 @@ export class TraceCore {
     this.startedAt = Date.now();
     this.t0 = now();
     this.strict = options.strict ?? false;
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.limits = withDefaults(DEFAULT_LIMITS, options.limits);
     this.maxTypeLength = options.maxTypeLength ?? 128;
     this.copier = new Copier(this.limits);
   }
 
-  setSink(sink: EntrySink): void {
-    this.sink = sink;
+  /** After destroy: entries go nowhere, and cost nothing but the stamp. */
+  detach(): void {
+    this.sink = { write: () => {} };
   }
 
   /** Milliseconds since the session started. */
   elapsed(): number {
     return now() - this.t0;
-  }
-
-  /** The last seq handed out (0 before the first entry). */
-  get lastSeq(): number {
-    return this.seq;
   }
 
   /**
@@ -114,8 +113,8 @@ export class TraceCore {
       });
     } catch (err) {
       if (err instanceof TraceError) throw err; // strict mode only
-      // Never into the game: a failure here is counted like a rejection.
-      this.counters.rejected++;
+      // Never into the game: a failure of our own is counted and shown.
+      this.counters.internalErrors++;
     }
   }
 
@@ -169,8 +168,8 @@ export class TraceCore {
             error: e.error,
             async: e.async,
           };
-    this.counters.logged++;
     this.sink.write(entry);
+    this.counters.logged++;
     return entry;
   }
 

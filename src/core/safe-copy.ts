@@ -20,9 +20,14 @@ export interface CopyLimits {
   redactKeys: RegExp | null;
 }
 
-/** Keys that usually hold secrets or personal data. */
+/**
+ * Keys that usually hold secrets or personal data: compound names match
+ * anywhere in the key (`newPassword`, `auth_token`, `userEmail`), short
+ * ambiguous words only as the whole key (`token` but not `tokens`, `auth`
+ * but not `author`).
+ */
 export const DEFAULT_REDACT_KEYS =
-  /^(pass(word|wd|phrase)?|secret|.*_secret|client_?secret|token|access_?token|refresh_?token|id_?token|auth|authorization|api_?key|apikey|x-api-key|cookie|set-cookie|session_?token|private_?key|email|e-mail|phone|ssn|credit_?card|card_?number|cvv|pin)$/i;
+  /pass(word|wd|phrase)|secret|api[-_]?key|(access|refresh|id|auth|session|bearer|csrf|xsrf)[-_]?token|authori[sz]ation|cookie|e[-_]?mail|phone|credit[-_]?card|card[-_]?number|private[-_]?key|^(token|auth|cvv|ssn|pin)$/i;
 
 export const DEFAULT_LIMITS: CopyLimits = {
   maxDepth: 8,

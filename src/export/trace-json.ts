@@ -20,6 +20,10 @@ export interface TraceCounters {
   redacted: number;
   /** Entries dropped because the store was too far behind. */
   dropped: number;
+  /** Entries the store could not write. */
+  droppedByStore: number;
+  /** Entries or spans lost to a failure inside the trace agent. */
+  internalErrors: number;
   /** Entries durable in the store. */
   acked: number;
   /** Entries of the store now, all sessions. */
@@ -28,6 +32,8 @@ export interface TraceCounters {
   evicted: number;
   /** Entries of earlier sessions recovered from the emergency log on this load. */
   recovered: number;
+  /** Entries of earlier pages lost on unload: their emergency log had no room for them. */
+  lostOnUnload: number;
 }
 
 export interface TraceHeader {
@@ -95,7 +101,14 @@ export function parseTrace(text: string): TraceFile {
 export function revive(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(revive);
   if (value === null || typeof value !== 'object') return value;
-  const o = value as Record<string, unknown>;
+  try {
+    return reviveTag(value as Record<string, unknown>);
+  } catch {
+    return value; // a tag of the wrong shape (a hand-edited file): left as it is
+  }
+}
+
+function reviveTag(o: Record<string, unknown>): unknown {
   switch (o['$t']) {
     case 'undef':
       return undefined;

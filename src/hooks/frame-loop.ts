@@ -50,9 +50,4 @@ export class FrameLoop {
     }
     return sum > 0 ? (n * 1000) / sum : 0;
   }
-
-  /** The last frame's duration in ms. */
-  lastFrameMs(): number {
-    return this.filled > 0 ? this.times[(this.head - 1 + WINDOW) % WINDOW]! : 0;
-  }
 }

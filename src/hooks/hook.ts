@@ -11,6 +11,7 @@
 import type { TraceCore } from '../core/agent';
 import { now, roundMicros } from '../core/clock';
 import { FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../core/entry';
+import { withDefaults } from '../core/defaults';
 import { TraceError } from '../core/errors';
 import { DEFAULT_LIMITS, errorMessage, type CopyLimits } from '../core/safe-copy';
 
@@ -51,8 +52,13 @@ export class Hooks {
   /** The span running now (0 when none). */
   current = 0;
   private nextSpanId = 0;
-  private readonly originals = new WeakMap<Function, Function>();
-  private readonly patches = new Map<object, Patch[]>();
+  /** Our wrappers, so that hooking twice does not wrap twice. */
+  private readonly wrappers = new WeakSet<Function>();
+  /** What each holder looked like before: weak, so a hooked agent the game drops can be collected. */
+  private readonly patches = new WeakMap<object, Patch[]>();
+  /** Holders patched, for unhookAll; pruned of collected ones as it grows. */
+  private holders: WeakRef<object>[] = [];
+  private pruneAt = 64;
 
   constructor(private readonly core: TraceCore) {}
 
@@ -64,9 +70,12 @@ export class Hooks {
   hook(target: unknown, name?: string, options: HookOptions = {}): HookReport[] {
     if (Array.isArray(target)) {
       const base = name ?? 'agents';
-      return target.flatMap((item, i) => {
-        const label = itemLabel(item, i);
-        return this.hook(item, `${base}[${label}]`, options);
+      return target.flatMap((item: unknown, i) => {
+        const agent = `${base}[${itemLabel(item, i)}]`;
+        if (item === null || (typeof item !== 'object' && typeof item !== 'function')) {
+          return [{ agent, methods: [], skipped: [{ method: '*', reason: `not an object (${item === null ? 'null' : typeof item})` }] }];
+        }
+        return this.hook(item, agent, options);
       });
     }
     if (typeof target === 'function') {
@@ -89,22 +98,31 @@ export class Hooks {
     const targets: unknown[] = Array.isArray(target) ? target : [target];
     for (const t of targets) {
       if (t === null || (typeof t !== 'object' && typeof t !== 'function')) continue;
-      const list = [t as object];
+      this.restore(t as object);
       const proto = typeof t === 'function' ? (t as { prototype?: unknown }).prototype : undefined;
-      if (proto && typeof proto === 'object') list.push(proto);
-      for (const holder of list) {
-        for (const p of this.patches.get(holder) ?? []) {
-          if (p.before) Object.defineProperty(p.holder, p.key, p.before);
-          else delete (p.holder as Record<string, unknown>)[p.key];
-        }
-        this.patches.delete(holder);
-      }
+      if (proto && typeof proto === 'object') this.restore(proto);
     }
   }
 
-  /** The original of a wrapped function (or the function itself). */
-  original<F extends Function>(fn: F): F {
-    return (this.originals.get(fn) as F | undefined) ?? fn;
+  /** Restores everything hooked so far (on destroy). */
+  unhookAll(): void {
+    for (const ref of this.holders) {
+      const holder = ref.deref();
+      if (holder) this.restore(holder);
+    }
+    this.holders = [];
+  }
+
+  private restore(holder: object): void {
+    for (const p of this.patches.get(holder) ?? []) {
+      try {
+        if (p.before) Object.defineProperty(p.holder, p.key, p.before);
+        else delete (p.holder as Record<string, unknown>)[p.key];
+      } catch {
+        // The game froze the object since: the wrapper stays, and keeps working.
+      }
+    }
+    this.patches.delete(holder);
   }
 
   private hookObject(holder: object, agent: string, options: HookOptions, statics: boolean): HookReport {
@@ -123,7 +141,7 @@ export class Hooks {
         const desc = Object.getOwnPropertyDescriptor(obj, key);
         if (!desc || typeof desc.value !== 'function') continue; // accessors are not called here
         const fn = desc.value as Function;
-        if (this.originals.has(fn)) continue; // already hooked
+        if (this.wrappers.has(fn)) continue; // already hooked
         if (/^class[\s{]/.test(safeSource(fn))) continue; // a nested class, not a method
         const own = obj === holder;
         if (own && !desc.writable && !desc.configurable) {
@@ -133,18 +151,21 @@ export class Hooks {
         const before = own ? desc : undefined;
         const wrapped = this.wrap(fn, agent, key, options);
         try {
-          Object.defineProperty(holder, key, {
-            value: wrapped,
-            writable: true,
-            configurable: true,
-            enumerable: own ? desc.enumerable : false,
-          });
+          // Same enumerability as the original, so for...in over the holder is unchanged.
+          Object.defineProperty(holder, key, { value: wrapped, writable: true, configurable: true, enumerable: desc.enumerable ?? false });
         } catch (err) {
           report.skipped.push({ method: key, reason: errorMessage(err) });
           continue;
         }
         patches.push({ holder, key, before });
         report.methods.push(key);
+      }
+    }
+    if (patches.length > 0 && !this.patches.has(holder)) {
+      this.holders.push(new WeakRef(holder));
+      if (this.holders.length >= this.pruneAt) {
+        this.holders = this.holders.filter((r) => r.deref() !== undefined);
+        this.pruneAt = Math.max(64, this.holders.length * 2);
       }
     }
     if (patches.length > 0) this.patches.set(holder, patches);
@@ -157,7 +178,7 @@ export class Hooks {
     const type = `${agent}.${method}`;
     const captureArgs = options.captureArgs ?? true;
     const captureResult = options.captureResult ?? true;
-    const limits: CopyLimits = { ...DEFAULT_LIMITS, ...SPAN_LIMITS, redactKeys: core.limits.redactKeys, ...options.limits };
+    const limits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...SPAN_LIMITS, redactKeys: core.limits.redactKeys }, options.limits);
 
     function end(spanId: number, parentId: number, t0: number, args: unknown, flags: number, ok: boolean, value: unknown, isAsync: boolean): void {
       try {
@@ -190,11 +211,14 @@ export class Hooks {
           flags: flags & (FLAG_TRUNCATED | FLAG_REDACTED) || undefined,
         });
       } catch {
-        // Tracing must never break the game; the span is lost, the call is not.
+        // Tracing must never break the game; the span is lost (and counted), the call is not.
+        core.counters.internalErrors++;
       }
     }
 
     const wrapped = function (this: unknown, ...callArgs: unknown[]): unknown {
+      // Called with `new` (an ES5 constructor kept on an agent): construct, untraced.
+      if (new.target) return Reflect.construct(fn, callArgs, new.target);
       const spanId = ++hooks.nextSpanId;
       const parentId = hooks.current;
       let args: unknown;
@@ -208,7 +232,7 @@ export class Hooks {
       hooks.current = spanId;
       let value: unknown;
       try {
-        value = fn.apply(this, callArgs);
+        value = Reflect.apply(fn, this, callArgs);
       } catch (err) {
         hooks.current = parentId;
         end(spanId, parentId, t0, args, flags, false, err, false);
@@ -216,7 +240,17 @@ export class Hooks {
       }
       hooks.current = parentId;
       if (value instanceof Promise) {
-        // An equivalent promise, so an unhandled rejection still reaches the page.
+        if (Object.getPrototypeOf(value) !== Promise.prototype || Reflect.ownKeys(value).length > 0) {
+          // A decorated or subclassed promise: return it as it is and watch it
+          // from the side (its rejection then counts as handled).
+          value.then(
+            (v: unknown) => end(spanId, parentId, t0, args, flags, true, v, true),
+            (err: unknown) => end(spanId, parentId, t0, args, flags, false, err, true),
+          );
+          return value;
+        }
+        // A plain promise: an equivalent one (same value, same rejection), so an
+        // unhandled rejection still reaches the page as unhandled.
         return value.then(
           (v: unknown) => {
             end(spanId, parentId, t0, args, flags, true, v, true);
@@ -233,13 +267,18 @@ export class Hooks {
     };
     Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
     Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
-    this.originals.set(wrapped, fn);
+    if (Object.prototype.hasOwnProperty.call(fn, 'prototype')) wrapped.prototype = fn.prototype;
+    this.wrappers.add(wrapped);
     return wrapped;
   }
 }
 
 function wanted(key: string, o: HookOptions): boolean {
-  const match = (p: string | RegExp) => (typeof p === 'string' ? p === key : p.test(key));
+  const match = (p: string | RegExp) => {
+    if (typeof p === 'string') return p === key;
+    p.lastIndex = 0; // a /g or /y pattern keeps state between tests
+    return p.test(key);
+  };
   if (o.include && !o.include.some(match)) return false;
   if (o.exclude && o.exclude.some(match)) return false;
   return true;
@@ -255,10 +294,15 @@ function itemLabel(item: unknown, i: number): string {
 }
 
 function toSpanError(err: unknown): SpanError {
-  if (err instanceof Error) {
-    const e: SpanError = { name: err.name, message: err.message };
-    if (err.stack) e.stack = err.stack.slice(0, 4_000);
-    return e;
+  try {
+    if (err instanceof Error) {
+      // String(): a thrown Error may carry anything in these fields.
+      const e: SpanError = { name: String(err.name), message: String(err.message).slice(0, 2_000) };
+      if (err.stack) e.stack = String(err.stack).slice(0, 4_000);
+      return e;
+    }
+  } catch {
+    return { name: 'Error', message: 'unprintable error' };
   }
   return { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
 }

@@ -1,17 +1,19 @@
 /**
  * The main thread's side of the store: batches entries, serialises each batch
- * once, posts it, and keeps it until the store acks it as durable. It never
- * blocks the game and never grows without bound: past `maxUnacked` the newest
- * entries are dropped and counted.
+ * once, posts it, and keeps it until the store acks it as written. It never
+ * blocks the game and never grows without bound: past `maxUnacked` entries or
+ * `maxUnackedChars` of JSON, the newest entries are dropped and counted.
  */
 import type { EntrySink } from '../core/agent';
+import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { TraceError } from '../core/errors';
-import { emergencyKey, loadEmergency, safeRemove, saveEmergency, type KeyValueStorage } from './emergency';
+import { emergencyKey, loadEmergency, safeRemove, saveEmergency, type EmergencyRecord, type KeyValueStorage } from './emergency';
 import type {
   Backend,
   BatchMessage,
   PageToStore,
+  RequestMessage,
   RequestOp,
   StoreConfig,
   StoreRequests,
@@ -27,26 +29,32 @@ export interface ClientOptions {
   maxBatch?: number;
   /** A batch that is not full is sent after this many ms. */
   flushMs?: number;
-  /** Entries logged but not yet durable, beyond which new entries are dropped. */
+  /** Entries logged but not yet stored, beyond which new entries are dropped. */
   maxUnacked?: number;
+  /** Characters of JSON posted but not yet stored, beyond which new entries are dropped. */
+  maxUnackedChars?: number;
   /** A store that has not said `ready` by then is replaced by the next one. */
   readyTimeoutMs?: number;
   /** Where the emergency log goes (localStorage in a page); null for none. */
   storage?: KeyValueStorage | null;
-  /** Budget of the emergency log in characters. */
+  /** Budget of the emergency log in characters (localStorage is ~5M characters per origin, shared with the game). */
   emergencyChars?: number;
+  /** Web Locks, so that only a dead page's emergency log is replayed; null where there are none. */
+  locks?: LockManager | null;
 }
 
 export interface StoreCounters {
-  /** Entries handed to the store (posted in a batch). */
-  sent: number;
-  /** Entries the store acked as durable. */
+  /** Entries the store acked as written. */
   acked: number;
   /** Entries dropped because the store was too far behind. */
   droppedBackpressure: number;
+  /** Entries the store could not write (nacked). */
+  droppedStore: number;
+  /** Entries that could not be serialised. */
+  droppedUnserialisable: number;
   /** Entries of earlier sessions recovered from the emergency log on this load. */
   recovered: number;
-  /** Entries that the emergency log found no room for on this load's predecessor. */
+  /** Entries of earlier pages that their emergency log had no room for. */
   droppedEmergency: number;
 }
 
@@ -60,40 +68,53 @@ export interface StoreStatus {
 }
 
 interface Pending {
+  msg: RequestMessage;
   resolve: (v: never) => void;
   reject: (e: Error) => void;
 }
 
-const DEFAULTS = {
+const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'locks'>> = {
   maxBatch: 1_000,
   flushMs: 100,
   maxUnacked: 100_000,
+  maxUnackedChars: 32_000_000,
   readyTimeoutMs: 5_000,
-  emergencyChars: 1_500_000,
+  emergencyChars: 1_000_000,
 };
 
-export class StoreClient implements EntrySink {
-  readonly counters: StoreCounters = { sent: 0, acked: 0, droppedBackpressure: 0, recovered: 0, droppedEmergency: 0 };
-  readonly status: StoreStatus = { ready: false, thread: null, backend: null, problems: [], totals: { stored: 0, evicted: 0 } };
-  /** Called whenever status or counters change (acks, backend changes). */
-  onChange: () => void = () => {};
+/** How many problems are kept for health (the first ones, which say the most). */
+const MAX_PROBLEMS = 20;
 
-  private readonly opt: Required<Omit<ClientOptions, 'storage'>> & { storage: KeyValueStorage | null };
+export class StoreClient implements EntrySink {
+  readonly counters: StoreCounters = {
+    acked: 0,
+    droppedBackpressure: 0,
+    droppedStore: 0,
+    droppedUnserialisable: 0,
+    recovered: 0,
+    droppedEmergency: 0,
+  };
+  readonly status: StoreStatus = { ready: false, thread: null, backend: null, problems: [], totals: { stored: 0, evicted: 0 } };
+
+  private readonly opt: typeof DEFAULTS;
+  private readonly storage: KeyValueStorage | null;
+  private readonly locks: LockManager | null;
   private batch: TraceEntry[] = [];
   /** Posted batches not yet acked, in send order (what a new store must be sent again). */
   private unacked: BatchMessage[] = [];
   private unackedCount = 0;
+  private unackedChars = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private transport: StoreTransport | null = null;
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
   private nextTransport = 0;
   private lastSentSeq = 0;
-  private ackedSeq = 0;
-  private flushWaiters: { upTo: number; resolve: () => void }[] = [];
+  private flushWaiters: { upTo: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private requests = new Map<number, Pending>();
   private nextRequestId = 1;
-  /** Emergency records being replayed: removed from storage once acked. */
-  private replays = new Map<string, { key: string; lastSeq: number; count: number; duplicates: number }>();
+  /** Emergency records being replayed, by session: removed from storage once stored. */
+  private replays = new Map<string, { key: string; lastSeq: number; count: number; duplicates: number; done: () => void }>();
+  private releaseLock: (() => void) | null = null;
   private closed = false;
 
   constructor(
@@ -102,7 +123,10 @@ export class StoreClient implements EntrySink {
     private readonly transports: readonly (() => StoreTransport)[],
     options: ClientOptions = {},
   ) {
-    this.opt = { ...DEFAULTS, storage: null, ...options } as StoreClient['opt'];
+    this.opt = withDefaults(DEFAULTS, options);
+    this.storage = options.storage ?? null;
+    this.locks = options.locks ?? null;
+    this.holdSessionLock();
     this.connect();
     this.replayEmergency();
   }
@@ -110,7 +134,8 @@ export class StoreClient implements EntrySink {
   // ---- EntrySink ----------------------------------------------------------
 
   write(entry: TraceEntry): void {
-    if (this.unackedCount + this.batch.length >= this.opt.maxUnacked) {
+    if (this.closed) return;
+    if (this.unackedCount + this.batch.length >= this.opt.maxUnacked || this.unackedChars >= this.opt.maxUnackedChars) {
       this.counters.droppedBackpressure++;
       return;
     }
@@ -121,24 +146,32 @@ export class StoreClient implements EntrySink {
 
   // ---- public -------------------------------------------------------------
 
-  /** Resolves when everything written so far is durable in the store. */
+  /** Resolves when everything written so far is stored; rejects when no store is left. */
   flush(): Promise<void> {
     this.sendBatch();
     const upTo = this.lastSentSeq;
-    if (this.ackedSeq >= upTo) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push({ upTo, resolve }));
+    if (!this.hasUnacked(upTo)) return Promise.resolve();
+    if (this.closed || (this.transport === null && this.nextTransport >= this.transports.length)) {
+      return Promise.reject(new TraceError('STORE_FAILED', 'no store is running'));
+    }
+    return new Promise((resolve, reject) => this.flushWaiters.push({ upTo, resolve, reject }));
   }
 
-  /** Entries written but not yet durable. */
+  /** Entries written but not yet stored. */
   get pending(): number {
     return this.unackedCount + this.batch.length;
   }
 
   request<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
     return new Promise((resolve, reject) => {
+      if (this.closed || this.transport === null) {
+        reject(new TraceError('STORE_FAILED', 'no store is running'));
+        return;
+      }
       const id = this.nextRequestId++;
-      this.requests.set(id, { resolve: resolve as (v: never) => void, reject });
-      this.post({ type: 'request', id, op, params } as PageToStore);
+      const msg = { type: 'request', id, op, params } as RequestMessage;
+      this.requests.set(id, { msg, resolve: resolve as (v: never) => void, reject });
+      this.post(msg);
     });
   }
 
@@ -147,32 +180,37 @@ export class StoreClient implements EntrySink {
   }
 
   /**
-   * The page is going away: the store's open transaction may be aborted, so
-   * everything not yet acked goes to the emergency log synchronously.
+   * The page is going away (or hidden, which may be the last thing it sees):
+   * the store's open transaction may be aborted, so everything not yet stored
+   * goes to the emergency log synchronously.
    */
   saveEmergency(): void {
     this.sendBatch();
     const own = this.unacked.filter((b) => b.sessionId === this.session.id);
     const key = emergencyKey(this.config.dbName, this.session.id);
     if (own.length === 0) {
-      safeRemove(this.opt.storage, key);
+      safeRemove(this.storage, key);
       return;
     }
-    saveEmergency(this.opt.storage, key, this.session.id, own, this.opt.emergencyChars);
+    saveEmergency(this.storage, key, this.session.id, own, this.opt.emergencyChars);
   }
 
-  /** The page came back from the back/forward cache: the store is still alive. */
+  /** The page is visible again (or back from the back/forward cache): the store is alive. */
   discardEmergency(): void {
-    safeRemove(this.opt.storage, emergencyKey(this.config.dbName, this.session.id));
+    safeRemove(this.storage, emergencyKey(this.config.dbName, this.session.id));
   }
 
+  /** Stops for good: what is not stored yet goes to the emergency log, waiters are settled. */
   close(): void {
+    if (this.closed) return;
+    this.saveEmergency();
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.readyTimer !== null) clearTimeout(this.readyTimer);
     this.transport?.close();
-    for (const p of this.requests.values()) p.reject(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
-    this.requests.clear();
+    this.transport = null;
+    this.settleAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
+    this.releaseLock?.();
   }
 
   // ---- sending ------------------------------------------------------------
@@ -182,9 +220,28 @@ export class StoreClient implements EntrySink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const entries = this.batch;
+    let entries = this.batch;
     if (entries.length === 0) return;
     this.batch = [];
+    let json: string;
+    try {
+      json = JSON.stringify(entries);
+    } catch {
+      // Entries are safe copies, so this is near impossible; if one still
+      // refuses (a hostile toJSON), it alone is dropped and counted.
+      const ok: TraceEntry[] = [];
+      for (const e of entries) {
+        try {
+          JSON.stringify(e);
+          ok.push(e);
+        } catch {
+          this.counters.droppedUnserialisable++;
+        }
+      }
+      entries = ok;
+      if (entries.length === 0) return;
+      json = JSON.stringify(entries);
+    }
     const msg: BatchMessage = {
       type: 'batch',
       sessionId: this.session.id,
@@ -192,19 +249,23 @@ export class StoreClient implements EntrySink {
       firstSeq: entries[0]!.seq,
       lastSeq: entries[entries.length - 1]!.seq,
       count: entries.length,
-      json: JSON.stringify(entries),
+      json,
     };
-    this.unacked.push(msg);
-    this.unackedCount += msg.count;
-    this.counters.sent += msg.count;
+    this.track(msg);
     this.lastSentSeq = msg.lastSeq;
     this.post(msg);
   }
 
+  private track(msg: BatchMessage): void {
+    this.unacked.push(msg);
+    this.unackedCount += msg.count;
+    this.unackedChars += msg.json.length;
+  }
+
   private post(msg: PageToStore): void {
-    if (this.closed) return;
+    if (this.closed || this.transport === null) return;
     try {
-      this.transport?.post(msg);
+      this.transport.post(msg);
     } catch (err) {
       this.fail(`posting to the store failed: ${String(err)}`);
     }
@@ -219,7 +280,7 @@ export class StoreClient implements EntrySink {
       try {
         t = create();
       } catch (err) {
-        this.status.problems.push(`store could not start: ${err instanceof Error ? err.message : String(err)}`);
+        this.problem(`store could not start: ${err instanceof Error ? err.message : String(err)}`);
         continue;
       }
       this.transport = t;
@@ -233,22 +294,34 @@ export class StoreClient implements EntrySink {
       };
       this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
       t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
-      // A new store has seen nothing: send again all that is not durable.
+      // A new store has seen nothing: send again all that is not stored,
+      // and every question not yet answered.
       for (const b of this.unacked) t.post(b);
+      for (const p of this.requests.values()) t.post(p.msg);
       return;
     }
     this.transport = null;
-    this.status.problems.push('no store could start: entries are kept until the limit, then dropped');
-    this.onChange();
+    this.problem('no store could start: entries are kept until the limit, then dropped');
+    this.settleAll(new TraceError('STORE_FAILED', 'no store could start'));
   }
 
   private fail(why: string): void {
     if (this.closed) return;
-    this.status.problems.push(why);
+    this.problem(why);
     if (this.readyTimer !== null) clearTimeout(this.readyTimer);
     this.transport?.close();
     this.connect();
-    this.onChange();
+  }
+
+  private problem(why: string): void {
+    if (this.status.problems.length < MAX_PROBLEMS) this.status.problems.push(why);
+  }
+
+  private settleAll(err: TraceError): void {
+    for (const p of this.requests.values()) p.reject(err);
+    this.requests.clear();
+    for (const w of this.flushWaiters) w.reject(err);
+    this.flushWaiters = [];
   }
 
   // ---- receiving ----------------------------------------------------------
@@ -266,16 +339,20 @@ export class StoreClient implements EntrySink {
         this.status.ready = true;
         this.status.backend = msg.backend;
         this.status.totals = msg.totals;
-        if (msg.problem) this.status.problems.push(msg.problem);
-        break;
+        if (msg.problem) this.problem(msg.problem);
+        return;
       case 'backend':
         this.status.backend = msg.backend;
-        this.status.problems.push(msg.problem);
-        break;
+        this.problem(msg.problem);
+        return;
       case 'ack':
-        this.onAck(msg.sessionId, msg.upTo, msg.duplicates);
         this.status.totals = msg.totals;
-        break;
+        this.settle(msg.sessionId, msg.fromSeq, msg.upTo, msg.duplicates, null);
+        return;
+      case 'nack':
+        this.problem(msg.problem);
+        this.settle(msg.sessionId, msg.fromSeq, msg.upTo, 0, msg.problem);
+        return;
       case 'reply': {
         const p = this.requests.get(msg.id);
         if (!p) return;
@@ -285,62 +362,109 @@ export class StoreClient implements EntrySink {
         return;
       }
     }
-    this.onChange();
   }
 
-  private onAck(sessionId: string, upTo: number, duplicates: number): void {
-    let acked = 0;
+  /** The store is done with the batches of `sessionId` in `fromSeq..upTo`: stored, or (nack) never. */
+  private settle(sessionId: string, fromSeq: number, upTo: number, duplicates: number, nack: string | null): void {
+    let count = 0;
     const keep: BatchMessage[] = [];
     for (const b of this.unacked) {
-      if (b.sessionId === sessionId && b.lastSeq <= upTo) acked += b.count;
-      else keep.push(b);
+      if (b.sessionId === sessionId && b.firstSeq >= fromSeq && b.lastSeq <= upTo) {
+        count += b.count;
+        this.unackedChars -= b.json.length;
+      } else {
+        keep.push(b);
+      }
     }
     this.unacked = keep;
-    this.unackedCount -= acked;
+    this.unackedCount -= count;
 
     const replay = this.replays.get(sessionId);
     if (replay) {
       replay.duplicates += duplicates;
-      if (upTo >= replay.lastSeq) {
-        this.counters.recovered += replay.count - replay.duplicates;
-        safeRemove(this.opt.storage, replay.key);
+      if (nack) this.counters.droppedStore += count;
+      if (!this.unacked.some((b) => b.sessionId === sessionId)) {
+        this.counters.recovered += replay.count - replay.duplicates - (nack ? count : 0);
+        // A memory store does not outlive the page: keep the record for a later load.
+        if (this.status.backend === 'indexeddb') safeRemove(this.storage, replay.key);
         this.replays.delete(sessionId);
+        replay.done();
       }
       return;
     }
     if (sessionId !== this.session.id) return;
-    this.counters.acked += acked;
-    this.ackedSeq = Math.max(this.ackedSeq, upTo);
+    if (nack) this.counters.droppedStore += count;
+    else this.counters.acked += count;
     if (this.flushWaiters.length > 0) {
       const still = [];
       for (const w of this.flushWaiters) {
-        if (w.upTo <= this.ackedSeq) w.resolve();
-        else still.push(w);
+        if (this.hasUnacked(w.upTo)) still.push(w);
+        else w.resolve();
       }
       this.flushWaiters = still;
     }
   }
 
+  /** Whether any batch of this session up to `upTo` is still waiting for the store. */
+  private hasUnacked(upTo: number): boolean {
+    return this.unacked.some((b) => b.sessionId === this.session.id && b.firstSeq <= upTo);
+  }
+
+  // ---- the emergency log of earlier pages ---------------------------------
+
+  private lockName(sessionId: string): string {
+    return `trace-agent:${this.config.dbName}:${sessionId}`;
+  }
+
+  /** Held while this page lives, so another page does not replay our emergency log. */
+  private holdSessionLock(): void {
+    if (!this.locks) return;
+    try {
+      void this.locks
+        .request(this.lockName(this.session.id), () => new Promise<void>((release) => (this.releaseLock = release)))
+        .catch(() => {});
+    } catch {
+      /* no locks in this context: replays rely on seq dedupe alone */
+    }
+  }
+
   private replayEmergency(): void {
-    for (const { key, record } of loadEmergency(this.opt.storage, this.config.dbName)) {
-      if (record.sessionId === this.session.id || record.batches.length === 0) {
-        safeRemove(this.opt.storage, key);
+    for (const { key, record } of loadEmergency(this.storage, this.config.dbName)) {
+      if (record.sessionId === this.session.id) {
+        safeRemove(this.storage, key);
         continue;
       }
-      let count = 0;
-      for (const b of record.batches) count += b.count;
-      this.counters.droppedEmergency += record.dropped;
-      this.replays.set(record.sessionId, {
-        key,
-        lastSeq: record.batches[record.batches.length - 1]!.lastSeq,
-        count,
-        duplicates: 0,
-      });
-      for (const b of record.batches) {
-        this.unacked.push(b);
-        this.unackedCount += b.count;
-        this.post(b);
+      if (!this.locks) {
+        this.replay(key, record, () => {});
+        continue;
       }
+      // Only a page that is gone (its lock is free) has its log replayed; the
+      // lock is held until the store has it, so two pages never replay one log.
+      try {
+        void this.locks
+          .request(this.lockName(record.sessionId), { ifAvailable: true }, (lock) =>
+            lock ? new Promise<void>((done) => this.replay(key, record, done)) : undefined,
+          )
+          .catch(() => {});
+      } catch {
+        this.replay(key, record, () => {});
+      }
+    }
+  }
+
+  private replay(key: string, record: EmergencyRecord, done: () => void): void {
+    if (this.closed || this.replays.has(record.sessionId)) return done();
+    let count = 0;
+    for (const b of record.batches) count += b.count;
+    this.counters.droppedEmergency += record.dropped;
+    if (record.batches.length === 0) {
+      safeRemove(this.storage, key);
+      return done();
+    }
+    this.replays.set(record.sessionId, { key, lastSeq: record.batches[record.batches.length - 1]!.lastSeq, count, duplicates: 0, done });
+    for (const b of record.batches) {
+      this.track(b);
+      this.post(b);
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The emergency log: on pagehide the un-acked tail goes to localStorage
- * synchronously (a worker's open transaction dies with the page), and the next
- * load replays it into the store with its original session and seq.
+ * The emergency log: when the page hides or goes away, what the store has not
+ * yet written goes to localStorage synchronously (a worker's open transaction
+ * dies with the page), and the next load replays it into the store with its
+ * original session and seq.
  */
 import type { BatchMessage } from './protocol';
 
@@ -15,13 +16,18 @@ export interface EmergencyRecord {
 /** Storage as far as we use it; localStorage in the page. */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
 
+function emergencyPrefix(dbName: string): string {
+  return `trace-agent:emergency:${dbName}:`;
+}
+
 export function emergencyKey(dbName: string, sessionId: string): string {
-  return `trace-agent:emergency:${dbName}:${sessionId}`;
+  return emergencyPrefix(dbName) + sessionId;
 }
 
 /**
- * Writes the oldest batches that fit in `maxChars` (the oldest first, so what
- * survives is contiguous with what was stored). Returns the entries dropped.
+ * Writes the oldest batches that fit in `maxChars` of stored text (the oldest
+ * first, so what survives is contiguous with what was stored), fewer if the
+ * origin's quota refuses. Returns the entries that could not be saved.
  */
 export function saveEmergency(
   storage: KeyValueStorage | null,
@@ -32,32 +38,38 @@ export function saveEmergency(
 ): number {
   let total = 0;
   for (const b of batches) total += b.count;
-  if (!storage || batches.length === 0) {
-    if (storage) safeRemove(storage, key);
-    return storage ? 0 : total;
+  if (!storage) return total;
+  if (batches.length === 0) {
+    safeRemove(storage, key);
+    return 0;
   }
-  const kept: BatchMessage[] = [];
-  let chars = 200;
-  let keptCount = 0;
+  const parts: string[] = [];
+  let chars = 64;
   for (const b of batches) {
-    chars += b.json.length + 200;
-    if (chars > maxChars) break;
-    kept.push(b);
-    keptCount += b.count;
+    const text = JSON.stringify(b); // the size it really takes, escapes included
+    if (chars + text.length + 1 > maxChars) break;
+    parts.push(text);
+    chars += text.length + 1;
   }
-  const record: EmergencyRecord = { sessionId, batches: kept, dropped: total - keptCount };
-  try {
-    storage.setItem(key, JSON.stringify(record));
-    return record.dropped;
-  } catch {
-    return total; // quota or access denied: nothing could be saved
+  // The game's own data shares the origin's quota: on refusal, keep the older half.
+  for (let n = parts.length; n > 0; n = Math.floor(n / 2)) {
+    let kept = 0;
+    for (let i = 0; i < n; i++) kept += batches[i]!.count;
+    try {
+      storage.setItem(key, `{"sessionId":${JSON.stringify(sessionId)},"dropped":${total - kept},"batches":[${parts.slice(0, n).join(',')}]}`);
+      return total - kept;
+    } catch {
+      /* quota: try with fewer */
+    }
   }
+  safeRemove(storage, key);
+  return total;
 }
 
-/** Reads and returns every emergency record of this database. */
+/** Reads every well-formed emergency record of this database; removes the ones that are not. */
 export function loadEmergency(storage: KeyValueStorage | null, dbName: string): { key: string; record: EmergencyRecord }[] {
   if (!storage) return [];
-  const prefix = `trace-agent:emergency:${dbName}:`;
+  const prefix = emergencyPrefix(dbName);
   const out: { key: string; record: EmergencyRecord }[] = [];
   try {
     const keys: string[] = [];
@@ -66,19 +78,33 @@ export function loadEmergency(storage: KeyValueStorage | null, dbName: string): 
       if (k && k.startsWith(prefix)) keys.push(k);
     }
     for (const key of keys) {
-      const text = storage.getItem(key);
-      try {
-        const record = text ? (JSON.parse(text) as EmergencyRecord) : null;
-        if (record && Array.isArray(record.batches)) out.push({ key, record });
-        else safeRemove(storage, key);
-      } catch {
-        safeRemove(storage, key); // unreadable: it would fail forever
-      }
+      const record = parseRecord(storage.getItem(key));
+      if (record) out.push({ key, record });
+      else safeRemove(storage, key); // unreadable: it would fail on every load
     }
   } catch {
     return out;
   }
   return out;
+}
+
+/** A record as saved by `saveEmergency`, or null when any part of it is not. */
+function parseRecord(text: string | null): EmergencyRecord | null {
+  if (!text) return null;
+  try {
+    const r = JSON.parse(text) as Partial<EmergencyRecord>;
+    if (typeof r.sessionId !== 'string' || typeof r.dropped !== 'number' || !Array.isArray(r.batches)) return null;
+    for (const b of r.batches as Partial<BatchMessage>[]) {
+      if (b.type !== 'batch' || b.sessionId !== r.sessionId || typeof b.json !== 'string') return null;
+      if (typeof b.firstSeq !== 'number' || typeof b.lastSeq !== 'number' || typeof b.count !== 'number' || typeof b.startedAt !== 'number') return null;
+      const entries = JSON.parse(b.json) as { seq?: unknown }[];
+      if (!Array.isArray(entries) || entries.length !== b.count) return null;
+      if (entries[0]?.seq !== b.firstSeq || entries[entries.length - 1]?.seq !== b.lastSeq) return null;
+    }
+    return r as EmergencyRecord;
+  } catch {
+    return null;
+  }
 }
 
 export function safeRemove(storage: KeyValueStorage | null, key: string): void {

@@ -19,6 +19,9 @@ import { countBy, type BlockInput, type TraceRing } from './ring';
 
 export type Post = (msg: StoreToPage) => void;
 
+/** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
+const MAX_BLOCK_ENTRIES = 10_000;
+
 export class StoreHost {
   private ring: TraceRing | null = null;
   private config: StoreConfig | null = null;
@@ -79,16 +82,22 @@ export class StoreHost {
     try {
       await this.opening;
       while (this.queue.length > 0) {
-        // Whatever arrived while the last transaction ran goes into one block.
+        // What arrived while the last transaction ran goes into one block
+        // (bounded, so a long backlog does not become one huge write).
         const sessionId = this.queue[0]!.sessionId;
         let n = 0;
-        while (n < this.queue.length && this.queue[n]!.sessionId === sessionId) n++;
+        let entries = 0;
+        while (n < this.queue.length && this.queue[n]!.sessionId === sessionId && (n === 0 || entries + this.queue[n]!.count <= MAX_BLOCK_ENTRIES)) {
+          entries += this.queue[n]!.count;
+          n++;
+        }
         const batches = this.queue.splice(0, n);
+        const fromSeq = batches[0]!.firstSeq;
+        const upTo = batches[batches.length - 1]!.lastSeq;
         try {
           await this.writeBlock(batches);
         } catch (err) {
-          // Not acked: the page keeps these batches and sends them again to the next store.
-          this.post({ type: 'backend', backend: this.ring!.backend, problem: `a block could not be written: ${describeError(err)}` });
+          this.post({ type: 'nack', sessionId, fromSeq, upTo, problem: `a block could not be written: ${describeError(err)}` });
         } finally {
           this.written += batches.length;
         }
@@ -98,18 +107,30 @@ export class StoreHost {
     }
   }
 
-  private async writeBlock(batches: BatchMessage[]): Promise<void> {
+  private async writeBlock(received: BatchMessage[]): Promise<void> {
+    const sessionId = received[0]!.sessionId;
+    let entries: TraceEntry[] = [];
+    const batches: BatchMessage[] = [];
+    for (const b of received) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(b.json);
+      } catch {
+        parsed = null;
+      }
+      if (!Array.isArray(parsed) || parsed.length !== b.count) {
+        // One bad batch must not take its neighbours down: refuse it alone (before acking them).
+        this.post({ type: 'nack', sessionId, fromSeq: b.firstSeq, upTo: b.lastSeq, problem: `batch ${b.firstSeq}..${b.lastSeq} is not a valid JSON array of ${b.count} entries` });
+        continue;
+      }
+      batches.push(b);
+      for (const e of parsed as TraceEntry[]) entries.push(e);
+    }
+    if (batches.length === 0) return;
     const first = batches[0]!;
     const last = batches[batches.length - 1]!;
-    const sessionId = first.sessionId;
     let storedUpTo = this.stored.get(sessionId);
     if (storedUpTo === undefined) storedUpTo = await this.ring!.lastSeq(sessionId);
-
-    let entries: TraceEntry[] = [];
-    for (const b of batches) {
-      const parsed = JSON.parse(b.json) as TraceEntry[];
-      for (const e of parsed) entries.push(e);
-    }
     const total = entries.length;
     if (first.firstSeq <= storedUpTo) entries = entries.filter((e) => e.seq > storedUpTo!);
     const duplicates = total - entries.length;
@@ -138,9 +159,8 @@ export class StoreHost {
       }
       this.pushTail(entries);
     }
-    const upTo = Math.max(storedUpTo, last.lastSeq);
-    this.stored.set(sessionId, upTo);
-    this.post({ type: 'ack', sessionId, upTo, duplicates, totals: this.ring!.totals() });
+    this.stored.set(sessionId, Math.max(storedUpTo, last.lastSeq));
+    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
   }
 
   private pushTail(entries: TraceEntry[]): void {
@@ -163,8 +183,11 @@ export class StoreHost {
     const ring = this.ring!;
     switch (msg.op) {
       case 'tail': {
-        const n = Math.max(0, Math.min(msg.params.limit, this.tail.length));
-        return { json: JSON.stringify(this.tail.slice(this.tail.length - n)) };
+        const out: TraceEntry[] = [];
+        for (let i = this.tail.length - 1; i >= 0 && out.length < msg.params.limit; i--) {
+          if (this.tail[i]!.sessionId === msg.params.sessionId) out.push(this.tail[i]!);
+        }
+        return { json: JSON.stringify(out.reverse()) };
       }
       case 'export': {
         // Wait until every batch received before this request is written;

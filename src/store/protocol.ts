@@ -41,8 +41,8 @@ export interface BatchMessage {
 
 /** Requests that the store answers with a `reply` of the same id. */
 export interface StoreRequests {
-  /** The newest entries (of any session), oldest first, as a JSON array. */
-  tail: { params: { limit: number }; result: { json: string } };
+  /** The newest entries of a session, oldest first, as a JSON array. */
+  tail: { params: { limit: number; sessionId: string }; result: { json: string } };
   /** Every stored block of one session (or all), each a JSON array, in write order. */
   export: { params: { session: string | 'all' }; result: { sessions: SessionInfo[]; blocks: string[] } };
   sessions: { params: Record<string, never>; result: SessionInfo[] };
@@ -72,14 +72,24 @@ export interface ReadyMessage {
   totals: StoreTotals;
 }
 
-/** Everything of `sessionId` up to `upTo` is durable (its transaction completed). */
+/** The batches of `sessionId` within `fromSeq..upTo` are stored (their transaction completed). */
 export interface AckMessage {
   type: 'ack';
   sessionId: string;
+  fromSeq: number;
   upTo: number;
   /** Entries of the acked batches that were already stored (replays, resends). */
   duplicates: number;
   totals: StoreTotals;
+}
+
+/** The batches of `sessionId` within `fromSeq..upTo` could not be stored and never will be. */
+export interface NackMessage {
+  type: 'nack';
+  sessionId: string;
+  fromSeq: number;
+  upTo: number;
+  problem: string;
 }
 
 /** The store changed backend mid-session (IndexedDB failed). */
@@ -93,4 +103,4 @@ export type ReplyMessage =
   | { type: 'reply'; id: number; ok: true; result: StoreRequests[RequestOp]['result'] }
   | { type: 'reply'; id: number; ok: false; error: string };
 
-export type StoreToPage = ReadyMessage | AckMessage | BackendMessage | ReplyMessage;
+export type StoreToPage = ReadyMessage | AckMessage | NackMessage | BackendMessage | ReplyMessage;

@@ -61,6 +61,20 @@ describe('script tag options', () => {
     await page.keyboard.press('Control+Backquote');
     await expect.poll(() => page.locator('trace-agent-overlay .problems').textContent()).toContain('never.there');
     await screenshot(page, 'options-overlay-light');
+
+    // data-capacity: the ring keeps about 2,000 entries (whole blocks evicted, never the newest).
+    const s = await page.evaluate(async () => {
+      const ta = (window as unknown as { TraceAgent: { logEvent(t: string, d: object): void; flush(): Promise<void>; stats(): { stored: number; evicted: number; logged: number } } }).TraceAgent;
+      for (let i = 0; i < 5_000; i++) {
+        ta.logEvent('fill', { i });
+        if (i % 500 === 499) await ta.flush(); // blocks of 500
+      }
+      await ta.flush();
+      return ta.stats();
+    });
+    expect(s.stored).toBeLessThanOrEqual(2_000);
+    expect(s.stored).toBeGreaterThan(2_000 - 500 - 5);
+    expect(s.stored + s.evicted).toBe(s.logged);
     await page.close();
   });
 });

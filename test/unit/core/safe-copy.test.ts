@@ -120,6 +120,12 @@ describe('safeCopy', () => {
     });
     expect(flags & FLAG_REDACTED).toBe(FLAG_REDACTED);
     expect(safeCopy({ password: 'p' }, { ...DEFAULT_LIMITS, redactKeys: null }).value).toEqual({ password: 'p' });
+    const secret = ['newPassword', 'user_password', 'authToken', 'auth_token', 'userEmail', 'phoneNumber', 'creditCardNumber', 'x-api-key', 'set-cookie', 'clientSecret', 'auth'];
+    const harmless = ['tokens', 'author', 'passes', 'compass', 'pinned', 'maxTokens', 'authored'];
+    const keys = (ks: string[]) => Object.fromEntries(ks.map((k) => [k, 1]));
+    const v = safeCopy(keys([...secret, ...harmless])).value as Record<string, unknown>;
+    expect(secret.filter((k) => (v[k] as { $t?: string }).$t !== 'redacted')).toEqual([]);
+    expect(harmless.filter((k) => v[k] !== 1)).toEqual([]);
   });
 
   it('escapes user objects that look like tags, so revive leaves them alone', () => {

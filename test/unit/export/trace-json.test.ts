@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TraceError } from '../../../src/core/errors';
-import { parseTrace, SCHEMA_VERSION, traceParts, TRACE_FORMAT, type TraceHeader } from '../../../src/export/trace-json';
+import { parseTrace, revive, SCHEMA_VERSION, traceParts, TRACE_FORMAT, type TraceHeader } from '../../../src/export/trace-json';
 
 const header: TraceHeader = {
   format: TRACE_FORMAT,
@@ -10,7 +10,7 @@ const header: TraceHeader = {
   session: 's',
   sessions: [],
   config: {},
-  counters: { logged: 3, rejected: 0, truncated: 0, redacted: 0, dropped: 0, acked: 3, stored: 3, evicted: 0, recovered: 0 },
+  counters: { logged: 3, rejected: 0, truncated: 0, redacted: 0, dropped: 0, droppedByStore: 0, internalErrors: 0, acked: 3, stored: 3, evicted: 0, recovered: 0, lostOnUnload: 0 },
   storage: { thread: 'worker', backend: 'indexeddb', problems: [] },
 };
 const e = (seq: number) => ({ seq, ts: seq, sessionId: 's', kind: 'custom', type: 't', level: 'info', frame: 0 });
@@ -22,6 +22,12 @@ describe('trace JSON', () => {
     expect(file.entries.map((x) => x.seq)).toEqual([1, 2, 3]);
     expect(file.counters.logged).toBe(3);
     expect(parseTrace(traceParts(header, []).join('')).entries).toEqual([]);
+  });
+
+  it('revive leaves malformed tags as they are instead of throwing', () => {
+    const bad = [{ $t: 'bigint', v: 'x' }, { $t: 'map', v: 5 }, { $t: 'set', v: null }];
+    expect(revive(bad)).toEqual(bad);
+    expect(revive({ ok: { $t: 'bigint', v: '5' }, bad: { $t: 'map', v: 'no' } })).toEqual({ ok: 5n, bad: { $t: 'map', v: 'no' } });
   });
 
   it('refuses what is not a trace, saying why', () => {

@@ -224,6 +224,105 @@ describe('hook', () => {
   });
 });
 
+describe('hook: behaviour kept in the corners', () => {
+  it('an ES5 constructor kept on a hooked object still constructs with new', () => {
+    const { hooks } = setup();
+    function Enemy(this: { hp: number }, hp: number) {
+      this.hp = hp;
+    }
+    Enemy.prototype.hit = function (this: { hp: number }) {
+      return --this.hp;
+    };
+    const game = { Enemy: Enemy as unknown as new (hp: number) => { hp: number; hit(): number }, tick: () => 1 };
+    hooks.hook(game, 'game');
+    const e = new game.Enemy(3);
+    expect(e).toBeInstanceOf(game.Enemy);
+    expect(e.hit()).toBe(2);
+  });
+
+  it('keeps for...in over an instance the same (enumerable ES5 prototype methods)', () => {
+    const { hooks } = setup();
+    function Unit(this: { hp: number }) {
+      this.hp = 1;
+    }
+    Unit.prototype.move = function () {
+      return 'moved';
+    };
+    const u = new (Unit as unknown as new () => { hp: number; move(): string })();
+    const keys = (o: object) => {
+      const out: string[] = [];
+      for (const k in o) out.push(k);
+      return out;
+    };
+    const before = keys(u);
+    hooks.hook(u, 'unit');
+    expect(keys(u)).toEqual(before);
+    expect(u.move()).toBe('moved');
+  });
+
+  it('returns a decorated promise itself, so its extra methods survive', async () => {
+    const { hooks, spans } = setup();
+    const api = {
+      fetchLine() {
+        const p = new Promise<string>((r) => setTimeout(() => r('hello'), 2)) as Promise<string> & { cancel(): string };
+        p.cancel = () => 'cancelled';
+        return p;
+      },
+    };
+    hooks.hook(api, 'api');
+    const p = api.fetchLine();
+    expect(p.cancel()).toBe('cancelled');
+    await expect(p).resolves.toBe('hello');
+    await new Promise((r) => setTimeout(r, 1));
+    expect(spans()[0]).toMatchObject({ method: 'fetchLine', async: true, result: 'hello' });
+  });
+
+  it('applies /g patterns to every method alike', () => {
+    const { hooks } = setup();
+    const o = { renderA: () => 1, renderB: () => 2, renderC: () => 3, tick: () => 4 };
+    expect(hooks.hook(o, 'o', { include: [/^render/g] })[0]!.methods).toEqual(['renderA', 'renderB', 'renderC']);
+  });
+
+  it('skips array items that are not objects and says so', () => {
+    const { hooks } = setup();
+    const reports = hooks.hook([{ act: () => 1 }, null, 7], 'list');
+    expect(reports.map((r) => [r.agent, r.methods, r.skipped])).toEqual([
+      ['list[0]', ['act'], []],
+      ['list[1]', [], [{ method: '*', reason: 'not an object (null)' }]],
+      ['list[2]', [], [{ method: '*', reason: 'not an object (number)' }]],
+    ]);
+  });
+
+  it('copies error fields as strings, whatever was thrown in them', () => {
+    const { hooks, spans } = setup();
+    const o = {
+      boom() {
+        const e = new Error('x');
+        (e as unknown as { message: unknown }).message = 10n;
+        throw e;
+      },
+    };
+    hooks.hook(o, 'o');
+    expect(() => o.boom()).toThrow();
+    expect(spans()[0]!.error).toMatchObject({ name: 'Error', message: '10' });
+    expect(() => JSON.stringify(spans())).not.toThrow();
+  });
+
+  it('unhookAll restores everything hooked', () => {
+    const { hooks } = setup();
+    const a = { f: () => 1 };
+    const b = { g: () => 2 };
+    const fa = a.f;
+    const gb = b.g;
+    hooks.hook(a, 'a');
+    hooks.hook(b, 'b');
+    expect(a.f).not.toBe(fa);
+    hooks.unhookAll();
+    expect(a.f).toBe(fa);
+    expect(b.g).toBe(gb);
+  });
+});
+
 describe('paths', () => {
   it('parses and resolves global paths without evaluating code', () => {
     expect(parsePath('window.game.npcs[0].brain')).toEqual(['game', 'npcs', '0', 'brain']);

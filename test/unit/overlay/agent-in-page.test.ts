@@ -80,7 +80,37 @@ describe('the agent in a page (happy-dom)', () => {
     expect(agent.isOpen).toBe(true);
   });
 
-  it('refuses a capacity that is not a number of entries', () => {
+  it('refuses bad options before it starts anything', () => {
     expect(() => createTraceAgent({ capacity: Number.NaN, overlay: false })).toThrow(/capacity/);
+    expect(() => createTraceAgent({ hotkey: 'Hyper+D' })).toThrow(/unknown modifier/);
+    expect(document.querySelector(HOST_TAG)).toBeNull();
+  });
+
+  it('hook never throws into the game outside strict mode, whatever the path holds', () => {
+    agent = createTraceAgent({ dbName: freshDb(), worker: false, overlay: false });
+    const g = globalThis as Record<string, unknown>;
+    g['weird'] = { title: 'a string', list: [{ act: () => 1 }, null] };
+    try {
+      expect(agent.hook('weird.title')).toEqual([]);
+      expect(agent.hook('weird.list').map((r) => r.methods)).toEqual([['act'], []]);
+      expect(agent.stats().logged).toBeGreaterThan(0);
+    } finally {
+      delete g['weird'];
+    }
+  });
+
+  it('destroy() unhooks, removes the overlay and stops tracing', async () => {
+    agent = createTraceAgent({ dbName: freshDb(), worker: false });
+    const npc = { decide: () => 1 };
+    const original = npc.decide;
+    agent.hook(npc, 'npc');
+    expect(npc.decide).not.toBe(original);
+    agent.destroy();
+    expect(npc.decide).toBe(original);
+    expect(document.querySelector(HOST_TAG)).toBeNull();
+    const before = agent.stats().pending;
+    agent.logEvent('after', {});
+    expect(agent.stats().pending).toBe(before);
+    expect(agent.hook({ f: () => 1 }, 'late')).toEqual([]);
   });
 });

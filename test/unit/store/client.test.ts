@@ -58,7 +58,7 @@ describe('StoreClient', () => {
     for (let i = 1; i <= 50; i++) c.write(entry(i));
     await c.flush();
     expect(c.pending).toBe(0);
-    expect(c.counters).toMatchObject({ sent: 50, acked: 50, droppedBackpressure: 0 });
+    expect(c.counters).toMatchObject({ acked: 50, droppedBackpressure: 0 });
     expect(await storedSeqs(c, 's1')).toEqual([...Array(50)].map((_, i) => i + 1));
     expect(c.status).toMatchObject({ ready: true, thread: 'main', backend: 'indexeddb' });
     c.close();
@@ -153,14 +153,152 @@ describe('StoreClient', () => {
     expect(record.batches[0]!.firstSeq).toBe(1);
     expect(record.batches.length).toBeGreaterThan(0);
     expect(record.batches.length * 10 + record.dropped).toBe(100);
+    expect(storage.getItem(emergencyKey(dbName, 's1'))!.length).toBeLessThanOrEqual(2_500);
     c.close();
+  });
+
+  it('saves fewer batches when the quota refuses, rather than none', () => {
+    const storage = new MemoryStorage(3_000); // the game's data left little room
+    const posted: PageToStore[] = [];
+    const { c, dbName } = client({ storage, maxBatch: 10, transports: [silentTransport(posted)] });
+    for (let i = 1; i <= 100; i++) c.write(entry(i));
+    c.saveEmergency();
+    const record = JSON.parse(storage.getItem(emergencyKey(dbName, 's1'))!) as { batches: { firstSeq: number }[]; dropped: number };
+    expect(record.batches.length).toBeGreaterThan(0);
+    expect(record.batches[0]!.firstSeq).toBe(1);
+    c.close();
+  });
+
+  it('removes an emergency record that is not well formed instead of replaying it on every load', async () => {
+    const storage = new MemoryStorage();
+    const dbName = freshDb();
+    const key = emergencyKey(dbName, 'broken');
+    const json = JSON.stringify([entry(1, 'broken'), entry(2, 'broken')]);
+    storage.setItem(key, JSON.stringify({ sessionId: 'broken', dropped: 0, batches: [{ type: 'batch', sessionId: 'broken', startedAt: 1, firstSeq: 1, lastSeq: 2, count: 2, json: json.slice(0, -5) }] }));
+    const { c } = client({ dbName, storage, sessionId: 'now' });
+    expect(storage.getItem(key)).toBeNull();
+    expect(c.pending).toBe(0);
+    c.close();
+  });
+
+  it('keeps an earlier page\'s record while the store is only in memory', async () => {
+    const storage = new MemoryStorage();
+    const dbName = freshDb();
+    const key = emergencyKey(dbName, 'old');
+    const batch = { type: 'batch', sessionId: 'old', startedAt: 1, firstSeq: 1, lastSeq: 2, count: 2, json: JSON.stringify([entry(1, 'old'), entry(2, 'old')]) };
+    storage.setItem(key, JSON.stringify({ sessionId: 'old', dropped: 0, batches: [batch] }));
+    // Take IndexedDB away from the store: it falls back to memory.
+    const original = globalThis.indexedDB;
+    (globalThis as { indexedDB?: unknown }).indexedDB = undefined;
+    try {
+      const { c } = client({ dbName, storage, sessionId: 'now' });
+      await until(() => c.counters.recovered === 2);
+      expect(c.status.backend).toBe('memory');
+      expect(storage.getItem(key)).not.toBeNull();
+      c.close();
+    } finally {
+      (globalThis as { indexedDB?: unknown }).indexedDB = original;
+    }
+  });
+
+  it('does not replay the log of a page that is still alive (its session lock is held)', async () => {
+    const storage = new MemoryStorage();
+    const dbName = freshDb();
+    const held = new Set<string>();
+    const locks = {
+      request: async (name: string, a: unknown, b?: unknown) => {
+        const opts = (typeof a === 'function' ? {} : a) as { ifAvailable?: boolean };
+        const cb = (typeof a === 'function' ? a : b) as (lock: unknown) => unknown;
+        if (held.has(name)) return opts.ifAvailable ? cb(null) : new Promise(() => {});
+        held.add(name);
+        try {
+          return await cb({ name });
+        } finally {
+          held.delete(name);
+        }
+      },
+    } as unknown as LockManager;
+    const alive = client({ dbName, storage, sessionId: 'alive', locks, transports: [silentTransport([])] });
+    alive.c.write(entry(1, 'alive'));
+    alive.c.saveEmergency(); // the tab was hidden: its record is there, and it lives on
+    const other = client({ dbName, storage, sessionId: 'other', locks });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(other.c.counters.recovered).toBe(0);
+    expect(storage.getItem(emergencyKey(dbName, 'alive'))).not.toBeNull();
+    other.c.close();
+    alive.c.close();
+  });
+
+  it('acks exact ranges: a batch the store could not write is dropped and counted, not reported stored', async () => {
+    // A transport to a real host that corrupts the second batch on the way.
+    let n = 0;
+    const corrupting = () => {
+      const t = mainThreadTransport();
+      const post = t.post;
+      t.post = (m) => post(m.type === 'batch' && ++n === 2 ? { ...m, json: '[{"seq":' } : m);
+      return t;
+    };
+    const { c } = client({ maxBatch: 3, transports: [corrupting] });
+    for (let i = 1; i <= 9; i++) c.write(entry(i));
+    await c.flush();
+    expect(c.counters).toMatchObject({ acked: 6, droppedStore: 3 });
+    expect(await storedSeqs(c, 's1')).toEqual([1, 2, 3, 7, 8, 9]);
+    expect(c.status.problems.join()).toMatch(/batch 4..6 is not a valid JSON array/);
+    c.close();
+  });
+
+  it('drops past maxUnackedChars of JSON too', () => {
+    const posted: PageToStore[] = [];
+    const { c } = client({ maxBatch: 1, maxUnackedChars: 1_000, transports: [silentTransport(posted)] });
+    for (let i = 1; i <= 50; i++) c.write(entry(i, 's1', { data: { text: 'x'.repeat(200) } }));
+    expect(c.counters.droppedBackpressure).toBeGreaterThan(40);
+    c.close();
+  });
+
+  it('questions asked before a failover are asked again of the next store', async () => {
+    let first: StoreTransport | null = null;
+    const { c } = client({
+      transports: [
+        () => (first = silentTransport([])()),
+        mainThreadTransport,
+      ],
+    });
+    const answer = c.sessions();
+    first!.onFailure('worker crashed');
+    await expect(answer).resolves.toEqual([]);
+    c.close();
+  });
+
+  it('with no store left, flush and questions fail instead of hanging', async () => {
+    let only: StoreTransport | null = null;
+    const { c } = client({ transports: [() => (only = silentTransport([])())] });
+    c.write(entry(1));
+    const flushed = c.flush();
+    const asked = c.sessions();
+    only!.onFailure('worker crashed');
+    await expect(flushed).rejects.toThrow(/no store could start/);
+    await expect(asked).rejects.toThrow(/no store could start/);
+    await expect(c.sessions()).rejects.toThrow(/no store is running/);
+    c.close();
+  });
+
+  it('close() saves what is not stored and settles the waiters', async () => {
+    const storage = new MemoryStorage();
+    const { c, dbName } = client({ storage, transports: [silentTransport([])] });
+    for (let i = 1; i <= 5; i++) c.write(entry(i));
+    const flushed = c.flush();
+    c.close();
+    await expect(flushed).rejects.toThrow(/destroyed/);
+    expect(JSON.parse(storage.getItem(emergencyKey(dbName, 's1'))!).batches[0].count).toBe(5);
+    c.write(entry(6)); // after close: ignored, nothing grows
+    expect(c.pending).toBe(5);
   });
 
   it('answers tail and sessions queries', async () => {
     const { c } = client({});
     for (let i = 1; i <= 150; i++) c.write(entry(i));
     await c.flush();
-    const tail = JSON.parse((await c.request('tail', { limit: 3 })).json) as TraceEntry[];
+    const tail = JSON.parse((await c.request('tail', { limit: 3, sessionId: 's1' })).json) as TraceEntry[];
     expect(tail.map((e) => e.seq)).toEqual([148, 149, 150]);
     expect((await c.sessions()).map((s) => [s.id, s.entries])).toEqual([['s1', 150]]);
     c.close();

@@ -4,6 +4,7 @@
  */
 import { TraceCore, type LogOptions } from './core/agent';
 import type { SessionInfo } from './core/entry';
+import { withDefaults } from './core/defaults';
 import { TraceError } from './core/errors';
 import type { CopyLimits } from './core/safe-copy';
 import { FrameLoop } from './hooks/frame-loop';
@@ -97,11 +98,11 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const transports: (() => StoreTransport)[] = [];
   if (options.worker !== false) transports.push(() => workerTransport(spawnStoreWorker));
   transports.push(mainThreadTransport);
-  client = new StoreClient(config, { id: core.sessionId, startedAt: core.startedAt }, transports, {
+  const pageDefaults: ClientOptions = {
     storage: pageStorage(),
     locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
-    ...options.store,
-  });
+  };
+  client = new StoreClient(config, { id: core.sessionId, startedAt: core.startedAt }, transports, withDefaults(pageDefaults, options.store));
 
   const hooks = new Hooks(core);
   const hookProblems: { path: string; reason: string }[] = [];

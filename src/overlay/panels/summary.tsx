@@ -4,7 +4,6 @@ import { formatCount } from '../format';
 
 export function Summary({ snap, rate }: { snap: OverlaySnapshot; rate: number }) {
   const c = snap.counters;
-  const lost = c.dropped + c.rejected;
   return (
     <>
       <div class="tiles">
@@ -37,8 +36,23 @@ export function Summary({ snap, rate }: { snap: OverlaySnapshot; rate: number })
             recovered <b>{formatCount(c.recovered)}</b>
           </span>
         )}
+        {c.droppedByStore > 0 && (
+          <span class="bad">
+            refused by store <b>{formatCount(c.droppedByStore)}</b>
+          </span>
+        )}
+        {c.lostOnUnload > 0 && (
+          <span class="bad">
+            lost on unload <b>{formatCount(c.lostOnUnload)}</b>
+          </span>
+        )}
+        {c.internalErrors > 0 && (
+          <span class="bad">
+            internal errors <b>{formatCount(c.internalErrors)}</b>
+          </span>
+        )}
       </div>
-      {(snap.store.problems.length > 0 || snap.hookProblems.length > 0 || lost > 0) && (
+      {(snap.store.problems.length > 0 || snap.hookProblems.length > 0) && (
         <div class="problems">
           {snap.store.problems.map((p) => (
             <div>⚠ {p}</div>

@@ -14,6 +14,8 @@ declare module 'vitest' {
 
 export default function setup(project: TestProject): void {
   const chromiumPath = ensureChromium();
-  execSync('npm run -s build', { stdio: 'inherit' });
+  // Vitest sets NODE_ENV=test, which Vite would carry into the bundle: build
+  // exactly what `npm run build` ships.
+  execSync('npm run -s build', { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   project.provide('chromiumPath', chromiumPath);
 }

@@ -5,7 +5,7 @@
 import { TraceCore, type LogOptions } from './core/agent';
 import type { SessionInfo } from './core/entry';
 import { withDefaults } from './core/defaults';
-import { TraceError } from './core/errors';
+import { errorMessage, TraceError } from './core/errors';
 import type { CopyLimits } from './core/safe-copy';
 import { FrameLoop } from './hooks/frame-loop';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
@@ -173,7 +173,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       overlay = mountOverlay(source, { hotkey, open: options.open ?? false });
     } catch (err) {
       // The trace goes on without its overlay.
-      console.warn('[trace-agent] the overlay could not be shown:', err instanceof Error ? err.message : err);
+      console.warn('[trace-agent] the overlay could not be shown:', errorMessage(err));
     }
   }
 
@@ -212,13 +212,17 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       try {
         if (typeof target !== 'string') return hooks.hook(target, name, opts);
         const value = resolvePath(target);
-        if (value === undefined || value === null) throw new TraceError('HOOK_FAILED', `hook("${target}"): not found on window`);
+        if (value === undefined || value === null) {
+          if (core.strict) throw new TraceError('HOOK_FAILED', `hook("${target}"): not found on window`);
+          noteHookProblem(target, 'not found on window');
+          return [];
+        }
         const i = hookProblems.findIndex((p) => p.path === target);
         if (i >= 0) hookProblems.splice(i, 1);
         return hooks.hook(value, name ?? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, ''), opts);
       } catch (err) {
         if (core.strict) throw err;
-        noteHookProblem(label, err instanceof Error ? err.message.replace(/^hook\("[^"]*"\): /, '') : String(err));
+        noteHookProblem(label, errorMessage(err));
         return [];
       }
     },

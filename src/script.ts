@@ -3,6 +3,7 @@
  * Reads its options from its own tag and exposes `window.TraceAgent`.
  */
 import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './create-agent';
+import { errorMessage } from './core/errors';
 import { splitPaths } from './hooks/paths';
 
 /** Where the script tag puts the agent; typed here rather than on Window, so a page's own typing of it wins. */
@@ -37,7 +38,7 @@ function start(): void {
     agent = createTraceAgent(optionsFromDataset(ds));
   } catch (err) {
     // A bad option must not break the game: say it once, and trace nothing.
-    console.error('[trace-agent] not started:', err instanceof Error ? err.message : err);
+    console.error('[trace-agent] not started:', errorMessage(err));
     return;
   }
   host.TraceAgent = agent;

@@ -657,37 +657,41 @@ export class Game implements AgentHost, PlayerHost, AutopilotHost {
           npc.say('Ten gold a potion, friend. Come back with coin.');
           return 'poor';
         }
-        const receipt = npc.trade('potion', 10, 'player');
-        if (!receipt.ok) {
-          npc.say('Sold out! The caravan comes soon.');
-          return 'sold out';
-        }
-        state.set('player.gold', s.player.gold - 10);
-        state.set('inventory', [...s.inventory, 'potion']);
-        npc.say('One potion. Drink it when it hurts.');
-        this.toast('Bought a potion (-10 gold)');
-        return 'bought';
+        const sold = this.sell(npc, 'potion', 10, 'Sold out! The caravan comes soon.', () => {
+          state.set('inventory', [...s.inventory, 'potion']);
+          npc.say('One potion. Drink it when it hurts.');
+          this.toast('Bought a potion (-10 gold)');
+        });
+        return sold ? 'bought' : 'sold out';
       }
       case 'smith': {
         if (s.player.sword >= 2 || s.player.gold < 15) {
           npc.say(s.player.sword >= 2 ? 'That edge will hold. Go get them.' : 'Fifteen gold and I\'ll sharpen that sword.');
           return 'talked';
         }
-        const receipt = npc.trade('whetstone', 15, 'player');
-        if (!receipt.ok) {
-          npc.say('Out of whetstones, sorry.');
-          return 'sold out';
-        }
-        state.set('player.gold', s.player.gold - 15);
-        state.set('player.sword', 2);
-        npc.say('There. Sharp enough to split a shadow.');
-        this.toast('Sword sharpened: double damage');
-        return 'sharpened';
+        const sold = this.sell(npc, 'whetstone', 15, 'Out of whetstones, sorry.', () => {
+          state.set('player.sword', 2);
+          npc.say('There. Sharp enough to split a shadow.');
+          this.toast('Sword sharpened: double damage');
+        });
+        return sold ? 'sharpened' : 'sold out';
       }
       default:
         npc.say(npc.lines[this.rng.int(0, npc.lines.length - 1)] ?? 'Hello.');
         return 'talked';
     }
+  }
+
+  /** A sale at an NPC's counter: the trade, then the gold, then `deliver`; false when the NPC is sold out. */
+  private sell(npc: Npc, item: string, price: number, soldOut: string, deliver: () => void): boolean {
+    const receipt = npc.trade(item, price, 'player');
+    if (!receipt.ok) {
+      npc.say(soldOut);
+      return false;
+    }
+    this.state.set('player.gold', this.state.data.player.gold - price);
+    deliver();
+    return true;
   }
 
   private openChoices(npc: Npc): void {

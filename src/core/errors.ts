@@ -15,3 +15,23 @@ export class TraceError extends Error {
     this.code = code;
   }
 }
+
+/** The message of anything thrown, never throwing itself. */
+export function errorMessage(err: unknown): string {
+  try {
+    if (err instanceof Error) return err.message;
+    return String(err);
+  } catch {
+    return 'unprintable error';
+  }
+}
+
+/** `Name: message` of anything thrown (DOMExceptions say most in their name). */
+export function describeError(err: unknown): string {
+  try {
+    if (err && typeof err === 'object' && 'name' in err && 'message' in err) return `${String(err.name)}: ${String(err.message)}`;
+  } catch {
+    /* fall through */
+  }
+  return errorMessage(err);
+}

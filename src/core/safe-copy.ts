@@ -6,6 +6,7 @@
  * key is wrapped as `{ $t: 'obj', v }`, so tags stay unambiguous.
  */
 import { FLAG_REDACTED, FLAG_TRUNCATED } from './entry';
+import { errorMessage } from './errors';
 
 export interface CopyLimits {
   /** Nesting below this depth becomes `{ $t: 'trunc' }`. */
@@ -281,13 +282,4 @@ function fnName(f: Function): string {
 
 function cut(s: string, n: number): string {
   return s.length > n ? s.slice(0, n) + '…' : s;
-}
-
-export function errorMessage(err: unknown): string {
-  try {
-    if (err instanceof Error) return err.message;
-    return String(err);
-  } catch {
-    return 'unprintable error';
-  }
 }

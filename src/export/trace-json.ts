@@ -4,7 +4,7 @@
  * without parsing them, so exporting costs string joins, not a walk.
  */
 import type { SessionInfo, TraceEntry } from '../core/entry';
-import { TraceError } from '../core/errors';
+import { errorMessage, TraceError } from '../core/errors';
 
 export const TRACE_FORMAT = 'trace-agent';
 export const SCHEMA_VERSION = 1;
@@ -75,7 +75,7 @@ export function parseTrace(text: string): TraceFile {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new TraceError('IMPORT_INVALID', `not JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TraceError('IMPORT_INVALID', `not JSON: ${errorMessage(err)}`);
   }
   if (!v || typeof v !== 'object') throw new TraceError('IMPORT_INVALID', 'not a trace: expected an object');
   const t = v as Partial<TraceFile>;

@@ -12,8 +12,8 @@ import type { TraceCore } from '../core/agent';
 import { now, roundMicros } from '../core/clock';
 import { FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../core/entry';
 import { withDefaults } from '../core/defaults';
-import { TraceError } from '../core/errors';
-import { DEFAULT_LIMITS, errorMessage, type CopyLimits } from '../core/safe-copy';
+import { errorMessage, TraceError } from '../core/errors';
+import { DEFAULT_LIMITS, type CopyLimits } from '../core/safe-copy';
 
 export interface HookOptions {
   /** Only these methods (names or patterns). */

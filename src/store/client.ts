@@ -7,7 +7,7 @@
 import type { EntrySink } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
-import { TraceError } from '../core/errors';
+import { errorMessage, TraceError } from '../core/errors';
 import { emergencyKey, loadEmergency, safeRemove, saveEmergency, type EmergencyRecord, type KeyValueStorage } from './emergency';
 import type {
   Backend,
@@ -280,7 +280,7 @@ export class StoreClient implements EntrySink {
       try {
         t = create();
       } catch (err) {
-        this.problem(`store could not start: ${err instanceof Error ? err.message : String(err)}`);
+        this.problem(`store could not start: ${errorMessage(err)}`);
         continue;
       }
       this.transport = t;

@@ -4,6 +4,7 @@
  * workers, on the main thread behind the same messages (transport.ts).
  */
 import type { TraceEntry } from '../core/entry';
+import { describeError } from '../core/errors';
 import { IdbRing } from './idb-ring';
 import { MemoryRing } from './memory-ring';
 import {
@@ -147,8 +148,8 @@ export class StoreHost {
         lastTs: entries[entries.length - 1]!.ts,
         count: entries.length,
         bytes: json.length,
-        kinds: countBy(entries as unknown as Record<string, unknown>[], 'kind'),
-        levels: countBy(entries as unknown as Record<string, unknown>[], 'level'),
+        kinds: countBy(entries, 'kind'),
+        levels: countBy(entries, 'level'),
         json,
       };
       try {
@@ -202,9 +203,4 @@ export class StoreHost {
         return ring.sessions();
     }
   }
-}
-
-function describeError(err: unknown): string {
-  if (err && typeof err === 'object' && 'name' in err && 'message' in err) return `${String(err.name)}: ${String(err.message)}`;
-  return String(err);
 }

@@ -1,5 +1,5 @@
 /** The block ring's contract, kept by the IndexedDB ring and the memory ring. */
-import type { SessionInfo } from '../core/entry';
+import type { SessionInfo, TraceEntry } from '../core/entry';
 import type { Backend, StoreTotals } from './protocol';
 
 /** What is known of a block without reading its entries. */
@@ -38,10 +38,10 @@ export interface TraceRing {
 }
 
 /** Counts of each value of `field` among entries, for a block's summary. */
-export function countBy(entries: readonly Record<string, unknown>[], field: string): Record<string, number> {
+export function countBy(entries: readonly TraceEntry[], field: 'kind' | 'level'): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of entries) {
-    const v = String(e[field]);
+    const v = e[field];
     out[v] = (out[v] ?? 0) + 1;
   }
   return out;

@@ -72,7 +72,11 @@ describe('demo with the drop-in script', () => {
     await expect.poll(() => page.locator('trace-agent-overlay .row').count(), { timeout: 5_000 }).toBeGreaterThan(20);
     const s = await stats(page);
     expect(s.storage).toMatchObject({ thread: 'worker', backend: 'indexeddb', problems: [] });
-    await page.waitForTimeout(1_000); // one more second of play for the screenshot
+    // Two more seconds of play for the screenshot, which also give the game's own rate.
+    const restStart = { at: await page.evaluate(() => performance.now()), logged: (await stats(page)).logged };
+    await page.waitForTimeout(2_000);
+    const restEnd = { at: await page.evaluate(() => performance.now()), logged: (await stats(page)).logged };
+    console.log(`at rest: the demo logged ${Math.round(((restEnd.logged - restStart.logged) * 1000) / (restEnd.at - restStart.at))} events/s (overlay open)`);
     await screenshot(page, 'demo-overlay-open');
 
     // Stop the game, let in-flight async agent calls settle, then download.

@@ -19,8 +19,8 @@ function block(sessionId: string, from: number, to: number, startedAt = 1000): B
     lastTs: to,
     count: entries.length,
     bytes: json.length,
-    kinds: countBy(entries as never, 'kind'),
-    levels: countBy(entries as never, 'level'),
+    kinds: countBy(entries, 'kind'),
+    levels: countBy(entries, 'level'),
     json,
   };
 }

@@ -42,6 +42,7 @@ export type Tagged = { $t: string; [k: string]: unknown };
 
 const TRUNC: Tagged = Object.freeze({ $t: 'trunc' }) as Tagged;
 const REDACTED: Tagged = Object.freeze({ $t: 'redacted' }) as Tagged;
+const EMPTY = Object.freeze({});
 const UNDEF: Tagged = Object.freeze({ $t: 'undef' }) as Tagged;
 
 /**
@@ -53,8 +54,15 @@ export class Copier {
   flags = 0;
   private budget = 0;
   private busy = false;
-  private readonly ancestors: object[] = [];
-  private readonly keys: string[] = [];
+  /**
+   * The objects being copied, outermost first, and the key by which each was
+   * reached: a cycle is found and named from them. A stack with a top index,
+   * not push/pop/length, because this runs for every logged object.
+   */
+  private readonly stack: object[] = [];
+  private readonly via: (string | number)[] = [];
+  private top = 0;
+  private high = 0;
   private readonly redactCache = new Map<string, boolean>();
 
   constructor(readonly limits: CopyLimits = DEFAULT_LIMITS) {}
@@ -66,18 +74,19 @@ export class Copier {
     this.flags = 0;
     this.budget = limits.maxBytes;
     try {
-      return this.walk(value, 0, limits);
+      return this.walk(value, 0, limits, '');
     } catch {
       this.flags |= FLAG_TRUNCATED;
       return { $t: 'throws' };
     } finally {
-      this.ancestors.length = 0;
-      this.keys.length = 0;
+      // Let go of the caller's objects.
+      for (let i = 0; i < this.high; i++) this.stack[i] = EMPTY;
+      this.top = this.high = 0;
       this.busy = false;
     }
   }
 
-  private walk(v: unknown, depth: number, lim: CopyLimits): unknown {
+  private walk(v: unknown, depth: number, lim: CopyLimits, key: string | number): unknown {
     switch (typeof v) {
       case 'string':
         if (v.length > lim.maxString || v.length > this.budget) {
@@ -113,14 +122,18 @@ export class Copier {
       this.flags |= FLAG_TRUNCATED;
       return TRUNC;
     }
-    const cycleAt = this.ancestors.indexOf(obj);
-    if (cycleAt >= 0) return { $t: 'cycle', path: '$' + pathOf(this.keys, cycleAt) };
-    const mark = this.ancestors.length;
-    const keys = this.keys.length;
+    for (let i = 0; i < this.top; i++) {
+      if (this.stack[i] === obj) return { $t: 'cycle', path: '$' + pathOf(this.via, i) };
+    }
+    const mark = this.top;
     try {
-      const special = this.special(obj, depth, lim);
-      if (special !== undefined) return special;
-      this.ancestors.push(obj);
+      // Plain objects and arrays, the common case, skip the checks for exotic ones.
+      const proto = Object.getPrototypeOf(obj);
+      if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
+        const special = this.special(obj, depth, lim, key);
+        if (special !== undefined) return special;
+      }
+      this.enter(obj, key);
       if (Array.isArray(obj)) return this.walkArray(obj, depth, lim);
       return this.walkObject(obj as Record<string, unknown>, depth, lim);
     } catch (err) {
@@ -128,18 +141,21 @@ export class Copier {
       this.flags |= FLAG_TRUNCATED;
       return { $t: 'throws', message: errorMessage(err) };
     } finally {
-      this.ancestors.length = mark;
-      this.keys.length = keys;
+      this.top = mark;
     }
+  }
+
+  private enter(obj: object, key: string | number): void {
+    this.stack[this.top] = obj;
+    this.via[this.top] = key;
+    if (++this.top > this.high) this.high = this.top;
   }
 
   private walkArray(arr: unknown[], depth: number, lim: CopyLimits): unknown[] {
     const n = Math.min(arr.length, lim.maxKeys);
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
-      this.keys.push(String(i));
-      out[i] = this.walk(arr[i], depth + 1, lim);
-      this.keys.pop();
+      out[i] = this.walk(arr[i], depth + 1, lim, i);
       if (this.budget <= 0 && i < n - 1) {
         out.length = i + 1;
         out.push({ $t: 'more', n: arr.length - i - 1 });
@@ -180,15 +196,25 @@ export class Copier {
         out[k] = { $t: 'throws', message: errorMessage(err) };
         continue;
       }
-      this.keys.push(k);
-      out[k] = this.walk(value, depth + 1, lim);
-      this.keys.pop();
+      // Numbers, booleans and short strings inline: most logged data is flat.
+      const t = typeof value;
+      if ((t === 'number' && Number.isFinite(value)) || t === 'boolean') {
+        this.budget -= 8;
+        out[k] = value;
+        continue;
+      }
+      if (t === 'string' && (value as string).length <= lim.maxString && (value as string).length < this.budget) {
+        this.budget -= (value as string).length + 2;
+        out[k] = value;
+        continue;
+      }
+      out[k] = this.walk(value, depth + 1, lim, k);
     }
     return escaped ? { $t: 'obj', v: out } : out;
   }
 
   /** Objects that are not plain containers; undefined when `obj` is one. */
-  private special(obj: object, depth: number, lim: CopyLimits): unknown {
+  private special(obj: object, depth: number, lim: CopyLimits, key: string | number): unknown {
     if (obj === globalThis) return { $t: 'global' };
     if (obj instanceof Date) {
       const t = obj.getTime();
@@ -201,7 +227,7 @@ export class Copier {
       return e;
     }
     if (obj instanceof Map) {
-      this.ancestors.push(obj); // popped by walk()
+      this.enter(obj, key); // left by walk()
       const pairs: unknown[] = [];
       let i = 0;
       for (const [k, val] of obj) {
@@ -210,14 +236,12 @@ export class Copier {
           this.flags |= FLAG_TRUNCATED;
           break;
         }
-        this.keys.push(String(k));
-        pairs.push([this.walk(k, depth + 1, lim), this.walk(val, depth + 1, lim)]);
-        this.keys.pop();
+        pairs.push([this.walk(k, depth + 1, lim, 'key'), this.walk(val, depth + 1, lim, String(k))]);
       }
       return { $t: 'map', v: pairs };
     }
     if (obj instanceof Set) {
-      this.ancestors.push(obj); // popped by walk()
+      this.enter(obj, key); // left by walk()
       return { $t: 'set', v: this.walkArray(Array.from(obj), depth, lim) };
     }
     if (obj instanceof RegExp) return { $t: 'regexp', v: String(obj) };
@@ -266,9 +290,13 @@ export function safeCopy(value: unknown, limits: CopyLimits = DEFAULT_LIMITS): {
   return { value: v, flags: c.flags };
 }
 
-function pathOf(keys: string[], depth: number): string {
+/** `via[1..depth]` as a path: `.a[0]["b c"]`. */
+function pathOf(via: readonly (string | number)[], depth: number): string {
   let p = '';
-  for (let i = 0; i < depth; i++) p += /^[A-Za-z_$][\w$]*$/.test(keys[i]!) ? '.' + keys[i] : `[${JSON.stringify(keys[i])}]`;
+  for (let i = 1; i <= depth; i++) {
+    const k = via[i]!;
+    p += typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`;
+  }
   return p;
 }
 

@@ -59,7 +59,14 @@ describe('safeCopy', () => {
 
   it('names functions, symbols and DOM-like nodes instead of copying them', () => {
     function handler() {}
-    const node = { nodeType: 1, nodeName: 'CANVAS', id: 'game', className: 'big' };
+    // Shaped like a DOM element: an instance of a class, as every node is.
+    class FakeElement {
+      nodeType = 1;
+      nodeName = 'CANVAS';
+      id = 'game';
+      className = 'big';
+    }
+    const node = new FakeElement();
     const { value } = safeCopy({ f: handler, s: Symbol('tag'), node, anon: () => 1 });
     expect(value).toEqual({
       f: { $t: 'fn', name: 'handler' },
@@ -67,6 +74,8 @@ describe('safeCopy', () => {
       node: { $t: 'node', name: 'canvas', id: 'game', class: 'big' },
       anon: { $t: 'fn', name: 'anon' },
     });
+    // A plain object that only looks like a node is data, copied as it is.
+    expect(safeCopy({ nodeType: 1, nodeName: 'X' }).value).toEqual({ nodeType: 1, nodeName: 'X' });
   });
 
   it('never throws: getters that throw, revoked proxies, hostile objects', () => {

@@ -10,14 +10,14 @@ import type { CopyLimits } from './core/safe-copy';
 import { FrameLoop } from './hooks/frame-loop';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
 import { resolvePath } from './hooks/paths';
-import { parseTrace, SCHEMA_VERSION, traceParts, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
+import { parseTrace, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
 import { DEFAULT_HOTKEY, parseHotkey } from './overlay/hotkey';
 import { mountOverlay, type OverlayHandle } from './overlay/mount';
 import { saveFile } from './overlay/save-file';
 import type { OverlaySnapshot, OverlaySource } from './overlay/source';
 import { StoreClient, type ClientOptions } from './store/client';
 import { pageStorage } from './store/emergency';
-import type { StoreConfig } from './store/protocol';
+import type { QueryParams, QueryResult, StoreConfig } from './store/protocol';
 import { spawnStoreWorker } from './store/spawn-worker';
 import { mainThreadTransport, workerTransport, type StoreTransport } from './store/transport';
 
@@ -28,6 +28,10 @@ export interface TraceAgentOptions {
   hotkey?: string;
   /** Ring capacity in entries across all stored sessions; default 200,000. */
   capacity?: number;
+  /** Ring capacity in bytes across all stored sessions; default 100 MB. */
+  capacityBytes?: number;
+  /** Sessions kept; older ones are deleted whole. Default 20. */
+  maxSessions?: number;
   /** Show the overlay at once; default false. */
   open?: boolean;
   /** Mount the overlay at all (false for a headless tracer); default true in a page. */
@@ -54,7 +58,17 @@ export interface AgentStats extends TraceCounters {
 export interface ExportOptions {
   /** The current session (default), another session's id, or 'all'. */
   session?: string;
+  /** Called as the store writes the file: entries done of the total. */
+  onProgress?: (done: number, total: number) => void;
 }
+
+export interface DownloadOptions extends ExportOptions {
+  /** Gzip the file (`.json.gz`) where the browser has CompressionStream. */
+  gzip?: boolean;
+}
+
+/** A query of the store; the session defaults to the current one. */
+export type TraceQuery = Omit<QueryParams, 'sessionId'> & { sessionId?: string };
 
 export interface TraceAgent {
   readonly sessionId: string;
@@ -69,27 +83,45 @@ export interface TraceAgent {
   readonly isOpen: boolean;
   /** Resolves when everything logged so far is durable. */
   flush(): Promise<void>;
-  /** The trace as the Download button saves it. */
+  /** The trace as the Download button saves it, parsed. */
   exportTrace(options?: ExportOptions): Promise<TraceFile>;
-  /** Saves `trace-<session>.json`. */
-  download(options?: ExportOptions): Promise<void>;
+  /** The trace file as a Blob, built by the store (gzipped when asked). */
+  exportBlob(options?: DownloadOptions): Promise<Blob>;
+  /** Saves `trace-<session>.json` (or `.json.gz`). */
+  download(options?: DownloadOptions): Promise<void>;
+  /** A page of stored entries, filtered by the store. */
+  query(query?: TraceQuery): Promise<QueryResult>;
+  /** Stored sessions, newest first. */
   sessions(): Promise<SessionInfo[]>;
+  /** Deletes a stored session; resolves to the entries deleted. */
+  deleteSession(sessionId: string): Promise<number>;
   stats(): AgentStats;
   destroy(): void;
 }
 
 const DEFAULT_CAPACITY = 200_000;
+const DEFAULT_CAPACITY_BYTES = 100_000_000;
+const DEFAULT_MAX_SESSIONS = 20;
+/** Entries of the newest blocks the store keeps in memory for the overlay. */
+const TAIL_ENTRIES = 5_000;
+
+function positive(name: string, value: number | undefined, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw new TraceError('INVALID_OPTION', `${name} must be a number >= ${min}, got ${String(value)}`);
+  }
+  return Math.floor(v);
+}
 
 export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
-  const capacity = options.capacity ?? DEFAULT_CAPACITY;
-  if (!Number.isFinite(capacity) || capacity < 1_000) {
-    throw new TraceError('INVALID_OPTION', `capacity must be a number of entries >= 1000, got ${String(options.capacity)}`);
-  }
+  const capacity = positive('capacity', options.capacity, DEFAULT_CAPACITY, 1_000);
+  const maxBytes = positive('capacityBytes', options.capacityBytes, DEFAULT_CAPACITY_BYTES, 100_000);
+  const maxSessions = positive('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS, 1);
   const inPage = typeof window !== 'undefined' && typeof document !== 'undefined';
   // Every option is checked before anything starts (worker, database, frame loop).
   const hotkey = options.hotkey ?? DEFAULT_HOTKEY;
   parseHotkey(hotkey);
-  const config: StoreConfig = { dbName: options.dbName ?? 'trace-agent', capacity: Math.floor(capacity), tailSize: 500 };
+  const config: StoreConfig = { dbName: options.dbName ?? 'trace-agent', capacity, maxBytes, maxSessions, tailSize: TAIL_ENTRIES };
 
   // The core needs a sink at construction and the client needs the session: a
   // sink that forwards to the client closes the loop.
@@ -103,6 +135,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
   };
   client = new StoreClient(config, { id: core.sessionId, startedAt: core.startedAt }, transports, withDefaults(pageDefaults, options.store));
+  // The store has no seq of its own: what it reports (a full quota) becomes a system entry here.
+  client.onNotice = (n) => core.emit({ kind: 'system', type: n.event, level: n.level, source: 'trace-agent', data: n.data });
 
   const hooks = new Hooks(core);
   const hookProblems: { path: string; reason: string }[] = [];
@@ -123,7 +157,9 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     internalErrors: core.counters.internalErrors + client.counters.droppedUnserialisable,
     acked: client.counters.acked,
     stored: client.status.totals.stored,
+    storedBytes: client.status.totals.bytes,
     evicted: client.status.totals.evicted,
+    deleted: client.status.totals.deleted,
     recovered: client.counters.recovered,
     lostOnUnload: client.counters.droppedEmergency,
   });
@@ -133,22 +169,21 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     problems: [...client.status.problems],
   });
 
-  async function exportParts(opts: ExportOptions = {}): Promise<{ name: string; parts: string[] }> {
+  async function exportBlob(opts: DownloadOptions = {}): Promise<Blob> {
     const session = opts.session ?? core.sessionId;
     await client.flush();
-    const { sessions, blocks } = await client.request('export', { session });
-    const header: TraceHeader = {
+    const header: Omit<TraceHeader, 'sessions'> = {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,
       generator: { name: 'trace-agent', version: VERSION },
       exportedAt: new Date().toISOString(),
       session,
-      sessions,
-      config: { capacity: config.capacity, dbName: config.dbName, hotkey, strict: core.strict },
+      config: { capacity, capacityBytes: maxBytes, maxSessions, dbName: config.dbName, hotkey, strict: core.strict },
       counters: counters(),
       storage: storage(),
     };
-    return { name: `trace-${session}.json`, parts: traceParts(header, blocks) };
+    const { blob } = await client.request('export', { session, header, gzip: opts.gzip === true }, opts.onProgress);
+    return blob;
   }
 
   const source: OverlaySource = {
@@ -163,7 +198,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       store: client.status,
       hookProblems,
     }),
-    tail: async (limit) => JSON.parse((await client.request('tail', { limit, sessionId: core.sessionId })).json),
+    tail: async (limit) => (await client.request('query', { sessionId: core.sessionId, limit })).entries.reverse(),
     download: () => agent.download(),
   };
 
@@ -235,14 +270,17 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     },
     flush: () => client.flush(),
     async exportTrace(opts) {
-      const { parts } = await exportParts(opts);
-      return parseTrace(parts.join(''));
+      return parseTrace(await (await exportBlob(opts)).text());
     },
-    async download(opts) {
-      const { name, parts } = await exportParts(opts);
-      saveFile(name, parts);
+    exportBlob,
+    async download(opts = {}) {
+      const blob = await exportBlob(opts);
+      const gz = blob.type === 'application/gzip' ? '.gz' : '';
+      saveFile(`trace-${opts.session ?? core.sessionId}.json${gz}`, [blob], blob.type);
     },
+    query: (q = {}) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId }),
     sessions: () => client.sessions(),
+    deleteSession: async (sessionId) => (await client.request('deleteSession', { sessionId })).deleted,
     stats: () => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage() }),
     destroy() {
       if (destroyed) return;

@@ -21,6 +21,8 @@ export function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
   const o: TraceAgentOptions = {};
   if (ds['hotkey']) o.hotkey = ds['hotkey'];
   if (ds['capacity']) o.capacity = Number(ds['capacity']);
+  if (ds['capacityBytes']) o.capacityBytes = Number(ds['capacityBytes']);
+  if (ds['maxSessions']) o.maxSessions = Number(ds['maxSessions']);
   if (ds['open'] !== undefined) o.open = flag(ds['open']);
   if (ds['overlay'] !== undefined) o.overlay = flag(ds['overlay']);
   if (ds['db']) o.dbName = ds['db'];

@@ -1,7 +1,7 @@
 /**
  * Trace JSON: a versioned envelope (format, schema, sessions, config,
- * counters) followed by the entries. Built from the store's block texts
- * without parsing them, so exporting costs string joins, not a walk.
+ * counters) followed by the entries. The store writes it block by block
+ * (store/export-stream.ts) between `traceHead` and `TRACE_TAIL`.
  */
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { errorMessage, TraceError } from '../core/errors';
@@ -28,8 +28,12 @@ export interface TraceCounters {
   acked: number;
   /** Entries of the store now, all sessions. */
   stored: number;
-  /** Entries evicted by capacity, all sessions, since the database was created. */
+  /** Bytes of the store now, all sessions. */
+  storedBytes: number;
+  /** Entries evicted by capacity (entries, bytes, session limit, quota), all sessions, since the database was created. */
   evicted: number;
+  /** Entries of sessions deleted on request, since the database was created. */
+  deleted: number;
   /** Entries of earlier sessions recovered from the emergency log on this load. */
   recovered: number;
   /** Entries of earlier pages lost on unload: their emergency log had no room for them. */
@@ -54,20 +58,14 @@ export interface TraceFile extends TraceHeader {
   entries: TraceEntry[];
 }
 
-/** The trace file as text parts (for a Blob): header, then each block's entries. */
-export function traceParts(header: TraceHeader, blocks: readonly string[]): string[] {
+/** The trace file's text up to its first entry: the header, then `"entries":[`. */
+export function traceHead(header: TraceHeader): string {
   const head = JSON.stringify(header);
-  const parts: string[] = [head.slice(0, -1) + ',"entries":['];
-  let first = true;
-  for (const b of blocks) {
-    const inner = b.slice(1, -1); // a block is `[...]`
-    if (inner.length === 0) continue;
-    parts.push(first ? inner : ',' + inner);
-    first = false;
-  }
-  parts.push(']}');
-  return parts;
+  return head.slice(0, -1) + ',"entries":[';
 }
+
+/** What closes the trace file after its last entry. */
+export const TRACE_TAIL = ']}';
 
 /** Parses and checks a trace file; throws a TraceError saying what is wrong. */
 export function parseTrace(text: string): TraceFile {

@@ -1,17 +1,20 @@
 /**
- * The main thread's side of the store: batches entries, serialises each batch
- * once, posts it, and keeps it until the store acks it as written. It never
- * blocks the game and never grows without bound: past `maxUnacked` entries or
- * `maxUnackedChars` of JSON, the newest entries are dropped and counted.
+ * The main thread's side of the store: writes entries into pre-allocated
+ * columns (columns.ts), posts each full batch, and keeps it until the store
+ * acks it as written. It never blocks the game and never grows without bound:
+ * past `maxUnacked` entries or `maxUnackedBytes`, the newest entries are
+ * dropped and counted.
  */
 import type { EntrySink } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { errorMessage, TraceError } from '../core/errors';
+import { BatchEncoder, batchBytes } from './columns';
 import { emergencyKey, loadEmergency, safeRemove, saveEmergency, type EmergencyRecord, type KeyValueStorage } from './emergency';
 import type {
   Backend,
   BatchMessage,
+  NoticeMessage,
   PageToStore,
   RequestMessage,
   RequestOp,
@@ -31,8 +34,8 @@ export interface ClientOptions {
   flushMs?: number;
   /** Entries logged but not yet stored, beyond which new entries are dropped. */
   maxUnacked?: number;
-  /** Characters of JSON posted but not yet stored, beyond which new entries are dropped. */
-  maxUnackedChars?: number;
+  /** Bytes (see `batchBytes`) posted but not yet stored, beyond which new entries are dropped. */
+  maxUnackedBytes?: number;
   /** A store that has not said `ready` by then is replaced by the next one. */
   readyTimeoutMs?: number;
   /** Where the emergency log goes (localStorage in a page); null for none. */
@@ -71,13 +74,14 @@ interface Pending {
   msg: RequestMessage;
   resolve: (v: never) => void;
   reject: (e: Error) => void;
+  onProgress?: (done: number, total: number) => void;
 }
 
 const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'locks'>> = {
   maxBatch: 1_000,
   flushMs: 100,
   maxUnacked: 100_000,
-  maxUnackedChars: 32_000_000,
+  maxUnackedBytes: 64_000_000,
   readyTimeoutMs: 5_000,
   emergencyChars: 1_000_000,
 };
@@ -94,16 +98,16 @@ export class StoreClient implements EntrySink {
     recovered: 0,
     droppedEmergency: 0,
   };
-  readonly status: StoreStatus = { ready: false, thread: null, backend: null, problems: [], totals: { stored: 0, evicted: 0 } };
+  readonly status: StoreStatus = { ready: false, thread: null, backend: null, problems: [], totals: { stored: 0, bytes: 0, evicted: 0, deleted: 0 } };
 
   private readonly opt: typeof DEFAULTS;
   private readonly storage: KeyValueStorage | null;
   private readonly locks: LockManager | null;
-  private batch: TraceEntry[] = [];
+  private readonly batch: BatchEncoder;
   /** Posted batches not yet acked, in send order (what a new store must be sent again). */
   private unacked: BatchMessage[] = [];
   private unackedCount = 0;
-  private unackedChars = 0;
+  private unackedBytes = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private transport: StoreTransport | null = null;
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
@@ -116,6 +120,8 @@ export class StoreClient implements EntrySink {
   private replays = new Map<string, { key: string; lastSeq: number; count: number; duplicates: number; done: () => void }>();
   private releaseLock: (() => void) | null = null;
   private closed = false;
+  /** Set by the agent: what the store asks to be recorded as a system entry. */
+  onNotice: (notice: NoticeMessage) => void = () => {};
 
   constructor(
     private readonly config: StoreConfig,
@@ -124,6 +130,7 @@ export class StoreClient implements EntrySink {
     options: ClientOptions = {},
   ) {
     this.opt = withDefaults(DEFAULTS, options);
+    this.batch = new BatchEncoder(Math.max(1, Math.floor(this.opt.maxBatch)));
     this.storage = options.storage ?? null;
     this.locks = options.locks ?? null;
     this.holdSessionLock();
@@ -135,12 +142,15 @@ export class StoreClient implements EntrySink {
 
   write(entry: TraceEntry): void {
     if (this.closed) return;
-    if (this.unackedCount + this.batch.length >= this.opt.maxUnacked || this.unackedChars >= this.opt.maxUnackedChars) {
+    if (this.unackedCount + this.batch.length >= this.opt.maxUnacked || this.unackedBytes >= this.opt.maxUnackedBytes) {
       this.counters.droppedBackpressure++;
       return;
     }
-    this.batch.push(entry);
-    if (this.batch.length >= this.opt.maxBatch) this.sendBatch();
+    if (!this.batch.add(entry)) {
+      this.counters.droppedUnserialisable++;
+      return;
+    }
+    if (this.batch.full) this.sendBatch();
     else if (this.timer === null) this.timer = setTimeout(() => this.sendBatch(), this.opt.flushMs);
   }
 
@@ -162,7 +172,11 @@ export class StoreClient implements EntrySink {
     return this.unackedCount + this.batch.length;
   }
 
-  request<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
+  request<K extends RequestOp>(
+    op: K,
+    params: StoreRequests[K]['params'],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<StoreRequests[K]['result']> {
     return new Promise((resolve, reject) => {
       if (this.closed || this.transport === null) {
         reject(new TraceError('STORE_FAILED', 'no store is running'));
@@ -170,7 +184,7 @@ export class StoreClient implements EntrySink {
       }
       const id = this.nextRequestId++;
       const msg = { type: 'request', id, op, params } as RequestMessage;
-      this.requests.set(id, { msg, resolve: resolve as (v: never) => void, reject });
+      this.requests.set(id, { msg, resolve: resolve as (v: never) => void, reject, onProgress });
       this.post(msg);
     });
   }
@@ -220,36 +234,17 @@ export class StoreClient implements EntrySink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    let entries = this.batch;
-    if (entries.length === 0) return;
-    this.batch = [];
-    let json: string;
-    try {
-      json = JSON.stringify(entries);
-    } catch {
-      // Entries are safe copies, so this is near impossible; if one still
-      // refuses (a hostile toJSON), it alone is dropped and counted.
-      const ok: TraceEntry[] = [];
-      for (const e of entries) {
-        try {
-          JSON.stringify(e);
-          ok.push(e);
-        } catch {
-          this.counters.droppedUnserialisable++;
-        }
-      }
-      entries = ok;
-      if (entries.length === 0) return;
-      json = JSON.stringify(entries);
-    }
+    const n = this.batch.length;
+    if (n === 0) return;
+    const cols = this.batch.take();
     const msg: BatchMessage = {
       type: 'batch',
       sessionId: this.session.id,
       startedAt: this.session.startedAt,
-      firstSeq: entries[0]!.seq,
-      lastSeq: entries[entries.length - 1]!.seq,
-      count: entries.length,
-      json,
+      firstSeq: cols.seq[0]!,
+      lastSeq: cols.seq[n - 1]!,
+      count: n,
+      cols,
     };
     this.track(msg);
     this.lastSentSeq = msg.lastSeq;
@@ -259,7 +254,7 @@ export class StoreClient implements EntrySink {
   private track(msg: BatchMessage): void {
     this.unacked.push(msg);
     this.unackedCount += msg.count;
-    this.unackedChars += msg.json.length;
+    this.unackedBytes += batchBytes(msg.cols);
   }
 
   private post(msg: PageToStore): void {
@@ -353,6 +348,12 @@ export class StoreClient implements EntrySink {
         this.problem(msg.problem);
         this.settle(msg.sessionId, msg.fromSeq, msg.upTo, 0, msg.problem);
         return;
+      case 'progress':
+        this.requests.get(msg.id)?.onProgress?.(msg.done, msg.total);
+        return;
+      case 'notice':
+        this.onNotice(msg);
+        return;
       case 'reply': {
         const p = this.requests.get(msg.id);
         if (!p) return;
@@ -371,7 +372,7 @@ export class StoreClient implements EntrySink {
     for (const b of this.unacked) {
       if (b.sessionId === sessionId && b.firstSeq >= fromSeq && b.lastSeq <= upTo) {
         count += b.count;
-        this.unackedChars -= b.json.length;
+        this.unackedBytes -= batchBytes(b.cols);
       } else {
         keep.push(b);
       }

@@ -4,6 +4,7 @@
  * dies with the page), and the next load replays it into the store with its
  * original session and seq.
  */
+import { batchFromPlain, batchToPlain } from './columns';
 import type { BatchMessage } from './protocol';
 
 export interface EmergencyRecord {
@@ -46,7 +47,7 @@ export function saveEmergency(
   const parts: string[] = [];
   let chars = 64;
   for (const b of batches) {
-    const text = JSON.stringify(b); // the size it really takes, escapes included
+    const text = JSON.stringify({ ...b, cols: batchToPlain(b.cols) }); // the size it really takes, escapes included
     if (chars + text.length + 1 > maxChars) break;
     parts.push(text);
     chars += text.length + 1;
@@ -94,13 +95,15 @@ function parseRecord(text: string | null): EmergencyRecord | null {
   try {
     const r = JSON.parse(text) as Partial<EmergencyRecord>;
     if (typeof r.sessionId !== 'string' || typeof r.dropped !== 'number' || !Array.isArray(r.batches)) return null;
-    for (const b of r.batches as Partial<BatchMessage>[]) {
-      if (b.type !== 'batch' || b.sessionId !== r.sessionId || typeof b.json !== 'string') return null;
+    const batches: BatchMessage[] = [];
+    for (const b of r.batches as (Omit<Partial<BatchMessage>, 'cols'> & { cols?: unknown })[]) {
+      if (b.type !== 'batch' || b.sessionId !== r.sessionId) return null;
       if (typeof b.firstSeq !== 'number' || typeof b.lastSeq !== 'number' || typeof b.count !== 'number' || typeof b.startedAt !== 'number') return null;
-      const entries = JSON.parse(b.json) as { seq?: unknown }[];
-      if (!Array.isArray(entries) || entries.length !== b.count) return null;
-      if (entries[0]?.seq !== b.firstSeq || entries[entries.length - 1]?.seq !== b.lastSeq) return null;
+      const cols = batchFromPlain(b.cols, b.count);
+      if (!cols || cols.seq[0] !== b.firstSeq || cols.seq[b.count - 1] !== b.lastSeq) return null;
+      batches.push({ type: 'batch', sessionId: b.sessionId, startedAt: b.startedAt, firstSeq: b.firstSeq, lastSeq: b.lastSeq, count: b.count, cols });
     }
+    r.batches = batches;
     return r as EmergencyRecord;
   } catch {
     return null;

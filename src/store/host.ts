@@ -1,10 +1,12 @@
 /**
  * The store: receives batches, writes them as blocks, acks them once durable,
- * answers queries. It runs in the worker (worker.ts) or, when the page forbids
- * workers, on the main thread behind the same messages (transport.ts).
+ * answers queries and builds exports. It runs in the worker (worker.ts) or,
+ * when the page forbids workers, on the main thread behind the same messages
+ * (transport.ts).
  */
-import type { TraceEntry } from '../core/entry';
 import { describeError } from '../core/errors';
+import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from './columns';
+import { writeExport } from './export-stream';
 import { IdbRing } from './idb-ring';
 import { MemoryRing } from './memory-ring';
 import {
@@ -16,12 +18,16 @@ import {
   type StoreRequests,
   type StoreToPage,
 } from './protocol';
-import { countBy, type BlockInput, type TraceRing } from './ring';
+import { runQuery } from './query';
+import { headOf, type BlockInput, type TraceRing } from './ring';
 
 export type Post = (msg: StoreToPage) => void;
+export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => Promise<TraceRing>;
 
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
+
+const openIdbRing: OpenRing = (config, onLost) => IdbRing.open(config.dbName, config, onLost);
 
 export class StoreHost {
   private ring: TraceRing | null = null;
@@ -31,12 +37,17 @@ export class StoreHost {
   private writing = false;
   /** Highest seq stored per session, so replays and resends are never stored twice. */
   private readonly stored = new Map<string, number>();
-  private readonly tail: TraceEntry[] = [];
+  /** The newest blocks' batches by key, for the overlay's queries (insertion order is age). */
+  private readonly recent = new Map<number, ColumnBatch[]>();
+  private recentEntries = 0;
   /** Batches received and batches written (or found already stored), for exports to wait on. */
   private received = 0;
   private written = 0;
 
-  constructor(private readonly post: Post) {}
+  constructor(
+    private readonly post: Post,
+    private readonly openRing: OpenRing = openIdbRing,
+  ) {}
 
   handle(msg: PageToStore): void {
     switch (msg.type) {
@@ -60,10 +71,10 @@ export class StoreHost {
       let problem: string | undefined;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
-        this.ring = await IdbRing.open(config.dbName, config.capacity, (why) => this.fallBack(why));
+        this.ring = await this.openRing(config, (why) => this.fallBack(why));
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
-        this.ring = new MemoryRing(config.capacity);
+        this.ring = new MemoryRing(config);
       }
       this.post({ type: 'ready', backend: this.ring.backend, problem, totals: this.ring.totals() });
     })();
@@ -71,9 +82,13 @@ export class StoreHost {
 
   /** IndexedDB failed mid-session: keep going in memory and say so. */
   private fallBack(problem: string): void {
-    if (this.ring?.backend === 'memory') return;
+    if (this.ring?.backend === 'memory' || !this.config) return;
     this.ring?.close();
-    this.ring = new MemoryRing(this.config?.capacity ?? 100_000);
+    this.ring = new MemoryRing(this.config);
+    // What was stored is out of reach now: dedupe and the cache start again.
+    this.stored.clear();
+    this.recent.clear();
+    this.recentEntries = 0;
     this.post({ type: 'backend', backend: 'memory', problem });
   }
 
@@ -93,12 +108,11 @@ export class StoreHost {
           n++;
         }
         const batches = this.queue.splice(0, n);
-        const fromSeq = batches[0]!.firstSeq;
-        const upTo = batches[batches.length - 1]!.lastSeq;
         try {
           await this.writeBlock(batches);
         } catch (err) {
-          this.post({ type: 'nack', sessionId, fromSeq, upTo, problem: `a block could not be written: ${describeError(err)}` });
+          const problem = `a block could not be written: ${describeError(err)}`;
+          this.post({ type: 'nack', sessionId, fromSeq: batches[0]!.firstSeq, upTo: batches[batches.length - 1]!.lastSeq, problem });
         } finally {
           this.written += batches.length;
         }
@@ -110,65 +124,88 @@ export class StoreHost {
 
   private async writeBlock(received: BatchMessage[]): Promise<void> {
     const sessionId = received[0]!.sessionId;
-    let entries: TraceEntry[] = [];
     const batches: BatchMessage[] = [];
     for (const b of received) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(b.json);
-      } catch {
-        parsed = null;
-      }
-      if (!Array.isArray(parsed) || parsed.length !== b.count) {
-        // One bad batch must not take its neighbours down: refuse it alone (before acking them).
-        this.post({ type: 'nack', sessionId, fromSeq: b.firstSeq, upTo: b.lastSeq, problem: `batch ${b.firstSeq}..${b.lastSeq} is not a valid JSON array of ${b.count} entries` });
+      const problem = checkBatch(b.cols, b.count) ?? (b.cols.seq[0] !== b.firstSeq || b.cols.seq[b.count - 1] !== b.lastSeq ? 'seq range does not match' : null);
+      if (problem) {
+        // One bad batch must not take its neighbours down: refuse it alone.
+        this.post({ type: 'nack', sessionId, fromSeq: b.firstSeq, upTo: b.lastSeq, problem: `batch ${b.firstSeq}..${b.lastSeq}: ${problem}` });
         continue;
       }
       batches.push(b);
-      for (const e of parsed as TraceEntry[]) entries.push(e);
     }
     if (batches.length === 0) return;
     const first = batches[0]!;
     const last = batches[batches.length - 1]!;
     let storedUpTo = this.stored.get(sessionId);
     if (storedUpTo === undefined) storedUpTo = await this.ring!.lastSeq(sessionId);
-    const total = entries.length;
-    if (first.firstSeq <= storedUpTo) entries = entries.filter((e) => e.seq > storedUpTo!);
-    const duplicates = total - entries.length;
 
-    if (entries.length > 0) {
-      const json =
-        duplicates === 0 && batches.length === 1 ? first.json : JSON.stringify(entries);
-      const block: BlockInput = {
-        sessionId,
-        startedAt: first.startedAt,
-        firstSeq: entries[0]!.seq,
-        lastSeq: entries[entries.length - 1]!.seq,
-        firstTs: entries[0]!.ts,
-        lastTs: entries[entries.length - 1]!.ts,
-        count: entries.length,
-        bytes: json.length,
-        kinds: countBy(entries, 'kind'),
-        levels: countBy(entries, 'level'),
-        json,
-      };
-      try {
-        await this.ring!.append(block);
-      } catch (err) {
-        this.fallBack(`IndexedDB write failed: ${describeError(err)}`);
-        await this.ring!.append(block);
+    // Replays and resends: keep only what is newer than what is stored.
+    const parts: ColumnBatch[] = [];
+    let duplicates = 0;
+    for (const b of batches) {
+      if (b.lastSeq <= storedUpTo) {
+        duplicates += b.count;
+        continue;
       }
-      this.pushTail(entries);
+      let from = 0;
+      while (b.cols.seq[from]! <= storedUpTo) from++;
+      duplicates += from;
+      parts.push(from === 0 ? b.cols : sliceBatch(b.cols, from));
+    }
+
+    if (parts.length > 0) {
+      let bytes = 0;
+      for (const p of parts) bytes += batchBytes(p);
+      const block: BlockInput = { ...headOf(sessionId, parts, bytes), startedAt: first.startedAt, parts };
+      const key = await this.append(block);
+      this.remember(key, parts, block.count);
     }
     this.stored.set(sessionId, Math.max(storedUpTo, last.lastSeq));
     this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
   }
 
-  private pushTail(entries: TraceEntry[]): void {
-    const size = this.config?.tailSize ?? 500;
-    for (const e of entries) this.tail.push(e);
-    if (this.tail.length > size * 2) this.tail.splice(0, this.tail.length - size);
+  /** Appends a block; on a full quota evicts harder and tries again; on any other failure goes on in memory. */
+  private async append(block: BlockInput): Promise<number> {
+    try {
+      return await this.ring!.append(block);
+    } catch (err) {
+      if (isQuotaError(err)) {
+        const ring = this.ring!;
+        const want = Math.max(block.count, Math.ceil(ring.totals().stored / 4));
+        const freed = await ring.evictOldest(want).catch(() => 0);
+        const totals = ring.totals();
+        this.post({
+          type: 'notice',
+          event: 'store:quota',
+          level: 'warn',
+          data: { message: describeError(err), evicted: freed, stored: totals.stored, bytes: totals.bytes },
+        });
+        try {
+          return await ring.append(block);
+        } catch (again) {
+          this.fallBack(`IndexedDB is out of quota even after evicting ${freed} entries: ${describeError(again)}`);
+        }
+      } else {
+        this.fallBack(`IndexedDB write failed: ${describeError(err)}`);
+      }
+      return this.ring!.append(block);
+    }
   }
+
+  /** Keeps the newest blocks in memory, bounded by entries, for the overlay's queries. */
+  private remember(key: number, parts: ColumnBatch[], count: number): void {
+    this.recent.set(key, parts);
+    this.recentEntries += count;
+    const max = this.config?.tailSize ?? 5_000;
+    for (const [k, old] of this.recent) {
+      if (this.recentEntries <= max || this.recent.size <= 1) break;
+      this.recent.delete(k);
+      for (const p of old) this.recentEntries -= p.count;
+    }
+  }
+
+  private payloadOf = async (key: number): Promise<ColumnBatch[] | undefined> => this.recent.get(key) ?? this.ring!.payload(key);
 
   private async answer(msg: RequestMessage): Promise<void> {
     try {
@@ -183,24 +220,25 @@ export class StoreHost {
   private async run(msg: RequestMessage): Promise<StoreRequests[typeof msg.op]['result']> {
     const ring = this.ring!;
     switch (msg.op) {
-      case 'tail': {
-        const out: TraceEntry[] = [];
-        for (let i = this.tail.length - 1; i >= 0 && out.length < msg.params.limit; i--) {
-          if (this.tail[i]!.sessionId === msg.params.sessionId) out.push(this.tail[i]!);
-        }
-        return { json: JSON.stringify(out.reverse()) };
-      }
+      case 'query':
+        return runQuery(ring, this.payloadOf, msg.params);
       case 'export': {
         // Wait until every batch received before this request is written;
         // later ones do not hold it up, so a steady stream cannot starve an export.
         const target = this.received;
         while (this.written < target) await new Promise((r) => setTimeout(r, 5));
-        const [sessions, blocks] = await Promise.all([ring.sessions(), ring.blocks(msg.params.session)]);
-        const wanted = msg.params.session;
-        return { sessions: wanted === 'all' ? sessions : sessions.filter((s) => s.id === wanted), blocks };
+        return writeExport(this.ring!, this.payloadOf, msg.params, (done, total) => this.post({ type: 'progress', id: msg.id, done, total }));
       }
       case 'sessions':
         return ring.sessions();
+      case 'deleteSession': {
+        this.stored.delete(msg.params.sessionId);
+        return { deleted: await ring.deleteSession(msg.params.sessionId) };
+      }
     }
   }
+}
+
+function isQuotaError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'QuotaExceededError';
 }

@@ -3,40 +3,61 @@
  * than a record per event), eviction of the oldest blocks in the same
  * transaction as the write, totals in a meta record of that transaction.
  *
- * Heads (small) and payloads (the JSON text) are separate stores with the same
- * key, so listing or evicting blocks never reads their entries.
+ * Heads (small) and payloads (the columns) are separate stores with the same
+ * key, so listing, skipping or evicting blocks never reads their entries.
+ * Keys grow with each write, so within a session key order is seq order, and
+ * the index on [sessionId, lastSeq] finds the blocks of a seq range directly.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { SessionInfo } from '../core/entry';
+import type { ColumnBatch } from './columns';
 import type { StoreTotals } from './protocol';
-import { byNewest, type BlockHead, type BlockInput, type TraceRing } from './ring';
+import {
+  byNewest,
+  emptyTotals,
+  forget,
+  overLimits,
+  sessionAfterAppend,
+  type BlockHead,
+  type BlockInput,
+  type KeyedHead,
+  type RingLimits,
+  type TraceRing,
+} from './ring';
 
 interface TraceDB extends DBSchema {
-  heads: { key: number; value: BlockHead & { key?: number }; indexes: { bySession: string } };
-  payloads: { key: number; value: string };
+  heads: { key: number; value: BlockHead & { key?: number }; indexes: { bySessionSeq: [string, number] } };
+  payloads: { key: number; value: ColumnBatch[] };
   sessions: { key: string; value: SessionInfo };
   meta: { key: string; value: StoreTotals };
 }
 
-const DB_VERSION = 1;
+type WriteTx = IDBPTransaction<TraceDB, ('heads' | 'payloads' | 'sessions' | 'meta')[], 'readwrite'>;
+
+/** 2: blocks of columns (1 kept JSON text, which this version cannot read: its stores are dropped). */
+const DB_VERSION = 2;
 const TOTALS = 'totals';
+const ALL_STORES = ['heads', 'payloads', 'sessions', 'meta'] as const;
 
 export class IdbRing implements TraceRing {
   readonly backend = 'indexeddb' as const;
-  private t: StoreTotals = { stored: 0, evicted: 0 };
+  private t: StoreTotals = emptyTotals();
 
   private constructor(
     private readonly db: IDBPDatabase<TraceDB>,
-    private readonly capacity: number,
+    private readonly limits: RingLimits,
   ) {}
 
   /** Opens (or creates) the database; rejects when IndexedDB is unavailable. */
-  static async open(dbName: string, capacity: number, onLost?: (why: string) => void): Promise<IdbRing> {
+  static async open(dbName: string, limits: RingLimits, onLost?: (why: string) => void): Promise<IdbRing> {
     if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available here');
     const db = await openDB<TraceDB>(dbName, DB_VERSION, {
-      upgrade(d) {
+      upgrade(d, oldVersion) {
+        if (oldVersion < DB_VERSION) {
+          for (const name of [...d.objectStoreNames]) d.deleteObjectStore(name);
+        }
         const heads = d.createObjectStore('heads', { keyPath: 'key', autoIncrement: true });
-        heads.createIndex('bySession', 'sessionId');
+        heads.createIndex('bySessionSeq', ['sessionId', 'lastSeq']);
         d.createObjectStore('payloads');
         d.createObjectStore('sessions', { keyPath: 'id' });
         d.createObjectStore('meta');
@@ -50,88 +71,84 @@ export class IdbRing implements TraceRing {
         onLost?.('the browser closed the database');
       },
     });
-    const ring = new IdbRing(db, capacity);
-    ring.t = (await db.get('meta', TOTALS)) ?? { stored: 0, evicted: 0 };
+    const ring = new IdbRing(db, limits);
+    ring.t = { ...emptyTotals(), ...(await db.get('meta', TOTALS)) };
     return ring;
   }
 
-  async append(block: BlockInput): Promise<void> {
-    const tx = this.db.transaction(['heads', 'payloads', 'sessions', 'meta'], 'readwrite', { durability: 'relaxed' });
-    const heads = tx.objectStore('heads');
-    const sessions = tx.objectStore('sessions');
-    const { json, startedAt, ...head } = block;
-
-    const totals = (await tx.objectStore('meta').get(TOTALS)) ?? { stored: 0, evicted: 0 };
-    const key = await heads.add(head);
-    void tx.objectStore('payloads').put(json, key);
+  async append(block: BlockInput): Promise<number> {
+    const tx = this.db.transaction([...ALL_STORES], 'readwrite', { durability: 'relaxed' });
+    const { parts, startedAt, ...head } = block;
+    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    const key = await tx.objectStore('heads').add(head);
+    void tx.objectStore('payloads').put(parts, key);
     const touched = new Map<string, SessionInfo>();
-    const session = (await sessions.get(block.sessionId)) ?? {
-      id: block.sessionId,
-      startedAt,
-      firstSeq: block.firstSeq,
-      lastSeq: 0,
-      entries: 0,
-    };
-    session.firstSeq = Math.min(session.firstSeq, block.firstSeq);
-    session.lastSeq = Math.max(session.lastSeq, block.lastSeq);
-    session.entries += block.count;
-    touched.set(session.id, session);
-    totals.stored += block.count;
+    const existing = await tx.objectStore('sessions').get(head.sessionId);
+    touched.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
+    totals.stored += head.count;
+    totals.bytes += head.bytes;
 
-    if (totals.stored > this.capacity) {
-      // Read from the oldest head: correct even when another tab wrote blocks.
-      let cursor = await heads.openCursor();
-      let lastKey = -1;
-      while (cursor && totals.stored > this.capacity && cursor.primaryKey !== key) {
-        const old = cursor.value;
-        totals.stored -= old.count;
-        totals.evicted += old.count;
-        lastKey = cursor.primaryKey;
-        let os = touched.get(old.sessionId);
-        if (!os) {
-          os = await sessions.get(old.sessionId);
-          if (os) touched.set(os.id, os);
-        }
-        if (os) {
-          os.entries -= old.count;
-          os.firstSeq = old.lastSeq + 1;
-        }
-        cursor = await cursor.continue();
-      }
-      if (lastKey >= 0) {
-        const range = IDBKeyRange.upperBound(lastKey);
-        void heads.delete(range);
-        void tx.objectStore('payloads').delete(range);
-      }
-    }
-    for (const s of touched.values()) {
-      if (s.entries > 0) void sessions.put(s);
-      else void sessions.delete(s.id);
-    }
-    void tx.objectStore('meta').put(totals, TOTALS);
-    tx.commit();
-    await tx.done;
-    this.t = totals;
+    if (!existing) await this.rotateSessions(tx, totals, touched, head.sessionId);
+    if (overLimits(totals, this.limits)) await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits));
+    await this.finish(tx, totals, touched);
+    return key;
   }
 
   async lastSeq(sessionId: string): Promise<number> {
     return (await this.db.get('sessions', sessionId))?.lastSeq ?? 0;
   }
 
-  async blocks(session: string | 'all'): Promise<string[]> {
-    const tx = this.db.transaction(['heads', 'payloads'], 'readonly');
-    const keys =
-      session === 'all'
-        ? await tx.objectStore('heads').getAllKeys()
-        : await tx.objectStore('heads').index('bySession').getAllKeys(IDBKeyRange.only(session));
-    const payloads = tx.objectStore('payloads');
-    const out = await Promise.all(keys.map((k) => payloads.get(k)));
-    await tx.done;
-    return out.filter((s): s is string => typeof s === 'string');
+  async heads(sessionId: string, order: 'oldest' | 'newest', fromSeq: number, toSeq: number, limit: number): Promise<KeyedHead[]> {
+    const index = this.db.transaction('heads').store.index('bySessionSeq');
+    const out: KeyedHead[] = [];
+    if (order === 'oldest') {
+      // Blocks are seq-ordered and disjoint: from the first that ends at or after fromSeq.
+      let c = await index.openCursor(IDBKeyRange.bound([sessionId, fromSeq], [sessionId, Infinity]));
+      while (c && out.length < limit && c.value.firstSeq <= toSeq) {
+        out.push(c.value as KeyedHead);
+        c = await c.continue();
+      }
+      return out;
+    }
+    if (toSeq !== Infinity) {
+      // The block that holds toSeq ends after it.
+      const straddling = await index.get(IDBKeyRange.bound([sessionId, toSeq], [sessionId, Infinity], true));
+      if (straddling && straddling.firstSeq <= toSeq) out.push(straddling as KeyedHead);
+    }
+    let c = await index.openCursor(IDBKeyRange.bound([sessionId, fromSeq], [sessionId, toSeq]), 'prev');
+    while (c && out.length < limit) {
+      out.push(c.value as KeyedHead);
+      c = await c.continue();
+    }
+    return out;
+  }
+
+  async payload(key: number): Promise<ColumnBatch[] | undefined> {
+    return this.db.get('payloads', key);
   }
 
   async sessions(): Promise<SessionInfo[]> {
     return (await this.db.getAll('sessions')).sort(byNewest);
+  }
+
+  async deleteSession(sessionId: string): Promise<number> {
+    const tx = this.db.transaction([...ALL_STORES], 'readwrite');
+    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    const before = totals.deleted;
+    await this.dropSession(tx, sessionId, totals, 'deleted');
+    await this.finish(tx, totals, new Map());
+    return totals.deleted - before;
+  }
+
+  async evictOldest(entries: number): Promise<number> {
+    const tx = this.db.transaction([...ALL_STORES], 'readwrite');
+    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    const newest = await tx.objectStore('heads').openCursor(null, 'prev');
+    const before = totals.evicted;
+    const touched = new Map<string, SessionInfo>();
+    if (newest) await this.evictFront(tx, totals, touched, newest.primaryKey, () => totals.evicted - before < entries);
+    await this.finish(tx, totals, touched);
+    return totals.evicted - before;
   }
 
   totals(): StoreTotals {
@@ -140,5 +157,64 @@ export class IdbRing implements TraceRing {
 
   close(): void {
     this.db.close();
+  }
+
+  /** Evicts from the oldest block while `more()` and the block is not `keep`. */
+  private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean): Promise<void> {
+    // Read from the oldest head: correct even when another tab wrote blocks.
+    let cursor = await tx.objectStore('heads').openCursor();
+    let lastKey = -1;
+    while (cursor && more() && cursor.primaryKey !== keep) {
+      const old = cursor.value;
+      let s = touched.get(old.sessionId);
+      if (!s) {
+        s = await tx.objectStore('sessions').get(old.sessionId);
+        if (s) touched.set(s.id, s);
+      }
+      forget(totals, s, old, 'evicted');
+      lastKey = cursor.primaryKey;
+      cursor = await cursor.continue();
+    }
+    if (lastKey >= 0) {
+      const range = IDBKeyRange.upperBound(lastKey);
+      void tx.objectStore('heads').delete(range);
+      void tx.objectStore('payloads').delete(range);
+    }
+  }
+
+  /** Data rotation: past `maxSessions`, the oldest sessions go whole (never `current`). */
+  private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string): Promise<void> {
+    const all = await tx.objectStore('sessions').getAll();
+    const excess = all.length + 1 - this.limits.maxSessions;
+    if (excess <= 0) return;
+    const oldest = all.filter((s) => s.id !== current).sort((a, b) => a.startedAt - b.startedAt);
+    for (const s of oldest.slice(0, excess)) {
+      await this.dropSession(tx, s.id, totals, 'evicted');
+      touched.delete(s.id);
+    }
+  }
+
+  private async dropSession(tx: WriteTx, sessionId: string, totals: StoreTotals, as: 'evicted' | 'deleted'): Promise<void> {
+    const heads = tx.objectStore('heads');
+    const range = IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]);
+    const [found, keys] = await Promise.all([heads.index('bySessionSeq').getAll(range), heads.index('bySessionSeq').getAllKeys(range)]);
+    for (let i = 0; i < found.length; i++) {
+      forget(totals, undefined, found[i]!, as);
+      void heads.delete(keys[i]!);
+      void tx.objectStore('payloads').delete(keys[i]!);
+    }
+    void tx.objectStore('sessions').delete(sessionId);
+  }
+
+  /** Writes the touched sessions and the totals, commits, and keeps the totals once durable. */
+  private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>): Promise<void> {
+    for (const s of touched.values()) {
+      if (s.entries > 0) void tx.objectStore('sessions').put(s);
+      else void tx.objectStore('sessions').delete(s.id);
+    }
+    void tx.objectStore('meta').put(totals, TOTALS);
+    tx.commit();
+    await tx.done;
+    this.t = totals;
   }
 }

@@ -1,54 +1,97 @@
-/** The ring kept in memory: when IndexedDB cannot open or fails mid-session. */
+/** The ring kept in memory: when IndexedDB cannot open or fails mid-session. It does not outlive the page. */
 import type { SessionInfo } from '../core/entry';
+import type { ColumnBatch } from './columns';
 import type { StoreTotals } from './protocol';
-import { byNewest, type BlockInput, type TraceRing } from './ring';
+import {
+  byNewest,
+  emptyTotals,
+  forget,
+  overLimits,
+  sessionAfterAppend,
+  type BlockInput,
+  type KeyedHead,
+  type RingLimits,
+  type TraceRing,
+} from './ring';
+
+interface Block {
+  head: KeyedHead;
+  parts: ColumnBatch[];
+}
 
 export class MemoryRing implements TraceRing {
   readonly backend = 'memory' as const;
-  private readonly ring: BlockInput[] = [];
+  /** Oldest first. */
+  private ring: Block[] = [];
   private readonly sessionMap = new Map<string, SessionInfo>();
-  private readonly t: StoreTotals = { stored: 0, evicted: 0 };
+  private readonly t: StoreTotals = emptyTotals();
+  private nextKey = 1;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly limits: RingLimits) {}
 
-  async append(block: BlockInput): Promise<void> {
-    this.ring.push(block);
-    const s = this.sessionMap.get(block.sessionId) ?? {
-      id: block.sessionId,
-      startedAt: block.startedAt,
-      firstSeq: block.firstSeq,
-      lastSeq: 0,
-      entries: 0,
-    };
-    s.firstSeq = Math.min(s.firstSeq, block.firstSeq);
-    s.lastSeq = Math.max(s.lastSeq, block.lastSeq);
-    s.entries += block.count;
-    this.sessionMap.set(s.id, s);
-    this.t.stored += block.count;
-    // Evict whole blocks, never the one just written.
-    while (this.t.stored > this.capacity && this.ring.length > 1) {
-      const old = this.ring.shift()!;
-      this.t.stored -= old.count;
-      this.t.evicted += old.count;
-      const os = this.sessionMap.get(old.sessionId);
-      if (os) {
-        os.entries -= old.count;
-        os.firstSeq = old.lastSeq + 1;
-        if (os.entries <= 0) this.sessionMap.delete(old.sessionId);
-      }
+  async append(block: BlockInput): Promise<number> {
+    const { parts, startedAt, ...rest } = block;
+    const head: KeyedHead = { ...rest, key: this.nextKey++ };
+    const isNew = !this.sessionMap.has(head.sessionId);
+    this.ring.push({ head, parts });
+    this.sessionMap.set(head.sessionId, sessionAfterAppend(this.sessionMap.get(head.sessionId), head, startedAt));
+    this.t.stored += head.count;
+    this.t.bytes += head.bytes;
+    if (isNew && this.sessionMap.size > this.limits.maxSessions) {
+      const oldest = [...this.sessionMap.values()].filter((s) => s.id !== head.sessionId).sort((a, b) => a.startedAt - b.startedAt);
+      for (const s of oldest.slice(0, this.sessionMap.size - this.limits.maxSessions)) this.drop(s.id, 'evicted');
     }
+    // Whole blocks, never the one just written.
+    let n = 0;
+    while (overLimits(this.t, this.limits) && n < this.ring.length - 1) this.evict(this.ring[n++]!);
+    this.ring.splice(0, n);
+    return head.key;
   }
 
   async lastSeq(sessionId: string): Promise<number> {
     return this.sessionMap.get(sessionId)?.lastSeq ?? 0;
   }
 
-  async blocks(session: string | 'all'): Promise<string[]> {
-    return this.ring.filter((b) => session === 'all' || b.sessionId === session).map((b) => b.json);
+  async heads(sessionId: string, order: 'oldest' | 'newest', fromSeq: number, toSeq: number, limit: number): Promise<KeyedHead[]> {
+    const out: KeyedHead[] = [];
+    const n = this.ring.length;
+    for (let k = 0; k < n && out.length < limit; k++) {
+      const h = this.ring[order === 'oldest' ? k : n - 1 - k]!.head;
+      if (h.sessionId === sessionId && h.lastSeq >= fromSeq && h.firstSeq <= toSeq) out.push(h);
+    }
+    return out;
+  }
+
+  async payload(key: number): Promise<ColumnBatch[] | undefined> {
+    // Keys grow along the ring: binary search.
+    let lo = 0;
+    let hi = this.ring.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const k = this.ring[mid]!.head.key;
+      if (k === key) return this.ring[mid]!.parts;
+      if (k < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   async sessions(): Promise<SessionInfo[]> {
     return [...this.sessionMap.values()].map((s) => ({ ...s })).sort(byNewest);
+  }
+
+  async deleteSession(sessionId: string): Promise<number> {
+    const before = this.t.deleted;
+    this.drop(sessionId, 'deleted');
+    return this.t.deleted - before;
+  }
+
+  async evictOldest(entries: number): Promise<number> {
+    const before = this.t.evicted;
+    let n = 0;
+    while (this.t.evicted - before < entries && n < this.ring.length - 1) this.evict(this.ring[n++]!);
+    this.ring.splice(0, n);
+    return this.t.evicted - before;
   }
 
   totals(): StoreTotals {
@@ -56,4 +99,16 @@ export class MemoryRing implements TraceRing {
   }
 
   close(): void {}
+
+  private evict(b: Block): void {
+    const s = this.sessionMap.get(b.head.sessionId);
+    forget(this.t, s, b.head, 'evicted');
+    if (s && s.entries <= 0) this.sessionMap.delete(s.id);
+  }
+
+  private drop(sessionId: string, as: 'evicted' | 'deleted'): void {
+    for (const b of this.ring) if (b.head.sessionId === sessionId) forget(this.t, undefined, b.head, as);
+    this.ring = this.ring.filter((b) => b.head.sessionId !== sessionId);
+    this.sessionMap.delete(sessionId);
+  }
 }

@@ -3,9 +3,11 @@
  * the main thread when workers are forbidden). Both sides import this file,
  * so the compiler checks each message against its one definition.
  */
-import type { SessionInfo } from '../core/entry';
+import type { Kind, Level, SessionInfo, TraceEntry } from '../core/entry';
+import type { TraceHeader } from '../export/trace-json';
+import type { ColumnBatch } from './columns';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type Backend = 'indexeddb' | 'memory';
 export type StoreThread = 'worker' | 'main';
@@ -14,8 +16,55 @@ export interface StoreConfig {
   dbName: string;
   /** Ring capacity in entries, across all sessions. Holds within one block. */
   capacity: number;
-  /** How many newest entries the store keeps parsed in memory for the overlay. */
+  /** Ring capacity in bytes (see `batchBytes`), across all sessions. Holds within one block. */
+  maxBytes: number;
+  /** Sessions kept; the oldest beyond this are deleted whole (data rotation). */
+  maxSessions: number;
+  /** Entries of the newest blocks the store keeps in memory for the overlay. */
   tailSize: number;
+}
+
+/** A page of entries: filters are ANDed; a missing filter matches everything. */
+export interface QueryParams {
+  sessionId: string;
+  /** 'newest' (default) or 'oldest' first. */
+  order?: 'newest' | 'oldest';
+  /** Entries per page; default 200, at most 5,000. */
+  limit?: number;
+  fromSeq?: number;
+  toSeq?: number;
+  /** Time range in ms since the session started, inclusive. */
+  fromTs?: number;
+  toTs?: number;
+  kinds?: Kind[];
+  levels?: Level[];
+  /** Exact types, or prefixes ending in `*` (`npc.*`). */
+  types?: string[];
+  sources?: string[];
+  /** Case-insensitive text searched in the type and the JSON of data, metadata, args, result and error. */
+  text?: string;
+  /** The `next` of the previous page: continue after it. */
+  after?: number;
+}
+
+export interface QueryResult {
+  entries: TraceEntry[];
+  /** Pass as `after` for the next page; null when there is none. */
+  next: number | null;
+  /** Blocks whose entries were read (the others were skipped by their summary). */
+  blocksRead: number;
+}
+
+export interface ExportParams {
+  session: string | 'all';
+  /** Everything of the header but `sessions`, which the store knows. */
+  header: Omit<TraceHeader, 'sessions'>;
+  gzip: boolean;
+}
+
+export interface ExportResult {
+  blob: Blob;
+  entries: number;
 }
 
 // ---- page → store ----------------------------------------------------------
@@ -26,7 +75,7 @@ export interface InitMessage {
   config: StoreConfig;
 }
 
-/** One batch of entries, serialised once on the page as a JSON array. */
+/** One batch of entries, in columns (see columns.ts). */
 export interface BatchMessage {
   type: 'batch';
   sessionId: string;
@@ -35,17 +84,17 @@ export interface BatchMessage {
   firstSeq: number;
   lastSeq: number;
   count: number;
-  /** `[entry, entry, ...]` as JSON text. */
-  json: string;
+  cols: ColumnBatch;
 }
 
 /** Requests that the store answers with a `reply` of the same id. */
 export interface StoreRequests {
-  /** The newest entries of a session, oldest first, as a JSON array. */
-  tail: { params: { limit: number; sessionId: string }; result: { json: string } };
-  /** Every stored block of one session (or all), each a JSON array, in write order. */
-  export: { params: { session: string | 'all' }; result: { sessions: SessionInfo[]; blocks: string[] } };
+  query: { params: QueryParams; result: QueryResult };
+  /** The trace file of one session or all, built and compressed by the store; `progress` messages on the way. */
+  export: { params: ExportParams; result: ExportResult };
   sessions: { params: Record<string, never>; result: SessionInfo[] };
+  /** Deletes a stored session (not the one being written: its later blocks would bring it back). */
+  deleteSession: { params: { sessionId: string }; result: { deleted: number } };
 }
 export type RequestOp = keyof StoreRequests;
 
@@ -60,8 +109,12 @@ export type PageToStore = InitMessage | BatchMessage | RequestMessage;
 export interface StoreTotals {
   /** Entries in the ring now. */
   stored: number;
-  /** Entries evicted by capacity since the database was created. */
+  /** Bytes of the entries in the ring now (see `batchBytes`). */
+  bytes: number;
+  /** Entries evicted by capacity (entries, bytes, sessions, quota) since the database was created. */
   evicted: number;
+  /** Entries of sessions deleted on request since the database was created. */
+  deleted: number;
 }
 
 export interface ReadyMessage {
@@ -99,8 +152,24 @@ export interface BackendMessage {
   problem: string;
 }
 
+/** How far a long request (an export) is. */
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  done: number;
+  total: number;
+}
+
+/** Something the page should record as a system entry (the store has no seq of its own). */
+export interface NoticeMessage {
+  type: 'notice';
+  event: 'store:quota';
+  level: Level;
+  data: Record<string, unknown>;
+}
+
 export type ReplyMessage =
   | { type: 'reply'; id: number; ok: true; result: StoreRequests[RequestOp]['result'] }
   | { type: 'reply'; id: number; ok: false; error: string };
 
-export type StoreToPage = ReadyMessage | AckMessage | NackMessage | BackendMessage | ReplyMessage;
+export type StoreToPage = ReadyMessage | AckMessage | NackMessage | BackendMessage | ProgressMessage | NoticeMessage | ReplyMessage;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TraceError } from '../../../src/core/errors';
-import { parseTrace, revive, SCHEMA_VERSION, traceParts, TRACE_FORMAT, type TraceHeader } from '../../../src/export/trace-json';
+import { parseTrace, revive, SCHEMA_VERSION, traceHead, TRACE_FORMAT, TRACE_TAIL, type TraceHeader } from '../../../src/export/trace-json';
 
 const header: TraceHeader = {
   format: TRACE_FORMAT,
@@ -10,18 +10,17 @@ const header: TraceHeader = {
   session: 's',
   sessions: [],
   config: {},
-  counters: { logged: 3, rejected: 0, truncated: 0, redacted: 0, dropped: 0, droppedByStore: 0, internalErrors: 0, acked: 3, stored: 3, evicted: 0, recovered: 0, lostOnUnload: 0 },
+  counters: { logged: 3, rejected: 0, truncated: 0, redacted: 0, dropped: 0, droppedByStore: 0, internalErrors: 0, acked: 3, stored: 3, storedBytes: 300, evicted: 0, deleted: 0, recovered: 0, lostOnUnload: 0 },
   storage: { thread: 'worker', backend: 'indexeddb', problems: [] },
 };
 const e = (seq: number) => ({ seq, ts: seq, sessionId: 's', kind: 'custom', type: 't', level: 'info', frame: 0 });
 
 describe('trace JSON', () => {
-  it('joins block texts into one envelope without parsing them', () => {
-    const parts = traceParts(header, [JSON.stringify([e(1), e(2)]), '[]', JSON.stringify([e(3)])]);
-    const file = parseTrace(parts.join(''));
+  it('is the header, the entries and a tail: what the store streams parses back', () => {
+    const file = parseTrace(traceHead(header) + [e(1), e(2), e(3)].map((x) => JSON.stringify(x)).join(',') + TRACE_TAIL);
     expect(file.entries.map((x) => x.seq)).toEqual([1, 2, 3]);
     expect(file.counters.logged).toBe(3);
-    expect(parseTrace(traceParts(header, []).join('')).entries).toEqual([]);
+    expect(parseTrace(traceHead(header) + TRACE_TAIL).entries).toEqual([]);
   });
 
   it('revive leaves malformed tags as they are instead of throwing', () => {

@@ -5,13 +5,13 @@ import { StoreClient, type ClientOptions } from '../../../src/store/client';
 import { emergencyKey } from '../../../src/store/emergency';
 import type { PageToStore } from '../../../src/store/protocol';
 import { mainThreadTransport, type StoreTransport } from '../../../src/store/transport';
-import { entry, freshDb, MemoryStorage, until } from './helpers';
+import { batchOf, entry, freshDb, MemoryStorage, storedBatch, until } from './helpers';
 
 function client(opts: ClientOptions & { dbName?: string; sessionId?: string; capacity?: number; transports?: (() => StoreTransport)[] } = {}) {
   const dbName = opts.dbName ?? freshDb();
   const sessionId = opts.sessionId ?? 's1';
   const c = new StoreClient(
-    { dbName, capacity: opts.capacity ?? 100_000, tailSize: 100 },
+    { dbName, capacity: opts.capacity ?? 100_000, maxBytes: 1e9, maxSessions: 20, tailSize: 100 },
     { id: sessionId, startedAt: 1_000 },
     opts.transports ?? [mainThreadTransport],
     opts,
@@ -19,9 +19,15 @@ function client(opts: ClientOptions & { dbName?: string; sessionId?: string; cap
   return { c, dbName, sessionId };
 }
 
-async function storedSeqs(c: StoreClient, session: string): Promise<number[]> {
-  const { blocks } = await c.request('export', { session });
-  return blocks.flatMap((b) => (JSON.parse(b) as TraceEntry[]).map((e) => e.seq));
+async function storedSeqs(c: StoreClient, sessionId: string): Promise<number[]> {
+  const seqs: number[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await c.request('query', { sessionId, order: 'oldest', limit: 1_000, after });
+    seqs.push(...page.entries.map((e: TraceEntry) => e.seq));
+    if (page.next === null) return seqs;
+    after = page.next;
+  }
 }
 
 /** A transport that records what is posted and answers nothing. */
@@ -173,8 +179,9 @@ describe('StoreClient', () => {
     const storage = new MemoryStorage();
     const dbName = freshDb();
     const key = emergencyKey(dbName, 'broken');
-    const json = JSON.stringify([entry(1, 'broken'), entry(2, 'broken')]);
-    storage.setItem(key, JSON.stringify({ sessionId: 'broken', dropped: 0, batches: [{ type: 'batch', sessionId: 'broken', startedAt: 1, firstSeq: 1, lastSeq: 2, count: 2, json: json.slice(0, -5) }] }));
+    const broken = storedBatch(batchOf([entry(1, 'broken'), entry(2, 'broken')]));
+    (broken['cols'] as { seq: number[] }).seq = [1]; // a column shorter than the batch
+    storage.setItem(key, JSON.stringify({ sessionId: 'broken', dropped: 0, batches: [broken] }));
     const { c } = client({ dbName, storage, sessionId: 'now' });
     expect(storage.getItem(key)).toBeNull();
     expect(c.pending).toBe(0);
@@ -185,7 +192,7 @@ describe('StoreClient', () => {
     const storage = new MemoryStorage();
     const dbName = freshDb();
     const key = emergencyKey(dbName, 'old');
-    const batch = { type: 'batch', sessionId: 'old', startedAt: 1, firstSeq: 1, lastSeq: 2, count: 2, json: JSON.stringify([entry(1, 'old'), entry(2, 'old')]) };
+    const batch = storedBatch(batchOf([entry(1, 'old'), entry(2, 'old')]));
     storage.setItem(key, JSON.stringify({ sessionId: 'old', dropped: 0, batches: [batch] }));
     // Take IndexedDB away from the store: it falls back to memory.
     const original = globalThis.indexedDB;
@@ -235,7 +242,7 @@ describe('StoreClient', () => {
     const corrupting = () => {
       const t = mainThreadTransport();
       const post = t.post;
-      t.post = (m) => post(m.type === 'batch' && ++n === 2 ? { ...m, json: '[{"seq":' } : m);
+      t.post = (m) => post(m.type === 'batch' && ++n === 2 ? { ...m, cols: { ...m.cols, rest: 'one line too few' } } : m);
       return t;
     };
     const { c } = client({ maxBatch: 3, transports: [corrupting] });
@@ -243,13 +250,13 @@ describe('StoreClient', () => {
     await c.flush();
     expect(c.counters).toMatchObject({ acked: 6, droppedStore: 3 });
     expect(await storedSeqs(c, 's1')).toEqual([1, 2, 3, 7, 8, 9]);
-    expect(c.status.problems.join()).toMatch(/batch 4..6 is not a valid JSON array/);
+    expect(c.status.problems.join()).toMatch(/batch 4..6: rest has 1 lines for 3 entries/);
     c.close();
   });
 
-  it('drops past maxUnackedChars of JSON too', () => {
+  it('drops past maxUnackedBytes too', () => {
     const posted: PageToStore[] = [];
-    const { c } = client({ maxBatch: 1, maxUnackedChars: 1_000, transports: [silentTransport(posted)] });
+    const { c } = client({ maxBatch: 1, maxUnackedBytes: 1_000, transports: [silentTransport(posted)] });
     for (let i = 1; i <= 50; i++) c.write(entry(i, 's1', { data: { text: 'x'.repeat(200) } }));
     expect(c.counters.droppedBackpressure).toBeGreaterThan(40);
     c.close();
@@ -294,12 +301,13 @@ describe('StoreClient', () => {
     expect(c.pending).toBe(5);
   });
 
-  it('answers tail and sessions queries', async () => {
+  it('answers queries and the list of sessions', async () => {
     const { c } = client({});
     for (let i = 1; i <= 150; i++) c.write(entry(i));
     await c.flush();
-    const tail = JSON.parse((await c.request('tail', { limit: 3, sessionId: 's1' })).json) as TraceEntry[];
-    expect(tail.map((e) => e.seq)).toEqual([148, 149, 150]);
+    const newest = await c.request('query', { limit: 3, sessionId: 's1' });
+    expect(newest.entries.map((e) => e.seq)).toEqual([150, 149, 148]);
+    expect(newest.entries[0]).toEqual(entry(150));
     expect((await c.sessions()).map((s) => [s.id, s.entries])).toEqual([['s1', 150]]);
     c.close();
   });

@@ -1,5 +1,7 @@
 import type { TraceEntry } from '../../../src/core/entry';
+import { BatchEncoder, batchToPlain } from '../../../src/store/columns';
 import type { KeyValueStorage } from '../../../src/store/emergency';
+import type { BatchMessage } from '../../../src/store/protocol';
 
 let n = 0;
 /** A database name no other test uses. */
@@ -39,4 +41,17 @@ export async function until(cond: () => boolean, ms = 3_000): Promise<void> {
     if (Date.now() - t0 > ms) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/** The batch message a client would post for these entries (all of one session). */
+export function batchOf(entries: TraceEntry[], startedAt = 1): BatchMessage {
+  const enc = new BatchEncoder(entries.length);
+  for (const e of entries) enc.add(e);
+  const cols = enc.take();
+  return { type: 'batch', sessionId: entries[0]!.sessionId, startedAt, firstSeq: cols.seq[0]!, lastSeq: cols.seq[cols.count - 1]!, count: cols.count, cols };
+}
+
+/** A batch as the emergency log stores it. */
+export function storedBatch(b: BatchMessage): Record<string, unknown> {
+  return { ...b, cols: batchToPlain(b.cols) };
 }

@@ -1,57 +1,66 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
+import { batchBytes, decodeBatch } from '../../../src/store/columns';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
-import { countBy, type BlockInput, type TraceRing } from '../../../src/store/ring';
-import { entry, freshDb } from './helpers';
+import { headOf, type BlockInput, type RingLimits, type TraceRing } from '../../../src/store/ring';
+import { batchOf, entry, freshDb } from './helpers';
 
-function block(sessionId: string, from: number, to: number, startedAt = 1000): BlockInput {
+function block(sessionId: string, from: number, to: number, startedAt = 1000, over: Partial<TraceEntry> = {}): BlockInput {
   const entries: TraceEntry[] = [];
-  for (let s = from; s <= to; s++) entries.push(entry(s, sessionId));
-  const json = JSON.stringify(entries);
-  return {
-    sessionId,
-    startedAt,
-    firstSeq: from,
-    lastSeq: to,
-    firstTs: from,
-    lastTs: to,
-    count: entries.length,
-    bytes: json.length,
-    kinds: countBy(entries, 'kind'),
-    levels: countBy(entries, 'level'),
-    json,
-  };
+  for (let s = from; s <= to; s++) entries.push(entry(s, sessionId, over));
+  const parts = [batchOf(entries).cols];
+  return { ...headOf(sessionId, parts, batchBytes(parts[0]!)), startedAt, parts };
 }
 
-const seqsOf = (blocks: string[]) => blocks.flatMap((b) => (JSON.parse(b) as TraceEntry[]).map((e) => e.seq));
+/** Every stored seq of a session, oldest first, through heads and payloads. */
+async function seqsOf(ring: TraceRing, sessionId: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const h of await ring.heads(sessionId, 'oldest', -Infinity, Infinity, 1e6)) {
+    for (const b of (await ring.payload(h.key))!) out.push(...decodeBatch(b, sessionId).map((e) => e.seq));
+  }
+  return out;
+}
 
-const rings: [string, (cap: number) => Promise<TraceRing>][] = [
-  ['IdbRing', (cap) => IdbRing.open(freshDb(), cap)],
-  ['MemoryRing', async (cap) => new MemoryRing(cap)],
+const limits = (capacity: number, over: Partial<RingLimits> = {}): RingLimits => ({ capacity, maxBytes: 1e12, maxSessions: 100, ...over });
+
+const rings: [string, (lim: RingLimits) => Promise<TraceRing>][] = [
+  ['IdbRing', (lim) => IdbRing.open(freshDb(), lim)],
+  ['MemoryRing', async (lim) => new MemoryRing(lim)],
 ];
 
 describe.each(rings)('%s', (_name, open) => {
   it('stores blocks per session, in order, and lists sessions newest first', async () => {
-    const ring = await open(10_000);
+    const ring = await open(limits(10_000));
     await ring.append(block('old', 1, 10, 1000));
     await ring.append(block('new', 1, 5, 2000));
     await ring.append(block('old', 11, 12, 1000));
-    expect(seqsOf(await ring.blocks('old'))).toEqual([...Array(12)].map((_, i) => i + 1));
-    expect(seqsOf(await ring.blocks('new'))).toEqual([1, 2, 3, 4, 5]);
-    expect(await ring.blocks('all')).toHaveLength(3);
+    expect(await seqsOf(ring, 'old')).toEqual([...Array(12)].map((_, i) => i + 1));
+    expect(await seqsOf(ring, 'new')).toEqual([1, 2, 3, 4, 5]);
     const sessions = await ring.sessions();
     expect(sessions.map((s) => s.id)).toEqual(['new', 'old']);
     expect(sessions[1]).toMatchObject({ id: 'old', startedAt: 1000, firstSeq: 1, lastSeq: 12, entries: 12 });
     expect(await ring.lastSeq('old')).toBe(12);
     expect(await ring.lastSeq('none')).toBe(0);
-    expect(ring.totals()).toEqual({ stored: 17, evicted: 0 });
+    expect(ring.totals()).toMatchObject({ stored: 17, evicted: 0, deleted: 0 });
+    ring.close();
+  });
+
+  it('finds the blocks of a seq range, oldest or newest first', async () => {
+    const ring = await open(limits(10_000));
+    for (let b = 0; b < 5; b++) await ring.append(block('s', b * 10 + 1, b * 10 + 10));
+    await ring.append(block('other', 1, 100));
+    const ranges = (hs: { firstSeq: number; lastSeq: number }[]) => hs.map((h) => [h.firstSeq, h.lastSeq]);
+    expect(ranges(await ring.heads('s', 'oldest', 15, 32, 10))).toEqual([[11, 20], [21, 30], [31, 40]]);
+    expect(ranges(await ring.heads('s', 'newest', 15, 32, 10))).toEqual([[31, 40], [21, 30], [11, 20]]);
+    expect(ranges(await ring.heads('s', 'newest', -Infinity, Infinity, 2))).toEqual([[41, 50], [31, 40]]);
+    expect(ranges(await ring.heads('s', 'oldest', 51, Infinity, 10))).toEqual([]);
     ring.close();
   });
 
   it('evicts the oldest whole blocks beyond capacity, and the counts add up', async () => {
-    const ring = await open(250);
+    const ring = await open(limits(250));
     let logged = 0;
     for (let b = 0; b < 10; b++) {
       await ring.append(block('s', b * 100 + 1, b * 100 + 100));
@@ -60,21 +69,63 @@ describe.each(rings)('%s', (_name, open) => {
       expect(t.stored).toBeLessThanOrEqual(250);
       expect(t.stored + t.evicted).toBe(logged);
     }
-    expect(ring.totals()).toEqual({ stored: 200, evicted: 800 });
-    const seqs = seqsOf(await ring.blocks('s'));
+    expect(ring.totals()).toMatchObject({ stored: 200, evicted: 800 });
+    const seqs = await seqsOf(ring, 's');
     expect(seqs[0]).toBe(801);
     expect(seqs).toHaveLength(200);
     expect((await ring.sessions())[0]).toMatchObject({ firstSeq: 801, lastSeq: 1000, entries: 200 });
     ring.close();
   });
 
+  it('holds a capacity in bytes within one block, and counts bytes exactly', async () => {
+    const one = block('s', 1, 100, 1000, { data: { text: 'x'.repeat(100) } });
+    const maxBytes = Math.floor(one.bytes * 3.5);
+    const ring = await open(limits(1e9, { maxBytes }));
+    for (let b = 0; b < 20; b++) {
+      await ring.append(block('s', b * 100 + 1, b * 100 + 100, 1000, { data: { text: 'x'.repeat(100) } }));
+      expect(ring.totals().bytes).toBeLessThanOrEqual(maxBytes);
+      if (b >= 3) expect(ring.totals().bytes).toBeGreaterThan(maxBytes - one.bytes);
+    }
+    expect(ring.totals()).toMatchObject({ stored: 300, evicted: 1700, bytes: one.bytes * 3 });
+    ring.close();
+  });
+
   it('drops a session record once all its blocks are evicted, and never evicts the block just written', async () => {
-    const ring = await open(100);
+    const ring = await open(limits(100));
     await ring.append(block('a', 1, 50, 1));
     await ring.append(block('b', 1, 300, 2)); // bigger than the capacity on its own
     expect((await ring.sessions()).map((s) => s.id)).toEqual(['b']);
-    expect(seqsOf(await ring.blocks('b'))).toHaveLength(300);
-    expect(ring.totals()).toEqual({ stored: 300, evicted: 50 });
+    expect(await seqsOf(ring, 'b')).toHaveLength(300);
+    expect(ring.totals()).toMatchObject({ stored: 300, evicted: 50 });
+    ring.close();
+  });
+
+  it('keeps at most maxSessions, deleting the oldest whole (data rotation)', async () => {
+    const ring = await open(limits(1e6, { maxSessions: 2 }));
+    await ring.append(block('first', 1, 10, 1));
+    await ring.append(block('second', 1, 20, 2));
+    await ring.append(block('first', 11, 15, 1));
+    await ring.append(block('third', 1, 30, 3));
+    expect((await ring.sessions()).map((s) => s.id)).toEqual(['third', 'second']);
+    expect(await seqsOf(ring, 'first')).toEqual([]);
+    expect(ring.totals()).toMatchObject({ stored: 50, evicted: 15 });
+    ring.close();
+  });
+
+  it('deletes a session on request and evicts the oldest on demand (quota), counting each', async () => {
+    const ring = await open(limits(1e6));
+    await ring.append(block('a', 1, 10, 1));
+    await ring.append(block('b', 1, 10, 2));
+    await ring.append(block('a', 11, 20, 1));
+    await ring.append(block('b', 11, 20, 2));
+    expect(await ring.deleteSession('a')).toBe(20);
+    expect(await ring.deleteSession('nope')).toBe(0);
+    expect((await ring.sessions()).map((s) => s.id)).toEqual(['b']);
+    expect(ring.totals()).toMatchObject({ stored: 20, deleted: 20, evicted: 0 });
+    expect(await ring.evictOldest(5)).toBe(10); // whole blocks
+    expect(await ring.evictOldest(100)).toBe(0); // never the newest block
+    expect(await seqsOf(ring, 'b')).toEqual([...Array(10)].map((_, i) => i + 11));
+    expect(ring.totals()).toMatchObject({ stored: 10, deleted: 20, evicted: 10 });
     ring.close();
   });
 });
@@ -82,11 +133,11 @@ describe.each(rings)('%s', (_name, open) => {
 describe('IdbRing', () => {
   it('keeps totals across reopening', async () => {
     const name = freshDb();
-    const a = await IdbRing.open(name, 1_000);
+    const a = await IdbRing.open(name, limits(1_000));
     await a.append(block('s', 1, 10));
     a.close();
-    const b = await IdbRing.open(name, 1_000);
-    expect(b.totals()).toEqual({ stored: 10, evicted: 0 });
+    const b = await IdbRing.open(name, limits(1_000));
+    expect(b.totals()).toEqual({ stored: 10, bytes: block('s', 1, 10).bytes, evicted: 0, deleted: 0 });
     expect(await b.lastSeq('s')).toBe(10);
     b.close();
   });
@@ -94,7 +145,7 @@ describe('IdbRing', () => {
   it('tells its owner when another page deletes the database under it', async () => {
     const name = freshDb();
     let lost = '';
-    const ring = await IdbRing.open(name, 1_000, (why) => (lost = why));
+    const ring = await IdbRing.open(name, limits(1_000), (why) => (lost = why));
     await ring.append(block('s', 1, 3));
     await new Promise<void>((resolve) => {
       const req = indexedDB.deleteDatabase(name);

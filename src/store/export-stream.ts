@@ -1,0 +1,97 @@
+/**
+ * The trace file, written by the store block by block into a Blob (gzipped
+ * through CompressionStream when asked and available), so that a million
+ * entries never pass through the page's thread: the page gets a Blob handle
+ * and progress messages.
+ */
+import { traceHead, TRACE_TAIL } from '../export/trace-json';
+import { entryJson, restLines, type ColumnBatch } from './columns';
+import type { ExportParams, ExportResult } from './protocol';
+import type { TraceRing } from './ring';
+
+type Payloads = (key: number) => Promise<ColumnBatch[] | undefined>;
+
+/** Text gathered before it is handed to the Blob or the compressor. */
+const CHUNK_CHARS = 1 << 20;
+const HEADS_PAGE = 64;
+/** Progress messages at most this often. */
+const PROGRESS_MS = 100;
+
+export async function writeExport(
+  ring: TraceRing,
+  payloads: Payloads,
+  p: ExportParams,
+  progress: (done: number, total: number) => void,
+): Promise<ExportResult> {
+  const all = await ring.sessions();
+  // Oldest session first, each in seq order: the order the trace happened in.
+  const sessions = (p.session === 'all' ? all : all.filter((s) => s.id === p.session)).reverse();
+  let total = 0;
+  for (const s of sessions) total += s.entries;
+  const sink = p.gzip && typeof CompressionStream === 'function' ? gzipSink() : textSink();
+
+  let chunk = traceHead({ ...p.header, sessions: sessions.slice().reverse() });
+  let done = 0;
+  let first = true;
+  let lastProgress = 0;
+  for (const s of sessions) {
+    const idJson = JSON.stringify(s.id);
+    let fromSeq = -Infinity;
+    for (;;) {
+      const heads = await ring.heads(s.id, 'oldest', fromSeq, Infinity, HEADS_PAGE);
+      for (const h of heads) {
+        fromSeq = h.lastSeq + 1;
+        const parts = await payloads(h.key);
+        if (!parts) continue; // evicted while the export ran
+        for (const b of parts) {
+          const lines = restLines(b);
+          for (let i = 0; i < b.count; i++) {
+            chunk += (first ? '' : ',') + entryJson(b, i, idJson, lines[i]!);
+            first = false;
+          }
+          done += b.count;
+        }
+        if (chunk.length >= CHUNK_CHARS) {
+          await sink.write(chunk);
+          chunk = '';
+        }
+        const now = Date.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          progress(done, Math.max(done, total));
+        }
+      }
+      if (heads.length < HEADS_PAGE) break;
+    }
+  }
+  await sink.write(chunk + TRACE_TAIL);
+  progress(done, done);
+  return { blob: await sink.close(), entries: done };
+}
+
+interface Sink {
+  write(text: string): Promise<void>;
+  close(): Promise<Blob>;
+}
+
+function textSink(): Sink {
+  const parts: string[] = [];
+  return {
+    write: async (text) => void parts.push(text),
+    close: async () => new Blob(parts, { type: 'application/json' }),
+  };
+}
+
+function gzipSink(): Sink {
+  const cs = new CompressionStream('gzip');
+  const writer = cs.writable.getWriter();
+  const out = new Response(cs.readable).blob();
+  const encoder = new TextEncoder();
+  return {
+    write: (text) => writer.write(encoder.encode(text)),
+    close: async () => {
+      await writer.close();
+      return new Blob([await out], { type: 'application/gzip' });
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { TraceEntry } from '../../../src/core/entry';
+import type { TraceFile } from '../../../src/export/trace-json';
+import { StoreHost, type OpenRing } from '../../../src/store/host';
+import { IdbRing } from '../../../src/store/idb-ring';
+import { MemoryRing } from '../../../src/store/memory-ring';
+import { PROTOCOL_VERSION, type QueryParams, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
+import type { TraceRing } from '../../../src/store/ring';
+import { batchOf, entry, freshDb, until } from './helpers';
+
+const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({ dbName: freshDb(), capacity: 1e6, maxBytes: 1e12, maxSessions: 20, tailSize: 100, ...over });
+
+/** A host on the main thread of the test, with helpers to send batches and ask questions. */
+function harness(openRing?: OpenRing, cfg = config()) {
+  const got: StoreToPage[] = [];
+  const host = new StoreHost((m) => got.push(m), openRing);
+  host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
+  let id = 0;
+  return {
+    got,
+    send(entries: TraceEntry[]) {
+      host.handle(batchOf(entries, 5));
+    },
+    async acked(upTo: number, sessionId = 's') {
+      await until(() => got.some((m) => (m.type === 'ack' || m.type === 'nack') && m.sessionId === sessionId && m.upTo >= upTo));
+    },
+    async ask<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
+      const rid = ++id;
+      host.handle({ type: 'request', id: rid, op, params } as never);
+      await until(() => got.some((m) => m.type === 'reply' && m.id === rid), 10_000);
+      const reply = got.find((m) => m.type === 'reply' && m.id === rid)!;
+      if (reply.type !== 'reply' || !reply.ok) throw new Error(reply.type === 'reply' && !reply.ok ? reply.error : 'no reply');
+      return reply.result as StoreRequests[K]['result'];
+    },
+  };
+}
+
+/** 1,000 entries in batches of 100: kinds, levels, types and sources that vary with the seq. */
+function mixed(sessionId = 's'): TraceEntry[][] {
+  const batches: TraceEntry[][] = [];
+  for (let b = 0; b < 10; b++) {
+    const batch: TraceEntry[] = [];
+    for (let i = 1; i <= 100; i++) {
+      const seq = b * 100 + i;
+      batch.push(
+        entry(seq, sessionId, {
+          ts: seq * 10,
+          kind: seq % 10 === 0 ? 'error' : 'custom',
+          level: seq % 10 === 0 ? 'error' : 'info',
+          type: seq % 3 === 0 ? 'npc.decide' : seq % 3 === 1 ? 'npc.move' : 'story:transition',
+          source: seq % 2 === 0 ? 'guard' : undefined,
+          data: { i: seq, note: seq === 777 ? 'The Dragon woke' : 'quiet' },
+        }),
+      );
+    }
+    batches.push(batch);
+  }
+  return batches;
+}
+
+async function loaded(open?: OpenRing) {
+  const h = harness(open);
+  for (const b of mixed()) h.send(b);
+  await h.acked(1000);
+  return h;
+}
+
+/** Every page of a query, following `next`. */
+async function allPages(h: ReturnType<typeof harness>, q: QueryParams): Promise<TraceEntry[]> {
+  const out: TraceEntry[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await h.ask('query', { ...q, after });
+    out.push(...page.entries);
+    if (page.next === null) return out;
+    after = page.next;
+  }
+}
+
+const idb: OpenRing = (c, lost) => IdbRing.open(c.dbName, c, lost);
+const memory: OpenRing = async (c) => new MemoryRing(c);
+
+describe.each([
+  ['IndexedDB', idb],
+  ['memory', memory],
+])('StoreHost queries (%s)', (_name, open) => {
+  it('pages newest first and oldest first, each entry exactly once', async () => {
+    const h = await loaded(open);
+    const newest = await allPages(h, { sessionId: 's', limit: 77 });
+    expect(newest.map((e) => e.seq)).toEqual([...Array(1000)].map((_, i) => 1000 - i));
+    const oldest = await allPages(h, { sessionId: 's', order: 'oldest', limit: 333 });
+    expect(oldest.map((e) => e.seq)).toEqual([...Array(1000)].map((_, i) => i + 1));
+    expect(oldest[776]).toEqual(mixed()[7]![76]);
+  });
+
+  it('filters by kind, level, type (exact and prefix), source, seq and time ranges, and text', async () => {
+    const h = await loaded(open);
+    const seqs = async (q: Omit<QueryParams, 'sessionId'>) => (await allPages(h, { sessionId: 's', order: 'oldest', limit: 5000, ...q })).map((e) => e.seq);
+    const all = [...Array(1000)].map((_, i) => i + 1);
+    expect(await seqs({ kinds: ['error'] })).toEqual(all.filter((s) => s % 10 === 0));
+    expect(await seqs({ levels: ['error', 'critical'] })).toEqual(all.filter((s) => s % 10 === 0));
+    expect(await seqs({ types: ['npc.decide'] })).toEqual(all.filter((s) => s % 3 === 0));
+    expect(await seqs({ types: ['npc.*'] })).toEqual(all.filter((s) => s % 3 !== 2));
+    expect(await seqs({ sources: ['guard'] })).toEqual(all.filter((s) => s % 2 === 0));
+    expect(await seqs({ fromSeq: 95, toSeq: 205, kinds: ['error'] })).toEqual([100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200]);
+    expect(await seqs({ fromTs: 5000, toTs: 5030 })).toEqual([500, 501, 502, 503]);
+    expect(await seqs({ text: 'dragon' })).toEqual([777]);
+    expect(await seqs({ text: 'STORY:TRANS', toSeq: 10 })).toEqual([2, 5, 8]);
+    expect(await seqs({ kinds: ['player'] })).toEqual([]);
+  });
+
+  it('skips blocks by their summary without reading them', async () => {
+    const h = await loaded(open);
+    const r = await h.ask('query', { sessionId: 's', fromTs: 9_000, limit: 5000 });
+    expect(r.entries).toHaveLength(101);
+    expect(r.blocksRead).toBeLessThanOrEqual(2);
+    const none = await h.ask('query', { sessionId: 's', kinds: ['perf'] });
+    expect(none).toEqual({ entries: [], next: null, blocksRead: 0 });
+  });
+
+  it('streams an export with progress, plain or gzipped, and the file parses back to the entries', async () => {
+    const h = await loaded(open);
+    h.send([entry(1, 'other'), entry(2, 'other')]);
+    await h.acked(2, 'other');
+    const header = {
+      format: 'trace-agent' as const,
+      schemaVersion: 1,
+      generator: { name: 'trace-agent', version: 'test' },
+      exportedAt: 'now',
+      session: 's',
+      config: {},
+      counters: {} as never,
+      storage: { thread: 'main', backend: 'x', problems: [] },
+    };
+    const plain = await h.ask('export', { session: 's', header, gzip: false });
+    const file = JSON.parse(await plain.blob.text()) as TraceFile;
+    expect(file.entries).toEqual(mixed().flat().map((e) => JSON.parse(JSON.stringify(e))));
+    expect(file.sessions.map((s) => s.id)).toEqual(['s']);
+    expect(plain.entries).toBe(1000);
+    const progress = h.got.filter((m) => m.type === 'progress');
+    expect(progress.at(-1)).toMatchObject({ done: 1000, total: 1000 });
+
+    const zipped = await h.ask('export', { session: 'all', header: { ...header, session: 'all' }, gzip: true });
+    expect(zipped.blob.type).toBe('application/gzip');
+    const text = await new Response(zipped.blob.stream().pipeThrough(new DecompressionStream('gzip'))).text();
+    const everything = JSON.parse(text) as TraceFile;
+    expect(everything.entries).toHaveLength(1002);
+    expect(everything.sessions).toHaveLength(2);
+    expect(zipped.blob.size).toBeLessThan(plain.blob.size / 5);
+  });
+
+  it('deletes a session on request; later batches of it are stored again from there', async () => {
+    const h = await loaded(open);
+    expect(await h.ask('deleteSession', { sessionId: 's' })).toEqual({ deleted: 1000 });
+    expect(await h.ask('sessions', {})).toEqual([]);
+    h.send([entry(1001, 's'), entry(1002, 's')]);
+    await h.acked(1002);
+    expect((await allPages(h, { sessionId: 's' })).map((e) => e.seq)).toEqual([1002, 1001]);
+  });
+});
+
+/** A ring that fails its next appends as it is told, and otherwise is a memory ring. */
+class FailingRing extends MemoryRing {
+  // Posing as IndexedDB, so the host has somewhere to fall back to.
+  override readonly backend = 'indexeddb' as 'memory';
+  failures: Error[] = [];
+  evictions: number[] = [];
+  override async append(...args: Parameters<TraceRing['append']>): Promise<number> {
+    const err = this.failures.shift();
+    if (err) throw err;
+    return super.append(...args);
+  }
+  override async evictOldest(entries: number): Promise<number> {
+    this.evictions.push(entries);
+    return super.evictOldest(entries);
+  }
+}
+
+describe('StoreHost failures', () => {
+  it('a full quota: evicts harder, tells the page, keeps going, and loses nothing of the new block', async () => {
+    let ring!: FailingRing;
+    const h = harness(async (c) => (ring = new FailingRing(c)));
+    for (const b of mixed().slice(0, 8)) {
+      h.send(b);
+      await h.acked(b.at(-1)!.seq); // one block each
+    }
+    ring.failures.push(new DOMException('full', 'QuotaExceededError'));
+    h.send(mixed()[8]!);
+    await h.acked(900);
+    expect(ring.evictions).toEqual([200]); // a quarter of what was stored
+    const notice = h.got.find((m) => m.type === 'notice');
+    expect(notice).toMatchObject({ event: 'store:quota', level: 'warn', data: { evicted: 200, stored: 600 } });
+    expect(h.got.filter((m) => m.type === 'ack').at(-1)).toMatchObject({ fromSeq: 801, upTo: 900, totals: { stored: 700, evicted: 200 } });
+    expect(h.got.some((m) => m.type === 'backend')).toBe(false);
+  });
+
+  it('any other write failure: goes on in memory, says so, and acks the block', async () => {
+    let ring!: FailingRing;
+    const h = harness(async (c) => (ring = new FailingRing(c)));
+    h.send(mixed()[0]!);
+    await h.acked(100);
+    ring.failures.push(new Error('disk gone'));
+    h.send(mixed()[1]!);
+    await h.acked(200);
+    expect(h.got.find((m) => m.type === 'backend')).toMatchObject({ backend: 'memory', problem: 'IndexedDB write failed: Error: disk gone' });
+    expect(h.got.filter((m) => m.type === 'ack').at(-1)).toMatchObject({ fromSeq: 101, upTo: 200 });
+    expect((await allPages(h, { sessionId: 's' })).map((e) => e.seq)).toEqual([...Array(100)].map((_, i) => 200 - i));
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * persist_events_per_s, logEvent_ns, lost_events, dropped_events: the trace
+ * agent itself, loaded by the drop-in script tag the runner writes into this
+ * page (a fresh data-db, a capacity larger than all events logged).
+ *
+ * Logs N small events in chunks of a few thousand per task, then awaits
+ * flush(). The producer keeps at most `pace` entries un-acked (waiting between
+ * chunks when it is ahead), well below the client's backpressure limit, so the
+ * figure is the rate the store sustains with nothing dropped.
+ */
+import { chunked, param, runBench, sleep } from './common';
+
+interface TraceAgentStats {
+  logged: number;
+  acked: number;
+  dropped: number;
+  pending: number;
+  storage: { thread: string | null; backend: string | null };
+}
+interface TraceAgentApi {
+  logEvent(type: string, data?: Record<string, unknown>): void;
+  flush(): Promise<void>;
+  stats(): TraceAgentStats;
+}
+
+async function ready(): Promise<TraceAgentApi> {
+  const started = performance.now();
+  for (;;) {
+    const ta = (window as unknown as { TraceAgent?: TraceAgentApi }).TraceAgent;
+    if (ta?.stats().storage.backend) return ta;
+    if (performance.now() - started > 15_000) throw new Error('TraceAgent did not start its store within 15 s');
+    await sleep(10);
+  }
+}
+
+runBench(async () => {
+  const n = param('n', 500_000);
+  const chunk = param('chunk', 5_000);
+  const pace = param('pace', 50_000);
+  const warm = param('warm', 20_000);
+  const ta = await ready();
+
+  let waited = 0;
+  const keepUp = async () => {
+    while (ta.stats().pending > pace) {
+      waited++;
+      await sleep(1);
+    }
+  };
+  const log = (from: number, to: number) => {
+    for (let i = from; i < to; i++) ta.logEvent('bench.tick', { i, x: 1.5, name: 'npc' });
+  };
+
+  await chunked(warm, chunk, log, keepUp); // warm-up: JIT, worker, database
+  await ta.flush();
+  const before = ta.stats();
+  waited = 0;
+
+  const t0 = performance.now();
+  const busy = await chunked(n, chunk, log, keepUp);
+  await ta.flush();
+  const elapsed = performance.now() - t0;
+  const s = ta.stats();
+
+  if (s.logged - before.logged !== n) throw new Error(`logged ${s.logged - before.logged} of ${n} events (rejected?)`);
+  return {
+    figures: {
+      persist_events_per_s: n / (elapsed / 1000),
+      logEvent_ns: (busy * 1e6) / n,
+      lost_events: s.logged - s.acked,
+      dropped_events: s.dropped,
+    },
+    info: { thread: s.storage.thread, backend: s.storage.backend, pacingWaits: waited },
+  };
+});

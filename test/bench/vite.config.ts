@@ -1,0 +1,26 @@
+/**
+ * Builds the bench pages (test/bench/pages/*.ts) into test-results/bench/pages,
+ * served by test/bench/run.mjs under /pages/. The runner writes the HTML.
+ */
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+const pages = resolve(import.meta.dirname, 'pages');
+
+export default defineConfig({
+  root: pages,
+  base: '/pages/',
+  publicDir: false,
+  logLevel: 'warn',
+  worker: { format: 'es' },
+  build: {
+    outDir: resolve(import.meta.dirname, '../../test-results/bench/pages'),
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: false,
+    rolldownOptions: {
+      input: { persist: resolve(pages, 'persist.ts'), naive: resolve(pages, 'naive.ts'), raw: resolve(pages, 'raw.ts') },
+      output: { entryFileNames: '[name].js' },
+    },
+  },
+});

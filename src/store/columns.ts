@@ -38,7 +38,11 @@ export interface ColumnBatch {
   /** Index into `strings` plus one; 0 when absent. */
   method: Uint32Array;
   strings: string[];
-  /** Per entry, `{"data":…,"metadata":…,…}` with the fields it has, or '' when none; joined by '\n'. */
+  /**
+   * Per entry, the JSON of its data alone (when BIT_DATA_ONLY is set), else
+   * `{"data":…,"metadata":…,…}` with the fields it has, or '' when none;
+   * joined by '\n'.
+   */
   rest: string;
 }
 
@@ -46,6 +50,8 @@ const BIT_OK = 1;
 const BIT_ERROR = 2;
 const BIT_SYNC = 4;
 const BIT_ASYNC = 8;
+/** The entry's rest line is its data alone: the common case, written without wrapping it. */
+const BIT_DATA_ONLY = 16;
 
 const FLOAT_COLUMNS = ['seq', 'ts', 'dur', 'spanId', 'parentId'] as const;
 const BYTE_COLUMNS = ['kind', 'level', 'flags', 'bits'] as const;
@@ -67,6 +73,9 @@ export class BatchEncoder {
   private readonly lines: string[];
   private ids = new Map<string, number>();
   private strings: string[] = [];
+  /** The last type and its id: most entries repeat the type before them. */
+  private lastType = '';
+  private lastTypeId = -1;
 
   constructor(readonly capacity: number) {
     this.cols = {
@@ -106,8 +115,14 @@ export class BatchEncoder {
    */
   add(e: TraceEntry): boolean {
     let line: string;
+    let dataOnly = 0;
     try {
-      line = restJson(e);
+      if (e.metadata === undefined && e.args === undefined && e.result === undefined && e.error === undefined && e.data !== undefined) {
+        line = JSON.stringify(e.data);
+        dataOnly = BIT_DATA_ONLY;
+      } else {
+        line = restJson(e);
+      }
     } catch {
       return false;
     }
@@ -122,8 +137,12 @@ export class BatchEncoder {
     c.kind[i] = KIND_INDEX.get(e.kind) ?? KIND_INDEX.get('custom')!;
     c.level[i] = LEVEL_INDEX.get(e.level) ?? 1;
     c.flags[i] = e.flags ?? 0;
-    c.bits[i] = (e.status === 'ok' ? BIT_OK : e.status === 'error' ? BIT_ERROR : 0) | (e.async === true ? BIT_ASYNC : e.async === false ? BIT_SYNC : 0);
-    c.type[i] = this.id(e.type);
+    c.bits[i] = dataOnly | (e.status === 'ok' ? BIT_OK : e.status === 'error' ? BIT_ERROR : 0) | (e.async === true ? BIT_ASYNC : e.async === false ? BIT_SYNC : 0);
+    if (e.type !== this.lastType || this.lastTypeId < 0) {
+      this.lastType = e.type;
+      this.lastTypeId = this.id(e.type);
+    }
+    c.type[i] = this.lastTypeId;
     c.source[i] = e.source === undefined ? 0 : this.id(e.source) + 1;
     c.method[i] = e.method === undefined ? 0 : this.id(e.method) + 1;
     this.lines[i] = line;
@@ -135,8 +154,8 @@ export class BatchEncoder {
     const n = this.n;
     const c = this.cols;
     const lines = this.lines;
-    let rest = lines[0]!;
-    for (let i = 1; i < n; i++) rest += '\n' + lines[i];
+    // join builds one flat string: a rope of += would be flattened again by postMessage.
+    const rest = n === lines.length ? lines.join('\n') : lines.slice(0, n).join('\n');
     for (let i = 0; i < n; i++) lines[i] = '';
     const out: ColumnBatch = {
       count: n,
@@ -159,6 +178,7 @@ export class BatchEncoder {
     this.n = 0;
     this.strings = [];
     this.ids = new Map();
+    this.lastTypeId = -1;
     return out;
   }
 
@@ -175,10 +195,16 @@ export class BatchEncoder {
 
 /** The JSON of an entry's variable fields, '' when it has none. */
 function restJson(e: TraceEntry): string {
-  if (e.metadata === undefined && e.args === undefined && e.result === undefined && e.error === undefined) {
-    return e.data === undefined ? '' : '{"data":' + JSON.stringify(e.data) + '}';
-  }
+  if (e.data === undefined && e.metadata === undefined && e.args === undefined && e.result === undefined && e.error === undefined) return '';
   return JSON.stringify({ data: e.data, metadata: e.metadata, args: e.args, result: e.result, error: e.error });
+}
+
+type Rest = Pick<TraceEntry, 'data' | 'metadata' | 'args' | 'result' | 'error'>;
+
+/** Entry `i`'s rest line as fields. */
+function parseRest(b: ColumnBatch, i: number, line: string): Rest | null {
+  if (b.bits[i]! & BIT_DATA_ONLY) return { data: JSON.parse(line) as unknown };
+  return line ? (JSON.parse(line) as Rest) : null;
 }
 
 // ---- reading ----------------------------------------------------------------
@@ -199,7 +225,7 @@ export function sourceOf(b: ColumnBatch, i: number): string | undefined {
 
 /** Entry `i` of a batch as an object; `line` is its rest text (from `restLines`). */
 export function decodeEntry(b: ColumnBatch, i: number, sessionId: string, line: string): TraceEntry {
-  const r = line ? (JSON.parse(line) as Pick<TraceEntry, 'data' | 'metadata' | 'args' | 'result' | 'error'>) : null;
+  const r = parseRest(b, i, line);
   const bits = b.bits[i]!;
   const dur = b.dur[i]!;
   const method = b.method[i]!;
@@ -243,7 +269,8 @@ export function entryJson(b: ColumnBatch, i: number, sessionIdJson: string, line
   const source = sourceOf(b, i);
   if (source !== undefined) s += `,"source":${JSON.stringify(source)}`;
   s += `,"frame":${b.frame[i]}`;
-  if (line.length > 2) s += ',' + line.slice(1, -1);
+  if (b.bits[i]! & BIT_DATA_ONLY) s += ',"data":' + line;
+  else if (line.length > 2) s += ',' + line.slice(1, -1);
   if (b.flags[i]) s += `,"flags":${b.flags[i]}`;
   if (b.spanId[i]) s += `,"spanId":${b.spanId[i]}`;
   if (b.parentId[i]) s += `,"parentId":${b.parentId[i]}`;

@@ -93,7 +93,7 @@ export interface StoreRequests {
   /** The trace file of one session or all, built and compressed by the store; `progress` messages on the way. */
   export: { params: ExportParams; result: ExportResult };
   sessions: { params: Record<string, never>; result: SessionInfo[] };
-  /** Deletes a stored session (not the one being written: its later blocks would bring it back). */
+  /** Deletes a stored session. The session being written may be deleted too (cleared): its later blocks start it again. */
   deleteSession: { params: { sessionId: string }; result: { deleted: number } };
 }
 export type RequestOp = keyof StoreRequests;

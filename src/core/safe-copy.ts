@@ -43,6 +43,10 @@ export type Tagged = { $t: string; [k: string]: unknown };
 const TRUNC: Tagged = Object.freeze({ $t: 'trunc' }) as Tagged;
 const REDACTED: Tagged = Object.freeze({ $t: 'redacted' }) as Tagged;
 const EMPTY = Object.freeze({});
+/** What the fast path returns when the value needs the full walk. */
+const NOT_PLAIN: unknown = Object.freeze({ $t: 'not-plain' });
+/** Nesting the fast path takes on; deeper values take the full walk. */
+const PLAIN_DEPTH = 4;
 const UNDEF: Tagged = Object.freeze({ $t: 'undef' }) as Tagged;
 
 /**
@@ -70,6 +74,27 @@ export class Copier {
   /** Copies `value`; `this.flags` then says whether it was truncated or redacted. */
   copy(value: unknown, limits: CopyLimits = this.limits): unknown {
     if (this.busy) return safeCopy(value, limits).value;
+    // Plain data within every limit, the usual case, copies without the
+    // walk's bookkeeping; at any doubt the full walk starts again from the top.
+    this.busy = true;
+    this.budget = limits.maxBytes;
+    try {
+      const fast = this.plain(value, 0, limits);
+      if (fast !== NOT_PLAIN) {
+        this.flags = 0;
+        return fast;
+      }
+    } catch {
+      /* a getter or proxy threw: the full walk records it */
+    } finally {
+      this.busy = false;
+    }
+    return this.copyFull(value, limits);
+  }
+
+  /** The full walk, without the fast path (which must give the same copy). */
+  copyFull(value: unknown, limits: CopyLimits = this.limits): unknown {
+    if (this.busy) return safeCopy(value, limits).value;
     this.busy = true;
     this.flags = 0;
     this.budget = limits.maxBytes;
@@ -84,6 +109,64 @@ export class Copier {
       this.top = this.high = 0;
       this.busy = false;
     }
+  }
+
+  /**
+   * The fast path: plain objects and arrays (a few levels deep) of finite
+   * numbers, booleans, null and strings, with no secret key, no `$t` or
+   * `__proto__` key, within every limit. NOT_PLAIN for anything else.
+   */
+  private plain(v: unknown, depth: number, lim: CopyLimits): unknown {
+    if (typeof v !== 'object' || v === null || depth >= lim.maxDepth || depth >= PLAIN_DEPTH) return NOT_PLAIN;
+    const proto = Object.getPrototypeOf(v);
+    if (Array.isArray(v)) {
+      if (proto !== Array.prototype || v.length > lim.maxKeys) return NOT_PLAIN;
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const x = this.plainValue(v[i], depth, lim);
+        if (x === NOT_PLAIN) return NOT_PLAIN;
+        out[i] = x;
+      }
+      return out;
+    }
+    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    let n = 0;
+    for (const k in o) {
+      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+      if (++n > lim.maxKeys || k === '$t' || k === '__proto__') return NOT_PLAIN;
+      if (lim.redactKeys && this.isSecretKey(k, lim.redactKeys)) return NOT_PLAIN;
+      this.budget -= k.length + 3;
+      const x = this.plainValue(o[k], depth, lim);
+      if (x === NOT_PLAIN) return NOT_PLAIN;
+      out[k] = x;
+    }
+    return out;
+  }
+
+  private plainValue(x: unknown, depth: number, lim: CopyLimits): unknown {
+    switch (typeof x) {
+      case 'number':
+        if (!Number.isFinite(x)) return NOT_PLAIN;
+        this.budget -= 8;
+        break;
+      case 'boolean':
+        this.budget -= 5;
+        break;
+      case 'string':
+        if (x.length > lim.maxString) return NOT_PLAIN;
+        this.budget -= x.length + 2;
+        break;
+      case 'object':
+        if (x !== null) return this.plain(x, depth + 1, lim);
+        this.budget -= 4;
+        break;
+      default:
+        return NOT_PLAIN;
+    }
+    // The full walk would start cutting here.
+    return this.budget > 0 ? x : NOT_PLAIN;
   }
 
   private walk(v: unknown, depth: number, lim: CopyLimits, key: string | number): unknown {
@@ -185,7 +268,7 @@ export class Copier {
       if (k === '$t') escaped = true;
       this.budget -= k.length + 3;
       if (lim.redactKeys && this.isSecretKey(k, lim.redactKeys)) {
-        out[k] = REDACTED;
+        put(out, k, REDACTED);
         this.flags |= FLAG_REDACTED;
         continue;
       }
@@ -193,22 +276,22 @@ export class Copier {
       try {
         value = o[k];
       } catch (err) {
-        out[k] = { $t: 'throws', message: errorMessage(err) };
+        put(out, k, { $t: 'throws', message: errorMessage(err) });
         continue;
       }
       // Numbers, booleans and short strings inline: most logged data is flat.
       const t = typeof value;
       if ((t === 'number' && Number.isFinite(value)) || t === 'boolean') {
         this.budget -= 8;
-        out[k] = value;
+        put(out, k, value);
         continue;
       }
       if (t === 'string' && (value as string).length <= lim.maxString && (value as string).length < this.budget) {
         this.budget -= (value as string).length + 2;
-        out[k] = value;
+        put(out, k, value);
         continue;
       }
-      out[k] = this.walk(value, depth + 1, lim, k);
+      put(out, k, this.walk(value, depth + 1, lim, k));
     }
     return escaped ? { $t: 'obj', v: out } : out;
   }
@@ -298,6 +381,12 @@ function pathOf(via: readonly (string | number)[], depth: number): string {
     p += typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`;
   }
   return p;
+}
+
+/** `out[k] = v`, also for a key `__proto__` (an own key in JSON), which assignment would turn into a prototype. */
+function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 function fnName(f: Function): string {

@@ -63,12 +63,27 @@ runBench(async () => {
   const s = ta.stats();
 
   if (s.logged - before.logged !== n) throw new Error(`logged ${s.logged - before.logged} of ${n} events (rejected?)`);
+
+  // The same events at a game's heavy but not saturating rate: 1,000 every
+  // 10 ms (100,000/s), where the worker and the browser's IndexedDB thread do
+  // not compete with the main thread for this machine's cores.
+  const paced = Math.min(n, 200_000);
+  let pacedBusy = 0;
+  for (let from = 0; from < paced; from += 1_000) {
+    const t = performance.now();
+    log(from, from + 1_000);
+    pacedBusy += performance.now() - t;
+    await sleep(10);
+  }
+  await ta.flush();
+  const end = ta.stats();
   return {
     figures: {
       persist_events_per_s: n / (elapsed / 1000),
       logEvent_ns: (busy * 1e6) / n,
-      lost_events: s.logged - s.acked,
-      dropped_events: s.dropped,
+      logEvent_100k_ns: (pacedBusy * 1e6) / paced,
+      lost_events: end.logged - end.acked,
+      dropped_events: end.dropped,
     },
     info: { thread: s.storage.thread, backend: s.storage.backend, pacingWaits: waited },
   };

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FLAG_REDACTED, FLAG_TRUNCATED } from '../../../src/core/entry';
-import { Copier, DEFAULT_LIMITS, safeCopy } from '../../../src/core/safe-copy';
+import { Copier, DEFAULT_LIMITS, safeCopy, type CopyLimits } from '../../../src/core/safe-copy';
 import { revive } from '../../../src/export/trace-json';
 
 describe('safeCopy', () => {
@@ -159,5 +160,43 @@ describe('safeCopy', () => {
     };
     expect(c.copy(tricky)).toEqual({ g: 1 });
     expect(inner).toEqual({ nested: true });
+  });
+});
+
+describe('the fast path for plain data', () => {
+  const tight: CopyLimits = { ...DEFAULT_LIMITS, maxDepth: 3, maxBytes: 300, maxString: 20, maxKeys: 5 };
+
+  it('gives exactly the copy and flags of the full walk, for any value and limits', () => {
+    const copier = new Copier();
+    const check = (v: unknown, lim: CopyLimits) => {
+      const fast = copier.copy(v, lim);
+      const fastFlags = copier.flags;
+      const full = copier.copyFull(v, lim);
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(full));
+      expect(fastFlags).toBe(copier.flags);
+    };
+    fc.assert(
+      fc.property(fc.anything({ maxDepth: 5, withNullPrototype: true, withObjectString: true }), fc.boolean(), (v, small) => check(v, small ? tight : DEFAULT_LIMITS)),
+      { numRuns: 2_000 },
+    );
+    // What the fast path must hand over: secrets, tags, non-finite numbers, long strings, depth, size.
+    for (const v of [
+      { password: 'x' },
+      { $t: 'map' },
+      { n: NaN },
+      { s: 'y'.repeat(50) },
+      { a: { b: { c: { d: 1 } } } },
+      { k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6 },
+      JSON.parse('{"__proto__": {"x": 1}}') as unknown,
+      [1, , 3],
+    ]) {
+      check(v, tight);
+    }
+  });
+
+  it('keeps an own __proto__ key as data, never as the copy\'s prototype', () => {
+    const { value } = safeCopy(JSON.parse('{"__proto__": {"polluted": true}, "a": 1}'));
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(JSON.stringify(value)).toBe('{"__proto__":{"polluted":true},"a":1}');
   });
 });

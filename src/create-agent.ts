@@ -9,7 +9,9 @@ import { errorMessage, TraceError } from './core/errors';
 import type { CopyLimits } from './core/safe-copy';
 import { FrameLoop } from './hooks/frame-loop';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
-import { resolvePath } from './hooks/paths';
+import { parsePath, resolvePath } from './hooks/paths';
+import { StateTracker, type StateHandle, type TrackStateOptions } from './hooks/state';
+import { StoryTracker, type StoryHandle, type TrackStoryOptions } from './hooks/story';
 import { parseTrace, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
 import { DEFAULT_HOTKEY, parseHotkey } from './overlay/hotkey';
 import { mountOverlay, type OverlayHandle } from './overlay/mount';
@@ -77,6 +79,15 @@ export interface TraceAgent {
   /** Traces an object's, a class's or an array's methods; `target` may be a global path such as `game.npcs`. */
   hook(target: unknown, name?: string, options?: HookOptions): HookReport[];
   unhook(target: unknown): void;
+  /**
+   * Records the changes of a state: a store with subscribe/getState, a
+   * signal, or a plain object (through a Proxy: use the handle's `proxy`, or
+   * pass a global path such as `game.state`, where the proxy is put in place).
+   * Null when it cannot (the reason is in health).
+   */
+  trackState(target: unknown, options?: TrackStateOptions): StateHandle | null;
+  /** Records a story graph's node transitions; `target` may be a global path. Null when it cannot. */
+  trackStory(target: unknown, options?: TrackStoryOptions): StoryHandle | null;
   open(): void;
   close(): void;
   toggle(): void;
@@ -139,9 +150,16 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   client.onNotice = (n) => core.emit({ kind: 'system', type: n.event, level: n.level, source: 'trace-agent', data: n.data });
 
   const hooks = new Hooks(core);
+  /** The span running now, for entries caused by it (0 outside any traced call). */
+  const currentSpan = () => Math.max(0, hooks.current);
+  const trackers: { stop(): void }[] = [];
   const hookProblems: { path: string; reason: string }[] = [];
   const noteHookProblem = (path: string, reason: string) => {
     if (hookProblems.length < 50 && !hookProblems.some((p) => p.path === path)) hookProblems.push({ path, reason });
+  };
+  const clearHookProblem = (path: string) => {
+    const i = hookProblems.findIndex((p) => p.path === path);
+    if (i >= 0) hookProblems.splice(i, 1);
   };
   let destroyed = false;
   const frames = new FrameLoop(core);
@@ -252,8 +270,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
           noteHookProblem(target, 'not found on window');
           return [];
         }
-        const i = hookProblems.findIndex((p) => p.path === target);
-        if (i >= 0) hookProblems.splice(i, 1);
+        clearHookProblem(target);
         return hooks.hook(value, name ?? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, ''), opts);
       } catch (err) {
         if (core.strict) throw err;
@@ -262,6 +279,40 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       }
     },
     unhook: (target) => hooks.unhook(typeof target === 'string' ? resolvePath(target) : target),
+    trackState(target, opts) {
+      if (destroyed) return null;
+      const label = typeof target === 'string' ? target : (opts?.name ?? 'state');
+      try {
+        const source = typeof target === 'string' ? resolvePath(target) : target;
+        if (source === undefined || source === null) throw new TraceError('HOOK_FAILED', `trackState("${label}"): not found on window`);
+        const tracker = new StateTracker(core, currentSpan, source, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
+        // A path to a plain object: the game reads it through the path, so the proxy goes there.
+        if (typeof target === 'string' && tracker.proxy !== source) putAtPath(target, tracker.proxy);
+        trackers.push(tracker);
+        clearHookProblem(label);
+        return tracker;
+      } catch (err) {
+        if (core.strict) throw err;
+        noteHookProblem(label, errorMessage(err));
+        return null;
+      }
+    },
+    trackStory(target, opts) {
+      if (destroyed) return null;
+      const label = typeof target === 'string' ? target : (opts?.name ?? 'story');
+      try {
+        const graph = typeof target === 'string' ? resolvePath(target) : target;
+        if (graph === undefined || graph === null) throw new TraceError('HOOK_FAILED', `trackStory("${label}"): not found on window`);
+        const tracker = new StoryTracker(core, graph as object, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
+        trackers.push(tracker);
+        clearHookProblem(label);
+        return tracker;
+      } catch (err) {
+        if (core.strict) throw err;
+        noteHookProblem(label, errorMessage(err));
+        return null;
+      }
+    },
     open: () => overlay?.open(),
     close: () => overlay?.close(),
     toggle: () => overlay?.toggle(),
@@ -286,6 +337,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       if (destroyed) return;
       destroyed = true;
       hooks.unhookAll();
+      for (const t of trackers) t.stop();
       frames.stop();
       overlay?.destroy();
       client.close(); // what is not stored yet goes to the emergency log
@@ -315,4 +367,21 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       : { capacity: config.capacity, version: VERSION },
   });
   return agent;
+}
+
+/** The last name of a path: `game.state` → `state`. */
+function lastKey(path: string): string {
+  const parts = parsePath(path);
+  return parts[parts.length - 1] ?? path;
+}
+
+/** Sets the value at a global path (its parent must exist). */
+function putAtPath(path: string, value: unknown): void {
+  const parts = parsePath(path);
+  const key = parts.pop();
+  const parent = parts.length === 0 ? globalThis : resolvePath(parts.join('.'));
+  if (key === undefined || parent === null || (typeof parent !== 'object' && typeof parent !== 'function')) {
+    throw new TraceError('HOOK_FAILED', `trackState("${path}"): cannot put the proxy in place`);
+  }
+  if (!Reflect.set(parent as object, key, value)) throw new TraceError('HOOK_FAILED', `trackState("${path}"): ${key} is not writable; use the returned proxy`);
 }

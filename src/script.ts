@@ -47,18 +47,27 @@ function start(): void {
 
   // Paths that do not exist yet (the game's scripts run later) are retried
   // after DOMContentLoaded and again on load.
-  const waiting = new Set(splitPaths(ds['hook']));
-  const tryHooks = () => {
-    for (const path of [...waiting]) {
-      if (agent.hook(path).length > 0) waiting.delete(path);
+  const attach = {
+    hook: (path: string) => agent.hook(path).length > 0,
+    state: (path: string) => agent.trackState(path) !== null,
+    story: (path: string) => agent.trackStory(path) !== null,
+  };
+  const waiting = [
+    ...splitPaths(ds['hook']).map((path) => ({ path, how: attach.hook })),
+    ...splitPaths(ds['trackState']).map((path) => ({ path, how: attach.state })),
+    ...splitPaths(ds['trackStory']).map((path) => ({ path, how: attach.story })),
+  ];
+  const tryAll = () => {
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      if (waiting[i]!.how(waiting[i]!.path)) waiting.splice(i, 1);
     }
   };
-  tryHooks();
-  if (waiting.size > 0 && document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', tryHooks, { once: true });
+  tryAll();
+  if (waiting.length > 0 && document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', tryAll, { once: true });
   }
-  if (waiting.size > 0 && document.readyState !== 'complete') {
-    window.addEventListener('load', tryHooks, { once: true });
+  if (waiting.length > 0 && document.readyState !== 'complete') {
+    window.addEventListener('load', tryAll, { once: true });
   }
 }
 

@@ -19,6 +19,11 @@ export interface CopyLimits {
   maxKeys: number;
   /** Keys whose values are replaced by `{ $t: 'redacted' }`; null to redact nothing. */
   redactKeys: RegExp | null;
+  /**
+   * The page's own rule, after `redactKeys`: true redacts the value under
+   * `key` (a rule that throws redacts too: when in doubt, leave it out).
+   */
+  redact?: ((key: string, value: unknown) => boolean) | null;
 }
 
 /**
@@ -138,7 +143,9 @@ export class Copier {
       if (++n > lim.maxKeys || k === '$t' || k === '__proto__') return NOT_PLAIN;
       if (lim.redactKeys && this.isSecretKey(k, lim.redactKeys)) return NOT_PLAIN;
       this.budget -= k.length + 3;
-      const x = this.plainValue(o[k], depth, lim);
+      const value = o[k];
+      if (lim.redact && userRedacts(lim.redact, k, value)) return NOT_PLAIN;
+      const x = this.plainValue(value, depth, lim);
       if (x === NOT_PLAIN) return NOT_PLAIN;
       out[k] = x;
     }
@@ -279,6 +286,11 @@ export class Copier {
         put(out, k, { $t: 'throws', message: errorMessage(err) });
         continue;
       }
+      if (lim.redact && userRedacts(lim.redact, k, value)) {
+        put(out, k, REDACTED);
+        this.flags |= FLAG_REDACTED;
+        continue;
+      }
       // Numbers, booleans and short strings inline: most logged data is flat.
       const t = typeof value;
       if ((t === 'number' && Number.isFinite(value)) || t === 'boolean') {
@@ -381,6 +393,14 @@ function pathOf(via: readonly (string | number)[], depth: number): string {
     p += typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`;
   }
   return p;
+}
+
+function userRedacts(rule: (key: string, value: unknown) => boolean, key: string, value: unknown): boolean {
+  try {
+    return rule(key, value) === true;
+  } catch {
+    return true;
+  }
 }
 
 /** `out[k] = v`, also for a key `__proto__` (an own key in JSON), which assignment would turn into a prototype. */

@@ -26,6 +26,12 @@ export interface HookOptions {
   captureResult?: boolean;
   /** Limits for captured args and results; small by default, spans are many. */
   limits?: Partial<CopyLimits>;
+  /**
+   * The share of calls traced, 0..1 (default 1). Decided where a trace
+   * starts: a call that is not traced hides what it calls too, so a trace is
+   * never missing its middle.
+   */
+  sample?: number;
 }
 
 export interface HookReport {
@@ -35,6 +41,9 @@ export interface HookReport {
   /** Methods left alone, with the reason. */
   skipped: { method: string; reason: string }[];
 }
+
+/** `Hooks.current` inside a call that sampling left out: what it calls is not traced either. */
+export const UNSAMPLED = -1;
 
 export const SPAN_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
 
@@ -49,7 +58,7 @@ interface Patch {
 const NEVER = new Set(['constructor', 'toString', 'toJSON', 'valueOf', 'toLocaleString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable']);
 
 export class Hooks {
-  /** The span running now (0 when none). */
+  /** The span running now (0 when none, UNSAMPLED inside a call that sampling left out). */
   current = 0;
   private nextSpanId = 0;
   /** Our wrappers, so that hooking twice does not wrap twice. */
@@ -61,6 +70,11 @@ export class Hooks {
   private pruneAt = 64;
 
   constructor(private readonly core: TraceCore) {}
+
+  /** A span id no other span of this session has (network spans take theirs here too). */
+  newSpanId(): number {
+    return ++this.nextSpanId;
+  }
 
   /**
    * Traces the methods of `target`: a plain object or instance (its own and
@@ -178,7 +192,8 @@ export class Hooks {
     const type = `${agent}.${method}`;
     const captureArgs = options.captureArgs ?? true;
     const captureResult = options.captureResult ?? true;
-    const limits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...SPAN_LIMITS, redactKeys: core.limits.redactKeys }, options.limits);
+    const limits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...SPAN_LIMITS, redactKeys: core.limits.redactKeys, redact: core.limits.redact }, options.limits);
+    const sample = Math.min(1, Math.max(0, options.sample ?? 1));
 
     function end(spanId: number, parentId: number, t0: number, args: unknown, flags: number, ok: boolean, value: unknown, isAsync: boolean): void {
       try {
@@ -219,8 +234,18 @@ export class Hooks {
     const wrapped = function (this: unknown, ...callArgs: unknown[]): unknown {
       // Called with `new` (an ES5 constructor kept on an agent): construct, untraced.
       if (new.target) return Reflect.construct(fn, callArgs, new.target);
-      const spanId = ++hooks.nextSpanId;
       const parentId = hooks.current;
+      if (parentId === UNSAMPLED) return Reflect.apply(fn, this, callArgs);
+      if (sample < 1 && Math.random() >= sample) {
+        if (parentId !== 0) return Reflect.apply(fn, this, callArgs); // inside a traced call: skip this one alone
+        hooks.current = UNSAMPLED;
+        try {
+          return Reflect.apply(fn, this, callArgs);
+        } finally {
+          hooks.current = parentId;
+        }
+      }
+      const spanId = hooks.newSpanId();
       let args: unknown;
       let flags = 0;
       if (captureArgs && callArgs.length > 0) {

@@ -200,3 +200,12 @@ describe('the fast path for plain data', () => {
     expect(JSON.stringify(value)).toBe('{"__proto__":{"polluted":true},"a":1}');
   });
 });
+
+describe('a user redaction rule', () => {
+  it('redacts what it says, after the key pattern, and redacts when it throws', () => {
+    const lim: CopyLimits = { ...DEFAULT_LIMITS, redact: (key, value) => key === 'nick' || value === 'secret-ish' || (key === 'boom' && (() => { throw new Error('x'); })()) };
+    const { value, flags } = safeCopy({ nick: 'ann', note: 'secret-ish', boom: 1, ok: 2, nested: { nick: 'b' } }, lim);
+    expect(value).toEqual({ nick: { $t: 'redacted' }, note: { $t: 'redacted' }, boom: { $t: 'redacted' }, ok: 2, nested: { nick: { $t: 'redacted' } } });
+    expect(flags).toBe(FLAG_REDACTED);
+  });
+});

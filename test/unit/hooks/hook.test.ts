@@ -335,3 +335,82 @@ describe('paths', () => {
     expect(splitPaths(' a.b, c ,, d[0] ')).toEqual(['a.b', 'c', 'd[0]']);
   });
 });
+
+describe('hook options and shapes from issue 4', () => {
+  it('a class hooked before construction also traces methods its constructor binds', () => {
+    const { hooks, spans } = setup();
+    class Hero {
+      x = 0;
+      constructor() {
+        this.move = this.move.bind(this);
+      }
+      move(dx: number): number {
+        this.x += dx;
+        return this.x;
+      }
+    }
+    hooks.hook(Hero, 'Hero');
+    const h = new Hero();
+    const { move } = h; // a detached, bound method: what an event listener holds
+    expect(move(2)).toBe(2);
+    expect(h).toBeInstanceOf(Hero);
+    expect(spans().map((s) => [s.type, s.args, s.result])).toEqual([['Hero.move', [2], 2]]);
+    hooks.unhook(Hero);
+  });
+
+  it('leaves getters and setters working, and instanceof true', () => {
+    const { hooks } = setup();
+    class Box {
+      private v = 1;
+      get value(): number {
+        return this.v;
+      }
+      set value(n: number) {
+        this.v = n;
+      }
+      double(): number {
+        return this.v * 2;
+      }
+    }
+    hooks.hook(Box, 'Box');
+    const b = new Box();
+    b.value = 4;
+    expect(b.value).toBe(4);
+    expect(b.double()).toBe(8);
+    expect(b).toBeInstanceOf(Box);
+    expect(Object.getOwnPropertyDescriptor(Box.prototype, 'value')!.get).toBeTypeOf('function');
+    hooks.unhook(Box);
+  });
+
+  it('samples where a trace starts: an untraced call hides what it calls, never the middle of a trace', () => {
+    const { hooks, spans } = setup();
+    const inner = { work: (n: number) => n + 1 };
+    const outer = { run: (n: number) => inner.work(n) * 2 };
+    hooks.hook(inner, 'inner', { sample: 1 });
+    hooks.hook(outer, 'outer', { sample: 0 });
+    expect(outer.run(1)).toBe(4);
+    expect(spans()).toEqual([]); // inner ran inside an untraced call
+    expect(inner.work(1)).toBe(2);
+    expect(spans().map((s) => s.type)).toEqual(['inner.work']);
+    expect(hooks.current).toBe(0);
+    let traced = 0;
+    const some = { tick: () => traced++ };
+    hooks.hook(some, 'some', { sample: 0.5 });
+    for (let i = 0; i < 2_000; i++) some.tick();
+    const n = spans().filter((s) => s.type === 'some.tick').length;
+    expect(traced).toBe(2_000);
+    expect(n).toBeGreaterThan(800);
+    expect(n).toBeLessThan(1_200);
+  });
+
+  it('a user redaction rule applies to captured args', () => {
+    const entries: TraceEntry[] = [];
+    const core = new TraceCore({ write: (e) => entries.push(e) }, { limits: { redact: (key) => key === 'playerName' } });
+    const hooks = new Hooks(core);
+    const api = { save: (profile: object) => profile };
+    hooks.hook(api, 'api');
+    api.save({ playerName: 'Ann', level: 3 });
+    expect(entries[0]!.args).toEqual([{ playerName: { $t: 'redacted' }, level: 3 }]);
+    expect(entries[0]!.flags).toBe(2);
+  });
+});

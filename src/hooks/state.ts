@@ -1,0 +1,272 @@
+/**
+ * State changes, from the outside: a store with subscribe/getState (Redux,
+ * Zustand), a signal (subscribe and value), or a plain object seen through a
+ * Proxy. Each change becomes a `state:change` entry with its path, the value
+ * before and after (copied), and the span that was running when it happened
+ * (its `parentId`): the agent call that caused it. Checkpoints (the whole
+ * state, copied) come at the start, every N changes and on demand, so that
+ * src/export/state-replay.ts can rebuild the state at any seq.
+ */
+import type { TraceCore } from '../core/agent';
+import { withDefaults } from '../core/defaults';
+import { TraceError } from '../core/errors';
+import { DEFAULT_LIMITS, type CopyLimits } from '../core/safe-copy';
+
+export type StatePath = (string | number)[];
+
+export interface StateChange {
+  op: 'set' | 'delete';
+  path: StatePath;
+  prev?: unknown;
+  next?: unknown;
+}
+
+export interface TrackStateOptions {
+  /** The entries' source; default `state`. */
+  name?: string;
+  /** A checkpoint every this many changes (0: only at the start and on demand); default 500. */
+  checkpointEvery?: number;
+  /** Changes kept per entry when a store reports many at once; default 50 (the rest are counted). */
+  maxChanges?: number;
+  /** Paths not recorded: a dotted prefix (`fx.particles`) or a RegExp tested on the dotted path. */
+  ignore?: (string | RegExp)[];
+  /** Limits for the values of one change (small: changes are many). */
+  limits?: Partial<CopyLimits>;
+  /** Limits for a checkpoint (the whole state). */
+  checkpointLimits?: Partial<CopyLimits>;
+}
+
+export interface StateHandle {
+  /** What the game should hold instead of the object it passed (Proxy mode); the source itself otherwise. */
+  readonly proxy: unknown;
+  /** Records the whole state now. */
+  checkpoint(label?: string): void;
+  /** Stops recording; a Proxy stays usable and passes everything through. */
+  stop(): void;
+}
+
+/** A store that says when it changed and gives its whole state. */
+interface Subscribable {
+  subscribe(listener: (...args: unknown[]) => void): unknown;
+}
+
+const CHANGE_LIMITS: Partial<CopyLimits> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
+const CHECKPOINT_LIMITS: Partial<CopyLimits> = { maxDepth: 12, maxBytes: 262_144, maxString: 2_048, maxKeys: 1_000 };
+/** Below this depth a store's diff stops and records the subtree as one change. */
+const MAX_DIFF_DEPTH = 8;
+
+export class StateTracker implements StateHandle {
+  readonly proxy: unknown;
+  private active = true;
+  private changes = 0;
+  private sinceCheckpoint = 0;
+  private readonly name: string;
+  private readonly every: number;
+  private readonly maxChanges: number;
+  private readonly changeLimits: CopyLimits;
+  private readonly checkpointLimits: CopyLimits;
+  private readonly ignore: (string | RegExp)[];
+  private readonly read: () => unknown;
+  private unsubscribe: (() => void) | null = null;
+  /** Proxy mode: our proxies by target, and targets by proxy (to store raw objects, never proxies). */
+  private readonly proxies = new WeakMap<object, object>();
+  private readonly targets = new WeakMap<object, object>();
+
+  constructor(
+    private readonly core: TraceCore,
+    private readonly currentSpan: () => number,
+    source: unknown,
+    options: TrackStateOptions = {},
+  ) {
+    this.name = options.name ?? 'state';
+    this.every = Math.max(0, Math.floor(options.checkpointEvery ?? 500));
+    this.maxChanges = Math.max(1, Math.floor(options.maxChanges ?? 50));
+    const redactKeys = core.limits.redactKeys;
+    this.changeLimits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...CHANGE_LIMITS, redactKeys }, options.limits);
+    this.checkpointLimits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...CHECKPOINT_LIMITS, redactKeys }, options.checkpointLimits);
+    this.ignore = options.ignore ?? [];
+
+    if (isSubscribable(source)) {
+      const store = source as Subscribable & { getState?: () => unknown; peek?: () => unknown; value?: unknown };
+      this.read = typeof store.getState === 'function' ? () => store.getState!() : typeof store.peek === 'function' ? () => store.peek!() : () => store.value;
+      this.proxy = source;
+      let prev = this.read();
+      const unsub = store.subscribe(() => {
+        if (!this.active) return;
+        try {
+          const next = this.read();
+          const found: StateChange[] = [];
+          diff(prev, next, [], found, this.maxChanges + 1, 0);
+          prev = next;
+          this.record(found);
+        } catch {
+          this.core.counters.internalErrors++;
+        }
+      });
+      this.unsubscribe = typeof unsub === 'function' ? (unsub as () => void) : null;
+    } else if (source !== null && typeof source === 'object') {
+      this.read = () => source;
+      this.proxy = this.wrap(source, []);
+    } else {
+      throw new TraceError('HOOK_FAILED', `trackState: expected a store (subscribe and getState), a signal, or an object; got ${source === null ? 'null' : typeof source}`);
+    }
+    this.checkpoint('start');
+  }
+
+  checkpoint(label?: string): void {
+    if (!this.active) return;
+    try {
+      const { value, flags } = this.core.copy(this.read(), this.checkpointLimits);
+      this.core.emit({
+        kind: 'state',
+        type: 'state:checkpoint',
+        level: 'info',
+        source: this.name,
+        data: { label, changes: this.changes, state: value },
+        flags: flags || undefined,
+      });
+      this.sinceCheckpoint = 0;
+    } catch {
+      this.core.counters.internalErrors++;
+    }
+  }
+
+  stop(): void {
+    this.active = false;
+    try {
+      this.unsubscribe?.();
+    } catch {
+      // A store whose unsubscribe throws: we stay inert all the same.
+    }
+    this.unsubscribe = null;
+  }
+
+  private record(found: StateChange[]): void {
+    const kept = found.filter((c) => !this.ignored(c.path));
+    if (kept.length === 0) return;
+    const more = kept.length > this.maxChanges ? kept.length - this.maxChanges : 0;
+    let flags = 0;
+    const changes = kept.slice(0, this.maxChanges).map((c) => {
+      const out: StateChange = { op: c.op, path: c.path };
+      if ('prev' in c) {
+        const p = this.core.copy(c.prev, this.changeLimits);
+        out.prev = p.value;
+        flags |= p.flags;
+      }
+      if (c.op === 'set') {
+        const n = this.core.copy(c.next, this.changeLimits);
+        out.next = n.value;
+        flags |= n.flags;
+      }
+      return out;
+    });
+    this.core.emit({
+      kind: 'state',
+      type: 'state:change',
+      level: 'info',
+      source: this.name,
+      parentId: this.currentSpan() || undefined,
+      data: more > 0 ? { changes, more } : { changes },
+      flags: flags || undefined,
+    });
+    this.changes += kept.length;
+    this.sinceCheckpoint += kept.length;
+    if (this.every > 0 && this.sinceCheckpoint >= this.every) this.checkpoint('every');
+  }
+
+  private ignored(path: StatePath): boolean {
+    if (this.ignore.length === 0) return false;
+    const dotted = path.join('.');
+    return this.ignore.some((p) => (typeof p === 'string' ? dotted === p || dotted.startsWith(p + '.') : (p.lastIndex = 0, p.test(dotted))));
+  }
+
+  /** A Proxy that records sets and deletes at any depth of plain objects and arrays. */
+  private wrap(target: object, path: StatePath): object {
+    const known = this.proxies.get(target);
+    if (known) return known;
+    const proxy: object = new Proxy(target, {
+      get: (t, k, receiver) => {
+        const v: unknown = Reflect.get(t, k, receiver);
+        if (!this.active || typeof k === 'symbol' || !isContainer(v)) return v;
+        return this.wrap(v, [...path, keyOf(t, k)]);
+      },
+      set: (t, k, v, receiver): boolean => {
+        const raw = isObject(v) ? (this.targets.get(v) ?? v) : v;
+        if (!this.active || typeof k === 'symbol') return Reflect.set(t, k, raw, receiver);
+        const had = Object.prototype.hasOwnProperty.call(t, k);
+        const prev: unknown = (t as Record<string, unknown>)[k];
+        const ok: boolean = Reflect.set(t, k, raw, receiver === proxy ? t : receiver);
+        // An array's length follows its items; only a truncation is news.
+        const lengthOnly = Array.isArray(t) && k === 'length' && typeof prev === 'number' && (raw as number) >= prev;
+        if (ok && !lengthOnly && !(had && Object.is(prev, raw))) {
+          try {
+            const change: StateChange = { op: 'set', path: [...path, keyOf(t, k)], next: raw };
+            if (had) change.prev = prev;
+            this.record([change]);
+          } catch {
+            this.core.counters.internalErrors++;
+          }
+        }
+        return ok;
+      },
+      deleteProperty: (t, k) => {
+        const had = typeof k !== 'symbol' && Object.prototype.hasOwnProperty.call(t, k);
+        const prev: unknown = had ? (t as Record<string, unknown>)[k as string] : undefined;
+        const ok = Reflect.deleteProperty(t, k);
+        if (this.active && ok && had) {
+          try {
+            this.record([{ op: 'delete', path: [...path, keyOf(t, k as string)], prev }]);
+          } catch {
+            this.core.counters.internalErrors++;
+          }
+        }
+        return ok;
+      },
+    });
+    this.proxies.set(target, proxy);
+    this.targets.set(proxy, target);
+    return proxy;
+  }
+}
+
+function isObject(v: unknown): v is object {
+  return v !== null && typeof v === 'object';
+}
+
+/** Plain objects and arrays: what a state is made of (class instances, Maps and DOM nodes are left unwrapped). */
+function isContainer(v: unknown): v is object {
+  if (!isObject(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === Array.prototype || proto === null;
+}
+
+function isSubscribable(v: unknown): boolean {
+  if (!isObject(v) && typeof v !== 'function') return false;
+  const s = v as { subscribe?: unknown; getState?: unknown; peek?: unknown };
+  return typeof s.subscribe === 'function' && (typeof s.getState === 'function' || typeof s.peek === 'function' || 'value' in (v as object));
+}
+
+/** Array indices as numbers, so a path says which container to rebuild. */
+function keyOf(t: object, k: string): string | number {
+  return Array.isArray(t) && /^(0|[1-9]\d*)$/.test(k) ? Number(k) : k;
+}
+
+/** The changes from `a` to `b`, structurally; identical references are skipped whole (immutable stores). */
+function diff(a: unknown, b: unknown, path: StatePath, out: StateChange[], max: number, depth: number): void {
+  if (Object.is(a, b) || out.length >= max) return;
+  if (depth < MAX_DIFF_DEPTH && isContainer(a) && isContainer(b) && Array.isArray(a) === Array.isArray(b)) {
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    for (const k of Object.keys(ao)) {
+      if (!Object.prototype.hasOwnProperty.call(bo, k)) out.push({ op: 'delete', path: [...path, keyOf(a, k)], prev: ao[k] });
+      else diff(ao[k], bo[k], [...path, keyOf(a, k)], out, max, depth + 1);
+      if (out.length >= max) return;
+    }
+    for (const k of Object.keys(bo)) {
+      if (!Object.prototype.hasOwnProperty.call(ao, k)) out.push({ op: 'set', path: [...path, keyOf(b, k)], next: bo[k] });
+      if (out.length >= max) return;
+    }
+    return;
+  }
+  out.push({ op: 'set', path, prev: a, next: b });
+}

@@ -1,0 +1,190 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TraceCore } from '../../../src/core/agent';
+import type { TraceEntry } from '../../../src/core/entry';
+import { stateAt } from '../../../src/export/state-replay';
+import { Hooks } from '../../../src/hooks/hook';
+import { StateTracker } from '../../../src/hooks/state';
+
+function setup() {
+  const entries: TraceEntry[] = [];
+  const core = new TraceCore({ write: (e) => entries.push(e) });
+  const hooks = new Hooks(core);
+  const changes = () => entries.filter((e) => e.type === 'state:change');
+  return { core, hooks, entries, changes, track: (src: unknown, o = {}) => new StateTracker(core, () => hooks.current, src, o) };
+}
+
+/** A minimal Redux-like store: immutable updates, subscribe, getState. */
+function reduxStore<S>(initial: S) {
+  let state = initial;
+  const listeners = new Set<() => void>();
+  return {
+    getState: () => state,
+    dispatch(update: (s: S) => S) {
+      state = update(state);
+      for (const l of listeners) l();
+    },
+    subscribe(l: () => void) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    listeners,
+  };
+}
+
+describe('trackState through a Proxy', () => {
+  it('records sets and deletes at any depth with their path, previous and next values', () => {
+    const { changes, track } = setup();
+    const raw = { player: { hp: 10, pos: { x: 0, y: 0 }, inventory: ['key'] }, flags: {} as Record<string, boolean> };
+    const state = track(raw).proxy as typeof raw;
+    state.player.hp = 7;
+    state.player.pos.x = 3;
+    state.player.inventory.push('map');
+    state.flags['door'] = true;
+    delete state.flags['door'];
+    state.player.hp = 7; // unchanged: nothing recorded
+    expect(changes().map((e) => (e.data as { changes: unknown[] }).changes[0])).toEqual([
+      { op: 'set', path: ['player', 'hp'], prev: 10, next: 7 },
+      { op: 'set', path: ['player', 'pos', 'x'], prev: 0, next: 3 },
+      { op: 'set', path: ['player', 'inventory', 1], next: 'map' },
+      { op: 'set', path: ['flags', 'door'], next: true },
+      { op: 'delete', path: ['flags', 'door'], prev: true },
+    ]);
+    expect(raw.player.inventory).toEqual(['key', 'map']); // the game's object changed as it would have
+  });
+
+  it('names the span that caused a change', () => {
+    const { hooks, changes, track } = setup();
+    const state = track({ gold: 0 }).proxy as { gold: number };
+    const shop = {
+      buy() {
+        state.gold -= 5;
+      },
+    };
+    hooks.hook(shop, 'shop');
+    shop.buy();
+    state.gold = 100; // outside any span
+    const [inSpan, outside] = changes();
+    expect(inSpan!.parentId).toBeGreaterThan(0);
+    expect(outside!.parentId).toBeUndefined();
+  });
+
+  it('stores raw objects, never its proxies, and leaves class instances alone', () => {
+    const { track } = setup();
+    class Vec {
+      constructor(public x: number) {}
+    }
+    const raw = { a: { n: 1 }, b: null as unknown, v: new Vec(1) };
+    const state = track(raw).proxy as typeof raw;
+    state.b = state.a;
+    expect(raw.b).toBe(raw.a);
+    expect(state.v).toBe(raw.v);
+  });
+
+  it('checkpoints at the start, every N changes and on demand', () => {
+    const { entries, track } = setup();
+    const t = track({ n: 0 }, { checkpointEvery: 3 });
+    const s = t.proxy as { n: number };
+    for (let i = 1; i <= 7; i++) s.n = i;
+    t.checkpoint('manual');
+    const labels = entries.filter((e) => e.type === 'state:checkpoint').map((e) => (e.data as { label: string }).label);
+    expect(labels).toEqual(['start', 'every', 'every', 'manual']);
+  });
+
+  it('ignores paths, and stops recording while the proxy keeps working', () => {
+    const { changes, track } = setup();
+    const t = track({ fx: { particles: [] as number[] }, hp: 1 }, { ignore: ['fx'] });
+    const s = t.proxy as { fx: { particles: number[] }; hp: number };
+    s.fx.particles.push(1);
+    s.hp = 2;
+    t.stop();
+    s.hp = 3;
+    expect(changes()).toHaveLength(1);
+    expect(s.hp).toBe(3);
+  });
+});
+
+describe('trackState of a store with subscribe', () => {
+  it('diffs immutable states: one entry per notification with every changed path', () => {
+    const { changes, track } = setup();
+    const store = reduxStore({ player: { hp: 10, pos: { x: 0 } }, level: 1, boss: { hp: 50 } as { hp: number } | undefined });
+    const t = track(store);
+    store.dispatch((s) => ({ ...s, player: { ...s.player, hp: 9 }, level: 2 }));
+    store.dispatch((s) => ({ ...s, boss: undefined }));
+    store.dispatch((s) => s); // nothing changed
+    expect(changes().map((e) => (e.data as { changes: unknown[] }).changes)).toEqual([
+      [
+        { op: 'set', path: ['player', 'hp'], prev: 10, next: 9 },
+        { op: 'set', path: ['level'], prev: 1, next: 2 },
+      ],
+      [{ op: 'set', path: ['boss'], prev: { hp: 50 }, next: { $t: 'undef' } }],
+    ]);
+    t.stop();
+    expect(store.listeners.size).toBe(0);
+  });
+
+  it('keeps at most maxChanges per entry and counts the rest', () => {
+    const { changes, track } = setup();
+    const store = reduxStore<Record<string, number>>({});
+    track(store, { maxChanges: 3 });
+    store.dispatch(() => Object.fromEntries([...Array(10)].map((_, i) => [`k${i}`, i])));
+    const data = changes()[0]!.data as { changes: unknown[]; more: number };
+    expect(data.changes).toHaveLength(3);
+    expect(data.more).toBeGreaterThan(0);
+  });
+
+  it('tracks a signal (subscribe and value)', () => {
+    const { changes, track } = setup();
+    let value = 1;
+    const subs: (() => void)[] = [];
+    const signal = {
+      get value() {
+        return value;
+      },
+      peek: () => value,
+      subscribe(fn: () => void) {
+        subs.push(fn);
+        return () => {};
+      },
+    };
+    track(signal, { name: 'score' });
+    value = 5;
+    subs.forEach((f) => f());
+    expect(changes()[0]).toMatchObject({ source: 'score', data: { changes: [{ op: 'set', path: [], prev: 1, next: 5 }] } });
+  });
+});
+
+describe('stateAt: the state at any seq', () => {
+  it('rebuilds, from the trace alone, the state after every entry', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y'), fc.oneof(fc.integer(), fc.string({ maxLength: 3 }), fc.constant(null)), fc.boolean()),
+          { maxLength: 40 },
+        ),
+        fc.integer({ min: 1, max: 10 }),
+        (ops, every) => {
+          const { entries, track } = setup();
+          const raw: Record<string, Record<string, unknown>> = { a: {}, b: {}, c: {} };
+          const s = track(raw, { checkpointEvery: every }).proxy as typeof raw;
+          const truth: { seq: number; state: unknown }[] = [];
+          for (const [k1, k2, v, del] of ops) {
+            if (del) delete s[k1]![k2];
+            else s[k1]![k2] = v;
+            truth.push({ seq: entries.at(-1)!.seq, state: structuredClone(raw) });
+          }
+          for (const t of truth) expect(stateAt(entries, t.seq)?.state).toEqual(t.state);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('says when it cannot be exact, and when no checkpoint precedes the seq', () => {
+    const { entries, track } = setup();
+    const s = track({ text: '' }).proxy as { text: string };
+    s.text = 'x'.repeat(5_000); // longer than a change keeps
+    expect(stateAt(entries, entries.at(-1)!.seq)!.exact).toBe(false);
+    expect(stateAt(entries, 0)).toBeNull();
+  });
+});

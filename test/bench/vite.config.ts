@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 const pages = resolve(import.meta.dirname, 'pages');
+/** One entry per bench page; its name is the page the runner opens (lib/benches.mjs). */
+const PAGES = ['persist', 'naive', 'raw', 'otel', 'calls', 'export', 'heap', 'fps'];
 
 export default defineConfig({
   root: pages,
@@ -19,7 +21,7 @@ export default defineConfig({
     target: 'es2022',
     modulePreload: false,
     rolldownOptions: {
-      input: { persist: resolve(pages, 'persist.ts'), naive: resolve(pages, 'naive.ts'), raw: resolve(pages, 'raw.ts') },
+      input: Object.fromEntries(PAGES.map((p) => [p, resolve(pages, `${p}.ts`)])),
       output: { entryFileNames: '[name].js' },
     },
   },

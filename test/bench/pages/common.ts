@@ -66,6 +66,75 @@ function post(body: Record<string, unknown>): void {
   });
 }
 
+/** The part of `window.TraceAgent` (the drop-in script) that the bench pages use. */
+export interface TraceAgentStats {
+  logged: number;
+  acked: number;
+  dropped: number;
+  pending: number;
+  stored: number;
+  evicted: number;
+  storage: { thread: string | null; backend: string | null };
+}
+export interface TraceAgentApi {
+  logEvent(type: string, data?: Record<string, unknown>): void;
+  hook(target: unknown, name?: string): { methods: string[] }[];
+  unhook(target: unknown): void;
+  open(): void;
+  close(): void;
+  readonly isOpen: boolean;
+  flush(): Promise<void>;
+  exportBlob(): Promise<Blob>;
+  stats(): TraceAgentStats;
+}
+
+/** The agent the drop-in script tag started, once its store is up (its backend known). */
+export async function traceAgent(): Promise<TraceAgentApi> {
+  const started = performance.now();
+  for (;;) {
+    const ta = (window as unknown as { TraceAgent?: TraceAgentApi }).TraceAgent;
+    if (ta?.stats().storage.backend) return ta;
+    if (performance.now() - started > 15_000) throw new Error('TraceAgent did not start its store within 15 s');
+    await sleep(10);
+  }
+}
+
+/**
+ * A `before` for chunked(): waits between chunks while more than `limit`
+ * entries are un-acked, so a stream never reaches the client's backpressure
+ * limit (nothing dropped). Counts its waits.
+ */
+export function keepUp(ta: TraceAgentApi, limit: number): { before: () => Promise<void>; waits: () => number } {
+  let waits = 0;
+  return {
+    before: async () => {
+      while (ta.stats().pending > limit) {
+        waits++;
+        await sleep(1);
+      }
+    },
+    waits: () => waits,
+  };
+}
+
+/**
+ * flush(), then the stats, with `lost`: entries logged before flush() was
+ * called that were not acked when it resolved. The agent may log entries of
+ * its own meanwhile (a `frame:hitch` after a long chunk), which the flush
+ * does not promise to cover, so `logged − acked` alone is not the loss.
+ */
+export async function flushed(ta: TraceAgentApi): Promise<TraceAgentStats & { lost: number }> {
+  const logged = ta.stats().logged;
+  await ta.flush();
+  const s = ta.stats();
+  return { ...s, lost: Math.max(0, logged - s.acked) };
+}
+
+/** Logs `bench.tick` events [from, to) through the agent: the payload every bench uses. */
+export function logTicks(ta: TraceAgentApi, from: number, to: number): void {
+  for (let i = from; i < to; i++) ta.logEvent('bench.tick', { i, x: 1.5, name: 'npc' });
+}
+
 /** Runs one bench and reports its figures, or its failure, to the runner. */
 export function runBench(bench: () => Promise<{ figures: Figures; info?: Record<string, unknown> }>): void {
   const fail = (e: unknown) => post({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });

@@ -1,63 +1,37 @@
 /**
- * persist_events_per_s, logEvent_ns, lost_events, dropped_events: the trace
- * agent itself, loaded by the drop-in script tag the runner writes into this
- * page (a fresh data-db, a capacity larger than all events logged).
+ * persist_events_per_s, logEvent_ns, logEvent_100k_ns, lost_events,
+ * dropped_events, consoleLog_ns: the trace agent itself, loaded by the
+ * drop-in script tag the runner writes into this page (a fresh data-db, a
+ * capacity larger than all events logged), and console.log of the same
+ * payload on the same page, after the agent's streams.
  *
  * Logs N small events in chunks of a few thousand per task, then awaits
  * flush(). The producer keeps at most `pace` entries un-acked (waiting between
  * chunks when it is ahead), well below the client's backpressure limit, so the
  * figure is the rate the store sustains with nothing dropped.
  */
-import { chunked, param, runBench, sleep } from './common';
-
-interface TraceAgentStats {
-  logged: number;
-  acked: number;
-  dropped: number;
-  pending: number;
-  storage: { thread: string | null; backend: string | null };
-}
-interface TraceAgentApi {
-  logEvent(type: string, data?: Record<string, unknown>): void;
-  flush(): Promise<void>;
-  stats(): TraceAgentStats;
-}
-
-async function ready(): Promise<TraceAgentApi> {
-  const started = performance.now();
-  for (;;) {
-    const ta = (window as unknown as { TraceAgent?: TraceAgentApi }).TraceAgent;
-    if (ta?.stats().storage.backend) return ta;
-    if (performance.now() - started > 15_000) throw new Error('TraceAgent did not start its store within 15 s');
-    await sleep(10);
-  }
-}
+import { chunked, flushed, keepUp, param, runBench, sleep, traceAgent } from './common';
 
 runBench(async () => {
   const n = param('n', 500_000);
   const chunk = param('chunk', 5_000);
   const pace = param('pace', 50_000);
   const warm = param('warm', 20_000);
-  const ta = await ready();
+  const consoleN = param('consoleN', 100_000);
+  const ta = await traceAgent();
 
-  let waited = 0;
-  const keepUp = async () => {
-    while (ta.stats().pending > pace) {
-      waited++;
-      await sleep(1);
-    }
-  };
+  const pacing = keepUp(ta, pace);
   const log = (from: number, to: number) => {
     for (let i = from; i < to; i++) ta.logEvent('bench.tick', { i, x: 1.5, name: 'npc' });
   };
 
-  await chunked(warm, chunk, log, keepUp); // warm-up: JIT, worker, database
+  await chunked(warm, chunk, log, pacing.before); // warm-up: JIT, worker, database
   await ta.flush();
   const before = ta.stats();
-  waited = 0;
+  const waitsBefore = pacing.waits();
 
   const t0 = performance.now();
-  const busy = await chunked(n, chunk, log, keepUp);
+  const busy = await chunked(n, chunk, log, pacing.before);
   await ta.flush();
   const elapsed = performance.now() - t0;
   const s = ta.stats();
@@ -75,16 +49,25 @@ runBench(async () => {
     pacedBusy += performance.now() - t;
     await sleep(10);
   }
-  await ta.flush();
-  const end = ta.stats();
+  const end = await flushed(ta);
+
+  // console.log of the same payload, on the same page, with no DevTools
+  // client attached: what it costs in a player's browser. Warmed up too.
+  const consoleLog = (from: number, to: number) => {
+    for (let i = from; i < to; i++) console.log('bench.tick', { i, x: 1.5, name: 'npc' });
+  };
+  await chunked(Math.min(10_000, consoleN), chunk, consoleLog);
+  const consoleBusy = await chunked(consoleN, chunk, consoleLog);
+
   return {
     figures: {
       persist_events_per_s: n / (elapsed / 1000),
       logEvent_ns: (busy * 1e6) / n,
       logEvent_100k_ns: (pacedBusy * 1e6) / paced,
-      lost_events: end.logged - end.acked,
+      lost_events: end.lost,
       dropped_events: end.dropped,
+      consoleLog_ns: (consoleBusy * 1e6) / consoleN,
     },
-    info: { thread: s.storage.thread, backend: s.storage.backend, pacingWaits: waited },
+    info: { thread: s.storage.thread, backend: s.storage.backend, pacingWaits: pacing.waits() - waitsBefore },
   };
 });

@@ -1,0 +1,136 @@
+// What `npm run bench` measures: the bench pages (one fresh Chromium each),
+// the figures the runner takes itself, the keys that cannot be measured yet
+// (null, with the reason), the ratios taken within a run, and the issue's goals.
+
+export const HARNESS = 'chromium, no CDP';
+export const HARNESS_DEMO = 'chromium, no CDP, demo page';
+export const HARNESS_NODE = 'node zlib, level 9';
+
+/** The bench pages, in the order a run opens them, for `events` events. */
+export function benches(events) {
+  const warm = Math.min(20_000, Math.ceil(events / 10));
+  const naive = Math.max(1_000, Math.round(events / 10)); // one put per event is slow; rates are per second anyway
+  return {
+    persist: {
+      keys: ['persist_events_per_s', 'logEvent_ns', 'logEvent_100k_ns', 'lost_events', 'dropped_events', 'consoleLog_ns'],
+      params: { n: events, chunk: 5_000, warm, pace: 50_000, consoleN: Math.max(1_000, Math.round(events / 5)) },
+      // The drop-in script exactly as a game loads it; a fresh database and room for every event.
+      head: (token) => `<script src="/trace-agent.js" data-overlay="false" data-db="bench-${token}" data-capacity="${events + warm + 10_000}"></script>`,
+    },
+    naive: {
+      keys: ['naive_persist_events_per_s', 'idbPutPerEvent_ns'],
+      params: { n: naive, chunk: 5_000, warm: Math.min(5_000, naive) },
+    },
+    raw: {
+      keys: ['raw_block_write_events_per_s'],
+      params: { n: events, batch: 1_000, warm },
+    },
+    otel: {
+      keys: ['otelSpan_ns'],
+      params: { n: events, chunk: 2_000, warm },
+    },
+    calls: {
+      keys: ['plainCall_ns', 'hookedCall_ns'],
+      params: { n: Math.max(1_000, Math.round(events / 2)), chunk: 5_000, warm, pace: 50_000, plainN: 10_000_000, plainChunk: 500_000 },
+      head: (token) => `<script src="/trace-agent.js" data-overlay="false" data-db="bench-${token}" data-capacity="${events + warm + 10_000}"></script>`,
+    },
+    export: {
+      keys: ['export_1m_ms', 'export_1m_bytes'],
+      params: { n: 1_000_000, chunk: 5_000, warm: 20_000, pace: 50_000 },
+      // Room for the million and more; a byte capacity that evicts nothing.
+      head: (token) => `<script src="/trace-agent.js" data-overlay="false" data-db="bench-${token}" data-capacity="1100000" data-capacity-bytes="2000000000"></script>`,
+    },
+    heap: {
+      keys: ['heap_mb_start', 'heap_mb_200k', 'heap_mb_1m'],
+      params: { n: 1_000_000, ring: 200_000, chunk: 5_000, warm: 20_000, pace: 50_000 },
+      // Every default: capacity 200,000, the overlay mounted and closed.
+      head: () => `<script src="/trace-agent.js"></script>`,
+      flags: ['--enable-precise-memory-info', '--js-flags=--expose-gc'],
+    },
+    fps: {
+      keys: ['fps_overlay_closed', 'fps_overlay_open'],
+      params: { windows: 3, windowMs: 4_000, settleMs: 500, rate: 10_000, seed: 42 },
+      demo: true, // served inside dist/demo/index.html (npm run build:demo)
+      flags: ['--window-size=1280,900'],
+    },
+  };
+}
+
+/** Figures of keys that cannot be measured yet: null, and why. */
+export const PENDING = {
+  analytics_ns_per_event: 'not yet: the analytics engine (issue 6) has not landed',
+  overlay_frame_ms_p95: "not yet: needs overlay v1 (issue 7) to time its own work per frame; a page cannot attribute main-thread time to it without DevTools",
+  open_1m_ms: "not yet: the overlay's log on 1,000,000 entries is overlay v1 (issue 7); today's overlay shows a short tail",
+};
+
+export const UNITS = {
+  persist_events_per_s: 'events/s',
+  logEvent_ns: 'ns/event',
+  logEvent_100k_ns: 'ns/event',
+  consoleLog_ns: 'ns/call',
+  otelSpan_ns: 'ns/span',
+  idbPutPerEvent_ns: 'ns/event',
+  plainCall_ns: 'ns/call',
+  hookedCall_ns: 'ns/call',
+  lost_events: 'events',
+  dropped_events: 'events',
+  naive_persist_events_per_s: 'events/s',
+  raw_block_write_events_per_s: 'events/s',
+  export_1m_ms: 'ms',
+  export_1m_bytes: 'bytes',
+  script_gzip_bytes: 'bytes',
+  heap_mb_start: 'MiB',
+  heap_mb_200k: 'MiB',
+  heap_mb_1m: 'MiB',
+  fps_overlay_closed: 'fps',
+  fps_overlay_open: 'fps',
+  analytics_ns_per_event: 'ns/event',
+  overlay_frame_ms_p95: 'ms',
+  open_1m_ms: 'ms',
+  persist_vs_raw: '×',
+  persist_vs_naive: '×',
+  consoleLog_vs_logEvent: '×',
+  otelSpan_vs_logEvent: '×',
+  fps_open_vs_closed: '×',
+};
+
+/** Ratios of figures measured in the same run: key -> [numerator, denominator]. */
+export const RATIOS = {
+  persist_vs_raw: ['persist_events_per_s', 'raw_block_write_events_per_s'],
+  persist_vs_naive: ['persist_events_per_s', 'naive_persist_events_per_s'],
+  consoleLog_vs_logEvent: ['consoleLog_ns', 'logEvent_ns'],
+  otelSpan_vs_logEvent: ['otelSpan_ns', 'logEvent_ns'],
+  fps_open_vs_closed: ['fps_overlay_open', 'fps_overlay_closed'],
+};
+
+/** The harness a key's figure comes from. */
+export function harnessOf(key, pages) {
+  if (key === 'script_gzip_bytes') return HARNESS_NODE;
+  if (RATIOS[key]) return 'ratio within each run';
+  if (pages.fps.keys.includes(key)) return HARNESS_DEMO;
+  return HARNESS;
+}
+
+/**
+ * The issue's goals, ratios first. `check(r)` gets the medians (null where not
+ * measured) and returns true (pass) or false (fail); a goal whose figures are
+ * missing is "not yet".
+ */
+export const GOALS = [
+  { goal: 'persist_events_per_s ≥ 0.8 × raw_block_write_events_per_s', keys: ['persist_vs_raw'], check: (r) => r.persist_vs_raw >= 0.8 },
+  { goal: 'fps_overlay_open ≥ 0.98 × fps_overlay_closed', keys: ['fps_open_vs_closed'], check: (r) => r.fps_open_vs_closed >= 0.98 },
+  { goal: 'logEvent_ns below consoleLog_ns', keys: ['consoleLog_vs_logEvent'], check: (r) => r.consoleLog_vs_logEvent > 1 },
+  { goal: 'logEvent_ns at least 20× below otelSpan_ns', keys: ['otelSpan_vs_logEvent'], check: (r) => r.otelSpan_vs_logEvent >= 20 },
+  { goal: 'persist_events_per_s ≥ 30 × naive_persist_events_per_s', keys: ['persist_vs_naive'], check: (r) => r.persist_vs_naive >= 30 },
+  { goal: 'logEvent_ns < 1,000', keys: ['logEvent_ns'], check: (r) => r.logEvent_ns < 1_000 },
+  { goal: 'persist_events_per_s ≥ 500,000', keys: ['persist_events_per_s'], check: (r) => r.persist_events_per_s >= 500_000 },
+  { goal: 'lost_events = 0', keys: ['lost_events'], check: (r) => r.lost_events === 0 },
+  { goal: 'overlay_frame_ms_p95 < 1', keys: ['overlay_frame_ms_p95'], check: (r) => r.overlay_frame_ms_p95 < 1 },
+  { goal: 'export_1m_ms < 3,000', keys: ['export_1m_ms'], check: (r) => r.export_1m_ms < 3_000 },
+  { goal: 'script_gzip_bytes < 45,000', keys: ['script_gzip_bytes'], check: (r) => r.script_gzip_bytes < 45_000 },
+  {
+    goal: 'heap_mb_1m bounded by the ring: < 1 MiB above heap_mb_200k (the default ring full) after 800,000 more events',
+    keys: ['heap_mb_1m', 'heap_mb_200k'],
+    check: (r) => r.heap_mb_1m - r.heap_mb_200k < 1,
+  },
+];

@@ -1,0 +1,128 @@
+// The bench's browser side: Chromium found as the browser tests find it, a
+// local HTTP server for the pages (and the demo), and one page in one fresh
+// headless Chromium that the runner spawns itself, with no DevTools protocol.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { transformWithOxc } from 'vite';
+
+/** Chromium's path and version, and the shared flags of the browser tests. */
+export async function chromium(root, out, fail) {
+  // Reuse the browser tests' Chromium discovery: strip the types from chromium.ts (Node 20 cannot import .ts).
+  const chromiumTs = join(root, 'test/browser/chromium.ts');
+  const { code } = await transformWithOxc(readFileSync(chromiumTs, 'utf8'), chromiumTs, { lang: 'ts' });
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'chromium.mjs'), code);
+  const { findChromium, CHROMIUM_ARGS } = await import(join(out, 'chromium.mjs'));
+  let path = null;
+  try {
+    path = findChromium();
+  } catch (e) {
+    fail(e.message);
+  }
+  if (!path) fail('no Chromium found: set CHROMIUM_PATH to a Chromium or Chrome binary, or put `chromium` on the PATH (Debian/Ubuntu: apt-get install chromium)');
+  const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.match(/[\w ]*?\d+(\.\d+)+/)?.[0].trim() ?? 'unknown';
+  // Never a DevTools endpoint, even if the shared flags gain one.
+  const args = CHROMIUM_ARGS.filter((a) => !a.startsWith('--remote-debugging') && !a.startsWith('--headless') && !a.startsWith('--user-data-dir'));
+  return { path, version, args };
+}
+
+const TYPES = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+/**
+ * Serves /<page>.html (written here), /pages/* (the built bench pages),
+ * /trace-agent.js, the demo's /assets/*, and takes results POSTed to /result.
+ */
+export async function startServer({ root, out, pages }) {
+  const waiting = new Map(); // token -> resolve(result)
+  const demoDir = join(root, 'dist/demo');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (status, type, body) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (req.method === 'POST' && url.pathname === '/result') {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        let msg;
+        try {
+          msg = JSON.parse(body);
+        } catch {
+          return send(400, 'text/plain', 'bad json');
+        }
+        waiting.get(msg.token)?.(msg);
+        send(204, 'text/plain', '');
+      });
+      return;
+    }
+    const page = url.pathname.match(/^\/(\w+)\.html$/)?.[1];
+    if (page && pages[page]) {
+      const script = `<script type="module" src="/pages/${page}.js"></script>`;
+      if (pages[page].demo) {
+        // The demo's own page, its own drop-in script tag included, with the bench script added.
+        const html = readFileSync(join(demoDir, 'index.html'), 'utf8');
+        return send(200, TYPES['.html'], html.replace('</body>', `${script}</body>`));
+      }
+      const head = pages[page].head?.(url.searchParams.get('token')) ?? '';
+      return send(200, TYPES['.html'], `<!doctype html><meta charset="utf-8"><title>bench: ${page}</title>${head}${script}`);
+    }
+    const safe = !normalize(url.pathname).includes('..');
+    const file =
+      url.pathname === '/trace-agent.js' ? join(root, 'dist/trace-agent.js')
+      : safe && url.pathname.startsWith('/pages/') ? join(out, url.pathname)
+      : safe && url.pathname.startsWith('/assets/') ? join(demoDir, url.pathname)
+      : null;
+    if (file) {
+      try {
+        return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
+      } catch {
+        /* fall through to 404 */
+      }
+    }
+    send(404, 'text/plain', 'not found');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { origin: `http://127.0.0.1:${server.address().port}`, waiting, close: () => server.close() };
+}
+
+/** Opens one page in one fresh Chromium (fresh profile) and resolves to what the page POSTs. */
+export async function runPage({ browser, server, page, bench, timeoutMs }) {
+  const token = randomUUID();
+  const query = new URLSearchParams({ token, ...bench.params });
+  const profile = mkdtempSync(join(tmpdir(), 'trace-agent-bench-'));
+  const args = ['--headless=new', ...browser.args, ...(bench.flags ?? []), `--user-data-dir=${profile}`, `${server.origin}/${page}.html?${query}`];
+  // Its own process group, so that killing it takes the renderer and GPU processes too.
+  const child = spawn(browser.path, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-4000)));
+  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  let timer;
+  try {
+    const msg = await Promise.race([
+      new Promise((r) => server.waiting.set(token, r)),
+      exited.then(({ code, signal }) => Promise.reject(new Error(`Chromium exited early (code ${code}, signal ${signal})`))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s (--timeout)`)), timeoutMs))),
+    ]);
+    if (msg.error) throw new Error(`the page failed: ${msg.error}`);
+    return msg;
+  } catch (e) {
+    const log = stderr.split('\n').filter((l) => l && !l.includes('dbus')).join('\n'); // headless without a session bus: noise
+    throw new Error(`bench "${page}": ${e.message}\n--- Chromium stderr (tail, dbus noise left out) ---\n${log}`);
+  } finally {
+    clearTimeout(timer);
+    server.waiting.delete(token);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    await exited;
+    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+  }
+}

@@ -7,14 +7,17 @@ import type { SessionInfo } from './core/entry';
 import { withDefaults } from './core/defaults';
 import { errorMessage, TraceError } from './core/errors';
 import type { CopyLimits } from './core/safe-copy';
-import { FrameLoop } from './hooks/frame-loop';
+import { FrameLoop, type FrameLoopOptions } from './hooks/frame-loop';
+import { PlayerInput, type PlayerInputOptions } from './hooks/input';
+import { NetworkSpans, type NetworkOptions } from './hooks/network';
+import { SystemEvents, type SystemEventsOptions } from './hooks/system';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
 import { parsePath, resolvePath } from './hooks/paths';
 import { StateTracker, type StateHandle, type TrackStateOptions } from './hooks/state';
 import { StoryTracker, type StoryHandle, type TrackStoryOptions } from './hooks/story';
 import { parseTrace, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
 import { DEFAULT_HOTKEY, parseHotkey } from './overlay/hotkey';
-import { mountOverlay, type OverlayHandle } from './overlay/mount';
+import { HOST_TAG, mountOverlay, type OverlayHandle } from './overlay/mount';
 import { saveFile } from './overlay/save-file';
 import type { OverlaySnapshot, OverlaySource } from './overlay/source';
 import { StoreClient, type ClientOptions } from './store/client';
@@ -48,6 +51,14 @@ export interface TraceAgentOptions {
   worker?: boolean;
   /** Batching and backpressure of the store client. */
   store?: ClientOptions;
+  /** Player input (keyboard, pointer, touch, wheel, gamepad) as `player` entries; off by default. */
+  input?: boolean | PlayerInputOptions;
+  /** Page errors, unhandled rejections, focus, long tasks and frames (on); console.error/warn (off). */
+  system?: SystemEventsOptions;
+  /** Frame stats (`frame:stats` each second) and hitches (`frame:hitch`). */
+  frames?: FrameLoopOptions;
+  /** The game's fetch and XMLHttpRequest calls as spans (default on); false to leave them alone. */
+  network?: boolean | NetworkOptions;
 }
 
 export interface AgentStats extends TraceCounters {
@@ -162,8 +173,26 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     if (i >= 0) hookProblems.splice(i, 1);
   };
   let destroyed = false;
-  const frames = new FrameLoop(core);
+  // Before the page-lifecycle listeners: hiding the page flushes the frame
+  // stats first, so the visibility entry stays the last one of a closing page.
+  const frames = new FrameLoop(core, options.frames);
   frames.start();
+  const system = new SystemEvents(core, options.system);
+  system.start();
+  let network: NetworkSpans | null = null;
+  if (options.network !== false) {
+    // A network call made inside an agent's call (an NPC asking an LLM) is that call's child.
+    network = new NetworkSpans(core, () => hooks.newSpanId(), currentSpan, options.network === true || options.network === undefined ? {} : options.network);
+    network.start();
+  }
+  let input: PlayerInput | null = null;
+  if (inPage && options.input) {
+    input = new PlayerInput(core, {
+      ...(options.input === true ? {} : options.input),
+      ignore: (el) => el.localName === HOST_TAG, // our overlay's own keys and clicks are not the player's
+    });
+    input.start();
+  }
 
   const counters = (): TraceCounters => ({
     logged: core.counters.logged,
@@ -215,6 +244,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       capacity: config.capacity,
       store: client.status,
       hookProblems,
+      unsupported: system.unsupported,
     }),
     tail: async (limit) => (await client.request('query', { sessionId: core.sessionId, limit })).entries.reverse(),
     download: () => agent.download(),
@@ -236,7 +266,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     const hidden = document.visibilityState === 'hidden';
     core.emit({ kind: 'system', type: 'page:visibility', level: 'info', source: 'page', data: { state: document.visibilityState } });
     if (hidden) {
-      void client.flush();
+      client.flush().catch(() => {}); // no store left: the emergency log below still runs
       // When the page is unloading, visibilitychange comes after pagehide:
       // save again so that this last entry is covered too.
       client.saveEmergency();
@@ -338,7 +368,10 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       destroyed = true;
       hooks.unhookAll();
       for (const t of trackers) t.stop();
-      frames.stop();
+      input?.stop();
+      network?.stop();
+      system.stop();
+      frames.stop(); // its last part-second of frame times, before the store closes
       overlay?.destroy();
       client.close(); // what is not stored yet goes to the emergency log
       core.detach();

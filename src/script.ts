@@ -28,6 +28,22 @@ export function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
   if (ds['db']) o.dbName = ds['db'];
   if (ds['strict'] !== undefined) o.strict = flag(ds['strict']);
   if (ds['worker'] !== undefined) o.worker = flag(ds['worker']);
+  if (ds['input'] !== undefined && flag(ds['input'])) o.input = { captureText: flag(ds['inputText']) };
+  const system: NonNullable<TraceAgentOptions['system']> = {};
+  if (ds['console'] !== undefined) system.console = flag(ds['console']);
+  if (ds['errors'] !== undefined) system.errors = flag(ds['errors']);
+  if (ds['longTasks'] !== undefined) system.longTasks = flag(ds['longTasks']);
+  if (Object.keys(system).length > 0) o.system = system;
+  // data-network="false" leaves fetch/XHR alone; "bodies, query" asks for more.
+  const net = ds['network'];
+  if (net !== undefined) {
+    const words = net.split(/[\s,]+/).filter(Boolean);
+    o.network = net === 'false' ? false : { captureBodies: words.includes('bodies'), captureQuery: words.includes('query') };
+  }
+  const frames: NonNullable<TraceAgentOptions['frames']> = {};
+  if (ds['frameStats'] !== undefined) frames.stats = flag(ds['frameStats']);
+  if (ds['hitchMs']) frames.hitchMs = Number(ds['hitchMs']);
+  if (Object.keys(frames).length > 0) o.frames = frames;
   return o;
 }
 

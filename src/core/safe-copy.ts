@@ -80,7 +80,9 @@ export class Copier {
   copy(value: unknown, limits: CopyLimits = this.limits): unknown {
     if (this.busy) return safeCopy(value, limits).value;
     // Plain data within every limit, the usual case, copies without the
-    // walk's bookkeeping; at any doubt the full walk starts again from the top.
+    // walk's bookkeeping; at any doubt the full walk starts again from the top
+    // (reading the values again: a getter with side effects on logged data
+    // would run twice then, which is the price of not checking descriptors).
     this.busy = true;
     this.budget = limits.maxBytes;
     try {
@@ -122,7 +124,7 @@ export class Copier {
    * `__proto__` key, within every limit. NOT_PLAIN for anything else.
    */
   private plain(v: unknown, depth: number, lim: CopyLimits): unknown {
-    if (typeof v !== 'object' || v === null || depth >= lim.maxDepth || depth >= PLAIN_DEPTH) return NOT_PLAIN;
+    if (typeof v !== 'object' || v === null || depth >= lim.maxDepth || depth >= PLAIN_DEPTH || this.budget <= 0) return NOT_PLAIN;
     const proto = Object.getPrototypeOf(v);
     if (Array.isArray(v)) {
       if (proto !== Array.prototype || v.length > lim.maxKeys) return NOT_PLAIN;
@@ -169,6 +171,8 @@ export class Copier {
         if (x !== null) return this.plain(x, depth + 1, lim);
         this.budget -= 4;
         break;
+      case 'undefined':
+        return UNDEF; // common in game data, and free in the full walk's budget too
       default:
         return NOT_PLAIN;
     }
@@ -294,7 +298,7 @@ export class Copier {
       // Numbers, booleans and short strings inline: most logged data is flat.
       const t = typeof value;
       if ((t === 'number' && Number.isFinite(value)) || t === 'boolean') {
-        this.budget -= 8;
+        this.budget -= t === 'number' ? 8 : 5; // as walk() charges them
         put(out, k, value);
         continue;
       }

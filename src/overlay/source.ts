@@ -18,6 +18,8 @@ export interface OverlaySnapshot {
   store: StoreStatus;
   /** Hook paths that could not be hooked, with the reason. */
   hookProblems: { path: string; reason: string }[];
+  /** What the browser cannot report (long-animation-frame, longtask). */
+  unsupported: string[];
 }
 
 export interface OverlaySource {

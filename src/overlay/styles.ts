@@ -47,6 +47,7 @@ button:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 .facts b { color: var(--fg); font-weight: 500; }
 .facts .bad { color: var(--err); }
 .problems { padding: 4px 10px; color: var(--warn); border-bottom: 1px solid var(--line); font-size: 11px; }
+.note { padding: 4px 10px; color: var(--dim); border-bottom: 1px solid var(--line); font-size: 11px; }
 .log-head { display: flex; align-items: center; justify-content: space-between; padding: 5px 10px; color: var(--dim); font-size: 11px; }
 .log { flex: 1; overflow-y: auto; overflow-x: hidden; border-top: 1px solid var(--line); }
 .row { display: grid; grid-template-columns: 54px 58px 44px 1fr; gap: 6px; padding: 2px 10px; border-bottom: 1px solid #1b1f27; white-space: nowrap; }

@@ -117,7 +117,7 @@ export class StoreClient implements EntrySink {
   private requests = new Map<number, Pending>();
   private nextRequestId = 1;
   /** Emergency records being replayed, by session: removed from storage once stored. */
-  private replays = new Map<string, { key: string; lastSeq: number; count: number; duplicates: number; done: () => void }>();
+  private replays = new Map<string, { key: string; lastSeq: number; count: number; duplicates: number; nacked: number; done: () => void }>();
   private releaseLock: (() => void) | null = null;
   private closed = false;
   /** Set by the agent: what the store asks to be recorded as a system entry. */
@@ -383,9 +383,13 @@ export class StoreClient implements EntrySink {
     const replay = this.replays.get(sessionId);
     if (replay) {
       replay.duplicates += duplicates;
-      if (nack) this.counters.droppedStore += count;
+      if (nack) {
+        // Refused for good (not a well-formed batch): replaying it again would be refused again.
+        replay.nacked += count;
+        this.counters.droppedStore += count;
+      }
       if (!this.unacked.some((b) => b.sessionId === sessionId)) {
-        this.counters.recovered += replay.count - replay.duplicates - (nack ? count : 0);
+        this.counters.recovered += replay.count - replay.duplicates - replay.nacked;
         // A memory store does not outlive the page: keep the record for a later load.
         if (this.status.backend === 'indexeddb') safeRemove(this.storage, replay.key);
         this.replays.delete(sessionId);
@@ -462,7 +466,7 @@ export class StoreClient implements EntrySink {
       safeRemove(this.storage, key);
       return done();
     }
-    this.replays.set(record.sessionId, { key, lastSeq: record.batches[record.batches.length - 1]!.lastSeq, count, duplicates: 0, done });
+    this.replays.set(record.sessionId, { key, lastSeq: record.batches[record.batches.length - 1]!.lastSeq, count, duplicates: 0, nacked: 0, done });
     for (const b of record.batches) {
       this.track(b);
       this.post(b);

@@ -317,6 +317,7 @@ export function checkBatch(b: unknown, count: number): string | null {
   if (lines !== count) return `rest has ${lines} lines for ${count} entries`;
   const cb = b as ColumnBatch;
   for (let i = 0; i < count; i++) {
+    if (cb.kind[i]! >= KINDS.length || cb.level[i]! >= LEVELS.length) return `entry ${i} has an unknown kind or level`;
     if (cb.type[i]! >= strings.length || cb.source[i]! > strings.length || cb.method[i]! > strings.length) return `entry ${i} names a string that is not in the table`;
     if (i > 0 && !(cb.seq[i]! > cb.seq[i - 1]!)) return `seq is not increasing at entry ${i}`;
   }

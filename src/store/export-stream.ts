@@ -75,9 +75,10 @@ interface Sink {
 }
 
 function textSink(): Sink {
-  const parts: string[] = [];
+  // A Blob per chunk: the browser may keep its bytes outside the JS heap, which then holds one chunk at a time.
+  const parts: Blob[] = [];
   return {
-    write: async (text) => void parts.push(text),
+    write: async (text) => void parts.push(new Blob([text])),
     close: async () => new Blob(parts, { type: 'application/json' }),
   };
 }

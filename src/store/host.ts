@@ -138,7 +138,15 @@ export class StoreHost {
     const first = batches[0]!;
     const last = batches[batches.length - 1]!;
     let storedUpTo = this.stored.get(sessionId);
-    if (storedUpTo === undefined) storedUpTo = await this.ring!.lastSeq(sessionId);
+    if (storedUpTo === undefined) {
+      try {
+        storedUpTo = await this.ring!.lastSeq(sessionId);
+      } catch (err) {
+        // A connection that died without telling: go on in memory rather than refuse the batches.
+        this.fallBack(`IndexedDB read failed: ${describeError(err)}`);
+        storedUpTo = await this.ring!.lastSeq(sessionId);
+      }
+    }
 
     // Replays and resends: keep only what is newer than what is stored.
     const parts: ColumnBatch[] = [];

@@ -78,10 +78,11 @@ export class IdbRing implements TraceRing {
 
   async append(block: BlockInput): Promise<number> {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite', { durability: 'relaxed' });
+    quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
     const { parts, startedAt, ...head } = block;
     const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
     const key = await tx.objectStore('heads').add(head);
-    void tx.objectStore('payloads').put(parts, key);
+    quiet(tx.objectStore('payloads').put(parts, key));
     const touched = new Map<string, SessionInfo>();
     const existing = await tx.objectStore('sessions').get(head.sessionId);
     touched.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
@@ -133,6 +134,7 @@ export class IdbRing implements TraceRing {
 
   async deleteSession(sessionId: string): Promise<number> {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite');
+    quiet(tx.done);
     const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
     const before = totals.deleted;
     await this.dropSession(tx, sessionId, totals, 'deleted');
@@ -142,6 +144,7 @@ export class IdbRing implements TraceRing {
 
   async evictOldest(entries: number): Promise<number> {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite');
+    quiet(tx.done);
     const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
     const newest = await tx.objectStore('heads').openCursor(null, 'prev');
     const before = totals.evicted;
@@ -177,17 +180,23 @@ export class IdbRing implements TraceRing {
     }
     if (lastKey >= 0) {
       const range = IDBKeyRange.upperBound(lastKey);
-      void tx.objectStore('heads').delete(range);
-      void tx.objectStore('payloads').delete(range);
+      quiet(tx.objectStore('heads').delete(range));
+      quiet(tx.objectStore('payloads').delete(range));
     }
   }
 
-  /** Data rotation: past `maxSessions`, the oldest sessions go whole (never `current`). */
+  /**
+   * Data rotation: past `maxSessions`, the oldest sessions go whole, but only
+   * ones older than `current`: an old session coming back (a replayed
+   * emergency log, a tab left open) never pushes out a newer one, and two
+   * tabs under a limit of one do not delete each other in turn.
+   */
   private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string): Promise<void> {
     const all = await tx.objectStore('sessions').getAll();
     const excess = all.length + 1 - this.limits.maxSessions;
     if (excess <= 0) return;
-    const oldest = all.filter((s) => s.id !== current).sort((a, b) => a.startedAt - b.startedAt);
+    const startedAt = touched.get(current)!.startedAt;
+    const oldest = all.filter((s) => s.id !== current && s.startedAt < startedAt).sort((a, b) => a.startedAt - b.startedAt);
     for (const s of oldest.slice(0, excess)) {
       await this.dropSession(tx, s.id, totals, 'evicted');
       touched.delete(s.id);
@@ -200,21 +209,30 @@ export class IdbRing implements TraceRing {
     const [found, keys] = await Promise.all([heads.index('bySessionSeq').getAll(range), heads.index('bySessionSeq').getAllKeys(range)]);
     for (let i = 0; i < found.length; i++) {
       forget(totals, undefined, found[i]!, as);
-      void heads.delete(keys[i]!);
-      void tx.objectStore('payloads').delete(keys[i]!);
+      quiet(heads.delete(keys[i]!));
+      quiet(tx.objectStore('payloads').delete(keys[i]!));
     }
-    void tx.objectStore('sessions').delete(sessionId);
+    quiet(tx.objectStore('sessions').delete(sessionId));
   }
 
   /** Writes the touched sessions and the totals, commits, and keeps the totals once durable. */
   private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>): Promise<void> {
     for (const s of touched.values()) {
-      if (s.entries > 0) void tx.objectStore('sessions').put(s);
-      else void tx.objectStore('sessions').delete(s.id);
+      if (s.entries > 0) quiet(tx.objectStore('sessions').put(s));
+      else quiet(tx.objectStore('sessions').delete(s.id));
     }
-    void tx.objectStore('meta').put(totals, TOTALS);
+    quiet(tx.objectStore('meta').put(totals, TOTALS));
     tx.commit();
     await tx.done;
     this.t = totals;
   }
+}
+
+/**
+ * A request whose outcome the transaction reports (`tx.done` rejects when
+ * any fails): its own rejection is handled here, so that an aborted write
+ * (a full quota) is not also an unhandled rejection in the page.
+ */
+function quiet(request: Promise<unknown>): void {
+  request.catch(() => {});
 }

@@ -38,7 +38,8 @@ export class MemoryRing implements TraceRing {
     this.t.stored += head.count;
     this.t.bytes += head.bytes;
     if (isNew && this.sessionMap.size > this.limits.maxSessions) {
-      const oldest = [...this.sessionMap.values()].filter((s) => s.id !== head.sessionId).sort((a, b) => a.startedAt - b.startedAt);
+      // Only sessions older than this one (see IdbRing.rotateSessions).
+      const oldest = [...this.sessionMap.values()].filter((s) => s.id !== head.sessionId && s.startedAt < startedAt).sort((a, b) => a.startedAt - b.startedAt);
       for (const s of oldest.slice(0, this.sessionMap.size - this.limits.maxSessions)) this.drop(s.id, 'evicted');
     }
     // Whole blocks, never the one just written.

@@ -49,6 +49,7 @@ class EntryFilter {
   private readonly kinds: Uint8Array | null;
   private readonly levels: Uint8Array | null;
   private readonly text: string | null;
+  private readonly textInJson: string | null;
 
   constructor(
     private readonly p: QueryParams,
@@ -58,6 +59,8 @@ class EntryFilter {
     this.kinds = p.kinds ? mask(KINDS, p.kinds) : null;
     this.levels = p.levels ? mask(LEVELS, p.levels) : null;
     this.text = p.text ? p.text.toLowerCase() : null;
+    // The rest line is JSON: look for the text as JSON writes it (quotes and backslashes escaped).
+    this.textInJson = p.text ? JSON.stringify(p.text).slice(1, -1).toLowerCase() : null;
   }
 
   /** Whether a block's summary allows a match. */
@@ -93,7 +96,7 @@ class EntryFilter {
         if (sourceOk && (b.source[i] === 0 || !sourceOk[b.source[i]! - 1])) continue;
         lines ??= restLines(b);
         const line = lines[i]!;
-        if (this.text && !b.strings[b.type[i]!]!.toLowerCase().includes(this.text) && !line.toLowerCase().includes(this.text)) continue;
+        if (this.text && !b.strings[b.type[i]!]!.toLowerCase().includes(this.text) && !line.toLowerCase().includes(this.textInJson!)) continue;
         out.push(decodeEntry(b, i, sessionId, line));
         if (out.length >= limit) return true;
       }

@@ -64,6 +64,7 @@ export function Summary({ snap, rate }: { snap: OverlaySnapshot; rate: number })
           ))}
         </div>
       )}
+      {snap.unsupported.length > 0 && <div class="note">not in this browser: {snap.unsupported.join(', ')}</div>}
     </>
   );
 }

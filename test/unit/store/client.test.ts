@@ -312,3 +312,25 @@ describe('StoreClient', () => {
     c.close();
   });
 });
+
+describe('StoreClient replay accounting', () => {
+  it('a replayed batch the store refuses is counted dropped, never recovered', async () => {
+    const storage = new MemoryStorage();
+    const dbName = freshDb();
+    const bad = storedBatch(batchOf([entry(1, 'old'), entry(2, 'old')]));
+    const good = storedBatch(batchOf([entry(3, 'old'), entry(4, 'old')]));
+    storage.setItem(emergencyKey(dbName, 'old'), JSON.stringify({ sessionId: 'old', dropped: 0, batches: [bad, good] }));
+    // The store refuses the first batch on the way (as it would a corrupt one).
+    let n = 0;
+    const refusing = () => {
+      const t = mainThreadTransport();
+      const post = t.post;
+      t.post = (m) => post(m.type === 'batch' && m.sessionId === 'old' && ++n === 1 ? { ...m, cols: { ...m.cols, rest: 'short' } } : m);
+      return t;
+    };
+    const { c } = client({ dbName, storage, sessionId: 'now', transports: [refusing] });
+    await until(() => storage.getItem(emergencyKey(dbName, 'old')) === null);
+    expect(c.counters).toMatchObject({ recovered: 2, droppedStore: 2 });
+    c.close();
+  });
+});

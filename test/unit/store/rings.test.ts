@@ -155,3 +155,16 @@ describe('IdbRing', () => {
     expect(lost).toMatch(/upgraded or deleted/);
   });
 });
+
+describe.each(rings)('%s rotation', (_name, open) => {
+  it('never pushes out a newer session for an older one coming back, so two tabs under a limit of one do not delete each other', async () => {
+    const ring = await open(limits(1e6, { maxSessions: 1 }));
+    await ring.append(block('older-tab', 1, 10, 1));
+    await ring.append(block('newer-tab', 1, 10, 2)); // rotates the older one out
+    await ring.append(block('older-tab', 11, 20, 1)); // comes back: kept, but deletes nothing newer
+    await ring.append(block('newer-tab', 11, 20, 2));
+    expect((await ring.sessions()).map((s) => s.id)).toEqual(['newer-tab', 'older-tab']);
+    expect(await seqsOf(ring, 'newer-tab')).toHaveLength(20);
+    ring.close();
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Instrumentation from the outside, in real Chromium: a small game written
+ * without tracing in mind (plain global constructor functions, an async
+ * "LLM" call, a state object, a story), loaded exactly as its own index.html
+ * loads it plus the one script tag, played with the keyboard; then the
+ * downloaded trace is checked for spans, parents, state changes, story
+ * transitions and player input.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TraceEntry } from '../../src/core/entry';
+import type { TraceFile } from '../../src/export/trace-json';
+import { collectErrors, launch, screenshot } from './browser';
+import { serve, type StaticServer } from './server';
+
+let browser: Browser;
+let server: StaticServer;
+beforeAll(async () => {
+  server = await serve(['test/fixtures', 'dist']);
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('a game the project did not write, traced from one script tag', () => {
+  it('records its agent calls with parents, its state and story, and the player\'s keys', async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(server.url + '/plain-game/index.html');
+    await page.waitForFunction(() => (window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+
+    await page.locator('#board').click(); // focus on the game, not the text field
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('t');
+    await page.locator('#name').pressSequentially('Ann'); // typed text is not the trace's business
+    await page.locator('#board').click();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { game: { state: { lines: number } } }).game.state.lines)).toBe(1);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('You reached the lantern.');
+
+    // At least one second of frames has been summed up.
+    await expect
+      .poll(() => page.evaluate(async () => (await (window as unknown as { TraceAgent: { query(q: object): Promise<{ entries: unknown[] }> } }).TraceAgent.query({ types: ['frame:stats'], limit: 1 })).entries.length), { timeout: 5_000 })
+      .toBe(1);
+    await page.evaluate(() => (window as unknown as { TraceAgent: { open(): void } }).TraceAgent.open());
+    await screenshot(page, 'plain-game-overlay');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('trace-agent-overlay button.download').click()]);
+    const trace = JSON.parse(readFileSync(await download.path(), 'utf8')) as TraceFile;
+    const e = trace.entries;
+    const of = (type: string) => e.filter((x) => x.type === type);
+
+    // Spans: Player.move calls World.collide inside it; hooking happened after the game built its objects.
+    const moves = of('Player.move');
+    expect(moves).toHaveLength(5 + 1); // 5 steps, then the wall at x = 5 is not hit until 8: 6 moves, all ok
+    expect(moves.every((m) => m.status === 'ok' && m.source === 'Player')).toBe(true);
+    const collides = of('World.collide');
+    expect(collides).toHaveLength(6);
+    for (const c of collides) expect(moves.map((m) => m.spanId)).toContain(c.parentId);
+    expect(moves[0]).toMatchObject({ args: [1], result: true });
+
+    // The async agent call and its "LLM" call beneath it.
+    const [talk] = of('game.npcs[keeper].talk');
+    const [ask] = of('Oracle.ask');
+    expect(talk).toMatchObject({ status: 'ok', async: true, args: ['hello'], result: 'The road is long, hello.' });
+    expect(ask!.parentId).toBe(talk!.spanId);
+    expect(ask!.dur).toBeGreaterThanOrEqual(15);
+
+    // State changes name the span that made them; the story moved once.
+    const xChanges = of('state:change').filter((s) => JSON.stringify((s.data as { changes: { path: unknown[] }[] }).changes[0]!.path) === '["x"]');
+    expect(xChanges).toHaveLength(6);
+    for (const s of xChanges) expect(moves.map((m) => m.spanId)).toContain(s.parentId);
+    expect(of('state:checkpoint').length).toBeGreaterThanOrEqual(1);
+    expect(of('story:transition')).toMatchObject([{ data: { from: 'road', to: 'lantern', choice: 'lantern', via: 'reach' } }]);
+
+    // The player's keys, and nothing of what was typed into the text field.
+    const keys = of('input:keydown').map((k) => (k.data as { key: string }).key);
+    expect(keys.filter((k) => k === 'ArrowRight')).toHaveLength(6);
+    expect(keys).toContain('t');
+    expect(keys).not.toContain('A');
+    expect(keys.filter((k) => k === '…').length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(e)).not.toContain('"Ann"');
+    expect(of('frame:stats').length).toBeGreaterThanOrEqual(1);
+    expect(e.every((x: TraceEntry) => typeof x.frame === 'number')).toBe(true);
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * checkHealth: ok / degraded / critical with the reasons, from what the page
+ * knows (where the store runs, what was dropped) and what the engine knows
+ * (frame rate, error rate, alerts, anomalies).
+ */
+import type { AlertStatus } from './alerts';
+
+export type HealthStatus = 'ok' | 'degraded' | 'critical';
+
+export interface HealthReason {
+  status: Exclude<HealthStatus, 'ok'>;
+  /** A short key: storage, worker, drops, fps, errors, alert:<name>, anomalies. */
+  what: string;
+  message: string;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  reasons: HealthReason[];
+  /** ms, session time. */
+  at: number;
+}
+
+export interface HealthInputs {
+  at: number;
+  storage: { thread: string | null; backend: string | null; ready: boolean; problems: string[] };
+  counters: { dropped: number; droppedByStore: number; lostOnUnload: number; internalErrors: number };
+  /** Frames per second now (null before frames). */
+  fps: number | null;
+  /** Share of agent calls that failed over the last 10 s (null without calls). */
+  errorRate: number | null;
+  alerts: readonly AlertStatus[];
+  /** Anomalies found over the last minute. */
+  recentAnomalies: number;
+}
+
+export function assessHealth(h: HealthInputs): HealthReport {
+  const reasons: HealthReason[] = [];
+  const add = (status: HealthReason['status'], what: string, message: string) => reasons.push({ status, what, message });
+
+  if (!h.storage.ready) add('critical', 'storage', 'the store is not running: entries are kept in the page until the limit, then dropped');
+  else if (h.storage.backend === 'memory') add('degraded', 'storage', 'IndexedDB is not available: the trace is kept in memory and will not survive a reload');
+  if (h.storage.thread === 'main') add('degraded', 'worker', 'the store runs on the main thread (no worker allowed here): it shares the game\'s thread');
+  const lost = h.counters.dropped + h.counters.droppedByStore + h.counters.lostOnUnload;
+  if (lost > 0) add('degraded', 'drops', `${lost} entries dropped or lost (store behind ${h.counters.dropped}, refused ${h.counters.droppedByStore}, on unload ${h.counters.lostOnUnload})`);
+  if (h.counters.internalErrors > 0) add('degraded', 'internal', `${h.counters.internalErrors} failures inside the trace agent (the game was not affected)`);
+  if (h.fps !== null && h.fps > 0) {
+    if (h.fps < 20) add('critical', 'fps', `${h.fps.toFixed(0)} frames per second`);
+    else if (h.fps < 45) add('degraded', 'fps', `${h.fps.toFixed(0)} frames per second`);
+  }
+  if (h.errorRate !== null) {
+    if (h.errorRate >= 0.25) add('critical', 'errors', `${(h.errorRate * 100).toFixed(0)}% of agent calls failing`);
+    else if (h.errorRate >= 0.05) add('degraded', 'errors', `${(h.errorRate * 100).toFixed(0)}% of agent calls failing`);
+  }
+  for (const a of h.alerts) {
+    if (a.state === 'firing') add(a.severity === 'critical' ? 'critical' : 'degraded', `alert:${a.name}`, a.summary);
+  }
+  if (h.recentAnomalies > 0) add('degraded', 'anomalies', `${h.recentAnomalies} anomalies in the last minute`);
+
+  const status: HealthStatus = reasons.some((r) => r.status === 'critical') ? 'critical' : reasons.length > 0 ? 'degraded' : 'ok';
+  return { status, reasons, at: h.at };
+}

@@ -36,7 +36,8 @@ runBench(async () => {
   const elapsed = performance.now() - t0;
   const s = ta.stats();
 
-  if (s.logged - before.logged !== n) throw new Error(`logged ${s.logged - before.logged} of ${n} events (rejected?)`);
+  // Every event logged; the agent's own entries (a frame:hitch after a long chunk) may come on top.
+  if (s.logged - before.logged < n) throw new Error(`logged ${s.logged - before.logged} of ${n} events (rejected?)`);
 
   // The same events at a game's heavy but not saturating rate: 1,000 every
   // 10 ms (100,000/s), where the worker and the browser's IndexedDB thread do
@@ -68,6 +69,6 @@ runBench(async () => {
       dropped_events: end.dropped,
       consoleLog_ns: (consoleBusy * 1e6) / consoleN,
     },
-    info: { thread: s.storage.thread, backend: s.storage.backend, pacingWaits: pacing.waits() - waitsBefore },
+    info: { thread: s.storage.thread, backend: s.storage.backend, otherEntries: s.logged - before.logged - n, pacingWaits: pacing.waits() - waitsBefore },
   };
 });

@@ -1,0 +1,722 @@
+/**
+ * `generateStats()`: counts and rates per kind, type, source and level; per
+ * agent method calls, errors and latency percentiles; frame times, FPS and
+ * hitches; truncated entries. Everything is read from the columns of a
+ * batch: only `frame:stats` entries (one a second) have their JSON parsed.
+ *
+ * Time windows come from a `MetricRing`: tiers of buckets (1 s × 120,
+ * 10 s × 360, 1 min × 1440) filled at the finest tier and rolled up as each
+ * bucket closes, so "the last 60 s", a trend over an hour or a p95 over the
+ * last 10 s are merges of a few buckets, with memory bounded by the tiers.
+ *
+ * Pure and DOM-free: runs in the worker and in Node.
+ */
+import { FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
+import { decodeEntry, restLines, type ColumnBatch } from '../store/columns';
+import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary } from './sketch';
+import { SessionClock } from './timeframe';
+
+// ---- entry classification shared by the collectors -----------------------------
+
+export const KIND_STATE = KINDS.indexOf('state');
+export const KIND_PLAYER = KINDS.indexOf('player');
+export const KIND_SYSTEM = KINDS.indexOf('system');
+export const KIND_AGENT = KINDS.indexOf('agent');
+export const KIND_PERF = KINDS.indexOf('perf');
+export const KIND_ERROR = KINDS.indexOf('error');
+export const KIND_CUSTOM = KINDS.indexOf('custom');
+export const LEVEL_ERROR = LEVELS.indexOf('error');
+/** The span-status bit of `ColumnBatch.bits` for a failed span (BIT_ERROR in store/columns.ts). */
+export const BITS_SPAN_ERROR = 2;
+
+/** An entry that reports an error: kind 'error', or level 'error' / 'critical'. */
+export function isErrorEntry(b: ColumnBatch, i: number): boolean {
+  return b.kind[i] === KIND_ERROR || b.level[i]! >= LEVEL_ERROR;
+}
+
+/** An agent span: kind 'agent' with a duration. */
+export function isSpan(b: ColumnBatch, i: number): boolean {
+  return b.kind[i] === KIND_AGENT && b.dur[i] === b.dur[i];
+}
+
+/** The batch-local id of a string, or -1 (lookups once per batch, not per entry). */
+export function localId(b: ColumnBatch, s: string): number {
+  return b.strings.indexOf(s);
+}
+
+/** Frame times (ms) of a `frame:stats` entry; [] when it has none. */
+export function frameTimesOf(b: ColumnBatch, i: number, sessionId: string, line: string): number[] {
+  try {
+    const data = decodeEntry(b, i, sessionId, line).data as { times?: unknown } | undefined;
+    const times = data?.times;
+    return Array.isArray(times) ? (times as unknown[]).filter((t): t is number => typeof t === 'number' && t >= 0) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Frames longer than this (ms) are hitches (a long task: DESIGN.md "Frames"). */
+export const HITCH_MS = 50;
+
+// ---- buckets and tiers ----------------------------------------------------------
+
+/** What one bucket of time holds. Read-only for everyone but the ring. */
+export class MetricBucket {
+  /** Clock ms at which the bucket starts. */
+  start = 0;
+  /** Entries. */
+  events = 0;
+  /** Error entries (kind 'error' or level error/critical). */
+  errors = 0;
+  /** Agent spans, and the failed ones. */
+  calls = 0;
+  callErrors = 0;
+  /** Player entries. */
+  input = 0;
+  /** Frames from frame:stats, their summed time (ms), and those over HITCH_MS. */
+  frames = 0;
+  frameMs = 0;
+  hitches = 0;
+  /** Latency of every span (ms). */
+  readonly latency: DDSketch;
+  /** Frame times (ms). */
+  readonly frameTimes: DDSketch;
+  /** Latency per method id (MetricRing.methodNames), where the tier keeps them. */
+  methods: (DDSketch | undefined)[] = [];
+  /** Failed calls per method id. */
+  methodErrors: number[] = [];
+
+  constructor(readonly alpha = DEFAULT_ALPHA) {
+    this.latency = new DDSketch(alpha);
+    this.frameTimes = new DDSketch(alpha);
+  }
+
+  clear(start: number): void {
+    this.start = start;
+    this.events = this.errors = this.calls = this.callErrors = this.input = 0;
+    this.frames = this.frameMs = this.hitches = 0;
+    this.latency.clear();
+    this.frameTimes.clear();
+    if (this.methods.length) this.methods = [];
+    if (this.methodErrors.length) this.methodErrors = [];
+  }
+
+  /** Adds another bucket's figures (same α). */
+  merge(o: MetricBucket, perMethod = true): void {
+    this.events += o.events;
+    this.errors += o.errors;
+    this.calls += o.calls;
+    this.callErrors += o.callErrors;
+    this.input += o.input;
+    this.frames += o.frames;
+    this.frameMs += o.frameMs;
+    this.hitches += o.hitches;
+    this.latency.merge(o.latency);
+    this.frameTimes.merge(o.frameTimes);
+    if (!perMethod) return;
+    for (let m = 0; m < o.methods.length; m++) {
+      const s = o.methods[m];
+      if (!s) continue;
+      let mine = this.methods[m];
+      if (!mine) this.methods[m] = mine = new DDSketch(this.alpha);
+      mine.merge(s);
+      this.methodErrors[m] = (this.methodErrors[m] ?? 0) + (o.methodErrors[m] ?? 0);
+    }
+  }
+
+  /** A span of `dur` ms of method `m` (-1: no per-method record). */
+  addCall(dur: number, failed: boolean, m: number): void {
+    this.calls++;
+    this.latency.add(dur);
+    if (failed) this.callErrors++;
+    if (m < 0) return;
+    let s = this.methods[m];
+    if (!s) this.methods[m] = s = new DDSketch(this.alpha);
+    s.add(dur);
+    if (failed) this.methodErrors[m] = (this.methodErrors[m] ?? 0) + 1;
+  }
+
+  addFrame(ms: number): void {
+    this.frames++;
+    this.frameMs += ms;
+    this.frameTimes.add(ms);
+    if (ms > HITCH_MS) this.hitches++;
+  }
+}
+
+export interface TierSpec {
+  /** Bucket width (ms). */
+  width: number;
+  slots: number;
+  /** Whether buckets keep per-method latency sketches. */
+  perMethod: boolean;
+}
+
+/** 1 s for two minutes, 10 s for an hour, 1 min for a day (per-method latency up to an hour). */
+export const DEFAULT_TIERS: readonly TierSpec[] = [
+  { width: 1_000, slots: 120, perMethod: true },
+  { width: 10_000, slots: 360, perMethod: true },
+  { width: 60_000, slots: 1_440, perMethod: false },
+];
+
+class Tier {
+  readonly buckets: MetricBucket[] = [];
+  head = 0;
+  /** Start of the head bucket; -1 before the first entry. */
+  headStart = -1;
+  constructor(
+    readonly spec: TierSpec,
+    private readonly alpha: number,
+  ) {}
+
+  bucket(i: number): MetricBucket {
+    let b = this.buckets[i];
+    if (!b) this.buckets[i] = b = new MetricBucket(this.alpha);
+    return b;
+  }
+}
+
+/** A time range of buckets, as `MetricRing.range` returns it. */
+export interface BucketSeries {
+  /** Bucket width (ms). */
+  width: number;
+  /** Consecutive buckets (empty ones included), oldest first. */
+  buckets: MetricBucket[];
+}
+
+/**
+ * Tiers of buckets over the clock. The engine's collectors write into
+ * `current(t)`; a finished bucket is merged into the next tier's bucket, so
+ * each tier holds everything, at its own resolution, for its own span.
+ */
+export class MetricRing {
+  readonly tiers: Tier[];
+  /** Names of method ids (the owner assigns them). */
+  readonly methodNames: string[] = [];
+  /** End of the finest tier's head bucket: entries before it need no advance. */
+  private headEnd = -Infinity;
+  private head0: MetricBucket;
+
+  constructor(
+    specs: readonly TierSpec[] = DEFAULT_TIERS,
+    readonly alpha = DEFAULT_ALPHA,
+  ) {
+    this.tiers = specs.map((s) => new Tier(s, alpha));
+    this.head0 = this.tiers[0]!.bucket(0);
+  }
+
+  /** The bucket entries at clock `t` go into (late entries go into the newest). */
+  current(t: number): MetricBucket {
+    if (t >= this.headEnd) this.advance(0, t);
+    return this.head0;
+  }
+
+  /** The clock of the newest bucket's start; -1 when empty. */
+  get newest(): number {
+    return this.tiers[0]!.headStart;
+  }
+
+  private advance(k: number, t: number): void {
+    const tier = this.tiers[k]!;
+    const w = tier.spec.width;
+    const start = Math.floor(t / w) * w;
+    if (tier.headStart < 0) {
+      tier.headStart = start;
+      tier.bucket(tier.head).clear(start);
+    } else if (start > tier.headStart) {
+      const closing = tier.bucket(tier.head);
+      const up = this.tiers[k + 1];
+      if (up) {
+        this.advance(k + 1, closing.start);
+        up.bucket(up.head).merge(closing, up.spec.perMethod);
+      }
+      const steps = Math.min((start - tier.headStart) / w, tier.spec.slots);
+      for (let s = 1; s <= steps; s++) {
+        tier.head = (tier.head + 1) % tier.spec.slots;
+        tier.bucket(tier.head).clear(start - (steps - s) * w);
+      }
+      tier.headStart = start;
+    }
+    if (k === 0) {
+      this.head0 = tier.bucket(tier.head);
+      this.headEnd = tier.headStart + w;
+    }
+  }
+
+  /**
+   * Buckets covering clock [from, to], from the finest tier that reaches back
+   * to `from` (or the coarsest), each complete: the heads of finer tiers,
+   * not yet rolled up, are merged in. Buckets of the ring are returned as
+   * they are when nothing needs merging into them: read them, never write.
+   */
+  range(from: number, to: number): BucketSeries {
+    const t0 = this.tiers[0]!;
+    if (t0.headStart < 0) return { width: t0.spec.width, buckets: [] };
+    let k = 0;
+    while (k < this.tiers.length - 1) {
+      const tk = this.tiers[k]!;
+      const w = tk.spec.width;
+      // This tier reaches back to `from`: its oldest slot starts at or before it.
+      if (to - from < w * tk.spec.slots && Math.floor(from / w) * w >= tk.headStart - (tk.spec.slots - 1) * w) break;
+      k++;
+    }
+    const tier = this.tiers[k]!;
+    const w = tier.spec.width;
+    const oldest = tier.headStart - (tier.spec.slots - 1) * w;
+    const first = Math.max(Math.floor(from / w) * w, oldest);
+    const last = Math.floor(to / w) * w;
+    const byStart = new Map<number, MetricBucket>();
+    for (const b of tier.buckets) if (b.start >= first && b.start <= last && b.start >= oldest && b.start <= tier.headStart) byStart.set(b.start, b);
+    for (let j = 0; j < k; j++) {
+      const lower = this.tiers[j]!;
+      if (lower.headStart < 0) continue;
+      const h = lower.bucket(lower.head);
+      const s = Math.floor(h.start / w) * w;
+      if (s < first || s > last) continue;
+      const at = byStart.get(s);
+      const merged = new MetricBucket(this.alpha);
+      merged.clear(s);
+      if (at) merged.merge(at, tier.spec.perMethod);
+      merged.merge(h, tier.spec.perMethod);
+      byStart.set(s, merged);
+    }
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const s of byStart.keys()) {
+      if (s < lo) lo = s;
+      if (s > hi) hi = s;
+    }
+    const buckets: MetricBucket[] = [];
+    if (lo === Infinity) return { width: w, buckets };
+    // From the first bucket with data (a session younger than the timeframe has no buckets before its start) to `to`.
+    for (let s = Math.max(first, lo); s <= last; s += w) {
+      let b = byStart.get(s);
+      if (!b) {
+        b = new MetricBucket(this.alpha);
+        b.clear(s);
+      }
+      buckets.push(b);
+    }
+    return { width: w, buckets };
+  }
+
+  /** Everything in clock [from, to] as one new bucket. */
+  merged(from: number, to: number): MetricBucket {
+    const out = new MetricBucket(this.alpha);
+    const r = this.range(from, to);
+    out.clear(r.buckets[0]?.start ?? from);
+    for (const b of r.buckets) out.merge(b);
+    return out;
+  }
+
+  reset(): void {
+    for (const t of this.tiers) {
+      t.buckets.length = 0;
+      t.head = 0;
+      t.headStart = -1;
+    }
+    this.methodNames.length = 0;
+    this.headEnd = -Infinity;
+    this.head0 = this.tiers[0]!.bucket(0);
+  }
+}
+
+// ---- counters -------------------------------------------------------------------
+
+/** A count with a per-second ring of the last 60 s. */
+class KeyCounter {
+  count = 0;
+  private readonly ring = new Float64Array(60);
+  private readonly stamp = new Float64Array(60).fill(-1);
+
+  inc(sec: number): void {
+    this.count++;
+    const j = sec % 60;
+    if (this.stamp[j] !== sec) {
+      this.stamp[j] = sec;
+      this.ring[j] = 1;
+    } else this.ring[j]!++;
+  }
+
+  /** Entries in the 60 seconds ending with second `nowSec`. */
+  last60(nowSec: number): number {
+    let n = 0;
+    for (let j = 0; j < 60; j++) {
+      const s = this.stamp[j]!;
+      if (s > nowSec - 60 && s <= nowSec) n += this.ring[j]!;
+    }
+    return n;
+  }
+}
+
+/** Counters by name, at most `cap` names; the rest count under OTHER. */
+class KeyTable {
+  readonly map = new Map<string, KeyCounter>();
+  constructor(private readonly cap: number) {}
+  get(name: string): KeyCounter {
+    let c = this.map.get(name);
+    if (c) return c;
+    if (this.map.size >= this.cap) name = OTHER;
+    c = this.map.get(name);
+    if (!c) this.map.set(name, (c = new KeyCounter()));
+    return c;
+  }
+}
+
+/** Where names past a table's cap are counted. */
+export const OTHER = '(other)';
+/** The source of entries that have none. */
+export const NO_SOURCE = '(none)';
+
+interface MethodRec {
+  id: number;
+  agent: string;
+  method: string;
+  calls: number;
+  errors: number;
+  totalMs: number;
+  lastTs: number;
+  sketch: DDSketch;
+}
+
+// ---- the snapshot ---------------------------------------------------------------
+
+/** A count and its rates. */
+export interface CountRate {
+  /** Entries since the collector started (or was reset). */
+  count: number;
+  /** count / elapsed seconds (elapsed at least 1 s). */
+  perSecond: number;
+  /** Entries in the last 60 s. */
+  last60s: number;
+  /** last60s / min(60, elapsed seconds). */
+  perSecondLast60s: number;
+}
+
+/** One agent method (source + method). */
+export interface MethodStats {
+  /** The span's source (agent name); '(none)' when absent. */
+  agent: string;
+  /** The span's method (its type when the span has no method). */
+  method: string;
+  calls: number;
+  /** Calls whose span status is 'error'. */
+  errors: number;
+  /** errors / calls (0..1). */
+  errorRate: number;
+  /** Latency (span dur, ms) percentiles from a DDSketch, within `sketchRelativeError`; null before a call. */
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** Exact. */
+  max: number | null;
+  mean: number | null;
+  /** Summed duration (ms). */
+  totalMs: number;
+  /** `ts` of the last call (ms since the session start). */
+  lastTs: number;
+  /** The same over the last 60 s. */
+  last60s: { calls: number; errors: number; errorRate: number; p95: number | null };
+}
+
+export interface FrameStats {
+  /** Frames reported by frame:stats entries. */
+  frames: number;
+  /** Frame time (ms) percentiles from a DDSketch; nulls before any frame:stats. */
+  frameTime: QuantileSummary;
+  /** frames / summed frame time; null before any frame. */
+  avgFps: number | null;
+  /** The 1 % low: 1000 / frame-time p99 (the FPS that 99 % of frames reach). */
+  low1Fps: number | null;
+  /** Frames over 50 ms in frame:stats; the count of frame:hitch entries when no frame:stats came. */
+  hitches: number;
+  /** hitches / elapsed minutes. */
+  hitchesPerMinute: number;
+  /** frame:hitch entries (the frame loop's own hitch reports). */
+  hitchEntries: number;
+  /** Over the last 60 s. */
+  last60s: { frames: number; avgFps: number | null; p95: number | null; hitches: number };
+}
+
+/** What `generateStats()` returns: plain JSON. */
+export interface GeneratedStats {
+  /** Relative error of every percentile below (DDSketch α). */
+  sketchRelativeError: number;
+  /** The session of the newest entries, and how many sessions were seen. */
+  sessionId: string;
+  sessions: number;
+  /** The clock of the snapshot (ms since the first session started). */
+  now: number;
+  /** Time covered (ms): `now` since the first session started. */
+  elapsedMs: number;
+  /** Every entry. */
+  total: CountRate;
+  /** Error entries (kind 'error' or level error/critical). */
+  errors: CountRate;
+  /** Per kind (all seven, zeros included). */
+  kinds: Record<string, CountRate>;
+  /** Per level (all five). */
+  levels: Record<string, CountRate>;
+  /** Per type, most frequent first (at most 500 names; the rest under '(other)'). */
+  types: Record<string, CountRate>;
+  /** Per source (at most 200 names; '(none)' for entries without one). */
+  sources: Record<string, CountRate>;
+  /** All agent spans together. */
+  calls: { count: number; errors: number; errorRate: number; latency: QuantileSummary };
+  /** Per agent method, most called first. */
+  methods: MethodStats[];
+  frames: FrameStats;
+  /** Entries whose data was truncated (FLAG_TRUNCATED) or redacted (FLAG_REDACTED). */
+  truncated: number;
+  redacted: number;
+}
+
+export interface StatsOptions {
+  alpha?: number;
+  tiers?: readonly TierSpec[];
+  /** Distinct types and sources kept by name (default 500 and 200). */
+  maxTypes?: number;
+  maxSources?: number;
+  /** Distinct methods kept (default 1000); the rest count under '(other)'. */
+  maxMethods?: number;
+}
+
+export class StatsCollector {
+  readonly alpha: number;
+  /** The time buckets (TrendAnalyzer and the engine read them). */
+  readonly ring: MetricRing;
+  readonly clock = new SessionClock();
+  private total = new KeyCounter();
+  private errors = new KeyCounter();
+  private kinds: KeyCounter[] = [];
+  private levels: KeyCounter[] = [];
+  private types: KeyTable;
+  private sources: KeyTable;
+  private methodMap = new Map<string, MethodRec>();
+  private methods: MethodRec[] = [];
+  private callSketch: DDSketch;
+  private calls = 0;
+  private callErrors = 0;
+  private frameSketch: DDSketch;
+  private frames = 0;
+  private frameMs = 0;
+  private hitchFrames = 0;
+  private hitchEntries = 0;
+  private truncated = 0;
+  private redacted = 0;
+
+  constructor(private readonly options: StatsOptions = {}) {
+    this.alpha = options.alpha ?? DEFAULT_ALPHA;
+    this.ring = new MetricRing(options.tiers ?? DEFAULT_TIERS, this.alpha);
+    this.types = new KeyTable(options.maxTypes ?? 500);
+    this.sources = new KeyTable(options.maxSources ?? 200);
+    this.callSketch = new DDSketch(this.alpha);
+    this.frameSketch = new DDSketch(this.alpha);
+    this.reset();
+  }
+
+  reset(): void {
+    this.ring.reset();
+    this.clock.reset();
+    this.total = new KeyCounter();
+    this.errors = new KeyCounter();
+    this.kinds = KINDS.map(() => new KeyCounter());
+    this.levels = LEVELS.map(() => new KeyCounter());
+    this.types = new KeyTable(this.options.maxTypes ?? 500);
+    this.sources = new KeyTable(this.options.maxSources ?? 200);
+    this.methodMap = new Map();
+    this.methods = [];
+    this.callSketch.clear();
+    this.calls = this.callErrors = 0;
+    this.frameSketch.clear();
+    this.frames = this.frameMs = this.hitchFrames = this.hitchEntries = 0;
+    this.truncated = this.redacted = 0;
+  }
+
+  consume(b: ColumnBatch, sessionId: string): void {
+    const n = b.count;
+    if (n === 0) return;
+    const clock = this.clock;
+    clock.enter(sessionId, b.ts[0]!);
+    const base = clock.base;
+    const strings = b.strings;
+    const typeRecs = new Array<KeyCounter | undefined>(strings.length);
+    const sourceRecs = new Array<KeyCounter | undefined>(strings.length + 1);
+    const methodRecs = new Map<number, MethodRec>();
+    const mult = strings.length + 1;
+    const statsId = localId(b, 'frame:stats');
+    const hitchId = localId(b, 'frame:hitch');
+    let lines: string[] | null = null;
+    const ring = this.ring;
+    const { ts, kind, level, type, source, flags, dur, bits } = b;
+    for (let i = 0; i < n; i++) {
+      const t = base + ts[i]!;
+      const sec = Math.floor(t / 1000);
+      const bucket = ring.current(t);
+      const k = kind[i]!;
+      const l = level[i]!;
+      this.total.inc(sec);
+      this.kinds[k]?.inc(sec);
+      this.levels[l]?.inc(sec);
+      const ty = type[i]!;
+      (typeRecs[ty] ??= this.types.get(strings[ty]!)).inc(sec);
+      const so = source[i]!;
+      (sourceRecs[so] ??= this.sources.get(so === 0 ? NO_SOURCE : strings[so - 1]!)).inc(sec);
+      bucket.events++;
+      const f = flags[i]!;
+      if (f !== 0) {
+        if (f & FLAG_TRUNCATED) this.truncated++;
+        if (f & FLAG_REDACTED) this.redacted++;
+      }
+      if (k === KIND_ERROR || l >= LEVEL_ERROR) {
+        this.errors.inc(sec);
+        bucket.errors++;
+      }
+      if (k === KIND_AGENT) {
+        const d = dur[i]!;
+        if (d !== d) continue;
+        const key = so * mult + b.method[i]!;
+        let rec = methodRecs.get(key);
+        if (!rec) methodRecs.set(key, (rec = this.method(b, i)));
+        const failed = (bits[i]! & BITS_SPAN_ERROR) !== 0;
+        rec.calls++;
+        rec.totalMs += d;
+        rec.lastTs = ts[i]!;
+        rec.sketch.add(d);
+        this.calls++;
+        this.callSketch.add(d);
+        if (failed) {
+          rec.errors++;
+          this.callErrors++;
+        }
+        bucket.addCall(d, failed, rec.id);
+      } else if (k === KIND_PERF) {
+        if (ty === statsId) {
+          lines ??= restLines(b);
+          for (const ms of frameTimesOf(b, i, sessionId, lines[i]!)) {
+            this.frames++;
+            this.frameMs += ms;
+            this.frameSketch.add(ms);
+            if (ms > HITCH_MS) this.hitchFrames++;
+            bucket.addFrame(ms);
+          }
+        } else if (ty === hitchId) this.hitchEntries++;
+      } else if (k === KIND_PLAYER) bucket.input++;
+    }
+    clock.leave(ts[n - 1]!);
+  }
+
+  private method(b: ColumnBatch, i: number): MethodRec {
+    const so = b.source[i]!;
+    const me = b.method[i]!;
+    const agent = so === 0 ? NO_SOURCE : b.strings[so - 1]!;
+    const method = me === 0 ? b.strings[b.type[i]!]! : b.strings[me - 1]!;
+    const name = `${agent}.${method}`;
+    let rec = this.methodMap.get(name);
+    if (rec) return rec;
+    if (this.methods.length >= (this.options.maxMethods ?? 1000)) {
+      rec = this.methodMap.get(`${OTHER}.${OTHER}`);
+      if (rec) return rec;
+      return this.newMethod(`${OTHER}.${OTHER}`, OTHER, OTHER);
+    }
+    return this.newMethod(name, agent, method);
+  }
+
+  private newMethod(name: string, agent: string, method: string): MethodRec {
+    const rec: MethodRec = { id: this.methods.length, agent, method, calls: 0, errors: 0, totalMs: 0, lastTs: 0, sketch: new DDSketch(this.alpha) };
+    this.methods.push(rec);
+    this.methodMap.set(name, rec);
+    this.ring.methodNames[rec.id] = name;
+    return rec;
+  }
+
+  /** The clock now: the newest entry's, or `now` when later (ms, same clock as the entries' ts). */
+  now(now?: number): number {
+    return now !== undefined && now > this.clock.last ? now : this.clock.last;
+  }
+
+  /** The figures so far; `now` (ms, session clock) lets rates decay when entries stop coming. */
+  snapshot(now?: number): GeneratedStats {
+    const t = this.now(now);
+    const nowSec = Math.floor(t / 1000);
+    const elapsedS = Math.max(1, t / 1000);
+    const win = Math.min(60, elapsedS);
+    const rate = (c: KeyCounter): CountRate => {
+      const last60s = c.last60(nowSec);
+      return { count: c.count, perSecond: roundFigure(c.count / elapsedS), last60s, perSecondLast60s: roundFigure(last60s / win) };
+    };
+    const named = (table: KeyTable): Record<string, CountRate> => {
+      const out: Record<string, CountRate> = {};
+      for (const [name, c] of [...table.map].sort((a, b) => b[1].count - a[1].count)) out[name] = rate(c);
+      return out;
+    };
+    const kinds: Record<string, CountRate> = {};
+    KINDS.forEach((k, i) => (kinds[k] = rate(this.kinds[i]!)));
+    const levels: Record<string, CountRate> = {};
+    LEVELS.forEach((l, i) => (levels[l] = rate(this.levels[i]!)));
+
+    const last = this.ring.merged(t - 59_999, t);
+    const methods: MethodStats[] = this.methods
+      .filter((m) => m.calls > 0)
+      .sort((a, b) => b.calls - a.calls)
+      .map((m) => {
+        const q = summarize(m.sketch);
+        const ws = last.methods[m.id];
+        const wCalls = ws?.count ?? 0;
+        const wErr = last.methodErrors[m.id] ?? 0;
+        return {
+          agent: m.agent,
+          method: m.method,
+          calls: m.calls,
+          errors: m.errors,
+          errorRate: roundFigure(m.errors / m.calls),
+          p50: q.p50,
+          p90: q.p90,
+          p95: q.p95,
+          p99: q.p99,
+          max: q.max,
+          mean: q.mean,
+          totalMs: roundFigure(m.totalMs),
+          lastTs: m.lastTs,
+          last60s: { calls: wCalls, errors: wErr, errorRate: wCalls ? roundFigure(wErr / wCalls) : 0, p95: ws && ws.count ? roundFigure(ws.quantile(0.95)) : null },
+        };
+      });
+
+    const ft = summarize(this.frameSketch);
+    const hitches = this.frames > 0 ? this.hitchFrames : this.hitchEntries;
+    const elapsedMin = Math.max(1 / 60, t / 60_000);
+    return {
+      sketchRelativeError: this.alpha,
+      sessionId: this.clock.sessionId,
+      sessions: this.clock.sessions,
+      now: t,
+      elapsedMs: t,
+      total: rate(this.total),
+      errors: rate(this.errors),
+      kinds,
+      levels,
+      types: named(this.types),
+      sources: named(this.sources),
+      calls: { count: this.calls, errors: this.callErrors, errorRate: this.calls ? roundFigure(this.callErrors / this.calls) : 0, latency: summarize(this.callSketch) },
+      methods,
+      frames: {
+        frames: this.frames,
+        frameTime: ft,
+        avgFps: this.frameMs > 0 ? roundFigure((this.frames * 1000) / this.frameMs) : null,
+        low1Fps: ft.p99 ? roundFigure(1000 / ft.p99) : null,
+        hitches,
+        hitchesPerMinute: roundFigure(hitches / elapsedMin),
+        hitchEntries: this.hitchEntries,
+        last60s: {
+          frames: last.frames,
+          avgFps: last.frameMs > 0 ? roundFigure((last.frames * 1000) / last.frameMs) : null,
+          p95: last.frameTimes.count ? roundFigure(last.frameTimes.quantile(0.95)) : null,
+          hitches: last.hitches,
+        },
+      },
+      truncated: this.truncated,
+      redacted: this.redacted,
+    };
+  }
+}

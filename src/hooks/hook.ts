@@ -210,6 +210,7 @@ export class Hooks {
           error = toSpanError(value);
         }
         core.emit({
+          ts: core.sinceStart(t1), // the clock is read once at the end: reading it costs ~0.1-0.2 µs in Chromium
           kind: 'agent',
           type,
           level: ok ? 'info' : 'error',

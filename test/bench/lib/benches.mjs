@@ -30,7 +30,7 @@ export function benches(events) {
       params: { n: events, chunk: 2_000, warm },
     },
     calls: {
-      keys: ['plainCall_ns', 'hookedCall_ns'],
+      keys: ['plainCall_ns', 'hookedCall_ns', 'hookedCallNoCapture_ns'],
       params: { n: Math.max(1_000, Math.round(events / 2)), chunk: 5_000, warm, pace: 50_000, plainN: 10_000_000, plainChunk: 500_000 },
       head: (token) => `<script src="/trace-agent.js" data-overlay="false" data-db="bench-${token}" data-capacity="${events + warm + 10_000}"></script>`,
     },
@@ -72,6 +72,7 @@ export const UNITS = {
   idbPutPerEvent_ns: 'ns/event',
   plainCall_ns: 'ns/call',
   hookedCall_ns: 'ns/call',
+  hookedCallNoCapture_ns: 'ns/call',
   lost_events: 'events',
   dropped_events: 'events',
   naive_persist_events_per_s: 'events/s',
@@ -127,6 +128,8 @@ export const GOALS = [
   { goal: 'lost_events = 0', keys: ['lost_events'], check: (r) => r.lost_events === 0 },
   { goal: 'overlay_frame_ms_p95 < 1', keys: ['overlay_frame_ms_p95'], check: (r) => r.overlay_frame_ms_p95 < 1 },
   { goal: 'export_1m_ms < 3,000', keys: ['export_1m_ms'], check: (r) => r.export_1m_ms < 3_000 },
+  { goal: 'hookedCall_ns − plainCall_ns < 3,000 (small args captured; issue 4)', keys: ['hookedCall_ns', 'plainCall_ns'], check: (r) => r.hookedCall_ns - r.plainCall_ns < 3_000 },
+  { goal: 'hookedCallNoCapture_ns − plainCall_ns < 1,000 (issue 4)', keys: ['hookedCallNoCapture_ns', 'plainCall_ns'], check: (r) => r.hookedCallNoCapture_ns - r.plainCall_ns < 1_000 },
   { goal: 'script_gzip_bytes < 45,000', keys: ['script_gzip_bytes'], check: (r) => r.script_gzip_bytes < 45_000 },
   {
     goal: 'heap_mb_1m bounded by the ring: < 1 MiB above heap_mb_200k (the default ring full) after 800,000 more events',

@@ -51,8 +51,19 @@ runBench(async () => {
   if (s.logged - before.logged < n) throw new Error(`${n} hooked calls logged ${s.logged - before.logged} entries`);
   if (s.lost !== 0 || s.dropped !== 0) throw new Error(`spans lost: ${s.lost} not acked, ${s.dropped} dropped`);
 
+  // The same, hooked without copying arguments and results: what the span's timing and bookkeeping cost alone.
+  ta.hook(npc, 'npc', { captureArgs: false, captureResult: false });
+  await chunked(warm, chunk, call, pacing.before);
+  await ta.flush();
+  const bareBefore = ta.stats();
+  const bareBusy = await chunked(n, chunk, call, pacing.before);
+  const bare = await flushed(ta);
+  ta.unhook(npc);
+  if (bare.logged - bareBefore.logged < n) throw new Error(`${n} hooked calls (no capture) logged ${bare.logged - bareBefore.logged} entries`);
+  if (bare.lost !== 0 || bare.dropped !== 0) throw new Error(`spans lost: ${bare.lost} not acked, ${bare.dropped} dropped`);
+
   return {
-    figures: { plainCall_ns: (plainBusy * 1e6) / plainN, hookedCall_ns: (hookedBusy * 1e6) / n },
+    figures: { plainCall_ns: (plainBusy * 1e6) / plainN, hookedCall_ns: (hookedBusy * 1e6) / n, hookedCallNoCapture_ns: (bareBusy * 1e6) / n },
     info: { sink: sink % 10, otherEntries: s.logged - before.logged - n, pacingWaits: pacing.waits() },
   };
 });

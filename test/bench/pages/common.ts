@@ -78,7 +78,7 @@ export interface TraceAgentStats {
 }
 export interface TraceAgentApi {
   logEvent(type: string, data?: Record<string, unknown>): void;
-  hook(target: unknown, name?: string): { methods: string[] }[];
+  hook(target: unknown, name?: string, options?: { captureArgs?: boolean; captureResult?: boolean }): { methods: string[] }[];
   unhook(target: unknown): void;
   open(): void;
   close(): void;

@@ -67,6 +67,15 @@ export interface DetectorOptions {
   bins?: number;
   /** Laplace pseudo-count of the pattern model. */
   pseudoCount?: number;
+  /**
+   * Absolute floors: below them a sub-detector scores nothing, however quiet
+   * the series was (decades of improbability for spike and pattern, multiples
+   * of h for the CUSUM, log10 of the variance ratio).
+   */
+  spikeFloor?: number;
+  levelFloor?: number;
+  varianceFloor?: number;
+  patternFloor?: number;
 }
 
 export interface AnomalyResult {
@@ -93,17 +102,17 @@ export interface AnomalyResult {
 }
 
 /** Score at or above which a point is an anomaly (chosen on the NAB subset; see the header). */
-export const DEFAULT_THRESHOLD = 0.68;
+export const DEFAULT_THRESHOLD = 0.66;
 
 export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   learning: 150,
-  window: 32,
+  window: 64,
   slowAlpha: 0.01,
   fastAlpha: 0.1,
   cusumK: 0.5,
-  cusumH: 8,
+  cusumH: 12,
   rangeTolerance: 0,
-  rangeZ: 0,
+  rangeZ: 3,
   historyAlpha: 0.002,
   recordDecay: 0.0003,
   minGap: 0.3,
@@ -114,6 +123,28 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   clip: 6,
   bins: 16,
   pseudoCount: 0.1,
+  spikeFloor: 5,
+  levelFloor: 1,
+  varianceFloor: 0.5,
+  patternFloor: 3.5,
+};
+
+/**
+ * A quieter preset for live monitoring (the trace agent's worker), where a
+ * false alarm costs more than in NAB: higher absolute floors, no pattern
+ * model, out-of-range only well beyond the seen range. Measured on clean
+ * synthetic streams: 0 false positives per hour at 1 Hz on Gaussian noise and
+ * on a noisy sine (test/unit/analytics/anomaly.test.ts).
+ */
+export const MONITOR_OPTIONS: Readonly<DetectorOptions> = {
+  spikeFloor: 10,
+  levelFloor: 1,
+  cusumH: 24,
+  varianceFloor: 0.8,
+  bins: 0,
+  rangeZ: 6,
+  rangeTolerance: 0.1,
+  window: 64,
 };
 
 const MAX_U = 12;
@@ -148,6 +179,7 @@ export class StreamingDetector {
   private readonly u = new Float64Array(KINDS.length);
   private readonly hMean = new Float64Array(KINDS.length);
   private readonly hRec = new Float64Array(KINDS.length);
+  private readonly floors: Float64Array;
   // refractory: monotone deque of (index, score), capacity refractory + 1
   private readonly dqIdx: Float64Array;
   private readonly dqVal: Float64Array;
@@ -166,6 +198,7 @@ export class StreamingDetector {
     this.ctxTotals = new Float32Array(b * b);
     this.dqIdx = new Float64Array(Math.max(0, o.refractory | 0) + 1);
     this.dqVal = new Float64Array(this.dqIdx.length);
+    this.floors = Float64Array.of(o.spikeFloor, o.levelFloor, o.varianceFloor, o.patternFloor);
   }
 
   /** Points seen. */
@@ -242,11 +275,12 @@ export class StreamingDetector {
     let d = 0;
     let kind: AnomalyKind | undefined;
     const ha = Math.max(o.historyAlpha, 1 / (i + 1));
+    const floors = this.floors;
     for (let k = 0; k < KINDS.length; k++) {
       const mean = this.hMean[k]!;
       const rec = Math.max(this.hRec[k]!, mean + o.minGap);
       const uk = u[k]!;
-      const dk = i > 0 ? (uk - mean) / (rec - mean) : 0;
+      const dk = i > 0 && uk >= floors[k]! ? (uk - mean) / (rec - mean) : 0;
       if (dk > d) {
         d = dk;
         kind = KINDS[k];

@@ -43,6 +43,10 @@ export interface DetectorOptions {
   /** CUSUM slack and decision interval, in robust sigmas. */
   cusumK?: number;
   cusumH?: number;
+  /** Weight of the trend correction of the expected value (0: plain sliding median, 1: full). */
+  trend?: number;
+  /** 1: the CUSUM restarts from 0 once it reaches h; 0: it runs on while the shift lasts. */
+  cusumReset?: number;
   /** Tolerance beyond the range seen so far, as a fraction of that range. */
   rangeTolerance?: number;
   /** An out-of-range value must also be this many robust sigmas from the median. */
@@ -76,6 +80,13 @@ export interface DetectorOptions {
   levelFloor?: number;
   varianceFloor?: number;
   patternFloor?: number;
+  /** The pattern model stays silent until the seen range spans this many noise floors. */
+  patternSpan?: number;
+  /**
+   * 1: each sub-detector is judged against its own recent record (NAB-tuned);
+   * 0: absolute, a sub-detector at or above its floor is a verdict (monitoring).
+   */
+  calibrate?: number;
 }
 
 export interface AnomalyResult {
@@ -127,6 +138,10 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   levelFloor: 1,
   varianceFloor: 0.5,
   patternFloor: 3.5,
+  patternSpan: 20,
+  trend: 0,
+  calibrate: 1,
+  cusumReset: 1,
 };
 
 /**
@@ -137,14 +152,17 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
  * on a noisy sine (test/unit/analytics/anomaly.test.ts).
  */
 export const MONITOR_OPTIONS: Readonly<DetectorOptions> = {
+  calibrate: 0,
+  trend: 0.5,
+  window: 64,
   spikeFloor: 10,
+  cusumK: 1.5,
+  cusumH: 12,
   levelFloor: 1,
-  cusumH: 24,
   varianceFloor: 0.8,
   bins: 0,
   rangeZ: 6,
   rangeTolerance: 0.1,
-  window: 64,
 };
 
 const MAX_U = 12;
@@ -229,6 +247,8 @@ export class StreamingDetector {
     if (have > 0) {
       median = quantile(this.sorted, have, 0.5);
       robust = (quantile(this.sorted, have, 0.75) - quantile(this.sorted, have, 0.25)) / 1.349;
+      // the median lags a trend by half a window: add the trend (newer half's mean minus older half's)
+      if (o.trend && have === this.ring.length) median += o.trend * this.halfTrend();
     }
     const range = this.max > this.min ? this.max - this.min : 0;
     const floor = Math.max(o.absoluteFloor, o.relativeFloor * Math.abs(this.slowMean), o.relativeFloor * range);
@@ -255,7 +275,7 @@ export class StreamingDetector {
     const B = o.bins | 0;
     let bin = -1;
     u[3] = 0;
-    if (B > 0 && range > 0) {
+    if (B > 0 && range > o.patternSpan * floor) {
       bin = Math.min(B - 1, Math.max(0, Math.floor(((value - this.min) / range) * B)));
       if (this.prev2 >= 0 && this.prev1 >= 0) {
         const ctx = this.prev2 * B + this.prev1;
@@ -280,7 +300,12 @@ export class StreamingDetector {
       const mean = this.hMean[k]!;
       const rec = Math.max(this.hRec[k]!, mean + o.minGap);
       const uk = u[k]!;
-      const dk = i > 0 && uk >= floors[k]! ? (uk - mean) / (rec - mean) : 0;
+      let dk = 0;
+      if (i > 0 && uk >= floors[k]! && uk > 0) {
+        // relative: against the recent record; absolute: the floor is the verdict
+        // (mapped so that u = floor lands exactly on the threshold: d/2 = threshold)
+        dk = o.calibrate ? (uk - mean) / (rec - mean) : 2 * (1 - ((1 - this.threshold) * floors[k]!) / uk);
+      }
       if (dk > d) {
         d = dk;
         kind = KINDS[k];
@@ -305,7 +330,7 @@ export class StreamingDetector {
     this.fastZ2 = fastZ2;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    if (c >= o.cusumH) {
+    if (o.cusumReset && c >= o.cusumH) {
       this.cusumHi = 0;
       this.cusumLo = 0;
     }
@@ -346,6 +371,20 @@ export class StreamingDetector {
     this.dqVal[at] = score;
     this.dqLen++;
     return max;
+  }
+
+  /** Mean of the newer half of the window minus the mean of the older half (O(W), W fixed). */
+  private halfTrend(): number {
+    const w = this.ring.length;
+    const h = w >> 1;
+    let older = 0;
+    let newer = 0;
+    for (let j = 0; j < w; j++) {
+      const x = this.ring[(this.head + j) % w]!; // head is the oldest once full
+      if (j < h) older += x;
+      else if (j >= w - h) newer += x;
+    }
+    return (newer - older) / h;
   }
 
   private push(x: number): void {

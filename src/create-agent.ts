@@ -13,6 +13,10 @@ import { NetworkSpans, type NetworkOptions } from './hooks/network';
 import { SystemEvents, type SystemEventsOptions } from './hooks/system';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
 import { parsePath, resolvePath } from './hooks/paths';
+import type { AlertRule, AlertStatus, GameAlert } from './analytics/alerts';
+import type { Anomaly, EngineStats } from './analytics/engine';
+import { assessHealth, type HealthReport } from './analytics/health';
+import type { PatternReport } from './analytics/patterns';
 import { StateTracker, type StateHandle, type TrackStateOptions } from './hooks/state';
 import { StoryTracker, type StoryHandle, type TrackStoryOptions } from './hooks/story';
 import { parseTrace, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
@@ -59,6 +63,12 @@ export interface TraceAgentOptions {
   frames?: FrameLoopOptions;
   /** The game's fetch and XMLHttpRequest calls as spans (default on); false to leave them alone. */
   network?: boolean | NetworkOptions;
+  /** The analytics engine in the store's worker (default on): stats, patterns, anomalies, alerts. */
+  analytics?: boolean;
+  /** Alert rules instead of the defaults. */
+  alerts?: AlertRule[];
+  /** Thresholds of alert rules, by rule name or metric: `{ fps: 25, errorRate: 0.1 }`. */
+  thresholds?: Record<string, number>;
 }
 
 export interface AgentStats extends TraceCounters {
@@ -117,6 +127,18 @@ export interface TraceAgent {
   sessions(): Promise<SessionInfo[]>;
   /** Deletes a stored session; resolves to the entries deleted. */
   deleteSession(sessionId: string): Promise<number>;
+  /** Counts, rates, per-method latency, frames and player statistics of this session, from the analytics engine. */
+  generateStats(): Promise<EngineStats>;
+  /** Frequent sequences, loops, busiest agents and story transitions over `timeframe` ('30s', '5m', '1h', 'session'). */
+  analyzePatterns(timeframe?: string): Promise<PatternReport>;
+  /** Anomalies found so far (newest first), with what, where, how far from normal and why. */
+  detectAnomalies(): Promise<{ anomalies: Anomaly[]; total: number }>;
+  /** ok / degraded / critical, with the reasons. */
+  checkHealth(): Promise<HealthReport>;
+  /** The game's own alert: fires now; `{ name, resolve: true }` resolves it. Resolves to every alert's status. */
+  triggerAlert(condition: GameAlert | string): Promise<AlertStatus[]>;
+  /** Every alert's status and the rules. */
+  alerts(): Promise<{ statuses: AlertStatus[]; rules: AlertRule[] }>;
   stats(): AgentStats;
   destroy(): void;
 }
@@ -143,7 +165,14 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   // Every option is checked before anything starts (worker, database, frame loop).
   const hotkey = options.hotkey ?? DEFAULT_HOTKEY;
   parseHotkey(hotkey);
-  const config: StoreConfig = { dbName: options.dbName ?? 'trace-agent', capacity, maxBytes, maxSessions, tailSize: TAIL_ENTRIES };
+  const config: StoreConfig = {
+    dbName: options.dbName ?? 'trace-agent',
+    capacity,
+    maxBytes,
+    maxSessions,
+    tailSize: TAIL_ENTRIES,
+    analytics: options.analytics === false ? false : { rules: options.alerts ?? null, thresholds: options.thresholds ?? {} },
+  };
 
   // The core needs a sink at construction and the client needs the session: a
   // sink that forwards to the client closes the loop.
@@ -158,7 +187,18 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   };
   client = new StoreClient(config, { id: core.sessionId, startedAt: core.startedAt }, transports, withDefaults(pageDefaults, options.store));
   // The store has no seq of its own: what it reports (a full quota) becomes a system entry here.
-  client.onNotice = (n) => core.emit({ kind: 'system', type: n.event, level: n.level, source: 'trace-agent', data: n.data });
+  client.onNotice = (n) => {
+    switch (n.event) {
+      case 'alert':
+        core.emit({ kind: 'system', type: `alert:${n.data.to}`, level: n.level, source: 'analytics', data: n.data });
+        return;
+      case 'anomaly':
+        core.emit({ kind: 'system', type: 'anomaly', level: n.level, source: 'analytics', data: n.data });
+        return;
+      default:
+        core.emit({ kind: 'system', type: n.event, level: n.level, source: 'trace-agent', data: n.data });
+    }
+  };
 
   const hooks = new Hooks(core);
   /** The span running now, for entries caused by it (0 outside any traced call). */
@@ -179,6 +219,15 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   frames.start();
   const system = new SystemEvents(core, options.system);
   system.start();
+  // Once a second, what only the page knows goes to the analytics engine.
+  const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  const metricsTimer =
+    config.analytics === false
+      ? null
+      : setInterval(() => {
+          const c = client.counters;
+          client.sendMetrics(c.droppedBackpressure + c.droppedStore + c.droppedEmergency, memory ? Math.round(memory.usedJSHeapSize / 1e5) / 10 : null);
+        }, 1_000);
   let network: NetworkSpans | null = null;
   if (options.network !== false) {
     // A network call made inside an agent's call (an NPC asking an LLM) is that call's child.
@@ -362,12 +411,42 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     query: (q = {}) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId }),
     sessions: () => client.sessions(),
     deleteSession: async (sessionId) => (await client.request('deleteSession', { sessionId })).deleted,
+    generateStats: () => client.request('stats', {}),
+    analyzePatterns: (timeframe = 'session') => client.request('patterns', { timeframe }),
+    detectAnomalies: () => client.request('anomalies', {}),
+    async checkHealth() {
+      const c = counters();
+      let engine: { fps: number | null; errorRate: number | null; alerts: AlertStatus[]; recent: number } = { fps: null, errorRate: null, alerts: [], recent: 0 };
+      if (config.analytics !== false && client.status.ready) {
+        try {
+          const [alerts, anomalies] = await Promise.all([client.request('alerts', {}), client.request('anomalies', { sinceMs: core.elapsed() - 60_000 })]);
+          const byName = (n: string) => alerts.statuses.find((a) => a.name === n)?.value ?? null;
+          engine = { fps: frames.fps() || null, errorRate: byName('error-rate'), alerts: alerts.statuses, recent: anomalies.anomalies.length };
+        } catch {
+          /* the engine is off or the store is down: health says the rest */
+        }
+      } else {
+        engine.fps = frames.fps() || null;
+      }
+      return assessHealth({
+        at: core.elapsed(),
+        storage: { thread: client.status.thread, backend: client.status.backend, ready: client.status.ready, problems: client.status.problems },
+        counters: { dropped: c.dropped, droppedByStore: c.droppedByStore, lostOnUnload: c.lostOnUnload, internalErrors: c.internalErrors },
+        fps: engine.fps,
+        errorRate: engine.errorRate,
+        alerts: engine.alerts,
+        recentAnomalies: engine.recent,
+      });
+    },
+    triggerAlert: (condition) => client.request('triggerAlert', typeof condition === 'string' ? { name: condition } : condition),
+    alerts: () => client.request('alerts', {}),
     stats: () => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage() }),
     destroy() {
       if (destroyed) return;
       destroyed = true;
       hooks.unhookAll();
       for (const t of trackers) t.stop();
+      if (metricsTimer !== null) clearInterval(metricsTimer);
       input?.stop();
       network?.stop();
       system.stop();

@@ -5,6 +5,7 @@
 import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './create-agent';
 import { errorMessage } from './core/errors';
 import { splitPaths } from './hooks/paths';
+import { parseThresholds } from './analytics/alerts';
 
 /** Where the script tag puts the agent; typed here rather than on Window, so a page's own typing of it wins. */
 const host = window as unknown as { TraceAgent?: TraceAgent };
@@ -40,6 +41,8 @@ export function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
     const words = net.split(/[\s,]+/).filter(Boolean);
     o.network = net === 'false' ? false : { captureBodies: words.includes('bodies'), captureQuery: words.includes('query') };
   }
+  if (ds['analytics'] !== undefined) o.analytics = flag(ds['analytics']);
+  if (ds['thresholds']) o.thresholds = parseThresholds(ds['thresholds']);
   const frames: NonNullable<TraceAgentOptions['frames']> = {};
   if (ds['frameStats'] !== undefined) frames.stats = flag(ds['frameStats']);
   if (ds['hitchMs']) frames.hitchMs = Number(ds['hitchMs']);

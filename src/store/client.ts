@@ -193,6 +193,11 @@ export class StoreClient implements EntrySink {
     return this.request('sessions', {});
   }
 
+  /** What only the page knows, for the analytics engine's metrics (dropped if no store runs). */
+  sendMetrics(dropped: number, memoryMb: number | null): void {
+    this.post({ type: 'metrics', dropped, memoryMb });
+  }
+
   /**
    * The page is going away (or hidden, which may be the last thing it sees):
    * the store's open transaction may be aborted, so everything not yet stored

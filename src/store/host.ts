@@ -4,7 +4,9 @@
  * when the page forbids workers, on the main thread behind the same messages
  * (transport.ts).
  */
+import { AnalyticsEngine, type EngineNotice } from '../analytics/engine';
 import { describeError } from '../core/errors';
+import { now } from '../core/clock';
 import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from './columns';
 import { writeExport } from './export-stream';
 import { IdbRing } from './idb-ring';
@@ -43,6 +45,8 @@ export class StoreHost {
   /** Batches received and batches written (or found already stored), for exports to wait on. */
   private received = 0;
   private written = 0;
+  /** Analytics of the page's session, fed each block once it is stored (null: turned off). */
+  private engine: AnalyticsEngine | null = null;
 
   constructor(
     private readonly post: Post,
@@ -62,11 +66,22 @@ export class StoreHost {
       case 'request':
         void this.answer(msg);
         return;
+      case 'metrics':
+        this.engine?.setPageMetrics({ dropped: msg.dropped, memoryMb: msg.memoryMb });
+        return;
     }
   }
 
   private init(config: StoreConfig, version: number): void {
     this.config = config;
+    if (config.analytics !== false) {
+      try {
+        this.engine = new AnalyticsEngine({ rules: config.analytics.rules ?? undefined, thresholds: config.analytics.thresholds });
+      } catch (err) {
+        // A bad rule: the store runs all the same; the page hears why.
+        this.post({ type: 'notice', event: 'analytics:off', level: 'warn', data: { message: `analytics off: ${describeError(err)}` } });
+      }
+    }
     this.opening = (async () => {
       let problem: string | undefined;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
@@ -171,6 +186,31 @@ export class StoreHost {
     }
     this.stored.set(sessionId, Math.max(storedUpTo, last.lastSeq));
     this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
+    // After the ack: analytics never hold up durability.
+    for (const p of parts) this.analyse(p, sessionId);
+  }
+
+  private analyse(b: ColumnBatch, sessionId: string): void {
+    if (!this.engine) return;
+    let notices: EngineNotice[];
+    try {
+      notices = this.engine.consume(b, sessionId, now);
+    } catch (err) {
+      // A bug of ours must not stop the store: analytics stop, and say so.
+      this.engine = null;
+      this.post({ type: 'notice', event: 'analytics:off', level: 'error', data: { message: `analytics stopped: ${describeError(err)}` } });
+      return;
+    }
+    for (const n of notices) this.notify(n);
+  }
+
+  private notify(n: EngineNotice): void {
+    if (n.kind === 'alert') {
+      const level = n.alert.to === 'resolved' ? 'info' : n.alert.severity === 'critical' ? 'critical' : 'warn';
+      this.post({ type: 'notice', event: 'alert', level, data: n.alert });
+    } else {
+      this.post({ type: 'notice', event: 'anomaly', level: n.anomaly.severity === 'critical' ? 'error' : 'warn', data: n.anomaly });
+    }
   }
 
   /** Appends a block; on a full quota evicts harder and tries again; on any other failure goes on in memory. */
@@ -243,7 +283,27 @@ export class StoreHost {
         this.stored.delete(msg.params.sessionId);
         return { deleted: await ring.deleteSession(msg.params.sessionId) };
       }
+      case 'stats':
+        return this.analytics().generateStats();
+      case 'patterns':
+        return this.analytics().patterns.analyze(msg.params.timeframe);
+      case 'anomalies':
+        return this.analytics().recentAnomalies(msg.params.sinceMs);
+      case 'alerts': {
+        const e = this.analytics();
+        return { statuses: e.alertStatuses(), rules: e.alerts.rules() };
+      }
+      case 'triggerAlert': {
+        const e = this.analytics();
+        for (const n of e.trigger(msg.params, e.stats.now())) this.notify(n);
+        return e.alertStatuses();
+      }
     }
+  }
+
+  private analytics(): AnalyticsEngine {
+    if (!this.engine) throw new Error('analytics are off (options.analytics: false, or they stopped: see the store problems)');
+    return this.engine;
   }
 }
 

@@ -5,6 +5,9 @@
  */
 import type { Kind, Level, SessionInfo, TraceEntry } from '../core/entry';
 import type { TraceHeader } from '../export/trace-json';
+import type { AlertRule, AlertStatus, AlertTransition, GameAlert } from '../analytics/alerts';
+import type { Anomaly, EngineStats } from '../analytics/engine';
+import type { PatternReport } from '../analytics/patterns';
 import type { ColumnBatch } from './columns';
 
 export const PROTOCOL_VERSION = 2;
@@ -22,6 +25,8 @@ export interface StoreConfig {
   maxSessions: number;
   /** Entries of the newest blocks the store keeps in memory for the overlay. */
   tailSize: number;
+  /** The analytics engine's alert rules (null: the defaults) and thresholds; false: no engine. */
+  analytics: { rules: AlertRule[] | null; thresholds: Record<string, number> } | false;
 }
 
 /** A page of entries: filters are ANDed; a missing filter matches everything. */
@@ -87,6 +92,13 @@ export interface BatchMessage {
   cols: ColumnBatch;
 }
 
+/** What only the page knows, for the engine's metrics; sent once a second. */
+export interface MetricsMessage {
+  type: 'metrics';
+  dropped: number;
+  memoryMb: number | null;
+}
+
 /** Requests that the store answers with a `reply` of the same id. */
 export interface StoreRequests {
   query: { params: QueryParams; result: QueryResult };
@@ -95,6 +107,12 @@ export interface StoreRequests {
   sessions: { params: Record<string, never>; result: SessionInfo[] };
   /** Deletes a stored session. The session being written may be deleted too (cleared): its later blocks start it again. */
   deleteSession: { params: { sessionId: string }; result: { deleted: number } };
+  /** The analytics engine's figures (the page's session). */
+  stats: { params: Record<string, never>; result: EngineStats };
+  patterns: { params: { timeframe: string }; result: PatternReport };
+  anomalies: { params: { sinceMs?: number }; result: { anomalies: Anomaly[]; total: number } };
+  alerts: { params: Record<string, never>; result: { statuses: AlertStatus[]; rules: AlertRule[] } };
+  triggerAlert: { params: GameAlert; result: AlertStatus[] };
 }
 export type RequestOp = keyof StoreRequests;
 
@@ -102,7 +120,7 @@ export type RequestMessage = {
   [K in RequestOp]: { type: 'request'; id: number; op: K; params: StoreRequests[K]['params'] };
 }[RequestOp];
 
-export type PageToStore = InitMessage | BatchMessage | RequestMessage;
+export type PageToStore = InitMessage | BatchMessage | RequestMessage | MetricsMessage;
 
 // ---- store → page ----------------------------------------------------------
 
@@ -161,12 +179,10 @@ export interface ProgressMessage {
 }
 
 /** Something the page should record as a system entry (the store has no seq of its own). */
-export interface NoticeMessage {
-  type: 'notice';
-  event: 'store:quota';
-  level: Level;
-  data: Record<string, unknown>;
-}
+export type NoticeMessage =
+  | { type: 'notice'; event: 'store:quota' | 'analytics:off'; level: Level; data: Record<string, unknown> }
+  | { type: 'notice'; event: 'alert'; level: Level; data: AlertTransition }
+  | { type: 'notice'; event: 'anomaly'; level: Level; data: Anomaly };
 
 export type ReplyMessage =
   | { type: 'reply'; id: number; ok: true; result: StoreRequests[RequestOp]['result'] }

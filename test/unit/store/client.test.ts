@@ -11,7 +11,7 @@ function client(opts: ClientOptions & { dbName?: string; sessionId?: string; cap
   const dbName = opts.dbName ?? freshDb();
   const sessionId = opts.sessionId ?? 's1';
   const c = new StoreClient(
-    { dbName, capacity: opts.capacity ?? 100_000, maxBytes: 1e9, maxSessions: 20, tailSize: 100 },
+    { dbName, capacity: opts.capacity ?? 100_000, maxBytes: 1e9, maxSessions: 20, tailSize: 100, analytics: false },
     { id: sessionId, startedAt: 1_000 },
     opts.transports ?? [mainThreadTransport],
     opts,

@@ -1,0 +1,293 @@
+/**
+ * The analytics engine: runs in the store's worker (or beside the store on
+ * the main thread), fed every batch of the page's session as it is stored,
+ * in columns. Collectors (stats, player) keep their figures per event; once a
+ * second of trace time, the engine closes the second: its metrics feed the
+ * anomaly detectors and the alert rules, and what they find goes back to the
+ * page as notices (the page records them as entries, so they are in the
+ * trace and the overlay).
+ *
+ * Time is the trace's own (entries' `ts`), not the worker's clock: the same
+ * trace gives the same verdicts, in a test as in a browser.
+ */
+import type { ColumnBatch } from '../store/columns';
+import { AlertManager, DEFAULT_RULES, type AlertRule, type AlertStatus, type AlertTransition, type GameAlert, type Severity } from './alerts';
+import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly';
+import { PatternAnalyzer } from './patterns';
+import { PlayerCollector, type PlayerStats } from './player';
+import { StatsCollector, type GeneratedStats } from './stats';
+
+export interface EngineOptions {
+  /** Alert rules instead of the defaults (DEFAULT_RULES). */
+  rules?: AlertRule[];
+  /** Thresholds of rules, by rule name or metric (`{ fps: 20 }`). */
+  thresholds?: Record<string, number>;
+}
+
+/** An anomaly found by a detector: what, where, how far from normal, and why. */
+export interface Anomaly {
+  id: number;
+  /** frameTime, eventRate, errorRate, memory, or latency (with `agent`). */
+  metric: string;
+  /** `agent.method` for latency anomalies. */
+  agent?: string;
+  kind: AnomalyKind | 'unknown';
+  severity: Severity;
+  /** The second of trace time it was found in: [from, to) ms since the session started. */
+  from: number;
+  to: number;
+  /** Seqs of the entries of that second. */
+  seqFrom: number;
+  seqTo: number;
+  value: number;
+  expected: number;
+  /** The band of normal values (expected ± 3 robust sigmas). */
+  low: number;
+  high: number;
+  /** Signed distance from expected in robust sigmas. */
+  z: number;
+  score: number;
+  reason: string;
+}
+
+/** generateStats(): the collectors' figures, the player's, and what the engine costs. */
+export type EngineStats = GeneratedStats & { player: PlayerStats; engine: { entries: number; nsPerEntry: number | null } };
+
+/** What the engine tells the page: record these as entries. */
+export type EngineNotice = { kind: 'alert'; alert: AlertTransition } | { kind: 'anomaly'; anomaly: Anomaly };
+
+/** What only the page knows, sent once a second. */
+export interface PageMetrics {
+  dropped: number;
+  memoryMb: number | null;
+}
+
+const MAX_ANOMALIES = 200;
+/** Latency detectors per agent method, at most (the busiest first come first served). */
+const MAX_METHOD_DETECTORS = 100;
+/** A metric is checked only once its second holds enough to mean something. */
+const MIN_CALLS_FOR_LATENCY = 3;
+const MIN_FRAMES = 5;
+
+export class AnalyticsEngine {
+  readonly stats = new StatsCollector();
+  readonly player = new PlayerCollector();
+  readonly patterns = new PatternAnalyzer();
+  readonly alerts: AlertManager;
+  private sessionId: string | null = null;
+  private readonly detectors = new Map<string, StreamingDetector>();
+  private readonly anomalies: Anomaly[] = [];
+  private nextAnomaly = 1;
+  private anomaliesFound = 0;
+  /** The second being filled (ms start), and the seqs seen in it. */
+  private second = -1;
+  private secondSeqFrom = 0;
+  private secondSeqTo = 0;
+  private page: PageMetrics = { dropped: 0, memoryMb: null };
+  /** Engine cost, for the bench and health: entries consumed and ms spent. */
+  readonly cost = { entries: 0, ms: 0 };
+
+  constructor(options: EngineOptions = {}) {
+    this.alerts = new AlertManager(options.rules ?? DEFAULT_RULES);
+    if (options.thresholds) this.alerts.setThresholds(options.thresholds);
+  }
+
+  /** The page's own figures (drops, memory), for the next seconds' metrics. */
+  setPageMetrics(m: PageMetrics): void {
+    this.page = m;
+  }
+
+  /**
+   * One stored batch. Only the page's session is analysed (the first seen;
+   * replays of earlier pages' sessions are stored, not analysed).
+   */
+  consume(b: ColumnBatch, sessionId: string, clock: () => number = Date.now): EngineNotice[] {
+    if (b.count === 0) return [];
+    this.sessionId ??= sessionId;
+    if (sessionId !== this.sessionId) return [];
+    const t0 = clock();
+    const notices: EngineNotice[] = [];
+    // Seconds that ended before this batch's first entry are complete.
+    this.advanceTo(b.ts[0]!, notices);
+    this.stats.consume(b, sessionId);
+    this.player.consume(b, sessionId);
+    this.patterns.consume(b, sessionId);
+    // Seconds are closed entry by entry here only where a batch spans them (batches last ≤ 100 ms, or are full).
+    const lastTs = b.ts[b.count - 1]!;
+    if (Math.floor(lastTs / 1000) * 1000 !== this.second) {
+      for (let i = 0; i < b.count; i++) {
+        this.advanceTo(b.ts[i]!, notices);
+        this.noteSeq(b.seq[i]!);
+      }
+    } else {
+      for (let i = 0; i < b.count; i++) this.noteSeq(b.seq[i]!);
+    }
+    this.cost.entries += b.count;
+    this.cost.ms += clock() - t0;
+    return notices;
+  }
+
+  /** The game's own alert (see AlertManager.trigger), at trace time `now`. */
+  trigger(alert: GameAlert, now: number): EngineNotice[] {
+    return this.alerts.trigger(alert, now).map((alert) => ({ kind: 'alert', alert }));
+  }
+
+  /** Recent anomalies, newest first, and how many were found in all. */
+  recentAnomalies(sinceMs = -Infinity): { anomalies: Anomaly[]; total: number } {
+    return { anomalies: this.anomalies.filter((a) => a.to > sinceMs).reverse(), total: this.anomaliesFound };
+  }
+
+  generateStats(now?: number): EngineStats {
+    return {
+      ...this.stats.snapshot(now),
+      player: this.player.snapshot(now),
+      engine: { entries: this.cost.entries, nsPerEntry: this.cost.entries > 0 ? Math.round((this.cost.ms * 1e6) / this.cost.entries) : null },
+    };
+  }
+
+  alertStatuses(): AlertStatus[] {
+    return this.alerts.statuses();
+  }
+
+  /**
+   * The metrics of the alert rules (see METRICS in alerts.ts) over the
+   * seconds up to the one starting at `second` (ms, trace time), included.
+   */
+  metrics(second: number): Record<string, number | null> {
+    const ring = this.stats.ring;
+    const last1 = ring.merged(second, second);
+    const last5 = ring.merged(second - 4_000, second);
+    const last10 = ring.merged(second - 9_000, second);
+    return {
+      fps: last1.frames >= 2 && last1.frameMs > 0 ? (last1.frames * 1000) / last1.frameMs : null,
+      frameTimeP95: last5.frames >= MIN_FRAMES ? last5.frameTimes.quantile(0.95) : null,
+      eventRate: last5.events / 5,
+      errorRate: last10.calls > 0 ? last10.callErrors / last10.calls : null,
+      errorsPerSecond: last10.errors / 10,
+      latencyP95: last10.calls >= MIN_CALLS_FOR_LATENCY ? last10.latency.quantile(0.95) : null,
+      dropped: this.page.dropped,
+      memoryMb: this.page.memoryMb,
+    };
+  }
+
+  /** Trace time reached `t`: close every second that ended before it. */
+  private advanceTo(t: number, notices: EngineNotice[]): void {
+    const sec = Math.floor(t / 1000) * 1000;
+    if (this.second < 0) {
+      this.second = sec;
+      return;
+    }
+    while (this.second < sec) {
+      this.closeSecond(this.second, notices);
+      this.second += 1000;
+      this.secondSeqFrom = 0;
+      this.secondSeqTo = 0;
+    }
+  }
+
+  private noteSeq(seq: number): void {
+    if (this.secondSeqFrom === 0) this.secondSeqFrom = seq;
+    this.secondSeqTo = seq;
+  }
+
+  /** The second [start, start + 1000) is complete: detectors, then alert rules. */
+  private closeSecond(start: number, notices: EngineNotice[]): void {
+    const end = start + 1000;
+    const bucket = this.stats.ring.merged(start, start);
+    if (bucket.events > 0) {
+      this.check('eventRate', undefined, bucket.events, start, notices);
+      if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', undefined, bucket.callErrors / bucket.calls, start, notices);
+      if (bucket.frames >= MIN_FRAMES) this.check('frameTime', undefined, bucket.frameTimes.quantile(0.95), start, notices);
+      const names = this.stats.ring.methodNames;
+      for (let m = 0; m < bucket.methods.length; m++) {
+        const s = bucket.methods[m];
+        if (!s || s.count < MIN_CALLS_FOR_LATENCY) continue;
+        this.check('latency', names[m], s.quantile(0.95), start, notices);
+      }
+    }
+    if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
+    for (const alert of this.alerts.evaluate(this.metrics(start), end)) notices.push({ kind: 'alert', alert });
+  }
+
+  private check(metric: string, agent: string | undefined, value: number, start: number, notices: EngineNotice[]): void {
+    if (!Number.isFinite(value)) return;
+    const key = agent ? `${metric}:${agent}` : metric;
+    let det = this.detectors.get(key);
+    if (!det) {
+      if (agent && this.detectors.size >= MAX_METHOD_DETECTORS + 4) return;
+      // One point a second: learn for the first minute.
+      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: 60, refractory: 10 });
+      this.detectors.set(key, det);
+    }
+    const r = det.update(value, start);
+    if (!r.anomaly || !worthTelling(metric, value, r.expected)) return;
+    const a: Anomaly = {
+      id: this.nextAnomaly++,
+      metric,
+      agent,
+      kind: r.kind ?? 'unknown',
+      severity: Math.abs(r.z) >= 10 || r.score >= 0.9 ? 'critical' : 'warning',
+      from: start,
+      to: start + 1000,
+      seqFrom: this.secondSeqFrom,
+      seqTo: this.secondSeqTo,
+      value: round(value),
+      expected: round(r.expected),
+      low: round(r.low),
+      high: round(r.high),
+      z: round(r.z),
+      score: round(r.score),
+      reason: `${describeMetric(metric, agent)} ${r.reason ?? `is ${round(value)} where ${round(r.expected)} is usual`}`,
+    };
+    this.anomalies.push(a);
+    this.anomaliesFound++;
+    if (this.anomalies.length > MAX_ANOMALIES) this.anomalies.shift();
+    notices.push({ kind: 'anomaly', anomaly: a });
+  }
+}
+
+/**
+ * The detector finds what is unusual; a monitor tells only what is also bad
+ * and big enough to matter: latency, frame time, errors and memory going
+ * down is good news, and a steady series with a tiny spread makes a 5%
+ * wobble look like many sigmas.
+ */
+function worthTelling(metric: string, value: number, expected: number): boolean {
+  const up = value > expected;
+  const change = Math.abs(value - expected);
+  switch (metric) {
+    case 'latency':
+      return up && change >= Math.max(1, 0.5 * expected);
+    case 'frameTime':
+      return up && change >= Math.max(4, 0.25 * expected);
+    case 'errorRate':
+      return up && change >= 0.05;
+    case 'memory':
+      return up && change >= Math.max(5, 0.1 * expected);
+    case 'eventRate':
+      return change >= Math.max(20, 0.5 * expected);
+    default:
+      return true;
+  }
+}
+
+function describeMetric(metric: string, agent: string | undefined): string {
+  switch (metric) {
+    case 'latency':
+      return `${agent} latency p95 (ms):`;
+    case 'frameTime':
+      return 'frame time p95 (ms):';
+    case 'eventRate':
+      return 'entries per second:';
+    case 'errorRate':
+      return 'share of failed agent calls:';
+    case 'memory':
+      return 'JS heap (MB):';
+    default:
+      return `${metric}:`;
+  }
+}
+
+function round(v: number): number {
+  return Math.abs(v) >= 100 ? Math.round(v * 10) / 10 : Math.round(v * 1000) / 1000;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { AnalyticsEngine, type EngineNotice } from '../../../src/analytics/engine';
+import type { TraceEntry } from '../../../src/core/entry';
+import { batchOf } from '../store/helpers';
+
+/** A seeded PRNG, so the synthetic game is the same every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Fault = (second: number) => { latencyMs?: number; failShare?: number; extraEvents?: number; frameMs?: number } | null;
+
+/**
+ * A synthetic game, second by second, in batches of 100 ms: 40 agent calls a
+ * second (npc.decide ~8 ms, director.plan ~20 ms), 20 custom events, 60 frames
+ * summed up in one frame:stats entry; `fault` changes a second.
+ */
+function play(engine: AnalyticsEngine, seconds: number, fault: Fault = () => null): EngineNotice[] {
+  const random = rng(7);
+  const notices: EngineNotice[] = [];
+  let seq = 0;
+  const entry = (ts: number, over: Partial<TraceEntry>): TraceEntry => ({ seq: ++seq, ts, sessionId: 'S', kind: 'custom', type: 'tick', level: 'info', frame: 0, ...over });
+  for (let s = 0; s < seconds; s++) {
+    const f = fault(s) ?? {};
+    for (let tenth = 0; tenth < 10; tenth++) {
+      const base = s * 1000 + tenth * 100;
+      const batch: TraceEntry[] = [];
+      for (let k = 0; k < 4; k++) {
+        const failed = random() < (f.failShare ?? 0);
+        const agent = k % 2 === 0 ? 'npc' : 'director';
+        const usual = agent === 'npc' ? 8 : 20;
+        const dur = (f.latencyMs && agent === 'npc' ? f.latencyMs : usual) * (0.8 + 0.4 * random());
+        batch.push(entry(base + k * 20 + 1, { kind: 'agent', type: `${agent}.act`, source: agent, method: 'act', spanId: seq + 1, dur, status: failed ? 'error' : 'ok', level: failed ? 'error' : 'info' }));
+      }
+      for (let k = 0; k < 2 + Math.floor((f.extraEvents ?? 0) / 10); k++) batch.push(entry(base + 90 + k * 0.001, { data: { k } }));
+      if (tenth === 9) {
+        const times = Array.from({ length: 60 }, () => (f.frameMs ?? 16.7) * (0.95 + 0.1 * random()));
+        batch.push(entry(base + 99, { kind: 'perf', type: 'frame:stats', source: 'trace-agent', data: { frames: 60, times, from: s * 60 } }));
+      }
+      notices.push(...engine.consume(batchOf(batch).cols, 'S', () => 0));
+    }
+  }
+  return notices;
+}
+
+const anomalies = (ns: EngineNotice[]) => ns.flatMap((n) => (n.kind === 'anomaly' ? [n.anomaly] : []));
+const alerts = (ns: EngineNotice[]) => ns.flatMap((n) => (n.kind === 'alert' ? [`${n.alert.name}:${n.alert.to}`] : []));
+
+describe('the analytics engine on a synthetic game', () => {
+  it('flags nothing on an hour of clean, steady play (0 false positives per hour)', () => {
+    const engine = new AnalyticsEngine();
+    const ns = play(engine, 3_600);
+    expect(anomalies(ns)).toEqual([]);
+    expect(alerts(ns)).toEqual([]);
+    const stats = engine.generateStats();
+    expect(stats.engine.entries).toBe(3_600 * 61); // 4 spans + 2 events a tenth, + 1 frame:stats a second
+  }, 60_000);
+
+  it('finds a latency spike of one agent, says where and how far from normal', () => {
+    const engine = new AnalyticsEngine();
+    const ns = play(engine, 240, (s) => (s >= 200 && s < 203 ? { latencyMs: 120 } : null));
+    const found = anomalies(ns);
+    expect(found.length).toBeGreaterThanOrEqual(1);
+    const first = found[0]!;
+    expect(first).toMatchObject({ metric: 'latency', agent: 'npc.act', from: 200_000, to: 201_000 });
+    expect(first.value).toBeGreaterThan(100);
+    expect(first.expected).toBeLessThan(12);
+    expect(first.seqFrom).toBeGreaterThan(0);
+    expect(first.seqTo).toBeGreaterThan(first.seqFrom);
+    expect(first.reason).toMatch(/npc\.act latency p95/);
+    expect(found.every((a) => a.from >= 200_000 && a.from < 210_000)).toBe(true); // nothing before the fault
+  });
+
+  it('turns an error burst into an error-rate alert that fires after its "for" and resolves after the burst', () => {
+    const engine = new AnalyticsEngine();
+    const ns = play(engine, 240, (s) => (s >= 150 && s < 170 ? { failShare: 0.5 } : null));
+    expect(alerts(ns)).toEqual(['error-rate:firing', 'error-rate:resolved']);
+    const fired = ns.find((n) => n.kind === 'alert' && n.alert.to === 'firing')!;
+    expect(fired.kind === 'alert' && fired.alert.at).toBeGreaterThanOrEqual(155_000); // held 5 s first
+    expect(anomalies(ns).some((a) => a.metric === 'errorRate')).toBe(true);
+  });
+
+  it('sees a frame hitch storm in frame time and an event flood in the event rate', () => {
+    const engine = new AnalyticsEngine();
+    const ns = play(engine, 240, (s) => (s >= 180 && s < 190 ? { frameMs: 80, extraEvents: 10_000 } : null));
+    const metrics = new Set(anomalies(ns).map((a) => a.metric));
+    expect(metrics).toContain('frameTime');
+    expect(metrics).toContain('eventRate');
+    expect(alerts(ns)).toEqual(expect.arrayContaining(['low-fps:firing', 'event-flood:firing']));
+  });
+
+  it("the game's own alert, and metrics for the rules", () => {
+    const engine = new AnalyticsEngine({ thresholds: { fps: 10 } });
+    play(engine, 10);
+    const m = engine.metrics(9_000);
+    expect(m['fps']).toBeGreaterThan(55);
+    expect(m['fps']).toBeLessThan(65);
+    expect(m['eventRate']).toBe(61);
+    expect(m['errorRate']).toBe(0);
+    expect(engine.trigger({ name: 'boss-stuck', severity: 'critical' }, 9_500)).toMatchObject([{ kind: 'alert', alert: { name: 'boss-stuck', to: 'firing' } }]);
+    expect(engine.alertStatuses().find((a) => a.name === 'low-fps')!.summary).toMatch(/fps < 10/);
+  });
+});

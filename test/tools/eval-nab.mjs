@@ -12,12 +12,12 @@
 // global constants; the reported figure uses the defaults unless told otherwise.
 //
 // Node 20 cannot run TypeScript, so the two sources are bundled with the
-// installed rolldown into test-results/eval-nab/ first.
+// installed vite (rolldown inside) into test-results/eval-nab/ first.
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'rolldown';
+import { build } from 'vite';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-results/eval-nab');
@@ -39,10 +39,19 @@ if (!existsSync(join(folder, 'data')) || !existsSync(join(folder, 'combined_wind
 
 mkdirSync(OUT, { recursive: true });
 await build({
-  input: { anomaly: join(ROOT, 'src/analytics/anomaly.ts'), 'nab-score': join(ROOT, 'src/analytics/nab-score.ts') },
-  platform: 'node',
+  configFile: false,
   logLevel: 'warn',
-  output: { dir: OUT, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: '[name].mjs' },
+  build: {
+    outDir: OUT,
+    emptyOutDir: true,
+    minify: false,
+    target: 'node20',
+    lib: {
+      entry: { anomaly: join(ROOT, 'src/analytics/anomaly.ts'), 'nab-score': join(ROOT, 'src/analytics/nab-score.ts') },
+      formats: ['es'],
+      fileName: (_format, name) => `${name}.mjs`,
+    },
+  },
 });
 const { StreamingDetector, DEFAULT_THRESHOLD } = await import(pathToFileURL(join(OUT, 'anomaly.mjs')).href);
 const { parseNabCsv, parseWindows, parseReferenceScores, scoreFile, normalizedScore, PROFILES } = await import(

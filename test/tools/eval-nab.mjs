@@ -138,7 +138,7 @@ if (!opts.quiet) {
 
 const detected = ours.per.reduce((s, p) => s + p.windows.filter((w) => w.detectedAt >= 0).length, 0);
 const fps = ours.per.reduce((s, p) => s + p.fp, 0);
-console.log(`${files.length} files, ${windowCount} windows, ${points} points; ours: threshold ${threshold}, ${detected}/${windowCount} windows detected, ${fps} false-positive rows; ${(Number(ns) / points).toFixed(0)} ns/point (update() in this loop)`);
+console.log(`${files.length} files, ${windowCount} windows, ${points} points; ours: threshold ${threshold}, ${detected}/${windowCount} windows detected, ${fps} false-positive rows; ${(Number(ns) / points).toFixed(0)} ns/point (update() in this loop, JIT warm-up on short files included)`);
 console.log('normalised over these files (100 * (S - S_null) / (S_perfect - S_null)), standard profile:');
 const table = detectors.map((d) => {
   let total = 0;

@@ -101,40 +101,51 @@ export class SpaceSaving {
     this.down(0);
   }
 
-  private swap(i: number, j: number): void {
-    const k = this.keys[i]!;
+  private up(i: number): void {
+    const key = this.keys[i]!;
     const c = this.counts[i]!;
     const e = this.errs[i]!;
-    this.keys[i] = this.keys[j]!;
-    this.counts[i] = this.counts[j]!;
-    this.errs[i] = this.errs[j]!;
-    this.keys[j] = k;
-    this.counts[j] = c;
-    this.errs[j] = e;
-    this.pos.set(this.keys[i]!, i);
-    this.pos.set(k, j);
-  }
-
-  private up(i: number): void {
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.counts[p]! <= this.counts[i]!) return;
-      this.swap(i, p);
+      if (this.counts[p]! <= c) break;
+      this.move(p, i);
       i = p;
     }
+    this.place(i, key, c, e);
   }
 
   private down(i: number): void {
     const n = this.size;
+    const key = this.keys[i]!;
+    const c = this.counts[i]!;
+    const e = this.errs[i]!;
+    const start = i;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= n) return;
+      if (l >= n) break;
       const r = l + 1;
       const m = r < n && this.counts[r]! < this.counts[l]! ? r : l;
-      if (this.counts[i]! <= this.counts[m]!) return;
-      this.swap(i, m);
+      if (c <= this.counts[m]!) break;
+      this.move(m, i);
       i = m;
     }
+    if (i !== start) this.place(i, key, c, e);
+  }
+
+  /** Moves the item at `from` to `to` (sifting with a hole: one map write per moved item). */
+  private move(from: number, to: number): void {
+    const k = this.keys[from]!;
+    this.keys[to] = k;
+    this.counts[to] = this.counts[from]!;
+    this.errs[to] = this.errs[from]!;
+    this.pos.set(k, to);
+  }
+
+  private place(i: number, key: number, c: number, e: number): void {
+    this.keys[i] = key;
+    this.counts[i] = c;
+    this.errs[i] = e;
+    this.pos.set(key, i);
   }
 
   /** Kept items, highest count first. */
@@ -173,6 +184,59 @@ export class SpaceSaving {
     const out: HeavyHitter[] = [];
     for (const [key, a] of acc) out.push({ key, count: a.count + sumMins - a.mins, error: a.error + sumMins - a.mins });
     return out.sort((a, b) => b.count - a.count || a.key - b.key).slice(0, k);
+  }
+}
+
+/**
+ * Counts of numeric keys in an open-addressing table (linear probing), to
+ * add n-grams to the Space-Saving summaries once per distinct key per batch
+ * (with its count as weight: weighted Space-Saving keeps its bounds) rather
+ * than once per entry.
+ */
+class KeyTally {
+  private readonly keys: Float64Array;
+  private readonly counts: Float64Array;
+  private readonly used: Int32Array;
+  private n = 0;
+  private readonly mask: number;
+  constructor(bits = 12) {
+    const cap = 1 << bits;
+    this.mask = cap - 1;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.counts = new Float64Array(cap);
+    this.used = new Int32Array(cap);
+  }
+  /** Counts `key` (≥ 0); false when the table is half full and should be flushed first. */
+  add(key: number): boolean {
+    const lo = key >>> 0;
+    const hi = (key / 4294967296) >>> 0;
+    let h = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 16) & this.mask;
+    for (;;) {
+      const k = this.keys[h]!;
+      if (k === key) {
+        this.counts[h]!++;
+        return true;
+      }
+      if (k === -1) {
+        if (this.n * 2 >= this.keys.length) return false;
+        this.keys[h] = key;
+        this.counts[h] = 1;
+        this.used[this.n++] = h;
+        return true;
+      }
+      h = (h + 1) & this.mask;
+    }
+  }
+  flush(a: SpaceSaving, b: SpaceSaving | null): void {
+    for (let i = 0; i < this.n; i++) {
+      const h = this.used[i]!;
+      const key = this.keys[h]!;
+      const c = this.counts[h]!;
+      a.add(key, c);
+      b?.add(key, c);
+      this.keys[h] = -1;
+    }
+    this.n = 0;
   }
 }
 
@@ -376,6 +440,7 @@ export class PatternAnalyzer {
   private agents = new Interner();
   private methods = new Interner();
   private grams: SpaceSaving;
+  private tally = new KeyTally();
   private buckets: PatternBucket[] = [];
   private head: PatternBucket | null = null;
   private headEnd = -Infinity;
@@ -418,6 +483,7 @@ export class PatternAnalyzer {
     this.agents = new Interner();
     this.methods = new Interner();
     this.grams = new SpaceSaving(this.k);
+    this.tally = new KeyTally();
     this.buckets = [];
     this.head = null;
     this.headEnd = -Infinity;
@@ -446,6 +512,7 @@ export class PatternAnalyzer {
     if (t < this.headEnd && this.head) return this.head;
     const start = Math.floor(t / BUCKET_MS) * BUCKET_MS;
     if (this.head && start <= this.head.start) return this.head;
+    this.flushGrams();
     const slot = Math.floor(start / BUCKET_MS) % BUCKETS;
     let b = this.buckets[slot];
     if (!b) this.buckets[slot] = b = new PatternBucket(this.bucketK);
@@ -453,6 +520,18 @@ export class PatternAnalyzer {
     this.head = b;
     this.headEnd = start + BUCKET_MS;
     return b;
+  }
+
+  /** Adds the n-grams tallied so far to the session's and the current bucket's summaries. */
+  private flushGrams(): void {
+    this.tally.flush(this.grams, this.head ? this.head.grams : null);
+  }
+
+  private gram(key: number): void {
+    if (!this.tally.add(key)) {
+      this.flushGrams();
+      this.tally.add(key);
+    }
   }
 
   consume(b: ColumnBatch, sessionId: string): void {
@@ -483,19 +562,13 @@ export class PatternAnalyzer {
       const h1 = this.h1;
       if (h1 !== 0) {
         const k2 = h1 * B2 + g;
-        this.grams.add(k2);
-        bucket.grams.add(k2);
+        this.gram(k2);
         const h2 = this.h2;
         if (h2 !== 0) {
           const k3 = h2 * B3 + k2;
-          this.grams.add(k3);
-          bucket.grams.add(k3);
+          this.gram(k3);
           const h3 = this.h3;
-          if (h3 !== 0) {
-            const k4 = h3 * B4 + k3;
-            this.grams.add(k4);
-            bucket.grams.add(k4);
-          }
+          if (h3 !== 0) this.gram(h3 * B4 + k3);
         }
       }
       this.h3 = this.h2;
@@ -541,6 +614,7 @@ export class PatternAnalyzer {
         this.error(b, i, sessionId, lines[i]!, t);
       }
     }
+    this.flushGrams();
     this.clock.leave(ts[n - 1]!);
   }
 

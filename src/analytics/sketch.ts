@@ -101,9 +101,23 @@ export class DDSketch {
   merge(o: DDSketch): void {
     if (o.count === 0) return;
     if (o.gamma !== this.gamma) throw new RangeError(`cannot merge sketches of different accuracy (${o.alpha} into ${this.alpha})`);
-    for (let k = o.lo; k <= o.hi; k++) {
-      const c = o.bins[k - o.offset]!;
-      if (c > 0) this.addKey(k, c);
+    if (o.hi >= o.lo) {
+      const empty = this.hi < this.lo;
+      const lo = empty ? o.lo : Math.min(this.lo, o.lo);
+      const hi = empty ? o.hi : Math.max(this.hi, o.hi);
+      if (hi - lo + 1 <= this.maxBins) {
+        // The union fits: one allocation at most, then a plain add of the counts.
+        this.ensure(lo, hi);
+        this.lo = lo;
+        this.hi = hi;
+        const d = o.offset - this.offset;
+        for (let i = o.lo - o.offset; i <= o.hi - o.offset; i++) this.bins[i + d]! += o.bins[i]!;
+      } else {
+        for (let k = o.lo; k <= o.hi; k++) {
+          const c = o.bins[k - o.offset]!;
+          if (c > 0) this.addKey(k, c);
+        }
+      }
     }
     this.zero += o.zero;
     this.count += o.count;

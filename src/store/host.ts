@@ -4,7 +4,7 @@
  * when the page forbids workers, on the main thread behind the same messages
  * (transport.ts).
  */
-import { AnalyticsEngine, type EngineNotice } from '../analytics/engine';
+import type { AnalyticsEngine, EngineNotice, EngineOptions } from '../analytics/engine';
 import { describeError } from '../core/errors';
 import { now } from '../core/clock';
 import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from './columns';
@@ -25,6 +25,13 @@ import { headOf, type BlockInput, type TraceRing } from './ring';
 
 export type Post = (msg: StoreToPage) => void;
 export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => Promise<TraceRing>;
+/**
+ * Makes the analytics engine. Only the worker passes one: on the main thread
+ * (a page that forbids workers) the store runs without analytics, which would
+ * otherwise take the game's own thread (and a second copy of their code
+ * would weigh on the script's size).
+ */
+export type MakeEngine = (options: EngineOptions) => AnalyticsEngine;
 
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
@@ -50,6 +57,7 @@ export class StoreHost {
 
   constructor(
     private readonly post: Post,
+    private readonly makeEngine: MakeEngine | null = null,
     private readonly openRing: OpenRing = openIdbRing,
   ) {}
 
@@ -74,9 +82,9 @@ export class StoreHost {
 
   private init(config: StoreConfig, version: number): void {
     this.config = config;
-    if (config.analytics !== false) {
+    if (config.analytics !== false && this.makeEngine) {
       try {
-        this.engine = new AnalyticsEngine({ rules: config.analytics.rules ?? undefined, thresholds: config.analytics.thresholds });
+        this.engine = this.makeEngine({ rules: config.analytics.rules ?? undefined, thresholds: config.analytics.thresholds });
       } catch (err) {
         // A bad rule: the store runs all the same; the page hears why.
         this.post({ type: 'notice', event: 'analytics:off', level: 'warn', data: { message: `analytics off: ${describeError(err)}` } });
@@ -302,7 +310,13 @@ export class StoreHost {
   }
 
   private analytics(): AnalyticsEngine {
-    if (!this.engine) throw new Error('analytics are off (options.analytics: false, or they stopped: see the store problems)');
+    if (!this.engine) {
+      throw new Error(
+        this.makeEngine
+          ? 'analytics are off (options.analytics: false, or they stopped: see the store problems)'
+          : 'analytics run in the store\'s worker, and this page runs the store on the main thread (no worker allowed)',
+      );
+    }
     return this.engine;
   }
 }

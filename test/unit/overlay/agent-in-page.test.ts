@@ -115,47 +115,15 @@ describe('the agent in a page (happy-dom)', () => {
   });
 });
 
-describe('the analytics API (happy-dom, store on the main thread)', () => {
-  it('answers generateStats, analyzePatterns, detectAnomalies, triggerAlert, alerts and checkHealth from the engine', async () => {
-    agent = createTraceAgent({ dbName: freshDb(), worker: false, overlay: false, thresholds: { fps: 5 } });
-    const npc = {
-      decide(x: number) {
-        if (x % 10 === 9) throw new Error('no path');
-        return x;
-      },
-    };
-    agent.hook(npc, 'npc');
-    for (let i = 0; i < 30; i++) {
-      try {
-        npc.decide(i);
-      } catch {
-        /* the game's own error */
-      }
-    }
-    for (let i = 0; i < 8; i++) agent.logEvent(i % 2 ? 'door:open' : 'door:close', { i });
+describe('the analytics API where the store runs on the main thread (happy-dom: no Worker)', () => {
+  it('says that analytics need the worker, and health still answers from what the page knows', async () => {
+    agent = createTraceAgent({ dbName: freshDb(), worker: false, overlay: false });
+    agent.logEvent('tick', { i: 1 });
     await agent.flush();
-
-    const stats = await agent.generateStats();
-    const decide = stats.methods.find((m) => m.agent === 'npc' && m.method === 'decide')!;
-    expect(decide).toMatchObject({ calls: 30, errors: 3 });
-    expect(stats.engine.entries).toBeGreaterThanOrEqual(38);
-    expect(JSON.parse(JSON.stringify(stats))).toEqual(stats); // plain data
-
-    const patterns = await agent.analyzePatterns('session');
-    expect(patterns.busiestAgents[0]).toMatchObject({ agent: 'npc' });
-    expect(patterns.sequences['2'].some((s) => s.types.join(' ') === 'door:close door:open')).toBe(true);
-
-    expect(await agent.detectAnomalies()).toEqual({ anomalies: [], total: 0 }); // a few seconds of data: still learning
-
-    const statuses = await agent.triggerAlert({ name: 'boss-stuck', severity: 'critical', message: 'the boss has not moved' });
-    expect(statuses.find((a) => a.name === 'boss-stuck')).toMatchObject({ state: 'firing', origin: 'game' });
-    expect((await agent.alerts()).rules.find((r) => r.name === 'low-fps')).toMatchObject({ threshold: 5 });
-    await agent.flush();
-    const firing = await agent.query({ types: ['alert:firing'] });
-    expect(firing.entries[0]).toMatchObject({ kind: 'system', level: 'critical', source: 'analytics', data: { name: 'boss-stuck' } });
-
+    await expect(agent.generateStats()).rejects.toThrow(/analytics run in the store's worker/);
+    await expect(agent.triggerAlert('boss-stuck')).rejects.toThrow(/worker/);
     const health = await agent.checkHealth();
-    expect(health.status).toBe('critical');
-    expect(health.reasons.map((r) => r.what)).toEqual(expect.arrayContaining(['worker', 'alert:boss-stuck']));
+    expect(health.status).toBe('degraded');
+    expect(health.reasons.map((r) => r.what)).toEqual(['worker']);
   });
 });

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import type { TraceFile } from '../../../src/export/trace-json';
+import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost, type OpenRing } from '../../../src/store/host';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
@@ -14,7 +15,7 @@ const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({ dbName: fres
 /** A host on the main thread of the test, with helpers to send batches and ask questions. */
 function harness(openRing?: OpenRing, cfg = config()) {
   const got: StoreToPage[] = [];
-  const host = new StoreHost((m) => got.push(m), openRing);
+  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o), openRing);
   host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
   let id = 0;
   return {

@@ -163,4 +163,17 @@ describe('PatternAnalyzer', () => {
     expect(all.loops.map((l) => l.rule)).toEqual(['repeated-call']);
     expect(() => p.analyze('5 parsecs')).toThrow(RangeError);
   });
+
+  it('matches a self-call when the parent span ended first (async), and keeps sessions apart', () => {
+    const p = new PatternAnalyzer();
+    const parent = ++spanIds;
+    const entries = [span(0, 'net', 'poll', [1], { spanId: parent, async: true }), span(5, 'net', 'poll', [2], { spanId: ++spanIds, parentId: parent, async: true })];
+    feed(p, entries);
+    feed(p, [e(10, { sessionId: 's2', type: 'boot' }), e(11, { sessionId: 's2', type: 'menu' })]);
+    const r = p.analyze();
+    expect(r.loops).toMatchObject([{ rule: 'self-call', what: 'net.poll', count: 1 }]);
+    const pairs = r.sequences['2'].map((x) => x.types.join(' '));
+    expect(pairs).toContain('boot menu');
+    expect(pairs).not.toContain('net.poll boot');
+  });
 });

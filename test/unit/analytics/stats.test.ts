@@ -142,3 +142,21 @@ describe('MetricRing', () => {
     expect(s.buckets.map((b) => b.events)).toEqual([1, 0, 0, 0, 0, 1]);
   });
 });
+
+describe('sessions', () => {
+  it('continues the clock across sessions and counts both', () => {
+    const s = new StatsCollector();
+    const a = Array.from({ length: 100 }, (_, i) => e(i * 100, { sessionId: 'a' }));
+    const b = Array.from({ length: 50 }, (_, i) => e(i * 100, { sessionId: 'b' }));
+    feed(s, a);
+    feed(s, b);
+    const g = s.snapshot();
+    expect(g.sessions).toBe(2);
+    expect(g.sessionId).toBe('b');
+    expect(g.total.count).toBe(150);
+    // Session a lasted 9.9 s, b 4.9 s: the clock runs on.
+    expect(g.elapsedMs).toBeCloseTo(9_900 + 4_900, 6);
+    s.reset();
+    expect(s.snapshot().total.count).toBe(0);
+  });
+});

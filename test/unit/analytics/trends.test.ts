@@ -121,3 +121,21 @@ describe('TrendAnalyzer', () => {
     expect(s.metrics[0]!.series.t.length).toBeLessThanOrEqual(120);
   });
 });
+
+describe('timeframes', () => {
+  it('parses "30s", "5m", "1h", "session" and refuses typos', async () => {
+    const { parseTimeframe, timeframeLabel } = await import('../../../src/analytics/timeframe');
+    expect(parseTimeframe('30s')).toBe(30_000);
+    expect(parseTimeframe('5m')).toBe(300_000);
+    expect(parseTimeframe('1h')).toBe(3_600_000);
+    expect(parseTimeframe(' 1.5 min ')).toBe(90_000);
+    expect(parseTimeframe('250ms')).toBe(250);
+    expect(parseTimeframe('2d')).toBe(172_800_000);
+    expect(parseTimeframe('session')).toBe(Infinity);
+    expect(parseTimeframe('all')).toBe(Infinity);
+    expect(parseTimeframe(10_000)).toBe(10_000);
+    for (const bad of ['5x', 'm5', '-3s', '0s', 'forever', 0, -1]) expect(() => parseTimeframe(bad)).toThrow(RangeError);
+    expect(timeframeLabel(300_000)).toBe('5m');
+    expect(timeframeLabel(Infinity)).toBe('session');
+  });
+});

@@ -88,3 +88,59 @@ describe('a game the project did not write, traced from one script tag', () => {
     await page.close();
   });
 });
+
+describe('the analytics engine in the worker, through window.TraceAgent', () => {
+  it('answers stats, patterns, alerts and health for the game being played', async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(server.url + '/plain-game/index.html');
+    await page.waitForFunction(() => (window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+    await page.locator('#board').click();
+    for (let i = 0; i < 7; i++) await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
+    const r = await page.evaluate(async () => {
+      type Api = {
+        flush(): Promise<void>;
+        generateStats(): Promise<{ methods: { agent: string; method: string; calls: number }[]; engine: { entries: number } }>;
+        analyzePatterns(t: string): Promise<{ busiestAgents: { agent: string }[]; sequences: Record<string, { types: string[] }[]> }>;
+        triggerAlert(a: object): Promise<{ name: string; state: string }[]>;
+        alerts(): Promise<{ rules: { name: string }[] }>;
+        checkHealth(): Promise<{ status: string; reasons: { what: string }[] }>;
+        detectAnomalies(): Promise<{ anomalies: unknown[]; total: number }>;
+        query(q: object): Promise<{ entries: { type: string; data: { name?: string } }[] }>;
+        stats(): { storage: { thread: string } };
+      };
+      const ta = (window as unknown as { TraceAgent: Api }).TraceAgent;
+      await ta.flush();
+      const stats = await ta.generateStats();
+      const patterns = await ta.analyzePatterns('30s');
+      const statuses = await ta.triggerAlert({ name: 'lantern-unlit', severity: 'warning', message: 'the lantern is still dark' });
+      await ta.flush();
+      const alertEntries = await ta.query({ types: ['alert:firing'] });
+      return {
+        thread: ta.stats().storage.thread,
+        moves: stats.methods.find((m) => m.agent === 'Player' && m.method === 'move')?.calls,
+        engineEntries: stats.engine.entries,
+        busiest: patterns.busiestAgents.map((a) => a.agent),
+        pairs: patterns.sequences['2']!.map((s) => s.types.join(' > ')),
+        fired: statuses.find((s) => s.name === 'lantern-unlit')?.state,
+        alertEntry: alertEntries.entries[0]?.data.name,
+        rules: (await ta.alerts()).rules.map((x) => x.name),
+        health: await ta.checkHealth(),
+        anomalies: await ta.detectAnomalies(),
+      };
+    });
+    expect(r.thread).toBe('worker');
+    expect(r.moves).toBe(7);
+    expect(r.engineEntries).toBeGreaterThan(20);
+    expect(r.busiest).toContain('Player');
+    expect(r.pairs).toContain('World.collide > state:change');
+    expect(r.fired).toBe('firing');
+    expect(r.alertEntry).toBe('lantern-unlit');
+    expect(r.rules).toEqual(expect.arrayContaining(['low-fps', 'error-rate', 'event-flood', 'slow-agents']));
+    expect(r.health.status).toBe('degraded');
+    expect(r.health.reasons.map((x) => x.what)).toContain('alert:lantern-unlit');
+    expect(r.anomalies).toEqual({ anomalies: [], total: 0 }); // seconds of play: the detectors are still learning
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

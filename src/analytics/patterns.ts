@@ -614,7 +614,8 @@ export class PatternAnalyzer {
         this.error(b, i, sessionId, lines[i]!, t);
       }
     }
-    this.flushGrams();
+    // The tally is flushed when the bucket changes, when it is half full and before a report, not per batch:
+    // small batches would otherwise add nearly every n-gram one by one.
     this.clock.leave(ts[n - 1]!);
   }
 
@@ -822,6 +823,7 @@ export class PatternAnalyzer {
    */
   analyze(timeframe: Timeframe = 'session', now?: number): PatternReport {
     const windowMs = parseTimeframe(timeframe);
+    this.flushGrams();
     const to = now !== undefined && now > this.clock.last ? now : this.clock.last;
     const session = !Number.isFinite(windowMs) || this.events === 0;
     const from = session ? (Number.isFinite(this.clock.first) ? this.clock.first : 0) : to - windowMs;

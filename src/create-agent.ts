@@ -17,6 +17,7 @@ import type { AlertRule, AlertStatus, GameAlert } from './analytics/alerts';
 import type { Anomaly, EngineStats } from './analytics/engine';
 import { assessHealth, type HealthReport } from './analytics/health';
 import type { PatternReport } from './analytics/patterns';
+import type { TrendReport } from './analytics/trends';
 import { StateTracker, type StateHandle, type TrackStateOptions } from './hooks/state';
 import { StoryTracker, type StoryHandle, type TrackStoryOptions } from './hooks/story';
 import { parseTrace, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
@@ -131,6 +132,8 @@ export interface TraceAgent {
   generateStats(): Promise<EngineStats>;
   /** Frequent sequences, loops, busiest agents and story transitions over `timeframe` ('30s', '5m', '1h', 'session'). */
   analyzePatterns(timeframe?: string): Promise<PatternReport>;
+  /** Per metric (event rate, error rate, latency p95, frame time p95, fps) over `timeframe`: slope, direction and a smoothed series. */
+  analyzeTrends(timeframe?: string): Promise<TrendReport>;
   /** Anomalies found so far (newest first), with what, where, how far from normal and why. */
   detectAnomalies(): Promise<{ anomalies: Anomaly[]; total: number }>;
   /** ok / degraded / critical, with the reasons. */
@@ -413,6 +416,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     deleteSession: async (sessionId) => (await client.request('deleteSession', { sessionId })).deleted,
     generateStats: () => client.request('stats', {}),
     analyzePatterns: (timeframe = 'session') => client.request('patterns', { timeframe }),
+    analyzeTrends: (timeframe = '5m') => client.request('trends', { timeframe }),
     detectAnomalies: () => client.request('anomalies', {}),
     async checkHealth() {
       const c = counters();

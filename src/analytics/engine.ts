@@ -16,6 +16,7 @@ import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly'
 import { PatternAnalyzer } from './patterns';
 import { PlayerCollector, type PlayerStats } from './player';
 import { StatsCollector, type GeneratedStats } from './stats';
+import { TrendAnalyzer } from './trends';
 
 export interface EngineOptions {
   /** Alert rules instead of the defaults (DEFAULT_RULES). */
@@ -73,6 +74,8 @@ export class AnalyticsEngine {
   readonly stats = new StatsCollector();
   readonly player = new PlayerCollector();
   readonly patterns = new PatternAnalyzer();
+  /** Reads the stats collector's time buckets: nothing of its own to feed. */
+  readonly trends = new TrendAnalyzer(this.stats);
   readonly alerts: AlertManager;
   private sessionId: string | null = null;
   private readonly detectors = new Map<string, StreamingDetector>();

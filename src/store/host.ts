@@ -295,6 +295,8 @@ export class StoreHost {
         return this.analytics().generateStats();
       case 'patterns':
         return this.analytics().patterns.analyze(msg.params.timeframe);
+      case 'trends':
+        return this.analytics().trends.analyze(msg.params.timeframe);
       case 'anomalies':
         return this.analytics().recentAnomalies(msg.params.sinceMs);
       case 'alerts': {

@@ -8,6 +8,7 @@ import type { TraceHeader } from '../export/trace-json';
 import type { AlertRule, AlertStatus, AlertTransition, GameAlert } from '../analytics/alerts';
 import type { Anomaly, EngineStats } from '../analytics/engine';
 import type { PatternReport } from '../analytics/patterns';
+import type { TrendReport } from '../analytics/trends';
 import type { ColumnBatch } from './columns';
 
 export const PROTOCOL_VERSION = 2;
@@ -110,6 +111,7 @@ export interface StoreRequests {
   /** The analytics engine's figures (the page's session). */
   stats: { params: Record<string, never>; result: EngineStats };
   patterns: { params: { timeframe: string }; result: PatternReport };
+  trends: { params: { timeframe: string }; result: TrendReport };
   anomalies: { params: { sinceMs?: number }; result: { anomalies: Anomaly[]; total: number } };
   alerts: { params: Record<string, never>; result: { statuses: AlertStatus[]; rules: AlertRule[] } };
   triggerAlert: { params: GameAlert; result: AlertStatus[] };

@@ -102,6 +102,7 @@ describe('the analytics engine in the worker, through window.TraceAgent', () => 
         flush(): Promise<void>;
         generateStats(): Promise<{ methods: { agent: string; method: string; calls: number }[]; engine: { entries: number } }>;
         analyzePatterns(t: string): Promise<{ busiestAgents: { agent: string }[]; sequences: Record<string, { types: string[] }[]> }>;
+        analyzeTrends(t: string): Promise<{ metrics: { metric: string; direction: string; series: unknown[] }[] }>;
         triggerAlert(a: object): Promise<{ name: string; state: string }[]>;
         alerts(): Promise<{ rules: { name: string }[] }>;
         checkHealth(): Promise<{ status: string; reasons: { what: string }[] }>;
@@ -113,6 +114,7 @@ describe('the analytics engine in the worker, through window.TraceAgent', () => 
       await ta.flush();
       const stats = await ta.generateStats();
       const patterns = await ta.analyzePatterns('30s');
+      const trends = await ta.analyzeTrends('30s');
       const statuses = await ta.triggerAlert({ name: 'lantern-unlit', severity: 'warning', message: 'the lantern is still dark' });
       await ta.flush();
       const alertEntries = await ta.query({ types: ['alert:firing'] });
@@ -122,6 +124,7 @@ describe('the analytics engine in the worker, through window.TraceAgent', () => 
         engineEntries: stats.engine.entries,
         busiest: patterns.busiestAgents.map((a) => a.agent),
         pairs: patterns.sequences['2']!.map((s) => s.types.join(' > ')),
+        trendMetrics: trends.metrics.map((m) => m.metric),
         fired: statuses.find((s) => s.name === 'lantern-unlit')?.state,
         alertEntry: alertEntries.entries[0]?.data.name,
         rules: (await ta.alerts()).rules.map((x) => x.name),
@@ -134,6 +137,7 @@ describe('the analytics engine in the worker, through window.TraceAgent', () => 
     expect(r.engineEntries).toBeGreaterThan(20);
     expect(r.busiest).toContain('Player');
     expect(r.pairs).toContain('World.collide > state:change');
+    expect(r.trendMetrics).toEqual(expect.arrayContaining(['eventRate', 'fps']));
     expect(r.fired).toBe('firing');
     expect(r.alertEntry).toBe('lantern-unlit');
     expect(r.rules).toEqual(expect.arrayContaining(['low-fps', 'error-rate', 'event-flood', 'slow-agents']));

@@ -20,7 +20,7 @@ import type { PatternReport } from './analytics/patterns';
 import type { TrendReport } from './analytics/trends';
 import { StateTracker, type StateHandle, type TrackStateOptions } from './hooks/state';
 import { StoryTracker, type StoryHandle, type TrackStoryOptions } from './hooks/story';
-import { parseTrace, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
+import { parseTrace, readTraceFile, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
 import { DEFAULT_HOTKEY, parseHotkey } from './overlay/hotkey';
 import { HOST_TAG, mountOverlay, type OverlayHandle } from './overlay/mount';
 import { saveFile } from './overlay/save-file';
@@ -180,7 +180,19 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   // The core needs a sink at construction and the client needs the session: a
   // sink that forwards to the client closes the loop.
   let client!: StoreClient;
-  const core = new TraceCore({ write: (e) => client.write(e) }, { strict: options.strict, limits: options.limits });
+  // Paused recording: entries are still stamped (seq stays the order of
+  // everything that happened) and counted, but not stored.
+  let paused = false;
+  let pausedEntries = 0;
+  const core = new TraceCore(
+    {
+      write: (e) => {
+        if (paused) pausedEntries++;
+        else client.write(e);
+      },
+    },
+    { strict: options.strict, limits: options.limits },
+  );
   const transports: (() => StoreTransport)[] = [];
   if (options.worker !== false) transports.push(() => workerTransport(spawnStoreWorker));
   transports.push(mainThreadTransport);
@@ -224,6 +236,18 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   system.start();
   // Once a second, what only the page knows goes to the analytics engine.
   const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  // The origin's storage use, for health (every 10 s: estimate() is not free).
+  let quota: OverlaySnapshot['quota'] = null;
+  const estimate = () => {
+    const storage = inPage ? navigator.storage : undefined;
+    if (typeof storage?.estimate !== 'function') return;
+    storage
+      .estimate()
+      .then((e) => (quota = { usage: e.usage ?? 0, quota: e.quota ?? 0 }))
+      .catch(() => {});
+  };
+  estimate();
+  const quotaTimer = setInterval(estimate, 10_000);
   const metricsTimer =
     config.analytics === false
       ? null
@@ -261,6 +285,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     deleted: client.status.totals.deleted,
     recovered: client.counters.recovered,
     lostOnUnload: client.counters.droppedEmergency,
+    paused: pausedEntries,
   });
   const storage = (): TraceHeader['storage'] => ({
     thread: client.status.thread,
@@ -268,7 +293,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     problems: [...client.status.problems],
   });
 
-  async function exportBlob(opts: DownloadOptions = {}): Promise<Blob> {
+  async function exportBlob(opts: DownloadOptions & { format?: 'trace-agent' | 'chrome' } = {}): Promise<Blob> {
     const session = opts.session ?? core.sessionId;
     await client.flush();
     const header: Omit<TraceHeader, 'sessions'> = {
@@ -281,7 +306,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       counters: counters(),
       storage: storage(),
     };
-    const { blob } = await client.request('export', { session, header, gzip: opts.gzip === true }, opts.onProgress);
+    const { blob } = await client.request('export', { session, header, gzip: opts.gzip === true, format: opts.format }, opts.onProgress);
     return blob;
   }
 
@@ -297,9 +322,35 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       store: client.status,
       hookProblems,
       unsupported: system.unsupported,
+      paused,
+      analytics: config.analytics !== false && client.status.thread === 'worker',
+      quota,
     }),
     tail: async (limit) => (await client.request('query', { sessionId: core.sessionId, limit })).entries.reverse(),
-    download: () => agent.download(),
+    query: (q) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId }),
+    stats: () => agent.generateStats(),
+    trends: (timeframe) => agent.analyzeTrends(timeframe),
+    patterns: (timeframe) => agent.analyzePatterns(timeframe),
+    anomalies: () => agent.detectAnomalies(),
+    alerts: () => agent.alerts(),
+    health: () => agent.checkHealth(),
+    download: (o = {}) => agent.download({ gzip: o.gzip, onProgress: o.onProgress && ((done, total) => o.onProgress!({ done, total })) }),
+    async downloadChromeTrace(o = {}) {
+      const blob = await exportBlob({ format: 'chrome', onProgress: o.onProgress && ((done, total) => o.onProgress!({ done, total })) });
+      saveFile(`trace-${core.sessionId}.chrome.json`, [blob], 'application/json');
+    },
+    openTraceFile: (file) => readTraceFile(file),
+    setPaused(p) {
+      if (p === paused) return;
+      // Said in the trace before pausing and after resuming, so the gap shows.
+      if (p) core.emit({ kind: 'system', type: 'trace:paused', level: 'info', source: 'trace-agent' });
+      paused = p;
+      if (!p) core.emit({ kind: 'system', type: 'trace:resumed', level: 'info', source: 'trace-agent', data: { skipped: pausedEntries } });
+    },
+    async clear() {
+      await client.flush();
+      await client.request('deleteSession', { sessionId: core.sessionId });
+    },
   };
 
   let overlay: OverlayHandle | null = null;
@@ -451,6 +502,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       hooks.unhookAll();
       for (const t of trackers) t.stop();
       if (metricsTimer !== null) clearInterval(metricsTimer);
+      clearInterval(quotaTimer);
       input?.stop();
       network?.stop();
       system.stop();

@@ -38,6 +38,8 @@ export interface TraceCounters {
   recovered: number;
   /** Entries of earlier pages lost on unload: their emergency log had no room for them. */
   lostOnUnload: number;
+  /** Entries logged while recording was paused (counted, not stored). */
+  paused: number;
 }
 
 export interface TraceHeader {
@@ -66,6 +68,15 @@ export function traceHead(header: TraceHeader): string {
 
 /** What closes the trace file after its last entry. */
 export const TRACE_TAIL = ']}';
+
+/** A downloaded trace file, plain or gzipped (as Download saves them), parsed and checked. */
+export async function readTraceFile(file: Blob): Promise<TraceFile> {
+  const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+  if (gzipped && typeof DecompressionStream !== 'function') throw new TraceError('IMPORT_INVALID', 'this browser cannot read a gzipped trace (no DecompressionStream)');
+  const text = gzipped ? await new Response(file.stream().pipeThrough(new DecompressionStream('gzip'))).text() : await file.text();
+  return parseTrace(text);
+}
 
 /** Parses and checks a trace file; throws a TraceError saying what is wrong. */
 export function parseTrace(text: string): TraceFile {

@@ -1,7 +1,17 @@
-/** What the overlay reads from the agent: snapshots and queries, never the raw stream. */
+/**
+ * What the overlay reads from the agent: snapshots, the store's queries and
+ * the analytics engine's figures, never the raw stream. Every panel gets its
+ * data here, so the panels can be tested with a fake source (happy-dom).
+ */
+import type { AlertRule, AlertStatus } from '../analytics/alerts';
+import type { Anomaly, EngineStats } from '../analytics/engine';
+import type { HealthReport } from '../analytics/health';
+import type { PatternReport } from '../analytics/patterns';
+import type { TrendReport } from '../analytics/trends';
 import type { TraceEntry } from '../core/entry';
+import type { TraceCounters, TraceFile } from '../export/trace-json';
 import type { StoreStatus } from '../store/client';
-import type { TraceCounters } from '../export/trace-json';
+import type { QueryParams, QueryResult } from '../store/protocol';
 
 export interface OverlaySnapshot {
   sessionId: string;
@@ -20,11 +30,46 @@ export interface OverlaySnapshot {
   hookProblems: { path: string; reason: string }[];
   /** What the browser cannot report (long-animation-frame, longtask). */
   unsupported: string[];
+  /** Recording is paused (entries are counted, not stored). */
+  paused: boolean;
+  /** Whether analytics run (in the worker). */
+  analytics: boolean;
+  /** Origin storage used and available (navigator.storage.estimate), when known. */
+  quota: { usage: number; quota: number } | null;
+}
+
+/** A store query; the session defaults to the live one. */
+export type OverlayQuery = Omit<QueryParams, 'sessionId'> & { sessionId?: string };
+
+export interface DownloadProgress {
+  done: number;
+  total: number;
 }
 
 export interface OverlaySource {
   snapshot(): OverlaySnapshot;
   /** The newest entries, oldest first. */
   tail(limit: number): Promise<TraceEntry[]>;
-  download(): Promise<void>;
+  /** A page of stored entries, filtered by the store (see QueryParams). */
+  query(q: OverlayQuery): Promise<QueryResult>;
+
+  // The analytics engine (each rejects when analytics are off or the store runs on the main thread).
+  stats(): Promise<EngineStats>;
+  trends(timeframe: string): Promise<TrendReport>;
+  patterns(timeframe: string): Promise<PatternReport>;
+  anomalies(): Promise<{ anomalies: Anomaly[]; total: number }>;
+  alerts(): Promise<{ statuses: AlertStatus[]; rules: AlertRule[] }>;
+  health(): Promise<HealthReport>;
+
+  // The toolbar.
+  /** Saves the trace JSON (gzipped when asked), reporting progress for large traces. */
+  download(options?: { gzip?: boolean; onProgress?: (p: DownloadProgress) => void }): Promise<void>;
+  /** Saves the trace in Chrome's Trace Event format (opens in Perfetto and chrome://tracing). */
+  downloadChromeTrace(options?: { onProgress?: (p: DownloadProgress) => void }): Promise<void>;
+  /** Reads a downloaded trace file (JSON, or gzipped JSON) for viewing. */
+  openTraceFile(file: Blob): Promise<TraceFile>;
+  /** Stops or resumes storing entries (they are counted while paused). */
+  setPaused(paused: boolean): void;
+  /** Deletes what the store holds of the live session. */
+  clear(): Promise<void>;
 }

@@ -4,8 +4,9 @@
  * entries never pass through the page's thread: the page gets a Blob handle
  * and progress messages.
  */
+import { ChromeTraceWriter } from '../export/chrome-trace';
 import { traceHead, TRACE_TAIL } from '../export/trace-json';
-import { entryJson, restLines, type ColumnBatch } from './columns';
+import { decodeEntry, entryJson, restLines, type ColumnBatch } from './columns';
 import type { ExportParams, ExportResult } from './protocol';
 import type { TraceRing } from './ring';
 
@@ -30,9 +31,12 @@ export async function writeExport(
   for (const s of sessions) total += s.entries;
   const sink = p.gzip && typeof CompressionStream === 'function' ? gzipSink() : textSink();
 
-  let chunk = traceHead({ ...p.header, sessions: sessions.slice().reverse() });
+  const header = { ...p.header, sessions: sessions.slice().reverse() };
+  // Chrome's format: every entry decoded and turned into events; ours: written from the columns.
+  const chrome = p.format === 'chrome' ? new ChromeTraceWriter() : null;
+  let chunk = chrome ? `{"displayTimeUnit":"ms","otherData":${JSON.stringify(header)},"traceEvents":[` + chrome.head('trace-agent').map((e) => JSON.stringify(e)).join(',') : traceHead(header);
+  let first = !chrome;
   let done = 0;
-  let first = true;
   let lastProgress = 0;
   for (const s of sessions) {
     const idJson = JSON.stringify(s.id);
@@ -46,6 +50,10 @@ export async function writeExport(
         for (const b of parts) {
           const lines = restLines(b);
           for (let i = 0; i < b.count; i++) {
+            if (chrome) {
+              for (const ev of chrome.events(decodeEntry(b, i, s.id, lines[i]!))) chunk += ',' + JSON.stringify(ev);
+              continue;
+            }
             chunk += (first ? '' : ',') + entryJson(b, i, idJson, lines[i]!);
             first = false;
           }

@@ -49,6 +49,10 @@ export interface QueryParams {
   sources?: string[];
   /** Case-insensitive text searched in the type and the JSON of data, metadata, args, result and error. */
   text?: string;
+  /** Spans with these ids (a span's detail: its parent). */
+  spanIds?: number[];
+  /** Entries whose parent span is one of these (a span's children, the state changes it caused). */
+  parentIds?: number[];
   /** The `next` of the previous page: continue after it. */
   after?: number;
 }
@@ -66,6 +70,8 @@ export interface ExportParams {
   /** Everything of the header but `sessions`, which the store knows. */
   header: Omit<TraceHeader, 'sessions'>;
   gzip: boolean;
+  /** The trace-agent JSON (default), or Chrome's Trace Event format (Perfetto). */
+  format?: 'trace-agent' | 'chrome';
 }
 
 export interface ExportResult {

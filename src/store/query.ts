@@ -94,6 +94,8 @@ class EntryFilter {
         if (this.levels && !this.levels[b.level[i]!]) continue;
         if (typeOk && !typeOk[b.type[i]!]) continue;
         if (sourceOk && (b.source[i] === 0 || !sourceOk[b.source[i]! - 1])) continue;
+        if (p.spanIds && !p.spanIds.includes(b.spanId[i]!)) continue;
+        if (p.parentIds && !p.parentIds.includes(b.parentId[i]!)) continue;
         lines ??= restLines(b);
         const line = lines[i]!;
         if (this.text && !b.strings[b.type[i]!]!.toLowerCase().includes(this.text) && !line.toLowerCase().includes(this.textInJson!)) continue;

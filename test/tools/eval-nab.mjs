@@ -63,6 +63,29 @@ const threshold = opts.threshold !== undefined ? Number(opts.threshold) : DEFAUL
 const cost = PROFILES.standard;
 const windows = parseWindows(readFileSync(join(folder, 'combined_windows.json'), 'utf8'));
 
+// ---- check the scorer first: it must reproduce NAB's numenta rows ------------
+{
+  const scoresDir = join(folder, 'numenta_scores');
+  const refFile = join(folder, 'reference_scores.csv');
+  if (existsSync(scoresDir) && existsSync(refFile)) {
+    const th = JSON.parse(readFileSync(join(folder, 'thresholds.json'), 'utf8')).numenta.standard.threshold;
+    const rows = parseReferenceScores(readFileSync(refFile, 'utf8')).filter((r) => r.detector === 'numenta' && r.profile === 'standard');
+    const wrong = [];
+    for (const row of rows) {
+      const { times, values } = parseNabCsv(readFileSync(join(scoresDir, row.file), 'utf8'));
+      const sc = scoreFile(times, values, windows[row.file] ?? [], th, cost);
+      if (Math.abs(sc.score - row.score) > 1e-6 || sc.tp !== row.tp || sc.fp !== row.fp || sc.fn !== row.fn || sc.tn !== row.tn) wrong.push(row.file);
+    }
+    console.log(`scorer check: ${rows.length - wrong.length}/${rows.length} numenta rows of reference_scores.csv reproduced (score, TP, TN, FP, FN)`);
+    if (wrong.length > 0) {
+      console.error(`eval:nab: the scorer does not reproduce NAB on ${wrong.join(', ')}`);
+      process.exit(1);
+    }
+  } else {
+    console.log('scorer check: skipped (no numenta_scores/ or reference_scores.csv in this folder)');
+  }
+}
+
 // ---- run the detector over every file ---------------------------------------
 const files = [];
 for (const cat of readdirSync(join(folder, 'data')).sort()) {

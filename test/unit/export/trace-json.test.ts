@@ -10,7 +10,7 @@ const header: TraceHeader = {
   session: 's',
   sessions: [],
   config: {},
-  counters: { logged: 3, rejected: 0, truncated: 0, redacted: 0, dropped: 0, droppedByStore: 0, internalErrors: 0, acked: 3, stored: 3, storedBytes: 300, evicted: 0, deleted: 0, recovered: 0, lostOnUnload: 0 },
+  counters: { logged: 3, rejected: 0, truncated: 0, redacted: 0, dropped: 0, droppedByStore: 0, internalErrors: 0, acked: 3, stored: 3, storedBytes: 300, evicted: 0, deleted: 0, recovered: 0, lostOnUnload: 0, paused: 0 },
   storage: { thread: 'worker', backend: 'indexeddb', problems: [] },
 };
 const e = (seq: number) => ({ seq, ts: seq, sessionId: 's', kind: 'custom', type: 't', level: 'info', frame: 0 });

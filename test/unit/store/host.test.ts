@@ -209,3 +209,29 @@ describe('StoreHost failures', () => {
     expect((await allPages(h, { sessionId: 's' })).map((e) => e.seq)).toEqual([...Array(100)].map((_, i) => 200 - i));
   });
 });
+
+describe('StoreHost span queries', () => {
+  it('finds a span by id and the entries whose parent it is', async () => {
+    const h = harness(memory);
+    h.send([
+      entry(1, 's', { kind: 'agent', type: 'npc.think', spanId: 10, dur: 5 }),
+      entry(2, 's', { kind: 'agent', type: 'llm.ask', spanId: 11, parentId: 10, dur: 3 }),
+      entry(3, 's', { kind: 'state', type: 'state:change', parentId: 10 }),
+      entry(4, 's', { kind: 'agent', type: 'npc.move', spanId: 12, dur: 1 }),
+    ]);
+    await h.acked(4);
+    expect((await h.ask('query', { sessionId: 's', spanIds: [10] })).entries.map((e) => e.seq)).toEqual([1]);
+    expect((await h.ask('query', { sessionId: 's', parentIds: [10], order: 'oldest' })).entries.map((e) => e.seq)).toEqual([2, 3]);
+  });
+});
+
+describe('StoreHost Chrome trace export', () => {
+  it('writes the stored entries as a Trace Event file that parses', async () => {
+    const h = await loaded(memory);
+    const header = { format: 'trace-agent' as const, schemaVersion: 1, generator: { name: 'trace-agent', version: 'test' }, exportedAt: 'now', session: 's', config: {}, counters: {} as never, storage: { thread: 'main', backend: 'x', problems: [] } };
+    const r = await h.ask('export', { session: 's', header, gzip: false, format: 'chrome' });
+    const file = JSON.parse(await r.blob.text()) as { traceEvents: { ph: string }[]; otherData: { sessions: unknown[] } };
+    expect(file.traceEvents.filter((e) => e.ph === 'i')).toHaveLength(1000);
+    expect(file.otherData.sessions).toHaveLength(1);
+  });
+});

@@ -1,103 +1,142 @@
-/** The overlay's shell: header, summary, event log. Polls snapshots while open, nothing while closed. */
-import { signal, type Signal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
-import type { TraceEntry } from '../core/entry';
+/**
+ * The overlay: header and toolbar, tabs, and the footer. Only the open tab is
+ * mounted, and each tab polls its own data while mounted: nothing runs while
+ * the overlay is closed, nothing per logged event.
+ */
+import { useEffect, useRef } from 'preact/hooks';
 import { RateMeter } from '../analytics/rate';
-import { EventLog } from './panels/event-log';
+import { errorMessage } from '../core/errors';
+import { PANELS } from './panels/index';
 import { Summary } from './panels/summary';
-import type { OverlaySnapshot, OverlaySource } from './source';
-
-/** Text and lists refresh at most 4 times a second (stats-gl's text rate). */
-export const REFRESH_MS = 250;
-export const LOG_ROWS = 200;
-
-export interface OverlayState {
-  open: Signal<boolean>;
-  snap: Signal<OverlaySnapshot>;
-  rate: Signal<number>;
-  entries: Signal<TraceEntry[]>;
-  busy: Signal<string>;
-}
-
-export function createOverlayState(source: OverlaySource, open: boolean): OverlayState {
-  return {
-    open: signal(open),
-    snap: signal(source.snapshot()),
-    rate: signal(0),
-    entries: signal<TraceEntry[]>([]),
-    busy: signal(''),
-  };
-}
+import type { DownloadProgress, OverlaySource } from './source';
+import { REFRESH_MS, TABS, type OverlayState } from './state';
 
 export function App({ source, state, hotkey, onClose }: { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void }) {
   const open = state.open.value;
   useEffect(() => {
     if (!open) return;
     const meter = new RateMeter();
-    let alive = true;
-    let inFlight = false;
     const refresh = () => {
       const snap = source.snapshot();
       state.snap.value = snap;
       state.rate.value = meter.sample(snap.elapsed, snap.counters.logged);
-      if (inFlight) return;
-      inFlight = true;
-      source
-        .tail(LOG_ROWS)
-        .then((entries) => {
-          if (alive) state.entries.value = entries;
-        })
-        .catch(() => {})
-        .finally(() => (inFlight = false));
     };
     refresh();
     const id = setInterval(refresh, REFRESH_MS);
-    return () => {
-      alive = false;
-      clearInterval(id);
-    };
+    return () => clearInterval(id);
   }, [open]);
 
   if (!open) return null;
   const snap = state.snap.value;
-  const store = snap.store;
-  const healthy = store.ready && store.thread === 'worker' && store.backend === 'indexeddb';
-  const mode = store.ready ? `${store.thread} · ${store.backend}` : 'starting';
-
-  const download = () => {
-    state.busy.value = 'saving…';
-    source
-      .download()
-      .catch(() => {})
-      .finally(() => (state.busy.value = ''));
-  };
-
+  const tab = state.tab.value;
+  const Panel = PANELS[tab];
   return (
     <div class="panel" role="dialog" aria-label="Trace Agent">
-      <header>
-        <h1>Trace Agent</h1>
-        <span class={`chip ${healthy ? 'ok' : 'warn'}`} title="where the trace is stored">
-          {mode}
-        </span>
-        <button type="button" class="download" onClick={download} disabled={state.busy.value !== ''}>
-          {state.busy.value || 'Download JSON'}
-        </button>
-        <button type="button" class="close" aria-label="Close" title={`Close (${hotkey})`} onClick={onClose}>
-          ×
-        </button>
-      </header>
+      <Header source={source} state={state} hotkey={hotkey} onClose={onClose} />
       <Summary snap={snap} rate={state.rate.value} />
-      <div class="log-head">
-        <span>Event log · newest {LOG_ROWS}</span>
-        <span>session {snap.sessionId.slice(0, 8)}</span>
+      <nav class="tabs" role="tablist" aria-label="views">
+        {TABS.map((t) => (
+          <button
+            type="button"
+            role="tab"
+            class={`tab${t === tab ? ' on' : ''}`}
+            aria-selected={t === tab}
+            onClick={() => (state.tab.value = t)}
+            onKeyDown={(ev) => moveTab(ev, state)}
+          >
+            {t}
+          </button>
+        ))}
+      </nav>
+      <div class="tab-body" role="tabpanel" aria-label={tab}>
+        {Panel ? <Panel source={source} state={state} /> : <div class="empty">No {tab} view in this build.</div>}
       </div>
-      <EventLog entries={state.entries.value} />
       <footer>
-        <span>{hotkey} toggles</span>
+        <span>{hotkey} toggles · Esc closes</span>
         <span>
           frame {snap.frame} · capacity {snap.capacity.toLocaleString('en')}
         </span>
       </footer>
     </div>
+  );
+}
+
+/** Arrow keys move between tabs (the WAI-ARIA tabs pattern). */
+function moveTab(ev: KeyboardEvent, state: OverlayState): void {
+  if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
+  ev.preventDefault();
+  const i = TABS.indexOf(state.tab.value);
+  const next = TABS[(i + (ev.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length]!;
+  state.tab.value = next;
+  const nav = (ev.currentTarget as HTMLElement).parentElement;
+  (nav?.children[TABS.indexOf(next)] as HTMLElement | undefined)?.focus();
+}
+
+function Header({ source, state, hotkey, onClose }: { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void }) {
+  const snap = state.snap.value;
+  const store = snap.store;
+  const healthy = store.ready && store.thread === 'worker' && store.backend === 'indexeddb';
+  const mode = store.ready ? `${store.thread} · ${store.backend}` : 'starting';
+  const busy = state.busy.value;
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const run = (what: string, action: (onProgress: (p: DownloadProgress) => void) => Promise<void>) => {
+    if (state.busy.value) return;
+    state.problem.value = '';
+    state.busy.value = { what, progress: null };
+    action((progress) => (state.busy.value = { what, progress }))
+      .catch((err) => (state.problem.value = `${what}: ${errorMessage(err)}`))
+      .finally(() => (state.busy.value = null));
+  };
+  const openFile = (ev: Event) => {
+    const input = ev.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    run('opening', async () => {
+      state.file.value = { name: file.name, trace: await source.openTraceFile(file) };
+      state.tab.value = 'log';
+    });
+  };
+
+  return (
+    <header>
+      <h1>Trace Agent</h1>
+      <span class={`chip ${healthy ? 'ok' : 'warn'}`} title="where the trace is stored">
+        {mode}
+      </span>
+      <div class="toolbar" role="toolbar" aria-label="trace">
+        <button type="button" class="pause" aria-pressed={snap.paused} title={snap.paused ? 'Resume recording' : 'Pause recording (entries are counted, not stored)'} onClick={() => source.setPaused(!snap.paused)}>
+          {snap.paused ? '▶ resume' : '❚❚ pause'}
+        </button>
+        <button type="button" class="clear" title="Delete what is stored of this session" onClick={() => run('clearing', () => source.clear())}>
+          clear
+        </button>
+        <button type="button" class="download" title="Download the trace JSON" disabled={busy !== null} onClick={() => run('saving', (p) => source.download({ onProgress: p }))}>
+          JSON
+        </button>
+        <button type="button" class="download-chrome" title="Download in Chrome's trace format (Perfetto)" disabled={busy !== null} onClick={() => run('saving', (p) => source.downloadChromeTrace({ onProgress: p }))}>
+          Perfetto
+        </button>
+        <button type="button" class="open-file" title="Open a downloaded trace" disabled={busy !== null} onClick={() => fileInput.current?.click()}>
+          open
+        </button>
+        <input ref={fileInput} type="file" accept=".json,.gz,application/json,application/gzip" hidden onChange={openFile} />
+      </div>
+      <button type="button" class="close" aria-label="Close" title={`Close (${hotkey})`} onClick={onClose}>
+        ×
+      </button>
+      {busy && (
+        <div class="progress" role="progressbar" aria-label={busy.what} aria-valuemin={0} aria-valuemax={busy.progress?.total ?? 0} aria-valuenow={busy.progress?.done ?? 0}>
+          <span>{busy.what}…</span>
+          {busy.progress && busy.progress.total > 0 && <progress max={busy.progress.total} value={busy.progress.done} />}
+        </div>
+      )}
+      {state.problem.value && (
+        <div class="toolbar-problem" role="alert">
+          {state.problem.value}
+        </div>
+      )}
+    </header>
   );
 }

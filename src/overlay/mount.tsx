@@ -3,10 +3,11 @@
  * leaks in and none of ours leaks out, and wires the hotkey.
  */
 import { render } from 'preact';
-import { App, createOverlayState } from './app';
+import { App } from './app';
+import { createOverlayState } from './state';
 import { matchesHotkey, parseHotkey } from './hotkey';
 import type { OverlaySource } from './source';
-import { OVERLAY_CSS } from './styles';
+import { OVERLAY_CSS } from './styles/index';
 
 export interface OverlayOptions {
   hotkey: string;

@@ -1,6 +1,33 @@
-/** The newest entries, newest first. Every value is rendered as text. */
+/** The newest entries of the live session, newest first. Every value is rendered as text. */
+import { useEffect, useState } from 'preact/hooks';
 import type { TraceEntry } from '../../core/entry';
+import { LOG_ROWS, REFRESH_MS, type OverlayState } from '../state';
 import { formatDuration, formatSeconds, preview } from '../format';
+import type { OverlaySource } from '../source';
+
+export function LogTab({ source }: { source: OverlaySource; state: OverlayState }) {
+  const [entries, setEntries] = useState<readonly TraceEntry[]>([]);
+  useEffect(() => {
+    let alive = true;
+    let inFlight = false;
+    const refresh = () => {
+      if (inFlight) return;
+      inFlight = true;
+      source
+        .tail(LOG_ROWS)
+        .then((e) => alive && setEntries(e))
+        .catch(() => {})
+        .finally(() => (inFlight = false));
+    };
+    refresh();
+    const id = setInterval(refresh, REFRESH_MS);
+    return () => {
+      alive = false;
+      clearInterval(id);
+    };
+  }, []);
+  return <EventLog entries={entries} />;
+}
 
 export function EventLog({ entries }: { entries: readonly TraceEntry[] }) {
   if (entries.length === 0) return <div class="log"><div class="empty">No entries yet.</div></div>;

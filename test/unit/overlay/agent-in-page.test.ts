@@ -61,7 +61,7 @@ describe('the agent in a page (happy-dom)', () => {
     const panel = shadow()!.querySelector('.panel');
     expect(panel).not.toBeNull();
     expect(panel!.textContent).toContain('Trace Agent');
-    expect(panel!.textContent).toContain('Download JSON');
+    expect(panel!.querySelector('button.download')!.textContent).toBe('JSON');
     press({ code: 'KeyD', key: 'D', shiftKey: true }); // not the hotkey
     expect(agent.isOpen).toBe(true);
     press({ code: 'KeyD', altKey: true, shiftKey: true });

@@ -39,6 +39,18 @@ button {
 button:hover { background: #2c3340; }
 button:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 .close { padding: 1px 7px; font-size: 14px; line-height: 1.2; }
+header { flex-wrap: wrap; row-gap: 6px; }
+.toolbar { display: flex; gap: 4px; flex-wrap: wrap; }
+.toolbar button { padding: 2px 7px; font-size: 11px; }
+.toolbar button[aria-pressed="true"] { border-color: var(--warn); color: var(--warn); }
+button:disabled { opacity: .5; cursor: default; }
+.progress { flex-basis: 100%; display: flex; align-items: center; gap: 8px; color: var(--dim); font-size: 11px; }
+.progress progress { flex: 1; height: 6px; accent-color: var(--accent); }
+.toolbar-problem { flex-basis: 100%; color: var(--err); font-size: 11px; }
+.tabs { display: flex; gap: 2px; padding: 4px 8px 0; border-bottom: 1px solid var(--line); background: var(--bg2); }
+.tab { border: 1px solid transparent; border-bottom: none; border-radius: 4px 4px 0 0; background: transparent; color: var(--dim); padding: 3px 10px; text-transform: capitalize; }
+.tab.on { background: var(--bg); color: var(--fg); border-color: var(--line); margin-bottom: -1px; }
+.tab-body { flex: 1; min-height: 0; display: flex; flex-direction: column; overflow: hidden; }
 .tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: 1px; background: var(--line); border-bottom: 1px solid var(--line); }
 .tile { background: var(--bg); padding: 6px 8px; }
 .tile .v { font-size: 16px; font-weight: 600; font-variant-numeric: tabular-nums; }

@@ -13,7 +13,7 @@ import { NetworkSpans, type NetworkOptions } from './hooks/network';
 import { SystemEvents, type SystemEventsOptions } from './hooks/system';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
 import { parsePath, resolvePath } from './hooks/paths';
-import type { AlertRule, AlertStatus, GameAlert } from './analytics/alerts';
+import { checkRule, type AlertRule, type AlertStatus, type GameAlert } from './analytics/alerts';
 import type { Anomaly, EngineStats } from './analytics/engine';
 import { assessHealth, type HealthReport } from './analytics/health';
 import type { PatternReport } from './analytics/patterns';
@@ -168,13 +168,21 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   // Every option is checked before anything starts (worker, database, frame loop).
   const hotkey = options.hotkey ?? DEFAULT_HOTKEY;
   parseHotkey(hotkey);
+  // Rules are checked here (a bad one is an INVALID_OPTION, not a silent
+  // analytics:off later) and copied to plain data, which crosses to the worker.
+  const rules = options.alerts?.map((r) => {
+    const problem = checkRule(r);
+    if (problem) throw new TraceError('INVALID_OPTION', problem);
+    return { ...r };
+  });
   const config: StoreConfig = {
     dbName: options.dbName ?? 'trace-agent',
     capacity,
     maxBytes,
     maxSessions,
     tailSize: TAIL_ENTRIES,
-    analytics: options.analytics === false ? false : { rules: options.alerts ?? null, thresholds: options.thresholds ?? {} },
+    // The session is set once the core has one: analytics follow the live session only.
+    analytics: options.analytics === false ? false : { sessionId: '', rules: rules ?? null, thresholds: { ...options.thresholds } },
   };
 
   // The core needs a sink at construction and the client needs the session: a
@@ -200,6 +208,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     storage: pageStorage(),
     locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
   };
+  if (config.analytics) config.analytics.sessionId = core.sessionId;
   client = new StoreClient(config, { id: core.sessionId, startedAt: core.startedAt }, transports, withDefaults(pageDefaults, options.store));
   // The store has no seq of its own: what it reports (a full quota) becomes a system entry here.
   client.onNotice = (n) => {
@@ -253,7 +262,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       ? null
       : setInterval(() => {
           const c = client.counters;
-          client.sendMetrics(c.droppedBackpressure + c.droppedStore + c.droppedEmergency, memory ? Math.round(memory.usedJSHeapSize / 1e5) / 10 : null);
+          // This page's own drops (an earlier page's losses are not this session's health).
+          client.sendMetrics(c.droppedBackpressure + c.droppedStore, memory ? Math.round(memory.usedJSHeapSize / 1e5) / 10 : null);
         }, 1_000);
   let network: NetworkSpans | null = null;
   if (options.network !== false) {
@@ -419,8 +429,21 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
         const source = typeof target === 'string' ? resolvePath(target) : target;
         if (source === undefined || source === null) throw new TraceError('HOOK_FAILED', `trackState("${label}"): not found on window`);
         const tracker = new StateTracker(core, currentSpan, source, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
-        // A path to a plain object: the game reads it through the path, so the proxy goes there.
-        if (typeof target === 'string' && tracker.proxy !== source) putAtPath(target, tracker.proxy);
+        // A path to a plain object: the game reads it through the path, so the proxy goes there,
+        // and the game's own object goes back on stop() and destroy() (a proxy cannot be cloned:
+        // structuredClone, postMessage and IndexedDB would refuse the game's state).
+        if (typeof target === 'string' && tracker.proxy !== source) {
+          putAtPath(target, tracker.proxy);
+          const stop = tracker.stop.bind(tracker);
+          tracker.stop = () => {
+            stop();
+            try {
+              if (resolvePath(target) === tracker.proxy) putAtPath(target, source);
+            } catch {
+              /* the path is gone: nothing to put back */
+            }
+          };
+        }
         trackers.push(tracker);
         clearHookProblem(label);
         return tracker;
@@ -471,17 +494,17 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     detectAnomalies: () => client.request('anomalies', {}),
     async checkHealth() {
       const c = counters();
-      let engine: { fps: number | null; errorRate: number | null; alerts: AlertStatus[]; recent: number } = { fps: null, errorRate: null, alerts: [], recent: 0 };
+      // The frame rate is the page's own; the rest comes from the engine when it runs.
+      const engine: { fps: number | null; errorRate: number | null; alerts: AlertStatus[]; recent: number } = { fps: frames.fps() || null, errorRate: null, alerts: [], recent: 0 };
       if (config.analytics !== false && client.status.ready) {
         try {
           const [alerts, anomalies] = await Promise.all([client.request('alerts', {}), client.request('anomalies', { sinceMs: core.elapsed() - 60_000 })]);
-          const byName = (n: string) => alerts.statuses.find((a) => a.name === n)?.value ?? null;
-          engine = { fps: frames.fps() || null, errorRate: byName('error-rate'), alerts: alerts.statuses, recent: anomalies.anomalies.length };
+          engine.errorRate = alerts.metrics['errorRate'] ?? null;
+          engine.alerts = alerts.statuses;
+          engine.recent = anomalies.anomalies.length;
         } catch {
           /* the engine is off or the store is down: health says the rest */
         }
-      } else {
-        engine.fps = frames.fps() || null;
       }
       return assessHealth({
         at: core.elapsed(),

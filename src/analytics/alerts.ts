@@ -135,7 +135,18 @@ export class AlertManager {
       }
       const value = metrics[t.rule.metric];
       s.value = value ?? null;
-      if (value === null || value === undefined || !Number.isFinite(value)) continue; // no data: no change
+      if (value === null || value === undefined || !Number.isFinite(value)) {
+        // No data: a pending alert does not carry over a gap, and a firing one
+        // clears as its series would (Prometheus resolves a vanished series).
+        if (s.state === 'pending') {
+          s.state = s.fired > 0 ? 'resolved' : 'inactive';
+          s.activeAt = null;
+        } else if (s.state === 'firing') {
+          t.clearedAt ??= now;
+          if (now - t.clearedAt >= (t.rule.keepFiringForMs ?? 0)) this.resolve(t, now, out);
+        }
+        continue;
+      }
       const r = t.rule;
       const holds = compare(value, r.op, r.threshold);
       if (s.state === 'firing') {

@@ -19,6 +19,8 @@ import { StatsCollector, type GeneratedStats } from './stats';
 import { TrendAnalyzer } from './trends';
 
 export interface EngineOptions {
+  /** The live session: the only one analysed (replays of earlier pages' sessions are stored, not analysed). */
+  sessionId?: string;
   /** Alert rules instead of the defaults (DEFAULT_RULES). */
   rules?: AlertRule[];
   /** Thresholds of rules, by rule name or metric (`{ fps: 20 }`). */
@@ -87,10 +89,14 @@ export class AnalyticsEngine {
   private secondSeqFrom = 0;
   private secondSeqTo = 0;
   private page: PageMetrics = { dropped: 0, memoryMb: null };
+  /** The page's drop total at the end of each of the last seconds, for drops per window (not since ever). */
+  private readonly droppedAt: number[] = [];
+  private last: Record<string, number | null> = {};
   /** Engine cost, for the bench and health: entries consumed and ms spent. */
   readonly cost = { entries: 0, ms: 0 };
 
   constructor(options: EngineOptions = {}) {
+    this.sessionId = options.sessionId || null;
     this.alerts = new AlertManager(options.rules ?? DEFAULT_RULES);
     if (options.thresholds) this.alerts.setThresholds(options.thresholds);
   }
@@ -101,8 +107,8 @@ export class AnalyticsEngine {
   }
 
   /**
-   * One stored batch. Only the page's session is analysed (the first seen;
-   * replays of earlier pages' sessions are stored, not analysed).
+   * One stored batch. Only the live session is analysed (the one given, else
+   * the first seen; replays of earlier pages' sessions are stored, not analysed).
    */
   consume(b: ColumnBatch, sessionId: string, clock: () => number = Date.now): EngineNotice[] {
     if (b.count === 0) return [];
@@ -148,6 +154,11 @@ export class AnalyticsEngine {
     };
   }
 
+  /** The rules' metrics as of the last closed second. */
+  lastMetrics(): Record<string, number | null> {
+    return { ...this.last };
+  }
+
   alertStatuses(): AlertStatus[] {
     return this.alerts.statuses();
   }
@@ -168,7 +179,8 @@ export class AnalyticsEngine {
       errorRate: last10.calls > 0 ? last10.callErrors / last10.calls : null,
       errorsPerSecond: last10.errors / 10,
       latencyP95: last10.calls >= MIN_CALLS_FOR_LATENCY ? last10.latency.quantile(0.95) : null,
-      dropped: this.page.dropped,
+      // Entries dropped over the last 10 s: a loss long ago does not keep the rule firing.
+      dropped: this.page.dropped - (this.droppedAt.length > 0 ? this.droppedAt[0]! : this.page.dropped),
       memoryMb: this.page.memoryMb,
     };
   }
@@ -209,7 +221,10 @@ export class AnalyticsEngine {
       }
     }
     if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
-    for (const alert of this.alerts.evaluate(this.metrics(start), end)) notices.push({ kind: 'alert', alert });
+    this.droppedAt.push(this.page.dropped);
+    if (this.droppedAt.length > 10) this.droppedAt.shift();
+    this.last = this.metrics(start);
+    for (const alert of this.alerts.evaluate(this.last, end)) notices.push({ kind: 'alert', alert });
   }
 
   private check(metric: string, agent: string | undefined, value: number, start: number, notices: EngineNotice[]): void {

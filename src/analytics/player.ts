@@ -309,14 +309,18 @@ export class PlayerCollector {
 
   private actionOf(name: string): boolean {
     let a = this.actionCache.get(name);
-    if (a === undefined) this.actionCache.set(name, (a = !NON_ACTIONS.has(name)));
+    if (a === undefined) {
+      a = !NON_ACTIONS.has(name);
+      if (this.actionCache.size < 10_000) this.actionCache.set(name, a); // bounded: names are the game's
+    }
     return a;
   }
 
   private progressionOf(name: string): Prog {
     let p = this.progCache.get(name);
     if (p === undefined) {
-      p = parseProgressionType(name);
+      // The agent's own session:start is not the player's progression.
+      p = name === 'session:start' ? null : parseProgressionType(name);
       if (this.progCache.size < 10_000) this.progCache.set(name, p);
     }
     return p;

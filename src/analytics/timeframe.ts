@@ -96,16 +96,33 @@ export class SessionClock {
  * ids, filled lazily (-1 = not looked up yet), so a collector pays one Map
  * lookup per distinct string per batch, not one per entry.
  */
+/** Name of the id every name past an Interner's limit shares. */
+export const OTHER_NAME = '(other)';
+
 export class Interner {
   private readonly ids = new Map<string, number>();
   readonly names: string[] = [];
 
+  /** At most `limit` names get their own id; the rest share one (names are the game's: unbounded). */
+  constructor(private readonly limit = 4_096) {}
+
   id(s: string): number {
     let id = this.ids.get(s);
     if (id === undefined) {
+      if (this.names.length >= this.limit) return this.other();
       id = this.names.length;
       this.names.push(s);
       this.ids.set(s, id);
+    }
+    return id;
+  }
+
+  private other(): number {
+    let id = this.ids.get(OTHER_NAME);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(OTHER_NAME);
+      this.ids.set(OTHER_NAME, id);
     }
     return id;
   }

@@ -376,6 +376,9 @@ export function textField(el: Element | null): 'text' | 'secret' | null {
   }
   if (tag === 'textarea' || tag === 'select') return 'text';
   if ((el as HTMLElement).isContentEditable === true) return 'text';
+  // A custom element whose shadow root we cannot see (closed): what is typed
+  // inside it (a login form) reaches us as aimed at the host. Assume a field.
+  if (tag.includes('-') && (el as HTMLElement).shadowRoot === null) return 'text';
   return null;
 }
 

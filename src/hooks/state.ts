@@ -68,8 +68,13 @@ export class StateTracker implements StateHandle {
   private readonly ignore: (string | RegExp)[];
   private readonly read: () => unknown;
   private unsubscribe: (() => void) | null = null;
-  /** Proxy mode: our proxies by target, and targets by proxy (to store raw objects, never proxies). */
-  private readonly proxies = new WeakMap<object, object>();
+  /**
+   * Proxy mode: the proxy of each container by its parent and key (it is
+   * made again when another object comes to that key, so its path stays
+   * true after an array shifts), and targets by proxy (the game's objects
+   * get raw values, never our proxies).
+   */
+  private readonly children = new WeakMap<object, Map<string | number, { target: object; proxy: object }>>();
   private readonly targets = new WeakMap<object, object>();
 
   constructor(
@@ -104,11 +109,13 @@ export class StateTracker implements StateHandle {
         }
       });
       this.unsubscribe = typeof unsub === 'function' ? (unsub as () => void) : null;
-    } else if (source !== null && typeof source === 'object') {
+    } else if (isContainer(source)) {
       this.read = () => source;
       this.proxy = this.wrap(source, []);
     } else {
-      throw new TraceError('HOOK_FAILED', `trackState: expected a store (subscribe and getState), a signal, or an object; got ${source === null ? 'null' : typeof source}`);
+      // A class instance (private fields), a Map or a Set would break behind a Proxy.
+      const what = source === null ? 'null' : typeof source === 'object' ? `an instance of ${(source as object).constructor?.name ?? 'a class'}` : typeof source;
+      throw new TraceError('HOOK_FAILED', `trackState: expected a store (subscribe and getState), a signal, or a plain object or array; got ${what}`);
     }
     this.checkpoint('start');
   }
@@ -182,13 +189,14 @@ export class StateTracker implements StateHandle {
 
   /** A Proxy that records sets and deletes at any depth of plain objects and arrays. */
   private wrap(target: object, path: StatePath): object {
-    const known = this.proxies.get(target);
-    if (known) return known;
     const proxy: object = new Proxy(target, {
       get: (t, k, receiver) => {
         const v: unknown = Reflect.get(t, k, receiver);
         if (!this.active || typeof k === 'symbol' || !isContainer(v)) return v;
-        return this.wrap(v, [...path, keyOf(t, k)]);
+        // A Proxy must return a frozen property's own value (Immer freezes state).
+        const d = Object.getOwnPropertyDescriptor(t, k);
+        if (d && !d.configurable && !d.writable) return v;
+        return this.child(t, keyOf(t, k), v, path);
       },
       set: (t, k, v, receiver): boolean => {
         const raw = isObject(v) ? (this.targets.get(v) ?? v) : v;
@@ -223,8 +231,17 @@ export class StateTracker implements StateHandle {
         return ok;
       },
     });
-    this.proxies.set(target, proxy);
     this.targets.set(proxy, target);
+    return proxy;
+  }
+
+  private child(parent: object, key: string | number, value: object, parentPath: StatePath): object {
+    let known = this.children.get(parent);
+    if (!known) this.children.set(parent, (known = new Map()));
+    const c = known.get(key);
+    if (c && c.target === value) return c.proxy;
+    const proxy = this.wrap(value, [...parentPath, key]);
+    if (known.size < 10_000) known.set(key, { target: value, proxy }); // bounded; past it a proxy is made per read
     return proxy;
   }
 }

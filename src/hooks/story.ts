@@ -32,7 +32,11 @@ const CONVENTIONS = ['currentId', 'currentNode', 'current', 'node'];
 interface Patch {
   key: string;
   before: PropertyDescriptor | undefined;
+  wrapper: Function;
 }
+
+/** Graphs being tracked: a second trackStory of the same graph would wrap its methods twice. */
+const tracked = new WeakSet<object>();
 
 export class StoryTracker implements StoryHandle {
   node: string | null = null;
@@ -49,6 +53,7 @@ export class StoryTracker implements StoryHandle {
     options: TrackStoryOptions = {},
   ) {
     if (graph === null || typeof graph !== 'object') throw new TraceError('HOOK_FAILED', 'trackStory: expected a story graph object');
+    if (tracked.has(graph)) throw new TraceError('HOOK_FAILED', 'trackStory: this graph is tracked already');
     this.name = options.name ?? 'story';
     const current = options.current;
     if (typeof current === 'function') this.read = () => current(graph);
@@ -60,6 +65,7 @@ export class StoryTracker implements StoryHandle {
       this.read = () => (graph as Record<string, unknown>)[key];
     }
     this.node = this.nodeId();
+    tracked.add(graph);
     this.core.emit({ kind: 'state', type: 'story:enter', level: 'info', source: this.name, data: { node: this.node } });
     this.wrapMethods();
     if ((options.poll ?? true) && typeof requestAnimationFrame === 'function') {
@@ -77,6 +83,8 @@ export class StoryTracker implements StoryHandle {
     if (this.raf && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.raf);
     for (const p of this.patches) {
       try {
+        // Only where our wrapper still is: a handler the game set since stays.
+        if ((this.graph as Record<string, unknown>)[p.key] !== p.wrapper) continue;
         if (p.before) Object.defineProperty(this.graph, p.key, p.before);
         else delete (this.graph as Record<string, unknown>)[p.key];
       } catch {
@@ -84,6 +92,7 @@ export class StoryTracker implements StoryHandle {
       }
     }
     this.patches.length = 0;
+    tracked.delete(this.graph);
   }
 
   /** Compares the current node with the last one seen; a change is a transition. */
@@ -136,27 +145,45 @@ export class StoryTracker implements StoryHandle {
         const own = obj === this.graph;
         if (own && !desc.configurable && !desc.writable) continue;
         const fn = desc.value as (...a: unknown[]) => unknown;
+        if (/^class[\s{]/.test(sourceOf(fn))) continue; // a class kept on the graph, not a method
         const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+          // Called with new (an ES5 constructor kept on the graph): construct, untouched.
+          if (new.target) return Reflect.construct(fn, args, new.target);
           const value = Reflect.apply(fn, this, args);
           if (value instanceof Promise) {
-            value.then(
-              () => tracker.check(args[0], key),
-              () => tracker.check(args[0], key),
+            // An equivalent promise, so a rejection the game does not handle stays unhandled.
+            return value.then(
+              (v: unknown) => {
+                tracker.check(args[0], key);
+                return v;
+              },
+              (err: unknown) => {
+                tracker.check(args[0], key);
+                throw err;
+              },
             );
-          } else {
-            tracker.check(args[0], key);
           }
+          tracker.check(args[0], key);
           return value;
         };
+        if (Object.prototype.hasOwnProperty.call(fn, 'prototype')) wrapped.prototype = fn.prototype;
         Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
         Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
         try {
           Object.defineProperty(this.graph, key, { value: wrapped, writable: true, configurable: true, enumerable: desc.enumerable ?? false });
-          this.patches.push({ key, before: own ? desc : undefined });
+          this.patches.push({ key, before: own ? desc : undefined, wrapper: wrapped });
         } catch {
           /* not writable: the frame poll still sees its transitions */
         }
       }
     }
+  }
+}
+
+function sourceOf(fn: Function): string {
+  try {
+    return Function.prototype.toString.call(fn).slice(0, 8);
+  } catch {
+    return '';
   }
 }

@@ -274,7 +274,8 @@ function toError(value: unknown): SpanError | undefined {
     if (!(value instanceof Error)) return undefined;
     // String(): a thrown Error may carry anything in these fields.
     const e: SpanError = { name: cut(value.name, 100), message: cut(value.message, 2_000) };
-    if (value.stack) e.stack = cut(value.stack, 4_000);
+    // Script URLs in a stack lose their query and hash, as filenames do (signed URLs carry secrets there).
+    if (value.stack) e.stack = cut(String(value.stack).replace(/(https?:\/\/[^\s?#)]+)[?#][^\s):]*/g, '$1'), 4_000);
     return e;
   } catch {
     return { name: 'Error', message: 'unprintable error' };

@@ -84,7 +84,7 @@ export class StoreHost {
     this.config = config;
     if (config.analytics !== false && this.makeEngine) {
       try {
-        this.engine = this.makeEngine({ rules: config.analytics.rules ?? undefined, thresholds: config.analytics.thresholds });
+        this.engine = this.makeEngine({ sessionId: config.analytics.sessionId, rules: config.analytics.rules ?? undefined, thresholds: config.analytics.thresholds });
       } catch (err) {
         // A bad rule: the store runs all the same; the page hears why.
         this.post({ type: 'notice', event: 'analytics:off', level: 'warn', data: { message: `analytics off: ${describeError(err)}` } });
@@ -292,7 +292,7 @@ export class StoreHost {
         return { deleted: await ring.deleteSession(msg.params.sessionId) };
       }
       case 'stats':
-        return this.analytics().generateStats();
+        return this.analytics().generateStats(this.analytics().stats.now());
       case 'patterns':
         return this.analytics().patterns.analyze(msg.params.timeframe);
       case 'trends':
@@ -301,7 +301,7 @@ export class StoreHost {
         return this.analytics().recentAnomalies(msg.params.sinceMs);
       case 'alerts': {
         const e = this.analytics();
-        return { statuses: e.alertStatuses(), rules: e.alerts.rules() };
+        return { statuses: e.alertStatuses(), rules: e.alerts.rules(), metrics: e.lastMetrics() };
       }
       case 'triggerAlert': {
         const e = this.analytics();

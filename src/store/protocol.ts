@@ -27,7 +27,7 @@ export interface StoreConfig {
   /** Entries of the newest blocks the store keeps in memory for the overlay. */
   tailSize: number;
   /** The analytics engine's alert rules (null: the defaults) and thresholds; false: no engine. */
-  analytics: { rules: AlertRule[] | null; thresholds: Record<string, number> } | false;
+  analytics: { sessionId: string; rules: AlertRule[] | null; thresholds: Record<string, number> } | false;
 }
 
 /** A page of entries: filters are ANDed; a missing filter matches everything. */
@@ -119,7 +119,7 @@ export interface StoreRequests {
   patterns: { params: { timeframe: string }; result: PatternReport };
   trends: { params: { timeframe: string }; result: TrendReport };
   anomalies: { params: { sinceMs?: number }; result: { anomalies: Anomaly[]; total: number } };
-  alerts: { params: Record<string, never>; result: { statuses: AlertStatus[]; rules: AlertRule[] } };
+  alerts: { params: Record<string, never>; result: { statuses: AlertStatus[]; rules: AlertRule[]; metrics: Record<string, number | null> } };
   triggerAlert: { params: GameAlert; result: AlertStatus[] };
 }
 export type RequestOp = keyof StoreRequests;

@@ -30,11 +30,16 @@ describe('alert rules', () => {
     expect(s).toMatchObject({ state: 'resolved', fired: 1, firedAt: 3_000, resolvedAt: 10_000 });
   });
 
-  it('no data changes nothing', () => {
+  it('a gap in the data ends a pending alert, and clears a firing one after keepFiringForMs (as a vanished series does)', () => {
     const m = new AlertManager([lowFps]);
     m.evaluate({ fps: 10 }, 0);
-    expect(m.evaluate({ fps: null }, 10_000)).toEqual([]);
-    expect(m.statuses()[0]!.state).toBe('pending');
+    expect(m.evaluate({ fps: null }, 1_000)).toEqual([]);
+    expect(m.statuses()[0]!.state).toBe('inactive');
+    expect(m.evaluate({ fps: 25 }, 600_000)).toEqual([]); // after the gap, pending starts again
+    const f = new AlertManager([lowFps]);
+    run(f, [10, 10, 10, 10]); // firing at 3 s
+    expect(f.evaluate({ fps: null }, 4_000)).toEqual([]);
+    expect(f.evaluate({ fps: null }, 6_000)).toMatchObject([{ name: 'low-fps', to: 'resolved' }]);
   });
 
   it('thresholds change by metric or rule name, keeping the hysteresis band in proportion', () => {

@@ -108,3 +108,15 @@ describe('the analytics engine on a synthetic game', () => {
     expect(engine.alertStatuses().find((a) => a.name === 'low-fps')!.summary).toMatch(/fps < 10/);
   });
 });
+
+describe('the engine follows the live session only', () => {
+  it('ignores a replayed earlier session that arrives first', () => {
+    const engine = new AnalyticsEngine({ sessionId: 'live' });
+    const old = batchOf([{ seq: 1, ts: 1, sessionId: 'old', kind: 'custom', type: 'x', level: 'info', frame: 0 }]);
+    engine.consume(old.cols, 'old', () => 0);
+    const live = batchOf([1, 2, 3].map((seq) => ({ seq, ts: seq, sessionId: 'live', kind: 'custom' as const, type: 'y', level: 'info' as const, frame: 0 })));
+    engine.consume(live.cols, 'live', () => 0);
+    expect(engine.generateStats().engine.entries).toBe(3);
+    expect(engine.generateStats().total.count).toBe(3);
+  });
+});

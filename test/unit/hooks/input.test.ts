@@ -406,3 +406,17 @@ describe('helpers', () => {
   });
 });
 
+
+describe('keys typed inside a closed shadow root (from review)', () => {
+  it('are hidden: the host of a closed root may hold a login form', () => {
+    class LoginBox extends HTMLElement {}
+    if (!customElements.get('login-box')) customElements.define('login-box', LoginBox);
+    const host = document.createElement('login-box');
+    host.attachShadow({ mode: 'closed' });
+    document.body.appendChild(host);
+    expect(textField(host)).toBe('text');
+    const open = document.createElement('div');
+    expect(textField(open)).toBeNull();
+    host.remove();
+  });
+});

@@ -188,3 +188,33 @@ describe('stateAt: the state at any seq', () => {
     expect(stateAt(entries, 0)).toBeNull();
   });
 });
+
+describe('trackState leaves the game working (from review)', () => {
+  it('reads frozen nested objects (Immer freezes state) without throwing', () => {
+    const { track } = setup();
+    const s = track({ cfg: Object.freeze({ level: Object.freeze({ n: 1 }) }), hp: 1 }).proxy as { cfg: { level: { n: number } }; hp: number };
+    expect(s.cfg.level.n).toBe(1);
+  });
+
+  it('refuses a class instance, a Map or a Set as the root, saying why', () => {
+    const { track } = setup();
+    class Game {
+      #secret = 1;
+      hit() {
+        return this.#secret;
+      }
+    }
+    expect(() => track(new Game())).toThrow(/plain object or array; got an instance of Game/);
+    expect(() => track(new Map())).toThrow(/instance of Map/);
+  });
+
+  it('records the true path after an array shifts', () => {
+    const { changes, track } = setup();
+    const s = track({ list: [{ hp: 1 }, { hp: 2 }] }).proxy as { list: { hp: number }[] };
+    void s.list[1]!.hp; // a proxy for list[1] exists now
+    s.list.shift();
+    s.list[0]!.hp = 99;
+    const last = changes().at(-1)!.data as { changes: { path: unknown[] }[] };
+    expect(last.changes[0]!.path).toEqual(['list', 0, 'hp']);
+  });
+});

@@ -86,3 +86,31 @@ describe('trackStory', () => {
     }
   });
 });
+
+describe('trackStory leaves the graph working (from review)', () => {
+  it('keeps rejections unhandled, constructors constructing, later handlers in place, and refuses to track twice', async () => {
+    const { core } = setup();
+    class Node {
+      constructor(public id: string) {}
+    }
+    const graph = {
+      node: 'a',
+      Node,
+      async fail(): Promise<never> {
+        throw new Error('no');
+      },
+      onEnd: () => 'default',
+    };
+    const t = new StoryTracker(core, graph, { poll: false });
+    expect(() => new StoryTracker(core, graph, { poll: false })).toThrow(/tracked already/);
+    expect(new graph.Node('x')).toBeInstanceOf(Node);
+    const p = graph.fail();
+    let handledBy = '';
+    await p.catch((e: Error) => (handledBy = e.message));
+    expect(handledBy).toBe('no');
+    graph.onEnd = () => 'the game\'s own';
+    t.stop();
+    expect(graph.onEnd()).toBe("the game's own");
+    expect(() => new StoryTracker(core, graph, { poll: false }).stop()).not.toThrow();
+  });
+});

@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION, type QueryParams, type RequestOp, type StoreConfig, t
 import type { TraceRing } from '../../../src/store/ring';
 import { batchOf, entry, freshDb, until } from './helpers';
 
-const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({ dbName: freshDb(), capacity: 1e6, maxBytes: 1e12, maxSessions: 20, tailSize: 100, analytics: { rules: null, thresholds: {} }, ...over });
+const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({ dbName: freshDb(), capacity: 1e6, maxBytes: 1e12, maxSessions: 20, tailSize: 100, analytics: { sessionId: '', rules: null, thresholds: {} }, ...over });
 
 /** A host on the main thread of the test, with helpers to send batches and ask questions. */
 function harness(openRing?: OpenRing, cfg = config()) {

@@ -1,11 +1,14 @@
 /**
  * Mounts the overlay in a shadow root on its own element, so no page CSS
- * leaks in and none of ours leaks out, and wires the hotkey.
+ * leaks in and none of ours leaks out, and wires the hotkey, Escape and focus.
  */
+import { effect } from '@preact/signals';
 import { render } from 'preact';
 import { App } from './app';
 import { createOverlayState } from './state';
 import { matchesHotkey, parseHotkey } from './hotkey';
+import { loadPrefs } from './prefs';
+import { createShellState, persistPrefs, Shell } from './shell';
 import type { OverlaySource } from './source';
 import { OVERLAY_CSS } from './styles/index';
 
@@ -29,23 +32,52 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   const host = document.createElement(HOST_TAG);
   const shadow = host.attachShadow({ mode: 'open' });
   adoptStyles(shadow, OVERLAY_CSS);
-  const state = createOverlayState(source, options.open);
+  const prefs = loadPrefs();
+  const state = createOverlayState(source, options.open, prefs.tab);
+  const shell = createShellState(prefs);
+  const stopPersisting = persistPrefs(shell, state);
   host.hidden = !options.open;
+  // Hidden host when closed, whoever closes it (the panel's × sets state.open too).
+  const stopHiding = effect(() => {
+    host.hidden = !state.open.value;
+  });
 
-  const setOpen = (open: boolean) => {
-    state.open.value = open;
-    host.hidden = !open;
+  /** Where focus was before the hotkey (or a click) took it into the overlay. */
+  let returnFocus: HTMLElement | null = null;
+  const focusInside = () => document.activeElement === host;
+
+  const setOpen = (open: boolean, byKey = false) => {
+    if (open === state.open.peek()) return;
+    if (open) {
+      if (byKey) {
+        returnFocus = pageFocus();
+        shell.focusRequest.value++;
+      }
+      state.open.value = true;
+      return;
+    }
+    const restore = focusInside();
+    state.open.value = false;
+    if (restore) {
+      const back = returnFocus;
+      returnFocus = null;
+      if (back && back.isConnected) back.focus({ preventScroll: true });
+      else (shadow.activeElement as HTMLElement | null)?.blur();
+    }
   };
   const handle: OverlayHandle = {
     open: () => setOpen(true),
     close: () => setOpen(false),
-    toggle: () => setOpen(!state.open.value),
+    toggle: () => setOpen(!state.open.peek()),
     get isOpen() {
-      return state.open.value;
+      return state.open.peek();
     },
     destroy: () => {
       window.removeEventListener('keydown', onKey, true);
       render(null, shadow);
+      stopPersisting();
+      stopHiding();
+      shell.toaster.stop();
       host.remove();
     },
   };
@@ -56,19 +88,43 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
     if (matchesHotkey(ev, hotkey)) {
       ev.preventDefault();
       ev.stopImmediatePropagation();
-      if (!ev.repeat) handle.toggle();
-    } else if (ev.key === 'Escape' && state.open.value && ev.composedPath().includes(host)) {
+      if (!ev.repeat) setOpen(!state.open.peek(), true);
+    } else if (ev.key === 'Escape' && state.open.peek() && ev.composedPath().includes(host)) {
       ev.preventDefault();
       ev.stopImmediatePropagation();
-      handle.close();
+      const inToast = ev.composedPath().some((t) => t instanceof Element && t.classList.contains('toast'));
+      if (inToast) {
+        shell.toaster.dismiss();
+        shell.focusRequest.value++; // back into the panel (or the badge)
+      } else handle.close();
     }
   };
   window.addEventListener('keydown', onKey, true);
+  // Where focus came from when it enters the overlay by a click or Tab: it goes back there on close.
+  host.addEventListener('focusin', (ev) => {
+    const from = ev.relatedTarget;
+    if (from instanceof HTMLElement && from !== host && !host.contains(from)) returnFocus = from;
+  });
+  // Keys typed in the overlay (its filters, its buttons) are not the game's:
+  // they stop at the host (the game's capture listeners on window still see them).
+  for (const type of ['keydown', 'keyup', 'keypress'] as const) host.addEventListener(type, (ev) => ev.stopPropagation());
 
   // On <html>, not <body>: games that rebuild their body keep the overlay.
   document.documentElement.appendChild(host);
-  render(<App source={source} state={state} hotkey={hotkey.label} onClose={handle.close} />, shadow);
+  render(
+    <Shell source={source} state={state} shell={shell}>
+      <App source={source} state={state} hotkey={hotkey.label} onClose={handle.close} />
+    </Shell>,
+    shadow,
+  );
   return handle;
+}
+
+/** The page's focused element, through open shadow roots (not our own). */
+function pageFocus(): HTMLElement | null {
+  let el: Element | null = document.activeElement;
+  while (el?.shadowRoot?.activeElement && el.localName !== HOST_TAG) el = el.shadowRoot.activeElement;
+  return el instanceof HTMLElement && el !== document.body && el.localName !== HOST_TAG ? el : null;
 }
 
 function adoptStyles(root: ShadowRoot, css: string): void {

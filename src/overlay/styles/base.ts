@@ -17,15 +17,11 @@ export const OVERLAY_CSS = `
 :host([hidden]) { display: none !important; }
 * { box-sizing: border-box; }
 .panel {
-  --bg: #111318; --bg2: #1a1d24; --fg: #e3e6eb; --dim: #8b93a1; --line: #2a2f39;
-  --accent: #6cb6ff; --ok: #4cc38a; --warn: #f0b541; --err: #ff6b6b;
-  position: fixed; top: 0; right: 0; width: 440px; height: 100vh;
+  /* Where it sits, its theme variables (--bg, --fg, ...) and the light theme: styles/shell.ts. */
   display: flex; flex-direction: column;
   background: color-mix(in srgb, var(--bg) 95%, transparent);
   color: var(--fg);
   font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-  border-left: 1px solid var(--line);
-  box-shadow: -8px 0 24px rgba(0,0,0,.35);
 }
 header { display: flex; align-items: center; gap: 8px; padding: 8px 10px; border-bottom: 1px solid var(--line); background: var(--bg2); }
 header h1 { font-size: 13px; font-weight: 600; margin: 0; flex: 1; letter-spacing: .02em; }
@@ -77,10 +73,4 @@ button:disabled { opacity: .5; cursor: default; }
 .k-system { color: #8b93a1; } .k-perf { color: #f0b541; } .k-error { color: #ff6b6b; } .k-custom { color: #e3e6eb; }
 .empty { padding: 16px 10px; color: var(--dim); }
 footer { padding: 4px 10px; border-top: 1px solid var(--line); color: var(--dim); font-size: 10px; display: flex; justify-content: space-between; }
-@media (prefers-color-scheme: light) {
-  .panel { --bg: #fbfbfc; --bg2: #f0f2f5; --fg: #1d2129; --dim: #667085; --line: #dde1e7; --accent: #1f6fd1; --ok: #1e8a57; --warn: #a15c00; --err: #c92a2a; box-shadow: -8px 0 24px rgba(0,0,0,.12); }
-  button { background: #eef0f3; } button:hover { background: #e2e6ec; }
-  .row { border-bottom-color: #eceef2; } .row .data { color: #586174; }
-  .k-custom { color: #1d2129; } .k-agent { color: #1f6fd1; } .k-state { color: #7c3aed; } .k-player { color: #1e8a57; } .k-perf { color: #a15c00; } .k-error { color: #c92a2a; }
-}
 `;

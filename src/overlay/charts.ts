@@ -1,0 +1,283 @@
+/**
+ * A small uPlot wrapper for the overlay's panels, and the polling they share.
+ *
+ * A chart is created once when its panel mounts, fed with `setData` (never
+ * re-created per refresh), resized from its container (ResizeObserver where
+ * the browser has it) and destroyed on unmount. Its data comes through a
+ * signal, so a refresh reaches the canvas without re-rendering the panel.
+ * Canvas colours are read from the overlay's CSS variables (dark and light
+ * themes) and read again when the system theme changes.
+ *
+ * The factory is injectable (ChartFactoryContext) so component tests run
+ * without a canvas.
+ */
+import type { ReadonlySignal } from '@preact/signals';
+import { createContext, createElement, type JSX } from 'preact';
+import { useContext, useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+
+/** Charts refresh at most 10 times a second; text at most 4 (REFRESH_MS). */
+export const CHART_MS = 100;
+export const CHART_HEIGHT = 96;
+
+/** Colours by the name of a CSS variable of the overlay (without `--`). */
+export type ChartColor = 'accent' | 'ok' | 'warn' | 'err' | 'dim' | 'c1' | 'c2' | 'c3' | 'c4';
+
+export interface ChartLine {
+  label: string;
+  color: ChartColor;
+  dash?: number[];
+  width?: number;
+}
+
+/** A horizontal reference line (the frame budget). */
+export interface ChartMark {
+  value: number;
+  label: string;
+  color: ChartColor;
+}
+
+export interface ChartSpec {
+  /** What the chart shows (its accessible name). */
+  label: string;
+  series: ChartLine[];
+  /** Reference lines; a function is read at every draw (the budget may change). */
+  marks?: ChartMark[] | (() => ChartMark[]);
+  /** The y axis always starts here (default 0)... */
+  yMin?: number;
+  /** ...and reaches at least this far (besides the marks, which it always includes). */
+  yAtLeast?: number;
+  /** y-axis values as text. */
+  format?: (v: number) => string;
+  height?: number;
+}
+
+/** x (seconds of session time), then one array per series (null: no value). */
+export type ChartData = [number[], ...(number | null)[][]];
+
+export interface ChartHandle {
+  setData(data: ChartData): void;
+  resize(width: number, height: number): void;
+  destroy(): void;
+}
+
+export type ChartFactory = (el: HTMLElement, spec: ChartSpec, size: { width: number; height: number }) => ChartHandle;
+
+const COLORS: readonly ChartColor[] = ['accent', 'ok', 'warn', 'err', 'dim', 'c1', 'c2', 'c3', 'c4'];
+const FALLBACK: Record<ChartColor | 'fg' | 'line', string> = {
+  accent: '#6cb6ff',
+  ok: '#4cc38a',
+  warn: '#f0b541',
+  err: '#ff6b6b',
+  dim: '#8b93a1',
+  c1: '#6cb6ff',
+  c2: '#c297ff',
+  c3: '#4cc38a',
+  c4: '#f0b541',
+  fg: '#e3e6eb',
+  line: '#2a2f39',
+};
+
+type Palette = Record<ChartColor | 'fg' | 'line', string>;
+
+function readPalette(el: HTMLElement): Palette {
+  const out = { ...FALLBACK };
+  let css: CSSStyleDeclaration | null = null;
+  try {
+    css = getComputedStyle(el);
+  } catch {
+    return out;
+  }
+  for (const k of [...COLORS, 'fg', 'line'] as const) {
+    const v = css.getPropertyValue(`--${k}`).trim();
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+export function marksOf(spec: ChartSpec): ChartMark[] {
+  const m = spec.marks;
+  return typeof m === 'function' ? m() : (m ?? []);
+}
+
+/** The y range: from yMin, up to the data, yAtLeast and every mark, with a little headroom. */
+export function yRange(spec: ChartSpec, dataMax: number | null): [number, number] {
+  const lo = spec.yMin ?? 0;
+  let hi = dataMax !== null && Number.isFinite(dataMax) ? dataMax : lo;
+  if (spec.yAtLeast !== undefined) hi = Math.max(hi, spec.yAtLeast);
+  for (const m of marksOf(spec)) hi = Math.max(hi, m.value * 1.15);
+  if (!(hi > lo)) hi = lo + 1;
+  return [lo, hi * 1.08];
+}
+
+/** The default factory: a uPlot line chart without its own legend (the panel writes one as text). */
+export const uplotChart: ChartFactory = (el, spec, size) => {
+  let palette = readPalette(el);
+  const px = () => (typeof uPlot.pxRatio === 'number' ? uPlot.pxRatio : 1);
+  const font = () => `${10}px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace`;
+  const axisStroke = () => palette.dim;
+  const grid = { stroke: () => palette.line, width: 1 };
+  const fmt = spec.format ?? ((v: number) => String(v));
+  const opts: uPlot.Options = {
+    width: size.width,
+    height: size.height,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false }, points: { size: 5 } },
+    scales: {
+      x: { time: false },
+      y: { range: (_u, _min, max) => yRange(spec, max) },
+    },
+    axes: [
+      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 22, values: (_u, vals) => vals.map((v) => sessionTime(v)) },
+      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 44, values: (_u, vals) => vals.map((v) => fmt(v)) },
+    ],
+    series: [
+      {},
+      ...spec.series.map((s) => ({
+        label: s.label,
+        stroke: () => palette[s.color],
+        width: s.width ?? 1.5,
+        ...(s.dash ? { dash: s.dash } : {}),
+        points: { show: false },
+      })),
+    ],
+    hooks: {
+      draw: [
+        (u: uPlot) => {
+          const marks = marksOf(spec);
+          if (marks.length === 0) return;
+          const ctx = u.ctx;
+          const r = px();
+          ctx.save();
+          ctx.font = `${10 * r}px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace`;
+          ctx.lineWidth = r;
+          ctx.setLineDash([4 * r, 3 * r]);
+          for (const m of marks) {
+            const y = Math.round(u.valToPos(m.value, 'y', true));
+            if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) continue;
+            ctx.strokeStyle = palette[m.color];
+            ctx.fillStyle = palette[m.color];
+            ctx.beginPath();
+            ctx.moveTo(u.bbox.left, y);
+            ctx.lineTo(u.bbox.left + u.bbox.width, y);
+            ctx.stroke();
+            ctx.fillText(m.label, u.bbox.left + 4 * r, y - 3 * r);
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+  const empty: uPlot.AlignedData = [[], ...spec.series.map(() => [])];
+  const plot = new uPlot(opts, empty, el);
+  // The system theme changed: read the colours again and redraw.
+  const media = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: light)') : null;
+  const onTheme = () => {
+    palette = readPalette(el);
+    plot.redraw(false, true);
+  };
+  media?.addEventListener?.('change', onTheme);
+  return {
+    setData: (data) => plot.setData(data as uPlot.AlignedData, true),
+    resize: (width, height) => plot.setSize({ width, height }),
+    destroy: () => {
+      media?.removeEventListener?.('change', onTheme);
+      plot.destroy();
+    },
+  };
+};
+
+/** Seconds of session time as text for an axis: `42s`, `3:05`, `1:02:03`. */
+export function sessionTime(s: number): string {
+  if (!Number.isFinite(s)) return '';
+  const neg = s < 0;
+  let t = Math.round(Math.abs(s));
+  const h = Math.floor(t / 3600);
+  t -= h * 3600;
+  const m = Math.floor(t / 60);
+  const sec = t - m * 60;
+  const out = h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : m > 0 ? `${m}:${String(sec).padStart(2, '0')}` : `${sec}s`;
+  return neg ? `-${out}` : out;
+}
+
+export const ChartFactoryContext = createContext<ChartFactory>(uplotChart);
+
+/**
+ * One chart: created on mount, fed from `data` (setData, no re-render),
+ * sized from its container, destroyed on unmount. Keep `spec` and `data`
+ * stable (useMemo): a new one re-creates the chart.
+ */
+export function Chart({ spec, data, class: cls }: { spec: ChartSpec; data: ReadonlySignal<ChartData | null>; class?: string }): JSX.Element {
+  const factory = useContext(ChartFactoryContext);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const height = spec.height ?? CHART_HEIGHT;
+    const width = () => Math.max(120, Math.floor(el.clientWidth || 400));
+    let w = width();
+    let handle: ChartHandle | null = null;
+    try {
+      handle = factory(el, spec, { width: w, height });
+    } catch {
+      // No canvas here (a headless test, a locked-down browser): the text around the chart still says it all.
+      el.classList.add('no-canvas');
+      return;
+    }
+    const h = handle;
+    const unsubscribe = data.subscribe((d) => {
+      if (d) h.setData(d);
+    });
+    let ro: ResizeObserver | null = null;
+    if (typeof ResizeObserver === 'function') {
+      ro = new ResizeObserver(() => {
+        const nw = width();
+        if (nw !== w) {
+          w = nw;
+          h.resize(w, height);
+        }
+      });
+      ro.observe(el);
+    }
+    return () => {
+      ro?.disconnect();
+      unsubscribe();
+      h.destroy();
+    };
+  }, [factory, spec, data]);
+  return createElement('div', { ref: box, class: `plot${cls ? ` ${cls}` : ''}`, role: 'img', 'aria-label': spec.label });
+}
+
+/**
+ * Runs `tick` now and every `ms` while the component is mounted and the page
+ * is visible, never two at once; restarts when `deps` change.
+ */
+export function usePolling(tick: () => Promise<unknown> | unknown, ms: number, deps: readonly unknown[]): void {
+  const latest = useRef(tick);
+  latest.current = tick;
+  useEffect(() => {
+    let busy = false;
+    let alive = true;
+    const run = () => {
+      if (busy || !alive) return;
+      if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+      busy = true;
+      let p: unknown;
+      try {
+        p = latest.current();
+      } catch {
+        busy = false;
+        return;
+      }
+      Promise.resolve(p)
+        .catch(() => {})
+        .finally(() => (busy = false));
+    };
+    run();
+    const id = setInterval(run, ms);
+    return () => {
+      alive = false;
+      clearInterval(id);
+    };
+  }, deps);
+}

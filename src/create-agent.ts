@@ -219,6 +219,9 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       case 'anomaly':
         core.emit({ kind: 'system', type: 'anomaly', level: n.level, source: 'analytics', data: n.data });
         return;
+      case 'loop':
+        core.emit({ kind: 'system', type: 'loop:detected', level: n.level, source: 'analytics', data: n.data });
+        return;
       default:
         core.emit({ kind: 'system', type: n.event, level: n.level, source: 'trace-agent', data: n.data });
     }

@@ -13,7 +13,7 @@
 import type { ColumnBatch } from '../store/columns';
 import { AlertManager, DEFAULT_RULES, type AlertRule, type AlertStatus, type AlertTransition, type GameAlert, type Severity } from './alerts';
 import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly';
-import { PatternAnalyzer } from './patterns';
+import { PatternAnalyzer, type Loop } from './patterns';
 import { PlayerCollector, type PlayerStats } from './player';
 import { StatsCollector, type GeneratedStats } from './stats';
 import { TrendAnalyzer } from './trends';
@@ -57,7 +57,7 @@ export interface Anomaly {
 export type EngineStats = GeneratedStats & { player: PlayerStats; engine: { entries: number; nsPerEntry: number | null } };
 
 /** What the engine tells the page: record these as entries. */
-export type EngineNotice = { kind: 'alert'; alert: AlertTransition } | { kind: 'anomaly'; anomaly: Anomaly };
+export type EngineNotice = { kind: 'alert'; alert: AlertTransition } | { kind: 'anomaly'; anomaly: Anomaly } | { kind: 'loop'; loop: Loop };
 
 /** What only the page knows, sent once a second. */
 export interface PageMetrics {
@@ -71,6 +71,10 @@ const MAX_METHOD_DETECTORS = 100;
 /** A metric is checked only once its second holds enough to mean something. */
 const MIN_CALLS_FOR_LATENCY = 3;
 const MIN_FRAMES = 5;
+/** How often (trace time) the engine looks for loops still going: an analysis costs ~1 ms. */
+const LOOP_CHECK_MS = 2_000;
+/** Loops already going this early are the game's way of working, not a fault. */
+const LOOP_BASELINE_MS = 30_000;
 
 export class AnalyticsEngine {
   readonly stats = new StatsCollector();
@@ -92,6 +96,13 @@ export class AnalyticsEngine {
   /** The page's drop total at the end of each of the last seconds, for drops per window (not since ever). */
   private readonly droppedAt: number[] = [];
   private last: Record<string, number | null> = {};
+  /** Loops still going, as of the last look (every LOOP_CHECK_MS of trace time). */
+  private loops: Loop[] = [];
+  private loopsSeen = new Set<string>();
+  private lastLoopCheck = -Infinity;
+  /** Trace time of the first second closed: loops already going in the first LOOP_BASELINE_MS are the game's way. */
+  private firstSecond = -1;
+  private readonly baselineLoops = new Set<string>();
   /** Engine cost, for the bench and health: entries consumed and ms spent. */
   readonly cost = { entries: 0, ms: 0 };
 
@@ -181,6 +192,9 @@ export class AnalyticsEngine {
       latencyP95: last10.calls >= MIN_CALLS_FOR_LATENCY ? last10.latency.quantile(0.95) : null,
       // Entries dropped over the last 10 s: a loss long ago does not keep the rule firing.
       dropped: this.page.dropped - (this.droppedAt.length > 0 ? this.droppedAt[0]! : this.page.dropped),
+      hitches: last5.hitches,
+      stateChangesPerSecond: last5.state / 5,
+      activeLoops: this.loops.length,
       memoryMb: this.page.memoryMb,
     };
   }
@@ -221,10 +235,38 @@ export class AnalyticsEngine {
       }
     }
     if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
+    if (start - this.lastLoopCheck >= LOOP_CHECK_MS) this.checkLoops(end, notices);
     this.droppedAt.push(this.page.dropped);
     if (this.droppedAt.length > 10) this.droppedAt.shift();
     this.last = this.metrics(start);
     for (const alert of this.alerts.evaluate(this.last, end)) notices.push({ kind: 'alert', alert });
+  }
+
+  /**
+   * Loops of the last 30 s that are still going; a new one is told once.
+   * A game repeats itself by design (a tick() with no arguments every frame):
+   * what already repeats in the first LOOP_BASELINE_MS is its normal way, and
+   * only a loop that starts later is a warning (an agent that got stuck).
+   */
+  private checkLoops(now: number, notices: EngineNotice[]): void {
+    this.lastLoopCheck = now - 1000;
+    if (this.firstSecond < 0) this.firstSecond = now - 1000;
+    const learning = now - this.firstSecond <= LOOP_BASELINE_MS;
+    const ongoing = this.patterns.analyze('30s', now).loops.filter((l) => l.ongoing);
+    this.loops = [];
+    for (const l of ongoing) {
+      const key = `${l.rule}:${l.agent}:${l.what}`;
+      if (learning) {
+        if (this.baselineLoops.size < 1_000) this.baselineLoops.add(key);
+        continue;
+      }
+      if (this.baselineLoops.has(key)) continue;
+      this.loops.push(l);
+      if (this.loopsSeen.has(key)) continue;
+      if (this.loopsSeen.size > 1_000) this.loopsSeen.clear();
+      this.loopsSeen.add(key);
+      notices.push({ kind: 'loop', loop: l });
+    }
   }
 
   private check(metric: string, agent: string | undefined, value: number, start: number, notices: EngineNotice[]): void {
@@ -234,7 +276,7 @@ export class AnalyticsEngine {
     if (!det) {
       if (agent && this.detectors.size >= MAX_METHOD_DETECTORS + 4) return;
       // One point a second: learn for the first minute.
-      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: 60, refractory: 10 });
+      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: 30, refractory: 10 });
       this.detectors.set(key, det);
     }
     const r = det.update(value, start);

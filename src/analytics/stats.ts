@@ -73,6 +73,8 @@ export class MetricBucket {
   callErrors = 0;
   /** Player entries. */
   input = 0;
+  /** State entries (changes, checkpoints, story). */
+  state = 0;
   /** Frames from frame:stats, their summed time (ms), and those over HITCH_MS. */
   frames = 0;
   frameMs = 0;
@@ -93,7 +95,7 @@ export class MetricBucket {
 
   clear(start: number): void {
     this.start = start;
-    this.events = this.errors = this.calls = this.callErrors = this.input = 0;
+    this.events = this.errors = this.calls = this.callErrors = this.input = this.state = 0;
     this.frames = this.frameMs = this.hitches = 0;
     this.latency.clear();
     this.frameTimes.clear();
@@ -108,6 +110,7 @@ export class MetricBucket {
     this.calls += o.calls;
     this.callErrors += o.callErrors;
     this.input += o.input;
+    this.state += o.state;
     this.frames += o.frames;
     this.frameMs += o.frameMs;
     this.hitches += o.hitches;
@@ -603,6 +606,7 @@ export class StatsCollector {
           }
         } else if (ty === hitchId) this.hitchEntries++;
       } else if (k === KIND_PLAYER) bucket.input++;
+      else if (k === KIND_STATE) bucket.state++;
     }
     clock.leave(ts[n - 1]!);
   }

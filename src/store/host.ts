@@ -213,6 +213,10 @@ export class StoreHost {
   }
 
   private notify(n: EngineNotice): void {
+    if (n.kind === 'loop') {
+      this.post({ type: 'notice', event: 'loop', level: 'warn', data: n.loop });
+      return;
+    }
     if (n.kind === 'alert') {
       const level = n.alert.to === 'resolved' ? 'info' : n.alert.severity === 'critical' ? 'critical' : 'warn';
       this.post({ type: 'notice', event: 'alert', level, data: n.alert });

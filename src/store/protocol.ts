@@ -7,7 +7,7 @@ import type { Kind, Level, SessionInfo, TraceEntry } from '../core/entry';
 import type { TraceHeader } from '../export/trace-json';
 import type { AlertRule, AlertStatus, AlertTransition, GameAlert } from '../analytics/alerts';
 import type { Anomaly, EngineStats } from '../analytics/engine';
-import type { PatternReport } from '../analytics/patterns';
+import type { Loop, PatternReport } from '../analytics/patterns';
 import type { TrendReport } from '../analytics/trends';
 import type { ColumnBatch } from './columns';
 
@@ -190,7 +190,8 @@ export interface ProgressMessage {
 export type NoticeMessage =
   | { type: 'notice'; event: 'store:quota' | 'analytics:off'; level: Level; data: Record<string, unknown> }
   | { type: 'notice'; event: 'alert'; level: Level; data: AlertTransition }
-  | { type: 'notice'; event: 'anomaly'; level: Level; data: Anomaly };
+  | { type: 'notice'; event: 'anomaly'; level: Level; data: Anomaly }
+  | { type: 'notice'; event: 'loop'; level: Level; data: Loop };
 
 export type ReplyMessage =
   | { type: 'reply'; id: number; ok: true; result: StoreRequests[RequestOp]['result'] }

@@ -81,8 +81,10 @@ describe('the analytics engine on a synthetic game', () => {
   it('turns an error burst into an error-rate alert that fires after its "for" and resolves after the burst', () => {
     const engine = new AnalyticsEngine();
     const ns = play(engine, 240, (s) => (s >= 150 && s < 170 ? { failShare: 0.5 } : null));
-    expect(alerts(ns)).toEqual(['error-rate:firing', 'error-rate:resolved']);
-    const fired = ns.find((n) => n.kind === 'alert' && n.alert.to === 'firing')!;
+    // The same error again and again is also a loop (issue 6's rule): agent-loop may fire beside it.
+    expect(alerts(ns).filter((a) => a.startsWith('error-rate'))).toEqual(['error-rate:firing', 'error-rate:resolved']);
+    expect(alerts(ns).filter((a) => !a.startsWith('error-rate') && !a.startsWith('agent-loop'))).toEqual([]);
+    const fired = ns.find((n) => n.kind === 'alert' && n.alert.name === 'error-rate' && n.alert.to === 'firing')!;
     expect(fired.kind === 'alert' && fired.alert.at).toBeGreaterThanOrEqual(155_000); // held 5 s first
     expect(anomalies(ns).some((a) => a.metric === 'errorRate')).toBe(true);
   });
@@ -118,5 +120,30 @@ describe('the engine follows the live session only', () => {
     engine.consume(live.cols, 'live', () => 0);
     expect(engine.generateStats().engine.entries).toBe(3);
     expect(engine.generateStats().total.count).toBe(3);
+  });
+});
+
+describe('loops', () => {
+  it("a game's own repetition from the start is its way; an agent that gets stuck later is a warning", () => {
+    const engine = new AnalyticsEngine();
+    const notices: EngineNotice[] = [];
+    let seq = 0;
+    for (let s = 0; s < 90; s++) {
+      const batch: TraceEntry[] = [];
+      for (let k = 0; k < 10; k++) {
+        const ts = s * 1000 + k * 100 + 1;
+        // Every tick, from the start: director.tick() with nothing in or out.
+        batch.push({ seq: ++seq, ts, sessionId: 'S', kind: 'agent', type: 'director.tick', source: 'director', method: 'tick', spanId: seq, dur: 1, status: 'ok', level: 'info', frame: s * 10 + k });
+        // pip decides differently each time, until it gets stuck at 60 s: the same replan again and again.
+        const stuck = s >= 60;
+        batch.push({ seq: ++seq, ts: ts + 1, sessionId: 'S', kind: 'agent', type: 'pip.replan', source: 'pip', method: 'replan', spanId: seq, dur: 1, status: 'ok', level: 'info', frame: s * 10 + k, args: [stuck ? 'home' : `spot-${seq}`], result: stuck ? 'home' : seq });
+      }
+      notices.push(...engine.consume(batchOf(batch).cols, 'S', () => 0));
+    }
+    const loops = notices.flatMap((n) => (n.kind === 'loop' ? [n.loop] : []));
+    expect(loops.length).toBeGreaterThanOrEqual(1);
+    expect(loops.every((l) => l.agent === 'pip')).toBe(true);
+    expect(loops[0]!.firstTs).toBeGreaterThanOrEqual(60_000);
+    expect(alerts(notices)).toContain('agent-loop:firing');
   });
 });

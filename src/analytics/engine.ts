@@ -30,7 +30,7 @@ export interface EngineOptions {
 /** An anomaly found by a detector: what, where, how far from normal, and why. */
 export interface Anomaly {
   id: number;
-  /** frameTime, eventRate, errorRate, memory, or latency (with `agent`). */
+  /** frameTime, eventRate, errorRate, memory, or latency and callRate (with `agent`). */
   metric: string;
   /** `agent.method` for latency anomalies. */
   agent?: string;
@@ -230,8 +230,10 @@ export class AnalyticsEngine {
       const names = this.stats.ring.methodNames;
       for (let m = 0; m < bucket.methods.length; m++) {
         const s = bucket.methods[m];
-        if (!s || s.count < MIN_CALLS_FOR_LATENCY) continue;
-        this.check('latency', names[m], s.quantile(0.95), start, notices);
+        if (!s) continue;
+        // Calls per second per method: a state manager's set() thrashing, an agent spinning.
+        this.check('callRate', names[m], s.count, start, notices);
+        if (s.count >= MIN_CALLS_FOR_LATENCY) this.check('latency', names[m], s.quantile(0.95), start, notices);
       }
     }
     if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
@@ -274,7 +276,7 @@ export class AnalyticsEngine {
     const key = agent ? `${metric}:${agent}` : metric;
     let det = this.detectors.get(key);
     if (!det) {
-      if (agent && this.detectors.size >= MAX_METHOD_DETECTORS + 4) return;
+      if (agent && this.detectors.size >= 2 * MAX_METHOD_DETECTORS + 4) return;
       // One point a second: learn for the first minute.
       det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: 30, refractory: 10 });
       this.detectors.set(key, det);
@@ -326,6 +328,8 @@ function worthTelling(metric: string, value: number, expected: number): boolean 
       return up && change >= Math.max(5, 0.1 * expected);
     case 'eventRate':
       return change >= Math.max(20, 0.5 * expected);
+    case 'callRate':
+      return up && change >= Math.max(20, 2 * expected);
     default:
       return true;
   }
@@ -335,6 +339,8 @@ function describeMetric(metric: string, agent: string | undefined): string {
   switch (metric) {
     case 'latency':
       return `${agent} latency p95 (ms):`;
+    case 'callRate':
+      return `${agent} calls per second:`;
     case 'frameTime':
       return 'frame time p95 (ms):';
     case 'eventRate':

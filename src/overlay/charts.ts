@@ -6,7 +6,8 @@
  * the browser has it) and destroyed on unmount. Its data comes through a
  * signal, so a refresh reaches the canvas without re-rendering the panel.
  * Canvas colours are read from the overlay's CSS variables (dark and light
- * themes) and read again when the system theme changes.
+ * themes) and read again at most once a second while data comes, so a theme
+ * switch reaches the canvas within a second without a style read per draw.
  *
  * The factory is injectable (ChartFactoryContext) so component tests run
  * without a canvas.
@@ -114,7 +115,7 @@ export function yRange(spec: ChartSpec, dataMax: number | null): [number, number
 export const uplotChart: ChartFactory = (el, spec, size) => {
   let palette = readPalette(el);
   const px = () => (typeof uPlot.pxRatio === 'number' ? uPlot.pxRatio : 1);
-  const font = () => `${10}px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace`;
+  const font = () => '10px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
   const axisStroke = () => palette.dim;
   const grid = { stroke: () => palette.line, width: 1 };
   const fmt = spec.format ?? ((v: number) => String(v));
@@ -170,20 +171,19 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
   };
   const empty: uPlot.AlignedData = [[], ...spec.series.map(() => [])];
   const plot = new uPlot(opts, empty, el);
-  // The system theme changed: read the colours again and redraw.
-  const media = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: light)') : null;
-  const onTheme = () => {
-    palette = readPalette(el);
-    plot.redraw(false, true);
-  };
-  media?.addEventListener?.('change', onTheme);
+  let paletteAt = Date.now();
   return {
-    setData: (data) => plot.setData(data as uPlot.AlignedData, true),
-    resize: (width, height) => plot.setSize({ width, height }),
-    destroy: () => {
-      media?.removeEventListener?.('change', onTheme);
-      plot.destroy();
+    setData: (data) => {
+      // The theme may have changed (system or the overlay's own switch): the colours are read again once a second.
+      const now = Date.now();
+      if (now - paletteAt >= 1000) {
+        paletteAt = now;
+        palette = readPalette(el);
+      }
+      plot.setData(data as uPlot.AlignedData, true);
     },
+    resize: (width, height) => plot.setSize({ width, height }),
+    destroy: () => plot.destroy(),
   };
 };
 

@@ -3,7 +3,8 @@
  * metrics, agents, anomalies and health tabs, and the few rules of uPlot's
  * own stylesheet (uplot/dist/uPlot.min.css) that its charts need, trimmed
  * (no legend: the panels write theirs as text). Rules are scoped under each
- * panel's root class so they do not reach the other tabs.
+ * panel's root class so they do not reach the other tabs. The light theme
+ * is the shell's class (:where(.shell.light), see shell.ts).
  */
 export const PANELS_CSS = `
 /* ---- uPlot (from uPlot.min.css 1.6, trimmed) ---- */
@@ -133,8 +134,6 @@ export const PANELS_CSS = `
 .health tbody th { font-weight: 500; }
 .health .state-tag.firing { color: var(--err); } .health .state-tag.pending { color: var(--warn); } .health .state-tag.resolved { color: var(--ok); } .health .state-tag.inactive { color: var(--dim); }
 
-@media (prefers-color-scheme: light) {
-  .metrics, .agents, .anomalies, .health { --c1: #1f6fd1; --c2: #7c3aed; --c3: #1e8a57; --c4: #a15c00; }
-  .u-select { background: rgba(0,0,0,.07); }
-}
+:where(.shell.light) .metrics, :where(.shell.light) .agents, :where(.shell.light) .anomalies, :where(.shell.light) .health { --c1: #1f6fd1; --c2: #7c3aed; --c3: #1e8a57; --c4: #a15c00; }
+:where(.shell.light) .u-select { background: rgba(0,0,0,.07); }
 `;

@@ -1,58 +1,386 @@
-/** The newest entries of the live session, newest first. Every value is rendered as text. */
-import { useEffect, useState } from 'preact/hooks';
+/**
+ * The event log tab: a virtualised list of the store's entries (or a trace
+ * file's), filtered by the store's query, that follows the newest entries
+ * until the user scrolls away, and the detail of the entry selected.
+ * Only the visible rows are in the DOM; the data comes in pages (log-model.ts).
+ * Every value from the trace is rendered as text.
+ */
+import { memo } from 'preact/compat';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceEntry } from '../../core/entry';
-import { LOG_ROWS, REFRESH_MS, type OverlayState } from '../state';
 import { formatDuration, formatSeconds, preview } from '../format';
 import type { OverlaySource } from '../source';
+import { REFRESH_MS, type OverlayState } from '../state';
+import { EntryDetail } from './log-detail';
+import { LogFilterBar } from './log-filters';
+import {
+  createRowList,
+  loadSettings,
+  queryEntries,
+  ROW_H,
+  rowWindow,
+  saveSettings,
+  scrollHeight,
+  scrollTopFor,
+  type LogFilters,
+  type LogOrder,
+  type QueryFn,
+  type Row,
+  type RowList,
+} from './log-model';
 
-export function LogTab({ source }: { source: OverlaySource; state: OverlayState }) {
-  const [entries, setEntries] = useState<readonly TraceEntry[]>([]);
+/** While paused, how often to look for newer entries. */
+const NEWER_MS = 1_000;
+/** The viewport's height until it can be measured. */
+const DEFAULT_VIEW_H = 320;
+
+export function LogTab({ source, state }: { source: OverlaySource; state: OverlayState }) {
+  const [settings] = useState(loadSettings);
+  const [filters, setFilters] = useState<LogFilters>(settings.filters);
+  const [order, setOrder] = useState<LogOrder>(settings.order);
+  const file = state.file.value;
+  const focus = state.focus.value;
+  const [follow, setFollow] = useState(focus === null && file === null);
+  const [selected, setSelected] = useState<TraceEntry | null>(null);
+  const [reveal, setReveal] = useState<TraceEntry | null>(null);
+
+  useEffect(() => saveSettings({ filters, order }), [filters, order]);
+
+  const fileEntries = file?.trace.entries ?? null;
+  const query: QueryFn = useMemo(() => (fileEntries ? (q) => Promise.resolve(queryEntries(fileEntries, q)) : (q) => source.query(q)), [fileEntries, source]);
+  const list = useMemo(() => createRowList({ query, file: fileEntries, filters, focus, order }), [query, fileEntries, filters, focus, order]);
+  useEffect(() => () => list.dispose(), [list]);
+
+  // A jump from another tab, or a file, holds the view still; back to live follows again.
   useEffect(() => {
-    let alive = true;
-    let inFlight = false;
-    const refresh = () => {
-      if (inFlight) return;
-      inFlight = true;
-      source
-        .tail(LOG_ROWS)
-        .then((e) => alive && setEntries(e))
-        .catch(() => {})
-        .finally(() => (inFlight = false));
-    };
-    refresh();
-    const id = setInterval(refresh, REFRESH_MS);
-    return () => {
-      alive = false;
-      clearInterval(id);
-    };
+    setFollow(focus === null && fileEntries === null);
+  }, [focus, fileEntries]);
+  useEffect(() => setSelected(null), [fileEntries]);
+
+  useEffect(() => {
+    if (list.kind === 'array') return;
+    const tick = follow ? () => void list.refresh() : () => void list.checkNewer();
+    tick();
+    const id = setInterval(tick, follow ? REFRESH_MS : NEWER_MS);
+    return () => clearInterval(id);
+  }, [list, follow]);
+
+  const open = (e: TraceEntry) => {
+    setSelected(e);
+    setReveal(e);
+  };
+  const live = fileEntries === null;
+  const newer = list.newer.value;
+  const problem = list.problem.value;
+  list.version.value; // re-render when rows arrive (the count below)
+
+  return (
+    <div class="log-tab">
+      {file && (
+        <div class="log-banner" role="status">
+          <span>
+            viewing <b>{file.name}</b>
+          </span>
+          <button type="button" class="log-back" onClick={() => (state.file.value = null)}>
+            back to live
+          </button>
+        </div>
+      )}
+      <LogFilterBar filters={filters} onChange={setFilters} />
+      <div class="log-status">
+        {focus && (
+          <span class="chip log-focus">
+            showing #{focus.seqFrom}–#{focus.seqTo} ({focus.label})
+            <button type="button" class="log-focus-clear" aria-label="Show the whole log" onClick={() => (state.focus.value = null)}>
+              ×
+            </button>
+          </span>
+        )}
+        <span class="log-count" aria-live="polite">
+          {list.countLabel()}
+        </span>
+        {problem && (
+          <span class="log-problem" role="alert">
+            {problem}
+          </span>
+        )}
+        <span class="log-spacer-x" />
+        <button type="button" class="log-order" title="Order of the list" onClick={() => setOrder(order === 'newest' ? 'oldest' : 'newest')}>
+          {order === 'newest' ? 'newest first' : 'oldest first'}
+        </button>
+        {live &&
+          !focus &&
+          (follow ? (
+            <button type="button" class="log-pause" title="Stop following the newest entries" onClick={() => setFollow(false)}>
+              ❚❚ pause
+            </button>
+          ) : (
+            <button type="button" class={`log-newest${newer > 0 ? ' has-newer' : ''}`} title="Follow the newest entries" onClick={() => setFollow(true)}>
+              ↓ newest{newer > 0 ? (list.kind === 'seq' ? ` (+${newer.toLocaleString('en')})` : ' (new)') : ''}
+            </button>
+          ))}
+      </div>
+      <LogList list={list} order={order} follow={follow} onPause={() => setFollow(false)} selected={selected} onSelect={setSelected} reveal={reveal} />
+      {selected && <EntryDetail entry={selected} query={query} onOpen={open} onClose={() => setSelected(null)} />}
+    </div>
+  );
+}
+
+function sameEntry(a: TraceEntry | null, b: TraceEntry | null): boolean {
+  return a !== null && b !== null && a.seq === b.seq && a.sessionId === b.sessionId;
+}
+
+function LogList({
+  list,
+  order,
+  follow,
+  onPause,
+  selected,
+  onSelect,
+  reveal,
+}: {
+  list: RowList;
+  order: LogOrder;
+  follow: boolean;
+  onPause: () => void;
+  selected: TraceEntry | null;
+  onSelect: (e: TraceEntry) => void;
+  reveal: TraceEntry | null;
+}) {
+  const el = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewH, setViewH] = useState(DEFAULT_VIEW_H);
+  const [active, setActive] = useState(-1);
+  /** The scrollTop we set ourselves: its scroll event is not the user's. */
+  const pinned = useRef(NaN);
+  const lastSize = useRef(0);
+  const pendingSelect = useRef(-1);
+  /** Display positions of the rows rendered, for a click (rows are memoised: their handler must not go stale). */
+  const visible = useRef(new Map<TraceEntry, number>());
+  const selectRef = useRef(onSelect);
+  selectRef.current = onSelect;
+  const pick = useMemo(
+    () => (e: TraceEntry) => {
+      setActive(visible.current.get(e) ?? -1);
+      selectRef.current(e);
+    },
+    [],
+  );
+  list.version.value; // subscribe
+  const size = list.size();
+  const win = rowWindow(scrollTop, viewH, size);
+  const height = scrollHeight(size);
+
+  const setTop = (top: number) => {
+    const node = el.current;
+    if (!node) return;
+    node.scrollTop = top;
+    pinned.current = node.scrollTop;
+    setScrollTop(node.scrollTop);
+  };
+
+  useLayoutEffect(() => {
+    const node = el.current;
+    if (!node) return;
+    const measure = () => setViewH(node.clientHeight || DEFAULT_VIEW_H);
+    measure();
+    if (typeof ResizeObserver !== 'function') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(node);
+    return () => ro.disconnect();
   }, []);
-  return <EventLog entries={entries} />;
-}
 
-export function EventLog({ entries }: { entries: readonly TraceEntry[] }) {
-  if (entries.length === 0) return <div class="log"><div class="empty">No entries yet.</div></div>;
+  // A new list (other filters, order, file) starts at its reading edge.
+  useLayoutEffect(() => {
+    setActive(-1);
+    lastSize.current = 0;
+    setTop(order === 'oldest' && follow ? height : 0);
+  }, [list]);
+
+  useLayoutEffect(() => {
+    const grew = size - lastSize.current;
+    lastSize.current = size;
+    if (follow) setTop(order === 'newest' ? 0 : Math.max(0, height - viewH));
+    // Older matches arrive above the rows in view: keep those rows where they are.
+    else if (order === 'oldest' && list.kind === 'cursor' && grew !== 0 && size * ROW_H === height) setTop((el.current?.scrollTop ?? 0) + grew * ROW_H);
+  }, [size, follow, order, height, viewH, list]);
+
+  useEffect(() => {
+    list.want(win.first, win.first + win.count);
+  });
+
+  useEffect(() => {
+    if (!reveal) return;
+    const i = list.indexOf(reveal);
+    if (i < 0) return;
+    setActive(i);
+    onPause();
+    setTop(scrollTopFor(i, el.current?.scrollTop ?? 0, viewH, size));
+  }, [reveal]);
+
+  const onScroll = () => {
+    const node = el.current;
+    if (!node) return;
+    const top = node.scrollTop;
+    setScrollTop(top);
+    if (Math.abs(top - pinned.current) < 1) return;
+    pinned.current = NaN;
+    const atEdge = order === 'newest' ? top <= 1 : top >= height - viewH - 1;
+    if (follow && !atEdge) onPause();
+  };
+
+  const moveTo = (i: number) => {
+    if (size === 0) return;
+    const next = Math.max(0, Math.min(size - 1, i));
+    setActive(next);
+    if (follow) onPause();
+    setTop(scrollTopFor(next, el.current?.scrollTop ?? 0, viewH, size));
+    const row = list.row(next);
+    if (row !== null && typeof row === 'object') onSelect(row);
+    else pendingSelect.current = next;
+  };
+
+  // A row moved to before it was loaded opens when it arrives.
+  useEffect(() => {
+    const i = pendingSelect.current;
+    if (i < 0) return;
+    if (i !== active) {
+      pendingSelect.current = -1;
+      return;
+    }
+    const row = list.row(i);
+    if (row !== null && typeof row === 'object') {
+      pendingSelect.current = -1;
+      onSelect(row);
+    }
+  });
+
+  const onKeyDown = (ev: KeyboardEvent) => {
+    const page = Math.max(1, Math.floor(viewH / ROW_H) - 1);
+    const from = active >= 0 ? active : win.first;
+    switch (ev.key) {
+      case 'ArrowDown':
+        moveTo(active < 0 ? from : from + 1);
+        break;
+      case 'ArrowUp':
+        moveTo(from - 1);
+        break;
+      case 'PageDown':
+        moveTo(from + page);
+        break;
+      case 'PageUp':
+        moveTo(from - page);
+        break;
+      case 'Home':
+        moveTo(0);
+        break;
+      case 'End':
+        moveTo(size - 1);
+        break;
+      case 'Enter':
+      case ' ': {
+        const row = active >= 0 ? list.row(active) : null;
+        if (row !== null && typeof row === 'object') onSelect(row);
+        break;
+      }
+      default:
+        return;
+    }
+    ev.preventDefault();
+  };
+
   const rows = [];
-  for (let i = entries.length - 1; i >= 0; i--) rows.push(<Row key={entries[i]!.seq} e={entries[i]!} />);
+  const indexOf = new Map<TraceEntry, number>();
+  visible.current = indexOf;
+  let activeRow: string | undefined;
+  for (let i = win.first; i < win.first + win.count; i++) {
+    const r = list.row(i);
+    const key = rowKey(r, i);
+    const id = `log-row-${key.replace(/[^\w-]/g, '_')}`;
+    if (r !== null && typeof r === 'object') indexOf.set(r, i);
+    if (i === active) activeRow = id;
+    rows.push(<LogRow key={key} id={id} row={r} active={i === active} selected={r !== null && typeof r === 'object' && sameEntry(r, selected)} onPick={pick} />);
+  }
+
   return (
-    <div class="log" role="log" aria-label="event log">
-      {rows}
+    <div
+      ref={el}
+      class="log-list"
+      role="listbox"
+      tabIndex={0}
+      aria-label="event log"
+      aria-activedescendant={activeRow}
+      aria-rowcount={size}
+      onScroll={onScroll}
+      onKeyDown={onKeyDown}
+    >
+      <div class="log-extent" style={{ height: `${height}px` }}>
+        <div class="log-rows" style={{ transform: `translateY(${win.top}px)` }}>
+          {rows}
+        </div>
+      </div>
+      {size === 0 && <div class="empty">{list.kind === 'seq' ? 'No entries yet.' : list.countLabel() === 'searching…' ? 'Searching…' : 'No entries match.'}</div>}
     </div>
   );
 }
 
-function Row({ e }: { e: TraceEntry }) {
-  const detail = e.kind === 'agent' ? (e.status === 'error' ? e.error?.message : e.args) : e.data;
-  return (
-    <div class={`row ${e.level}`} title={`${e.type} · frame ${e.frame}`}>
-      <span class="seq">#{e.seq}</span>
-      <span class="ts">{formatSeconds(e.ts)}</span>
-      <span class={`kind k-${e.kind}`}>{e.kind}</span>
-      <span class="main">
-        <span class="type">{e.type}</span>
-        {e.dur !== undefined && <span class="dur">{formatDuration(e.dur)}</span>}
-        {e.source && e.kind !== 'agent' && <span class="src">{e.source}</span>}
-        <span class="data">{preview(detail)}</span>
-      </span>
-    </div>
-  );
+function rowKey(r: Row, i: number): string {
+  if (r === null) return `l${i}`;
+  if (typeof r === 'number') return `g${r}`;
+  return `${r.sessionId}:${r.seq}`;
 }
+
+/** One-line previews of entries, computed once per entry. */
+const previews = new WeakMap<TraceEntry, string>();
+
+function previewOf(e: TraceEntry): string {
+  let p = previews.get(e);
+  if (p === undefined) {
+    const detail = e.kind === 'agent' ? (e.status === 'error' ? e.error?.message : e.args) : e.data;
+    p = preview(detail);
+    previews.set(e, p);
+  }
+  return p;
+}
+
+const LogRow = memo(
+  function LogRow({ id, row, active, selected, onPick }: { id: string; row: Row; active: boolean; selected: boolean; onPick: (e: TraceEntry) => void }) {
+    if (row === null) {
+      return (
+        <div id={id} class={`log-row loading${active ? ' active' : ''}`} role="option" aria-selected={false}>
+          <span class="seq">…</span>
+        </div>
+      );
+    }
+    if (typeof row === 'number') {
+      return (
+        <div id={id} class={`log-row gap${active ? ' active' : ''}`} role="option" aria-selected={false} title="not stored: evicted, dropped, or logged while recording was paused">
+          <span class="seq">#{row}</span>
+          <span class="main">not stored</span>
+        </div>
+      );
+    }
+    const e = row;
+    return (
+      <div
+        id={id}
+        class={`log-row ${e.level}${active ? ' active' : ''}${selected ? ' selected' : ''}`}
+        role="option"
+        aria-selected={selected}
+        title={`${e.type} · frame ${e.frame}`}
+        onClick={() => onPick(e)}
+      >
+        <span class="seq">#{e.seq}</span>
+        <span class="ts">{formatSeconds(e.ts)}</span>
+        <span class={`kind k-${e.kind}`}>{e.kind}</span>
+        <span class="main">
+          <span class="type">{e.type}</span>
+          {e.dur !== undefined && <span class="dur">{formatDuration(e.dur)}</span>}
+          {e.source && e.kind !== 'agent' && <span class="src">{e.source}</span>}
+          <span class="data">{previewOf(e)}</span>
+        </span>
+      </div>
+    );
+  },
+  (a, b) => a.row === b.row && a.id === b.id && a.active === b.active && a.selected === b.selected,
+);

@@ -61,18 +61,17 @@ export function LogTab({ source, state }: { source: OverlaySource; state: Overla
     if (list.kind === 'array') return;
     const tick = follow ? () => void list.refresh() : () => void list.checkNewer();
     tick();
+    // A range from another tab has nothing newer to look for.
+    if (!follow && focus) return;
     const id = setInterval(tick, follow ? REFRESH_MS : NEWER_MS);
     return () => clearInterval(id);
-  }, [list, follow]);
+  }, [list, follow, focus]);
 
   const open = (e: TraceEntry) => {
     setSelected(e);
     setReveal(e);
   };
   const live = fileEntries === null;
-  const newer = list.newer.value;
-  const problem = list.problem.value;
-  list.version.value; // re-render when rows arrive (the count below)
 
   return (
     <div class="log-tab">
@@ -87,41 +86,73 @@ export function LogTab({ source, state }: { source: OverlaySource; state: Overla
         </div>
       )}
       <LogFilterBar filters={filters} onChange={setFilters} />
-      <div class="log-status">
-        {focus && (
-          <span class="chip log-focus">
-            showing #{focus.seqFrom}–#{focus.seqTo} ({focus.label})
-            <button type="button" class="log-focus-clear" aria-label="Show the whole log" onClick={() => (state.focus.value = null)}>
-              ×
-            </button>
-          </span>
-        )}
-        <span class="log-count" aria-live="polite">
-          {list.countLabel()}
-        </span>
-        {problem && (
-          <span class="log-problem" role="alert">
-            {problem}
-          </span>
-        )}
-        <span class="log-spacer-x" />
-        <button type="button" class="log-order" title="Order of the list" onClick={() => setOrder(order === 'newest' ? 'oldest' : 'newest')}>
-          {order === 'newest' ? 'newest first' : 'oldest first'}
-        </button>
-        {live &&
-          !focus &&
-          (follow ? (
-            <button type="button" class="log-pause" title="Stop following the newest entries" onClick={() => setFollow(false)}>
-              ❚❚ pause
-            </button>
-          ) : (
-            <button type="button" class={`log-newest${newer > 0 ? ' has-newer' : ''}`} title="Follow the newest entries" onClick={() => setFollow(true)}>
-              ↓ newest{newer > 0 ? (list.kind === 'seq' ? ` (+${newer.toLocaleString('en')})` : ' (new)') : ''}
-            </button>
-          ))}
-      </div>
+      <LogStatus
+        list={list}
+        state={state}
+        order={order}
+        onOrder={() => setOrder(order === 'newest' ? 'oldest' : 'newest')}
+        follow={live && !focus ? follow : null}
+        onFollow={setFollow}
+      />
       <LogList list={list} order={order} follow={follow} onPause={() => setFollow(false)} selected={selected} onSelect={setSelected} reveal={reveal} />
       {selected && <EntryDetail entry={selected} query={query} onOpen={open} onClose={() => setSelected(null)} />}
+    </div>
+  );
+}
+
+/** The count, the focus chip, order and follow: re-rendered as rows arrive, without the rest of the tab. */
+function LogStatus({
+  list,
+  state,
+  order,
+  onOrder,
+  follow,
+  onFollow,
+}: {
+  list: RowList;
+  state: OverlayState;
+  order: LogOrder;
+  onOrder: () => void;
+  /** null: nothing to follow (a file, or a range from another tab). */
+  follow: boolean | null;
+  onFollow: (follow: boolean) => void;
+}) {
+  list.version.value; // subscribe: the count changes as pages arrive
+  const focus = state.focus.value;
+  const newer = list.newer.value;
+  const problem = list.problem.value;
+  return (
+    <div class="log-status">
+      {focus && (
+        <span class="chip log-focus">
+          showing #{focus.seqFrom}–#{focus.seqTo} ({focus.label})
+          <button type="button" class="log-focus-clear" aria-label="Show the whole log" onClick={() => (state.focus.value = null)}>
+            ×
+          </button>
+        </span>
+      )}
+      <span class="log-count" aria-live="polite">
+        {list.countLabel()}
+      </span>
+      {problem && (
+        <span class="log-problem" role="alert">
+          {problem}
+        </span>
+      )}
+      <span class="log-spacer-x" />
+      <button type="button" class="log-order" title="Order of the list" onClick={onOrder}>
+        {order === 'newest' ? 'newest first' : 'oldest first'}
+      </button>
+      {follow === true && (
+        <button type="button" class="log-pause" title="Stop following the newest entries" onClick={() => onFollow(false)}>
+          ❚❚ pause
+        </button>
+      )}
+      {follow === false && (
+        <button type="button" class={`log-newest${newer > 0 ? ' has-newer' : ''}`} title="Follow the newest entries" onClick={() => onFollow(true)}>
+          ↓ newest{newer > 0 ? (list.kind === 'seq' ? ` (+${newer.toLocaleString('en')})` : ' (new)') : ''}
+        </button>
+      )}
     </div>
   );
 }
@@ -310,7 +341,6 @@ function LogList({
       tabIndex={0}
       aria-label="event log"
       aria-activedescendant={activeRow}
-      aria-rowcount={size}
       onScroll={onScroll}
       onKeyDown={onKeyDown}
     >

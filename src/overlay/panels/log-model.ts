@@ -223,6 +223,9 @@ export class Lru<K, V> {
   delete(k: K): void {
     this.map.delete(k);
   }
+  keys(): K[] {
+    return [...this.map.keys()];
+  }
   clear(): void {
     this.map.clear();
   }
@@ -393,6 +396,8 @@ export class SeqList extends Pager<SeqPage> implements RowList {
       const { first, last } = await this.ends(both ? 'both' : 'newest');
       if (!this.alive) return;
       const lo = both ? first : this.lo;
+      // Evicted or cleared: pages below the first stored seq are gone from the store.
+      if (first !== null && this.lo !== null && first > this.lo) for (const k of this.pages.keys()) if (k < pageOf(first)) this.pages.delete(k);
       if (lo === this.lo && last === this.hi && this.newer.peek() === 0) return;
       this.lo = last === null ? null : lo;
       this.hi = last;

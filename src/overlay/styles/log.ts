@@ -1,6 +1,7 @@
 /**
  * The event log tab's part of the overlay's stylesheet (see styles/index.ts).
  * Rows have a fixed height (ROW_H in panels/log-model.ts): keep them in step.
+ * Colours are the shell's theme variables only, so the light theme needs no rule here.
  */
 export const LOG_CSS = `
 .log-tab { flex: 1; min-height: 0; display: flex; flex-direction: column; }
@@ -90,8 +91,4 @@ export const LOG_CSS = `
 .j-null, .j-sum { color: var(--dim); }
 .j-tag { color: var(--dim); font-style: italic; }
 .j-more { font-size: 10px; padding: 0 6px; margin: 2px 0; }
-@media (prefers-color-scheme: light) {
-  .log-row { border-bottom-color: #eceef2; }
-  .lf-chip[aria-pressed="true"] { background: #e2e6ec; }
-}
 `;

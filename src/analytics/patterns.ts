@@ -544,6 +544,7 @@ export class PatternAnalyzer {
     const agentTable = new Int32Array(strings.length + 1).fill(-1);
     const methodIds = new Map<number, number>();
     const callStreams = new Array<Stream | null | undefined>(strings.length + 1);
+    const methodStreams = new Map<number, Stream | null>();
     const eventStreams = new Array<Stream | null | undefined>(strings.length + 1);
     const mult = strings.length + 1;
     const storyId = localId(b, 'story:transition');
@@ -596,7 +597,13 @@ export class PatternAnalyzer {
         lines ??= restLines(b);
         let st = callStreams[so];
         if (st === undefined) st = callStreams[so] = this.stream(true, this.agents.names[a]!);
-        this.action(st, true, this.methods.names[m]!, hashString(lines[i]!, 0x9e3779b1 ^ m), seq[i]!, ts[i]!, t);
+        const code = hashString(lines[i]!, 0x9e3779b1 ^ m);
+        this.action(st, true, this.methods.names[m]!, code, seq[i]!, ts[i]!, t);
+        // And the method's own stream: the same call again and again, or its
+        // results flipping A-B-A-B, even when other calls of the agent come between.
+        let ms = methodStreams.get(m);
+        if (ms === undefined) methodStreams.set(m, (ms = this.stream(true, this.agents.names[a]!, this.methods.names[m]!)));
+        this.action(ms, true, this.methods.names[m]!, code, seq[i]!, ts[i]!, t);
       } else if (k === KIND_STATE || k === KIND_CUSTOM || k === KIND_ERROR) {
         if (ty === storyId) {
           lines ??= restLines(b);
@@ -675,9 +682,9 @@ export class PatternAnalyzer {
     }
   }
 
-  /** The action stream of an agent's calls or events (null past 1000 streams). */
-  private stream(isCall: boolean, agent: string | null): Stream | null {
-    const key = `${isCall ? 'c' : 'e'}\u0000${agent ?? ''}`;
+  /** The action stream of an agent's calls or events, or of one method's calls (null past 1000 streams). */
+  private stream(isCall: boolean, agent: string | null, method?: string): Stream | null {
+    const key = `${isCall ? 'c' : 'e'}\u0000${agent ?? ''}\u0000${method ?? ''}`;
     let s = this.streams.get(key);
     if (!s) {
       if (this.streams.size >= 1_000) return null;
@@ -896,7 +903,20 @@ export class PatternAnalyzer {
       const a = this.alternationEpisode(s);
       if (a) add(a, true);
     }
-    return out.sort((a, b) => b.lastSeq - a.lastSeq).slice(0, 200);
+    // An agent's stream and a method's stream can see the same episode: keep the fuller one.
+    const kept = new Map<string, Loop>();
+    for (const l of out) {
+      const key = `${l.rule}\u0000${l.agent ?? ''}\u0000${l.what}\u0000${l.lastSeq}`;
+      const k = kept.get(key);
+      if (!k || l.count > k.count) kept.set(key, l);
+    }
+    // Calls repeated inside an agent's A-B-A-B are that alternation, told once.
+    const alternations = [...kept.values()].filter((l) => l.rule === 'alternation');
+    const within = (l: Loop) => alternations.some((a) => a.agent === l.agent && l.firstSeq >= a.firstSeq && l.lastSeq <= a.lastSeq && a !== l);
+    return [...kept.values()]
+      .filter((l) => l.rule !== 'repeated-call' || !within(l))
+      .sort((a, b) => b.lastSeq - a.lastSeq)
+      .slice(0, 200);
   }
 
   private decodeGram(key: number): string[] {

@@ -177,3 +177,20 @@ describe('PatternAnalyzer', () => {
     expect(pairs).not.toContain('net.poll boot');
   });
 });
+
+describe('loops hidden between other calls (the demo\'s stuck NPC)', () => {
+  it('finds the same call repeated although other calls of the agent come between', () => {
+    const p = new PatternAnalyzer();
+    const entries = cleanStream(0, 2);
+    const t = 130_000;
+    for (let i = 0; i < 12; i++) {
+      entries.push(span(t + i * 10, 'pip', 'decide', [], { result: i % 2 ? 'A' : 'B' }));
+      entries.push(span(t + i * 10 + 5, 'pip', 'replan', ['home'], { result: 'home' }));
+    }
+    entries.sort((x, y) => x.seq - y.seq);
+    feed(p, entries, 50);
+    const loops = p.analyze('session').loops.filter((l) => l.agent === 'pip');
+    expect(loops.some((l) => l.rule === 'repeated-call' && l.what === 'pip.replan' && l.count === 12)).toBe(true);
+    expect(loops.some((l) => l.rule === 'alternation' && /pip\.decide/.test(l.what))).toBe(true);
+  });
+});

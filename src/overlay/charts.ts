@@ -19,7 +19,7 @@ import uPlot from 'uplot';
 
 /** Charts refresh at most 10 times a second; text at most 4 (REFRESH_MS). */
 export const CHART_MS = 100;
-export const CHART_HEIGHT = 96;
+export const CHART_HEIGHT = 110;
 
 /** Colours by the name of a CSS variable of the overlay (without `--`). */
 export type ChartColor = 'accent' | 'ok' | 'warn' | 'err' | 'dim' | 'c1' | 'c2' | 'c3' | 'c4';
@@ -130,7 +130,7 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
     },
     axes: [
       { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 22, values: (_u, vals) => vals.map((v) => sessionTime(v)) },
-      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 44, values: (_u, vals) => vals.map((v) => fmt(v)) },
+      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 44, space: 18, values: (_u, vals) => vals.map((v) => fmt(v)) },
     ],
     series: [
       {},
@@ -153,6 +153,8 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
           ctx.font = `${10 * r}px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace`;
           ctx.lineWidth = r;
           ctx.setLineDash([4 * r, 3 * r]);
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'bottom';
           for (const m of marks) {
             const y = Math.round(u.valToPos(m.value, 'y', true));
             if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) continue;

@@ -188,7 +188,11 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
       <section aria-label="agent methods">
         {statsProblem && <div class="analytics-off" role="status">{statsProblem}</div>}
         {methods && methods.length === 0 && <div class="empty">No agent calls yet. Hook an agent (agent.hook(obj, 'name')) and its calls appear here.</div>}
-        {methods && methods.length > 0 && <MethodTable rows={sortMethods(methods, sort)} sort={sort} onSort={(k) => setSort(nextSort(sort, k))} />}
+        {methods && methods.length > 0 && (
+          <div class="table-wrap">
+            <MethodTable rows={sortMethods(methods, sort)} sort={sort} onSort={(k) => setSort(nextSort(sort, k))} />
+          </div>
+        )}
       </section>
       <section class="waterfall" aria-label="recent spans">
         <div class="wf-head">

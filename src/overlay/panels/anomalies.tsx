@@ -27,6 +27,10 @@ const METRIC_NAMES: Record<string, string> = {
   latencyP95: 'agent-call latency p95',
   dropped: 'dropped entries',
   memoryMb: 'JS heap',
+  callRate: 'calls per second',
+  hitches: 'frames over 100 ms',
+  stateChangesPerSecond: 'state changes per second',
+  activeLoops: 'loops going',
 };
 
 export function metricName(metric: string): string {
@@ -46,12 +50,18 @@ export function metricValue(metric: string, v: number | null): string {
       return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
     case 'eventRate':
     case 'errorsPerSecond':
+    case 'callRate':
+    case 'stateChangesPerSecond':
       return `${v.toFixed(v >= 100 ? 0 : 1)}/s`;
     case 'memory':
     case 'memoryMb':
       return `${v.toFixed(1)} MB`;
     case 'fps':
       return `${v.toFixed(0)} fps`;
+    case 'hitches':
+    case 'activeLoops':
+    case 'dropped':
+      return String(Math.round(v));
     default:
       return String(Math.round(v * 1000) / 1000);
   }
@@ -144,7 +154,7 @@ export function AnomaliesTab({ source, state }: { source: OverlaySource; state: 
         </div>
       )}
       {cards.map((a) => (
-        <AlertCard a={a} rule={rules.get(a.name)} onShow={() => void jumpToAlert(a)} />
+        <AlertCard key={a.name} a={a} rule={rules.get(a.name)} onShow={() => void jumpToAlert(a)} />
       ))}
       {list.length > 0 && (
         <div class="dim count">

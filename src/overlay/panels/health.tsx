@@ -5,7 +5,7 @@
  * rules with their thresholds.
  */
 import { useState } from 'preact/hooks';
-import type { AlertRule, AlertStatus } from '../../analytics/alerts';
+import { METRICS, type AlertRule, type AlertStatus } from '../../analytics/alerts';
 import type { HealthReport } from '../../analytics/health';
 import { errorMessage } from '../../core/errors';
 import { usePolling } from '../charts';
@@ -139,13 +139,17 @@ export function HealthTab({ source, state }: { source: OverlaySource; state: Ove
               {alerts.rules.map((r) => {
                 const s = statuses.get(r.name);
                 return (
-                  <tr>
-                    <th scope="row" title={r.summary ?? metricName(r.metric)}>
+                  <tr key={r.name}>
+                    <th scope="row" title={r.summary ?? (METRICS as Record<string, string>)[r.metric] ?? metricName(r.metric)}>
                       {r.name}
                     </th>
                     <td>{ruleText(r)}</td>
-                    <td class={`sev ${r.severity ?? 'warning'}`}>{r.severity ?? 'warning'}</td>
-                    <td class={`state-tag ${s?.state ?? 'inactive'}`}>{s?.state ?? 'inactive'}</td>
+                    <td>
+                      <span class={`sev ${r.severity ?? 'warning'}`}>{r.severity ?? 'warning'}</span>
+                    </td>
+                    <td>
+                      <span class={`state-tag ${s?.state ?? 'inactive'}`}>{s?.state ?? 'inactive'}</span>
+                    </td>
                   </tr>
                 );
               })}

@@ -76,8 +76,8 @@ interface ChartSignals {
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const num = (v: number) => (v >= 100 ? formatCount(v) : v.toFixed(v >= 10 ? 0 : 1));
+const ms = (v: number) => (Number.isInteger(v) || v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const num = (v: number) => (v >= 100 ? formatCount(v) : Number.isInteger(v) ? String(v) : v.toFixed(v >= 10 ? 0 : 1));
 const orDash = (v: number | null | undefined, f: (v: number) => string) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : f(v));
 
 function series(report: TrendReport, metric: string): Trend | undefined {

@@ -51,18 +51,19 @@ export const PANELS_CSS = `
 .metrics .sw-warn { border-top-color: var(--warn); } .metrics .sw-err { border-top-color: var(--err); }
 .metrics .sw-dim { border-top-color: var(--dim); } .metrics .sw-c1 { border-top-color: var(--c1); }
 .metrics .sw-c2 { border-top-color: var(--c2); } .metrics .sw-c3 { border-top-color: var(--c3); } .metrics .sw-c4 { border-top-color: var(--c4); }
-.metrics .plot { width: 100%; min-height: 96px; overflow: hidden; }
+.metrics .plot { width: 100%; min-height: 110px; overflow: hidden; }
 .metrics .plot.no-canvas { min-height: 0; }
 .metrics .fig-note { font-size: 10px; color: var(--dim); margin-top: 2px; }
 .metrics .kinds { display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 10px; color: var(--dim); margin-top: 2px; }
 .metrics .kind-rate { font-variant-numeric: tabular-nums; }
 
 /* ---- agents ---- */
-.agents table { width: 100%; border-collapse: collapse; font-size: 11px; font-variant-numeric: tabular-nums; }
-.agents th, .agents td { padding: 2px 4px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+.agents .table-wrap { overflow-x: auto; }
+.agents table { width: 100%; border-collapse: collapse; font-size: 10.5px; font-variant-numeric: tabular-nums; }
+.agents th, .agents td { padding: 2px 3px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 .agents thead th { position: sticky; top: -6px; background: var(--bg); font-weight: 500; }
 .agents .num { text-align: right; }
-.agents .name { text-align: left; max-width: 150px; overflow: hidden; text-overflow: ellipsis; }
+.agents .name { text-align: left; max-width: 120px; overflow: hidden; text-overflow: ellipsis; }
 .agents tbody th { font-weight: 400; }
 .agents .agent { color: var(--dim); }
 .agents .sort { background: none; border: 0; padding: 1px 0; color: var(--dim); font-size: 10px; text-transform: uppercase; letter-spacing: .04em; }
@@ -131,7 +132,8 @@ export const PANELS_CSS = `
 .health table { width: 100%; border-collapse: collapse; font-size: 11px; }
 .health th, .health td { text-align: left; padding: 2px 4px; border-bottom: 1px solid var(--line); }
 .health thead th { color: var(--dim); font-weight: 500; font-size: 10px; text-transform: uppercase; }
-.health tbody th { font-weight: 500; }
+.health tbody th { font-weight: 500; white-space: nowrap; }
+.health td { vertical-align: top; }
 .health .state-tag.firing { color: var(--err); } .health .state-tag.pending { color: var(--warn); } .health .state-tag.resolved { color: var(--ok); } .health .state-tag.inactive { color: var(--dim); }
 
 :where(.shell.light) .metrics, :where(.shell.light) .agents, :where(.shell.light) .anomalies, :where(.shell.light) .health { --c1: #1f6fd1; --c2: #7c3aed; --c3: #1e8a57; --c4: #a15c00; }

@@ -185,16 +185,22 @@ describe('the shell', () => {
 
   it('follows the system theme, and the override cycles auto, dark, light', () => {
     mount();
-    act(() => (shell.systemDark.value = true));
+    act(() => {
+      shell.systemDark.value = true;
+    });
     expect($('.shell')!.classList.contains('dark')).toBe(true);
-    act(() => (shell.systemDark.value = false));
+    act(() => {
+      shell.systemDark.value = false;
+    });
     expect($('.shell')!.classList.contains('light')).toBe(true);
     act(() => $('.theme')!.click());
     expect(shell.theme.value).toBe('dark');
     expect($('.shell')!.classList.contains('dark')).toBe(true);
     act(() => $('.theme')!.click());
     expect(shell.theme.value).toBe('light');
-    act(() => (shell.systemDark.value = true));
+    act(() => {
+      shell.systemDark.value = true;
+    });
     expect($('.shell')!.classList.contains('light')).toBe(true);
     act(() => $('.theme')!.click());
     expect(shell.theme.value).toBe('auto');
@@ -234,7 +240,9 @@ describe('the shell', () => {
     act(() => $<HTMLButtonElement>('.toast-close')!.click());
     expect($('.toast')).toBeNull();
     // Closed: no more polls, no toast.
-    act(() => (state.open.value = false));
+    act(() => {
+      state.open.value = false;
+    });
     fake.engine.anomalies = [...fake.engine.anomalies, anomaly(3, 9_800)];
     vi.advanceTimersByTime(WARN_POLL_MS * 5);
     await flush();

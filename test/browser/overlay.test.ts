@@ -181,10 +181,11 @@ describe('the overlay shell in Chromium', () => {
     await expect.poll(() => overlay(page, '.panel').isVisible()).toBe(false);
     expect(await focused()).toBe('game');
 
-    // Open, but focus in the game: its keys and Escape are its own, the overlay stays.
+    // Open, but focus in the game (a click: the page stays clickable around the panel): its keys and Escape are its own, the overlay stays.
     await page.keyboard.press(HOTKEY);
     await expect.poll(() => overlay(page, '.panel').isVisible()).toBe(true);
-    await page.locator('#game').focus();
+    await page.locator('#game').click();
+    expect(await focused()).toBe('game');
     await seen();
     await page.keyboard.press('KeyA');
     await page.keyboard.press('Escape');
@@ -303,6 +304,42 @@ describe('the overlay shell in Chromium', () => {
     await screenshot(page, 'overlay-badge');
     await overlay(page, '.badge').click();
     await expect.poll(() => overlay(page, '.panel').isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a new warning toasts outside the panel, even collapsed; Escape in the toast dismisses it; nothing while closed', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
+    const page = await openPage(context, `${server.url}/overlay-clean.html`);
+    const errors = collectErrors(page);
+    const trigger = (name: string) =>
+      page.evaluate((n) => (window as unknown as { TraceAgent: { triggerAlert(a: object): Promise<unknown> } }).TraceAgent.triggerAlert({ name: n, severity: 'critical', message: `${n} happened` }), name);
+    await openOverlay(page);
+    await overlay(page, '.collapse').click();
+    await page.waitForTimeout(2_500); // the first poll is the baseline
+    await trigger('boss-wipe');
+    const toast = overlay(page, '.toast');
+    await expect.poll(() => toast.isVisible(), { timeout: 6_000 }).toBe(true);
+    expect(await toast.textContent()).toContain('boss-wipe');
+    expect(await overlay(page, '.toast-region').getAttribute('role')).toBe('status');
+    expect(await overlay(page, '.toast-region').getAttribute('aria-live')).toBe('polite');
+    // Beside the badge, not over it.
+    const [t, b] = [await box(toast), await box(overlay(page, '.badge'))];
+    expect(t.y >= b.y + b.h || t.y + t.h <= b.y || t.x + t.w <= b.x || t.x >= b.x + b.w).toBe(true);
+    await expect.poll(() => overlay(page, '.badge-warn').textContent(), { timeout: 5_000 }).toBe('⚠ 1');
+    await page.waitForTimeout(300); // past the toast's entrance
+    await screenshot(page, 'overlay-toast');
+    // Focus in the toast: Escape dismisses the toast, the overlay stays.
+    await overlay(page, '.toast-close').focus();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => toast.count()).toBe(0);
+    expect(await overlay(page, '.badge').isVisible()).toBe(true);
+    // Closed: silent.
+    await page.keyboard.press(HOTKEY);
+    await expect.poll(() => overlay(page, '.badge').isVisible()).toBe(false);
+    await trigger('second');
+    await page.waitForTimeout(4_500);
+    expect(await overlay(page, '.toast').count()).toBe(0);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -291,7 +291,10 @@ abstract class Pager<P> {
           this.failedAt.delete(k);
           if (this.alive && this.store(k, page)) this.bump();
         })
-        .catch(() => this.failedAt.set(k, Date.now()))
+        .catch(() => {
+          this.failedAt.set(k, Date.now());
+          setTimeout(() => this.alive && this.pump(), RETRY_MS);
+        })
         .finally(() => {
           this.inflight.delete(k);
           if (this.alive) this.pump();

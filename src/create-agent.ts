@@ -247,7 +247,11 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const system = new SystemEvents(core, options.system);
   system.start();
   // Once a second, what only the page knows goes to the analytics engine.
-  const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  // performance.memory (Chromium) is read afresh each time: a MemoryInfo holds the figures of when it was read.
+  const heapMb = (): number | null => {
+    const m = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+    return m ? Math.round(m.usedJSHeapSize / 1e5) / 10 : null;
+  };
   // The origin's storage use, for health (every 10 s: estimate() is not free).
   let quota: OverlaySnapshot['quota'] = null;
   const estimate = () => {
@@ -266,7 +270,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       : setInterval(() => {
           const c = client.counters;
           // This page's own drops (an earlier page's losses are not this session's health).
-          client.sendMetrics(c.droppedBackpressure + c.droppedStore, memory ? Math.round(memory.usedJSHeapSize / 1e5) / 10 : null);
+          client.sendMetrics(c.droppedBackpressure + c.droppedStore, heapMb());
         }, 1_000);
   let network: NetworkSpans | null = null;
   if (options.network !== false) {

@@ -73,6 +73,8 @@ const MIN_CALLS_FOR_LATENCY = 3;
 const MIN_FRAMES = 5;
 /** How often (trace time) the engine looks for loops still going: an analysis costs ~1 ms. */
 const LOOP_CHECK_MS = 2_000;
+/** A loop whose last step is this recent counts as going on. */
+const LOOP_RECENT_MS = 3_000;
 /** Loops already going this early are the game's way of working, not a fault. */
 const LOOP_BASELINE_MS = 30_000;
 
@@ -254,7 +256,9 @@ export class AnalyticsEngine {
     this.lastLoopCheck = now - 1000;
     if (this.firstSecond < 0) this.firstSecond = now - 1000;
     const learning = now - this.firstSecond <= LOOP_BASELINE_MS;
-    const ongoing = this.patterns.analyze('30s', now).loops.filter((l) => l.ongoing);
+    // Going on, or ended in the last seconds: a loop that runs in bursts (four
+    // identical calls a tick) closes an episode each burst.
+    const ongoing = this.patterns.analyze('30s', now).loops.filter((l) => l.ongoing || now - l.lastTs <= LOOP_RECENT_MS);
     this.loops = [];
     for (const l of ongoing) {
       const key = `${l.rule}:${l.agent}:${l.what}`;

@@ -68,7 +68,7 @@ export const METRICS = {
   fps: 'frames per second over the last second',
   frameTimeP95: 'frame time p95 (ms) over the last 5 s',
   eventRate: 'entries per second over the last 5 s',
-  errorRate: 'share of agent calls that failed over the last 10 s (0..1)',
+  errorRate: 'share of agent calls that failed over the last 5 s (0..1)',
   errorsPerSecond: 'error entries per second over the last 10 s',
   latencyP95: 'agent-call latency p95 (ms) over the last 10 s, all methods',
   dropped: 'entries dropped so far (store behind, refused, lost)',
@@ -82,7 +82,7 @@ export const METRICS = {
 export const DEFAULT_RULES: readonly AlertRule[] = [
   { name: 'low-fps', metric: 'fps', op: '<', threshold: 30, clearAt: 35, forMs: 3_000, keepFiringForMs: 2_000, severity: 'warning' },
   { name: 'slow-frames', metric: 'frameTimeP95', op: '>', threshold: 50, clearAt: 40, forMs: 5_000, severity: 'warning' },
-  { name: 'error-rate', metric: 'errorRate', op: '>', threshold: 0.05, clearAt: 0.02, forMs: 3_000, keepFiringForMs: 5_000, severity: 'critical' },
+  { name: 'error-rate', metric: 'errorRate', op: '>', threshold: 0.05, clearAt: 0.02, forMs: 2_000, keepFiringForMs: 5_000, severity: 'critical' },
   { name: 'event-flood', metric: 'eventRate', op: '>', threshold: 5_000, clearAt: 3_000, forMs: 2_000, severity: 'warning' },
   { name: 'slow-agents', metric: 'latencyP95', op: '>', threshold: 500, clearAt: 300, forMs: 5_000, severity: 'warning' },
   { name: 'dropped-entries', metric: 'dropped', op: '>', threshold: 0, severity: 'warning' },

@@ -189,7 +189,8 @@ export class AnalyticsEngine {
       fps: last1.frames >= 2 && last1.frameMs > 0 ? (last1.frames * 1000) / last1.frameMs : null,
       frameTimeP95: last5.frames >= MIN_FRAMES ? last5.frameTimes.quantile(0.95) : null,
       eventRate: last5.events / 5,
-      errorRate: last10.calls > 0 ? last10.callErrors / last10.calls : null,
+      // Over 5 s: a short storm in one agent among many is diluted past seeing over longer.
+      errorRate: last5.calls > 0 ? last5.callErrors / last5.calls : null,
       errorsPerSecond: last10.errors / 10,
       latencyP95: last10.calls >= MIN_CALLS_FOR_LATENCY ? last10.latency.quantile(0.95) : null,
       // Entries dropped over the last 10 s: a loss long ago does not keep the rule firing.

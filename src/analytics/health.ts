@@ -27,7 +27,7 @@ export interface HealthInputs {
   counters: { dropped: number; droppedByStore: number; lostOnUnload: number; internalErrors: number };
   /** Frames per second now (null before frames). */
   fps: number | null;
-  /** Share of agent calls that failed over the last 10 s (null without calls). */
+  /** Share of agent calls that failed over the last 5 s (null without calls). */
   errorRate: number | null;
   alerts: readonly AlertStatus[];
   /** Anomalies found over the last minute. */

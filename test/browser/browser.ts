@@ -6,8 +6,8 @@ import { CHROMIUM_ARGS } from './chromium';
 
 export const SCREENSHOTS = 'test-results/screenshots';
 
-export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: inject('chromiumPath'), headless: true, args: CHROMIUM_ARGS });
+export async function launch(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: inject('chromiumPath'), headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -69,7 +69,8 @@ describe('demo with the drop-in script', () => {
 
     // Let the game run: agent spans from the hooked agents fill the log.
     await expect.poll(async () => (await stats(page)).acked, { timeout: 15_000 }).toBeGreaterThan(200);
-    await expect.poll(() => page.locator('trace-agent-overlay .row').count(), { timeout: 5_000 }).toBeGreaterThan(20);
+    await page.locator('trace-agent-overlay button[role="tab"]', { hasText: 'log' }).click();
+    await expect.poll(() => page.locator('trace-agent-overlay .log-row').count(), { timeout: 5_000 }).toBeGreaterThan(20);
     const s = await stats(page);
     expect(s.storage).toMatchObject({ thread: 'worker', backend: 'indexeddb', problems: [] });
     // Two more seconds of play for the screenshot, which also give the game's own rate.

@@ -3,13 +3,15 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-// Bytes, dist/trace-agent.js gzipped. Issue 8 started it at 45,000; the
-// analytics engine (issue 6) runs in the worker, whose code the file carries
-// inlined, next to the main-thread store that pages without workers need:
-// 41.7 KiB before the engine, 58.6 KiB with it (engine and collectors ~16 KiB).
-// Raised to the measured size plus ~3%, to be tightened as the file shrinks
-// (a worker that loads this same file would drop the second copy of the store).
-const BUDGET_GZIP = 62_000;
+// Bytes, dist/trace-agent.js gzipped. Issue 8 started it at 45,000, for the
+// walking skeleton (41.7 KiB). Since then, measured with this script:
+// - the analytics engine (issue 6) in the worker, inlined: 58.6 KiB;
+// - overlay v1 (issue 7): uPlot (~21.5 KiB gzip on its own), the five tabs,
+//   the virtual log and the shell: 112.3 KiB.
+// The budget is the measured size plus ~4%, to be tightened as the file
+// shrinks: a worker that loads this same file would drop the second copy of
+// the store (~12 KiB), and the overlay's code has not been put on a diet.
+const BUDGET_GZIP = 120_000;
 const files = ['dist/trace-agent.js', 'dist/esm/index.js'];
 let failed = false;
 for (const f of files) {

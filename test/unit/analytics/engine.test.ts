@@ -85,7 +85,7 @@ describe('the analytics engine on a synthetic game', () => {
     expect(alerts(ns).filter((a) => a.startsWith('error-rate'))).toEqual(['error-rate:firing', 'error-rate:resolved']);
     expect(alerts(ns).filter((a) => !a.startsWith('error-rate') && !a.startsWith('agent-loop'))).toEqual([]);
     const fired = ns.find((n) => n.kind === 'alert' && n.alert.name === 'error-rate' && n.alert.to === 'firing')!;
-    expect(fired.kind === 'alert' && fired.alert.at).toBeGreaterThanOrEqual(155_000); // held 5 s first
+    expect(fired.kind === 'alert' && fired.alert.at).toBeGreaterThanOrEqual(152_000); // held 2 s first
     expect(anomalies(ns).some((a) => a.metric === 'errorRate')).toBe(true);
   });
 

@@ -73,6 +73,8 @@ const MIN_CALLS_FOR_LATENCY = 3;
 const MIN_FRAMES = 5;
 /** How often (trace time) the engine looks for loops still going: an analysis costs ~1 ms. */
 const LOOP_CHECK_MS = 2_000;
+/** Repeated or alternating calls closer than this (on average) are a loop spinning. */
+const LOOP_SPIN_MS = 50;
 /** A loop whose last step is this recent counts as going on. */
 const LOOP_RECENT_MS = 3_000;
 /** Loops already going this early are the game's way of working, not a fault. */
@@ -259,7 +261,7 @@ export class AnalyticsEngine {
     const learning = now - this.firstSecond <= LOOP_BASELINE_MS;
     // Going on, or ended in the last seconds: a loop that runs in bursts (four
     // identical calls a tick) closes an episode each burst.
-    const ongoing = this.patterns.analyze('30s', now).loops.filter((l) => l.ongoing || now - l.lastTs <= LOOP_RECENT_MS);
+    const ongoing = this.patterns.analyze('30s', now).loops.filter((l) => (l.ongoing || now - l.lastTs <= LOOP_RECENT_MS) && spinning(l));
     this.loops = [];
     for (const l of ongoing) {
       const key = `${l.rule}:${l.agent}:${l.what}`;
@@ -311,6 +313,17 @@ export class AnalyticsEngine {
     if (this.anomalies.length > MAX_ANOMALIES) this.anomalies.shift();
     notices.push({ kind: 'anomaly', anomaly: a });
   }
+}
+
+/**
+ * Whether a loop spins: repeated errors and an agent calling itself always
+ * count; calls repeated or alternating count only when they come fast (an
+ * idle NPC deciding "wait" once a tick is a game at rest, not a stuck agent;
+ * Pip re-planning four times within one tick is).
+ */
+function spinning(l: Loop): boolean {
+  if (l.rule === 'repeated-error' || l.rule === 'self-call') return true;
+  return l.count >= 4 && (l.lastTs - l.firstTs) / (l.count - 1) <= LOOP_SPIN_MS;
 }
 
 /**

@@ -134,9 +134,13 @@ describe('loops', () => {
         const ts = s * 1000 + k * 100 + 1;
         // Every tick, from the start: director.tick() with nothing in or out.
         batch.push({ seq: ++seq, ts, sessionId: 'S', kind: 'agent', type: 'director.tick', source: 'director', method: 'tick', spanId: seq, dur: 1, status: 'ok', level: 'info', frame: s * 10 + k });
-        // pip decides differently each time, until it gets stuck at 60 s: the same replan again and again.
+        // pip plans once a tick, differently each time, until it gets stuck at 60 s: the same replan four times a tick.
         const stuck = s >= 60;
-        batch.push({ seq: ++seq, ts: ts + 1, sessionId: 'S', kind: 'agent', type: 'pip.replan', source: 'pip', method: 'replan', spanId: seq, dur: 1, status: 'ok', level: 'info', frame: s * 10 + k, args: [stuck ? 'home' : `spot-${seq}`], result: stuck ? 'home' : seq });
+        for (let r = 0; r < (stuck ? 4 : 1); r++) {
+          batch.push({ seq: ++seq, ts: ts + 1 + r, sessionId: 'S', kind: 'agent', type: 'pip.replan', source: 'pip', method: 'replan', spanId: seq, dur: 1, status: 'ok', level: 'info', frame: s * 10 + k, args: [stuck ? 'home' : `spot-${seq}`], result: stuck ? 'home' : seq });
+        }
+        // An idle NPC that decides "wait" once a tick from 45 s on: a game at rest, not a loop.
+        if (s >= 45) batch.push({ seq: ++seq, ts: ts + 50, sessionId: 'S', kind: 'agent', type: 'ann.decide', source: 'ann', method: 'decide', spanId: seq, dur: 1, status: 'ok', level: 'info', frame: s * 10 + k, args: [], result: 'wait' });
       }
       notices.push(...engine.consume(batchOf(batch).cols, 'S', () => 0));
     }

@@ -129,7 +129,8 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
       y: { range: (_u, _min, max) => yRange(spec, max) },
     },
     axes: [
-      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 22, values: (_u, vals) => vals.map((v) => sessionTime(v)) },
+      // Ticks closer than a second apart (a young session) keep their tenths, so labels do not repeat.
+      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 22, values: (_u, vals) => (vals.length > 1 && vals[1]! - vals[0]! < 1 ? vals.map((v) => `${v.toFixed(1)}s`) : vals.map((v) => sessionTime(v))) },
       { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 44, space: 18, values: (_u, vals) => vals.map((v) => fmt(v)) },
     ],
     series: [

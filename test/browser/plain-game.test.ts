@@ -148,3 +148,35 @@ describe('the analytics engine in the worker, through window.TraceAgent', () => 
     await page.close();
   });
 });
+
+describe('the event log in real Chromium', () => {
+  it('filters narrow the log (applied by the store), and an entry opens its detail with its parent span', async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(server.url + '/plain-game/index.html');
+    await page.waitForFunction(() => (window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+    await page.locator('#board').click();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+    await page.evaluate(() => (window as unknown as { TraceAgent: { open(): void; flush(): Promise<void> } }).TraceAgent.open());
+    const overlay = (sel: string) => page.locator(`trace-agent-overlay ${sel}`);
+    await overlay('button[role="tab"]').filter({ hasText: 'log' }).click();
+    const typesShown = () => overlay('.log-row .type').allTextContents();
+    await expect.poll(async () => new Set(await typesShown()).size, { timeout: 5_000 }).toBeGreaterThan(3);
+
+    // Text filter: only World.collide spans are left.
+    await overlay('.lf-text').fill('collide');
+    await expect.poll(async () => [...new Set(await typesShown())], { timeout: 5_000 }).toEqual(['World.collide']);
+    expect(await overlay('.log-row .type').count()).toBe(4);
+    await screenshot(page, 'log-filtered');
+
+    // An entry opens its detail: its fields, and its parent span (Player.move) as a link.
+    await overlay('.log-row .type').first().click();
+    const detail = overlay('.log-detail');
+    await expect.poll(() => detail.isVisible(), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => detail.textContent(), { timeout: 5_000 }).toContain('Player.move');
+    expect(await detail.textContent()).toContain('World.collide');
+    await screenshot(page, 'log-detail');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

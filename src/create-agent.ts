@@ -235,6 +235,26 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const noteHookProblem = (path: string, reason: string) => {
     if (hookProblems.length < 50 && !hookProblems.some((p) => p.path === path)) hookProblems.push({ path, reason });
   };
+  /**
+   * trackState / trackStory: resolves a path, makes the tracker, keeps it for
+   * destroy(); a failure is reported in health (thrown in strict mode).
+   */
+  function track<T extends { stop(): void }>(what: string, target: unknown, name: string, make: (source: unknown) => T): T | null {
+    if (destroyed) return null;
+    const label = typeof target === 'string' ? target : name;
+    try {
+      const source = typeof target === 'string' ? resolvePath(target) : target;
+      if (source === undefined || source === null) throw new TraceError('HOOK_FAILED', `${what}("${label}"): not found on window`);
+      const tracker = make(source);
+      trackers.push(tracker);
+      clearHookProblem(label);
+      return tracker;
+    } catch (err) {
+      if (core.strict) throw err;
+      noteHookProblem(label, errorMessage(err));
+      return null;
+    }
+  }
   const clearHookProblem = (path: string) => {
     const i = hookProblems.findIndex((p) => p.path === path);
     if (i >= 0) hookProblems.splice(i, 1);
@@ -429,12 +449,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       }
     },
     unhook: (target) => hooks.unhook(typeof target === 'string' ? resolvePath(target) : target),
-    trackState(target, opts) {
-      if (destroyed) return null;
-      const label = typeof target === 'string' ? target : (opts?.name ?? 'state');
-      try {
-        const source = typeof target === 'string' ? resolvePath(target) : target;
-        if (source === undefined || source === null) throw new TraceError('HOOK_FAILED', `trackState("${label}"): not found on window`);
+    trackState: (target, opts) =>
+      track('trackState', target, opts?.name ?? 'state', (source) => {
         const tracker = new StateTracker(core, currentSpan, source, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
         // A path to a plain object: the game reads it through the path, so the proxy goes there,
         // and the game's own object goes back on stop() and destroy() (a proxy cannot be cloned:
@@ -451,31 +467,10 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
             }
           };
         }
-        trackers.push(tracker);
-        clearHookProblem(label);
         return tracker;
-      } catch (err) {
-        if (core.strict) throw err;
-        noteHookProblem(label, errorMessage(err));
-        return null;
-      }
-    },
-    trackStory(target, opts) {
-      if (destroyed) return null;
-      const label = typeof target === 'string' ? target : (opts?.name ?? 'story');
-      try {
-        const graph = typeof target === 'string' ? resolvePath(target) : target;
-        if (graph === undefined || graph === null) throw new TraceError('HOOK_FAILED', `trackStory("${label}"): not found on window`);
-        const tracker = new StoryTracker(core, graph as object, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
-        trackers.push(tracker);
-        clearHookProblem(label);
-        return tracker;
-      } catch (err) {
-        if (core.strict) throw err;
-        noteHookProblem(label, errorMessage(err));
-        return null;
-      }
-    },
+      }),
+    trackStory: (target, opts) =>
+      track('trackStory', target, opts?.name ?? 'story', (graph) => new StoryTracker(core, graph as object, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts })),
     open: () => overlay?.open(),
     close: () => overlay?.close(),
     toggle: () => overlay?.toggle(),

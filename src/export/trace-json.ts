@@ -3,7 +3,7 @@
  * counters) followed by the entries. The store writes it block by block
  * (store/export-stream.ts) between `traceHead` and `TRACE_TAIL`.
  */
-import type { SessionInfo, TraceEntry } from '../core/entry';
+import { isKind, isLevel, type SessionInfo, type TraceEntry } from '../core/entry';
 import { errorMessage, TraceError } from '../core/errors';
 
 export const TRACE_FORMAT = 'trace-agent';
@@ -94,12 +94,28 @@ export function parseTrace(text: string): TraceFile {
   }
   if (!Array.isArray(t.entries)) throw new TraceError('IMPORT_INVALID', 'the trace has no entries array');
   for (let i = 0; i < t.entries.length; i++) {
-    const e = t.entries[i] as Partial<TraceEntry> | null;
-    if (!e || typeof e.seq !== 'number' || typeof e.type !== 'string' || typeof e.ts !== 'number') {
-      throw new TraceError('IMPORT_INVALID', `entry ${i} lacks seq, ts or type`);
-    }
+    const problem = entryProblem(t.entries[i]);
+    if (problem) throw new TraceError('IMPORT_INVALID', `entry ${i}: ${problem}`);
   }
   return t as TraceFile;
+}
+
+/** What is wrong with an entry of a file, or null: a file is data from anywhere, and the overlay renders it. */
+function entryProblem(v: unknown): string | null {
+  if (!v || typeof v !== 'object') return 'not an object';
+  const e = v as Record<string, unknown>;
+  if (typeof e['seq'] !== 'number' || typeof e['ts'] !== 'number' || typeof e['type'] !== 'string') return 'lacks seq, ts or type';
+  if (!isKind(e['kind'])) return `unknown kind ${JSON.stringify(e['kind'])}`;
+  if (!isLevel(e['level'])) return `unknown level ${JSON.stringify(e['level'])}`;
+  for (const k of ['frame', 'dur', 'spanId', 'parentId', 'flags'] as const) {
+    if (e[k] !== undefined && typeof e[k] !== 'number') return `${k} is not a number`;
+  }
+  for (const k of ['sessionId', 'source', 'method'] as const) {
+    if (e[k] !== undefined && typeof e[k] !== 'string') return `${k} is not a string`;
+  }
+  if (e['status'] !== undefined && e['status'] !== 'ok' && e['status'] !== 'error') return 'status is not ok or error';
+  if (e['error'] !== undefined && (typeof e['error'] !== 'object' || e['error'] === null)) return 'error is not an object';
+  return null;
 }
 
 /**

@@ -3,7 +3,8 @@
  * mounted, and each tab polls its own data while mounted: nothing runs while
  * the overlay is closed, nothing per logged event.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useErrorBoundary, useRef } from 'preact/hooks';
 import { RateMeter } from '../analytics/rate';
 import { errorMessage } from '../core/errors';
 import { PANELS } from './panels/index';
@@ -17,6 +18,7 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
     if (!open) return;
     const meter = new RateMeter();
     const refresh = () => {
+      if (typeof document !== 'undefined' && document.hidden) return; // nothing while the page is hidden
       const snap = source.snapshot();
       state.snap.value = snap;
       state.rate.value = meter.sample(snap.elapsed, snap.counters.logged);
@@ -49,7 +51,13 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
         ))}
       </nav>
       <div class="tab-body" role="tabpanel" aria-label={tab}>
-        {Panel ? <Panel source={source} state={state} /> : <div class="empty">No {tab} view in this build.</div>}
+        {Panel ? (
+          <Guard key={tab}>
+            <Panel source={source} state={state} />
+          </Guard>
+        ) : (
+          <div class="empty">No {tab} view in this build.</div>
+        )}
       </div>
       <footer>
         <span>{hotkey} toggles · Esc closes</span>
@@ -94,7 +102,9 @@ function Header({ source, state, hotkey, onClose }: { source: OverlaySource; sta
     input.value = '';
     if (!file) return;
     run('opening', async () => {
-      state.file.value = { name: file.name, trace: await source.openTraceFile(file) };
+      const trace = await source.openTraceFile(file);
+      state.focus.value = null; // a live range means nothing in a file
+      state.file.value = { name: file.name, trace };
       state.tab.value = 'log';
     });
   };
@@ -139,4 +149,20 @@ function Header({ source, state, hotkey, onClose }: { source: OverlaySource; sta
       )}
     </header>
   );
+}
+
+/** A tab that fails to render (a bug of ours, a trace file of strange shape) shows why, and the rest of the overlay goes on. */
+function Guard({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (error) {
+    return (
+      <div class="empty" role="alert">
+        This view failed: {errorMessage(error)}{' '}
+        <button type="button" onClick={reset}>
+          try again
+        </button>
+      </div>
+    );
+  }
+  return <>{children}</>;
 }

@@ -397,6 +397,13 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     drag.current = null;
     shell.dragging.value = false;
   };
+  // Closed or collapsed in the middle of a drag (Escape, the hotkey): the frame
+  // is gone before its pointerup, so the drag ends here.
+  useEffect(() => {
+    if (open && !collapsed) return;
+    drag.current = null;
+    if (shell.dragging.peek()) shell.dragging.value = false;
+  }, [open, collapsed]);
 
   const onResizeKey = (ev: KeyboardEvent) => {
     const step = ev.shiftKey ? KEY_STEP * 4 : KEY_STEP;

@@ -179,6 +179,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
   );
 
   const focusRow = (row: WaterfallRow) => {
+    state.file.value = null; // a link into the live session leaves a file being viewed
     state.focus.value = { seqFrom: row.seqFrom, seqTo: row.e.seq, label: `${row.e.type} #${row.e.seq}` };
     state.tab.value = 'log';
   };

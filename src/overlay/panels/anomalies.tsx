@@ -109,6 +109,7 @@ export function AnomaliesTab({ source, state }: { source: OverlaySource; state: 
   );
 
   const jump = (focus: LogFocus) => {
+    state.file.value = null; // a link into the live session leaves a file being viewed
     state.focus.value = focus;
     state.tab.value = 'log';
   };

@@ -61,8 +61,8 @@ export function LogTab({ source, state }: { source: OverlaySource; state: Overla
     if (list.kind === 'array') return;
     const tick = follow ? () => void list.refresh() : () => void list.checkNewer();
     tick();
-    // A range from another tab has nothing newer to look for.
-    if (!follow && focus) return;
+    // Also for a range from another tab: its first query may fail (the store
+    // busy or starting) and entries of the range may still be on their way.
     const id = setInterval(tick, follow ? REFRESH_MS : NEWER_MS);
     return () => clearInterval(id);
   }, [list, follow, focus]);

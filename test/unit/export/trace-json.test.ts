@@ -39,6 +39,10 @@ describe('trace JSON', () => {
     bad(JSON.stringify({ ...header, format: 'other' }), /not a trace-agent file/);
     bad(JSON.stringify({ ...header, schemaVersion: SCHEMA_VERSION + 1 }), /newer than this reader/);
     bad(JSON.stringify({ ...header }), /no entries/);
-    bad(JSON.stringify({ ...header, entries: [{ seq: 1 }] }), /entry 0 lacks/);
+    bad(JSON.stringify({ ...header, entries: [{ seq: 1 }] }), /entry 0: lacks/);
+    // Fields the overlay renders must have their types (a file is data from anywhere).
+    bad(JSON.stringify({ ...header, entries: [e(1), { ...e(2), dur: '5' }] }), /entry 1: dur is not a number/);
+    bad(JSON.stringify({ ...header, entries: [{ ...e(1), kind: 'boss' }] }), /entry 0: unknown kind "boss"/);
+    bad(JSON.stringify({ ...header, entries: [{ ...e(1), status: 'maybe' }] }), /status is not ok or error/);
   });
 });

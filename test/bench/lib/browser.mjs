@@ -41,8 +41,8 @@ export async function startServer({ root, out, pages }) {
   const demoDir = join(root, 'dist/demo');
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const send = (status, type, body) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    const send = (status, type, body, headers = {}) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
       res.end(body);
     };
     if (req.method === 'POST' && url.pathname === '/result') {
@@ -64,13 +64,15 @@ export async function startServer({ root, out, pages }) {
     const page = url.pathname.match(/^\/(\w+)\.html$/)?.[1];
     if (page && pages[page]) {
       const script = `<script type="module" src="/pages/${page}.js"></script>`;
-      if (pages[page].demo) {
-        // The demo's own page, its own drop-in script tag included, with the bench script added.
-        const html = readFileSync(join(demoDir, 'index.html'), 'utf8');
-        return send(200, TYPES['.html'], html.replace('</body>', `${script}</body>`));
-      }
       const head = pages[page].head?.(url.searchParams.get('token')) ?? '';
-      return send(200, TYPES['.html'], `<!doctype html><meta charset="utf-8"><title>bench: ${page}</title>${head}${script}`);
+      // Cross-origin isolated (everything here is same-origin): performance.now() to 5 µs instead of 100 µs.
+      const isolated = pages[page].isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
+      if (pages[page].demo) {
+        // The demo's own page, its own drop-in script tag included, with the bench's head first and the bench script added.
+        const html = readFileSync(join(demoDir, 'index.html'), 'utf8');
+        return send(200, TYPES['.html'], html.replace('<head>', `<head>${head}`).replace('</body>', `${script}</body>`), isolated);
+      }
+      return send(200, TYPES['.html'], `<!doctype html><meta charset="utf-8"><title>bench: ${page}</title>${head}${script}`, isolated);
     }
     const safe = !normalize(url.pathname).includes('..');
     const file =

@@ -2,7 +2,7 @@
 // terminal and for the README); the goals; bench-results.json.
 import { GOALS, PENDING, UNITS } from './benches.mjs';
 
-const DECIMALS = { '×': 2, 'ns/event': 1, 'ns/call': 1, 'ns/span': 1, MiB: 2, fps: 1 };
+const DECIMALS = { '×': 2, 'ms/frame': 2, 'ns/event': 1, 'ns/call': 1, 'ns/span': 1, MiB: 2, fps: 1 };
 
 /** A figure rounded for its unit (what bench-results.json holds). */
 export function round(key, v) {

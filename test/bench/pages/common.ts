@@ -143,3 +143,17 @@ export function runBench(bench: () => Promise<{ figures: Figures; info?: Record<
   addEventListener('unhandledrejection', (e) => fail(e.reason));
   bench().then(({ figures, info }) => post({ figures, info: info ?? {} }), fail);
 }
+
+/** The overlay's shadow root (the drop-in script mounts it on a `trace-agent-overlay` element). */
+export function overlayRoot(): ShadowRoot {
+  const root = document.querySelector('trace-agent-overlay')?.shadowRoot;
+  if (!root) throw new Error('no trace-agent-overlay element with an open shadow root');
+  return root;
+}
+
+/** The log rows that show an entry: neither a placeholder still loading nor a gap. */
+export function shownLogRows(root: ShadowRoot): number {
+  return root.querySelectorAll('.log-row:not(.loading):not(.gap)').length;
+}
+
+export const nextFrame = (): Promise<number> => new Promise((r) => requestAnimationFrame(() => r(performance.now())));

@@ -108,7 +108,14 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   });
   // Keys typed in the overlay (its filters, its buttons) are not the game's:
   // they stop at the host (the game's capture listeners on window still see them).
-  for (const type of ['keydown', 'keyup', 'keypress'] as const) host.addEventListener(type, (ev) => ev.stopPropagation());
+  // Not keyup: a key held for the game while focus moved into the overlay must
+  // still be released for the game, or its character keeps running.
+  for (const type of ['keydown', 'keypress'] as const) host.addEventListener(type, (ev) => ev.stopPropagation());
+  // Nor are the overlay's clicks and wheel turns: scrolling the log must not
+  // zoom the game's camera, a click on a button must not fire a weapon.
+  for (const type of ['pointerdown', 'pointerup', 'mousedown', 'mouseup', 'click', 'dblclick', 'wheel', 'contextmenu'] as const) {
+    host.addEventListener(type, (ev) => ev.stopPropagation(), { passive: true });
+  }
 
   // On <html>, not <body>: games that rebuild their body keep the overlay.
   document.documentElement.appendChild(host);

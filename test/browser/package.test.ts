@@ -1,0 +1,180 @@
+/**
+ * The package as a user gets it: `npm pack` the repository (after the global
+ * setup's `npm run build`), check what the tarball holds, install it into a
+ * throwaway Vite + TypeScript project in a temp dir, type-check and build that
+ * project, and run its page in Chromium: the agent logs and its store reaches
+ * IndexedDB in a worker. Also that `trace-agent/script` resolves (through the
+ * exports map) to the drop-in IIFE.
+ *
+ * Needs the npm registry (to install vite, typescript and the package's
+ * dependencies). When npm cannot install, the test fails with npm's output:
+ * it never skips.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectErrors, launch } from './browser';
+import { serve, type StaticServer } from './server';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const INSTALL_TIMEOUT_MS = 120_000;
+
+/** The versions this repository builds and type-checks with (the installed ones, so the throwaway project matches exactly). */
+const installedVersion = (name: string): string =>
+  (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * The environment for child npm/npx: without the lowercase `npm_*` variables
+ * that an enclosing `npm run` exports (npm_config_local_prefix,
+ * npm_package_json, ... name this repository; the child npm reads its own
+ * config files again), keeping a user's own upper-case NPM_CONFIG_* (a
+ * registry mirror, a proxy); and without Vitest's NODE_ENV=test (Vite would
+ * carry it into the bundle).
+ */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('npm_') && k !== 'NODE_ENV') env[k] = v;
+  return { ...env, ...extra };
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  /** stdout and stderr, for messages. */
+  output: string;
+}
+
+function run(cmd: string, args: string[], cwd: string, timeout = 60_000, env = childEnv()): Run {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
+  const why = r.error ? `\n(${r.error.message}${r.signal ? `, ${r.signal}` : ''})` : '';
+  return { status: r.status, stdout: r.stdout ?? '', output: `${r.stdout ?? ''}${r.stderr ?? ''}${why}` };
+}
+
+/** Runs a command that must succeed and returns its stdout; otherwise fails the test with the command's own output. */
+function must(what: string, cmd: string, args: string[], cwd: string, timeout?: number, env?: NodeJS.ProcessEnv): string {
+  const r = run(cmd, args, cwd, timeout, env);
+  if (r.status !== 0) throw new Error(`${what} failed (\`${cmd} ${args.join(' ')}\` in ${cwd}, exit ${r.status}):\n${r.output}`);
+  return r.stdout;
+}
+
+const temps: string[] = [];
+let server: StaticServer | undefined;
+let closeBrowser: (() => Promise<void>) | undefined;
+afterAll(async () => {
+  await closeBrowser?.();
+  await server?.close();
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the package installs and imports from another Vite project', () => {
+  it('packs the built files only; a Vite + TypeScript project installs the tarball, type-checks, builds, and its page traces into IndexedDB in a worker', { timeout: 300_000 }, async () => {
+    // 1. npm pack, into a temp dir.
+    const packDir = mkdtempSync(join(tmpdir(), 'trace-agent-pack-'));
+    temps.push(packDir);
+    const packed = JSON.parse(must('npm pack', 'npm', ['pack', '--json', '--pack-destination', packDir], REPO)) as { filename: string }[];
+    const tarball = join(packDir, packed[0]!.filename);
+
+    // What the tarball really holds (read from it, not from npm's report).
+    const files = must('listing the tarball', 'tar', ['-tzf', tarball], packDir)
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/esm/index.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts']) {
+      expect(files, `the tarball holds ${f}`).toContain(f);
+    }
+    const allowed = (f: string) =>
+      f === 'package.json' || f === 'README.md' || /^LICEN[SC]E/i.test(f) || f === 'dist/trace-agent.js' || f.startsWith('dist/esm/') || f.startsWith('dist/types/');
+    expect(files.filter((f) => !allowed(f)), 'files in the tarball besides dist/esm, dist/types, dist/trace-agent.js, README.md, package.json').toEqual([]);
+    expect(files.filter((f) => /(^|\/)(src|test|node_modules|demo)\//.test(f))).toEqual([]);
+
+    // 2. A throwaway project, as a user would write it.
+    const app = mkdtempSync(join(tmpdir(), 'trace-agent-app-'));
+    temps.push(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'trace-agent-consumer', private: true, type: 'module' }, null, 2));
+    const compilerOptions = {
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'bundler',
+      lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      types: [],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false, // the shipped .d.ts files must compile in a user's project too
+    };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['main.ts'] }, null, 2));
+    writeFileSync(
+      join(app, 'index.html'),
+      '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>consumer</title></head>\n<body>\n  <script type="module" src="/main.ts"></script>\n</body>\n</html>\n',
+    );
+    writeFileSync(
+      join(app, 'main.ts'),
+      [
+        "import { createTraceAgent, type TraceAgent } from 'trace-agent';",
+        'const t: TraceAgent = createTraceAgent({ overlay: true });',
+        "t.logEvent('hello', { n: 1 });",
+        '(window as any).t = t;',
+        '',
+      ].join('\n'),
+    );
+    // A control: the types are really applied (not `any`), so misuse is an error.
+    writeFileSync(join(app, 'misuse.ts'), "import { createTraceAgent } from 'trace-agent';\ncreateTraceAgent({ capacity: 'lots' }).logEvent(42);\n");
+    writeFileSync(join(app, 'tsconfig.misuse.json'), JSON.stringify({ compilerOptions, include: ['misuse.ts'] }, null, 2));
+
+    // 3. Install the tarball with this repository's vite and typescript.
+    const deps = [tarball, `vite@${installedVersion('vite')}`, `typescript@${installedVersion('typescript')}`];
+    must('npm install of the packed tarball (needs the npm registry)', 'npm', ['install', ...deps, '--no-audit', '--no-fund'], app, INSTALL_TIMEOUT_MS);
+    const installed = join(app, 'node_modules/trace-agent');
+    expect(readFileSync(join(installed, 'dist/esm/index.js'), 'utf8')).toBe(readFileSync(join(REPO, 'dist/esm/index.js'), 'utf8'));
+
+    // 4. The exports map: the script entry is the IIFE file, through Node's resolver.
+    const resolved = must(
+      'resolving trace-agent/script',
+      'node',
+      ['--input-type=module', '-e', "for (const s of ['trace-agent/script', 'trace-agent']) console.log(import.meta.resolve(s))"],
+      app,
+    )
+      .trim()
+      .split('\n')
+      .map((url) => realpathSync(fileURLToPath(url)));
+    expect(resolved).toEqual([realpathSync(join(installed, 'dist/trace-agent.js')), realpathSync(join(installed, 'dist/esm/index.js'))]);
+    const script = readFileSync(resolved[0]!, 'utf8');
+    expect(script).toBe(readFileSync(join(REPO, 'dist/trace-agent.js'), 'utf8'));
+    expect(script).not.toMatch(/^\s*(import|export)\s/m); // a classic script, not a module
+
+    // 5. Types resolve through the exports map ("types" condition), and they bite.
+    must('tsc --noEmit in the consumer project', 'npx', ['--no', '--', 'tsc', '--noEmit'], app);
+    const misuse = run('npx', ['--no', '--', 'tsc', '--noEmit', '-p', 'tsconfig.misuse.json'], app);
+    expect(misuse.status, `tsc should reject misuse.ts:\n${misuse.output}`).not.toBe(0);
+    expect(misuse.output).toMatch(/misuse\.ts\(2,\d+\).*TS2322|misuse\.ts\(2,\d+\).*TS2345/);
+    expect(misuse.output).not.toMatch(/TS2307|TS7016/); // "cannot find module" / "no declaration file"
+
+    // 6. Vite builds it (the package's dependencies resolved from the consumer's node_modules).
+    must('vite build in the consumer project', 'npx', ['--no', '--', 'vite', 'build'], app, 60_000, childEnv({ NODE_ENV: 'production' }));
+
+    // 7. The built page in Chromium.
+    server = await serve([join(app, 'dist')]);
+    const browser = await launch();
+    closeBrowser = () => browser.close();
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(server.url + '/');
+    type Stats = { logged: number; storage: { thread: string | null; backend: string | null; problems: unknown[] } };
+    const stats = () => page.evaluate(() => (window as unknown as { t: { stats(): unknown } }).t.stats() as Stats);
+    await page.waitForFunction(() => !!(window as unknown as { t?: unknown }).t);
+    expect((await stats()).logged).toBeGreaterThanOrEqual(2); // the session's start and 'hello'
+    await expect.poll(async () => (await stats()).storage, { timeout: 15_000 }).toMatchObject({ thread: 'worker', backend: 'indexeddb' });
+    // 'hello' is durable and reads back from the store.
+    const hello = await page.evaluate(async () => {
+      const t = (window as unknown as { t: { flush(): Promise<void>; query(q: object): Promise<{ entries: { type: string; data: unknown }[] }> } }).t;
+      await t.flush();
+      return (await t.query({ types: ['hello'] })).entries;
+    });
+    expect(hello).toMatchObject([{ type: 'hello', data: { n: 1 } }]);
+    // The overlay mounted (overlay: true).
+    expect(await page.locator('trace-agent-overlay').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+});

@@ -66,7 +66,7 @@ export interface TraceAgentOptions {
   network?: boolean | NetworkOptions;
   /** The analytics engine in the store's worker (default on): stats, patterns, anomalies, alerts. */
   analytics?: boolean;
-  /** Alert rules instead of the defaults. */
+  /** Alert rules added to the defaults; a rule with a default's name replaces it. */
   alerts?: AlertRule[];
   /** Thresholds of alert rules, by rule name or metric: `{ fps: 25, errorRate: 0.1 }`. */
   thresholds?: Record<string, number>;

@@ -21,7 +21,7 @@ import { TrendAnalyzer } from './trends';
 export interface EngineOptions {
   /** The live session: the only one analysed (replays of earlier pages' sessions are stored, not analysed). */
   sessionId?: string;
-  /** Alert rules instead of the defaults (DEFAULT_RULES). */
+  /** Alert rules added to the defaults (DEFAULT_RULES); a rule with a default's name replaces it. */
   rules?: AlertRule[];
   /** Thresholds of rules, by rule name or metric (`{ fps: 20 }`). */
   thresholds?: Record<string, number>;
@@ -112,7 +112,9 @@ export class AnalyticsEngine {
 
   constructor(options: EngineOptions = {}) {
     this.sessionId = options.sessionId || null;
-    this.alerts = new AlertManager(options.rules ?? DEFAULT_RULES);
+    // The page's rules come on top of the defaults; one with a default's name replaces it.
+    this.alerts = new AlertManager(DEFAULT_RULES);
+    for (const r of options.rules ?? []) this.alerts.addRule(r);
     if (options.thresholds) this.alerts.setThresholds(options.thresholds);
   }
 

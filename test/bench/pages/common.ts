@@ -157,3 +157,31 @@ export function shownLogRows(root: ShadowRoot): number {
 }
 
 export const nextFrame = (): Promise<number> => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+
+/** Waits until the demo game runs (its window.game), failing after 15 s. */
+export async function demoRunning(): Promise<void> {
+  const started = performance.now();
+  while (!(window as unknown as { game?: { running: boolean } }).game?.running) {
+    if (performance.now() - started > 15_000) throw new Error('the demo game did not start within 15 s');
+    await sleep(20);
+  }
+}
+
+/**
+ * Logs `rate` small events a second on top of the game: every 10 ms, as many
+ * as the clock says are due. stop() ends it and gives the rate reached.
+ */
+export function streamEvents(ta: TraceAgentApi, rate: number): { stop(): number } {
+  let streamed = 0;
+  const t0 = performance.now();
+  const id = setInterval(() => {
+    const due = Math.floor(((performance.now() - t0) * rate) / 1000);
+    for (; streamed < due; streamed++) ta.logEvent('bench.tick', { i: streamed, x: 1.5, name: 'npc' });
+  }, 10);
+  return {
+    stop: () => {
+      clearInterval(id);
+      return (streamed * 1000) / (performance.now() - t0);
+    },
+  };
+}

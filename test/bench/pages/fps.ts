@@ -11,11 +11,7 @@
  * source, drawn in software (--disable-gpu). A frame is missed when the main
  * thread is still busy, which is what these figures show.
  */
-import { param, runBench, sleep, traceAgent } from './common';
-
-interface Game {
-  running: boolean;
-}
+import { demoRunning, param, runBench, sleep, streamEvents, traceAgent } from './common';
 
 runBench(async () => {
   const windows = param('windows', 3);
@@ -23,19 +19,8 @@ runBench(async () => {
   const settleMs = param('settleMs', 500);
   const rate = param('rate', 10_000);
   const ta = await traceAgent();
-  const started = performance.now();
-  while (!(window as unknown as { game?: Game }).game?.running) {
-    if (performance.now() - started > 15_000) throw new Error('the demo game did not start within 15 s');
-    await sleep(20);
-  }
-
-  // The stream: as many events as the clock says are due, every 10 ms.
-  let streamed = 0;
-  const t0 = performance.now();
-  const stream = setInterval(() => {
-    const due = Math.floor(((performance.now() - t0) * rate) / 1000);
-    for (; streamed < due; streamed++) ta.logEvent('bench.tick', { i: streamed, x: 1.5, name: 'npc' });
-  }, 10);
+  await demoRunning();
+  const stream = streamEvents(ta, rate);
 
   let frames = 0;
   const onFrame = () => {
@@ -66,11 +51,10 @@ runBench(async () => {
       into.ms += m.ms;
     }
   }
-  clearInterval(stream);
+  const streamedPerS = stream.stop();
   await ta.flush();
   const s = ta.stats();
   if (s.dropped !== 0) throw new Error(`the stream dropped ${s.dropped} events`);
-  const streamedPerS = (streamed * 1000) / (performance.now() - t0);
   return {
     figures: { fps_overlay_closed: (closed.frames * 1000) / closed.ms, fps_overlay_open: (opened.frames * 1000) / opened.ms },
     info: { streamedPerS: Math.round(streamedPerS), logged: s.logged },

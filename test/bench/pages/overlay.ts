@@ -19,11 +19,7 @@
  * fps: per tab, a window with the overlay closed, then one open on that tab
  * (clicking the tab's button in the overlay's shadow root), frames / seconds.
  */
-import { overlayRoot, param, runBench, sleep, traceAgent, type TraceAgentApi } from './common';
-
-interface Game {
-  running: boolean;
-}
+import { demoRunning, overlayRoot, param, runBench, sleep, streamEvents, traceAgent, type TraceAgentApi } from './common';
 interface Probe {
   overlayMs: number;
   blocks: number;
@@ -55,19 +51,8 @@ runBench(async () => {
   const probe = (window as unknown as { __TRACE_AGENT_BENCH__?: Probe }).__TRACE_AGENT_BENCH__;
   if (!probe || typeof probe.overlayMs !== 'number') throw new Error('the overlay bench probe is not on (window.__TRACE_AGENT_BENCH__ before the drop-in script)');
   const ta = await traceAgent();
-  const started = performance.now();
-  while (!(window as unknown as { game?: Game }).game?.running) {
-    if (performance.now() - started > 15_000) throw new Error('the demo game did not start within 15 s');
-    await sleep(20);
-  }
-
-  // The stream, as the fps page: as many events as the clock says are due, every 10 ms.
-  let streamed = 0;
-  const t0 = performance.now();
-  const stream = setInterval(() => {
-    const due = Math.floor(((performance.now() - t0) * rate) / 1000);
-    for (; streamed < due; streamed++) ta.logEvent('bench.tick', { i: streamed, x: 1.5, name: 'npc' });
-  }, 10);
+  await demoRunning();
+  const stream = streamEvents(ta, rate); // as the fps page
 
   // Each frame: the overlay's time since the previous frame, into the window being measured (if any).
   let into: number[] | null = null;
@@ -116,7 +101,7 @@ runBench(async () => {
     info[`max_${tab}`] = Math.max(...opened.perFrame).toFixed(2);
   }
   figures['overlay_frame_ms_p95'] = worst;
-  clearInterval(stream);
+  const streamedPerS = stream.stop();
   await ta.flush();
   const s = ta.stats();
   if (s.dropped !== 0) throw new Error(`the stream dropped ${s.dropped} events`);
@@ -126,7 +111,7 @@ runBench(async () => {
       ...info,
       closedP95: p95(closedFrames).toFixed(3),
       isolated: crossOriginIsolated,
-      streamedPerS: Math.round((streamed * 1000) / (performance.now() - t0)),
+      streamedPerS: Math.round(streamedPerS),
     },
   };
 });

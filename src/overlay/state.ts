@@ -7,7 +7,6 @@ import type { DownloadProgress, OverlaySnapshot, OverlaySource } from './source'
 
 /** Text and lists refresh at most 4 times a second (stats-gl's text rate). */
 export const REFRESH_MS = 250;
-export const LOG_ROWS = 200;
 
 export const TABS = ['metrics', 'log', 'agents', 'anomalies', 'health'] as const;
 export type Tab = (typeof TABS)[number];

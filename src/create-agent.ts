@@ -272,9 +272,13 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     const m = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
     return m ? Math.round(m.usedJSHeapSize / 1e5) / 10 : null;
   };
-  // The origin's storage use, for health (every 10 s: estimate() is not free).
+  // The origin's storage use, for the overlay's health tab: asked for only
+  // while the overlay reads snapshots, at most every 10 s (estimate() is not free).
   let quota: OverlaySnapshot['quota'] = null;
+  let estimatedAt = -Infinity;
   const estimate = () => {
+    if (core.elapsed() - estimatedAt < 10_000) return;
+    estimatedAt = core.elapsed();
     const storage = inPage ? navigator.storage : undefined;
     if (typeof storage?.estimate !== 'function') return;
     storage
@@ -282,8 +286,6 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       .then((e) => (quota = { usage: e.usage ?? 0, quota: e.quota ?? 0 }))
       .catch(() => {});
   };
-  estimate();
-  const quotaTimer = setInterval(estimate, 10_000);
   const metricsTimer =
     config.analytics === false
       ? null
@@ -348,21 +350,24 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   }
 
   const source: OverlaySource = {
-    snapshot: (): OverlaySnapshot => ({
-      sessionId: core.sessionId,
-      elapsed: core.elapsed(),
-      counters: counters(),
-      pending: client.pending,
-      fps: frames.fps(),
-      frame: core.frame,
-      capacity: config.capacity,
-      store: client.status,
-      hookProblems,
-      unsupported: system.unsupported,
-      paused,
-      analytics: config.analytics !== false && client.status.thread === 'worker',
-      quota,
-    }),
+    snapshot: (): OverlaySnapshot => {
+      estimate(); // refreshes the quota figure now and then, only while the overlay asks
+      return {
+        sessionId: core.sessionId,
+        elapsed: core.elapsed(),
+        counters: counters(),
+        pending: client.pending,
+        fps: frames.fps(),
+        frame: core.frame,
+        capacity: config.capacity,
+        store: client.status,
+        hookProblems,
+        unsupported: system.unsupported,
+        paused,
+        analytics: config.analytics !== false && client.status.thread === 'worker',
+        quota,
+      };
+    },
     tail: async (limit) => (await client.request('query', { sessionId: core.sessionId, limit })).entries.reverse(),
     query: (q) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId }),
     stats: () => agent.generateStats(),
@@ -527,7 +532,6 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       hooks.unhookAll();
       for (const t of trackers) t.stop();
       if (metricsTimer !== null) clearInterval(metricsTimer);
-      clearInterval(quotaTimer);
       input?.stop();
       network?.stop();
       system.stop();

@@ -311,18 +311,10 @@ const B2 = TYPE_BITS;
 const B3 = TYPE_BITS * TYPE_BITS;
 const B4 = TYPE_BITS * TYPE_BITS * TYPE_BITS;
 
-interface Episode {
-  rule: LoopRule;
-  what: string;
-  agent: string | null;
-  count: number;
-  firstSeq: number;
-  lastSeq: number;
-  firstTs: number;
-  lastTs: number;
-  /** Clock of the last entry (for timeframes). */
-  lastClock: number;
+/** A loop as it is being counted: a Loop without `ongoing`, plus the clock of its ends (for timeframes). */
+interface Episode extends Omit<Loop, 'ongoing'> {
   firstClock: number;
+  lastClock: number;
 }
 
 /** One agent's stream of actions, for alternation and repetition. */
@@ -892,7 +884,8 @@ export class PatternAnalyzer {
     const out: Loop[] = [];
     const add = (e: Episode, ongoing: boolean) => {
       if (e.lastClock < from) return;
-      out.push({ rule: e.rule, what: e.what, agent: e.agent, count: e.count, firstSeq: e.firstSeq, lastSeq: e.lastSeq, firstTs: e.firstTs, lastTs: e.lastTs, ongoing });
+      const { firstClock: _f, lastClock: _l, ...loop } = e;
+      out.push({ ...loop, ongoing });
     };
     for (const e of this.closed) add(e, false);
     for (const e of this.selfOpen.values()) add(e, true);

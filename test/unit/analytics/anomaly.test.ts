@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLD, MONITOR_OPTIONS, StreamingDetector, type AnomalyKind, type DetectorOptions } from '../../../src/analytics/anomaly';
+import { rng } from './rng';
 
-/** mulberry32: a seeded PRNG, so every figure below is reproducible. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gaussian(r: () => number): number {
   let u = 0;
   while (u === 0) u = r();

@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AnalyticsEngine, type EngineNotice } from '../../../src/analytics/engine';
 import type { TraceEntry } from '../../../src/core/entry';
 import { batchOf } from '../store/helpers';
-
-/** A seeded PRNG, so the synthetic game is the same every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng';
 
 type Fault = (second: number) => { latencyMs?: number; failShare?: number; extraEvents?: number; frameMs?: number } | null;
 

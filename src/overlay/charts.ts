@@ -111,8 +111,23 @@ export function yRange(spec: ChartSpec, dataMax: number | null): [number, number
   return [lo, hi * 1.08];
 }
 
+/**
+ * Whether this document can draw on a canvas. uPlot draws in a microtask after
+ * its constructor returns, so a missing 2D context (happy-dom, a browser out of
+ * contexts, a locked-down embed) would throw there, out of reach of any catch:
+ * the factory checks first and throws where the Chart component can catch it.
+ */
+function canDraw(el: HTMLElement): boolean {
+  try {
+    return el.ownerDocument.createElement('canvas').getContext('2d') !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** The default factory: a uPlot line chart without its own legend (the panel writes one as text). */
 export const uplotChart: ChartFactory = (el, spec, size) => {
+  if (!canDraw(el)) throw new Error('no 2D canvas context');
   let palette = readPalette(el);
   const px = () => (typeof uPlot.pxRatio === 'number' ? uPlot.pxRatio : 1);
   const font = () => '10px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';

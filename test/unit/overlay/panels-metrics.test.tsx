@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
-import { marksOf, sessionTime, yRange } from '../../../src/overlay/charts';
+import { marksOf, sessionTime, uplotChart, yRange } from '../../../src/overlay/charts';
 import { displayHz, MetricsPanel, MetricsTab, trendData } from '../../../src/overlay/panels/metrics';
 import { buttonByText, click, fakeSource, mount, recordingCharts, snapshot, trends, type Mounted } from './panels-fake';
 
@@ -114,6 +114,19 @@ describe('the metrics tab', () => {
     });
     expect(m.text()).toContain('frame time p95');
     expect(m.root.querySelectorAll('.plot.no-canvas').length).toBeGreaterThan(0);
+  });
+
+  it('the uPlot factory refuses up front where there is no 2D context, instead of throwing later from a microtask', () => {
+    // happy-dom's canvas has no 2D context; uPlot would fail in its deferred commit, out of reach of any catch.
+    expect(document.createElement('canvas').getContext('2d')).toBeNull();
+    const el = document.createElement('div');
+    document.body.append(el);
+    try {
+      expect(() => uplotChart(el, { label: 'x', series: [{ label: 'a', color: 'accent' }] }, { width: 200, height: 100 })).toThrow('no 2D canvas context');
+      expect(el.childElementCount).toBe(0);
+    } finally {
+      el.remove();
+    }
   });
 });
 

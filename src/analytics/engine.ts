@@ -286,7 +286,7 @@ export class AnalyticsEngine {
     let det = this.detectors.get(key);
     if (!det) {
       if (agent && this.detectors.size >= 2 * MAX_METHOD_DETECTORS + 4) return;
-      // One point a second: learn for the first minute.
+      // One point a second: learn for the first 30 s.
       det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: 30, refractory: 10 });
       this.detectors.set(key, det);
     }
@@ -304,7 +304,8 @@ export class AnalyticsEngine {
       seqTo: this.secondSeqTo,
       value: round(value),
       expected: round(r.expected),
-      low: round(r.low),
+      // Every metric watched here is a rate, a time or a size: a band below zero would say nothing.
+      low: round(Math.max(0, r.low)),
       high: round(r.high),
       z: round(r.z),
       score: round(r.score),

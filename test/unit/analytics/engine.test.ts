@@ -76,6 +76,12 @@ describe('the analytics engine on a synthetic game', () => {
     const fired = ns.find((n) => n.kind === 'alert' && n.alert.name === 'error-rate' && n.alert.to === 'firing')!;
     expect(fired.kind === 'alert' && fired.alert.at).toBeGreaterThanOrEqual(152_000); // held 2 s first
     expect(anomalies(ns).some((a) => a.metric === 'errorRate')).toBe(true);
+    // The normal band of a share that is usually 0 starts at 0, not below it.
+    for (const a of anomalies(ns)) {
+      expect(a.low).toBeGreaterThanOrEqual(0);
+      expect(a.low).toBeLessThanOrEqual(a.expected);
+      expect(a.high).toBeGreaterThanOrEqual(a.expected);
+    }
   });
 
   it('sees a frame hitch storm in frame time and an event flood in the event rate', () => {

@@ -8,9 +8,10 @@ import { useEffect, useErrorBoundary, useRef } from 'preact/hooks';
 import { RateMeter } from '../analytics/rate';
 import { errorMessage } from '../core/errors';
 import { PANELS } from './panels/index';
+import { memo } from './panels/memo';
 import { Summary } from './panels/summary';
 import type { DownloadProgress, OverlaySource } from './source';
-import { REFRESH_MS, TABS, type OverlayState } from './state';
+import { REFRESH_MS, TABS, type OverlayState, type TabPanel } from './state';
 
 export function App({ source, state, hotkey, onClose }: { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void }) {
   const open = state.open.value;
@@ -52,9 +53,7 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
       </nav>
       <div class="tab-body" role="tabpanel" aria-label={tab}>
         {Panel ? (
-          <Guard key={tab}>
-            <Panel source={source} state={state} />
-          </Guard>
+          <TabBody key={tab} Panel={Panel} source={source} state={state} />
         ) : (
           <div class="empty">No {tab} view in this build.</div>
         )}
@@ -150,6 +149,18 @@ function Header({ source, state, hotkey, onClose }: { source: OverlaySource; sta
     </header>
   );
 }
+
+/**
+ * The open tab, apart from the header: the snapshot refreshes the header 4
+ * times a second, and a tab reads the snapshot itself where it shows it.
+ */
+const TabBody = memo(function TabBody({ Panel, source, state }: { Panel: TabPanel; source: OverlaySource; state: OverlayState }) {
+  return (
+    <Guard>
+      <Panel source={source} state={state} />
+    </Guard>
+  );
+});
 
 /** A tab that fails to render (a bug of ours, a trace file of strange shape) shows why, and the rest of the overlay goes on. */
 function Guard({ children }: { children: ComponentChildren }) {

@@ -5,7 +5,6 @@
  * Only the visible rows are in the DOM; the data comes in pages (log-model.ts).
  * Every value from the trace is rendered as text.
  */
-import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceEntry } from '../../core/entry';
 import { formatDuration, formatSeconds, preview } from '../format';
@@ -28,6 +27,7 @@ import {
   type Row,
   type RowList,
 } from './log-model';
+import { memo } from './memo';
 
 /** While paused, how often to look for newer entries. */
 const NEWER_MS = 1_000;

@@ -4,8 +4,14 @@
  * time axis, nested by parent, so a slow frame can be traced to the call that
  * caused it. Bars are DOM elements positioned by CSS custom properties set
  * from script (no inline style attributes, no innerHTML); every value is text.
+ *
+ * Polled 4 times a second while the game runs, so a refresh touches only what
+ * changed: an unchanged query result sets nothing, rows are memoised (by
+ * method, by span), and a bar's position is a CSS expression of its own times
+ * against the axis set once on the waterfall (`--wf-from`, `--wf-span`), so a
+ * moving axis re-renders no row.
  */
-import { useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import type { MethodStats } from '../../analytics/stats';
 import type { TraceEntry } from '../../core/entry';
 import { errorMessage } from '../../core/errors';
@@ -13,6 +19,7 @@ import { usePolling } from '../charts';
 import { formatCount, formatDuration, formatSeconds } from '../format';
 import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
+import { memo } from './memo';
 import { BUDGET_60HZ } from './metrics';
 
 /** Spans in the waterfall. */
@@ -119,12 +126,25 @@ export function layoutWaterfall(entries: readonly TraceEntry[]): Waterfall {
   return { rows, from, to };
 }
 
-/** A bar's left edge and width in % of the axis (wide enough to see and to hit). */
-export function barGeometry(row: WaterfallRow, w: Waterfall): { x: number; width: number } {
-  const span = w.to - w.from;
-  const x = ((row.start - w.from) / span) * 100;
-  const width = Math.max(0.4, ((row.end - row.start) / span) * 100);
-  return { x: Math.min(x, 100 - 0.4), width: Math.min(width, 100 - Math.min(x, 99.6)) };
+/**
+ * A bar's left edge and width (`--x`, `--w`) as CSS, in % of the axis that the
+ * waterfall sets (`--wf-from`, `--wf-span`, ms): wide enough to see and to hit,
+ * never past the end. Only the span's own times are in it.
+ */
+export function barStyle(row: WaterfallRow): { '--x': string; '--w': string } {
+  const x = `min(calc((${row.start} - var(--wf-from)) * 100% / var(--wf-span)), 99.6%)`;
+  const w = `min(max(0.4%, calc(${row.end - row.start} * 100% / var(--wf-span))), calc(100% - var(--x)))`;
+  return { '--x': x, '--w': w };
+}
+
+/** The axis of a waterfall, for its bars' `barStyle`. */
+export function axisStyle(w: Waterfall): { '--wf-from': string; '--wf-span': string } {
+  return { '--wf-from': String(w.from), '--wf-span': String(w.to - w.from) };
+}
+
+/** The newest spans seen again (or still none): nothing to draw anew. */
+export function sameSpans(a: readonly TraceEntry[] | null, b: readonly TraceEntry[]): boolean {
+  return a !== null && a.length === b.length && a[0]?.seq === b[0]?.seq && a[a.length - 1]?.seq === b[b.length - 1]?.seq && a[0]?.sessionId === b[0]?.sessionId;
 }
 
 function describeSpan(e: TraceEntry): string {
@@ -168,7 +188,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
       if (frozen) return;
       return source.query({ kinds: ['agent'], order: 'newest', limit: WATERFALL_SPANS }).then(
         (r) => {
-          setSpans(r.entries);
+          setSpans((prev) => (sameSpans(prev, r.entries) ? prev : r.entries));
           setSpansProblem(null);
         },
         (err) => setSpansProblem(errorMessage(err)),
@@ -178,20 +198,29 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
     [frozen],
   );
 
-  const focusRow = (row: WaterfallRow) => {
-    state.file.value = null; // a link into the live session leaves a file being viewed
-    state.focus.value = { seqFrom: row.seqFrom, seqTo: row.e.seq, label: `${row.e.type} #${row.e.seq}` };
-    state.tab.value = 'log';
-  };
+  // Stable, so that memoised rows keep theirs.
+  const focusRow = useMemo(
+    () => (row: WaterfallRow) => {
+      state.file.value = null; // a link into the live session leaves a file being viewed
+      state.focus.value = { seqFrom: row.seqFrom, seqTo: row.e.seq, label: `${row.e.type} #${row.e.seq}` };
+      state.tab.value = 'log';
+    },
+    [state],
+  );
+  const waterfall = useMemo(() => (spans && spans.length > 0 ? layoutWaterfall(spans) : null), [spans]);
+  const sorted = useMemo(() => (methods ? sortMethods(methods, sort) : null), [methods, sort]);
+  const sortRef = useRef(sort);
+  sortRef.current = sort;
+  const onSort = useMemo(() => (k: SortKey) => setSort(nextSort(sortRef.current, k)), []);
 
   return (
     <div class="agents">
       <section aria-label="agent methods">
         {statsProblem && <div class="analytics-off" role="status">{statsProblem}</div>}
         {methods && methods.length === 0 && <div class="empty">No agent calls yet. Hook an agent (agent.hook(obj, 'name')) and its calls appear here.</div>}
-        {methods && methods.length > 0 && (
+        {sorted && sorted.length > 0 && (
           <div class="table-wrap">
-            <MethodTable rows={sortMethods(methods, sort)} sort={sort} onSort={(k) => setSort(nextSort(sort, k))} />
+            <MethodTable rows={sorted} sort={sort} onSort={onSort} />
           </div>
         )}
       </section>
@@ -208,7 +237,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
         </div>
         {spansProblem && <div class="problems">⚠ {spansProblem}</div>}
         {spans && spans.length === 0 && <div class="empty">No spans stored yet.</div>}
-        {spans && spans.length > 0 && <WaterfallView w={layoutWaterfall(spans)} onHover={setHover} onPick={focusRow} />}
+        {waterfall && <WaterfallView w={waterfall} onHover={setHover} onPick={focusRow} />}
       </section>
     </div>
   );
@@ -233,21 +262,44 @@ export function MethodTable({ rows, sort, onSort }: { rows: readonly MethodStats
       </thead>
       <tbody>
         {rows.map((m) => (
-          <tr key={nameOf(m)} class={m.errors > 0 ? 'has-errors' : ''}>
-            <th scope="row" class="name" title={nameOf(m)}>
-              <span class="agent">{m.agent}</span>.{m.method}
-            </th>
-            <td class="num">{formatCount(m.calls)}</td>
-            <td class={`num${m.errors > 0 ? ' bad' : ''}`}>{formatCount(m.errors)}</td>
-            <td class={`num${m.errorRate > 0 ? ' bad' : ''}`}>{m.calls > 0 ? `${(m.errorRate * 100).toFixed(m.errorRate < 0.1 ? 1 : 0)}%` : '–'}</td>
-            <td class="num">{lat(m.p50)}</td>
-            <td class={`num${m.p95 !== null && m.p95 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p95)}</td>
-            <td class={`num${m.p99 !== null && m.p99 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p99)}</td>
-            <td class="num">{formatSeconds(m.lastTs)}</td>
-          </tr>
+          <MethodRow key={nameOf(m)} m={m} />
         ))}
       </tbody>
     </table>
+  );
+}
+
+const MethodRow = memo(
+  function MethodRow({ m }: { m: MethodStats }) {
+    return (
+      <tr class={m.errors > 0 ? 'has-errors' : ''}>
+        <th scope="row" class="name" title={nameOf(m)}>
+          <span class="agent">{m.agent}</span>.{m.method}
+        </th>
+        <td class="num">{formatCount(m.calls)}</td>
+        <td class={`num${m.errors > 0 ? ' bad' : ''}`}>{formatCount(m.errors)}</td>
+        <td class={`num${m.errorRate > 0 ? ' bad' : ''}`}>{m.calls > 0 ? `${(m.errorRate * 100).toFixed(m.errorRate < 0.1 ? 1 : 0)}%` : '–'}</td>
+        <td class="num">{lat(m.p50)}</td>
+        <td class={`num${m.p95 !== null && m.p95 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p95)}</td>
+        <td class={`num${m.p99 !== null && m.p99 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p99)}</td>
+        <td class="num">{formatSeconds(m.lastTs)}</td>
+      </tr>
+    );
+  },
+  (a, b) => sameMethod(a.m, b.m),
+);
+
+function sameMethod(a: MethodStats, b: MethodStats): boolean {
+  return (
+    a.agent === b.agent &&
+    a.method === b.method &&
+    a.calls === b.calls &&
+    a.errors === b.errors &&
+    a.errorRate === b.errorRate &&
+    a.p50 === b.p50 &&
+    a.p95 === b.p95 &&
+    a.p99 === b.p99 &&
+    a.lastTs === b.lastTs
   );
 }
 
@@ -256,7 +308,7 @@ const lat = (v: number | null) => (v === null ? '–' : formatDuration(v));
 export function WaterfallView({ w, onHover, onPick }: { w: Waterfall; onHover: (e: TraceEntry | null) => void; onPick: (row: WaterfallRow) => void }) {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ f, t: w.from + f * (w.to - w.from) }));
   return (
-    <div class="wf" onMouseLeave={() => onHover(null)}>
+    <div class="wf" style={axisStyle(w)} onMouseLeave={() => onHover(null)}>
       <div class="wf-axis" aria-hidden="true">
         {ticks.map(({ f, t }) => (
           <span class="tick" style={{ '--x': `${f * 100}%` }}>
@@ -265,34 +317,46 @@ export function WaterfallView({ w, onHover, onPick }: { w: Waterfall; onHover: (
         ))}
       </div>
       <div class="wf-rows" role="list">
-        {w.rows.map((row) => {
-          const e = row.e;
-          const g = barGeometry(row, w);
-          const cls = `wf-bar${e.status === 'error' ? ' err' : ''}${(e.dur ?? 0) > BUDGET_60HZ ? ' slow' : ''}`;
-          const label = describeSpan(e);
-          return (
-            <div class="wf-row" role="listitem" key={e.seq}>
-              <span class="wf-name" style={{ '--depth': String(Math.min(row.depth, MAX_DEPTH)) }} title={e.type}>
-                {e.source ? `${e.source}.` : ''}
-                {e.method ?? e.type}
-              </span>
-              <span class="wf-track">
-                <button
-                  type="button"
-                  class={cls}
-                  style={{ '--x': `${g.x.toFixed(3)}%`, '--w': `${g.width.toFixed(3)}%` }}
-                  title={label}
-                  aria-label={label}
-                  onMouseEnter={() => onHover(e)}
-                  onFocus={() => onHover(e)}
-                  onBlur={() => onHover(null)}
-                  onClick={() => onPick(row)}
-                />
-              </span>
-            </div>
-          );
-        })}
+        {w.rows.map((row) => (
+          <WaterfallRowView key={row.e.seq} row={row} onHover={onHover} onPick={onPick} />
+        ))}
       </div>
     </div>
   );
 }
+
+type RowProps = { row: WaterfallRow; onHover: (e: TraceEntry | null) => void; onPick: (row: WaterfallRow) => void };
+
+/** Entries of the same seq are the same entry: a row renders again only when its place in the tree or its handlers change. */
+function sameRow(a: RowProps, b: RowProps): boolean {
+  const x = a.row;
+  const y = b.row;
+  return x.e.seq === y.e.seq && x.e.sessionId === y.e.sessionId && x.depth === y.depth && x.start === y.start && x.end === y.end && x.seqFrom === y.seqFrom && a.onHover === b.onHover && a.onPick === b.onPick;
+}
+
+const WaterfallRowView = memo(function WaterfallRowView({ row, onHover, onPick }: RowProps) {
+  const e = row.e;
+  const cls = `wf-bar${e.status === 'error' ? ' err' : ''}${(e.dur ?? 0) > BUDGET_60HZ ? ' slow' : ''}`;
+  const label = describeSpan(e);
+  return (
+    <div class="wf-row" role="listitem">
+      <span class="wf-name" style={{ '--depth': String(Math.min(row.depth, MAX_DEPTH)) }} title={e.type}>
+        {e.source ? `${e.source}.` : ''}
+        {e.method ?? e.type}
+      </span>
+      <span class="wf-track">
+        <button
+          type="button"
+          class={cls}
+          style={barStyle(row)}
+          title={label}
+          aria-label={label}
+          onMouseEnter={() => onHover(e)}
+          onFocus={() => onHover(e)}
+          onBlur={() => onHover(null)}
+          onClick={() => onPick(row)}
+        />
+      </span>
+    </div>
+  );
+}, sameRow);

@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentsTab, barGeometry, layoutWaterfall, nextSort, sortMethods } from '../../../src/overlay/panels/agents';
-import { click, fakeSource, method, mount, span, stats, type Mounted } from './panels-fake';
+import type { TraceEntry } from '../../../src/core/entry';
+import { AgentsTab, axisStyle, barStyle, layoutWaterfall, nextSort, sameSpans, sortMethods } from '../../../src/overlay/panels/agents';
+import { click, fakeSource, method, mount, settle, span, stats, type Mounted } from './panels-fake';
 
 let m: Mounted | null = null;
 afterEach(() => {
@@ -15,6 +16,31 @@ const METHODS = [
   method('pathfinder', 'route', { calls: 40, errors: 0, errorRate: 0, p50: 12, p95: 35, p99: 80, lastTs: 89_500 }),
   method('llm', 'ask', { calls: 3, errors: 1, errorRate: 0.333, p50: 900, p95: 1500, p99: 1800, lastTs: 70_000 }),
 ];
+
+/**
+ * What a bar's `--x` or `--w` comes to, in % of the track: its CSS expression
+ * (calc, min, max, var) worked out with the axis the waterfall sets, as a
+ * browser would (happy-dom keeps the expression as text).
+ */
+function cssPercent(expr: string, vars: Record<string, string>): number {
+  let s = expr;
+  for (let i = 0; i < 4 && s.includes('var('); i++) s = s.replace(/var\((--[\w-]+)\)/g, (_, name: string) => `(${vars[name]})`);
+  s = s.replace(/%/g, '').replace(/calc\(/g, '(').replace(/min\(/g, 'Math.min(').replace(/max\(/g, 'Math.max(');
+  return Function(`return ${s}`)() as number;
+}
+
+function barPercent(bar: HTMLElement, prop: '--x' | '--w'): number {
+  const wf = bar.closest('.wf') as HTMLElement;
+  const vars = { '--wf-from': wf.style.getPropertyValue('--wf-from'), '--wf-span': wf.style.getPropertyValue('--wf-span'), '--x': bar.style.getPropertyValue('--x') };
+  return cssPercent(bar.style.getPropertyValue(prop), vars);
+}
+
+/** Resolves once the tab has queried its spans again (it polls 4 times a second). */
+async function nextQuery(calls: { query?: unknown[][] }): Promise<void> {
+  const n = calls.query?.length ?? 0;
+  while ((calls.query?.length ?? 0) === n) await new Promise((r) => setTimeout(r, 20));
+  await settle();
+}
 
 const names = (root: HTMLElement) => [...root.querySelectorAll('table.methods tbody th')].map((th) => th.textContent);
 
@@ -63,11 +89,11 @@ describe('the agents tab', () => {
     const depth = rows.map((r) => (r.querySelector('.wf-name') as HTMLElement).style.getPropertyValue('--depth'));
     expect(depth).toEqual(['0', '1', '1', '0']);
     const bars = rows.map((r) => r.querySelector('button.wf-bar') as HTMLButtonElement);
-    const width = (b: HTMLElement) => parseFloat(b.style.getPropertyValue('--w'));
     // The axis runs 1060..1200 ms: the 40 ms call is visibly long, the 2 ms one short.
-    expect(width(bars[0]!)).toBeCloseTo((40 / 140) * 100, 1);
-    expect(width(bars[3]!)).toBeLessThan(2);
-    expect(parseFloat(bars[0]!.style.getPropertyValue('--x'))).toBe(0);
+    expect(barPercent(bars[0]!, '--w')).toBeCloseTo((40 / 140) * 100, 1);
+    expect(barPercent(bars[3]!, '--w')).toBeLessThan(2);
+    expect(barPercent(bars[0]!, '--x')).toBe(0);
+    expect(barPercent(bars[1]!, '--x')).toBeCloseTo((10 / 140) * 100, 1);
     expect(bars[0]!.className).toContain('err');
     expect(bars[0]!.className).toContain('slow');
 
@@ -83,6 +109,44 @@ describe('the agents tab', () => {
     await click(bars[0]);
     expect(m.state.tab.value).toBe('log');
     expect(m.state.focus.value).toEqual({ seqFrom: 8, seqTo: 10, label: 'llm.ask #10' });
+  });
+
+  it('draws nothing anew when a refresh finds the same spans', async () => {
+    const fake = fakeSource({ stats: stats(METHODS), query: () => [span(3), span(2), span(1)] });
+    m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
+    const changes: MutationRecord[] = [];
+    const watch = new MutationObserver((r) => changes.push(...r));
+    watch.observe(m.root.querySelector('.agents')!, { subtree: true, childList: true, attributes: true, characterData: true });
+    await nextQuery(fake.calls);
+    await nextQuery(fake.calls);
+    changes.push(...watch.takeRecords());
+    watch.disconnect();
+    expect(changes).toEqual([]);
+    expect(m.root.querySelectorAll('.wf-bar')).toHaveLength(3);
+  });
+
+  it('adds the row of a new span without touching the others, though the axis moves', async () => {
+    let entries: TraceEntry[] = [span(3, { dur: 2 }), span(2, { dur: 2 }), span(1, { dur: 2 })];
+    const fake = fakeSource({ stats: stats(METHODS), query: () => entries });
+    m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
+    const before = [...m.root.querySelectorAll<HTMLElement>('.wf-bar')];
+    const x2 = barPercent(before[1]!, '--x');
+    const wf = m.root.querySelector('.wf') as HTMLElement;
+    const span0 = wf.style.getPropertyValue('--wf-span');
+    const changes: MutationRecord[] = [];
+    const watch = new MutationObserver((r) => changes.push(...r));
+    for (const bar of before) watch.observe(bar.closest('.wf-row')!, { subtree: true, attributes: true, characterData: true });
+    entries = [span(9, { dur: 2 }), ...entries];
+    await nextQuery(fake.calls);
+    changes.push(...watch.takeRecords());
+    watch.disconnect();
+    const after = [...m.root.querySelectorAll<HTMLElement>('.wf-bar')];
+    expect(after).toHaveLength(4);
+    expect(after.slice(0, 3)).toEqual(before); // the same elements
+    expect(changes).toEqual([]);
+    expect(wf.style.getPropertyValue('--wf-span')).not.toBe(span0);
+    // Where a bar sits follows the axis all the same.
+    expect(barPercent(after[1]!, '--x')).toBeLessThan(x2);
   });
 
   it('holds the waterfall still when asked', async () => {
@@ -126,10 +190,34 @@ describe('agents helpers', () => {
     const w = layoutWaterfall([span(2, { spanId: 2, parentId: 99 }), span(3, { spanId: 3, parentId: 4 }), span(4, { spanId: 4, parentId: 3 })]);
     expect(w.rows).toHaveLength(3);
     expect(w.rows.find((r) => r.e.seq === 2)!.depth).toBe(0);
+    const axis = axisStyle(w);
     for (const r of w.rows) {
-      const g = barGeometry(r, w);
-      expect(g.x).toBeGreaterThanOrEqual(0);
-      expect(g.x + g.width).toBeLessThanOrEqual(100.0001);
+      const bar = barStyle(r);
+      const x = cssPercent(bar['--x'], axis);
+      const width = cssPercent(bar['--w'], { ...axis, '--x': bar['--x'] });
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(width).toBeGreaterThanOrEqual(0.4);
+      expect(x + width).toBeLessThanOrEqual(100.0001);
     }
+  });
+
+  it('keeps a bar at the end visible and inside the track', () => {
+    const w = layoutWaterfall([span(1, { ts: 1000, dur: 100 }), span(2, { ts: 1100, dur: 0 })]);
+    const axis = axisStyle(w);
+    const last = w.rows.find((r) => r.e.seq === 2)!;
+    const x = cssPercent(barStyle(last)['--x'], axis);
+    const width = cssPercent(barStyle(last)['--w'], { ...axis, '--x': barStyle(last)['--x'] });
+    expect(x).toBeCloseTo(99.6, 5);
+    expect(width).toBeCloseTo(0.4, 5);
+  });
+
+  it('tells a refreshed span list from a new one', () => {
+    const a = [span(3), span(2), span(1)];
+    expect(sameSpans(null, a)).toBe(false);
+    expect(sameSpans(a, [span(3), span(2), span(1)])).toBe(true);
+    expect(sameSpans(a, [span(4), span(3), span(2)])).toBe(false);
+    expect(sameSpans(a, [span(3), span(2)])).toBe(false);
+    expect(sameSpans([], [])).toBe(true);
+    expect(sameSpans(a, [span(3, { sessionId: 's2' }), span(2), span(1)])).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ import { LogFilterBar } from './log-filters';
 import {
   createRowList,
   loadSettings,
+  OVERSCAN,
   queryEntries,
   ROW_H,
   rowWindow,
@@ -184,6 +185,8 @@ function LogList({
   const [active, setActive] = useState(-1);
   /** The scrollTop we set ourselves: its scroll event is not the user's. */
   const pinned = useRef(NaN);
+  /** The list's scrollTop as last set or scrolled to (NaN: not known). */
+  const at = useRef(NaN);
   const lastSize = useRef(0);
   const pendingSelect = useRef(-1);
   /** Display positions of the rows rendered, for a click (rows are memoised: their handler must not go stale). */
@@ -205,8 +208,11 @@ function LogList({
   const setTop = (top: number) => {
     const node = el.current;
     if (!node) return;
+    // Already there (following the newest, newest first): writing scrollTop and
+    // reading it back would force a layout of the new rows for nothing.
+    if (top === at.current) return;
     node.scrollTop = top;
-    pinned.current = node.scrollTop;
+    at.current = pinned.current = node.scrollTop;
     setScrollTop(node.scrollTop);
   };
 
@@ -253,6 +259,7 @@ function LogList({
     const node = el.current;
     if (!node) return;
     const top = node.scrollTop;
+    at.current = top;
     setScrollTop(top);
     if (Math.abs(top - pinned.current) < 1) return;
     pinned.current = NaN;
@@ -324,13 +331,17 @@ function LogList({
   const indexOf = new Map<TraceEntry, number>();
   visible.current = indexOf;
   let activeRow: string | undefined;
+  // Rows are keyed by their slot in the window, not by entry: as the window
+  // moves, a slot's elements show the next entry (following the newest at
+  // thousands of entries a second, every row in view is new at each refresh)
+  // instead of being removed and made again; scrolling by a row moves one slot.
+  const slots = Math.max(win.count, Math.ceil(viewH / ROW_H) + 2 * OVERSCAN + 2);
   for (let i = win.first; i < win.first + win.count; i++) {
     const r = list.row(i);
-    const key = rowKey(r, i);
-    const id = `log-row-${key.replace(/[^\w-]/g, '_')}`;
+    const id = `log-row-${rowKey(r, i).replace(/[^\w-]/g, '_')}`;
     if (r !== null && typeof r === 'object') indexOf.set(r, i);
     if (i === active) activeRow = id;
-    rows.push(<LogRow key={key} id={id} row={r} active={i === active} selected={r !== null && typeof r === 'object' && sameEntry(r, selected)} onPick={pick} />);
+    rows.push(<LogRow key={i % slots} id={id} row={r} active={i === active} selected={r !== null && typeof r === 'object' && sameEntry(r, selected)} onPick={pick} />);
   }
 
   return (

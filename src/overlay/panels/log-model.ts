@@ -324,6 +324,8 @@ export class SeqList extends Pager<SeqPage> implements RowList {
   private hi: number | null = null;
   private refreshing = false;
   private ticks = 0;
+  /** The display positions last wanted: what a refresh fetches before it shows newer entries. */
+  private shown: { from: number; to: number } | null = null;
 
   constructor(
     private readonly query: QueryFn,
@@ -352,32 +354,69 @@ export class SeqList extends Pager<SeqPage> implements RowList {
   }
 
   want(from: number, to: number): void {
-    const n = this.size();
-    from = Math.max(0, from);
-    to = Math.min(n, to);
-    if (to <= from) return;
-    const a = pageOf(this.seqAt(from));
-    const b = pageOf(this.seqAt(to - 1));
-    const keys: number[] = [];
-    for (let k = Math.min(a, b); k <= Math.max(a, b); k++) keys.push(k);
-    // The page at the edge the user reads from first.
-    if (this.order === 'newest') keys.reverse();
+    this.shown = { from, to };
+    const keys = this.pageKeys(from, to, this.lo, this.hi);
     for (const k of keys) this.pages.get(k); // touched: recently used
     this.setWanted(keys);
   }
 
-  protected fresh(k: number): boolean {
-    const page = this.pages.peek(k);
-    return page !== undefined && page.coveredTo >= Math.min((k + 1) * PAGE, this.hi ?? 0);
+  /** The pages of display positions [from, to) when the list spans lo..hi, the edge the user reads from first. */
+  private pageKeys(from: number, to: number, lo: number | null, hi: number | null): number[] {
+    if (lo === null || hi === null || hi < lo) return [];
+    const n = hi - lo + 1;
+    from = Math.max(0, from);
+    to = Math.min(n, to);
+    if (to <= from) return [];
+    const seqAt = (i: number) => (this.order === 'newest' ? hi - i : lo + i);
+    const a = pageOf(seqAt(from));
+    const b = pageOf(seqAt(to - 1));
+    const keys: number[] = [];
+    for (let k = Math.min(a, b); k <= Math.max(a, b); k++) keys.push(k);
+    if (this.order === 'newest') keys.reverse();
+    return keys;
   }
 
-  protected async fetch(k: number): Promise<SeqPage> {
+  protected fresh(k: number, hi = this.hi): boolean {
+    const page = this.pages.peek(k);
+    return page !== undefined && page.coveredTo >= Math.min((k + 1) * PAGE, hi ?? 0);
+  }
+
+  protected fetch(k: number): Promise<SeqPage> {
+    return this.fetchPage(k, this.hi ?? 0);
+  }
+
+  private async fetchPage(k: number, hi: number): Promise<SeqPage> {
     const fromSeq = k * PAGE + 1;
-    const toSeq = Math.min((k + 1) * PAGE, this.hi ?? 0);
+    const toSeq = Math.min((k + 1) * PAGE, hi);
     const res = await this.run(this.query({ order: 'oldest', fromSeq, toSeq, limit: PAGE }));
     const rows = new Array<TraceEntry | undefined>(PAGE);
     for (const e of res.entries) rows[e.seq - fromSeq] = e;
     return { rows, coveredTo: toSeq };
+  }
+
+  /**
+   * Before newer entries are shown, the pages of the rows that will be in
+   * view (following: the same positions newest first, the new end oldest
+   * first), so a refresh renders its rows once, not placeholders first.
+   */
+  private async prefetch(lo: number | null, hi: number | null): Promise<void> {
+    const shown = this.shown;
+    if (!shown || lo === null || hi === null) return;
+    let { from, to } = shown;
+    if (this.order === 'oldest') {
+      const grew = hi - lo + 1 - this.size();
+      from += grew;
+      to += grew;
+    }
+    const missing = this.pageKeys(from, to, lo, hi).filter((k) => !this.fresh(k, hi));
+    if (missing.length === 0 || missing.length > MAX_INFLIGHT) return;
+    try {
+      const pages = await Promise.all(missing.map((k) => this.fetchPage(k, hi)));
+      if (!this.alive) return;
+      missing.forEach((k, i) => this.pages.set(k, pages[i]!));
+    } catch {
+      // Shown through `problem`; the rows load as they are wanted.
+    }
   }
 
   /** The first and last stored seqs within the range. */
@@ -402,6 +441,8 @@ export class SeqList extends Pager<SeqPage> implements RowList {
       // Evicted or cleared: pages below the first stored seq are gone from the store.
       if (first !== null && this.lo !== null && first > this.lo) for (const k of this.pages.keys()) if (k < pageOf(first)) this.pages.delete(k);
       if (lo === this.lo && last === this.hi && this.newer.peek() === 0) return;
+      await this.prefetch(last === null ? null : lo, last);
+      if (!this.alive) return;
       this.lo = last === null ? null : lo;
       this.hi = last;
       this.newer.value = 0;

@@ -22,6 +22,7 @@ import {
   saveSettings,
   scrollHeight,
   scrollTopFor,
+  SeqList,
 } from '../../../src/overlay/panels/log-model';
 import { entryAt, FakeSource } from './log-fake-source';
 
@@ -143,6 +144,35 @@ describe('pages', () => {
     expect((list.row(0) as TraceEntry).seq).toBe(1_000_000);
     expect((list.row(PAGE) as TraceEntry).seq).toBe(1_000_000 - PAGE * 10);
     list.dispose();
+  });
+
+  it('a seq list shows newer entries only with the rows in view fetched, newest or oldest first', async () => {
+    for (const order of ['newest', 'oldest'] as const) {
+      const source = new FakeSource(5_000);
+      const list = new SeqList((q) => source.query(q), order, {});
+      await list.refresh();
+      const inView = () => (order === 'newest' ? [0, 30] : [list.size() - 30, list.size()]) as [number, number];
+      list.want(...inView());
+      await new Promise((r) => setTimeout(r, 0));
+      const seen: (number | null)[][] = [];
+      const stop = list.version.subscribe(() => {
+        const [from, to] = inView();
+        const rows: (number | null)[] = [];
+        for (let i = from; i < to; i++) {
+          const r = list.row(i);
+          rows.push(r === null ? null : typeof r === 'number' ? r : r.seq);
+        }
+        seen.push(rows);
+      });
+      seen.length = 0;
+      source.last = 5_250; // beyond the pages fetched so far
+      await list.refresh();
+      stop();
+      expect(seen).toHaveLength(1);
+      const expected = order === 'newest' ? Array.from({ length: 30 }, (_, i) => 5_250 - i) : Array.from({ length: 30 }, (_, i) => 5_221 + i);
+      expect(seen[0]).toEqual(expected);
+      list.dispose();
+    }
   });
 
   it('createRowList picks seq windows without filters, cursors with them, memory for files', () => {

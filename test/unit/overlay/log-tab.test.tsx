@@ -164,6 +164,17 @@ describe('event log: following', () => {
     expect(host.querySelector<HTMLButtonElement>('.log-pause')!).toBeTruthy();
   });
 
+  it('shows newer entries in the row elements already there', async () => {
+    await mount(5_000);
+    const before = rows();
+    source.last = 5_250; // pages the list has not fetched yet
+    await wait(REFRESH_MS);
+    expect(seqs()[0]).toBe('#5250');
+    expect(seqs()[1]).toBe('#5249');
+    // Every row in view shows a new entry, in the elements that were there.
+    expect(rows().slice(0, before.length)).toEqual(before);
+  });
+
   it('the pause button stops following; oldest first starts at the oldest when paused', async () => {
     await mount(5_000);
     await click(host.querySelector<HTMLButtonElement>('.log-pause')!);

@@ -4,14 +4,23 @@ import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 // Bytes, dist/trace-agent.js gzipped. Issue 8 started it at 45,000, for the
-// walking skeleton (41.7 KiB). Since then, measured with this script:
-// - the analytics engine (issue 6) in the worker, inlined: 58.6 KiB;
-// - overlay v1 (issue 7): uPlot (~21.5 KiB gzip on its own), the five tabs,
-//   the virtual log and the shell: 112.3 KiB.
-// The budget is the measured size plus ~4%, to be tightened as the file
-// shrinks: a worker that loads this same file would drop the second copy of
-// the store (~12 KiB), and the overlay's code has not been put on a diet.
-const BUDGET_GZIP = 120_000;
+// walking skeleton (41.7 KiB). What the file holds now, each part gzipped on
+// its own (from a sourcemapped build, 2026-11-25; the whole file compresses
+// about 3% better than the sum):
+//   the worker, inlined as a string: store + analytics engine   26.9 KB
+//   src/overlay: five tabs, shell, log, styles (5.3 KB of CSS)   26.5 KB
+//   uPlot                                                        22.0 KB
+//   src/hooks: spans, state, story, input, system, network       11.8 KB
+//   src/store: client, emergency log, the main-thread fallback   10.6 KB
+//   preact, hooks, @preact/signals (no preact/compat)             8.7 KB
+//   core, export, idb, the rest                                  12.5 KB
+// The libraries the stack chose come to 32 KB before any code of ours, and
+// the worker cannot share code with the page: a worker built from a string
+// holds its own copy, and one loaded from this file's URL would fetch the
+// script again (and fails for a script served from another origin). So the
+// budget is the measured size (115,000) plus ~2%, to be tightened as the
+// file shrinks.
+const BUDGET_GZIP = 117_500;
 const files = ['dist/trace-agent.js', 'dist/esm/index.js'];
 let failed = false;
 for (const f of files) {

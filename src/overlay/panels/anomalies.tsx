@@ -151,7 +151,7 @@ export function AnomaliesTab({ source, state }: { source: OverlaySource; state: 
       {linkProblem && <div class="problems">⚠ {linkProblem}</div>}
       {anomalies && alerts && cards.length === 0 && list.length === 0 && (
         <div class="empty">
-          No anomalies and no alerts. The detectors learn what is normal for a minute first (one point a second per metric), then flag what departs from it; alert rules are on the Health tab.
+          No anomalies and no alerts. The detectors learn what is normal for 30 seconds first (one point a second per metric), then flag what departs from it; alert rules are on the Health tab.
         </div>
       )}
       {cards.map((a) => (

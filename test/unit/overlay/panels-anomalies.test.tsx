@@ -69,10 +69,10 @@ describe('the anomalies tab', () => {
     expect(m.state.tab.value).toBe('log');
   });
 
-  it('says the detectors learn for a minute when there is nothing yet', async () => {
+  it('says the detectors learn for 30 seconds when there is nothing yet', async () => {
     const fake = fakeSource();
     m = await mount(fake.source, (state) => <AnomaliesTab source={fake.source} state={state} />);
-    expect(m.root.querySelector('.empty')!.textContent).toMatch(/learn .* for a minute/);
+    expect(m.root.querySelector('.empty')!.textContent).toMatch(/learn .* for 30 seconds/);
   });
 
   it('says when analytics are off', async () => {

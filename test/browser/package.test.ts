@@ -10,13 +10,13 @@
  * dependencies). When npm cannot install, the test fails with npm's output:
  * it never skips.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectErrors, launch } from './browser';
+import { childEnv, must, run } from './child';
 import { serve, type StaticServer } from './server';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -25,40 +25,6 @@ const INSTALL_TIMEOUT_MS = 120_000;
 /** The versions this repository builds and type-checks with (the installed ones, so the throwaway project matches exactly). */
 const installedVersion = (name: string): string =>
   (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-
-/**
- * The environment for child npm/npx: without the lowercase `npm_*` variables
- * that an enclosing `npm run` exports (npm_config_local_prefix,
- * npm_package_json, ... name this repository; the child npm reads its own
- * config files again), keeping a user's own upper-case NPM_CONFIG_* (a
- * registry mirror, a proxy); and without Vitest's NODE_ENV=test (Vite would
- * carry it into the bundle).
- */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('npm_') && k !== 'NODE_ENV') env[k] = v;
-  return { ...env, ...extra };
-}
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  /** stdout and stderr, for messages. */
-  output: string;
-}
-
-function run(cmd: string, args: string[], cwd: string, timeout = 60_000, env = childEnv()): Run {
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
-  const why = r.error ? `\n(${r.error.message}${r.signal ? `, ${r.signal}` : ''})` : '';
-  return { status: r.status, stdout: r.stdout ?? '', output: `${r.stdout ?? ''}${r.stderr ?? ''}${why}` };
-}
-
-/** Runs a command that must succeed and returns its stdout; otherwise fails the test with the command's own output. */
-function must(what: string, cmd: string, args: string[], cwd: string, timeout?: number, env?: NodeJS.ProcessEnv): string {
-  const r = run(cmd, args, cwd, timeout, env);
-  if (r.status !== 0) throw new Error(`${what} failed (\`${cmd} ${args.join(' ')}\` in ${cwd}, exit ${r.status}):\n${r.output}`);
-  return r.stdout;
-}
 
 const temps: string[] = [];
 let server: StaticServer | undefined;

@@ -12,8 +12,11 @@ export function shallowEqual<P extends object>(a: P, b: P): boolean {
 }
 
 /**
- * `render` keeps working as a function component (hooks and signals included);
- * a parent's re-render reaches it only when `same(previous, next)` is false.
+ * `render` keeps its hooks and the signals it reads (their updates always get
+ * through); a parent's re-render reaches it only when `same(previous, next)`
+ * is false. Unlike a function component, a setState during render commits a
+ * frame before rendering again (Preact renders a class once per pass): keep
+ * derived state out of memoised renders.
  */
 export function memo<P extends object>(render: (props: P) => VNode | ComponentChildren, same: (a: P, b: P) => boolean = shallowEqual): FunctionComponent<P> {
   class Memo extends Component<P> {

@@ -142,7 +142,7 @@ describe('the agents tab', () => {
     watch.disconnect();
     const after = [...m.root.querySelectorAll<HTMLElement>('.wf-bar')];
     expect(after).toHaveLength(4);
-    expect(after.slice(0, 3)).toEqual(before); // the same elements
+    before.forEach((bar, i) => expect(after[i]).toBe(bar)); // the same elements, not look-alikes
     expect(changes).toEqual([]);
     expect(wf.style.getPropertyValue('--wf-span')).not.toBe(span0);
     // Where a bar sits follows the axis all the same.

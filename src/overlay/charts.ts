@@ -111,18 +111,28 @@ export function yRange(spec: ChartSpec, dataMax: number | null): [number, number
   return [lo, hi * 1.08];
 }
 
+/** Per document: whether it gives a canvas a 2D context (asked once). */
+const drawable = new WeakMap<Document, boolean>();
+
 /**
  * Whether this document can draw on a canvas. uPlot draws in a microtask after
- * its constructor returns, so a missing 2D context (happy-dom, a browser out of
- * contexts, a locked-down embed) would throw there, out of reach of any catch:
- * the factory checks first and throws where the Chart component can catch it.
+ * its constructor returns, so a missing 2D context (happy-dom, a browser with
+ * canvas disabled, a hardened embed) would throw there, out of reach of any
+ * catch: the factory checks first and throws where the Chart component can
+ * catch it.
  */
 function canDraw(el: HTMLElement): boolean {
-  try {
-    return el.ownerDocument.createElement('canvas').getContext('2d') !== null;
-  } catch {
-    return false;
+  const doc = el.ownerDocument;
+  let ok = drawable.get(doc);
+  if (ok === undefined) {
+    try {
+      ok = doc.createElement('canvas').getContext('2d') !== null;
+    } catch {
+      ok = false;
+    }
+    drawable.set(doc, ok);
   }
+  return ok;
 }
 
 /** The default factory: a uPlot line chart without its own legend (the panel writes one as text). */

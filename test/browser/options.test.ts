@@ -64,7 +64,7 @@ describe('script tag options', () => {
 
     // data-capacity: the ring keeps about 2,000 entries (whole blocks evicted, never the newest).
     const s = await page.evaluate(async () => {
-      const ta = (window as unknown as { TraceAgent: { logEvent(t: string, d: object): void; flush(): Promise<void>; stats(): { stored: number; evicted: number; logged: number; acked: number } } }).TraceAgent;
+      const ta = (window as unknown as { TraceAgent: { logEvent(t: string, d: object): void; flush(): Promise<void>; stats(): { stored: number; evicted: number; logged: number; acked: number; dropped: number; droppedByStore: number } } }).TraceAgent;
       for (let i = 0; i < 5_000; i++) {
         ta.logEvent('fill', { i });
         if (i % 500 === 499) await ta.flush(); // blocks of 500
@@ -76,6 +76,9 @@ describe('script tag options', () => {
     });
     expect(s.stored).toBeLessThanOrEqual(2_000);
     expect(s.stored).toBeGreaterThan(2_000 - 500 - 5);
+    // Nothing dropped by back-pressure or refused by the store (refusals are not acks), and all of it durable.
+    expect(s.dropped).toBe(0);
+    expect(s.droppedByStore).toBe(0);
     expect(s.acked).toBeGreaterThanOrEqual(s.loggedAtFlush);
     expect(s.stored + s.evicted).toBe(s.acked);
     await page.close();

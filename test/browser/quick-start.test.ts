@@ -1,8 +1,9 @@
 /**
- * The README's first quick-start command, as a newcomer runs it: the files of
- * this repository that git knows (what a fresh clone has) are copied to a temp
- * dir, `npm run demo` runs there (with this repository's node_modules linked
- * in place of `npm install`, which CI's `npm ci` already proves), and the URL
+ * The README's first quick-start command, as a newcomer runs it: the files
+ * that git tracks (on CI, a clean clone: exactly what a fresh clone has; on a
+ * working machine, their current contents) are copied to a temp dir,
+ * `npm run demo` runs there (with this repository's node_modules linked in
+ * place of `npm install`, which CI's `npm ci` already proves), and the URL
  * it prints opens in Chromium: the game plays, the hotkey toggles the overlay,
  * and the trace lands in IndexedDB from the worker.
  */
@@ -22,17 +23,28 @@ const START_TIMEOUT_MS = 120_000;
 let dir: string | undefined;
 let demo: ChildProcess | undefined;
 let browser: Browser | undefined;
-afterAll(async () => {
-  await browser?.close();
-  // `npm run demo` starts a shell, npm and Vite: end the whole group.
-  if (demo?.pid) {
-    try {
-      process.kill(-demo.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
+
+/** `npm run demo` starts a shell, npm and Vite in a group of their own: end the whole group. */
+function stopDemo(): void {
+  const pid = demo?.pid;
+  demo = undefined;
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+// Also when Vitest itself is stopped or crashes: a detached group would outlive it with the port taken.
+process.once('exit', stopDemo);
+
+afterAll(async () => {
+  stopDemo();
+  try {
+    await browser?.close();
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** A port free right now (Vite is told --strictPort, so a race shows as a clear failure). */
@@ -47,14 +59,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Resolves to the first http URL the process prints; rejects with its output when it exits or takes too long. */
-function urlFrom(child: ChildProcess): Promise<string> {
+/**
+ * Resolves to the URL Vite prints for the port asked for (not any URL in the
+ * build's output, such as a link in a warning); rejects with the output when
+ * the process exits or takes too long.
+ */
+function urlFrom(child: ChildProcess, port: number): Promise<string> {
   return new Promise((done, fail) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`\`npm run demo\` printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${out}`)), START_TIMEOUT_MS);
     const read = (chunk: Buffer) => {
       out += chunk.toString('utf8');
-      const m = /https?:\/\/[^\s/]+\/\S*/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+      const m = new RegExp(`https?://[^\\s/]+:${port}/\\S*`).exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
       if (m) {
         clearTimeout(timer);
         done(m[0]);
@@ -83,7 +99,7 @@ describe('the quick start', () => {
 
     const port = await freePort();
     demo = spawn('npm', ['run', 'demo', '--', '--port', String(port), '--strictPort'], { cwd: dir, env: childEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await urlFrom(demo);
+    const url = await urlFrom(demo, port);
     expect(new URL(url).port).toBe(String(port));
 
     browser = await launch();

@@ -326,6 +326,8 @@ export class SeqList extends Pager<SeqPage> implements RowList {
   private ticks = 0;
   /** The display positions last wanted: what a refresh fetches before it shows newer entries. */
   private shown: { from: number; to: number } | null = null;
+  /** When a prefetch last failed (ms): the next waits RETRY_MS, as the pager does. */
+  private prefetchFailedAt = 0;
 
   constructor(
     private readonly query: QueryFn,
@@ -396,27 +398,36 @@ export class SeqList extends Pager<SeqPage> implements RowList {
 
   /**
    * Before newer entries are shown, the pages of the rows that will be in
-   * view (following: the same positions newest first, the new end oldest
-   * first), so a refresh renders its rows once, not placeholders first.
+   * view. refresh() runs only while following, and following shows the edge
+   * (the first positions newest first, the last oldest first), also right
+   * after "↓ newest" from a paused place: so the edge window, as tall as the
+   * view. A refresh then renders its rows once, not placeholders first.
    */
   private async prefetch(lo: number | null, hi: number | null): Promise<void> {
     const shown = this.shown;
     if (!shown || lo === null || hi === null) return;
-    let { from, to } = shown;
-    if (this.order === 'oldest') {
-      const grew = hi - lo + 1 - this.size();
-      from += grew;
-      to += grew;
-    }
+    if (Date.now() - this.prefetchFailedAt < RETRY_MS) return; // the pager retries on its own schedule
+    const tall = shown.to - shown.from;
+    const n = hi - lo + 1;
+    const [from, to] = this.order === 'newest' ? [0, tall] : [n - tall, n];
     const missing = this.pageKeys(from, to, lo, hi).filter((k) => !this.fresh(k, hi));
     if (missing.length === 0 || missing.length > MAX_INFLIGHT) return;
     try {
       const pages = await Promise.all(missing.map((k) => this.fetchPage(k, hi)));
       if (!this.alive) return;
-      missing.forEach((k, i) => this.pages.set(k, pages[i]!));
+      missing.forEach((k, i) => this.store(k, pages[i]!));
     } catch {
       // Shown through `problem`; the rows load as they are wanted.
+      this.prefetchFailedAt = Date.now();
     }
+  }
+
+  /** A page fetched before a newer one of the same key landed (a prefetch) covers less: keep the newer. */
+  protected override store(k: number, page: SeqPage): boolean {
+    const had = this.pages.peek(k);
+    if (had && had.coveredTo > page.coveredTo) return false;
+    this.pages.set(k, page);
+    return true;
   }
 
   /** The first and last stored seqs within the range. */

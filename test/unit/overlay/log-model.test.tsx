@@ -175,6 +175,35 @@ describe('pages', () => {
     }
   });
 
+  it('"↓ newest" from a paused place: the one update shows the edge rows loaded, not the place left', async () => {
+    for (const order of ['newest', 'oldest'] as const) {
+      const source = new FakeSource(5_000);
+      const list = new SeqList((q) => source.query(q), order, {});
+      await list.refresh();
+      list.want(2_000, 2_030); // paused in the middle
+      await new Promise((r) => setTimeout(r, 0));
+      source.last = 5_400; // pages never fetched
+      const seen: (number | null)[][] = [];
+      const stop = list.version.subscribe(() => {
+        const n = list.size();
+        const [from, to] = order === 'newest' ? [0, 30] : [n - 30, n];
+        const rows: (number | null)[] = [];
+        for (let i = from; i < to; i++) {
+          const r = list.row(i);
+          rows.push(r === null ? null : typeof r === 'number' ? r : r.seq);
+        }
+        seen.push(rows);
+      });
+      seen.length = 0;
+      await list.refresh(); // following again
+      stop();
+      expect(seen).toHaveLength(1);
+      const expected = order === 'newest' ? Array.from({ length: 30 }, (_, i) => 5_400 - i) : Array.from({ length: 30 }, (_, i) => 5_371 + i);
+      expect(seen[0]).toEqual(expected);
+      list.dispose();
+    }
+  });
+
   it('createRowList picks seq windows without filters, cursors with them, memory for files', () => {
     const q = async () => ({ entries: [], next: null, blocksRead: 0 });
     expect(createRowList({ query: q, file: null, filters: defaultFilters(), focus: null, order: 'newest' }).kind).toBe('seq');

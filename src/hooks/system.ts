@@ -7,7 +7,6 @@
  * the game's own handlers, and the console still prints.
  */
 import type { TraceCore } from '../core/agent';
-import { now } from '../core/clock';
 import type { SpanError } from '../core/entry';
 import { DEFAULT_LIMITS, type CopyLimits } from '../core/safe-copy';
 
@@ -228,7 +227,7 @@ export class SystemEvents {
 
   /** A performance timestamp as ms since the session started, like `ts`. */
   private sessionTime(t: number): number {
-    return round2(t - (now() - this.core.elapsed()));
+    return round2(this.core.sinceStart(t));
   }
 
   private onLongTask(e: PerformanceEntry): void {

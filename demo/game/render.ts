@@ -42,6 +42,8 @@ export class Renderer {
   private readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
   private dpr = 1;
+  /** The window's devicePixelRatio when the canvas was last sized (dpr is it clamped). */
+  private sizedFor = 0;
   private layers: { open: HTMLCanvasElement | null; closed: HTMLCanvasElement | null } = { open: null, closed: null };
   private readonly light: HTMLCanvasElement;
   private readonly lightCtx: CanvasRenderingContext2D;
@@ -82,7 +84,7 @@ export class Renderer {
   }
 
   draw(game: Game, now: number, paused: boolean): void {
-    if (window.devicePixelRatio !== this.dpr) this.resize();
+    if (window.devicePixelRatio !== this.sizedFor) this.resize();
     const dt = this.lastNow === 0 ? 0 : Math.min(0.1, (now - this.lastNow) / 1000);
     this.lastNow = now;
     const ctx = this.ctx;
@@ -113,6 +115,7 @@ export class Renderer {
   }
 
   private resize(): void {
+    this.sizedFor = window.devicePixelRatio;
     this.dpr = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
     this.canvas.width = Math.round(W * this.dpr);
     this.canvas.height = Math.round(H * this.dpr);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { StoreClient, type ClientOptions } from '../../../src/store/client';
 import { emergencyKey } from '../../../src/store/emergency';
-import type { PageToStore } from '../../../src/store/protocol';
+import type { BatchMessage, PageToStore } from '../../../src/store/protocol';
 import { mainThreadTransport, type StoreTransport } from '../../../src/store/transport';
 import { batchOf, entry, freshDb, MemoryStorage, storedBatch, until } from './helpers';
 
@@ -140,9 +140,13 @@ describe('StoreClient', () => {
     expect(storage.getItem(key)).toBeNull();
     next.c.close();
 
-    // A record that was in fact already stored is not stored twice.
-    storage.setItem(key, JSON.stringify({ sessionId: 'gone', batches: hung.filter((m) => m.type === 'batch'), dropped: 0 }));
+    // A record that was in fact already stored is not stored twice: the
+    // store sees all 15 entries again and acks them as duplicates.
+    const sent = hung.filter((m): m is BatchMessage => m.type === 'batch');
+    expect(sent.map((b) => b.count)).toEqual([10, 5]);
+    storage.setItem(key, JSON.stringify({ sessionId: 'gone', batches: sent.map(storedBatch), dropped: 0 }));
     const again = client({ dbName, storage, sessionId: 'again' });
+    expect(again.c.pending).toBe(15); // replayed, not discarded as malformed
     await until(() => storage.getItem(key) === null);
     expect(again.c.counters.recovered).toBe(0);
     expect(await storedSeqs(again.c, 'gone')).toHaveLength(35);

@@ -21,6 +21,7 @@ import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 import { memo } from './memo';
 import { BUDGET_60HZ } from './metrics';
+import { useEngine } from './use-engine';
 
 /** Spans in the waterfall. */
 export const WATERFALL_SPANS = 200;
@@ -158,31 +159,14 @@ function describeSpan(e: TraceEntry): string {
 // ---- the tab ---------------------------------------------------------------------
 
 export function AgentsTab({ source, state }: { source: OverlaySource; state: OverlayState }) {
-  const [methods, setMethods] = useState<MethodStats[] | null>(null);
-  const [statsProblem, setStatsProblem] = useState<string | null>(null);
+  const { data: stats, problem: statsProblem } = useEngine(state, 'analytics are off (they run in the store\'s worker): no per-method figures', () => source.stats());
+  const methods = stats?.methods ?? null;
   const [spans, setSpans] = useState<TraceEntry[] | null>(null);
   const [spansProblem, setSpansProblem] = useState<string | null>(null);
   const [sort, setSort] = useState<Sort>({ key: 'calls', desc: true });
   const [frozen, setFrozen] = useState(false);
   const [hover, setHover] = useState<TraceEntry | null>(null);
 
-  usePolling(
-    () => {
-      if (!state.snap.peek().analytics) {
-        setStatsProblem('analytics are off (they run in the store\'s worker): no per-method figures');
-        return;
-      }
-      return source.stats().then(
-        (s) => {
-          setMethods(s.methods);
-          setStatsProblem(null);
-        },
-        (err) => setStatsProblem(errorMessage(err)),
-      );
-    },
-    REFRESH_MS,
-    [],
-  );
   usePolling(
     () => {
       if (frozen) return;

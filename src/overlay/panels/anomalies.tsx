@@ -7,10 +7,10 @@ import { useState } from 'preact/hooks';
 import type { AlertRule, AlertStatus } from '../../analytics/alerts';
 import type { Anomaly } from '../../analytics/engine';
 import { errorMessage } from '../../core/errors';
-import { usePolling } from '../charts';
 import { formatDuration, formatSeconds } from '../format';
 import type { OverlaySource } from '../source';
-import { REFRESH_MS, type LogFocus, type OverlayState } from '../state';
+import { type LogFocus, type OverlayState } from '../state';
+import { useEngine } from './use-engine';
 
 /** Resolved alerts stay on the tab this long (ms of session time). */
 export const RECENT_MS = 5 * 60_000;
@@ -84,29 +84,11 @@ export function ruleText(r: AlertRule): string {
 }
 
 export function AnomaliesTab({ source, state }: { source: OverlaySource; state: OverlayState }) {
-  const [anomalies, setAnomalies] = useState<{ anomalies: Anomaly[]; total: number } | null>(null);
-  const [alerts, setAlerts] = useState<{ statuses: AlertStatus[]; rules: AlertRule[] } | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [linkProblem, setLinkProblem] = useState<string | null>(null);
-
-  usePolling(
-    () => {
-      if (!state.snap.peek().analytics) {
-        setProblem('analytics are off (they run in the store\'s worker), so nothing watches for anomalies');
-        return;
-      }
-      return Promise.all([source.anomalies(), source.alerts()]).then(
-        ([an, al]) => {
-          setAnomalies(an);
-          setAlerts(al);
-          setProblem(null);
-        },
-        (err) => setProblem(errorMessage(err)),
-      );
-    },
-    REFRESH_MS,
-    [],
+  const { data, problem } = useEngine(state, 'analytics are off (they run in the store\'s worker), so nothing watches for anomalies', () =>
+    Promise.all([source.anomalies(), source.alerts()]),
   );
+  const [anomalies, alerts] = data ?? [null, null];
+  const [linkProblem, setLinkProblem] = useState<string | null>(null);
 
   const jump = (focus: LogFocus) => {
     state.file.value = null; // a link into the live session leaves a file being viewed

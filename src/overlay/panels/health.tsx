@@ -4,15 +4,12 @@
  * quota used, hook problems, what the browser cannot report, and the alert
  * rules with their thresholds.
  */
-import { useState } from 'preact/hooks';
-import { METRICS, type AlertRule, type AlertStatus } from '../../analytics/alerts';
-import type { HealthReport } from '../../analytics/health';
-import { errorMessage } from '../../core/errors';
-import { usePolling } from '../charts';
+import { METRICS } from '../../analytics/alerts';
 import { formatCount, formatSeconds } from '../format';
 import type { OverlaySnapshot, OverlaySource } from '../source';
-import { REFRESH_MS, type OverlayState } from '../state';
+import type { OverlayState } from '../state';
 import { metricName, ruleText } from './anomalies';
+import { useEngine } from './use-engine';
 
 /** The storage mode in words. */
 export function storageMode(store: OverlaySnapshot['store']): { text: string; ok: boolean } {
@@ -28,28 +25,10 @@ export function formatMB(bytes: number): string {
 }
 
 export function HealthTab({ source, state }: { source: OverlaySource; state: OverlayState }) {
-  const [health, setHealth] = useState<HealthReport | null>(null);
-  const [alerts, setAlerts] = useState<{ statuses: AlertStatus[]; rules: AlertRule[] } | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-
-  usePolling(
-    () => {
-      if (!state.snap.peek().analytics) {
-        setProblem('analytics are off (they run in the store\'s worker): no verdict from the engine; the figures below are the page\'s own');
-        return;
-      }
-      return Promise.all([source.health(), source.alerts()]).then(
-        ([h, a]) => {
-          setHealth(h);
-          setAlerts(a);
-          setProblem(null);
-        },
-        (err) => setProblem(errorMessage(err)),
-      );
-    },
-    REFRESH_MS,
-    [],
+  const { data, problem } = useEngine(state, 'analytics are off (they run in the store\'s worker): no verdict from the engine; the figures below are the page\'s own', () =>
+    Promise.all([source.health(), source.alerts()]),
   );
+  const [health, alerts] = data ?? [null, null];
 
   const snap = state.snap.value;
   const c = snap.counters;

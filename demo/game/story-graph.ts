@@ -9,6 +9,7 @@
  *
  * victory -(new_game)-> intro starts the next run.
  */
+import { logEvent } from './trace';
 
 export type StoryOutcome = 'complete' | 'fail' | 'neutral';
 
@@ -150,17 +151,9 @@ export class StoryGraph {
     const elapsed = round1(this.clock() - this.enteredAt);
 
     if (transition.outcome === 'fail') {
-      window.TraceAgent?.logEvent?.(
-        'quest:fail',
-        { quest: from.id, choice, to: to.id, elapsed },
-        undefined,
-        { kind: 'player', level: 'warn', source: 'story' },
-      );
+      logEvent('quest:fail', { quest: from.id, choice, to: to.id, elapsed }, { kind: 'player', level: 'warn', source: 'story' });
     } else if (transition.outcome === 'complete') {
-      window.TraceAgent?.logEvent?.('quest:complete', { quest: from.id, choice, to: to.id, elapsed }, undefined, {
-        kind: 'player',
-        source: 'story',
-      });
+      logEvent('quest:complete', { quest: from.id, choice, to: to.id, elapsed }, { kind: 'player', source: 'story' });
     }
 
     this.currentId = to.id;
@@ -168,10 +161,7 @@ export class StoryGraph {
     this.visited.push(to.id);
     if (this.visited.length > MAX_VISITED) this.visited.splice(0, this.visited.length - MAX_VISITED);
 
-    window.TraceAgent?.logEvent?.('quest:start', { quest: to.id, title: to.title, via: choice }, undefined, {
-      kind: 'player',
-      source: 'story',
-    });
+    logEvent('quest:start', { quest: to.id, title: to.title, via: choice }, { kind: 'player', source: 'story' });
     return { from: from.id, choice, to: to.id, outcome: transition.outcome };
   }
 
@@ -180,10 +170,7 @@ export class StoryGraph {
     this.currentId = this.startId;
     this.enteredAt = this.clock();
     this.visited = [this.startId];
-    window.TraceAgent?.logEvent?.('quest:start', { quest: this.startId, title: lookupNode(this.nodes, this.startId).title }, undefined, {
-      kind: 'player',
-      source: 'story',
-    });
+    logEvent('quest:start', { quest: this.startId, title: lookupNode(this.nodes, this.startId).title }, { kind: 'player', source: 'story' });
   }
 
   /** The label of a choice from the current node (for the dialog box). */

@@ -156,7 +156,7 @@ export class Hooks {
         if (!desc || typeof desc.value !== 'function') continue; // accessors are not called here
         const fn = desc.value as Function;
         if (this.wrappers.has(fn)) continue; // already hooked
-        if (/^class[\s{]/.test(safeSource(fn))) continue; // a nested class, not a method
+        if (isClass(fn)) continue; // a nested class, not a method
         const own = obj === holder;
         if (own && !desc.writable && !desc.configurable) {
           report.skipped.push({ method: key, reason: 'not writable' });
@@ -291,9 +291,7 @@ export class Hooks {
       end(spanId, parentId, t0, args, flags, true, value, false);
       return value;
     };
-    Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
-    Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
-    if (Object.prototype.hasOwnProperty.call(fn, 'prototype')) wrapped.prototype = fn.prototype;
+    likeOriginal(wrapped, fn);
     this.wrappers.add(wrapped);
     return wrapped;
   }
@@ -333,10 +331,18 @@ function toSpanError(err: unknown): SpanError {
   return { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
 }
 
-function safeSource(fn: Function): string {
+/** A class kept on an object is no method: calling it without `new` throws. */
+export function isClass(fn: Function): boolean {
   try {
-    return Function.prototype.toString.call(fn).slice(0, 8);
+    return /^class[\s{]/.test(Function.prototype.toString.call(fn).slice(0, 8));
   } catch {
-    return '';
+    return false;
   }
+}
+
+/** A wrapper that shows its original's name, length and prototype. */
+export function likeOriginal(wrapper: Function, fn: Function): void {
+  Object.defineProperty(wrapper, 'name', { value: fn.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: fn.length, configurable: true });
+  if (Object.prototype.hasOwnProperty.call(fn, 'prototype')) wrapper.prototype = fn.prototype;
 }

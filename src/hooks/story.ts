@@ -11,6 +11,7 @@
 import type { TraceCore } from '../core/agent';
 import { now, roundMicros } from '../core/clock';
 import { TraceError } from '../core/errors';
+import { isClass, likeOriginal } from './hook';
 
 export interface TrackStoryOptions {
   /** The entries' source; default `story`. */
@@ -145,7 +146,7 @@ export class StoryTracker implements StoryHandle {
         const own = obj === this.graph;
         if (own && !desc.configurable && !desc.writable) continue;
         const fn = desc.value as (...a: unknown[]) => unknown;
-        if (/^class[\s{]/.test(sourceOf(fn))) continue; // a class kept on the graph, not a method
+        if (isClass(fn)) continue; // a class kept on the graph, not a method
         const wrapped = function (this: unknown, ...args: unknown[]): unknown {
           // Called with new (an ES5 constructor kept on the graph): construct, untouched.
           if (new.target) return Reflect.construct(fn, args, new.target);
@@ -166,9 +167,7 @@ export class StoryTracker implements StoryHandle {
           tracker.check(args[0], key);
           return value;
         };
-        if (Object.prototype.hasOwnProperty.call(fn, 'prototype')) wrapped.prototype = fn.prototype;
-        Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
-        Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
+        likeOriginal(wrapped, fn);
         try {
           Object.defineProperty(this.graph, key, { value: wrapped, writable: true, configurable: true, enumerable: desc.enumerable ?? false });
           this.patches.push({ key, before: own ? desc : undefined, wrapper: wrapped });
@@ -177,13 +176,5 @@ export class StoryTracker implements StoryHandle {
         }
       }
     }
-  }
-}
-
-function sourceOf(fn: Function): string {
-  try {
-    return Function.prototype.toString.call(fn).slice(0, 8);
-  } catch {
-    return '';
   }
 }

@@ -22,6 +22,7 @@ import type { TraceCore } from '../core/agent';
 import { FLAG_REDACTED, FLAG_TRUNCATED, type Level, type SpanError } from '../core/entry';
 import type { CopyLimits } from '../core/safe-copy';
 import { roundMicros } from '../core/clock';
+import { errorMessage } from '../core/errors';
 
 export interface NetworkOptions {
   /** Trace `fetch` (default true). */
@@ -821,11 +822,5 @@ function toSpanError(err: unknown): SpanError {
   if (isErrorLike(err)) {
     return { name: String(err.name).slice(0, 200), message: String(err.message).slice(0, 2_000) };
   }
-  let message: string;
-  try {
-    message = String(err);
-  } catch {
-    message = 'unprintable error';
-  }
-  return { name: 'NonError', message: message.slice(0, 1_000) };
+  return { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
 }

@@ -121,7 +121,6 @@ type EndListener = (id: FaultId) => void;
 
 /** Timers for the faults, in real time (performance.now), not game time. */
 export class FaultController {
-  private readonly startedAt = new Map<FaultId, number>();
   private readonly endsAt = new Map<FaultId, number>();
   private readonly pending = new Set<FaultId>();
   private readonly endListeners: EndListener[] = [];
@@ -129,7 +128,6 @@ export class FaultController {
   /** Starts (or restarts) a fault. */
   trigger(id: FaultId, now: number = performance.now()): void {
     const spec = faultSpec(id);
-    this.startedAt.set(id, now);
     this.endsAt.set(id, now + spec.durationMs);
     this.pending.add(id);
     logEvent(
@@ -161,6 +159,12 @@ export class FaultController {
     return end === undefined ? 0 : Math.max(0, end - now);
   }
 
+  /** Milliseconds since the fault was (re)started; 0 when it is not running. */
+  elapsed(id: FaultId, now: number = performance.now()): number {
+    const left = this.remaining(id, now);
+    return left > 0 ? faultSpec(id).durationMs - left : 0;
+  }
+
   onEnd(listener: EndListener): void {
     this.endListeners.push(listener);
   }
@@ -170,7 +174,6 @@ export class FaultController {
     for (const [id, end] of this.endsAt) {
       if (now < end) continue;
       this.endsAt.delete(id);
-      this.startedAt.delete(id);
       this.pending.delete(id);
       logEvent('fault:end', { fault: id }, { kind: 'custom', level: 'info', source: 'faults' });
       for (const listener of this.endListeners) {
@@ -185,27 +188,14 @@ export class FaultController {
 
   status(now: number = performance.now()): FaultStatus[] {
     return FAULTS.map((spec) => {
-      const start = this.startedAt.get(spec.id);
-      const end = this.endsAt.get(spec.id);
-      const active = end !== undefined && now < end;
-      const span = start !== undefined && end !== undefined ? end - start : 1;
-      return {
-        id: spec.id,
-        label: spec.label,
-        active,
-        remainingMs: active && end !== undefined ? end - now : 0,
-        progress: active && start !== undefined ? Math.min(1, (now - start) / span) : 0,
-      };
+      const remainingMs = this.remaining(spec.id, now);
+      const active = remainingMs > 0;
+      return { id: spec.id, label: spec.label, active, remainingMs, progress: active ? 1 - remainingMs / spec.durationMs : 0 };
     });
-  }
-
-  clear(): void {
-    for (const id of [...this.endsAt.keys()]) this.endsAt.set(id, 0);
-    this.poll();
   }
 }
 
-/** Blocks the calling thread for `ms` milliseconds (the frame-hitch and slow faults). */
+/** Blocks the calling thread for `ms` milliseconds (the frame-hitch fault). */
 export function busyWait(ms: number): number {
   const end = performance.now() + ms;
   let spins = 0;

@@ -760,8 +760,7 @@ export class Game implements AgentHost, PlayerHost, AutopilotHost {
     }
     if (faults.isActive('memory-leak', now)) {
       const oren = this.npcById('oren');
-      const elapsed = (10_000 - faults.remaining('memory-leak', now)) / 1000;
-      if (oren !== undefined && isLlmNpc(oren)) oren.remember(this.frameCount, realDt, round2(elapsed));
+      if (oren !== undefined && isLlmNpc(oren)) oren.remember(this.frameCount, realDt, round2(faults.elapsed('memory-leak', now) / 1000));
     }
   }
 

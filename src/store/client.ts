@@ -117,7 +117,7 @@ export class StoreClient implements EntrySink {
   private requests = new Map<number, Pending>();
   private nextRequestId = 1;
   /** Emergency records being replayed, by session: removed from storage once stored. */
-  private replays = new Map<string, { key: string; lastSeq: number; count: number; duplicates: number; nacked: number; done: () => void }>();
+  private replays = new Map<string, { key: string; count: number; duplicates: number; nacked: number; done: () => void }>();
   private releaseLock: (() => void) | null = null;
   private closed = false;
   /** Set by the agent: what the store asks to be recorded as a system entry. */
@@ -471,7 +471,7 @@ export class StoreClient implements EntrySink {
       safeRemove(this.storage, key);
       return done();
     }
-    this.replays.set(record.sessionId, { key, lastSeq: record.batches[record.batches.length - 1]!.lastSeq, count, duplicates: 0, nacked: 0, done });
+    this.replays.set(record.sessionId, { key, count, duplicates: 0, nacked: 0, done });
     for (const b of record.batches) {
       this.track(b);
       this.post(b);

@@ -138,15 +138,16 @@ export class AnalyticsEngine {
     this.stats.consume(b, sessionId);
     this.player.consume(b, sessionId);
     this.patterns.consume(b, sessionId);
-    // Seconds are closed entry by entry here only where a batch spans them (batches last ≤ 100 ms, or are full).
-    const lastTs = b.ts[b.count - 1]!;
-    if (Math.floor(lastTs / 1000) * 1000 !== this.second) {
-      for (let i = 0; i < b.count; i++) {
+    // Seconds are closed entry by entry here only where a batch spans them (batches last ≤ 100 ms, or are full);
+    // a batch inside one second only moves that second's seq range.
+    const last = b.count - 1;
+    if (Math.floor(b.ts[last]! / 1000) * 1000 !== this.second) {
+      for (let i = 0; i <= last; i++) {
         this.advanceTo(b.ts[i]!, notices);
-        this.noteSeq(b.seq[i]!);
+        this.noteSeqs(b.seq[i]!, b.seq[i]!);
       }
     } else {
-      for (let i = 0; i < b.count; i++) this.noteSeq(b.seq[i]!);
+      this.noteSeqs(b.seq[0]!, b.seq[last]!);
     }
     this.cost.entries += b.count;
     this.cost.ms += clock() - t0;
@@ -221,9 +222,10 @@ export class AnalyticsEngine {
     }
   }
 
-  private noteSeq(seq: number): void {
-    if (this.secondSeqFrom === 0) this.secondSeqFrom = seq;
-    this.secondSeqTo = seq;
+  /** Entries with seqs `from`..`to` fell in the second being filled. */
+  private noteSeqs(from: number, to: number): void {
+    if (this.secondSeqFrom === 0) this.secondSeqFrom = from;
+    this.secondSeqTo = to;
   }
 
   /** The second [start, start + 1000) is complete: detectors, then alert rules. */

@@ -142,6 +142,11 @@ export class FaultController {
     return end !== undefined && now < end;
   }
 
+  /** True while the fault runs and `agent` (an NPC id, or 'director') is the one it targets. */
+  targets(id: FaultId, agent: string, now: number = performance.now()): boolean {
+    return this.isActive(id, now) && faultSpec(id).target === agent;
+  }
+
   /** True once per trigger: for one-shot faults such as the frame hitch. */
   consume(id: FaultId): boolean {
     if (!this.pending.has(id)) return false;

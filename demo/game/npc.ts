@@ -7,7 +7,7 @@
  * so the trace shows what each NPC chose, tick by tick. The fault hooks are at
  * the top of decide() and in replan()/remember(), each marked "Fault".
  */
-import { AgentFaultError, faultSpec } from './faults';
+import { AgentFaultError } from './faults';
 import { clamp, PLACES } from './map';
 import { Rng } from './rng';
 import type { AgentHost, Facing, NpcAction, NpcView, Point } from './types';
@@ -118,13 +118,13 @@ export class Npc {
     const faults = this.host.faults;
 
     // Fault "error-storm": Mira's decide() throws on 80% of calls for 5 s.
-    if (faults.isActive('error-storm') && faultSpec('error-storm').target === this.id && this.rng.chance(0.8)) {
+    if (faults.targets('error-storm', this.id) && this.rng.chance(0.8)) {
       throw new AgentFaultError('error-storm', `${this.name}.decide: price table corrupted (error storm)`);
     }
 
     // Fault "stuck-loop": Pip flips between two targets, A-B-A-B, and re-plans
     // the same target four times in a row each tick, for 5 s.
-    if (faults.isActive('stuck-loop') && faultSpec('stuck-loop').target === this.id) {
+    if (faults.targets('stuck-loop', this.id)) {
       const target = this.stuckFlip ? 'east' : 'west';
       this.stuckFlip = !this.stuckFlip;
       let to = this.replan(target);
@@ -134,7 +134,7 @@ export class Npc {
     this.stuckAnchor = null;
 
     // Fault "slow-agent": Bram's decide() answers after 150-300 ms for 10 s.
-    if (faults.isActive('slow-agent') && faultSpec('slow-agent').target === this.id) {
+    if (faults.targets('slow-agent', this.id)) {
       const latency = Math.round(this.rng.range(150, 300));
       return new Promise<NpcAction>((resolve) => {
         setTimeout(() => resolve(routine(this, world)), latency);
@@ -162,7 +162,7 @@ export class Npc {
   /** Sells one item. Only NPCs with stock can trade. */
   trade(item: string, price: number, buyer: string): TradeReceipt {
     // Fault "error-storm" also hits trade() on the targeted NPC.
-    if (this.host.faults.isActive('error-storm') && faultSpec('error-storm').target === this.id && this.rng.chance(0.8)) {
+    if (this.host.faults.targets('error-storm', this.id) && this.rng.chance(0.8)) {
       throw new AgentFaultError('error-storm', `${this.name}.trade: ledger write failed (error storm)`);
     }
     const left = this.stock[item] ?? 0;

@@ -11,6 +11,7 @@
  * unless `captureText` is set, and never in a password field.
  */
 import type { TraceCore } from '../core/agent';
+import { withDefaults } from '../core/defaults';
 
 export interface PlayerInputOptions {
   /** keydown and keyup (default true). */
@@ -59,13 +60,17 @@ interface PadState {
   axes: number[];
 }
 
+type ResolvedOptions = Required<Omit<PlayerInputOptions, 'ignore'>> & Pick<PlayerInputOptions, 'ignore'>;
+
+const DEFAULTS: ResolvedOptions = { keyboard: true, pointer: true, touch: true, wheel: true, gamepad: true, captureText: false, deadZone: 0.15 };
+
 type Listener = [type: string, fn: (ev: Event) => void];
 
 const LISTEN: AddEventListenerOptions = { capture: true, passive: true };
 
 export class PlayerInput {
   readonly counters: PlayerInputCounters = { recorded: 0, throttled: 0 };
-  private readonly options: Required<Omit<PlayerInputOptions, 'ignore'>> & Pick<PlayerInputOptions, 'ignore'>;
+  private readonly options: ResolvedOptions;
   private listeners: Listener[] = [];
   private running = false;
   /** Frame of the last recorded move and wheel turn; -1: none yet. */
@@ -79,16 +84,7 @@ export class PlayerInput {
     private readonly core: TraceCore,
     options: PlayerInputOptions = {},
   ) {
-    this.options = {
-      keyboard: options.keyboard ?? true,
-      pointer: options.pointer ?? true,
-      touch: options.touch ?? true,
-      wheel: options.wheel ?? true,
-      gamepad: options.gamepad ?? true,
-      captureText: options.captureText ?? false,
-      deadZone: options.deadZone ?? 0.15,
-      ignore: options.ignore,
-    };
+    this.options = withDefaults<ResolvedOptions>(DEFAULTS, options);
   }
 
   start(): void {

@@ -7,6 +7,7 @@
  * the game's own handlers, and the console still prints.
  */
 import type { TraceCore } from '../core/agent';
+import { withDefaults } from '../core/defaults';
 import type { SpanError } from '../core/entry';
 import { DEFAULT_LIMITS, type CopyLimits } from '../core/safe-copy';
 
@@ -20,6 +21,8 @@ export interface SystemEventsOptions {
   /** Long tasks and long animation frames where supported (default true). */
   longTasks?: boolean;
 }
+
+const DEFAULTS: Required<SystemEventsOptions> = { errors: true, console: false, focus: true, longTasks: true };
 
 /** Console arguments and rejection reasons are kept small: they can be anything. */
 export const CONSOLE_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 3, maxBytes: 1_024, maxString: 300, maxKeys: 10 };
@@ -60,12 +63,7 @@ export class SystemEvents {
     private readonly core: TraceCore,
     options: SystemEventsOptions = {},
   ) {
-    this.options = {
-      errors: options.errors ?? true,
-      console: options.console ?? false,
-      focus: options.focus ?? true,
-      longTasks: options.longTasks ?? true,
-    };
+    this.options = withDefaults<Required<SystemEventsOptions>>(DEFAULTS, options);
     this.limits = { ...DEFAULT_LIMITS, ...CONSOLE_LIMITS, redactKeys: core.limits.redactKeys };
   }
 

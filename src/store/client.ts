@@ -205,13 +205,9 @@ export class StoreClient implements EntrySink {
    */
   saveEmergency(): void {
     this.sendBatch();
+    // Nothing of our own left: saveEmergency removes an older record instead.
     const own = this.unacked.filter((b) => b.sessionId === this.session.id);
-    const key = emergencyKey(this.config.dbName, this.session.id);
-    if (own.length === 0) {
-      safeRemove(this.storage, key);
-      return;
-    }
-    saveEmergency(this.storage, key, this.session.id, own, this.opt.emergencyChars);
+    saveEmergency(this.storage, emergencyKey(this.config.dbName, this.session.id), this.session.id, own, this.opt.emergencyChars);
   }
 
   /** The page is visible again (or back from the back/forward cache): the store is alive. */

@@ -27,9 +27,6 @@ export class Player {
   moving = false;
   /** Tiles per second. */
   speed = 3.4;
-  /** Keyboard direction, set by the game from the keys held. */
-  inputX = 0;
-  inputY = 0;
   /** Where the current path leads and why. */
   target: Point | null = null;
   targetReason = '';

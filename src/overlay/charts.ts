@@ -278,12 +278,14 @@ export function Chart({ spec, data, class: cls }: { spec: ChartSpec; data: Reado
 
 /**
  * Runs `tick` now and every `ms` while the component is mounted and the page
- * is visible, never two at once; restarts when `deps` change.
+ * is visible, never two at once; restarts when `ms` or `deps` change. A null
+ * `ms` polls nothing (no timer at all).
  */
-export function usePolling(tick: () => Promise<unknown> | unknown, ms: number, deps: readonly unknown[]): void {
+export function usePolling(tick: () => Promise<unknown> | unknown, ms: number | null, deps: readonly unknown[]): void {
   const latest = useRef(tick);
   latest.current = tick;
   useEffect(() => {
+    if (ms === null) return;
     let busy = false;
     let alive = true;
     const run = () => {
@@ -307,5 +309,5 @@ export function usePolling(tick: () => Promise<unknown> | unknown, ms: number, d
       alive = false;
       clearInterval(id);
     };
-  }, deps);
+  }, [ms, ...deps]);
 }

@@ -7,6 +7,7 @@
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceEntry } from '../../core/entry';
+import { usePolling } from '../charts';
 import { formatDuration, formatSeconds, preview } from '../format';
 import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
@@ -58,15 +59,9 @@ export function LogTab({ source, state }: { source: OverlaySource; state: Overla
   }, [focus, fileEntries]);
   useEffect(() => setSelected(null), [fileEntries]);
 
-  useEffect(() => {
-    if (list.kind === 'array') return;
-    const tick = follow ? () => void list.refresh() : () => void list.checkNewer();
-    tick();
-    // Also for a range from another tab: its first query may fail (the store
-    // busy or starting) and entries of the range may still be on their way.
-    const id = setInterval(tick, follow ? REFRESH_MS : NEWER_MS);
-    return () => clearInterval(id);
-  }, [list, follow, focus]);
+  // Also for a range from another tab: its first query may fail (the store
+  // busy or starting) and entries of the range may still be on their way.
+  usePolling(() => (follow ? list.refresh() : list.checkNewer()), list.kind === 'array' ? null : follow ? REFRESH_MS : NEWER_MS, [list, follow, focus]);
 
   const open = (e: TraceEntry) => {
     setSelected(e);

@@ -67,10 +67,6 @@ export class SpaceSaving {
     this.errs = new Float64Array(k);
   }
 
-  get full(): boolean {
-    return this.size >= this.k;
-  }
-
   /** The smallest count kept (0 when not full: an item not kept was not seen). */
   get min(): number {
     return this.size >= this.k ? this.counts[0]! : 0;

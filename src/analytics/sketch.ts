@@ -70,10 +70,6 @@ export class DDSketch {
     this.maxBins = Math.max(16, Math.floor(maxBins));
   }
 
-  get isEmpty(): boolean {
-    return this.count === 0;
-  }
-
   /** Buckets in use (not counting the zero bucket). */
   get binCount(): number {
     return this.hi >= this.lo ? this.hi - this.lo + 1 : 0;
@@ -229,12 +225,6 @@ export class DDSketch {
     this.sum = 0;
     this.min = Infinity;
     this.max = -Infinity;
-  }
-
-  clone(): DDSketch {
-    const s = new DDSketch(this.alpha, this.maxBins);
-    s.merge(this);
-    return s;
   }
 
   toJSON(): SketchJSON {

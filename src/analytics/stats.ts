@@ -20,7 +20,6 @@ import { SessionClock } from './timeframe';
 
 export const KIND_STATE = KINDS.indexOf('state');
 export const KIND_PLAYER = KINDS.indexOf('player');
-export const KIND_SYSTEM = KINDS.indexOf('system');
 export const KIND_AGENT = KINDS.indexOf('agent');
 export const KIND_PERF = KINDS.indexOf('perf');
 export const KIND_ERROR = KINDS.indexOf('error');
@@ -28,16 +27,6 @@ export const KIND_CUSTOM = KINDS.indexOf('custom');
 export const LEVEL_ERROR = LEVELS.indexOf('error');
 /** The span-status bit of `ColumnBatch.bits` for a failed span (BIT_ERROR in store/columns.ts). */
 export const BITS_SPAN_ERROR = 2;
-
-/** An entry that reports an error: kind 'error', or level 'error' / 'critical'. */
-export function isErrorEntry(b: ColumnBatch, i: number): boolean {
-  return b.kind[i] === KIND_ERROR || b.level[i]! >= LEVEL_ERROR;
-}
-
-/** An agent span: kind 'agent' with a duration. */
-export function isSpan(b: ColumnBatch, i: number): boolean {
-  return b.kind[i] === KIND_AGENT && b.dur[i] === b.dur[i];
-}
 
 /** The batch-local id of a string, or -1 (lookups once per batch, not per entry). */
 export function localId(b: ColumnBatch, s: string): number {
@@ -212,11 +201,6 @@ export class MetricRing {
   current(t: number): MetricBucket {
     if (t >= this.headEnd) this.advance(0, t);
     return this.head0;
-  }
-
-  /** The clock of the newest bucket's start; -1 when empty. */
-  get newest(): number {
-    return this.tiers[0]!.headStart;
   }
 
   private advance(k: number, t: number): void {

@@ -127,14 +127,6 @@ export class Interner {
     return id;
   }
 
-  lookup(s: string): number | undefined {
-    return this.ids.get(s);
-  }
-
-  get size(): number {
-    return this.names.length;
-  }
-
   map(b: ColumnBatch): Int32Array {
     return new Int32Array(b.strings.length).fill(-1);
   }
@@ -144,11 +136,6 @@ export class Interner {
     const g = t[local]!;
     if (g >= 0) return g;
     return (t[local] = this.id(b.strings[local]!));
-  }
-
-  clear(): void {
-    this.ids.clear();
-    this.names.length = 0;
   }
 }
 

@@ -259,9 +259,4 @@ export class TrendAnalyzer {
       metrics,
     };
   }
-
-  /** The same as `analyze`: the engine's snapshot hook. */
-  snapshot(timeframe: Timeframe = '5m', now?: number): TrendReport {
-    return this.analyze(timeframe, now);
-  }
 }

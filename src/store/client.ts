@@ -8,7 +8,7 @@
 import type { EntrySink } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
-import { errorMessage, TraceError } from '../core/errors';
+import { describeError, errorMessage, TraceError } from '../core/errors';
 import { BatchEncoder, batchBytes } from './columns';
 import { emergencyKey, loadEmergency, safeRemove, saveEmergency, type EmergencyRecord, type KeyValueStorage } from './emergency';
 import type {
@@ -25,6 +25,7 @@ import type {
   StoreTotals,
 } from './protocol';
 import { PROTOCOL_VERSION } from './protocol';
+import { emptyTotals } from './ring';
 import type { StoreTransport } from './transport';
 
 export interface ClientOptions {
@@ -98,7 +99,7 @@ export class StoreClient implements EntrySink {
     recovered: 0,
     droppedEmergency: 0,
   };
-  readonly status: StoreStatus = { ready: false, thread: null, backend: null, problems: [], totals: { stored: 0, bytes: 0, evicted: 0, deleted: 0 } };
+  readonly status: StoreStatus = { ready: false, thread: null, backend: null, problems: [], totals: emptyTotals() };
 
   private readonly opt: typeof DEFAULTS;
   private readonly storage: KeyValueStorage | null;
@@ -263,7 +264,7 @@ export class StoreClient implements EntrySink {
     try {
       this.transport.post(msg);
     } catch (err) {
-      this.fail(`posting to the store failed: ${String(err)}`);
+      this.fail(`posting to the store failed: ${describeError(err)}`);
     }
   }
 

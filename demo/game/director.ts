@@ -5,7 +5,7 @@
  */
 import { busyWait } from './faults';
 import type { Point } from './map';
-import { COLS, ROWS } from './map';
+import { clamp, COLS, round2, ROWS } from './map';
 import { Rng } from './rng';
 import type { TimeOfDay, Weather } from './state-manager';
 import { logEvent } from './trace';
@@ -82,11 +82,11 @@ export class Director {
     let difficulty = input.difficulty;
     if (hpRatio < 0.35) difficulty -= 0.1;
     else if (hpRatio >= 0.99 && input.enemies === 0) difficulty += 0.04;
-    difficulty = Math.round(Math.min(2, Math.max(0.6, difficulty)) * 100) / 100;
+    difficulty = round2(clamp(difficulty, 0.6, 2));
     this.difficulty = difficulty;
 
     const tension = Math.min(1, input.enemies * 0.18 + (1 - hpRatio) * 0.6 + (input.quest === 'boss' ? 0.3 : 0));
-    this.tension = Math.round(tension * 100) / 100;
+    this.tension = round2(tension);
 
     // Day and night.
     const phase = input.time % DAY_LENGTH;

@@ -15,7 +15,7 @@
 import { Autopilot, type AutopilotHost } from './autopilot';
 import { Director, type DirectorInput, type DirectorPlan } from './director';
 import { FaultController, isFaultId, type FaultId } from './faults';
-import { clamp, dist, PLACES, TileMap, type Point } from './map';
+import { clamp, dist, PLACES, round1, round2, TileMap, type Point } from './map';
 import { dialoguePrompt, LlmNpc, LLM_NPCS, Npc, NPC_SPECS } from './npc';
 import { facingFrom, MANUAL_GRACE_MS, Player, type PlayerHost } from './player';
 import { Renderer } from './render';
@@ -1084,12 +1084,4 @@ function isControl(e: Event): boolean {
 function onPage(e: Event): boolean {
   const el = e.composedPath()[0];
   return el === document.body || el === document.documentElement || el instanceof HTMLCanvasElement || el === window;
-}
-
-function round1(v: number): number {
-  return Math.round(v * 10) / 10;
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }

@@ -237,3 +237,12 @@ export function clamp(v: number, min: number, max: number): number {
 export function dist(a: Point, b: Point): number {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
+
+/** Rounded for what an agent sees or logs, so traces stay short. */
+export function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+export function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}

@@ -4,6 +4,7 @@
  * which plays by itself until the user touches a key.
  */
 import type { Autopilot } from './autopilot';
+import { round2 } from './map';
 import { logEvent } from './trace';
 import type { AgentHost, Facing, PlayerIntent, PlayerView, Point } from './types';
 
@@ -194,8 +195,4 @@ export function facingFrom(dx: number, dy: number, fallback: Facing): Facing {
   if (Math.abs(dx) < 1e-6 && Math.abs(dy) < 1e-6) return fallback;
   if (Math.abs(dx) > Math.abs(dy)) return dx > 0 ? 'right' : 'left';
   return dy > 0 ? 'down' : 'up';
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }

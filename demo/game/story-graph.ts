@@ -9,6 +9,7 @@
  *
  * victory -(new_game)-> intro starts the next run.
  */
+import { round1 } from './map';
 import { logEvent } from './trace';
 
 export type StoryOutcome = 'complete' | 'fail' | 'neutral';
@@ -188,8 +189,4 @@ function lookupNode(nodes: Readonly<Record<string, StoryNode>>, id: string): Sto
   const node = nodes[id];
   if (node === undefined) throw new RangeError(`StoryGraph: unknown node "${id}"`);
   return node;
-}
-
-function round1(v: number): number {
-  return Math.round(v * 10) / 10;
 }

@@ -122,11 +122,6 @@ export class BatchEncoder {
     return this.n >= this.capacity;
   }
 
-  /** The seq of the first entry of the batch being filled. */
-  get firstSeq(): number {
-    return this.cols.seq[0]!;
-  }
-
   /**
    * Adds one entry; false (and nothing added) when its values cannot be
    * serialised. Entries are safe copies, so that takes a hostile toJSON.

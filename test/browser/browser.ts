@@ -17,6 +17,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** Waits until the drop-in script has set `window.TraceAgent`. */
+export async function waitForAgent(page: Page): Promise<void> {
+  await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+}
+
+/** Waits until the agent's store is up (its backend is known). */
+export async function waitForStore(page: Page): Promise<void> {
+  await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+}
+
+/** Waits until the demo game runs with the agent on its page. */
+export async function waitForDemo(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const w = window as unknown as { TraceAgent?: unknown; game?: { running: boolean } };
+    return !!w.TraceAgent && !!w.game?.running;
+  });
+}
+
 /** Page errors and console errors, collected so a test can assert there were none. */
 export function collectErrors(page: Page): string[] {
   const errors: string[] = [];

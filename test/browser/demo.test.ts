@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { collectErrors, launch, screenshot } from './browser';
+import { collectErrors, launch, screenshot, waitForAgent, waitForDemo } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -38,10 +38,7 @@ const stats = (page: Page) =>
 
 async function openDemo(page: Page, query = '?seed=7'): Promise<void> {
   await page.goto(server.url + '/' + query);
-  await page.waitForFunction(() => {
-    const w = window as unknown as { TraceAgent?: unknown; game?: { running: boolean } };
-    return !!w.TraceAgent && !!w.game?.running;
-  });
+  await waitForDemo(page);
 }
 
 function expectContiguous(seqs: number[], from = 1): void {
@@ -169,7 +166,7 @@ describe('demo with the drop-in script', () => {
     const mid = await stats(page);
     expect(mid.acked).toBeGreaterThan(500);
     await page.reload();
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
 
     const loggedAtHide = Number(await page.evaluate(() => sessionStorage.getItem('loggedAtHide')));
     expect(loggedAtHide).toBeGreaterThanOrEqual(mid.acked);

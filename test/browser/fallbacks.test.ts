@@ -2,7 +2,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { collectErrors, launch } from './browser';
+import { collectErrors, launch, waitForAgent } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -42,7 +42,7 @@ describe('store fallbacks in real Chromium', () => {
       if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspViolations.push(m.text());
     });
     await page.goto(server.url + '/stream.html');
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     const { trace, stats } = await logAndExport(page, 2_000);
     expect(stats.storage.thread).toBe('main');
     expect(stats.storage.backend).toBe('indexeddb');
@@ -77,7 +77,7 @@ describe('store fallbacks in real Chromium', () => {
         }),
     );
     await page.goto(server.url + '/stream.html');
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     const { trace, stats } = await logAndExport(page, 1_000);
     expect(stats.storage.backend).toBe('memory');
     expect(stats.storage.problems.join(' ')).toMatch(/IndexedDB unavailable: VersionError/);

@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launch, screenshot } from './browser';
+import { collectErrors, launch, screenshot, waitForStore } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -58,7 +58,7 @@ describe('every fault button lights its warning', () => {
     const page = await browser.newPage();
     const errors = collectErrors(page);
     await page.goto(server.url + '/');
-    await page.waitForFunction(() => (window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+    await waitForStore(page);
     await page.waitForTimeout(35_000); // the game plays itself; the detectors learn
     const found: Record<string, Warning[]> = {};
     for (const [fault, what, test] of EXPECTED) {

@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { launch, screenshot } from './browser';
+import { launch, screenshot, waitForAgent } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -22,7 +22,7 @@ describe('script tag options', () => {
   it('is hidden by default and Alt+Shift+D opens it; game keys pass through', async () => {
     const page = await browser.newPage();
     await page.goto(server.url + '/stream.html');
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     await page.evaluate(() => {
       const w = window as unknown as { seenKeys: string[] };
       w.seenKeys = [];
@@ -43,7 +43,7 @@ describe('script tag options', () => {
   it('data-open, data-hotkey, data-capacity and data-hook (retried after DOMContentLoaded) take effect', async () => {
     const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1100, height: 700 } });
     await page.goto(server.url + '/options.html');
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     await expect.poll(() => panelVisible(page)).toBe(true);
     await page.keyboard.press('Alt+Shift+KeyD'); // not the hotkey here
     expect(await panelVisible(page)).toBe(true);

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABS } from '../../src/overlay/state';
-import { collectErrors, launch, screenshot } from './browser';
+import { collectErrors, launch, screenshot, waitForAgent, waitForDemo } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -33,7 +33,7 @@ const overlay = (page: Page, sel: string): Locator => page.locator(`trace-agent-
 async function openPage(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(url);
-  await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+  await waitForAgent(page);
   return page;
 }
 
@@ -111,7 +111,7 @@ describe('the overlay shell in Chromium', () => {
       if (/Content.Security.Policy|Refused to/i.test(m.text())) cspConsole.push(m.text());
     });
     await page.goto(`${strict.url}/overlay-clean.html`);
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     await openOverlay(page);
     for (const tab of TABS) {
       await overlay(page, '[role="tab"]').filter({ hasText: tab }).click();
@@ -258,7 +258,7 @@ describe('the overlay shell in Chromium', () => {
     await overlay(page, '[role="tab"]').filter({ hasText: 'agents' }).click();
     const before = await frame();
     await page.reload();
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     await openOverlay(page);
     expect(await frame()).toEqual(before);
     expect(await overlay(page, '.frame').evaluate((el) => getComputedStyle(el).opacity)).toBe('0.7');
@@ -274,7 +274,7 @@ describe('the overlay shell in Chromium', () => {
     await overlay(page, '.db-left').click();
     expect((await frame()).w).toBe(500);
     await page.reload();
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     await openOverlay(page);
     expect(await frame()).toMatchObject({ x: 0, w: 500 });
     expect(errors).toEqual([]);
@@ -299,7 +299,7 @@ describe('the overlay shell in Chromium', () => {
     await expect.poll(() => overlay(page, '.panel').isVisible()).toBe(true);
     await overlay(page, '.collapse').click();
     await page.reload();
-    await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+    await waitForAgent(page);
     await openOverlay(page, '.badge');
     await screenshot(page, 'overlay-badge');
     await overlay(page, '.badge').click();
@@ -349,10 +349,7 @@ describe('the overlay shell in Chromium', () => {
     const page = await context.newPage();
     const errors = collectErrors(page);
     await page.goto(`${demo.url}/?seed=7`);
-    await page.waitForFunction(() => {
-      const w = window as unknown as { TraceAgent?: unknown; game?: { running: boolean } };
-      return !!w.TraceAgent && !!w.game?.running;
-    });
+    await waitForDemo(page);
     await page.waitForTimeout(1_500); // some play for the charts and the log
     if (!(await overlay(page, '.panel').isVisible())) {
       await page.keyboard.press(HOTKEY);

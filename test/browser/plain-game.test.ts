@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceFile } from '../../src/export/trace-json';
-import { collectErrors, launch, screenshot } from './browser';
+import { collectErrors, launch, screenshot, waitForStore } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -30,7 +30,7 @@ describe('a game the project did not write, traced from one script tag', () => {
     const page = await browser.newPage();
     const errors = collectErrors(page);
     await page.goto(server.url + '/plain-game/index.html');
-    await page.waitForFunction(() => (window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+    await waitForStore(page);
 
     await page.locator('#board').click(); // focus on the game, not the text field
     for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
@@ -94,7 +94,7 @@ describe('the analytics engine in the worker, through window.TraceAgent', () => 
     const page = await browser.newPage();
     const errors = collectErrors(page);
     await page.goto(server.url + '/plain-game/index.html');
-    await page.waitForFunction(() => (window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+    await waitForStore(page);
     await page.locator('#board').click();
     for (let i = 0; i < 7; i++) await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
     const r = await page.evaluate(async () => {
@@ -154,7 +154,7 @@ describe('the event log in real Chromium', () => {
     const page = await browser.newPage();
     const errors = collectErrors(page);
     await page.goto(server.url + '/plain-game/index.html');
-    await page.waitForFunction(() => (window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend);
+    await waitForStore(page);
     await page.locator('#board').click();
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
     await page.evaluate(() => (window as unknown as { TraceAgent: { open(): void; flush(): Promise<void> } }).TraceAgent.open());

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectErrors, launch } from './browser';
+import { collectErrors, launch, waitForDemo } from './browser';
 import { childEnv, must } from './child';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -106,10 +106,7 @@ describe('the quick start', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const errors = collectErrors(page);
     await page.goto(url);
-    await page.waitForFunction(() => {
-      const w = window as unknown as { TraceAgent?: unknown; game?: { running: boolean } };
-      return !!w.TraceAgent && !!w.game?.running;
-    });
+    await waitForDemo(page);
     // The demo's tag has data-open: the overlay is up; the hotkey hides it and shows it again.
     const panel = page.locator('trace-agent-overlay .panel');
     await expect.poll(() => panel.isVisible()).toBe(true);

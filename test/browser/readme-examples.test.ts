@@ -32,7 +32,7 @@ import { transformWithOxc } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceAgent } from '../../src/create-agent';
-import { collectErrors, launch } from './browser';
+import { collectErrors, launch, waitForAgent } from './browser';
 import { serve, type StaticServer } from './server';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -270,7 +270,7 @@ const RUNNERS: Runner[] = [
     match: (b) => b.lang.startsWith('htm') && /<script src="trace-agent\.js" data-hook=/.test(b.code),
     page: 'html',
     async check(page) {
-      await page.waitForFunction(() => !!(globalThis as unknown as G).TraceAgent);
+      await waitForAgent(page);
       await page.evaluate(() => {
         const g = globalThis as unknown as G;
         g.game.npcs[0]!.decide();

@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launch } from './browser';
+import { collectErrors, launch, waitForAgent } from './browser';
 import { serve, type StaticServer } from './server';
 
 let browser: Browser;
@@ -65,7 +65,7 @@ interface PageAgent {
 
 async function open(page: Page, query: string): Promise<void> {
   await page.goto(`${server.url}/store-stream.html?${query}`);
-  await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+  await waitForAgent(page);
 }
 
 const stats = (page: Page): Promise<Stats> => page.evaluate(() => (window as unknown as { TraceAgent: PageAgent }).TraceAgent.stats());
@@ -201,7 +201,7 @@ describe('the store under load in real Chromium', () => {
         }),
       );
       await page.reload();
-      await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: unknown }).TraceAgent);
+      await waitForAgent(page);
       // The page before this one reaches the store, up to the last thing it logged as it went: that it was hidden.
       const before = recorded.at(-1)!;
       await expect.poll(() => newestEntry(page, before.sessionId), { timeout: 15_000 }).toMatchObject({ type: 'page:visibility', data: { state: 'hidden' } });

@@ -35,11 +35,7 @@ export class Rng {
 
   /** An independent generator derived from this one and a label. */
   fork(label: string): Rng {
-    let h = 2166136261 ^ this.s;
-    for (let i = 0; i < label.length; i++) {
-      h = Math.imul(h ^ label.charCodeAt(i), 16777619);
-    }
-    return new Rng(h >>> 0);
+    return new Rng(fnv1a(label, FNV_OFFSET ^ this.s));
   }
 }
 
@@ -49,10 +45,15 @@ export function seedFromUrl(search: string = location.search): number {
   if (raw !== null && raw.trim() !== '') {
     const n = Number(raw);
     if (Number.isFinite(n)) return Math.abs(Math.floor(n)) >>> 0;
-    // A non-numeric seed: hash the text.
-    let h = 2166136261;
-    for (let i = 0; i < raw.length; i++) h = Math.imul(h ^ raw.charCodeAt(i), 16777619);
-    return h >>> 0;
+    return fnv1a(raw); // a non-numeric seed: hash the text
   }
   return Math.floor(Math.random() * 0xffffffff) >>> 0;
+}
+
+const FNV_OFFSET = 2166136261;
+
+/** FNV-1a hash of a string's UTF-16 code units, as an unsigned 32-bit number. */
+function fnv1a(text: string, h: number = FNV_OFFSET): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
 }

@@ -235,6 +235,18 @@ async function engineWarnings(source: OverlaySource, analytics: boolean): Promis
   }
 }
 
+/** A keydown handler that turns arrow keys into a step of KEY_STEP px (Shift: 4×) and leaves other keys alone. */
+function onArrowKey(by: (dx: number, dy: number) => void): (ev: KeyboardEvent) => void {
+  return (ev) => {
+    const step = ev.shiftKey ? KEY_STEP * 4 : KEY_STEP;
+    const dx = ev.key === 'ArrowLeft' ? -step : ev.key === 'ArrowRight' ? step : 0;
+    const dy = ev.key === 'ArrowUp' ? -step : ev.key === 'ArrowDown' ? step : 0;
+    if (!dx && !dy) return;
+    ev.preventDefault();
+    by(dx, dy);
+  };
+}
+
 const DOCK_LABEL: Record<Dock, string> = { right: 'Dock right', bottom: 'Dock bottom', left: 'Dock left', float: 'Float' };
 const NO_DRAG = 'button, input, select, textarea, a, label, progress, summary, [role="tab"], [contenteditable], [tabindex]:not([tabindex="-1"])';
 
@@ -405,22 +417,8 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     if (shell.dragging.peek()) shell.dragging.value = false;
   }, [open, collapsed]);
 
-  const onResizeKey = (ev: KeyboardEvent) => {
-    const step = ev.shiftKey ? KEY_STEP * 4 : KEY_STEP;
-    const dx = ev.key === 'ArrowLeft' ? -step : ev.key === 'ArrowRight' ? step : 0;
-    const dy = ev.key === 'ArrowUp' ? -step : ev.key === 'ArrowDown' ? step : 0;
-    if (!dx && !dy) return;
-    ev.preventDefault();
-    resizeBy(shell, dx, dy);
-  };
-  const onMoveKey = (ev: KeyboardEvent) => {
-    const step = ev.shiftKey ? KEY_STEP * 4 : KEY_STEP;
-    const dx = ev.key === 'ArrowLeft' ? -step : ev.key === 'ArrowRight' ? step : 0;
-    const dy = ev.key === 'ArrowUp' ? -step : ev.key === 'ArrowDown' ? step : 0;
-    if (!dx && !dy) return;
-    ev.preventDefault();
-    moveBy(shell, dx, dy);
-  };
+  const onResizeKey = onArrowKey((dx, dy) => resizeBy(shell, dx, dy));
+  const onMoveKey = onArrowKey((dx, dy) => moveBy(shell, dx, dy));
 
   const n = shell.warnings.value;
   const fps = state.snap.value.fps;

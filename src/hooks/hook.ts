@@ -13,7 +13,7 @@ import { now, roundMicros } from '../core/clock';
 import { FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../core/entry';
 import { withDefaults } from '../core/defaults';
 import { errorMessage, TraceError } from '../core/errors';
-import { DEFAULT_LIMITS, type CopyLimits } from '../core/safe-copy';
+import type { CopyLimits } from '../core/safe-copy';
 
 export interface HookOptions {
   /** Only these methods (names or patterns). */
@@ -192,7 +192,8 @@ export class Hooks {
     const type = `${agent}.${method}`;
     const captureArgs = options.captureArgs ?? true;
     const captureResult = options.captureResult ?? true;
-    const limits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...SPAN_LIMITS, redactKeys: core.limits.redactKeys, redact: core.limits.redact }, options.limits);
+    // Smaller than the core's limits, with the same redaction (the page's keys and rule).
+    const limits = withDefaults<CopyLimits>({ ...core.limits, ...SPAN_LIMITS }, options.limits);
     const sample = Math.min(1, Math.max(0, options.sample ?? 1));
 
     function end(spanId: number, parentId: number, t0: number, args: unknown, flags: number, ok: boolean, value: unknown, isAsync: boolean): void {

@@ -10,7 +10,7 @@
 import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import { TraceError } from '../core/errors';
-import { DEFAULT_LIMITS, type CopyLimits } from '../core/safe-copy';
+import type { CopyLimits } from '../core/safe-copy';
 
 export type StatePath = (string | number)[];
 
@@ -86,9 +86,9 @@ export class StateTracker implements StateHandle {
     this.name = options.name ?? 'state';
     this.every = Math.max(0, Math.floor(options.checkpointEvery ?? 500));
     this.maxChanges = Math.max(1, Math.floor(options.maxChanges ?? 50));
-    const redactKeys = core.limits.redactKeys;
-    this.changeLimits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...CHANGE_LIMITS, redactKeys }, options.limits);
-    this.checkpointLimits = withDefaults<CopyLimits>({ ...DEFAULT_LIMITS, ...CHECKPOINT_LIMITS, redactKeys }, options.checkpointLimits);
+    // Sizes of their own, the core's redaction (the page's keys and rule).
+    this.changeLimits = withDefaults<CopyLimits>({ ...core.limits, ...CHANGE_LIMITS }, options.limits);
+    this.checkpointLimits = withDefaults<CopyLimits>({ ...core.limits, ...CHECKPOINT_LIMITS }, options.checkpointLimits);
     this.ignore = options.ignore ?? [];
 
     if (isSubscribable(source)) {

@@ -9,7 +9,7 @@
 import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import type { SpanError } from '../core/entry';
-import { DEFAULT_LIMITS, type CopyLimits } from '../core/safe-copy';
+import type { CopyLimits } from '../core/safe-copy';
 
 export interface SystemEventsOptions {
   /** Window `error` and `unhandledrejection` (default true). */
@@ -64,7 +64,7 @@ export class SystemEvents {
     options: SystemEventsOptions = {},
   ) {
     this.options = withDefaults<Required<SystemEventsOptions>>(DEFAULTS, options);
-    this.limits = { ...DEFAULT_LIMITS, ...CONSOLE_LIMITS, redactKeys: core.limits.redactKeys };
+    this.limits = { ...core.limits, ...CONSOLE_LIMITS }; // smaller, with the core's redaction
   }
 
   start(): void {

@@ -218,3 +218,17 @@ describe('trackState leaves the game working (from review)', () => {
     expect(last.changes[0]!.path).toEqual(['list', 0, 'hp']);
   });
 });
+
+describe('trackState honours the page redaction rule', () => {
+  it('in changes and checkpoints, as spans do', () => {
+    const entries: TraceEntry[] = [];
+    const core = new TraceCore({ write: (e) => entries.push(e) }, { limits: { redact: (key) => key === 'playerName' } });
+    const state = new StateTracker(core, () => 0, { playerName: 'ann', hp: 3, party: [] as unknown[] }).proxy as { party: unknown[] };
+    state.party.push({ playerName: 'bob', level: 2 });
+    expect((entries[0]!.data as { state: unknown }).state).toEqual({ playerName: { $t: 'redacted' }, hp: 3, party: [] });
+    const changes = entries.filter((e) => e.type === 'state:change').map((e) => (e.data as { changes: unknown[] }).changes[0]);
+    expect(changes).toEqual([
+      { op: 'set', path: ['party', 0], next: { playerName: { $t: 'redacted' }, level: 2 } },
+    ]);
+  });
+});

@@ -298,3 +298,21 @@ describe('SystemEvents', () => {
     expect(core.counters.internalErrors).toBe(3);
   });
 });
+
+describe('SystemEvents honours the page redaction rule', () => {
+  it('in console arguments, rejection reasons and thrown values, as spans do', () => {
+    const entries: TraceEntry[] = [];
+    const core = new TraceCore({ write: (e) => entries.push(e) }, { limits: { redact: (key) => key === 'playerName' } });
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    system = new SystemEvents(core, { console: true });
+    system.start();
+    console.warn('who', { playerName: 'ann', hp: 3 });
+    rejection({ playerName: 'bob' });
+    errorEvent({ message: 'x', error: { playerName: 'cy' } });
+    expect(entries.map((e) => e.data)).toEqual([
+      { args: ['who', { playerName: { $t: 'redacted' }, hp: 3 }] },
+      { reason: { playerName: { $t: 'redacted' } } },
+      expect.objectContaining({ thrown: { playerName: { $t: 'redacted' } } }),
+    ]);
+  });
+});

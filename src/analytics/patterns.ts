@@ -35,7 +35,7 @@
 import { decodeEntry, restLines, type ColumnBatch } from '../store/columns';
 import { roundFigure } from './sketch';
 import { BITS_SPAN_ERROR, KIND_AGENT, KIND_CUSTOM, KIND_ERROR, KIND_STATE, LEVEL_ERROR, NO_SOURCE, localId } from './stats';
-import { Interner, SessionClock, hashString, parseTimeframe, timeframeLabel, type Timeframe } from './timeframe';
+import { Interner, OTHER_NAME, SessionClock, hashString, parseTimeframe, timeframeLabel, type Timeframe } from './timeframe';
 
 // ---- Space-Saving ----------------------------------------------------------------
 
@@ -914,6 +914,6 @@ export class PatternAnalyzer {
       ids.unshift(key % TYPE_BITS);
       key = Math.floor(key / TYPE_BITS);
     }
-    return ids.map((g) => (g >= MAX_TYPE ? '(other)' : (this.types.names[g - 1] ?? '?')));
+    return ids.map((g) => (g >= MAX_TYPE ? OTHER_NAME : (this.types.names[g - 1] ?? '?')));
   }
 }

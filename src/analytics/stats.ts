@@ -14,7 +14,7 @@
 import { FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
 import { decodeEntry, restLines, type ColumnBatch } from '../store/columns';
 import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary } from './sketch';
-import { SessionClock } from './timeframe';
+import { OTHER_NAME, SessionClock } from './timeframe';
 
 // ---- entry classification shared by the collectors -----------------------------
 
@@ -336,22 +336,20 @@ class KeyCounter {
   }
 }
 
-/** Counters by name, at most `cap` names; the rest count under OTHER. */
+/** Counters by name, at most `cap` names; the rest count under OTHER_NAME. */
 class KeyTable {
   readonly map = new Map<string, KeyCounter>();
   constructor(private readonly cap: number) {}
   get(name: string): KeyCounter {
     let c = this.map.get(name);
     if (c) return c;
-    if (this.map.size >= this.cap) name = OTHER;
+    if (this.map.size >= this.cap) name = OTHER_NAME;
     c = this.map.get(name);
     if (!c) this.map.set(name, (c = new KeyCounter()));
     return c;
   }
 }
 
-/** Where names past a table's cap are counted. */
-export const OTHER = '(other)';
 /** The source of entries that have none. */
 export const NO_SOURCE = '(none)';
 
@@ -604,9 +602,9 @@ export class StatsCollector {
     let rec = this.methodMap.get(name);
     if (rec) return rec;
     if (this.methods.length >= (this.options.maxMethods ?? 1000)) {
-      rec = this.methodMap.get(`${OTHER}.${OTHER}`);
+      rec = this.methodMap.get(`${OTHER_NAME}.${OTHER_NAME}`);
       if (rec) return rec;
-      return this.newMethod(`${OTHER}.${OTHER}`, OTHER, OTHER);
+      return this.newMethod(`${OTHER_NAME}.${OTHER_NAME}`, OTHER_NAME, OTHER_NAME);
     }
     return this.newMethod(name, agent, method);
   }

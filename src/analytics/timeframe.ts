@@ -90,15 +90,15 @@ export class SessionClock {
   }
 }
 
+/** Where names past a cap are counted (an Interner's limit, a collector's table). */
+export const OTHER_NAME = '(other)';
+
 /**
  * Stable small ids for the strings of batches (types, sources, methods).
  * `map(b)` returns a per-batch table from the batch's string ids to stable
  * ids, filled lazily (-1 = not looked up yet), so a collector pays one Map
  * lookup per distinct string per batch, not one per entry.
  */
-/** Name of the id every name past an Interner's limit shares. */
-export const OTHER_NAME = '(other)';
-
 export class Interner {
   private readonly ids = new Map<string, number>();
   readonly names: string[] = [];
@@ -107,23 +107,16 @@ export class Interner {
   constructor(private readonly limit = 4_096) {}
 
   id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      if (this.names.length >= this.limit) return this.other();
-      id = this.names.length;
-      this.names.push(s);
-      this.ids.set(s, id);
-    }
-    return id;
+    const id = this.ids.get(s);
+    if (id !== undefined) return id;
+    if (this.names.length >= this.limit) return this.ids.get(OTHER_NAME) ?? this.add(OTHER_NAME);
+    return this.add(s);
   }
 
-  private other(): number {
-    let id = this.ids.get(OTHER_NAME);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(OTHER_NAME);
-      this.ids.set(OTHER_NAME, id);
-    }
+  private add(s: string): number {
+    const id = this.names.length;
+    this.names.push(s);
+    this.ids.set(s, id);
     return id;
   }
 

@@ -18,6 +18,7 @@ import {
   forget,
   overLimits,
   sessionAfterAppend,
+  sessionsToRotate,
   type BlockHead,
   type BlockInput,
   type KeyedHead,
@@ -185,19 +186,11 @@ export class IdbRing implements TraceRing {
     }
   }
 
-  /**
-   * Data rotation: past `maxSessions`, the oldest sessions go whole, but only
-   * ones older than `current`: an old session coming back (a replayed
-   * emergency log, a tab left open) never pushes out a newer one, and two
-   * tabs under a limit of one do not delete each other in turn.
-   */
+  /** Deletes whole the sessions that `current`, new to the ring, pushes past `maxSessions` (see sessionsToRotate). */
   private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string): Promise<void> {
-    const all = await tx.objectStore('sessions').getAll();
-    const excess = all.length + 1 - this.limits.maxSessions;
-    if (excess <= 0) return;
-    const startedAt = touched.get(current)!.startedAt;
-    const oldest = all.filter((s) => s.id !== current && s.startedAt < startedAt).sort((a, b) => a.startedAt - b.startedAt);
-    for (const s of oldest.slice(0, excess)) {
+    // `current` is not stored yet: every stored session is another one.
+    const others = await tx.objectStore('sessions').getAll();
+    for (const s of sessionsToRotate(others, touched.get(current)!.startedAt, this.limits.maxSessions)) {
       await this.dropSession(tx, s.id, totals, 'evicted');
       touched.delete(s.id);
     }

@@ -8,6 +8,7 @@ import {
   forget,
   overLimits,
   sessionAfterAppend,
+  sessionsToRotate,
   type BlockInput,
   type KeyedHead,
   type RingLimits,
@@ -32,16 +33,14 @@ export class MemoryRing implements TraceRing {
   async append(block: BlockInput): Promise<number> {
     const { parts, startedAt, ...rest } = block;
     const head: KeyedHead = { ...rest, key: this.nextKey++ };
-    const isNew = !this.sessionMap.has(head.sessionId);
+    const existing = this.sessionMap.get(head.sessionId);
+    if (!existing) {
+      for (const s of sessionsToRotate([...this.sessionMap.values()], startedAt, this.limits.maxSessions)) this.drop(s.id, 'evicted');
+    }
     this.ring.push({ head, parts });
-    this.sessionMap.set(head.sessionId, sessionAfterAppend(this.sessionMap.get(head.sessionId), head, startedAt));
+    this.sessionMap.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
     this.t.stored += head.count;
     this.t.bytes += head.bytes;
-    if (isNew && this.sessionMap.size > this.limits.maxSessions) {
-      // Only sessions older than this one (see IdbRing.rotateSessions).
-      const oldest = [...this.sessionMap.values()].filter((s) => s.id !== head.sessionId && s.startedAt < startedAt).sort((a, b) => a.startedAt - b.startedAt);
-      for (const s of oldest.slice(0, this.sessionMap.size - this.limits.maxSessions)) this.drop(s.id, 'evicted');
-    }
     // Whole blocks, never the one just written.
     let n = 0;
     while (overLimits(this.t, this.limits) && n < this.ring.length - 1) this.evict(this.ring[n++]!);

@@ -95,6 +95,22 @@ export function forget(t: StoreTotals, s: SessionInfo | undefined, head: BlockHe
   }
 }
 
+/**
+ * Data rotation: when a session new to the ring joins `others`, the sessions
+ * to delete whole so that at most `maxSessions` remain. Only ones that
+ * started before the new one (at `startedAt`), oldest first: an old session
+ * coming back (a replayed emergency log, a tab left open) never pushes out a
+ * newer one, and two tabs under a limit of one do not delete each other in turn.
+ */
+export function sessionsToRotate(others: readonly SessionInfo[], startedAt: number, maxSessions: number): SessionInfo[] {
+  const excess = others.length + 1 - maxSessions;
+  if (excess <= 0) return [];
+  return others
+    .filter((s) => s.startedAt < startedAt)
+    .sort((a, b) => a.startedAt - b.startedAt)
+    .slice(0, excess);
+}
+
 /** Newest first, as `sessions()` promises. */
 export function byNewest(a: SessionInfo, b: SessionInfo): number {
   return b.startedAt - a.startedAt;

@@ -75,17 +75,30 @@ function readLook(page: Page) {
   });
 }
 
+/** Computed styles of the page's own paragraph and canvas. */
+function readPageLook(page: Page) {
+  return page.evaluate(() =>
+    ['body > p', '#game'].map((sel) => {
+      const cs = getComputedStyle(document.querySelector(sel)!);
+      return { sel, style: ['display', 'color', 'background-color', 'font-size', 'font-family', 'line-height', 'margin-top', 'transform', 'opacity'].map((p) => cs.getPropertyValue(p)) };
+    }),
+  );
+}
+
 describe('the overlay shell in Chromium', () => {
-  it("the host page's aggressive global CSS changes nothing inside the overlay", async () => {
+  it("the host page's aggressive global CSS changes nothing inside the overlay, and the overlay's CSS nothing of the page", async () => {
     const looks = [];
     for (const file of ['overlay-clean.html', 'overlay-hostile.html']) {
       const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
       const page = await openPage(context, `${server.url}/${file}`);
+      const pageBefore = await readPageLook(page);
       await openOverlay(page);
       // The same, stable state on both pages: the health tab is the least animated.
       await overlay(page, '[role="tab"]').filter({ hasText: 'health' }).click();
       await page.waitForTimeout(300);
       looks.push(await readLook(page));
+      // Our styles stay inside: the page's own elements look as they did before the overlay opened.
+      expect(await readPageLook(page), file).toEqual(pageBefore);
       await screenshot(page, `overlay-${file.replace('.html', '')}`);
       await context.close();
     }
@@ -93,7 +106,6 @@ describe('the overlay shell in Chromium', () => {
     expect(clean!.els.length).toBeGreaterThan(15);
     expect(hostile!.host).toEqual(clean!.host);
     expect(hostile!.els).toEqual(clean!.els);
-    // Our styles stay inside: the hostile page's own buttons are still hidden, the clean page's paragraph is unstyled by us.
   });
 
   it('shows on a page served with Content-Security-Policy: default-src \'self\', with no CSP violation from the overlay', async () => {

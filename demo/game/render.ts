@@ -1036,9 +1036,9 @@ function drawOverheads(ctx: CanvasRenderingContext2D, game: Game, t: number): vo
   for (const npc of game.npcs) {
     const px = npc.x * TILE;
     const top = npc.y * TILE - 30;
-    label(ctx, npc.name, px, top);
+    const w = label(ctx, npc.name, px, top);
     if (t - npc.lastErrorAt < 0.8) {
-      const bx = px + textWidth(ctx, npc.name) / 2 + 10;
+      const bx = px + w / 2 + 10;
       ctx.fillStyle = '#e5484d';
       ctx.beginPath();
       ctx.arc(bx, top, 7, 0, Math.PI * 2);
@@ -1076,7 +1076,8 @@ function overlaps(a: Box, b: Box): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
 
-function label(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, color = '#ffffff'): void {
+/** A name pill centred on (x, y); returns its width. */
+function label(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, color = '#ffffff'): number {
   ctx.font = `600 10px ${FONT}`;
   const w = ctx.measureText(text).width + 10;
   ctx.fillStyle = 'rgba(18, 22, 32, 0.62)';
@@ -1086,11 +1087,7 @@ function label(ctx: CanvasRenderingContext2D, text: string, x: number, y: number
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   ctx.fillText(text, x, y + 0.5);
-}
-
-function textWidth(ctx: CanvasRenderingContext2D, text: string): number {
-  ctx.font = `600 10px ${FONT}`;
-  return ctx.measureText(text).width + 10;
+  return w;
 }
 
 function drawDots(ctx: CanvasRenderingContext2D, x: number, bottom: number, t: number): void {

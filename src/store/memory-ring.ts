@@ -41,10 +41,7 @@ export class MemoryRing implements TraceRing {
     this.sessionMap.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
     this.t.stored += head.count;
     this.t.bytes += head.bytes;
-    // Whole blocks, never the one just written.
-    let n = 0;
-    while (overLimits(this.t, this.limits) && n < this.ring.length - 1) this.evict(this.ring[n++]!);
-    this.ring.splice(0, n);
+    this.evictFront(() => overLimits(this.t, this.limits));
     return head.key;
   }
 
@@ -88,9 +85,7 @@ export class MemoryRing implements TraceRing {
 
   async evictOldest(entries: number): Promise<number> {
     const before = this.t.evicted;
-    let n = 0;
-    while (this.t.evicted - before < entries && n < this.ring.length - 1) this.evict(this.ring[n++]!);
-    this.ring.splice(0, n);
+    this.evictFront(() => this.t.evicted - before < entries);
     return this.t.evicted - before;
   }
 
@@ -100,10 +95,16 @@ export class MemoryRing implements TraceRing {
 
   close(): void {}
 
-  private evict(b: Block): void {
-    const s = this.sessionMap.get(b.head.sessionId);
-    forget(this.t, s, b.head, 'evicted');
-    if (s && s.entries <= 0) this.sessionMap.delete(s.id);
+  /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written). */
+  private evictFront(more: () => boolean): void {
+    let n = 0;
+    for (; n < this.ring.length - 1 && more(); n++) {
+      const { head } = this.ring[n]!;
+      const s = this.sessionMap.get(head.sessionId);
+      forget(this.t, s, head, 'evicted');
+      if (s && s.entries <= 0) this.sessionMap.delete(s.id);
+    }
+    this.ring.splice(0, n);
   }
 
   private drop(sessionId: string, as: 'evicted' | 'deleted'): void {

@@ -1119,9 +1119,9 @@ function drawBubble(
   ctx.save();
   ctx.globalAlpha = alpha;
   ctx.font = `500 11px ${FONT}`;
-  const lines = wrap(ctx, text, 150);
+  const { lines, width } = wrap(ctx, text, 150);
   const lineH = 14;
-  const w = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 16;
+  const w = width + 16;
   const h = lines.length * lineH + 10;
   const bx = clampX(x - w / 2, w);
   let by = bottom - h - 5;
@@ -1231,7 +1231,7 @@ function drawHud(ctx: CanvasRenderingContext2D, game: Game, t: number): void {
   const node = game.story.nodes[game.story.currentId];
   if (node !== undefined) {
     ctx.font = `500 11px ${FONT}`;
-    const lines = wrap(ctx, node.objective, 214);
+    const { lines } = wrap(ctx, node.objective, 214);
     const h = 38 + lines.length * 14;
     const x = W - 8 - 236;
     panel(ctx, x, 8, 236, h);
@@ -1313,7 +1313,7 @@ function drawDialog(ctx: CanvasRenderingContext2D, game: Game): Rect[] {
   const w = 420;
   const x = (W - w) / 2;
   ctx.font = `500 12px ${FONT}`;
-  const lines = wrap(ctx, dialog.line, w - 32);
+  const { lines } = wrap(ctx, dialog.line, w - 32);
   const h = 44 + lines.length * 16 + dialog.choices.length * 30;
   const y = H - 40 - h;
   ctx.save();
@@ -1475,7 +1475,32 @@ function roundRect(ctx: CanvasRenderingContext2D, x: number, y: number, w: numbe
   ctx.closePath();
 }
 
-function wrap(ctx: CanvasRenderingContext2D, text: string, maxWidth: number): string[] {
+interface Wrapped {
+  lines: string[];
+  /** The widest line's width. */
+  width: number;
+}
+
+/**
+ * The quest, the dialog and the speech bubbles are drawn every frame but their
+ * text changes rarely: measure each (font, width, text) once.
+ */
+const wrapped = new Map<string, Wrapped>();
+
+/** Splits text into lines that fit `maxWidth` in the context's current font. */
+function wrap(ctx: CanvasRenderingContext2D, text: string, maxWidth: number): Wrapped {
+  const key = `${ctx.font}|${maxWidth}|${text}`;
+  let block = wrapped.get(key);
+  if (block === undefined) {
+    if (wrapped.size >= 128) wrapped.clear();
+    const lines = wrapLines(ctx, text, maxWidth);
+    block = { lines, width: Math.max(...lines.map((l) => ctx.measureText(l).width)) };
+    wrapped.set(key, block);
+  }
+  return block;
+}
+
+function wrapLines(ctx: CanvasRenderingContext2D, text: string, maxWidth: number): string[] {
   const words = text.split(/\s+/);
   const lines: string[] = [];
   let line = '';

@@ -90,31 +90,21 @@ export function windowRows(times: ArrayLike<number>, windows: ReadonlyArray<read
   const out: Array<[number, number]> = [];
   const n = times.length;
   for (const [ws, we] of windows) {
-    const l = lowerBound(times, ws); // first row at or after the start
-    const r = Math.min(upperBound(times, we), n) - 1; // last row at or before the end
+    const l = searchSorted(times, ws, false); // first row at or after the start
+    const r = Math.min(searchSorted(times, we, true), n) - 1; // last row at or before the end
     if (l <= r) out.push([l, r]);
   }
   out.sort((a, b) => a[0] - b[0]);
   return out;
 }
 
-function upperBound(a: ArrayLike<number>, x: number): number {
+/** The first index whose value is at or after `x` (`after`: strictly after); `a` ascending. */
+function searchSorted(a: ArrayLike<number>, x: number, after: boolean): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function lowerBound(a: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
+    if (a[mid]! < x || (after && a[mid] === x)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

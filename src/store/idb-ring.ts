@@ -78,10 +78,8 @@ export class IdbRing implements TraceRing {
   }
 
   async append(block: BlockInput): Promise<number> {
-    const tx = this.db.transaction([...ALL_STORES], 'readwrite', { durability: 'relaxed' });
-    quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
     const { parts, startedAt, ...head } = block;
-    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    const { tx, totals } = await this.begin('relaxed');
     const key = await tx.objectStore('heads').add(head);
     quiet(tx.objectStore('payloads').put(parts, key));
     const touched = new Map<string, SessionInfo>();
@@ -134,9 +132,7 @@ export class IdbRing implements TraceRing {
   }
 
   async deleteSession(sessionId: string): Promise<number> {
-    const tx = this.db.transaction([...ALL_STORES], 'readwrite');
-    quiet(tx.done);
-    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    const { tx, totals } = await this.begin();
     const before = totals.deleted;
     await this.dropSession(tx, sessionId, totals, 'deleted');
     await this.finish(tx, totals, new Map());
@@ -144,9 +140,7 @@ export class IdbRing implements TraceRing {
   }
 
   async evictOldest(entries: number): Promise<number> {
-    const tx = this.db.transaction([...ALL_STORES], 'readwrite');
-    quiet(tx.done);
-    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    const { tx, totals } = await this.begin();
     const newest = await tx.objectStore('heads').openCursor(null, 'prev');
     const before = totals.evicted;
     const touched = new Map<string, SessionInfo>();
@@ -161,6 +155,17 @@ export class IdbRing implements TraceRing {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * A write transaction over every store, with the totals as of its start
+   * (read inside it: another tab may have written since ours were cached).
+   */
+  private async begin(durability?: 'relaxed'): Promise<{ tx: WriteTx; totals: StoreTotals }> {
+    const tx = this.db.transaction([...ALL_STORES], 'readwrite', durability ? { durability } : undefined);
+    quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
+    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    return { tx, totals };
   }
 
   /** Evicts from the oldest block while `more()` and the block is not `keep`. */

@@ -6,7 +6,7 @@
 import './style.css';
 import { Autopilot } from './game/autopilot';
 import { Director } from './game/director';
-import { FAULTS, isFaultId } from './game/faults';
+import { faultSpec, isFaultId } from './game/faults';
 import { Game } from './game/game';
 import { LlmNpc, Npc } from './game/npc';
 import { Player } from './game/player';
@@ -42,11 +42,13 @@ function wireControls(game: Game): void {
   const faultButtons = [...document.querySelectorAll<HTMLButtonElement>('button[data-fault]')];
   for (const button of faultButtons) {
     const id = button.dataset['fault'] ?? '';
-    const spec = FAULTS.find((f) => f.id === id);
-    if (spec !== undefined) button.title = `${spec.summary} (${spec.method})`;
+    if (isFaultId(id)) {
+      const spec = faultSpec(id);
+      button.title = `${spec.summary} (${spec.method})`;
+    }
     button.setAttribute('aria-pressed', 'false');
     button.addEventListener('click', () => {
-      if (isFaultId(id)) game.injectFault(id);
+      game.injectFault(id); // false, and nothing happens, for an unknown id
       refresh();
     });
   }

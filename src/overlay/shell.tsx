@@ -134,22 +134,25 @@ export function moveBy(shell: ShellState, dx: number, dy: number): void {
 }
 
 export function resizeBy(shell: ShellState, dx: number, dy: number): void {
+  resizeFrom(shell, shell.dock.peek() === 'bottom' ? shell.bottom.peek() : shell.side.peek(), shell.float.peek(), dx, dy);
+}
+
+/** Resizes from a docked size or a floating rect (the current ones, or those where a drag began) by a delta, kept inside the viewport. */
+function resizeFrom(shell: ShellState, size: number, r: Rect, dx: number, dy: number): void {
   const { w, h } = shell.viewport.peek();
   switch (shell.dock.peek()) {
     case 'right':
-      shell.side.value = clampDocked(shell.side.peek() - dx, w, MIN_W);
+      shell.side.value = clampDocked(size - dx, w, MIN_W);
       break;
     case 'left':
-      shell.side.value = clampDocked(shell.side.peek() + dx, w, MIN_W);
+      shell.side.value = clampDocked(size + dx, w, MIN_W);
       break;
     case 'bottom':
-      shell.bottom.value = clampDocked(shell.bottom.peek() - dy, h, MIN_H);
+      shell.bottom.value = clampDocked(size - dy, h, MIN_H);
       break;
-    case 'float': {
-      const r = shell.float.peek();
+    case 'float':
       shell.float.value = clampRect({ ...r, w: Math.min(r.w + dx, w - r.x), h: Math.min(r.h + dy, h - r.y) }, w, h);
       break;
-    }
   }
 }
 
@@ -383,25 +386,9 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     if (!g || g.id !== ev.pointerId) return;
     const dx = ev.clientX - g.x;
     const dy = ev.clientY - g.y;
+    if (g.mode === 'resize') return resizeFrom(shell, g.size, g.rect, dx, dy);
     const { w, h } = shell.viewport.peek();
-    if (g.mode === 'move') {
-      shell.float.value = clampRect({ ...g.rect, x: g.rect.x + dx, y: g.rect.y + dy }, w, h);
-      return;
-    }
-    switch (shell.dock.peek()) {
-      case 'right':
-        shell.side.value = clampDocked(g.size - dx, w, MIN_W);
-        break;
-      case 'left':
-        shell.side.value = clampDocked(g.size + dx, w, MIN_W);
-        break;
-      case 'bottom':
-        shell.bottom.value = clampDocked(g.size - dy, h, MIN_H);
-        break;
-      case 'float':
-        shell.float.value = clampRect({ ...g.rect, w: Math.min(g.rect.w + dx, w - g.rect.x), h: Math.min(g.rect.h + dy, h - g.rect.y) }, w, h);
-        break;
-    }
+    shell.float.value = clampRect({ ...g.rect, x: g.rect.x + dx, y: g.rect.y + dy }, w, h);
   };
   const onPointerEnd = (ev: PointerEvent) => {
     const g = drag.current;

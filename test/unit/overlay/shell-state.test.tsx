@@ -173,6 +173,29 @@ describe('the shell', () => {
     expect(shell.dragging.value).toBe(false);
   });
 
+  it('resizes by dragging its handle, from where the drag began, docked or floating', () => {
+    mount();
+    act(() => {
+      shell.viewport.value = { w: 1000, h: 700 };
+      setDock(shell, 'right');
+    });
+    const frame = $('.frame')!;
+    const pe = (type: string, x: number, y: number) => new PointerEvent(type, { clientX: x, clientY: y, pointerId: 1, button: 0, bubbles: true, cancelable: true });
+    const side = shell.side.value;
+    act(() => void $('.resize')!.dispatchEvent(pe('pointerdown', 500, 300)));
+    act(() => void frame.dispatchEvent(pe('pointermove', 470, 300)));
+    act(() => void frame.dispatchEvent(pe('pointermove', 450, 300)));
+    expect(shell.side.value).toBe(side + 50); // docked right: dragging left makes it wider
+    act(() => void frame.dispatchEvent(pe('pointerup', 450, 300)));
+    act(() => setDock(shell, 'float'));
+    const r = shell.float.value;
+    act(() => void $('.resize')!.dispatchEvent(pe('pointerdown', 500, 300)));
+    act(() => void $('.frame')!.dispatchEvent(pe('pointermove', 540, 330)));
+    expect(shell.float.value).toMatchObject({ x: r.x, y: r.y, w: r.w + 40, h: r.h + 30 });
+    act(() => void $('.frame')!.dispatchEvent(pe('pointerup', 540, 330)));
+    expect(shell.dragging.value).toBe(false);
+  });
+
   it('sets the opacity from its slider (60-100 %)', () => {
     mount();
     const input = $<HTMLInputElement>('.opacity input')!;

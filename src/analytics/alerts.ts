@@ -139,26 +139,16 @@ export class AlertManager {
         if (s.state === 'firing' && now >= t.until) this.resolve(t, now, out);
         continue;
       }
-      const value = metrics[t.rule.metric];
-      s.value = value ?? null;
-      if (value === null || value === undefined || !Number.isFinite(value)) {
-        // No data: a pending alert does not carry over a gap, and a firing one
-        // clears as its series would (Prometheus resolves a vanished series).
-        if (s.state === 'pending') {
-          s.state = s.fired > 0 ? 'resolved' : 'inactive';
-          s.activeAt = null;
-        } else if (s.state === 'firing') {
-          t.clearedAt ??= now;
-          if (now - t.clearedAt >= (t.rule.keepFiringForMs ?? 0)) this.resolve(t, now, out);
-        }
-        continue;
-      }
       const r = t.rule;
-      const holds = compare(value, r.op, r.threshold);
+      const value = metrics[r.metric];
+      s.value = value ?? null;
+      // No data neither holds nor keeps holding: a pending alert does not carry
+      // over a gap, and a firing one clears as its series would (Prometheus
+      // resolves a vanished series).
+      const known = value !== null && value !== undefined && Number.isFinite(value);
       if (s.state === 'firing') {
         // Cleared only past clearAt (hysteresis), then only after keepFiringForMs.
-        const cleared = !compare(value, r.op, r.clearAt ?? r.threshold);
-        if (!cleared) {
+        if (known && compare(value, r.op, r.clearAt ?? r.threshold)) {
           t.clearedAt = null;
           continue;
         }
@@ -166,7 +156,7 @@ export class AlertManager {
         if (now - t.clearedAt >= (r.keepFiringForMs ?? 0)) this.resolve(t, now, out);
         continue;
       }
-      if (!holds) {
+      if (!known || !compare(value, r.op, r.threshold)) {
         // Pending that did not last: back to where it was, without firing.
         if (s.state === 'pending') {
           s.state = s.fired > 0 ? 'resolved' : 'inactive';

@@ -9,6 +9,7 @@
  */
 import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
+import { FLAG_REDACTED } from '../core/entry';
 import { TraceError } from '../core/errors';
 import type { CopyLimits } from '../core/safe-copy';
 
@@ -50,6 +51,7 @@ interface Subscribable {
   subscribe(listener: (...args: unknown[]) => void): unknown;
 }
 
+const REDACTED = Object.freeze({ $t: 'redacted' });
 const CHANGE_LIMITS: Partial<CopyLimits> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
 const CHECKPOINT_LIMITS: Partial<CopyLimits> = { maxDepth: 12, maxBytes: 262_144, maxString: 2_048, maxKeys: 1_000 };
 /** Below this depth a store's diff stops and records the subtree as one change. */
@@ -153,18 +155,22 @@ export class StateTracker implements StateHandle {
     if (kept.length === 0) return;
     const more = kept.length > this.maxChanges ? kept.length - this.maxChanges : 0;
     let flags = 0;
+    // A value is copied on its own, so its key is not seen by the copier:
+    // the key's redaction is applied here, as a checkpoint applies it.
+    const copy = (key: string | number | undefined, value: unknown): unknown => {
+      if (redactedAt(this.changeLimits, key, value)) {
+        flags |= FLAG_REDACTED;
+        return REDACTED;
+      }
+      const c = this.core.copy(value, this.changeLimits);
+      flags |= c.flags;
+      return c.value;
+    };
     const changes = kept.slice(0, this.maxChanges).map((c) => {
       const out: StateChange = { op: c.op, path: c.path };
-      if ('prev' in c) {
-        const p = this.core.copy(c.prev, this.changeLimits);
-        out.prev = p.value;
-        flags |= p.flags;
-      }
-      if (c.op === 'set') {
-        const n = this.core.copy(c.next, this.changeLimits);
-        out.next = n.value;
-        flags |= n.flags;
-      }
+      const key = c.path[c.path.length - 1];
+      if ('prev' in c) out.prev = copy(key, c.prev);
+      if (c.op === 'set') out.next = copy(key, c.next);
       return out;
     });
     this.core.emit({
@@ -243,6 +249,21 @@ export class StateTracker implements StateHandle {
     const proxy = this.wrap(value, [...parentPath, key]);
     if (known.size < 10_000) known.set(key, { target: value, proxy }); // bounded; past it a proxy is made per read
     return proxy;
+  }
+}
+
+/** Whether the copier would redact `value` under `key` (object keys only: it asks nothing of array indices). */
+function redactedAt(limits: CopyLimits, key: string | number | undefined, value: unknown): boolean {
+  if (typeof key !== 'string') return false;
+  if (limits.redactKeys) {
+    limits.redactKeys.lastIndex = 0;
+    if (limits.redactKeys.test(key)) return true;
+  }
+  if (!limits.redact) return false;
+  try {
+    return limits.redact(key, value) === true;
+  } catch {
+    return true; // as the copier does: when in doubt, leave it out
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TraceCore } from '../../../src/core/agent';
-import type { TraceEntry } from '../../../src/core/entry';
+import { FLAG_REDACTED, type TraceEntry } from '../../../src/core/entry';
 import { stateAt } from '../../../src/export/state-replay';
 import { Hooks } from '../../../src/hooks/hook';
 import { StateTracker } from '../../../src/hooks/state';
@@ -230,5 +230,35 @@ describe('trackState honours the page redaction rule', () => {
     expect(changes).toEqual([
       { op: 'set', path: ['party', 0], next: { playerName: { $t: 'redacted' }, level: 2 } },
     ]);
+  });
+});
+
+describe('trackState redacts a change under a secret key (from review)', () => {
+  it('as the checkpoint does: the default keys and the page rule, flagged', () => {
+    const entries: TraceEntry[] = [];
+    const core = new TraceCore({ write: (e) => entries.push(e) }, { limits: { redact: (key) => key === 'playerName' } });
+    const state = new StateTracker(core, () => 0, { password: 'a', user: { email: 'x@y', playerName: 'ann', hp: 1 }, list: ['p'] }).proxy as {
+      password: string;
+      user: { email: string; playerName: string; hp: number };
+      list: string[];
+    };
+    state.password = 'hunter2';
+    state.user.email = 'z@w';
+    state.user.playerName = 'bob';
+    delete (state.user as { email?: string }).email;
+    state.user.hp = 2;
+    state.list[0] = 'q';
+    const changes = entries.filter((e) => e.type === 'state:change');
+    expect(changes.map((e) => (e.data as { changes: unknown[] }).changes[0])).toEqual([
+      { op: 'set', path: ['password'], prev: { $t: 'redacted' }, next: { $t: 'redacted' } },
+      { op: 'set', path: ['user', 'email'], prev: { $t: 'redacted' }, next: { $t: 'redacted' } },
+      { op: 'set', path: ['user', 'playerName'], prev: { $t: 'redacted' }, next: { $t: 'redacted' } },
+      { op: 'delete', path: ['user', 'email'], prev: { $t: 'redacted' } },
+      { op: 'set', path: ['user', 'hp'], prev: 1, next: 2 },
+      { op: 'set', path: ['list', 0], prev: 'p', next: 'q' },
+    ]);
+    expect(changes.map((e) => e.flags)).toEqual([FLAG_REDACTED, FLAG_REDACTED, FLAG_REDACTED, FLAG_REDACTED, undefined, undefined]);
+    expect(core.counters.redacted).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(entries)).not.toMatch(/hunter2|z@w|bob/);
   });
 });

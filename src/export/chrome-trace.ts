@@ -28,9 +28,21 @@ const TID_EVENTS = 2;
 const TID_FRAMES = 3;
 const FIRST_ASYNC_TID = 10;
 
+/** What closes the file after its last event. */
+export const CHROME_TRACE_TAIL = ']}';
+
 /** Turns entries into events, in order; keeps the async tracks it has named. */
 export class ChromeTraceWriter {
   private readonly asyncTracks = new Map<string, number>();
+
+  /**
+   * The file's text up to its first entry's events: the envelope, with
+   * `otherData` (our trace header), and the events naming the tracks. Each
+   * entry's events follow, each after a comma; CHROME_TRACE_TAIL closes it.
+   */
+  fileHead(title: string, otherData: unknown): string {
+    return `{"displayTimeUnit":"ms","otherData":${JSON.stringify(otherData)},"traceEvents":[` + this.head(title).map((e) => JSON.stringify(e)).join(',');
+  }
 
   /** The metadata events that name the process and the fixed tracks. */
   head(title: string): ChromeEvent[] {

@@ -4,7 +4,7 @@
  * entries never pass through the page's thread: the page gets a Blob handle
  * and progress messages.
  */
-import { ChromeTraceWriter } from '../export/chrome-trace';
+import { CHROME_TRACE_TAIL, ChromeTraceWriter } from '../export/chrome-trace';
 import { traceHead, TRACE_TAIL } from '../export/trace-json';
 import { decodeEntry, entryJson, restLines, type ColumnBatch } from './columns';
 import type { ExportParams, ExportResult } from './protocol';
@@ -34,7 +34,7 @@ export async function writeExport(
   const header = { ...p.header, sessions: sessions.slice().reverse() };
   // Chrome's format: every entry decoded and turned into events; ours: written from the columns.
   const chrome = p.format === 'chrome' ? new ChromeTraceWriter() : null;
-  let chunk = chrome ? `{"displayTimeUnit":"ms","otherData":${JSON.stringify(header)},"traceEvents":[` + chrome.head('trace-agent').map((e) => JSON.stringify(e)).join(',') : traceHead(header);
+  let chunk = chrome ? chrome.fileHead('trace-agent', header) : traceHead(header);
   let first = !chrome;
   let done = 0;
   let lastProgress = 0;
@@ -72,7 +72,7 @@ export async function writeExport(
       if (heads.length < HEADS_PAGE) break;
     }
   }
-  await sink.write(chunk + TRACE_TAIL);
+  await sink.write(chunk + (chrome ? CHROME_TRACE_TAIL : TRACE_TAIL));
   progress(done, done);
   return { blob: await sink.close(), entries: done };
 }

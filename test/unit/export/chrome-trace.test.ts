@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
-import { ChromeTraceWriter } from '../../../src/export/chrome-trace';
+import { CHROME_TRACE_TAIL, ChromeTraceWriter } from '../../../src/export/chrome-trace';
 
 const base = { sessionId: 's', level: 'info', frame: 3 } as const;
 
@@ -20,5 +20,15 @@ describe("Chrome's Trace Event format", () => {
     expect(w.events(ev)[0]).toMatchObject({ ph: 'i', s: 't', ts: 40_000, args: { seq: 3, data: { key: 'a' } } });
     const frames: TraceEntry = { ...base, seq: 4, ts: 1000, kind: 'perf', type: 'frame:stats', data: { times: [16, 18, 50] } };
     expect(w.events(frames)[0]).toMatchObject({ ph: 'C', name: 'frame time (ms)', args: { mean: 28, max: 50 } });
+  });
+
+  it('the file is its head, each entry\'s events after a comma, and the tail', () => {
+    const w = new ChromeTraceWriter();
+    const e: TraceEntry = { ...base, seq: 1, ts: 5, kind: 'custom', type: 'quest:start' };
+    const text = w.fileHead('game', { session: 's' }) + w.events(e).map((ev) => ',' + JSON.stringify(ev)).join('') + CHROME_TRACE_TAIL;
+    const file = JSON.parse(text) as { displayTimeUnit: string; otherData: unknown; traceEvents: { ph: string; name: string }[] };
+    expect(file.displayTimeUnit).toBe('ms');
+    expect(file.otherData).toEqual({ session: 's' });
+    expect(file.traceEvents.map((ev) => [ev.ph, ev.name])).toEqual([...w.head('game').map((ev) => ['M', ev.name]), ['i', 'quest:start']]);
   });
 });

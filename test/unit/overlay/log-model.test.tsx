@@ -26,6 +26,28 @@ import {
 } from '../../../src/overlay/panels/log-model';
 import { entryAt, FakeSource } from './log-fake-source';
 
+/** The seqs (null: loading) of the rows `range()` names, at every update of the list while `act` runs. */
+async function rowsAtEachUpdate(list: SeqList, range: () => [number, number], act: () => Promise<void>): Promise<(number | null)[][]> {
+  const seen: (number | null)[][] = [];
+  let first = true; // subscribe calls back once at once: not an update
+  const stop = list.version.subscribe(() => {
+    if (first) return void (first = false);
+    const [from, to] = range();
+    const rows: (number | null)[] = [];
+    for (let i = from; i < to; i++) {
+      const r = list.row(i);
+      rows.push(r === null ? null : typeof r === 'number' ? r : r.seq);
+    }
+    seen.push(rows);
+  });
+  try {
+    await act();
+  } finally {
+    stop();
+  }
+  return seen;
+}
+
 describe('log filters', () => {
   it('become store query params, and nothing when off', () => {
     expect(filtersToQuery(defaultFilters())).toEqual({});
@@ -154,20 +176,8 @@ describe('pages', () => {
       const inView = () => (order === 'newest' ? [0, 30] : [list.size() - 30, list.size()]) as [number, number];
       list.want(...inView());
       await new Promise((r) => setTimeout(r, 0));
-      const seen: (number | null)[][] = [];
-      const stop = list.version.subscribe(() => {
-        const [from, to] = inView();
-        const rows: (number | null)[] = [];
-        for (let i = from; i < to; i++) {
-          const r = list.row(i);
-          rows.push(r === null ? null : typeof r === 'number' ? r : r.seq);
-        }
-        seen.push(rows);
-      });
-      seen.length = 0;
       source.last = 5_250; // beyond the pages fetched so far
-      await list.refresh();
-      stop();
+      const seen = await rowsAtEachUpdate(list, inView, () => list.refresh());
       expect(seen).toHaveLength(1);
       const expected = order === 'newest' ? Array.from({ length: 30 }, (_, i) => 5_250 - i) : Array.from({ length: 30 }, (_, i) => 5_221 + i);
       expect(seen[0]).toEqual(expected);
@@ -183,20 +193,8 @@ describe('pages', () => {
       list.want(2_000, 2_030); // paused in the middle
       await new Promise((r) => setTimeout(r, 0));
       source.last = 5_400; // pages never fetched
-      const seen: (number | null)[][] = [];
-      const stop = list.version.subscribe(() => {
-        const n = list.size();
-        const [from, to] = order === 'newest' ? [0, 30] : [n - 30, n];
-        const rows: (number | null)[] = [];
-        for (let i = from; i < to; i++) {
-          const r = list.row(i);
-          rows.push(r === null ? null : typeof r === 'number' ? r : r.seq);
-        }
-        seen.push(rows);
-      });
-      seen.length = 0;
-      await list.refresh(); // following again
-      stop();
+      const edge = () => (order === 'newest' ? [0, 30] : [list.size() - 30, list.size()]) as [number, number];
+      const seen = await rowsAtEachUpdate(list, edge, () => list.refresh()); // following again
       expect(seen).toHaveLength(1);
       const expected = order === 'newest' ? Array.from({ length: 30 }, (_, i) => 5_400 - i) : Array.from({ length: 30 }, (_, i) => 5_371 + i);
       expect(seen[0]).toEqual(expected);

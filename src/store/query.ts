@@ -83,6 +83,8 @@ class EntryFilter {
       const b = parts[newest ? parts.length - 1 - k : k]!;
       const typeOk = p.types ? b.strings.map((s) => matchesAny(s, p.types!)) : null;
       const sourceOk = p.sources ? b.strings.map((s) => p.sources!.includes(s)) : null;
+      const text = this.text;
+      const textInType = text ? b.strings.map((s) => s.toLowerCase().includes(text)) : null;
       let lines: string[] | null = null;
       for (let j = 0; j < b.count; j++) {
         const i = newest ? b.count - 1 - j : j;
@@ -98,7 +100,7 @@ class EntryFilter {
         if (p.parentIds && !p.parentIds.includes(b.parentId[i]!)) continue;
         lines ??= restLines(b);
         const line = lines[i]!;
-        if (this.text && !b.strings[b.type[i]!]!.toLowerCase().includes(this.text) && !line.toLowerCase().includes(this.textInJson!)) continue;
+        if (textInType && !textInType[b.type[i]!] && !line.toLowerCase().includes(this.textInJson!)) continue;
         out.push(decodeEntry(b, i, sessionId, line));
         if (out.length >= limit) return true;
       }

@@ -819,7 +819,7 @@ export class PatternAnalyzer {
   analyze(timeframe: Timeframe = 'session', now?: number): PatternReport {
     const windowMs = parseTimeframe(timeframe);
     this.flushGrams();
-    const to = now !== undefined && now > this.clock.last ? now : this.clock.last;
+    const to = this.clock.now(now);
     const session = !Number.isFinite(windowMs) || this.events === 0;
     const from = session ? (Number.isFinite(this.clock.first) ? this.clock.first : 0) : to - windowMs;
     const inRange = session ? [] : this.buckets.filter((bk) => bk.start >= 0 && bk.start + BUCKET_MS > from && bk.start <= to && bk.start > to - BUCKETS * BUCKET_MS);

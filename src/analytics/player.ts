@@ -384,7 +384,7 @@ export class PlayerCollector {
   }
 
   snapshot(now?: number): PlayerStats {
-    const t = now !== undefined && now > this.clock.last ? now : this.clock.last;
+    const t = this.clock.now(now);
     let hiddenMs = this.hiddenMs;
     let idleTotal = this.idleTotal;
     let idleGaps = this.idleGaps;

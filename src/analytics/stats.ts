@@ -619,7 +619,7 @@ export class StatsCollector {
 
   /** The clock now: the newest entry's, or `now` when later (ms, same clock as the entries' ts). */
   now(now?: number): number {
-    return now !== undefined && now > this.clock.last ? now : this.clock.last;
+    return this.clock.now(now);
   }
 
   /** The figures so far; `now` (ms, session clock) lets rates decay when entries stop coming. */

@@ -81,6 +81,11 @@ export class SessionClock {
     if (t > this.last) this.last = t;
   }
 
+  /** The clock now: the newest entry's, or `at` when later (a snapshot asked for while entries stop coming). */
+  now(at?: number): number {
+    return at !== undefined && at > this.last ? at : this.last;
+  }
+
   reset(): void {
     this.sessionId = '';
     this.base = 0;

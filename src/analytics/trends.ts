@@ -28,7 +28,7 @@
 import type { ColumnBatch } from '../store/columns';
 import { roundFigure } from './sketch';
 import { MetricBucket, StatsCollector, type MetricRing } from './stats';
-import { parseTimeframe, timeframeLabel, type Timeframe } from './timeframe';
+import { parseTimeframe, timeframeLabel, type SessionClock, type Timeframe } from './timeframe';
 
 export type Direction = 'rising' | 'falling' | 'flat';
 
@@ -147,7 +147,7 @@ export function holt(values: readonly (number | null)[], alpha = 0.3, beta = 0.1
 
 export class TrendAnalyzer {
   private readonly stats: StatsCollector | null;
-  private readonly source: { ring: MetricRing; clock: { last: number; first: number } };
+  private readonly source: { ring: MetricRing; clock: SessionClock };
 
   /**
    * Pass the engine's StatsCollector to read its buckets (then `consume`
@@ -178,7 +178,7 @@ export class TrendAnalyzer {
     const maxPoints = o.maxPoints ?? 120;
     const windowMs = parseTimeframe(timeframe);
     const clock = this.source.clock;
-    const to = now !== undefined && now > clock.last ? now : clock.last;
+    const to = clock.now(now);
     const first = Number.isFinite(clock.first) ? clock.first : 0;
     const from = Number.isFinite(windowMs) ? Math.max(first, to - windowMs) : first;
     const ring = this.source.ring;

@@ -17,7 +17,7 @@ function ownScript(): HTMLScriptElement | null {
 }
 
 /** `data-*` attributes as options. A flag attribute counts when present, unless "false". */
-export function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
+function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
   const flag = (v: string | undefined) => v !== undefined && v !== 'false';
   const o: TraceAgentOptions = {};
   if (ds['hotkey']) o.hotkey = ds['hotkey'];

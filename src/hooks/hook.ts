@@ -45,7 +45,7 @@ export interface HookReport {
 /** `Hooks.current` inside a call that sampling left out: what it calls is not traced either. */
 export const UNSAMPLED = -1;
 
-export const SPAN_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
+const SPAN_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
 
 interface Patch {
   holder: object;

@@ -62,9 +62,9 @@ export interface NetworkData {
 /** Largest response body read (and request body parsed) with captureBodies. */
 export const MAX_BODY_BYTES = 16_384;
 /** How long a response body is waited for before the span is written without it. */
-export const BODY_WAIT_MS = 5_000;
+const BODY_WAIT_MS = 5_000;
 /** Copy limits for bodies: spans are many, bodies are for a glance. */
-export const BODY_LIMITS = { maxDepth: 4, maxBytes: 4_096, maxString: 512, maxKeys: 50 } as const;
+const BODY_LIMITS = { maxDepth: 4, maxBytes: 4_096, maxString: 512, maxKeys: 50 } as const;
 /**
  * Query parameters whose values are redacted even with captureQuery, on top
  * of the core's `redactKeys` (which catches `password`, `access_token`,
@@ -72,7 +72,7 @@ export const BODY_LIMITS = { maxDepth: 4, maxBytes: 4_096, maxString: 512, maxKe
  * `sid`, `credential`, `auth`, also after a `-`, `_` or `.` (`X-Amz-Signature`,
  * `hub.verify_token`, `client_key`).
  */
-export const URL_SECRET_PARAMS = /(^|[-_.])(key|sig|signature|token|secret|session(id)?|sid|credential|auth|password|pwd)$/i;
+const URL_SECRET_PARAMS = /(^|[-_.])(key|sig|signature|token|secret|session(id)?|sid|credential|auth|password|pwd)$/i;
 
 const REDACTED = '<redacted>';
 const MAX_URL = 2_048;
@@ -645,7 +645,7 @@ export class NetworkSpans {
 // ---- helpers (exported for tests) -------------------------------------------
 
 /** The URL resolved against the document (or the page's location). */
-export function absolute(raw: string): string {
+function absolute(raw: string): string {
   const g = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
   const base = g.document?.baseURI || g.location?.href;
   try {

@@ -25,7 +25,7 @@ export interface SystemEventsOptions {
 const DEFAULTS: Required<SystemEventsOptions> = { errors: true, console: false, focus: true, longTasks: true };
 
 /** Console arguments and rejection reasons are kept small: they can be anything. */
-export const CONSOLE_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 3, maxBytes: 1_024, maxString: 300, maxKeys: 10 };
+const CONSOLE_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 3, maxBytes: 1_024, maxString: 300, maxKeys: 10 };
 
 /** Scripts kept per long animation frame, longest first. */
 const TOP_SCRIPTS = 3;

@@ -32,7 +32,7 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import { decodeEntry, restLines, type ColumnBatch } from '../store/columns';
+import { decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
 import { roundFigure } from './sketch';
 import { BITS_SPAN_ERROR, KIND_AGENT, KIND_CUSTOM, KIND_ERROR, KIND_STATE, LEVEL_ERROR, NO_SOURCE, localId } from './stats';
 import { Interner, OTHER_NAME, SessionClock, hashString, parseTimeframe, timeframeLabel, type Timeframe } from './timeframe';
@@ -758,9 +758,8 @@ export class PatternAnalyzer {
     } catch {
       message = '';
     }
-    const so = b.source[i]!;
-    const agent = so === 0 ? null : b.strings[so - 1]!;
-    const type = b.strings[b.type[i]!]!;
+    const agent = sourceOf(b, i) ?? null;
+    const type = typeOf(b, i);
     const what = message ? `${type}: ${message.slice(0, 300)}` : type;
     const key = `${agent ?? ''}\u0000${what}`;
     let e = this.errorOpen.get(key);

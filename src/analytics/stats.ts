@@ -12,7 +12,7 @@
  * Pure and DOM-free: runs in the worker and in Node.
  */
 import { FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
-import { decodeEntry, restLines, type ColumnBatch } from '../store/columns';
+import { decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
 import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary } from './sketch';
 import { OTHER_NAME, SessionClock } from './timeframe';
 
@@ -594,10 +594,9 @@ export class StatsCollector {
   }
 
   private method(b: ColumnBatch, i: number): MethodRec {
-    const so = b.source[i]!;
     const me = b.method[i]!;
-    const agent = so === 0 ? NO_SOURCE : b.strings[so - 1]!;
-    const method = me === 0 ? b.strings[b.type[i]!]! : b.strings[me - 1]!;
+    const agent = sourceOf(b, i) ?? NO_SOURCE;
+    const method = me === 0 ? typeOf(b, i) : b.strings[me - 1]!;
     const name = `${agent}.${method}`;
     let rec = this.methodMap.get(name);
     if (rec) return rec;

@@ -243,6 +243,7 @@ abstract class Pager<P> {
   private readonly inflight = new Set<number>();
   private readonly failedAt = new Map<number, number>();
   private wanted: number[] = [];
+  private refreshing = false;
   protected alive = true;
 
   /** Whether page k is cached and up to date. */
@@ -256,6 +257,21 @@ abstract class Pager<P> {
   protected store(k: number, page: P): boolean {
     this.pages.set(k, page);
     return true;
+  }
+
+  /** Catches up with the newest entries: what refresh() does, one at a time. */
+  protected abstract catchUp(): Promise<void>;
+
+  async refresh(): Promise<void> {
+    if (this.refreshing || !this.alive) return;
+    this.refreshing = true;
+    try {
+      await this.catchUp();
+    } catch {
+      // Shown through `problem`.
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   protected setWanted(keys: number[]): void {
@@ -322,7 +338,6 @@ export class SeqList extends Pager<SeqPage> implements RowList {
   /** The seq range shown; null until the first refresh finds entries. */
   private lo: number | null = null;
   private hi: number | null = null;
-  private refreshing = false;
   private ticks = 0;
   /** The display positions last wanted: what a refresh fetches before it shows newer entries. */
   private shown: { from: number; to: number } | null = null;
@@ -440,29 +455,21 @@ export class SeqList extends Pager<SeqPage> implements RowList {
     return { first: first?.entries[0]?.seq ?? null, last: last.entries[0]?.seq ?? null };
   }
 
-  async refresh(): Promise<void> {
-    if (this.refreshing || !this.alive) return;
-    this.refreshing = true;
-    try {
-      // Eviction moves the first seq slowly: look it up every few refreshes.
-      const both = this.lo === null || this.ticks++ % 4 === 0;
-      const { first, last } = await this.ends(both ? 'both' : 'newest');
-      if (!this.alive) return;
-      const lo = both ? first : this.lo;
-      // Evicted or cleared: pages below the first stored seq are gone from the store.
-      if (first !== null && this.lo !== null && first > this.lo) for (const k of this.pages.keys()) if (k < pageOf(first)) this.pages.delete(k);
-      if (lo === this.lo && last === this.hi && this.newer.peek() === 0) return;
-      await this.prefetch(last === null ? null : lo, last);
-      if (!this.alive) return;
-      this.lo = last === null ? null : lo;
-      this.hi = last;
-      this.newer.value = 0;
-      this.bump();
-    } catch {
-      // Shown through `problem`.
-    } finally {
-      this.refreshing = false;
-    }
+  protected async catchUp(): Promise<void> {
+    // Eviction moves the first seq slowly: look it up every few refreshes.
+    const both = this.lo === null || this.ticks++ % 4 === 0;
+    const { first, last } = await this.ends(both ? 'both' : 'newest');
+    if (!this.alive) return;
+    const lo = both ? first : this.lo;
+    // Evicted or cleared: pages below the first stored seq are gone from the store.
+    if (first !== null && this.lo !== null && first > this.lo) for (const k of this.pages.keys()) if (k < pageOf(first)) this.pages.delete(k);
+    if (lo === this.lo && last === this.hi && this.newer.peek() === 0) return;
+    await this.prefetch(last === null ? null : lo, last);
+    if (!this.alive) return;
+    this.lo = last === null ? null : lo;
+    this.hi = last;
+    this.newer.value = 0;
+    this.bump();
   }
 
   async checkNewer(): Promise<void> {
@@ -510,7 +517,6 @@ export class CursorList extends Pager<CursorPage> implements RowList {
   /** The newest match in view (its seq). */
   private top: number | null = null;
   private generation = 0;
-  private refreshing = false;
 
   constructor(
     private readonly query: QueryFn,
@@ -577,28 +583,20 @@ export class CursorList extends Pager<CursorPage> implements RowList {
   }
 
   /** Starts again from the newest match: the one page that following shows. */
-  async refresh(): Promise<void> {
-    if (this.refreshing || !this.alive) return;
-    this.refreshing = true;
-    try {
-      const res = await this.run(this.query({ ...this.params, order: 'newest', limit: PAGE }));
-      if (!this.alive) return;
-      const top = res.entries[0]?.seq ?? null;
-      if (this.next !== undefined && top === this.top && this.cursors.length === 1 && this.newer.peek() === 0) return;
-      this.generation++;
-      this.pages.clear();
-      this.cursors = [undefined];
-      this.pages.set(0, { entries: res.entries });
-      this.loaded = res.entries.length;
-      this.next = res.next;
-      this.top = top;
-      this.newer.value = 0;
-      this.bump();
-    } catch {
-      // Shown through `problem`.
-    } finally {
-      this.refreshing = false;
-    }
+  protected async catchUp(): Promise<void> {
+    const res = await this.run(this.query({ ...this.params, order: 'newest', limit: PAGE }));
+    if (!this.alive) return;
+    const top = res.entries[0]?.seq ?? null;
+    if (this.next !== undefined && top === this.top && this.cursors.length === 1 && this.newer.peek() === 0) return;
+    this.generation++;
+    this.pages.clear();
+    this.cursors = [undefined];
+    this.pages.set(0, { entries: res.entries });
+    this.loaded = res.entries.length;
+    this.next = res.next;
+    this.top = top;
+    this.newer.value = 0;
+    this.bump();
   }
 
   async checkNewer(): Promise<void> {

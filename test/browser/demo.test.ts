@@ -56,13 +56,12 @@ describe('demo with the drop-in script', () => {
 
     const host = page.locator('trace-agent-overlay');
     const panel = page.locator('trace-agent-overlay .panel');
-    const wasOpen = await panel.isVisible();
+    // The demo's tag has data-open: the overlay is up; the hotkey hides it and shows it again.
+    await expect.poll(() => panel.isVisible()).toBe(true);
     await page.keyboard.press('Alt+Shift+KeyD');
-    await expect.poll(() => panel.isVisible()).toBe(!wasOpen);
-    if (wasOpen) {
-      await page.keyboard.press('Alt+Shift+KeyD');
-      await expect.poll(() => panel.isVisible()).toBe(true);
-    }
+    await expect.poll(() => panel.isVisible()).toBe(false);
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(() => panel.isVisible()).toBe(true);
     expect(await host.evaluate((el) => el.shadowRoot?.adoptedStyleSheets.length)).toBe(1);
 
     // Let the game run: agent spans from the hooked agents fill the log.

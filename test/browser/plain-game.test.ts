@@ -7,7 +7,7 @@
  * transitions and player input.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceFile } from '../../src/export/trace-json';
@@ -25,14 +25,19 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** A fresh page on the game, its agent's store up, the keyboard on the game's board (not the text field). */
+async function openGame(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(server.url + '/plain-game/index.html');
+  await waitForStore(page);
+  await page.locator('#board').click();
+  return { page, errors };
+}
+
 describe('a game the project did not write, traced from one script tag', () => {
   it('records its agent calls with parents, its state and story, and the player\'s keys', async () => {
-    const page = await browser.newPage();
-    const errors = collectErrors(page);
-    await page.goto(server.url + '/plain-game/index.html');
-    await waitForStore(page);
-
-    await page.locator('#board').click(); // focus on the game, not the text field
+    const { page, errors } = await openGame();
     for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
     await page.keyboard.press('t');
     await page.locator('#name').pressSequentially('Ann'); // typed text is not the trace's business
@@ -53,7 +58,7 @@ describe('a game the project did not write, traced from one script tag', () => {
 
     // Spans: Player.move calls World.collide inside it; hooking happened after the game built its objects.
     const moves = of('Player.move');
-    expect(moves).toHaveLength(5 + 1); // 5 steps, then the wall at x = 5 is not hit until 8: 6 moves, all ok
+    expect(moves).toHaveLength(6); // six steps right, none into a wall (the world is 8 wide)
     expect(moves.every((m) => m.status === 'ok' && m.source === 'Player')).toBe(true);
     const collides = of('World.collide');
     expect(collides).toHaveLength(6);
@@ -91,11 +96,7 @@ describe('a game the project did not write, traced from one script tag', () => {
 
 describe('the analytics engine in the worker, through window.TraceAgent', () => {
   it('answers stats, patterns, alerts and health for the game being played', async () => {
-    const page = await browser.newPage();
-    const errors = collectErrors(page);
-    await page.goto(server.url + '/plain-game/index.html');
-    await waitForStore(page);
-    await page.locator('#board').click();
+    const { page, errors } = await openGame();
     for (let i = 0; i < 7; i++) await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
     const r = await page.evaluate(async () => {
       type Api = {
@@ -151,11 +152,7 @@ describe('the analytics engine in the worker, through window.TraceAgent', () => 
 
 describe('the event log in real Chromium', () => {
   it('filters narrow the log (applied by the store), and an entry opens its detail with its parent span', async () => {
-    const page = await browser.newPage();
-    const errors = collectErrors(page);
-    await page.goto(server.url + '/plain-game/index.html');
-    await waitForStore(page);
-    await page.locator('#board').click();
+    const { page, errors } = await openGame();
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
     await page.evaluate(() => (window as unknown as { TraceAgent: { open(): void; flush(): Promise<void> } }).TraceAgent.open());
     const overlay = (sel: string) => page.locator(`trace-agent-overlay ${sel}`);

@@ -4,9 +4,10 @@
  * the overlay is closed, nothing per logged event.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useErrorBoundary, useRef } from 'preact/hooks';
+import { useErrorBoundary, useMemo, useRef } from 'preact/hooks';
 import { RateMeter } from '../analytics/rate';
 import { errorMessage } from '../core/errors';
+import { usePolling } from './charts';
 import { PANELS } from './panels/index';
 import { memo } from './panels/memo';
 import { Summary } from './panels/summary';
@@ -15,19 +16,16 @@ import { REFRESH_MS, TABS, type OverlayState, type TabPanel } from './state';
 
 export function App({ source, state, hotkey, onClose }: { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void }) {
   const open = state.open.value;
-  useEffect(() => {
-    if (!open) return;
-    const meter = new RateMeter();
-    const refresh = () => {
-      if (typeof document !== 'undefined' && document.hidden) return; // nothing while the page is hidden
+  const meter = useMemo(() => new RateMeter(), [open]);
+  usePolling(
+    () => {
       const snap = source.snapshot();
       state.snap.value = snap;
       state.rate.value = meter.sample(snap.elapsed, snap.counters.logged);
-    };
-    refresh();
-    const id = setInterval(refresh, REFRESH_MS);
-    return () => clearInterval(id);
-  }, [open]);
+    },
+    open ? REFRESH_MS : null,
+    [open],
+  );
 
   if (!open) return null;
   const snap = state.snap.value;

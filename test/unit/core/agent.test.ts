@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TraceCore } from '../../../src/core/agent';
-import type { TraceEntry } from '../../../src/core/entry';
+import { FLAG_TRUNCATED, type TraceEntry } from '../../../src/core/entry';
 import { TraceError } from '../../../src/core/errors';
+import { DEFAULT_LIMITS } from '../../../src/core/safe-copy';
 
 function collect(options = {}) {
   const entries: TraceEntry[] = [];
@@ -79,8 +80,12 @@ describe('TraceCore.logEvent', () => {
 
   it('an option set to undefined keeps its default', () => {
     const { core, entries } = collect({ limits: { redactKeys: undefined, maxBytes: undefined } });
-    core.logEvent('login', { password: 'hunter2', big: 'x'.repeat(40_000) });
-    expect(entries[0]!.data).toMatchObject({ password: { $t: 'redacted' }, big: { $t: 'str', n: 40_000 } });
+    // Strings each within maxString but 40,000 characters together: only the byte budget cuts them.
+    const parts = Array.from({ length: 20 }, () => 'x'.repeat(2_000));
+    core.logEvent('login', { password: 'hunter2', parts });
+    expect(entries[0]!.data).toMatchObject({ password: { $t: 'redacted' } });
+    expect(entries[0]!.flags! & FLAG_TRUNCATED).toBe(FLAG_TRUNCATED);
+    expect(JSON.stringify(entries[0]!.data).length).toBeLessThan(DEFAULT_LIMITS.maxBytes + 1_000);
   });
 
   it('accepts missing data as an empty object', () => {

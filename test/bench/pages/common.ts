@@ -136,6 +136,20 @@ export function logTicks(ta: TraceAgentApi, from: number, to: number): void {
   for (let i = from; i < to; i++) ta.logEvent('bench.tick', { i, x: 1.5, name: 'npc' });
 }
 
+/** Logs `bench.tick` events [from, to) in chunks of `chunk`, paced by keepUp(); returns chunked()'s busy time. */
+export function logTicksPaced(ta: TraceAgentApi, from: number, to: number, chunk: number, pacing: ReturnType<typeof keepUp>): Promise<number> {
+  return chunked(to - from, chunk, (a, b) => logTicks(ta, from + a, from + b), pacing.before);
+}
+
+/** flushed(), failing unless the store holds every event logged: none lost, dropped or evicted. */
+export async function flushedHoldingAll(ta: TraceAgentApi): Promise<TraceAgentStats & { lost: number }> {
+  const s = await flushed(ta);
+  if (s.evicted !== 0 || s.dropped !== 0 || s.lost !== 0) {
+    throw new Error(`the store does not hold every event: ${s.lost} not acked, ${s.dropped} dropped, ${s.evicted} evicted`);
+  }
+  return s;
+}
+
 /** Runs one bench and reports its figures, or its failure, to the runner. */
 export function runBench(bench: () => Promise<{ figures: Figures; info?: Record<string, unknown> }>): void {
   const fail = (e: unknown) => post({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });

@@ -8,7 +8,7 @@
  * (`gc()`, exposed by --js-flags=--expose-gc; no DevTools protocol needed).
  * The ring lives in the worker and IndexedDB, not in this heap.
  */
-import { chunked, flushed, keepUp, logTicks, param, runBench, sleep, traceAgent } from './common';
+import { flushed, keepUp, logTicksPaced, param, runBench, sleep, traceAgent } from './common';
 
 interface MemoryInfo {
   usedJSHeapSize: number;
@@ -30,7 +30,7 @@ runBench(async () => {
   let logged = 0;
   let lost = 0;
   const heapAfter = async (upTo: number): Promise<number> => {
-    await chunked(upTo - logged, chunk, (from, to) => logTicks(ta, logged + from, logged + to), pacing.before);
+    await logTicksPaced(ta, logged, upTo, chunk, pacing);
     logged = upTo;
     lost += (await flushed(ta)).lost;
     await sleep(50);

@@ -16,7 +16,7 @@
  * Warm-up: after the first 20,000 events, the overlay is opened on its log
  * the same way and closed (its code and the store's query path run once).
  */
-import { chunked, flushed, keepUp, logTicks, nextFrame, overlayRoot, param, runBench, shownLogRows, sleep, traceAgent, type TraceAgentApi } from './common';
+import { flushedHoldingAll, keepUp, logTicksPaced, nextFrame, overlayRoot, param, runBench, shownLogRows, sleep, traceAgent, type TraceAgentApi } from './common';
 
 const MIN_ROWS = 10;
 
@@ -44,18 +44,14 @@ runBench(async () => {
   const ta = await traceAgent();
   if (ta.isOpen) throw new Error('the overlay should start closed');
   const pacing = keepUp(ta, pace);
-  const log = (from: number, to: number) => logTicks(ta, from, to);
 
-  await chunked(warm, chunk, log, pacing.before);
+  await logTicksPaced(ta, 0, warm, chunk, pacing);
   await ta.flush();
   const warmOpen = await openToLog(ta, 10_000);
   ta.close();
 
-  await chunked(n - warm, chunk, (from, to) => log(warm + from, warm + to), pacing.before);
-  const s = await flushed(ta);
-  if (s.evicted !== 0 || s.dropped !== 0 || s.lost !== 0) {
-    throw new Error(`the store does not hold every event: ${s.lost} not acked, ${s.dropped} dropped, ${s.evicted} evicted`);
-  }
+  await logTicksPaced(ta, warm, n, chunk, pacing);
+  const s = await flushedHoldingAll(ta);
   await sleep(500); // the worker's analysis of the last blocks, and the page, settle
 
   const open = await openToLog(ta, 30_000);

@@ -10,7 +10,7 @@
  * chunks when it is ahead), well below the client's backpressure limit, so the
  * figure is the rate the store sustains with nothing dropped.
  */
-import { chunked, flushed, keepUp, param, runBench, sleep, traceAgent } from './common';
+import { chunked, flushed, keepUp, logTicks, param, runBench, sleep, traceAgent } from './common';
 
 runBench(async () => {
   const n = param('n', 500_000);
@@ -21,9 +21,7 @@ runBench(async () => {
   const ta = await traceAgent();
 
   const pacing = keepUp(ta, pace);
-  const log = (from: number, to: number) => {
-    for (let i = from; i < to; i++) ta.logEvent('bench.tick', { i, x: 1.5, name: 'npc' });
-  };
+  const log = (from: number, to: number) => logTicks(ta, from, to);
 
   await chunked(warm, chunk, log, pacing.before); // warm-up: JIT, worker, database
   await ta.flush();

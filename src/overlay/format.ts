@@ -18,6 +18,11 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(2)}s`;
 }
 
+/** A share (0..1) as a percentage: a tenth below 10 %, whole above. */
+export function formatPercent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+}
+
 /** A one-line preview of a value, cut to `max` characters. */
 export function preview(value: unknown, max = 120): string {
   if (value === undefined) return '';

@@ -16,7 +16,7 @@ import type { MethodStats } from '../../analytics/stats';
 import type { TraceEntry } from '../../core/entry';
 import { errorMessage } from '../../core/errors';
 import { usePolling } from '../charts';
-import { formatCount, formatDuration, formatSeconds } from '../format';
+import { formatCount, formatDuration, formatPercent, formatSeconds } from '../format';
 import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 import { memo } from './memo';
@@ -262,7 +262,7 @@ const MethodRow = memo(
         </th>
         <td class="num">{formatCount(m.calls)}</td>
         <td class={`num${m.errors > 0 ? ' bad' : ''}`}>{formatCount(m.errors)}</td>
-        <td class={`num${m.errorRate > 0 ? ' bad' : ''}`}>{m.calls > 0 ? `${(m.errorRate * 100).toFixed(m.errorRate < 0.1 ? 1 : 0)}%` : '–'}</td>
+        <td class={`num${m.errorRate > 0 ? ' bad' : ''}`}>{m.calls > 0 ? formatPercent(m.errorRate) : '–'}</td>
         <td class="num">{lat(m.p50)}</td>
         <td class={`num${m.p95 !== null && m.p95 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p95)}</td>
         <td class={`num${m.p99 !== null && m.p99 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p99)}</td>

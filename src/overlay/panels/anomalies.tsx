@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import type { AlertRule, AlertStatus } from '../../analytics/alerts';
 import type { Anomaly } from '../../analytics/engine';
 import { errorMessage } from '../../core/errors';
-import { formatDuration, formatSeconds } from '../format';
+import { formatDuration, formatPercent, formatSeconds } from '../format';
 import type { OverlaySource } from '../source';
 import { type LogFocus, type OverlayState } from '../state';
 import { useEngine } from './use-engine';
@@ -47,7 +47,7 @@ export function metricValue(metric: string, v: number | null): string {
     case 'latencyP95':
       return formatDuration(v);
     case 'errorRate':
-      return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+      return formatPercent(v);
     case 'eventRate':
     case 'errorsPerSecond':
     case 'callRate':

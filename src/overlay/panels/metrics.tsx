@@ -13,7 +13,7 @@ import type { EngineStats } from '../../analytics/engine';
 import type { Trend, TrendReport } from '../../analytics/trends';
 import { errorMessage } from '../../core/errors';
 import { CHART_MS, Chart, usePolling, type ChartColor, type ChartData, type ChartMark, type ChartSpec } from '../charts';
-import { formatCount, formatDuration } from '../format';
+import { formatCount, formatDuration, formatPercent } from '../format';
 import type { OverlaySnapshot, OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 
@@ -75,7 +75,6 @@ interface ChartSignals {
   snapEvents: Signal<ChartData | null>;
 }
 
-const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 const ms = (v: number) => (Number.isInteger(v) || v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const num = (v: number) => (v >= 100 ? formatCount(v) : Number.isInteger(v) ? String(v) : v.toFixed(v >= 10 ? 0 : 1));
 const orDash = (v: number | null | undefined, f: (v: number) => string) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : f(v));
@@ -263,8 +262,8 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
           </Figure>
           <Figure
             title="error rate"
-            value={orDash(series0(report, 'errorRate')?.last, pct)}
-            note={stats ? `session ${pct(stats.calls.errorRate)} of ${formatCount(stats.calls.count)} agent calls failed` : ''}
+            value={orDash(series0(report, 'errorRate')?.last, formatPercent)}
+            note={stats ? `session ${formatPercent(stats.calls.errorRate)} of ${formatCount(stats.calls.count)} agent calls failed` : ''}
             legend={[{ label: 'share of agent calls failed', color: 'err' }]}
           >
             <Chart spec={specs.errors} data={charts.errors} />

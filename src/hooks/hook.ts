@@ -14,6 +14,7 @@ import { FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../core/entry';
 import { withDefaults } from '../core/defaults';
 import { errorMessage, TraceError } from '../core/errors';
 import type { CopyLimits } from '../core/safe-copy';
+import { toSpanError } from './span-error';
 
 export interface HookOptions {
   /** Only these methods (names or patterns). */
@@ -208,7 +209,7 @@ export class Hooks {
             flags |= c.flags;
           }
         } else {
-          error = toSpanError(value);
+          error = thrownError(value);
         }
         core.emit({
           ts: core.sinceStart(t1), // the clock is read once at the end: reading it costs ~0.1-0.2 µs in Chromium
@@ -318,18 +319,9 @@ function itemLabel(item: unknown, i: number): string {
   return String(i);
 }
 
-function toSpanError(err: unknown): SpanError {
-  try {
-    if (err instanceof Error) {
-      // String(): a thrown Error may carry anything in these fields.
-      const e: SpanError = { name: String(err.name), message: String(err.message).slice(0, 2_000) };
-      if (err.stack) e.stack = String(err.stack).slice(0, 4_000);
-      return e;
-    }
-  } catch {
-    return { name: 'Error', message: 'unprintable error' };
-  }
-  return { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
+/** A thrown Error as page errors record it; anything else thrown as its text. */
+function thrownError(err: unknown): SpanError {
+  return toSpanError(err) ?? { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
 }
 
 /** A class kept on an object is no method: calling it without `new` throws. */

@@ -10,6 +10,7 @@ import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import type { SpanError } from '../core/entry';
 import type { CopyLimits } from '../core/safe-copy';
+import { cut, stripQuery, toSpanError } from './span-error';
 
 export interface SystemEventsOptions {
   /** Window `error` and `unhandledrejection` (default true). */
@@ -130,7 +131,7 @@ export class SystemEvents {
       line: ev.lineno || undefined,
       col: ev.colno || undefined,
     };
-    const error = toError(err);
+    const error = toSpanError(err);
     let flags = 0;
     if (!error && err !== undefined && err !== null) {
       const c = this.core.copy(err, this.limits); // `throw {code: 3}`
@@ -142,7 +143,7 @@ export class SystemEvents {
 
   private onRejection(ev: PromiseRejectionEvent): void {
     const reason: unknown = ev.reason;
-    const error = toError(reason);
+    const error = toSpanError(reason);
     if (error) return this.emitError('page:unhandledrejection', { message: error.message }, error, 0);
     const c = this.core.copy(reason, this.limits);
     this.emitError('page:unhandledrejection', { reason: c.value }, undefined, c.flags);
@@ -265,33 +266,8 @@ export class SystemEvents {
   }
 }
 
-/** An Error's name, message and stack as plain strings; undefined for anything else. */
-function toError(value: unknown): SpanError | undefined {
-  try {
-    if (!(value instanceof Error)) return undefined;
-    // String(): a thrown Error may carry anything in these fields.
-    const e: SpanError = { name: cut(value.name, 100), message: cut(value.message, 2_000) };
-    // Script URLs in a stack lose their query and hash, as filenames do (signed URLs carry secrets there).
-    if (value.stack) e.stack = cut(String(value.stack).replace(/(https?:\/\/[^\s?#)]+)[?#][^\s):]*/g, '$1'), 4_000);
-    return e;
-  } catch {
-    return { name: 'Error', message: 'unprintable error' };
-  }
-}
-
-function cut(v: unknown, max: number): string {
-  const s = String(v ?? '');
-  return s.length > max ? `${s.slice(0, max)}…` : s;
-}
-
 function isNode(t: EventTarget | null): boolean {
   return !!t && typeof (t as Node).nodeType === 'number';
-}
-
-/** Script URLs without query string or hash, as the session URL is recorded. */
-function stripQuery(url: string): string {
-  const i = url.search(/[?#]/);
-  return i < 0 ? url : url.slice(0, i);
 }
 
 function round2(n: number): number {

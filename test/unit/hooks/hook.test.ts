@@ -414,3 +414,28 @@ describe('hook options and shapes from issue 4', () => {
     expect(entries[0]!.flags).toBe(2);
   });
 });
+
+describe('span errors are recorded as page errors are (from review)', () => {
+  it('script URLs in the stack lose their query and hash; long fields are cut and marked', () => {
+    const { hooks, spans } = setup();
+    const o = {
+      boom() {
+        const e = new Error('m'.repeat(2_100));
+        e.name = 'N'.repeat(150);
+        e.stack = 'Error: m\n    at boom (https://cdn.game.test/app.js?sig=SECRET&exp=1:10:5)\n    at https://cdn.game.test/main.js#frag:3:1';
+        throw e;
+      },
+      text() {
+        throw 'just text';
+      },
+    };
+    hooks.hook(o, 'o');
+    expect(() => o.boom()).toThrow();
+    expect(() => o.text()).toThrow();
+    const [boom, text] = spans().map((s) => s.error!);
+    expect(boom!.stack).toBe('Error: m\n    at boom (https://cdn.game.test/app.js:10:5)\n    at https://cdn.game.test/main.js:3:1');
+    expect(boom!.name).toBe(`${'N'.repeat(100)}…`);
+    expect(boom!.message).toBe(`${'m'.repeat(2_000)}…`);
+    expect(text).toEqual({ name: 'NonError', message: 'just text' });
+  });
+});

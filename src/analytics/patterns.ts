@@ -236,6 +236,42 @@ class KeyTally {
   }
 }
 
+/**
+ * A map keyed by span id that remembers the last `cap` ids added: adding one
+ * more forgets the oldest (spans come and go: memory stays bounded).
+ */
+class RecentIds<V> {
+  private readonly map = new Map<number, V>();
+  private readonly order: Float64Array;
+  private at = 0;
+  constructor(cap: number) {
+    this.order = new Float64Array(cap);
+  }
+  get(id: number): V | undefined {
+    return this.map.get(id);
+  }
+  /** Adds `id` as the newest, forgetting the oldest past the cap. */
+  add(id: number, v: V): void {
+    const old = this.order[this.at]!;
+    if (old !== 0) this.map.delete(old);
+    this.order[this.at] = id;
+    this.at = (this.at + 1) % this.order.length;
+    this.map.set(id, v);
+  }
+  /** Changes the value of an id already kept. */
+  replace(id: number, v: V): void {
+    this.map.set(id, v);
+  }
+  delete(id: number): void {
+    this.map.delete(id);
+  }
+  clear(): void {
+    this.map.clear();
+    this.order.fill(0);
+    this.at = 0;
+  }
+}
+
 // ---- the report -----------------------------------------------------------------
 
 export type LoopRule = 'self-call' | 'alternation' | 'repeated-call' | 'repeated-error';
@@ -423,7 +459,6 @@ export class PatternAnalyzer {
   private readonly minErr: number;
   private readonly errorGapMs: number;
   private readonly selfGapMs: number;
-  private readonly spanMemory: number;
   private types = new Interner();
   private agents = new Interner();
   private methods = new Interner();
@@ -440,12 +475,10 @@ export class PatternAnalyzer {
   private h2 = 0;
   private h3 = 0;
   private streams = new Map<string, Stream>();
-  private spanIds: Float64Array;
-  private spanAt = 0;
-  private recent = new Map<number, number>();
-  private waitIds: Float64Array;
-  private waitAt = 0;
-  private waiting = new Map<number, number | number[]>();
+  /** Method of each recent span, by span id. */
+  private readonly recent: RecentIds<number>;
+  /** Methods of the children logged before their parent, by the parent's span id. */
+  private readonly waiting: RecentIds<number | number[]>;
   // Episodes.
   private closed: Episode[] = [];
   private selfOpen = new Map<number, Episode>();
@@ -459,10 +492,9 @@ export class PatternAnalyzer {
     this.minErr = options.minRepeatedErrors ?? 3;
     this.errorGapMs = options.errorGapMs ?? 60_000;
     this.selfGapMs = options.selfCallGapMs ?? 10_000;
-    this.spanMemory = options.spanMemory ?? 4096;
     this.grams = new SpaceSaving(this.k);
-    this.spanIds = new Float64Array(this.spanMemory);
-    this.waitIds = new Float64Array(this.spanMemory);
+    this.recent = new RecentIds(options.spanMemory ?? 4096);
+    this.waiting = new RecentIds(options.spanMemory ?? 4096);
   }
 
   reset(): void {
@@ -489,11 +521,8 @@ export class PatternAnalyzer {
     this.h1 = this.h2 = this.h3 = 0;
     for (const s of this.streams.values()) this.closeStream(s);
     this.streams = new Map();
-    this.recent = new Map();
-    this.waiting = new Map();
-    this.spanIds.fill(0);
-    this.waitIds.fill(0);
-    this.spanAt = this.waitAt = 0;
+    this.recent.clear();
+    this.waiting.clear();
   }
 
   private bucket(t: number): PatternBucket {
@@ -623,15 +652,9 @@ export class PatternAnalyzer {
         if (pm === m) this.selfCall(m, seq, ts, t, 1);
       } else {
         const w = this.waiting.get(parent);
-        if (w === undefined) {
-          const at = this.waitAt;
-          const old = this.waitIds[at]!;
-          if (old !== 0) this.waiting.delete(old);
-          this.waitIds[at] = parent;
-          this.waitAt = (at + 1) % this.spanMemory;
-          this.waiting.set(parent, m);
-        } else if (typeof w === 'number') {
-          if (w !== m) this.waiting.set(parent, [w, m]);
+        if (w === undefined) this.waiting.add(parent, m);
+        else if (typeof w === 'number') {
+          if (w !== m) this.waiting.replace(parent, [w, m]);
         } else if (!w.includes(m) && w.length < 16) w.push(m);
       }
     }
@@ -641,12 +664,7 @@ export class PatternAnalyzer {
       if (w === m || (typeof w !== 'number' && w.includes(m))) this.selfCall(m, seq, ts, t, 1);
       this.waiting.delete(id);
     }
-    const at = this.spanAt;
-    const old = this.spanIds[at]!;
-    if (old !== 0) this.recent.delete(old);
-    this.spanIds[at] = id;
-    this.spanAt = (at + 1) % this.spanMemory;
-    this.recent.set(id, m);
+    this.recent.add(id, m);
   }
 
   private selfCall(m: number, seq: number, ts: number, t: number, w: number): void {

@@ -178,6 +178,23 @@ describe('PatternAnalyzer', () => {
   });
 });
 
+describe('span memory', () => {
+  it('matches a child with a parent logged later only while the child is among the last spanMemory waiting', () => {
+    const selfCalls = (spanMemory: number) => {
+      const p = new PatternAnalyzer({ spanMemory });
+      const parent = ++spanIds;
+      const entries = [span(0, 'solver', 'search', [1], { parentId: parent })];
+      // Three other children whose parents never come, then the parent.
+      for (let i = 0; i < 3; i++) entries.push(span(1 + i, 'other', `m${i}`, [i], { parentId: 1e9 + spanIds + i }));
+      entries.push(span(10, 'solver', 'search', [2], { spanId: parent }));
+      feed(p, entries);
+      return p.analyze().loops.filter((l) => l.rule === 'self-call').length;
+    };
+    expect(selfCalls(8)).toBe(1);
+    expect(selfCalls(2)).toBe(0);
+  });
+});
+
 describe('loops hidden between other calls (the demo\'s stuck NPC)', () => {
   it('finds the same call repeated although other calls of the agent come between', () => {
     const p = new PatternAnalyzer();

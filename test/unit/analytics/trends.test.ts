@@ -63,6 +63,7 @@ describe('TrendAnalyzer', () => {
     const entries = degrading();
     feed(stats, entries);
     trends.consume(batchOf(entries.slice(0, 1)).cols, 's1'); // shared: a no-op
+    expect(stats.snapshot().total.count).toBe(entries.length);
     const r = trends.analyze('5m');
     const m = (name: string) => r.metrics.find((x) => x.metric === name)!;
     expect(r.bucketMs).toBe(10_000);

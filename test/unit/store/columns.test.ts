@@ -59,7 +59,7 @@ describe('columns', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 30_000); // 200 random batches: ~0.6 s alone, past Vitest's 5 s default on a loaded 2-core machine
 
   it('survives the emergency log (plain JSON) and slicing', () => {
     fc.assert(
@@ -72,7 +72,7 @@ describe('columns', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, 30_000);
 
   it('reuses its pre-allocated columns: take() hands over a compact copy', () => {
     const enc = new BatchEncoder(4);

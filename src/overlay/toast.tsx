@@ -15,19 +15,17 @@ export const TOAST_SHOW_MS = 6_000;
 /** Anomalies of the last minute count as active. */
 export const ANOMALY_WINDOW_MS = 60_000;
 
-export type WarningSeverity = Severity;
-
 export interface Warning {
   /** Unique per occurrence: an anomaly's id, an alert's name and firing time. */
   key: string;
   text: string;
-  severity: WarningSeverity;
+  severity: Severity;
 }
 
 export interface ToastMessage {
   id: number;
   text: string;
-  severity: WarningSeverity;
+  severity: Severity;
   count: number;
 }
 
@@ -81,7 +79,7 @@ export class WarningTracker {
   }
 }
 
-const RANK: Record<WarningSeverity, number> = { warning: 0, critical: 1 };
+const RANK: Record<Severity, number> = { warning: 0, critical: 1 };
 
 /** At most one toast per interval; what comes in between coalesces into the next one. */
 export class ToastLimiter {
@@ -101,7 +99,7 @@ export class ToastLimiter {
     const ws = this.pending;
     this.pending = [];
     this.last = now;
-    const severity = ws.reduce<WarningSeverity>((s, w) => (RANK[w.severity] > RANK[s] ? w.severity : s), 'warning');
+    const severity = ws.reduce<Severity>((s, w) => (RANK[w.severity] > RANK[s] ? w.severity : s), 'warning');
     return { id: ++this.seq, text: ws.length === 1 ? ws[0]!.text : `${ws.length} new warnings`, severity, count: ws.length };
   }
 

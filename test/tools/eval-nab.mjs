@@ -106,6 +106,8 @@ for (const file of files) {
   runs.push({ file, times, scores, windows: windows[file] ?? [] });
 }
 const windowCount = runs.reduce((s, r) => s + r.windows.length, 0);
+/** Windows of a file score that a detection scored. */
+const found = (fileScore) => fileScore.windows.filter((w) => w.detectedAt >= 0).length;
 
 function scoreAll(th) {
   let total = 0;
@@ -125,7 +127,7 @@ if (opts.sweep) {
   for (const th of ths) {
     const all = scoreAll(th);
     const n = all.normalized;
-    const tp = all.per.reduce((s, p) => s + p.windows.filter((w) => w.detectedAt >= 0).length, 0);
+    const tp = all.per.reduce((s, p) => s + found(p), 0);
     const fp = all.per.reduce((s, p) => s + p.fp, 0);
     lines.push(`${th.toFixed(2)}:${n.toFixed(2)}(${tp}/${fp})`);
     if (n > best.n) best = { th, n };
@@ -153,13 +155,12 @@ if (!opts.quiet) {
       const v = ref.get(`${d}|${r.file}`);
       return col(v === undefined ? '-' : v.toFixed(3), 8);
     });
-    const det = s.windows.filter((w) => w.detectedAt >= 0).length;
-    console.log(`${r.file.padEnd(52)} ${col(r.windows.length, 3)} ${col(s.score.toFixed(3), 8)} ${col(det, 3)} ${col(s.fp, 3)} ${refs.join(' ')}`);
+    console.log(`${r.file.padEnd(52)} ${col(r.windows.length, 3)} ${col(s.score.toFixed(3), 8)} ${col(found(s), 3)} ${col(s.fp, 3)} ${refs.join(' ')}`);
   });
   console.log('');
 }
 
-const detected = ours.per.reduce((s, p) => s + p.windows.filter((w) => w.detectedAt >= 0).length, 0);
+const detected = ours.per.reduce((s, p) => s + found(p), 0);
 const fps = ours.per.reduce((s, p) => s + p.fp, 0);
 console.log(`${files.length} files, ${windowCount} windows, ${points} points; ours: threshold ${threshold}, ${detected}/${windowCount} windows detected, ${fps} false-positive rows; ${(Number(ns) / points).toFixed(0)} ns/point (update() in this loop, JIT warm-up on short files included)`);
 console.log('normalised over these files (100 * (S - S_null) / (S_perfect - S_null)), standard profile:');

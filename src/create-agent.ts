@@ -236,24 +236,33 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     if (hookProblems.length < 50 && !hookProblems.some((p) => p.path === path)) hookProblems.push({ path, reason });
   };
   /**
-   * trackState / trackStory: resolves a path, makes the tracker, keeps it for
-   * destroy(); a failure is reported in health (thrown in strict mode).
+   * hook / trackState / trackStory: resolves a global path (or takes the
+   * value), hands it to `use`; a failure is reported in health under `label`
+   * (thrown in strict mode).
    */
-  function track<T extends { stop(): void }>(what: string, target: unknown, name: string, make: (source: unknown) => T): T | null {
+  function attach<T>(what: string, target: unknown, label: string, use: (value: unknown) => T): T | null {
     if (destroyed) return null;
-    const label = typeof target === 'string' ? target : name;
     try {
-      const source = typeof target === 'string' ? resolvePath(target) : target;
-      if (source === undefined || source === null) throw new TraceError('HOOK_FAILED', `${what}("${label}"): not found on window`);
-      const tracker = make(source);
-      trackers.push(tracker);
+      const value = typeof target === 'string' ? resolvePath(target) : target;
+      if (typeof target === 'string' && (value === undefined || value === null)) {
+        throw new TraceError('HOOK_FAILED', `${what}("${target}"): not found on window`);
+      }
+      const result = use(value);
       clearHookProblem(label);
-      return tracker;
+      return result;
     } catch (err) {
       if (core.strict) throw err;
       noteHookProblem(label, errorMessage(err));
       return null;
     }
+  }
+  /** trackState / trackStory: as attach, and the tracker is kept for destroy(). */
+  function track<T extends { stop(): void }>(what: string, target: unknown, name: string, make: (source: unknown) => T): T | null {
+    return attach(what, target, typeof target === 'string' ? target : name, (source) => {
+      const tracker = make(source);
+      trackers.push(tracker);
+      return tracker;
+    });
   }
   const clearHookProblem = (path: string) => {
     const i = hookProblems.findIndex((p) => p.path === path);
@@ -435,23 +444,10 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     version: VERSION,
     logEvent: (type, data, metadata, opts) => core.logEvent(type, data, metadata, opts),
     hook(target, name, opts) {
-      if (destroyed) return [];
       const label = typeof target === 'string' ? target : (name ?? typeof target);
-      try {
-        if (typeof target !== 'string') return hooks.hook(target, name, opts);
-        const value = resolvePath(target);
-        if (value === undefined || value === null) {
-          if (core.strict) throw new TraceError('HOOK_FAILED', `hook("${target}"): not found on window`);
-          noteHookProblem(target, 'not found on window');
-          return [];
-        }
-        clearHookProblem(target);
-        return hooks.hook(value, name ?? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, ''), opts);
-      } catch (err) {
-        if (core.strict) throw err;
-        noteHookProblem(label, errorMessage(err));
-        return [];
-      }
+      // A path names the agent (`game.npcs`, `Npc.prototype` → `Npc`) unless a name is given.
+      const agentName = name ?? (typeof target === 'string' ? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, '') : undefined);
+      return attach('hook', target, label, (value) => hooks.hook(value, agentName, opts)) ?? [];
     },
     unhook: (target) => hooks.unhook(typeof target === 'string' ? resolvePath(target) : target),
     trackState: (target, opts) =>

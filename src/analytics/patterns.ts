@@ -32,9 +32,9 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import { decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
+import { BIT_ERROR, decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
 import { roundFigure } from './sketch';
-import { BITS_SPAN_ERROR, KIND_AGENT, KIND_CUSTOM, KIND_ERROR, KIND_STATE, LEVEL_ERROR, NO_SOURCE, localId } from './stats';
+import { KIND_AGENT, KIND_CUSTOM, KIND_ERROR, KIND_STATE, LEVEL_ERROR, NO_SOURCE, localId } from './stats';
 import { Interner, OTHER_NAME, SessionClock, hashString, parseTimeframe, timeframeLabel, type Timeframe } from './timeframe';
 
 // ---- Space-Saving ----------------------------------------------------------------
@@ -599,7 +599,7 @@ export class PatternAnalyzer {
         const so = source[i]!;
         let a = agentTable[so]!;
         if (a < 0) a = agentTable[so] = this.agents.id(so === 0 ? NO_SOURCE : strings[so - 1]!);
-        const failed = (bits[i]! & BITS_SPAN_ERROR) !== 0;
+        const failed = (bits[i]! & BIT_ERROR) !== 0;
         const d = dur[i]!;
         this.agentTotals.add(a, d, failed);
         bucket.agents.add(a, d, failed);

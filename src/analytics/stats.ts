@@ -12,7 +12,7 @@
  * Pure and DOM-free: runs in the worker and in Node.
  */
 import { FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
-import { decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
+import { BIT_ERROR, decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
 import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary } from './sketch';
 import { OTHER_NAME, SessionClock } from './timeframe';
 
@@ -25,8 +25,6 @@ export const KIND_PERF = KINDS.indexOf('perf');
 export const KIND_ERROR = KINDS.indexOf('error');
 export const KIND_CUSTOM = KINDS.indexOf('custom');
 export const LEVEL_ERROR = LEVELS.indexOf('error');
-/** The span-status bit of `ColumnBatch.bits` for a failed span (BIT_ERROR in store/columns.ts). */
-export const BITS_SPAN_ERROR = 2;
 
 /** The batch-local id of a string, or -1 (lookups once per batch, not per entry). */
 export function localId(b: ColumnBatch, s: string): number {
@@ -564,7 +562,7 @@ export class StatsCollector {
         const key = so * mult + b.method[i]!;
         let rec = methodRecs.get(key);
         if (!rec) methodRecs.set(key, (rec = this.method(b, i)));
-        const failed = (bits[i]! & BITS_SPAN_ERROR) !== 0;
+        const failed = (bits[i]! & BIT_ERROR) !== 0;
         rec.calls++;
         rec.totalMs += d;
         rec.lastTs = ts[i]!;

@@ -47,7 +47,8 @@ export interface ColumnBatch {
 }
 
 const BIT_OK = 1;
-const BIT_ERROR = 2;
+/** In `bits`: the entry is a failed span (analytics count errors from it without decoding). */
+export const BIT_ERROR = 2;
 const BIT_SYNC = 4;
 const BIT_ASYNC = 8;
 /** The entry's rest line is its data alone: the common case, written without wrapping it. */

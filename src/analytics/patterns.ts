@@ -32,7 +32,7 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import { BIT_ERROR, decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
+import { BIT_ERROR, restLines, restOf, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
 import { roundFigure } from './sketch';
 import { KIND_AGENT, KIND_CUSTOM, KIND_ERROR, KIND_STATE, LEVEL_ERROR, NO_SOURCE, localId } from './stats';
 import { Interner, OTHER_NAME, SessionClock, hashString, parseTimeframe, timeframeLabel, type Timeframe } from './timeframe';
@@ -624,7 +624,7 @@ export class PatternAnalyzer {
       } else if (k === KIND_STATE || k === KIND_CUSTOM || k === KIND_ERROR) {
         if (ty === storyId) {
           lines ??= restLines(b);
-          this.transition(bucket, b, i, sessionId, lines[i]!);
+          this.transition(bucket, b, i, lines[i]!);
         } else {
           lines ??= restLines(b);
           const so = source[i]!;
@@ -635,7 +635,7 @@ export class PatternAnalyzer {
       }
       if (isError) {
         lines ??= restLines(b);
-        this.error(b, i, sessionId, lines[i]!, t);
+        this.error(b, i, lines[i]!, t);
       }
     }
     // The tally is flushed when the bucket changes, when it is half full and before a report, not per batch:
@@ -766,16 +766,11 @@ export class PatternAnalyzer {
     this.closeAlternation(s);
   }
 
-  private error(b: ColumnBatch, i: number, sessionId: string, line: string, t: number): void {
-    let message = '';
-    try {
-      const e = decodeEntry(b, i, sessionId, line);
-      const data = e.data as { message?: unknown; reason?: unknown } | string | undefined;
-      const m = e.error?.message ?? (typeof data === 'string' ? data : data && typeof data === 'object' ? (data.message ?? data.reason) : undefined);
-      message = typeof m === 'string' ? m : m === undefined ? '' : JSON.stringify(m);
-    } catch {
-      message = '';
-    }
+  private error(b: ColumnBatch, i: number, line: string, t: number): void {
+    const r = restOf(b, i, line);
+    const data = r?.data as { message?: unknown; reason?: unknown } | string | undefined;
+    const m = r?.error?.message ?? (typeof data === 'string' ? data : data && typeof data === 'object' ? (data.message ?? data.reason) : undefined);
+    const message = typeof m === 'string' ? m : m === undefined ? '' : JSON.stringify(m);
     const agent = sourceOf(b, i) ?? null;
     const type = typeOf(b, i);
     const what = message ? `${type}: ${message.slice(0, 300)}` : type;
@@ -812,13 +807,8 @@ export class PatternAnalyzer {
     if (this.closed.length > MAX_EPISODES * 2) this.closed.splice(0, this.closed.length - MAX_EPISODES);
   }
 
-  private transition(bucket: PatternBucket, b: ColumnBatch, i: number, sessionId: string, line: string): void {
-    let data: { from?: unknown; to?: unknown; dwellMs?: unknown } | undefined;
-    try {
-      data = decodeEntry(b, i, sessionId, line).data as typeof data;
-    } catch {
-      return;
-    }
+  private transition(bucket: PatternBucket, b: ColumnBatch, i: number, line: string): void {
+    const data = restOf(b, i, line)?.data as { from?: unknown; to?: unknown; dwellMs?: unknown } | undefined;
     if (!data || typeof data !== 'object') return;
     const from = String(data.from ?? '(start)');
     const to = String(data.to ?? '(none)');

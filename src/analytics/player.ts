@@ -35,7 +35,7 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import { decodeEntry, restLines, type ColumnBatch } from '../store/columns';
+import { restLines, restOf, type ColumnBatch } from '../store/columns';
 import { DDSketch, DEFAULT_ALPHA, roundFigure } from './sketch';
 import { KIND_AGENT, KIND_PERF, KIND_PLAYER, localId } from './stats';
 import { SessionClock } from './timeframe';
@@ -285,14 +285,14 @@ export class PlayerCollector {
       if (k === KIND_AGENT || k === KIND_PERF) continue;
       if (ty === visId) {
         lines ??= restLines(b);
-        this.visibility(base + ts[i]!, this.dataOf(b, i, sessionId, lines[i]!));
+        this.visibility(base + ts[i]!, restOf(b, i, lines[i]!)?.data);
         continue;
       }
       let p = prog[ty];
       if (p === undefined) p = prog[ty] = this.progressionOf(strings[ty]!);
       if (p === null) continue;
       lines ??= restLines(b);
-      this.progression(base + ts[i]!, p, this.dataOf(b, i, sessionId, lines[i]!));
+      this.progression(base + ts[i]!, p, restOf(b, i, lines[i]!)?.data);
     }
     if (mixCounts) {
       for (let id = 0; id < mixCounts.length; id++) {
@@ -326,13 +326,6 @@ export class PlayerCollector {
     return p;
   }
 
-  private dataOf(b: ColumnBatch, i: number, sessionId: string, line: string): unknown {
-    try {
-      return decodeEntry(b, i, sessionId, line).data;
-    } catch {
-      return undefined;
-    }
-  }
 
   private gap(ms: number): void {
     if (ms > this.idleMs) {

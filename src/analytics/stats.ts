@@ -12,7 +12,7 @@
  * Pure and DOM-free: runs in the worker and in Node.
  */
 import { FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
-import { BIT_ERROR, decodeEntry, restLines, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
+import { BIT_ERROR, restLines, restOf, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
 import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary } from './sketch';
 import { OTHER_NAME, SessionClock } from './timeframe';
 
@@ -32,14 +32,9 @@ export function localId(b: ColumnBatch, s: string): number {
 }
 
 /** Frame times (ms) of a `frame:stats` entry; [] when it has none. */
-export function frameTimesOf(b: ColumnBatch, i: number, sessionId: string, line: string): number[] {
-  try {
-    const data = decodeEntry(b, i, sessionId, line).data as { times?: unknown } | undefined;
-    const times = data?.times;
-    return Array.isArray(times) ? (times as unknown[]).filter((t): t is number => typeof t === 'number' && t >= 0) : [];
-  } catch {
-    return [];
-  }
+export function frameTimesOf(b: ColumnBatch, i: number, line: string): number[] {
+  const times = (restOf(b, i, line)?.data as { times?: unknown } | undefined)?.times;
+  return Array.isArray(times) ? (times as unknown[]).filter((t): t is number => typeof t === 'number' && t >= 0) : [];
 }
 
 /** Frames longer than this (ms) are hitches (a long task: DESIGN.md "Frames"). */
@@ -577,7 +572,7 @@ export class StatsCollector {
       } else if (k === KIND_PERF) {
         if (ty === statsId) {
           lines ??= restLines(b);
-          for (const ms of frameTimesOf(b, i, sessionId, lines[i]!)) {
+          for (const ms of frameTimesOf(b, i, lines[i]!)) {
             this.frames++;
             this.frameMs += ms;
             this.frameSketch.add(ms);

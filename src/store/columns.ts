@@ -206,7 +206,7 @@ function restJson(e: TraceEntry): string {
   return JSON.stringify({ data: e.data, metadata: e.metadata, args: e.args, result: e.result, error: e.error });
 }
 
-type Rest = Pick<TraceEntry, 'data' | 'metadata' | 'args' | 'result' | 'error'>;
+export type Rest = Pick<TraceEntry, 'data' | 'metadata' | 'args' | 'result' | 'error'>;
 
 /** Entry `i`'s rest line as fields. */
 function parseRest(b: ColumnBatch, i: number, line: string): Rest | null {
@@ -219,6 +219,19 @@ function parseRest(b: ColumnBatch, i: number, line: string): Rest | null {
 /** The per-entry JSON texts of a batch. */
 export function restLines(b: ColumnBatch): string[] {
   return b.rest.split('\n');
+}
+
+/**
+ * Entry `i`'s data, metadata, args, result and error from its JSON line alone,
+ * without building the whole entry; null when it has none or the line does not
+ * parse (what a reader that wants only the data, such as analytics, needs).
+ */
+export function restOf(b: ColumnBatch, i: number, line: string): Rest | null {
+  try {
+    return parseRest(b, i, line);
+  } catch {
+    return null;
+  }
 }
 
 export function typeOf(b: ColumnBatch, i: number): string {

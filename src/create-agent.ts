@@ -344,6 +344,9 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   async function exportBlob(opts: DownloadOptions & { format?: 'trace-agent' | 'chrome' } = {}): Promise<Blob> {
     const session = opts.session ?? core.sessionId;
     await client.flush();
+    // The file holds this session up to here, and its header counts up to here:
+    // what is logged while the store writes the file stays out of both.
+    const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
     const header: Omit<TraceHeader, 'sessions'> = {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,
@@ -354,7 +357,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       counters: counters(),
       storage: storage(),
     };
-    const { blob } = await client.request('export', { session, header, gzip: opts.gzip === true, format: opts.format }, opts.onProgress);
+    await client.flush(); // what was logged while the first flush waited, up to upTo, is durable too
+    const { blob } = await client.request('export', { session, header, gzip: opts.gzip === true, format: opts.format, upTo }, opts.onProgress);
     return blob;
   }
 

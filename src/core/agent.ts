@@ -60,6 +60,10 @@ export class TraceCore {
   readonly counters: CoreCounters = { logged: 0, rejected: 0, truncated: 0, redacted: 0, internalErrors: 0 };
 
   private seq = 0;
+  /** The seq of the newest entry this session logged (0: none yet). */
+  get lastSeq(): number {
+    return this.seq;
+  }
   private readonly t0: number;
   private readonly copier: Copier;
 

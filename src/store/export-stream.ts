@@ -40,16 +40,24 @@ export async function writeExport(
   let lastProgress = 0;
   for (const s of sessions) {
     const idJson = JSON.stringify(s.id);
+    const maxSeq = p.upTo?.sessionId === s.id ? p.upTo.seq : Infinity;
     let fromSeq = -Infinity;
-    for (;;) {
+    let past = false;
+    while (!past) {
       const heads = await ring.heads(s.id, 'oldest', fromSeq, Infinity, HEADS_PAGE);
       for (const h of heads) {
+        if (h.firstSeq > maxSeq) {
+          past = true;
+          break;
+        }
         fromSeq = h.lastSeq + 1;
         const parts = await payloads(h.key);
         if (!parts) continue; // evicted while the export ran
         for (const b of parts) {
           const lines = restLines(b);
           for (let i = 0; i < b.count; i++) {
+            if (b.seq[i]! > maxSeq) continue;
+            done++;
             if (chrome) {
               for (const ev of chrome.events(decodeEntry(b, i, s.id, lines[i]!))) chunk += ',' + JSON.stringify(ev);
               continue;
@@ -57,7 +65,6 @@ export async function writeExport(
             chunk += (first ? '' : ',') + entryJson(b, i, idJson, lines[i]!);
             first = false;
           }
-          done += b.count;
         }
         if (chunk.length >= CHUNK_CHARS) {
           await sink.write(chunk);

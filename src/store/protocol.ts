@@ -72,6 +72,12 @@ export interface ExportParams {
   gzip: boolean;
   /** The trace-agent JSON (default), or Chrome's Trace Event format (Perfetto). */
   format?: 'trace-agent' | 'chrome';
+  /**
+   * The live session's last seq when the export was asked for: what it logs
+   * while the store writes the file stays out, so the file holds what its
+   * header's counters count.
+   */
+  upTo?: { sessionId: string; seq: number };
 }
 
 export interface ExportResult {

@@ -151,6 +151,29 @@ describe.each([
     expect(zipped.blob.size).toBeLessThan(plain.blob.size / 5);
   });
 
+  it('an export bounded by upTo leaves out what the live session logged after it was asked for', async () => {
+    const h = await loaded(open);
+    h.send([entry(1, 'other'), entry(2, 'other')]);
+    await h.acked(2, 'other');
+    const header = {
+      format: 'trace-agent' as const,
+      schemaVersion: 1,
+      generator: { name: 'trace-agent', version: 'test' },
+      exportedAt: 'now',
+      session: 'all',
+      config: {},
+      counters: {} as never,
+      storage: { thread: 'main', backend: 'x', problems: [] },
+    };
+    // 's' holds seqs 1..1000 in blocks; 437 falls inside one, so the cut goes through a block.
+    const r = await h.ask('export', { session: 'all', header, gzip: false, upTo: { sessionId: 's', seq: 437 } });
+    const file = JSON.parse(await r.blob.text()) as TraceFile;
+    const ofS = file.entries.filter((e) => e.sessionId === 's').map((e) => e.seq);
+    expect(ofS).toEqual(Array.from({ length: 437 }, (_, i) => i + 1));
+    expect(file.entries.filter((e) => e.sessionId === 'other')).toHaveLength(2); // other sessions whole
+    expect(r.entries).toBe(439);
+  });
+
   it('deletes a session on request; later batches of it are stored again from there', async () => {
     const h = await loaded(open);
     expect(await h.ask('deleteSession', { sessionId: 's' })).toEqual({ deleted: 1000 });

@@ -399,6 +399,19 @@ function pathOf(via: readonly (string | number)[], depth: number): string {
   return p;
 }
 
+/**
+ * Whether the copier redacts `value` under `key`: `redactKeys`, then the
+ * page's `redact` rule. For a hook that records one value under its key
+ * (a state change, a query parameter) without copying the object around it.
+ */
+export function redactsKey(limits: Pick<CopyLimits, 'redactKeys' | 'redact'>, key: string, value: unknown): boolean {
+  if (limits.redactKeys) {
+    limits.redactKeys.lastIndex = 0;
+    if (limits.redactKeys.test(key)) return true;
+  }
+  return limits.redact ? userRedacts(limits.redact, key, value) : false;
+}
+
 function userRedacts(rule: (key: string, value: unknown) => boolean, key: string, value: unknown): boolean {
   try {
     return rule(key, value) === true;

@@ -20,7 +20,7 @@
  */
 import type { TraceCore } from '../core/agent';
 import { FLAG_REDACTED, FLAG_TRUNCATED, type Level, type SpanError } from '../core/entry';
-import type { CopyLimits } from '../core/safe-copy';
+import { redactsKey, type CopyLimits } from '../core/safe-copy';
 import { roundMicros } from '../core/clock';
 import { errorMessage } from '../core/errors';
 
@@ -513,21 +513,7 @@ export class NetworkSpans {
   }
 
   private isSecretParam(key: string, value: string): boolean {
-    if (URL_SECRET_PARAMS.test(key)) return true;
-    const keys = this.core.limits.redactKeys;
-    if (keys) {
-      keys.lastIndex = 0;
-      if (keys.test(key)) return true;
-    }
-    const rule = this.core.limits.redact;
-    if (rule) {
-      try {
-        return !!rule(key, value);
-      } catch {
-        return true; // as the copier does: when in doubt, leave it out
-      }
-    }
-    return false;
+    return URL_SECRET_PARAMS.test(key) || redactsKey(this.core.limits, key, value);
   }
 
   /** Sizes (and, with captureBodies, a copy) of a request body. */

@@ -11,7 +11,7 @@ import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import { FLAG_REDACTED } from '../core/entry';
 import { TraceError } from '../core/errors';
-import type { CopyLimits } from '../core/safe-copy';
+import { redactsKey, type CopyLimits } from '../core/safe-copy';
 
 export type StatePath = (string | number)[];
 
@@ -254,17 +254,7 @@ export class StateTracker implements StateHandle {
 
 /** Whether the copier would redact `value` under `key` (object keys only: it asks nothing of array indices). */
 function redactedAt(limits: CopyLimits, key: string | number | undefined, value: unknown): boolean {
-  if (typeof key !== 'string') return false;
-  if (limits.redactKeys) {
-    limits.redactKeys.lastIndex = 0;
-    if (limits.redactKeys.test(key)) return true;
-  }
-  if (!limits.redact) return false;
-  try {
-    return limits.redact(key, value) === true;
-  } catch {
-    return true; // as the copier does: when in doubt, leave it out
-  }
+  return typeof key === 'string' && redactsKey(limits, key, value);
 }
 
 function isObject(v: unknown): v is object {

@@ -218,6 +218,24 @@ describe('fetch', () => {
     expect(JSON.stringify(s)).not.toMatch(/K1|K2|T1|T2|T3|S1|S2|S3|P1|C1|A1/);
   });
 
+  it("with captureQuery, the page's redact rule decides a parameter as the copier does: true redacts, a throw redacts, anything else keeps", async () => {
+    core = new TraceCore(
+      { write: (e) => entries.push(e) },
+      {
+        limits: {
+          redact: (k) => {
+            if (k === 'player') return true;
+            if (k === 'boom') throw new Error('rule failed');
+            return (k === 'level' ? 1 : false) as boolean; // truthy, not true: kept, as a copied object would keep it
+          },
+        },
+      },
+    );
+    start({ captureQuery: true });
+    await fetch('https://api.test/save?player=ann&boom=1&level=3&page=2');
+    expect(data(spans()[0]).url).toBe('https://api.test/save?player=<redacted>&boom=<redacted>&level=3&page=2');
+  });
+
   it('works with a Request object and with a URL object', async () => {
     start();
     const req = new Request('https://api.test/items/4?x=1', { method: 'PUT', body: 'x' });

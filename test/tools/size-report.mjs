@@ -5,15 +5,15 @@ import { gzipSync } from 'node:zlib';
 
 // Bytes, dist/trace-agent.js gzipped. Issue 8 started it at 45,000, for the
 // walking skeleton (41.7 KiB). What the file holds now, each part gzipped on
-// its own (from a sourcemapped build, 2026-11-25; the whole file compresses
-// about 3% better than the sum):
-//   the worker, inlined as a string: store + analytics engine   26.9 KB
-//   src/overlay: five tabs, shell, log, styles (5.3 KB of CSS)   26.5 KB
+// its own (`npm run size:parts`, 2026-11-25; the whole file, 115.1 KB,
+// compresses better than the sum of its parts, 124.7 KB):
+//   src/overlay: five tabs, shell, log, charts, its CSS          32.3 KB
+//   the worker, inlined as a string: store + analytics engine    26.5 KB
 //   uPlot                                                        22.0 KB
-//   src/hooks: spans, state, story, input, system, network       11.8 KB
-//   src/store: client, emergency log, the main-thread fallback   10.6 KB
+//   src/hooks: spans, state, story, input, system, network       11.7 KB
+//   src/store: client, emergency log, the main-thread fallback   10.5 KB
 //   preact, hooks, @preact/signals (no preact/compat)             8.7 KB
-//   core, export, idb, the rest                                  12.5 KB
+//   core, export, idb, the entry points, the rest                13.1 KB
 // The libraries the stack chose come to 32 KB before any code of ours, and
 // the worker cannot share code with the page: a worker built from a string
 // holds its own copy, and one loaded from this file's URL would fetch the

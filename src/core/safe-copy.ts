@@ -46,7 +46,8 @@ export const DEFAULT_LIMITS: CopyLimits = {
 export type Tagged = { $t: string; [k: string]: unknown };
 
 const TRUNC: Tagged = Object.freeze({ $t: 'trunc' }) as Tagged;
-const REDACTED: Tagged = Object.freeze({ $t: 'redacted' }) as Tagged;
+/** What a redacted value is recorded as. */
+export const REDACTED: Tagged = Object.freeze({ $t: 'redacted' }) as Tagged;
 const EMPTY = Object.freeze({});
 /** What the fast path returns when the value needs the full walk. */
 const NOT_PLAIN: unknown = Object.freeze({ $t: 'not-plain' });

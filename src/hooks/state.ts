@@ -11,7 +11,7 @@ import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import { FLAG_REDACTED } from '../core/entry';
 import { TraceError } from '../core/errors';
-import { redactsKey, type CopyLimits } from '../core/safe-copy';
+import { REDACTED, redactsKey, type CopyLimits } from '../core/safe-copy';
 
 export type StatePath = (string | number)[];
 
@@ -51,7 +51,6 @@ interface Subscribable {
   subscribe(listener: (...args: unknown[]) => void): unknown;
 }
 
-const REDACTED = Object.freeze({ $t: 'redacted' });
 const CHANGE_LIMITS: Partial<CopyLimits> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
 const CHECKPOINT_LIMITS: Partial<CopyLimits> = { maxDepth: 12, maxBytes: 262_144, maxString: 2_048, maxKeys: 1_000 };
 /** Below this depth a store's diff stops and records the subtree as one change. */

@@ -77,7 +77,7 @@ export default defineConfig(({ mode }): UserConfig => {
     };
   }
   if (mode === 'esm') {
-    // dist/esm/index.js and its worker, dist/esm/worker.js, for bundlers; runtime dependencies stay imports.
+    // dist/esm/index.js for bundlers; runtime dependencies stay imports.
     return {
       oxc: jsx,
       plugins: [keepWorkerUrl()],
@@ -85,12 +85,21 @@ export default defineConfig(({ mode }): UserConfig => {
         outDir: 'dist/esm',
         emptyOutDir: true,
         target: 'es2022',
-        lib: {
-          entry: { index: resolve(root, 'src/index.ts'), worker: resolve(root, 'src/store/worker.ts') },
-          formats: ['es'],
-          fileName: (_format, name) => `${name}.js`,
-        },
+        lib: { entry: resolve(root, 'src/index.ts'), formats: ['es'], fileName: () => 'index.js' },
         rolldownOptions: { external: [/^preact(\/.*)?$/, /^@preact\/signals/, /^idb$/, /^uplot$/] },
+      },
+    };
+  }
+  if (mode === 'esm-worker') {
+    // dist/esm/worker.js, the store's worker that index.js starts: one file
+    // with no imports (idb bundled in), so that it also runs unbundled, where
+    // a module worker has no import map to resolve `idb` by.
+    return {
+      build: {
+        outDir: 'dist/esm',
+        emptyOutDir: false,
+        target: 'es2022',
+        lib: { entry: resolve(root, 'src/store/worker.ts'), formats: ['es'], fileName: () => 'worker.js' },
       },
     };
   }

@@ -150,6 +150,31 @@ describe('spawnStoreWorker', () => {
   });
 });
 
+describe('a CSP violation for the script URL', () => {
+  const violation = (blockedURI: string, originalPolicy: string) =>
+    Object.assign(new Event('securitypolicyviolation'), { disposition: 'enforce', effectiveDirective: 'worker-src', blockedURI, originalPolicy });
+  const start = (policy: string) => {
+    const page = new EventTarget();
+    vi.stubGlobal('document', page);
+    spawn.useWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+    const first = spawn.spawnStoreWorker() as unknown as FakeWorker;
+    // What the browser does when the policy refuses the worker: the violation, then the worker's error.
+    page.dispatchEvent(violation(`${PAGE}/trace-agent.js`, policy));
+    first.fail();
+  };
+
+  it('whose policy refuses blob: too: blob: is not tried (no second violation for the site to receive)', () => {
+    start("default-src 'self'; worker-src 'none'");
+    expect(() => spawn.spawnStoreWorker()).toThrow("the blob worker was not tried: the page's Content-Security-Policy refuses blob: workers");
+    expect(FakeWorker.made).toHaveLength(1);
+  });
+
+  it('whose policy allows blob:: the blob: is the next start', () => {
+    start("default-src 'self'; worker-src blob:");
+    expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
+  });
+});
+
 describe('policyRefusesBlobWorkers', () => {
   it('follows worker-src, then child-src, script-src, default-src', () => {
     expect(policyRefusesBlobWorkers("default-src 'self'")).toBe(true);

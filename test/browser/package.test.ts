@@ -103,6 +103,10 @@ describe('the package installs and imports from another Vite project', () => {
     // The worker is started in the form bundlers follow, and is not inlined: no second copy of the store as a string.
     expect(esm).toMatch(/new Worker\(new URL\(["']\.\/worker\.js["'], import\.meta\.url\), \{\s*type: "module"/);
     expect(esm).not.toMatch(/importScripts|data:(text|application)\/javascript|;base64,/);
+    // worker.js imports nothing, so it also runs unbundled (a module worker has no import map to resolve `idb` by).
+    const workerJs = readFileSync(join(installed, 'dist/esm/worker.js'), 'utf8');
+    expect(workerJs).not.toMatch(/^\s*(import|export)\b|\bimport\(/m);
+    expect(workerJs).toMatch(/serveStoreInWorker|postMessage\(\{\s*type: "hello"/);
 
     // 4. The exports map: the script entry is the IIFE file, through Node's resolver.
     const resolved = must(

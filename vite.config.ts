@@ -31,12 +31,42 @@ function dropInScript(): Plugin {
   };
 }
 
+/**
+ * The ESM build starts its worker with `new Worker(new URL('./worker.js',
+ * import.meta.url), ...)` (src/store/module-worker.ts), for the bundler of the
+ * project that installs the package to follow. Vite would follow it in this
+ * build already (and inline the worker); so the expression is swapped for a
+ * marker before Vite's worker plugin sees it, and put back in the output.
+ */
+const WORKER_URL_SOURCE = "new URL('./worker.js', import.meta.url)";
+const WORKER_URL_MARKER = '__TRACE_AGENT_WORKER_URL__';
+function keepWorkerUrl(): Plugin {
+  let kept = 0;
+  return {
+    name: 'trace-agent-keep-worker-url',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.endsWith('/src/store/module-worker.ts')) return null;
+      const parts = code.split(WORKER_URL_SOURCE);
+      if (parts.length !== 2) this.error(`${id} should hold ${WORKER_URL_SOURCE} once, not ${parts.length - 1} times`);
+      return { code: parts.join(`new URL(${WORKER_URL_MARKER})`), map: null };
+    },
+    renderChunk(code) {
+      if (!code.includes(WORKER_URL_MARKER)) return null;
+      kept++;
+      return { code: code.replace(`new URL(${WORKER_URL_MARKER})`, WORKER_URL_SOURCE), map: null };
+    },
+    generateBundle() {
+      if (kept !== 1) this.error(`the worker's URL expression was put back in ${kept} chunks, not 1`);
+    },
+  };
+}
+
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
-    // dist/trace-agent.js: one self-contained IIFE, the worker inlined.
+    // dist/trace-agent.js: one self-contained IIFE, which is also the store's worker (src/script.ts).
     return {
       oxc: jsx,
-      worker: { format: 'iife' },
       build: {
         outDir: 'dist',
         emptyOutDir: false,
@@ -50,13 +80,26 @@ export default defineConfig(({ mode }): UserConfig => {
     // dist/esm/index.js for bundlers; runtime dependencies stay imports.
     return {
       oxc: jsx,
-      worker: { format: 'iife' },
+      plugins: [keepWorkerUrl()],
       build: {
         outDir: 'dist/esm',
         emptyOutDir: true,
         target: 'es2022',
         lib: { entry: resolve(root, 'src/index.ts'), formats: ['es'], fileName: () => 'index.js' },
         rolldownOptions: { external: [/^preact(\/.*)?$/, /^@preact\/signals/, /^idb$/, /^uplot$/] },
+      },
+    };
+  }
+  if (mode === 'esm-worker') {
+    // dist/esm/worker.js, the store's worker that index.js starts: one file
+    // with no imports (idb bundled in), so that it also runs unbundled, where
+    // a module worker has no import map to resolve `idb` by.
+    return {
+      build: {
+        outDir: 'dist/esm',
+        emptyOutDir: false,
+        target: 'es2022',
+        lib: { entry: resolve(root, 'src/store/worker.ts'), formats: ['es'], fileName: () => 'worker.js' },
       },
     };
   }

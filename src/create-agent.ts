@@ -28,7 +28,7 @@ import type { OverlaySnapshot, OverlaySource } from './overlay/source';
 import { StoreClient, type ClientOptions } from './store/client';
 import { pageStorage } from './store/emergency';
 import type { QueryParams, QueryResult, StoreConfig } from './store/protocol';
-import { spawnStoreWorker } from './store/spawn-worker';
+import { spawnStoreWorker, workerRouteCount } from './store/spawn-worker';
 import { mainThreadTransport, workerTransport, type StoreTransport } from './store/transport';
 
 export const VERSION = '0.1.0';
@@ -202,7 +202,10 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     { strict: options.strict, limits: options.limits },
   );
   const transports: (() => StoreTransport)[] = [];
-  if (options.worker !== false) transports.push(() => workerTransport(spawnStoreWorker));
+  // One worker transport per way to start the worker (the script's URL, then
+  // blob:): a route that fails is given up and the next transport takes the next.
+  const workerTries = options.worker === false ? 0 : Math.max(1, workerRouteCount());
+  for (let i = 0; i < workerTries; i++) transports.push(() => workerTransport(spawnStoreWorker));
   transports.push(mainThreadTransport);
   const pageDefaults: ClientOptions = {
     storage: pageStorage(),

@@ -1,14 +1,18 @@
 /**
  * The drop-in entry: `<script src="trace-agent.js" data-hook="game.npcs"></script>`.
- * Reads its options from its own tag and exposes `window.TraceAgent`.
+ * Reads its options from its own tag and exposes `window.TraceAgent`. The same
+ * file is the store's worker: started from its own URL (or a blob: that
+ * imports it), it finds itself in a worker and serves the store instead.
  */
 import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './create-agent';
 import { errorMessage } from './core/errors';
 import { splitPaths } from './hooks/paths';
 import { parseThresholds } from './analytics/alerts';
+import { scriptWorkerRoutes, useWorkerRoutes } from './store/spawn-worker';
+import { inStoreWorker, inWorkerScope, serveStoreInWorker } from './store/worker-scope';
 
 /** Where the script tag puts the agent; typed here rather than on Window, so a page's own typing of it wins. */
-const host = window as unknown as { TraceAgent?: TraceAgent };
+const host = globalThis as unknown as { TraceAgent?: TraceAgent };
 
 function ownScript(): HTMLScriptElement | null {
   const current = document.currentScript;
@@ -90,4 +94,12 @@ function start(): void {
   }
 }
 
-start();
+// This file runs as the page's agent, or as the store's worker (a worker
+// of someone else's that loads it gets neither). Nothing above touches the
+// page: every module's top level must run in a worker too.
+if (inStoreWorker()) {
+  serveStoreInWorker();
+} else if (!inWorkerScope()) {
+  useWorkerRoutes(scriptWorkerRoutes(ownScript()?.src, location.origin));
+  start();
+}

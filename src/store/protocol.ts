@@ -13,6 +13,9 @@ import type { ColumnBatch } from './columns';
 
 export const PROTOCOL_VERSION = 2;
 
+/** The name every store worker is started with (a worker of someone else's that loads the drop-in script is not ours). */
+export const STORE_WORKER_NAME = 'trace-agent-store';
+
 export type Backend = 'indexeddb' | 'memory';
 export type StoreThread = 'worker' | 'main';
 
@@ -204,3 +207,14 @@ export type ReplyMessage =
   | { type: 'reply'; id: number; ok: false; error: string };
 
 export type StoreToPage = ReadyMessage | AckMessage | NackMessage | BackendMessage | ProgressMessage | NoticeMessage | ReplyMessage;
+
+/**
+ * The worker's first word, posted as soon as its script runs (before `init`):
+ * the page's proof that the route it was started by works (spawn-worker.ts).
+ */
+export interface HelloMessage {
+  type: 'hello';
+}
+
+/** What the store's worker posts: the store's messages, and its hello. */
+export type WorkerToPage = StoreToPage | HelloMessage;

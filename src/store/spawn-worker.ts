@@ -1,7 +1,174 @@
-/** The store's worker, inlined into the bundle by Vite and started from a blob: URL. */
-import StoreWorker from './worker?worker&inline';
+/**
+ * Starting the store's worker. `spawnStoreWorker()` is the only way the
+ * agent starts one (each worker transport calls it; so does a restart).
+ *
+ * The entry says how a worker can be started on this page (`useWorkerRoutes`):
+ * - the drop-in script is its own worker: from the script's URL when it is
+ *   same-origin (what `worker-src 'self'`, and so `default-src 'self'`,
+ *   allows), else from a `blob:` that imports the script's URL
+ *   (scriptWorkerRoutes);
+ * - the ESM build starts dist/esm/worker.js from a URL that bundlers follow
+ *   (module-worker.ts).
+ * A route is given up when its worker fails before it says hello (an error
+ * event, the browser refusing it at once, or no hello within a bound), and the
+ * next start takes the next route. When none is left, spawnStoreWorker throws
+ * and the client goes on to the main-thread store.
+ */
+import { errorMessage } from '../core/errors';
+import { now } from '../core/clock';
+import { policyRefusesBlobWorkers } from './csp-blob';
+import { STORE_WORKER_NAME, type WorkerToPage } from './protocol';
 
+export type WorkerRouteKind = 'script-url' | 'blob' | 'module-url';
+
+export interface WorkerRoute {
+  readonly kind: WorkerRouteKind;
+  /** The URL it starts the worker from, when known before the start. */
+  readonly url?: string;
+  /** Starts a worker named `name`; throws when the browser refuses at once. */
+  start(name: string): Worker;
+}
+
+/**
+ * A worker that has not said hello this long after its start counts as failed
+ * the next time a worker is asked for. It is shorter than the client's ready
+ * timeout (5 s), which is what replaces a silent worker: when that fires, its
+ * route is given up; two agents starting workers at once are not confused with
+ * a silent route.
+ */
+const HELLO_BOUND_MS = 3_000;
+
+interface RouteState {
+  route: WorkerRoute;
+  /** 'works': a worker of it said hello; 'failed': given up. */
+  state: 'untried' | 'starting' | 'works' | 'failed';
+  /** When the newest worker of it was started (while 'starting'). */
+  startedAt: number;
+}
+
+let routes: readonly WorkerRoute[] = [];
+/** The route each worker was started by, for the messages that say which one failed. */
+const routeOfWorker = new WeakMap<Worker, WorkerRouteKind>();
+let states: RouteState[] = [];
+
+/** Set when the page's policy refused a worker of ours and would refuse a blob: worker too. */
+let blobRefused = false;
+let followingViolations = false;
+
+/** Sets how this page can start the store's worker, best first (the entry does). */
+export function useWorkerRoutes(list: readonly WorkerRoute[]): void {
+  if (list === routes) return;
+  routes = list;
+  states = list.map((route) => ({ route, state: 'untried', startedAt: 0 }));
+}
+
+/** How many ways to start the worker there are: the agent gives the client one worker transport each. */
+export function workerRouteCount(): number {
+  return routes.length;
+}
+
+/** Starts the store's worker by the best route not given up. Throws when no worker can be started. */
 export function spawnStoreWorker(): Worker {
   if (typeof Worker !== 'function') throw new Error('this page has no Worker');
-  return new StoreWorker({ name: 'trace-agent-store' });
+  followViolations();
+  const refused: string[] = [];
+  for (const s of states) {
+    if (s.state === 'starting' && now() - s.startedAt >= HELLO_BOUND_MS) s.state = 'failed';
+    if (s.route.kind === 'blob' && blobRefused && s.state !== 'failed') {
+      s.state = 'failed';
+      refused.push("the blob worker was not tried: the page's Content-Security-Policy refuses blob: workers");
+    }
+    if (s.state === 'failed') continue;
+    let worker: Worker;
+    try {
+      worker = s.route.start(STORE_WORKER_NAME);
+    } catch (err) {
+      s.state = 'failed';
+      refused.push(`the ${s.route.kind} worker was refused: ${errorMessage(err)}`);
+      continue;
+    }
+    routeOfWorker.set(worker, s.route.kind);
+    watch(worker, s);
+    return worker;
+  }
+  if (refused.length > 0) throw new Error(refused.join('; '));
+  throw new Error(states.length > 0 ? 'every way to start the worker failed on this page' : 'no URL to start the worker from');
+}
+
+/**
+ * Listens for the page's CSP violations: one that refused a worker of ours
+ * tells, in its policy's text, whether a blob: worker would be refused too.
+ */
+function followViolations(): void {
+  if (followingViolations || typeof document === 'undefined' || typeof document.addEventListener !== 'function') return;
+  followingViolations = true;
+  document.addEventListener('securitypolicyviolation', (ev) => {
+    if (ev.disposition !== 'enforce' || ev.effectiveDirective !== 'worker-src') return;
+    const ours = ev.blockedURI === 'blob' || routes.some((r) => r.url === ev.blockedURI);
+    if (ours && policyRefusesBlobWorkers(ev.originalPolicy)) blobRefused = true;
+  });
+}
+
+/** The route a worker was started by (spawnStoreWorker's workers only). */
+export function workerRouteOf(worker: Worker): WorkerRouteKind | undefined {
+  return routeOfWorker.get(worker);
+}
+
+/** Follows a new worker until it says hello (its route works) or fails first (its route is given up). */
+function watch(worker: Worker, s: RouteState): void {
+  if (s.state !== 'works') {
+    s.state = 'starting';
+    s.startedAt = now();
+  }
+  const done = () => {
+    worker.removeEventListener('message', onMessage);
+    worker.removeEventListener('error', onError);
+  };
+  const onMessage = (ev: MessageEvent<WorkerToPage>) => {
+    if (ev.data?.type !== 'hello') return;
+    s.state = 'works';
+    done();
+  };
+  const onError = () => {
+    if (s.state !== 'works') s.state = 'failed';
+    done();
+  };
+  worker.addEventListener('message', onMessage);
+  worker.addEventListener('error', onError);
+}
+
+/**
+ * How the drop-in script at `src` can start itself as the worker: from its own
+ * URL when it has the page's origin (a worker's script must), and from a
+ * `blob:` that imports it (the blob has the page's origin; importScripts may
+ * load another origin's script). A script without a URL (inlined in the page)
+ * has no route: the store runs on the main thread.
+ */
+export function scriptWorkerRoutes(src: string | undefined, pageOrigin: string): WorkerRoute[] {
+  if (!src) return [];
+  let url: URL;
+  try {
+    url = new URL(src);
+  } catch {
+    return [];
+  }
+  const fromBlob = blobRoute(url.href);
+  if (url.origin !== pageOrigin || pageOrigin === 'null') return [fromBlob];
+  return [{ kind: 'script-url', url: url.href, start: (name) => new Worker(url.href, { name }) }, fromBlob];
+}
+
+function blobRoute(scriptUrl: string): WorkerRoute {
+  return {
+    kind: 'blob',
+    start(name) {
+      // The only code in the blob is the import of the script's URL (a JSON string literal).
+      const blobUrl = URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(scriptUrl)});`], { type: 'text/javascript' }));
+      try {
+        return new Worker(blobUrl, { name });
+      } finally {
+        // The worker holds what it resolved at construction; the URL itself is not needed again.
+        URL.revokeObjectURL(blobUrl);
+      }
+    },
+  };
 }

@@ -1,6 +1,7 @@
 /** How the page reaches the store: a worker, or the same host on the main thread. */
 import { StoreHost } from './host';
-import type { PageToStore, StoreThread, StoreToPage } from './protocol';
+import { workerRouteOf } from './spawn-worker';
+import type { PageToStore, StoreThread, StoreToPage, WorkerToPage } from './protocol';
 
 export interface StoreTransport {
   readonly thread: StoreThread;
@@ -22,10 +23,14 @@ export function workerTransport(create: () => Worker): StoreTransport {
     onFailure: () => {},
     close: () => worker.terminate(),
   };
-  worker.onmessage = (ev: MessageEvent<StoreToPage>) => t.onMessage(ev.data);
+  worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {
+    // The hello is for spawn-worker.ts (the route works); the store's own messages follow it.
+    if (ev.data.type !== 'hello') t.onMessage(ev.data);
+  };
   worker.onerror = (ev: ErrorEvent) => {
     ev.preventDefault();
-    t.onFailure(`worker error: ${ev.message || 'the worker could not start (is worker-src blob: allowed?)'}`);
+    const what = `the ${workerRouteOf(worker) ?? 'store'} worker`;
+    t.onFailure(`worker error: ${ev.message || `${what} could not start (refused by the page's Content-Security-Policy, or its script did not load)`}`);
   };
   worker.onmessageerror = () => t.onFailure('worker message could not be deserialised');
   return t;

@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
-/** The worker's entry: the store host, wired to the worker's message port. */
-import { AnalyticsEngine } from '../analytics/engine';
-import { StoreHost } from './host';
-import type { PageToStore } from './protocol';
+/**
+ * The ESM build's worker entry (dist/esm/worker.js), started by
+ * module-worker.ts as `new Worker(new URL('./worker.js', import.meta.url))`,
+ * the form bundlers follow. The drop-in script does not use this file: it is
+ * its own worker (script.ts).
+ */
+import { serveStoreInWorker } from './worker-scope';
 
-declare const self: DedicatedWorkerGlobalScope;
-
-const host = new StoreHost((msg) => self.postMessage(msg), (options) => new AnalyticsEngine(options));
-self.onmessage = (ev: MessageEvent<PageToStore>) => host.handle(ev.data);
+serveStoreInWorker();

@@ -3,14 +3,16 @@
  * setup's `npm run build`), check what the tarball holds, install it into a
  * throwaway Vite + TypeScript project in a temp dir, type-check and build that
  * project, and run its page in Chromium: the agent logs and its store reaches
- * IndexedDB in a worker. Also that `trace-agent/script` resolves (through the
- * exports map) to the drop-in IIFE.
+ * IndexedDB in a worker, which the consumer's Vite bundled from dist/esm/worker.js
+ * (the package starts it as `new Worker(new URL('./worker.js', import.meta.url))`),
+ * under a `default-src 'self'` header with no CSP violation. Also that
+ * `trace-agent/script` resolves (through the exports map) to the drop-in IIFE.
  *
  * Needs the npm registry (to install vite, typescript and the package's
  * dependencies). When npm cannot install, the test fails with npm's output:
  * it never skips.
  */
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('the package installs and imports from another Vite project', () => {
-  it('packs the built files only; a Vite + TypeScript project installs the tarball, type-checks, builds, and its page traces into IndexedDB in a worker', { timeout: 300_000 }, async () => {
+  it("packs the built files only; a Vite + TypeScript project installs the tarball, type-checks, builds, and its page, under default-src 'self', traces into IndexedDB in the worker Vite bundled from dist/esm/worker.js, with no CSP violation", { timeout: 300_000 }, async () => {
     // 1. npm pack, into a temp dir.
     const packDir = mkdtempSync(join(tmpdir(), 'trace-agent-pack-'));
     temps.push(packDir);
@@ -48,7 +50,7 @@ describe('the package installs and imports from another Vite project', () => {
       .split('\n')
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/esm/index.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts']) {
+    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/esm/index.js', 'dist/esm/worker.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts']) {
       expect(files, `the tarball holds ${f}`).toContain(f);
     }
     const allowed = (f: string) =>
@@ -71,9 +73,12 @@ describe('the package installs and imports from another Vite project', () => {
       skipLibCheck: false, // the shipped .d.ts files must compile in a user's project too
     };
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['main.ts'] }, null, 2));
+    // The page's first script (a public file, served as is) records every CSP violation.
+    mkdirSync(join(app, 'public'));
+    copyFileSync(join(REPO, 'test/fixtures/csp-violations.js'), join(app, 'public/csp-violations.js'));
     writeFileSync(
       join(app, 'index.html'),
-      '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>consumer</title></head>\n<body>\n  <script type="module" src="/main.ts"></script>\n</body>\n</html>\n',
+      '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>consumer</title></head>\n<body>\n  <script src="/csp-violations.js"></script>\n  <script type="module" src="/main.ts"></script>\n</body>\n</html>\n',
     );
     writeFileSync(
       join(app, 'main.ts'),
@@ -93,7 +98,15 @@ describe('the package installs and imports from another Vite project', () => {
     const deps = [tarball, `vite@${installedVersion('vite')}`, `typescript@${installedVersion('typescript')}`];
     must('npm install of the packed tarball (needs the npm registry)', 'npm', ['install', ...deps, '--no-audit', '--no-fund'], app, INSTALL_TIMEOUT_MS);
     const installed = join(app, 'node_modules/trace-agent');
-    expect(readFileSync(join(installed, 'dist/esm/index.js'), 'utf8')).toBe(readFileSync(join(REPO, 'dist/esm/index.js'), 'utf8'));
+    const esm = readFileSync(join(installed, 'dist/esm/index.js'), 'utf8');
+    expect(esm).toBe(readFileSync(join(REPO, 'dist/esm/index.js'), 'utf8'));
+    // The worker is started in the form bundlers follow, and is not inlined: no second copy of the store as a string.
+    expect(esm).toMatch(/new Worker\(new URL\(["']\.\/worker\.js["'], import\.meta\.url\), \{\s*type: "module"/);
+    expect(esm).not.toMatch(/importScripts|data:(text|application)\/javascript|;base64,/);
+    // worker.js imports nothing, so it also runs unbundled (a module worker has no import map to resolve `idb` by).
+    const workerJs = readFileSync(join(installed, 'dist/esm/worker.js'), 'utf8');
+    expect(workerJs).not.toMatch(/^\s*(import|export)\b|\bimport\(/m);
+    expect(workerJs).toMatch(/serveStoreInWorker|postMessage\(\{\s*type: "hello"/);
 
     // 4. The exports map: the script entry is the IIFE file, through Node's resolver.
     const resolved = must(
@@ -120,12 +133,19 @@ describe('the package installs and imports from another Vite project', () => {
     // 6. Vite builds it (the package's dependencies resolved from the consumer's node_modules).
     must('vite build in the consumer project', 'npx', ['--no', '--', 'vite', 'build'], app, 60_000, childEnv({ NODE_ENV: 'production' }));
 
-    // 7. The built page in Chromium.
-    server = await serve([join(app, 'dist')]);
+    // Vite bundled the worker as a file of its own.
+    const assets = readdirSync(join(app, 'dist/assets'));
+    const workerAsset = assets.find((f) => /^worker-.*\.js$/.test(f));
+    expect(workerAsset, `a worker file among ${assets.join(', ')}`).toBeDefined();
+
+    // 7. The built page in Chromium, served with a strict CSP header.
+    server = await serve([join(app, 'dist')], { htmlHeaders: { 'Content-Security-Policy': "default-src 'self'" } });
     const browser = await launch();
     closeBrowser = () => browser.close();
     const page = await browser.newPage();
     const errors = collectErrors(page);
+    const workers: string[] = [];
+    page.on('worker', (w) => workers.push(w.url()));
     await page.goto(server.url + '/');
     type Stats = { logged: number; storage: { thread: string | null; backend: string | null; problems: unknown[] } };
     const stats = () => page.evaluate(() => (window as unknown as { t: { stats(): unknown } }).t.stats() as Stats);
@@ -141,6 +161,13 @@ describe('the package installs and imports from another Vite project', () => {
     expect(hello).toMatchObject([{ type: 'hello', data: { n: 1 } }]);
     // The overlay mounted (overlay: true).
     expect(await page.locator('trace-agent-overlay').count()).toBe(1);
+    // The one worker is the file Vite emitted, and the analytics engine in it answers.
+    expect(workers).toEqual([`${server.url}/assets/${workerAsset}`]);
+    const total = await page.evaluate(async () => (await (window as unknown as { t: { generateStats(): Promise<{ total: { count: number } }> } }).t.generateStats()).total.count);
+    expect(total).toBeGreaterThanOrEqual(2);
+    const report = await page.evaluate(() => (window as unknown as { cspReport: { violations: unknown[]; blobs: string[] } }).cspReport);
+    console.log(`package in a Vite app, default-src 'self': ${report.violations.length} CSP violations, worker ${workers.join(', ')}`);
+    expect(report).toEqual({ violations: [], blobs: [] });
     expect(errors).toEqual([]);
   });
 });

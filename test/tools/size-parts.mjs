@@ -1,4 +1,5 @@
-// What dist/trace-agent.js is made of: builds the drop-in script once more
+// What dist/trace-agent.js is made of (the page's agent and the store's
+// worker are the same file): builds the drop-in script once more
 // with a sourcemap (into a temp dir), gives each byte of the output to the
 // part of the source it came from, and prints each part's size minified and
 // gzipped on its own. The whole file compresses a few % better than the sum.
@@ -39,8 +40,6 @@ function partOf(source) {
   const m = /src\/([a-z-]+)\//.exec(source);
   return m ? `src/${m[1]}` : 'src/*.ts';
 }
-const WORKER = 'the worker, inlined as a string (store + analytics)';
-
 const dir = mkdtempSync(join(tmpdir(), 'trace-agent-size-'));
 try {
   execFileSync('npx', ['--no', '--', 'vite', 'build', '--mode', 'lib', '--outDir', dir, '--emptyOutDir', '--sourcemap', '--logLevel', 'warn'], {
@@ -49,26 +48,10 @@ try {
   });
   const code = readFileSync(join(dir, 'trace-agent.js'), 'utf8');
   const map = JSON.parse(readFileSync(join(dir, 'trace-agent.js.map'), 'utf8'));
-  // The worker is one string literal, built apart and not in the map: its bytes are its own part.
-  const ws = code.indexOf("'(function(){");
-  let we = -1;
-  for (let i = ws + 1; ws >= 0 && i < code.length; i++) {
-    if (code[i] === '\\') i++;
-    else if (code[i] === "'") {
-      we = i + 1;
-      break;
-    }
-  }
-  if (ws < 0 || we < 0) throw new Error('size-parts: the inlined worker string was not found in the build');
+  // The store's worker is this same file (src/script.ts): no part of it is built apart.
   const text = new Map();
   const add = (part, from, to) => {
-    for (let a = from; a < to; ) {
-      const inWorker = a >= ws && a < we;
-      const b = Math.min(to, inWorker ? we : a < ws ? ws : to);
-      const p = inWorker ? WORKER : part;
-      text.set(p, (text.get(p) ?? '') + code.slice(a, b));
-      a = b;
-    }
+    if (to > from) text.set(part, (text.get(part) ?? '') + code.slice(from, to));
   };
   let src = 0;
   let lineStart = 0;

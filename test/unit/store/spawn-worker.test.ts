@@ -1,0 +1,195 @@
+/**
+ * How the store's worker is started: the routes of the drop-in script, the
+ * order they are tried in, and when one is given up. A fake Worker stands in
+ * for the browser's (the real ones run in test/browser/fallbacks.test.ts).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { policyRefusesBlobWorkers } from '../../../src/store/csp-blob';
+
+type SpawnModule = typeof import('../../../src/store/spawn-worker');
+
+/** A Worker that records how it was made; the test makes it say hello or fail. */
+class FakeWorker extends EventTarget {
+  static made: FakeWorker[] = [];
+  static refuse: ((url: string) => boolean) | null = null;
+  constructor(
+    readonly url: string,
+    readonly options: { name?: string },
+  ) {
+    super();
+    if (FakeWorker.refuse?.(url)) throw new DOMException('refused', 'SecurityError');
+    FakeWorker.made.push(this);
+  }
+  hello(): void {
+    this.dispatchEvent(new MessageEvent('message', { data: { type: 'hello' } }));
+  }
+  fail(): void {
+    this.dispatchEvent(new Event('error'));
+  }
+  terminate(): void {}
+}
+
+let spawn: SpawnModule;
+let clock = 0;
+beforeEach(async () => {
+  FakeWorker.made = [];
+  FakeWorker.refuse = null;
+  vi.stubGlobal('Worker', FakeWorker);
+  let blobs = 0;
+  vi.spyOn(URL, 'createObjectURL').mockImplementation(() => `blob:fake/${++blobs}`);
+  vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
+  clock = 0;
+  vi.spyOn(performance, 'now').mockImplementation(() => clock);
+  vi.resetModules(); // the routes are module state: a fresh one per test
+  spawn = await import('../../../src/store/spawn-worker');
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+const PAGE = 'https://game.example';
+
+describe('scriptWorkerRoutes', () => {
+  it("a same-origin script: its own URL first, then a blob: that imports it", () => {
+    expect(spawn.scriptWorkerRoutes(`${PAGE}/js/trace-agent.js`, PAGE).map((r) => [r.kind, r.url])).toEqual([
+      ['script-url', `${PAGE}/js/trace-agent.js`],
+      ['blob', undefined],
+    ]);
+  });
+  it('a script from another origin (a CDN): blob: only, as a worker script must have the page\'s origin', () => {
+    expect(spawn.scriptWorkerRoutes('https://cdn.example/trace-agent.js', PAGE).map((r) => r.kind)).toEqual(['blob']);
+    expect(spawn.scriptWorkerRoutes('http://game.example/trace-agent.js', PAGE).map((r) => r.kind)).toEqual(['blob']);
+  });
+  it('a script without a URL (inlined in the page), or a page with an opaque origin', () => {
+    expect(spawn.scriptWorkerRoutes('', PAGE)).toEqual([]);
+    expect(spawn.scriptWorkerRoutes(undefined, PAGE)).toEqual([]);
+    expect(spawn.scriptWorkerRoutes('file:///game/trace-agent.js', 'null').map((r) => r.kind)).toEqual(['blob']);
+  });
+  it('the blob: holds only the import of the script, as a JSON string, and is revoked once the worker has it', async () => {
+    const parts: BlobPart[][] = [];
+    const RealBlob = Blob;
+    vi.stubGlobal(
+      'Blob',
+      class extends RealBlob {
+        constructor(p: BlobPart[], o?: BlobPropertyBag) {
+          super(p, o);
+          parts.push(p);
+        }
+      },
+    );
+    const url = `${PAGE}/a "quoted" path/trace-agent.js?v=1`;
+    const [blob] = spawn.scriptWorkerRoutes(url, 'https://other.example');
+    const worker = blob!.start('trace-agent-store') as unknown as FakeWorker;
+    expect(parts).toEqual([[`importScripts(${JSON.stringify(new URL(url).href)});`]]);
+    expect(worker.url).toBe('blob:fake/1');
+    expect(worker.options.name).toBe('trace-agent-store');
+    expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:fake/1');
+  });
+});
+
+describe('spawnStoreWorker', () => {
+  const useScript = () => {
+    spawn.useWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+  };
+
+  it('starts the worker from the script URL, named as the store worker; a restart after its hello takes the same route', () => {
+    useScript();
+    expect(spawn.workerRouteCount()).toBe(2);
+    const first = spawn.spawnStoreWorker() as unknown as FakeWorker;
+    expect(first.url).toBe(`${PAGE}/trace-agent.js`);
+    expect(first.options.name).toBe('trace-agent-store');
+    expect(spawn.workerRouteOf(first as unknown as Worker)).toBe('script-url');
+    first.hello();
+    first.fail(); // it crashed later: the route still works
+    clock = 60_000;
+    const again = spawn.spawnStoreWorker() as unknown as FakeWorker;
+    expect(again.url).toBe(`${PAGE}/trace-agent.js`);
+  });
+
+  it('a worker that fails before its hello gives its route up: the next start is the blob:', () => {
+    useScript();
+    (spawn.spawnStoreWorker() as unknown as FakeWorker).fail();
+    const next = spawn.spawnStoreWorker() as unknown as FakeWorker;
+    expect(next.url).toMatch(/^blob:/);
+    expect(spawn.workerRouteOf(next as unknown as Worker)).toBe('blob');
+  });
+
+  it('a worker refused at once: the blob: is tried in the same call', () => {
+    FakeWorker.refuse = (url) => url.startsWith('https:');
+    useScript();
+    expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
+  });
+
+  it('a silent worker counts as failed once the hello bound has passed, not before (two agents starting at once share a route)', () => {
+    useScript();
+    spawn.spawnStoreWorker();
+    clock = 10;
+    expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toBe(`${PAGE}/trace-agent.js`);
+    clock = 5_000; // the client's ready timeout replaced it
+    expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
+  });
+
+  it('throws when every route is refused, or there is none, or no Worker', () => {
+    FakeWorker.refuse = () => true;
+    useScript();
+    expect(() => spawn.spawnStoreWorker()).toThrow(/the script-url worker was refused: .*refused; the blob worker was refused/);
+    expect(() => spawn.spawnStoreWorker()).toThrow(/every way to start the worker failed/);
+    spawn.useWorkerRoutes([]);
+    expect(() => spawn.spawnStoreWorker()).toThrow(/no URL to start the worker from/);
+    vi.stubGlobal('Worker', undefined);
+    expect(() => spawn.spawnStoreWorker()).toThrow(/no Worker/);
+  });
+
+  it('the same routes set again (each createTraceAgent of the ESM entry) keep what was learnt', () => {
+    const routes = spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE);
+    spawn.useWorkerRoutes(routes);
+    (spawn.spawnStoreWorker() as unknown as FakeWorker).fail();
+    spawn.useWorkerRoutes(routes);
+    expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
+  });
+});
+
+describe('a CSP violation for the script URL', () => {
+  const violation = (blockedURI: string, originalPolicy: string) =>
+    Object.assign(new Event('securitypolicyviolation'), { disposition: 'enforce', effectiveDirective: 'worker-src', blockedURI, originalPolicy });
+  const start = (policy: string) => {
+    const page = new EventTarget();
+    vi.stubGlobal('document', page);
+    spawn.useWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+    const first = spawn.spawnStoreWorker() as unknown as FakeWorker;
+    // What the browser does when the policy refuses the worker: the violation, then the worker's error.
+    page.dispatchEvent(violation(`${PAGE}/trace-agent.js`, policy));
+    first.fail();
+  };
+
+  it('whose policy refuses blob: too: blob: is not tried (no second violation for the site to receive)', () => {
+    start("default-src 'self'; worker-src 'none'");
+    expect(() => spawn.spawnStoreWorker()).toThrow("the blob worker was not tried: the page's Content-Security-Policy refuses blob: workers");
+    expect(FakeWorker.made).toHaveLength(1);
+  });
+
+  it('whose policy allows blob:: the blob: is the next start', () => {
+    start("default-src 'self'; worker-src blob:");
+    expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
+  });
+});
+
+describe('policyRefusesBlobWorkers', () => {
+  it('follows worker-src, then child-src, script-src, default-src', () => {
+    expect(policyRefusesBlobWorkers("default-src 'self'")).toBe(true);
+    expect(policyRefusesBlobWorkers("default-src 'self'; worker-src 'none'")).toBe(true);
+    expect(policyRefusesBlobWorkers("default-src 'self' blob:; worker-src 'self'")).toBe(true);
+    expect(policyRefusesBlobWorkers("default-src 'self'; worker-src blob:")).toBe(false);
+    expect(policyRefusesBlobWorkers("default-src 'none'; child-src BLOB:")).toBe(false);
+    expect(policyRefusesBlobWorkers("default-src 'none'; script-src 'self' blob:")).toBe(false);
+    expect(policyRefusesBlobWorkers("img-src 'self'")).toBe(false);
+  });
+  it("'*' does not allow blob: (CSP3), and 'strict-dynamic' is left to the browser", () => {
+    expect(policyRefusesBlobWorkers('worker-src *')).toBe(true);
+    expect(policyRefusesBlobWorkers("script-src 'nonce-abc' 'strict-dynamic'")).toBe(false);
+  });
+  it('the first of a repeated directive counts, as browsers do', () => {
+    expect(policyRefusesBlobWorkers("worker-src 'self'; worker-src blob:")).toBe(true);
+  });
+});

@@ -26,7 +26,10 @@ class Npc {
     throw new TypeError('cannot decide');
   }
   async think(prompt: string): Promise<string> {
+    // At least 5 ms by the clock spans are timed with (a timer alone may fire early by it).
+    const t0 = performance.now();
     await new Promise((r) => setTimeout(r, 5));
+    while (performance.now() - t0 < 5) await new Promise((r) => setTimeout(r, 1));
     return `${this.name}: ${prompt}!`;
   }
   async refuse(): Promise<never> {

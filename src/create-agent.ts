@@ -20,6 +20,7 @@ import { assessHealth, type HealthReport } from './analytics/health';
 import type { PatternReport } from './analytics/patterns';
 import type { TrendReport } from './analytics/trends';
 import { StateTracker, type StateHandle, type TrackStateOptions } from './hooks/state';
+import { followStatePath, type PathFollower } from './hooks/state-path';
 import { StoryTracker, type StoryHandle, type TrackStoryOptions } from './hooks/story';
 import { parseTrace, readTraceFile, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
 import { DEFAULT_HOTKEY, parseHotkey } from './overlay/hotkey';
@@ -499,19 +500,22 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     trackState: (target, opts) =>
       track('trackState', target, opts?.name ?? 'state', (source) => {
         const tracker = new StateTracker(core, currentSpan, source, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
-        // A path to a plain object: the game reads it through the path, so the proxy goes there,
-        // and the game's own object goes back on stop() and destroy() (a proxy cannot be cloned:
-        // structuredClone, postMessage and IndexedDB would refuse the game's state).
-        if (typeof target === 'string' && tracker.proxy !== source) {
-          putAtPath(target, tracker.proxy);
+        // A path: the game reads it through the path, so the proxy goes there behind an
+        // accessor that follows the game's replacements of the whole state; the game's own
+        // object goes back on stop() and destroy() (a proxy cannot be cloned: structuredClone,
+        // postMessage and IndexedDB would refuse the game's state).
+        if (typeof target === 'string') {
+          let follower: PathFollower;
+          try {
+            follower = followStatePath(target, tracker);
+          } catch (err) {
+            tracker.stop();
+            throw err;
+          }
           const stop = tracker.stop.bind(tracker);
           tracker.stop = () => {
             stop();
-            try {
-              if (resolvePath(target) === tracker.proxy) putAtPath(target, source);
-            } catch {
-              /* the path is gone: nothing to put back */
-            }
+            follower.stop();
           };
         }
         return tracker;
@@ -618,15 +622,4 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
 function lastKey(path: string): string {
   const parts = parsePath(path);
   return parts[parts.length - 1] ?? path;
-}
-
-/** Sets the value at a global path (its parent must exist). */
-function putAtPath(path: string, value: unknown): void {
-  const parts = parsePath(path);
-  const key = parts.pop();
-  const parent = parts.length === 0 ? globalThis : resolvePath(parts.join('.'));
-  if (key === undefined || parent === null || (typeof parent !== 'object' && typeof parent !== 'function')) {
-    throw new TraceError('HOOK_FAILED', `trackState("${path}"): cannot put the proxy in place`);
-  }
-  if (!Reflect.set(parent as object, key, value)) throw new TraceError('HOOK_FAILED', `trackState("${path}"): ${key} is not writable; use the returned proxy`);
 }

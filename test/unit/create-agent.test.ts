@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTraceAgent, type TraceAgent } from '../../src/create-agent';
+import { stateAt } from '../../src/export/state-replay';
 import { freshDb } from './store/helpers';
 
 let agent: TraceAgent | null = null;
@@ -61,6 +62,29 @@ describe('hook, trackState and trackStory by global path', () => {
     await a.flush();
     const types = (await a.query({ order: 'oldest', limit: 500 })).entries.map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['game.room.light', 'state:change', 'story:transition']));
+  });
+
+  it('trackState by path follows the game replacing the whole state, and puts the game\'s own object back on destroy', async () => {
+    g['game'] = { state: { gold: 1 } };
+    const a = make();
+    const handle = a.trackState('game.state')!;
+    const game = g['game'] as { state: { gold: number; day?: number } };
+    game.state.gold = 2;
+    game.state = JSON.parse('{"gold":5,"day":1}') as { gold: number; day: number };
+    game.state.day = 2;
+    game.state = JSON.parse('{"gold":9,"day":7}') as { gold: number; day: number };
+    game.state.gold += 1;
+    expect(handle.proxy).toBe(game.state);
+    await a.flush();
+    const entries = (await a.query({ order: 'oldest', limit: 500, kinds: ['state'] })).entries;
+    expect(entries.map((e) => e.type)).toEqual(['state:checkpoint', 'state:change', 'state:replace', 'state:change', 'state:replace', 'state:change']);
+    expect(stateAt(entries, entries.at(-1)!.seq)!.state).toEqual({ gold: 10, day: 7 });
+    a.destroy();
+    agent = null;
+    const own = Object.getOwnPropertyDescriptor(game, 'state')!;
+    expect(own.get).toBeUndefined();
+    expect(own.value).toEqual({ gold: 10, day: 7 });
+    expect(() => structuredClone(game.state)).not.toThrow(); // the game's object, not a proxy
   });
 
   it('do nothing after destroy', () => {

@@ -124,20 +124,23 @@ export class StoryTracker implements StoryHandle {
 
   /**
    * After an outermost call (`via` the method) or on a frame (`via` 'frame'):
-   * a node other than where the last move left the story is a transition.
-   * A call that does not move the story only updates what was seen.
+   * a node other than where the last move left the story is a transition. A
+   * call named in `methods` is a move even when it leaves the story where it
+   * was (a choice that loops back), unless it threw; a call not named there
+   * only updates what was seen.
    */
-  private check(choice: unknown, via: string): void {
+  private check(choice: unknown, via: string, threw = false): void {
     if (!this.active) return;
     try {
       const next = this.nodeId();
-      if (via !== 'frame' && this.moves && !this.moves(via)) {
+      const named = via !== 'frame' && this.moves !== null;
+      if (named && !this.moves!(via)) {
         this.seen = next;
         return;
       }
       if (via === 'frame' && next === this.seen) return; // nothing happened outside a call since the last look
       this.seen = next;
-      if (next === this.node) return;
+      if (next === this.node && (!named || threw)) return;
       const t = now();
       this.core.emit({
         kind: 'state',
@@ -194,7 +197,7 @@ export class StoryTracker implements StoryHandle {
             value = Reflect.apply(fn, this, args);
           } catch (err) {
             tracker.depth--;
-            tracker.check(args[0], key);
+            tracker.check(args[0], key, true);
             throw err;
           }
           tracker.depth--;
@@ -206,7 +209,7 @@ export class StoryTracker implements StoryHandle {
                 return v;
               },
               (err: unknown) => {
-                tracker.check(args[0], key);
+                tracker.check(args[0], key, true);
                 throw err;
               },
             );

@@ -91,9 +91,10 @@ describe('trackStory', () => {
 class Engine {
   currentId = 'start';
   visits: string[] = [];
-  private readonly graph: Record<string, string[]> = { start: ['hall', 'yard'], hall: ['cellar', 'start'], yard: ['start'], cellar: ['hall'] };
+  private readonly graph: Record<string, string[]> = { start: ['hall', 'yard'], hall: ['cellar', 'start'], yard: ['start'], cellar: ['hall', 'cellar'] };
   choose(i: number): void {
-    const to = this.graph[this.currentId]![i]!;
+    const to = this.graph[this.currentId]?.[i];
+    if (!to) throw new RangeError(`no choice ${i} at ${this.currentId}`);
     this.enter(`${to}.door`); // passes a node on the way
     this.enter(to);
     this.step();
@@ -148,10 +149,13 @@ describe('one transition per move (from issue 12)', () => {
       frames.shift()!(0); // nothing changed outside a call
       e.currentId = 'cellar'; // set from outside any call
       frames.shift()!(0);
+      e.choose(1); // a choice that loops back: still a move
+      expect(() => e.choose(7)).toThrow(RangeError); // refused: no move
       e.choose(0);
       expect(transitions()).toEqual([
         expect.objectContaining({ from: 'start', to: 'hall', choice: 0, via: 'choose' }),
         expect.objectContaining({ from: 'hall', to: 'cellar', via: 'frame' }),
+        expect.objectContaining({ from: 'cellar', to: 'cellar', choice: 1, via: 'choose' }),
         expect.objectContaining({ from: 'cellar', to: 'hall', choice: 0, via: 'choose' }),
       ]);
       t.stop();

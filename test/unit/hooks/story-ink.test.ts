@@ -59,4 +59,10 @@ describe('the ink recipe, against the real inkjs', () => {
     expect(transitions.map((t) => t.to.split('.')[0])).toEqual(['shore', 'shore', 'hut', 'hut', 'shore', 'hut', 'lighthouse', 'lighthouse']);
     for (let i = 1; i < transitions.length; i++) expect(transitions[i]!.from).toBe(transitions[i - 1]!.to);
   });
+
+  it('the compiled story the browser fixture loads (story.js) is what inkjs compiles from lighthouse.ink now', () => {
+    const js = readFileSync('test/fixtures/ink-story/story.js', 'utf8');
+    const json = js.slice(js.indexOf('var storyContent = ') + 'var storyContent = '.length, js.lastIndexOf(';'));
+    expect(JSON.parse(json)).toEqual(JSON.parse(new Compiler(SOURCE).Compile().ToJson()!));
+  });
 });

@@ -362,6 +362,33 @@ const RUNNERS: Runner[] = [
     },
   },
   {
+    name: 'Story: the ink recipe (the real inkjs, a story compiled for the tests)',
+    match: (b) => /methods: \['ChooseChoiceIndex'\]/.test(b.code),
+    page: 'script',
+    async check(page) {
+      // The reader comes after the recipe, as in a page: inkjs's browser build, the compiled story, `var story`.
+      await page.addScriptTag({ url: '/node_modules/inkjs/dist/ink.js' });
+      await page.addScriptTag({ url: '/test/fixtures/ink-story/story.js' });
+      await page.addScriptTag({ content: 'var story = new inkjs.Story(storyContent); while (story.canContinue) story.Continue();' });
+      const lines = await page.evaluate(() => {
+        type Ink = { canContinue: boolean; Continue(): string; ChooseChoiceIndex(i: number): void };
+        const story = (globalThis as unknown as { story: Ink }).story;
+        const told: string[] = [];
+        for (const i of [1, 0]) {
+          story.ChooseChoiceIndex(i); // climb to the hut, take the oil
+          while (story.canContinue) told.push(story.Continue().trim());
+        }
+        return told;
+      });
+      expect(lines).toContain('You take the can. It is heavy and full.');
+      const moves = await entries(page, {}, { types: ['story:transition'] });
+      expect(moves.reverse().map((m) => ({ source: m.source, ...(m.data as object) }))).toMatchObject([
+        { source: 'ink', from: '0', to: expect.stringMatching(/^shore\.0\.c-1/), choice: 1, via: 'ChooseChoiceIndex' }, // tracked from its creation (its start, "0"); to: the chosen option's path
+        { source: 'ink', to: expect.stringMatching(/^hut\./), choice: 0, via: 'ChooseChoiceIndex' },
+      ]);
+    },
+  },
+  {
     name: 'Redaction: a limits.redact rule',
     match: (b) => /createTraceAgent\(\{ limits: \{ redact:/.test(b.code),
     page: 'esm',

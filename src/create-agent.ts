@@ -496,7 +496,10 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       const use = (value: unknown) => hooks.hook(value, agentName, opts);
       return (typeof target === 'string' ? attachPath('hook', target, use) : attach('hook', target, label, use)) ?? [];
     },
-    unhook: (target) => hooks.unhook(typeof target === 'string' ? resolvePath(target) : target),
+    unhook(target) {
+      if (typeof target === 'string') pending.forget(`hook ${target}`); // not hooked yet: no longer waited for
+      hooks.unhook(typeof target === 'string' ? resolvePath(target) : target);
+    },
     trackState: (target, opts) =>
       track('trackState', target, opts?.name ?? 'state', (source) => {
         const tracker = new StateTracker(core, currentSpan, source, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });

@@ -99,6 +99,12 @@ export class PendingPaths {
     if (moment === 'load') this.retriesOver = true;
   }
 
+  /** Stops waiting for one path (unhook of a path not defined yet). */
+  forget(id: string): void {
+    this.entries.get(id)?.watch?.cancel();
+    this.entries.delete(id);
+  }
+
   /** Stops watching everything (destroy). */
   clear(): void {
     for (const e of this.entries.values()) e.watch?.cancel();

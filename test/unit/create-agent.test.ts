@@ -87,6 +87,18 @@ describe('hook, trackState and trackStory by global path', () => {
     expect(() => structuredClone(game.state)).not.toThrow(); // the game's object, not a proxy
   });
 
+  it('unhook of a path not defined yet stops waiting for it', () => {
+    const a = make();
+    a.hook('game.room');
+    a.unhook('game.room');
+    expect(Object.getOwnPropertyDescriptor(g, 'game')).toBeUndefined();
+    const room = { light: () => 1 };
+    const light = room.light;
+    g['game'] = { room };
+    expect(room.light).toBe(light); // not wrapped
+    expect(a.hook('game.room')[0]!.methods).toEqual(['light']); // hooked now, at once
+  });
+
   it('do nothing after destroy', () => {
     const npc = { act() {} };
     const act = npc.act;

@@ -7,7 +7,8 @@
  * the `current` option. One move is one call: the node is read at the end of
  * the outermost call on the graph, and the calls the graph's methods make to
  * its own methods are part of that call (a story engine such as inkjs makes
- * dozens per line). `via` is the outermost method, `choice` its first
+ * dozens per line; an async method's calls after its first `await` are calls
+ * of their own). `via` is the outermost method, `choice` its first
  * argument. With `methods`, only those calls move the story: what another
  * call changes is taken as where the story is, without a transition. Once
  * per animation frame the node is read again, which catches a node set from
@@ -33,7 +34,7 @@ export interface TrackStoryOptions {
 }
 
 export interface StoryHandle {
-  /** The current node id, as last seen. */
+  /** The node id where the last transition left the story (or where it was when tracking began). */
   readonly node: string | null;
   stop(): void;
 }
@@ -133,14 +134,15 @@ export class StoryTracker implements StoryHandle {
     if (!this.active) return;
     try {
       const next = this.nodeId();
-      const named = via !== 'frame' && this.moves !== null;
-      if (named && !this.moves!(via)) {
-        this.seen = next;
+      const call = via !== 'frame';
+      if (call && this.moves && !this.moves(via)) {
+        this.seen = next; // not a move: where the story is now, no transition
         return;
       }
-      if (via === 'frame' && next === this.seen) return; // nothing happened outside a call since the last look
+      if (!call && next === this.seen) return; // nothing happened outside a call since the last look
       this.seen = next;
-      if (next === this.node && (!named || threw)) return;
+      const namedMove = call && this.moves !== null && !threw;
+      if (next === this.node && !namedMove) return;
       const t = now();
       this.core.emit({
         kind: 'state',

@@ -317,8 +317,16 @@ const RUNNERS: Runner[] = [
     async check(page) {
       await page.evaluate(() => {
         const g = globalThis as unknown as G;
-        for (let i = 0; i < 200; i++) g.game.npcs[i % 2]!.decide();
-        for (let i = 0; i < 50; i++) g.game.npcs[0]!.debugDraw();
+        // Seeded draws (Park-Miller) for the sampling: the share is checked, never luck.
+        const random = Math.random;
+        let seed = 12_345;
+        Math.random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+        try {
+          for (let i = 0; i < 200; i++) g.game.npcs[i % 2]!.decide();
+          for (let i = 0; i < 50; i++) g.game.npcs[0]!.debugDraw();
+        } finally {
+          Math.random = random;
+        }
       });
       const spans = await entries(page, {}, { kinds: ['agent'] });
       // Only decide/think are traced, and about a tenth of the 200 calls (sample: 0.1).

@@ -240,7 +240,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     else if (hookProblems.length < 50) hookProblems.push({ path, reason });
   };
   // Paths not defined yet: watched by accessors, tried again as the page loads (src/hooks/pending-paths.ts).
-  const pending = new PendingPaths({ note: noteHookProblem });
+  const retrying = inPage && document.readyState !== 'complete';
+  const pending = new PendingPaths({ note: noteHookProblem }, retrying);
   /**
    * hook / trackState / trackStory: resolves a global path (or takes the
    * value), hands it to `use`; a failure is reported in health under `label`
@@ -472,7 +473,6 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   };
   const onContentLoaded = () => pending.retry('DOMContentLoaded');
   const onLoad = () => pending.retry('load');
-  const retrying = inPage && document.readyState !== 'complete';
   if (retrying) {
     if (document.readyState === 'loading') document.addEventListener('readystatechange', onReadyState);
     document.addEventListener('DOMContentLoaded', onContentLoaded, { once: true });

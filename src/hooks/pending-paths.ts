@@ -39,9 +39,15 @@ export class PendingPaths {
   private readonly entries = new Map<string, Entry>();
   /** Paths hooked late, in the order found. */
   readonly late: { path: string; when: RetryMoment }[] = [];
-  private retriesOver = false;
+  private retriesOver: boolean;
 
-  constructor(private readonly problems: HookProblems) {}
+  /** `retries`: whether retry() will be called as the page loads (false once it has loaded). */
+  constructor(
+    private readonly problems: HookProblems,
+    retries = true,
+  ) {
+    this.retriesOver = !retries;
+  }
 
   /** How many paths are waited for now. */
   get size(): number {

@@ -138,6 +138,21 @@ describe('PendingPaths: retries for what an accessor cannot see', () => {
     }
   });
 
+  it('after the page has loaded (no retries to come), says so of what it waits for and of what it cannot watch', () => {
+    const problems = new Map<string, string>();
+    const pending = new PendingPaths({ note: (path, reason) => problems.set(path, reason) }, false);
+    (globalThis as Bag)['frozenGame'] = Object.freeze({});
+    try {
+      pending.wait('hook lazyGame.x', 'lazyGame.x', () => true);
+      pending.wait('hook frozenGame.x', 'frozenGame.x', () => true);
+      expect(problems.get('lazyGame.x')).toBe('not found on window: hooked when the game assigns it');
+      expect(problems.get('frozenGame.x')).toMatch(/^not found on window, and cannot be watched \(frozenGame\.x: .+\)$/);
+    } finally {
+      pending.clear();
+      delete (globalThis as Bag)['frozenGame'];
+    }
+  });
+
   it('waits once per id, says at load what never came, and is bounded', () => {
     const { problems, pending } = setup();
     let calls = 0;

@@ -13,12 +13,14 @@ import { NetworkSpans, type NetworkOptions } from './hooks/network';
 import { SystemEvents, type SystemEventsOptions } from './hooks/system';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
 import { parsePath, resolvePath } from './hooks/paths';
+import { PendingPaths } from './hooks/pending-paths';
 import { checkRule, type AlertRule, type AlertStatus, type GameAlert } from './analytics/alerts';
 import type { Anomaly, EngineStats } from './analytics/engine';
 import { assessHealth, type HealthReport } from './analytics/health';
 import type { PatternReport } from './analytics/patterns';
 import type { TrendReport } from './analytics/trends';
 import { StateTracker, type StateHandle, type TrackStateOptions } from './hooks/state';
+import { followStatePath, type PathFollower } from './hooks/state-path';
 import { StoryTracker, type StoryHandle, type TrackStoryOptions } from './hooks/story';
 import { parseTrace, readTraceFile, SCHEMA_VERSION, TRACE_FORMAT, type TraceCounters, type TraceFile, type TraceHeader } from './export/trace-json';
 import { DEFAULT_HOTKEY, parseHotkey } from './overlay/hotkey';
@@ -236,8 +238,13 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const trackers: { stop(): void }[] = [];
   const hookProblems: { path: string; reason: string }[] = [];
   const noteHookProblem = (path: string, reason: string) => {
-    if (hookProblems.length < 50 && !hookProblems.some((p) => p.path === path)) hookProblems.push({ path, reason });
+    const known = hookProblems.find((p) => p.path === path);
+    if (known) known.reason = reason;
+    else if (hookProblems.length < 50) hookProblems.push({ path, reason });
   };
+  // Paths not defined yet: watched by accessors, tried again as the page loads (src/hooks/pending-paths.ts).
+  const retrying = inPage && document.readyState !== 'complete';
+  const pending = new PendingPaths({ note: noteHookProblem }, retrying);
   /**
    * hook / trackState / trackStory: resolves a global path (or takes the
    * value), hands it to `use`; a failure is reported in health under `label`
@@ -254,18 +261,42 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       clearHookProblem(label);
       return result;
     } catch (err) {
-      if (core.strict) throw err;
       noteHookProblem(label, errorMessage(err));
+      if (core.strict) throw err;
       return null;
     }
   }
-  /** trackState / trackStory: as attach, and the tracker is kept for destroy(). */
+  /**
+   * As attach, for a global path: one that does not resolve yet is waited
+   * for, and `use` runs when the game defines it (null now).
+   */
+  function attachPath<T>(what: string, path: string, use: (value: unknown) => T): T | null {
+    if (destroyed) return null;
+    let value: unknown;
+    try {
+      value = resolvePath(path);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined && value !== null) return attach(what, value, path, use);
+    // Strict mode too: a path the game has yet to define is no bad input.
+    pending.wait(`${what} ${path}`, path, (v) => {
+      try {
+        return attach(what, v, path, use) !== null;
+      } catch {
+        return false; // strict mode's throw has nobody to reach inside the game's assignment; the problem is noted
+      }
+    });
+    return null;
+  }
+  /** trackState / trackStory: as attach (or attachPath), and the tracker is kept for destroy(). */
   function track<T extends { stop(): void }>(what: string, target: unknown, name: string, make: (source: unknown) => T): T | null {
-    return attach(what, target, typeof target === 'string' ? target : name, (source) => {
+    const keep = (source: unknown) => {
       const tracker = make(source);
       trackers.push(tracker);
       return tracker;
-    });
+    };
+    return typeof target === 'string' ? attachPath(what, target, keep) : attach(what, target, name, keep);
   }
   const clearHookProblem = (path: string) => {
     const i = hookProblems.findIndex((p) => p.path === path);
@@ -439,6 +470,17 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const onPageShow = (ev: PageTransitionEvent) => {
     if (ev.persisted) client.discardEmergency();
   };
+  // Paths still waited for are tried again as the page loads: what an accessor could not see.
+  const onReadyState = () => {
+    if (document.readyState === 'interactive') pending.retry('interactive');
+  };
+  const onContentLoaded = () => pending.retry('DOMContentLoaded');
+  const onLoad = () => pending.retry('load');
+  if (retrying) {
+    if (document.readyState === 'loading') document.addEventListener('readystatechange', onReadyState);
+    document.addEventListener('DOMContentLoaded', onContentLoaded, { once: true });
+    window.addEventListener('load', onLoad, { once: true });
+  }
   if (inPage) {
     document.addEventListener('visibilitychange', onVisibility);
     window.addEventListener('pagehide', onPageHide);
@@ -454,25 +496,32 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       const label = typeof target === 'string' ? target : (name ?? typeof target);
       // A path names the agent (`game.npcs`, `Npc.prototype` → `Npc`) unless a name is given.
       const agentName = name ?? (typeof target === 'string' ? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, '') : undefined);
-      return attach('hook', target, label, (value) => hooks.hook(value, agentName, opts)) ?? [];
+      const use = (value: unknown) => hooks.hook(value, agentName, opts);
+      return (typeof target === 'string' ? attachPath('hook', target, use) : attach('hook', target, label, use)) ?? [];
     },
-    unhook: (target) => hooks.unhook(typeof target === 'string' ? resolvePath(target) : target),
+    unhook(target) {
+      if (typeof target === 'string') pending.forget(`hook ${target}`); // not hooked yet: no longer waited for
+      hooks.unhook(typeof target === 'string' ? resolvePath(target) : target);
+    },
     trackState: (target, opts) =>
       track('trackState', target, opts?.name ?? 'state', (source) => {
         const tracker = new StateTracker(core, currentSpan, source, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
-        // A path to a plain object: the game reads it through the path, so the proxy goes there,
-        // and the game's own object goes back on stop() and destroy() (a proxy cannot be cloned:
-        // structuredClone, postMessage and IndexedDB would refuse the game's state).
-        if (typeof target === 'string' && tracker.proxy !== source) {
-          putAtPath(target, tracker.proxy);
+        // A path: the game reads it through the path, so the proxy goes there behind an
+        // accessor that follows the game's replacements of the whole state; the game's own
+        // object goes back on stop() and destroy() (a proxy cannot be cloned: structuredClone,
+        // postMessage and IndexedDB would refuse the game's state).
+        if (typeof target === 'string') {
+          let follower: PathFollower;
+          try {
+            follower = followStatePath(target, tracker);
+          } catch (err) {
+            tracker.stop();
+            throw err;
+          }
           const stop = tracker.stop.bind(tracker);
           tracker.stop = () => {
             stop();
-            try {
-              if (resolvePath(target) === tracker.proxy) putAtPath(target, source);
-            } catch {
-              /* the path is gone: nothing to put back */
-            }
+            follower.stop();
           };
         }
         return tracker;
@@ -532,6 +581,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     destroy() {
       if (destroyed) return;
       destroyed = true;
+      pending.clear();
       hooks.unhookAll();
       for (const t of trackers) t.stop();
       if (metricsTimer !== null) clearInterval(metricsTimer);
@@ -542,6 +592,11 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       overlay?.destroy();
       client.close(); // what is not stored yet goes to the emergency log
       core.detach();
+      if (retrying) {
+        document.removeEventListener('readystatechange', onReadyState);
+        document.removeEventListener('DOMContentLoaded', onContentLoaded);
+        window.removeEventListener('load', onLoad);
+      }
       if (inPage) {
         document.removeEventListener('visibilitychange', onVisibility);
         window.removeEventListener('pagehide', onPageHide);
@@ -573,15 +628,4 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
 function lastKey(path: string): string {
   const parts = parsePath(path);
   return parts[parts.length - 1] ?? path;
-}
-
-/** Sets the value at a global path (its parent must exist). */
-function putAtPath(path: string, value: unknown): void {
-  const parts = parsePath(path);
-  const key = parts.pop();
-  const parent = parts.length === 0 ? globalThis : resolvePath(parts.join('.'));
-  if (key === undefined || parent === null || (typeof parent !== 'object' && typeof parent !== 'function')) {
-    throw new TraceError('HOOK_FAILED', `trackState("${path}"): cannot put the proxy in place`);
-  }
-  if (!Reflect.set(parent as object, key, value)) throw new TraceError('HOOK_FAILED', `trackState("${path}"): ${key} is not writable; use the returned proxy`);
 }

@@ -68,29 +68,23 @@ function start(): void {
   }
   host.TraceAgent = agent;
 
-  // Paths that do not exist yet (the game's scripts run later) are retried
-  // after DOMContentLoaded and again on load.
-  const attach = {
-    hook: (path: string) => agent.hook(path).length > 0,
-    state: (path: string) => agent.trackState(path) !== null,
-    story: (path: string) => agent.trackStory(path) !== null,
-  };
-  const waiting = [
-    ...splitPaths(ds['hook']).map((path) => ({ path, how: attach.hook })),
-    ...splitPaths(ds['trackState']).map((path) => ({ path, how: attach.state })),
-    ...splitPaths(ds['trackStory']).map((path) => ({ path, how: attach.story })),
+  // A path the game has yet to define is watched, and hooked the moment the
+  // game assigns it (see src/hooks/pending-paths.ts); what an accessor cannot
+  // see is tried again when the parser is done, at DOMContentLoaded and at load.
+  const attach: [string | undefined, (path: string) => unknown][] = [
+    [ds['hook'], (path) => agent.hook(path)],
+    [ds['trackState'], (path) => agent.trackState(path)],
+    [ds['trackStory'], (path) => agent.trackStory(path)],
   ];
-  const tryAll = () => {
-    for (let i = waiting.length - 1; i >= 0; i--) {
-      if (waiting[i]!.how(waiting[i]!.path)) waiting.splice(i, 1);
+  for (const [list, how] of attach) {
+    for (const path of splitPaths(list)) {
+      try {
+        how(path);
+      } catch (err) {
+        // data-strict: what cannot be hooked throws; the other paths still go on.
+        console.error(`[trace-agent] ${path}:`, errorMessage(err));
+      }
     }
-  };
-  tryAll();
-  if (waiting.length > 0 && document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', tryAll, { once: true });
-  }
-  if (waiting.length > 0 && document.readyState !== 'complete') {
-    window.addEventListener('load', tryAll, { once: true });
   }
 }
 

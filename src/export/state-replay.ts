@@ -1,7 +1,9 @@
 /**
- * The state at any seq, rebuilt from a trace: the last `state:checkpoint` at
- * or before it, then every `state:change` after it in seq order (see
- * src/hooks/state.ts). Values are the copies the trace holds, tags included.
+ * The state at any seq, rebuilt from a trace: the last `state:checkpoint` or
+ * `state:replace` (the game replaced the whole state; the entry holds a
+ * checkpoint of the new value) at or before it, then every `state:change`
+ * after it in seq order (see src/hooks/state.ts). Values are the copies the
+ * trace holds, tags included.
  */
 import type { TraceEntry } from '../core/entry';
 import { FLAG_TRUNCATED } from '../core/entry';
@@ -15,7 +17,7 @@ interface Change {
 
 export interface ReplayedState {
   state: unknown;
-  /** The seq of the checkpoint it started from. */
+  /** The seq of the checkpoint (or replacement) it started from. */
   checkpointSeq: number;
   /** Changes applied after the checkpoint. */
   applied: number;
@@ -28,7 +30,7 @@ export function stateAt(entries: readonly TraceEntry[], seq: number, source = 's
   const mine = entries.filter((e) => e.kind === 'state' && (e.source ?? 'state') === source && e.seq <= seq).sort((a, b) => a.seq - b.seq);
   let start = -1;
   for (let i = mine.length - 1; i >= 0; i--) {
-    if (mine[i]!.type === 'state:checkpoint') {
+    if (mine[i]!.type === 'state:checkpoint' || mine[i]!.type === 'state:replace') {
       start = i;
       break;
     }

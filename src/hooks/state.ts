@@ -5,7 +5,10 @@
  * before and after (copied), and the span that was running when it happened
  * (its `parentId`): the agent call that caused it. Checkpoints (the whole
  * state, copied) come at the start, every N changes and on demand, so that
- * src/export/state-replay.ts can rebuild the state at any seq.
+ * src/export/state-replay.ts can rebuild the state at any seq. When the game
+ * replaces the whole state (`State = JSON.parse(save)`), `replace` tracks
+ * the new value from then on and records a `state:replace` entry holding a
+ * checkpoint of it; the old object's proxy keeps working, unrecorded.
  */
 import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
@@ -38,7 +41,7 @@ export interface TrackStateOptions {
 }
 
 export interface StateHandle {
-  /** What the game should hold instead of the object it passed (Proxy mode); the source itself otherwise. */
+  /** What the game should hold instead of the object it passed (Proxy mode); the source itself otherwise. After a replacement, the new value's. */
   readonly proxy: unknown;
   /** Records the whole state now. */
   checkpoint(label?: string): void;
@@ -57,7 +60,12 @@ const CHECKPOINT_LIMITS: Partial<CopyLimits> = { maxDepth: 12, maxBytes: 262_144
 const MAX_DIFF_DEPTH = 8;
 
 export class StateTracker implements StateHandle {
-  readonly proxy: unknown;
+  private current: unknown;
+  /** The game's own object (or store) tracked now. */
+  private root: unknown;
+  /** Bumped by each replacement: proxies of an older root pass everything through, unrecorded. */
+  private generation = 0;
+  private replacements = 0;
   private active = true;
   private changes = 0;
   private sinceCheckpoint = 0;
@@ -67,7 +75,7 @@ export class StateTracker implements StateHandle {
   private readonly changeLimits: CopyLimits;
   private readonly checkpointLimits: CopyLimits;
   private readonly ignore: (string | RegExp)[];
-  private readonly read: () => unknown;
+  private read: () => unknown = () => undefined;
   private unsubscribe: (() => void) | null = null;
   /**
    * Proxy mode: the proxy of each container by its parent and key (it is
@@ -75,7 +83,7 @@ export class StateTracker implements StateHandle {
    * true after an array shifts), and targets by proxy (the game's objects
    * get raw values, never our proxies).
    */
-  private readonly children = new WeakMap<object, Map<string | number, { target: object; proxy: object }>>();
+  private children = new WeakMap<object, Map<string | number, { target: object; proxy: object }>>();
   private readonly targets = new WeakMap<object, object>();
 
   constructor(
@@ -92,13 +100,71 @@ export class StateTracker implements StateHandle {
     this.checkpointLimits = withDefaults<CopyLimits>({ ...core.limits, ...CHECKPOINT_LIMITS }, options.checkpointLimits);
     this.ignore = options.ignore ?? [];
 
+    if (!this.bind(source)) {
+      // A class instance (private fields), a Map or a Set would break behind a Proxy.
+      throw new TraceError('HOOK_FAILED', `trackState: expected a store (subscribe and getState), a signal, or a plain object or array; got ${describe(source)}`);
+    }
+    this.checkpoint('start');
+  }
+
+  get proxy(): unknown {
+    return this.current;
+  }
+
+  /** The game's own object (or store) tracked now, never a proxy. */
+  get source(): unknown {
+    return this.root;
+  }
+
+  /**
+   * The game replaced the whole state: track `next` from now on and record a
+   * `state:replace` entry with a checkpoint of it. A value that cannot be
+   * tracked (a class instance, null) is recorded and held as it is, its
+   * changes unseen, until the next replacement. Returns what the game should
+   * hold now (the new proxy, or the value itself).
+   */
+  replace(next: unknown): unknown {
+    if (!this.active) return next;
+    const raw = isObject(next) ? (this.targets.get(next) ?? next) : next;
+    if (raw === this.root) return this.current;
+    try {
+      this.unbind();
+      this.generation++;
+      this.children = new WeakMap(); // proxies are per root: a child shared with the old root gets a proxy of the new one
+      if (!this.bind(raw)) {
+        this.read = () => raw;
+        this.root = raw;
+        this.current = raw;
+      }
+      this.replacements++;
+      const { value, flags } = this.core.copy(this.read(), this.checkpointLimits);
+      this.core.emit({
+        kind: 'state',
+        type: 'state:replace',
+        level: 'info',
+        source: this.name,
+        parentId: this.currentSpan() || undefined,
+        data: { replacements: this.replacements, changes: this.changes, tracked: this.current !== raw || isSubscribable(raw), state: value },
+        flags: flags || undefined,
+      });
+      this.sinceCheckpoint = 0;
+    } catch {
+      this.core.counters.internalErrors++;
+    }
+    return this.current;
+  }
+
+  /** Tracks `source` (a store or signal, a plain object or array); false when it cannot. */
+  private bind(source: unknown): boolean {
     if (isSubscribable(source)) {
       const store = source as Subscribable & { getState?: () => unknown; peek?: () => unknown; value?: unknown };
       this.read = typeof store.getState === 'function' ? () => store.getState!() : typeof store.peek === 'function' ? () => store.peek!() : () => store.value;
-      this.proxy = source;
+      this.root = source;
+      this.current = source;
+      const generation = this.generation;
       let prev = this.read();
       const unsub = store.subscribe(() => {
-        if (!this.active) return;
+        if (!this.active || generation !== this.generation) return;
         try {
           const next = this.read();
           const found: StateChange[] = [];
@@ -110,15 +176,24 @@ export class StateTracker implements StateHandle {
         }
       });
       this.unsubscribe = typeof unsub === 'function' ? (unsub as () => void) : null;
-    } else if (isContainer(source)) {
-      this.read = () => source;
-      this.proxy = this.wrap(source, []);
-    } else {
-      // A class instance (private fields), a Map or a Set would break behind a Proxy.
-      const what = source === null ? 'null' : typeof source === 'object' ? `an instance of ${(source as object).constructor?.name ?? 'a class'}` : typeof source;
-      throw new TraceError('HOOK_FAILED', `trackState: expected a store (subscribe and getState), a signal, or a plain object or array; got ${what}`);
+      return true;
     }
-    this.checkpoint('start');
+    if (isContainer(source)) {
+      this.read = () => source;
+      this.root = source;
+      this.current = this.wrap(source, []);
+      return true;
+    }
+    return false;
+  }
+
+  private unbind(): void {
+    try {
+      this.unsubscribe?.();
+    } catch {
+      // A store whose unsubscribe throws: we stay inert all the same.
+    }
+    this.unsubscribe = null;
   }
 
   checkpoint(label?: string): void {
@@ -141,12 +216,7 @@ export class StateTracker implements StateHandle {
 
   stop(): void {
     this.active = false;
-    try {
-      this.unsubscribe?.();
-    } catch {
-      // A store whose unsubscribe throws: we stay inert all the same.
-    }
-    this.unsubscribe = null;
+    this.unbind();
   }
 
   private record(found: StateChange[]): void {
@@ -194,10 +264,13 @@ export class StateTracker implements StateHandle {
 
   /** A Proxy that records sets and deletes at any depth of plain objects and arrays. */
   private wrap(target: object, path: StatePath): object {
+    const generation = this.generation;
+    /** Recording: on, and this proxy belongs to the root tracked now. */
+    const live = () => this.active && generation === this.generation;
     const proxy: object = new Proxy(target, {
       get: (t, k, receiver) => {
         const v: unknown = Reflect.get(t, k, receiver);
-        if (!this.active || typeof k === 'symbol' || !isContainer(v)) return v;
+        if (!live() || typeof k === 'symbol' || !isContainer(v)) return v;
         // A Proxy must return a frozen property's own value (Immer freezes state).
         const d = Object.getOwnPropertyDescriptor(t, k);
         if (d && !d.configurable && !d.writable) return v;
@@ -205,7 +278,7 @@ export class StateTracker implements StateHandle {
       },
       set: (t, k, v, receiver): boolean => {
         const raw = isObject(v) ? (this.targets.get(v) ?? v) : v;
-        if (!this.active || typeof k === 'symbol') return Reflect.set(t, k, raw, receiver);
+        if (!live() || typeof k === 'symbol') return Reflect.set(t, k, raw, receiver === proxy ? t : receiver);
         const had = Object.prototype.hasOwnProperty.call(t, k);
         const prev: unknown = (t as Record<string, unknown>)[k];
         const ok: boolean = Reflect.set(t, k, raw, receiver === proxy ? t : receiver);
@@ -226,7 +299,7 @@ export class StateTracker implements StateHandle {
         const had = typeof k !== 'symbol' && Object.prototype.hasOwnProperty.call(t, k);
         const prev: unknown = had ? (t as Record<string, unknown>)[k as string] : undefined;
         const ok = Reflect.deleteProperty(t, k);
-        if (this.active && ok && had) {
+        if (live() && ok && had) {
           try {
             this.record([{ op: 'delete', path: [...path, keyOf(t, k as string)], prev }]);
           } catch {
@@ -249,6 +322,11 @@ export class StateTracker implements StateHandle {
     if (known.size < 10_000) known.set(key, { target: value, proxy }); // bounded; past it a proxy is made per read
     return proxy;
   }
+}
+
+/** What a value is, for a refusal. */
+function describe(source: unknown): string {
+  return source === null ? 'null' : typeof source === 'object' ? `an instance of ${(source as object).constructor?.name ?? 'a class'}` : typeof source;
 }
 
 /** Whether the copier would redact `value` under `key` (object keys only: it asks nothing of array indices). */

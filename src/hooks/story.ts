@@ -4,9 +4,15 @@
  *
  * The current node is read by convention (a property `currentId`,
  * `currentNode`, `current` or `node`; an object there gives its `id`) or by
- * the `current` option. It is read after every call of the graph's methods
- * (the call's first argument, when it is a string or number, is the choice)
- * and once per animation frame, which catches a node set from outside.
+ * the `current` option. One move is one call: the node is read at the end of
+ * the outermost call on the graph, and the calls the graph's methods make to
+ * its own methods are part of that call (a story engine such as inkjs makes
+ * dozens per line; an async method's calls after its first `await` are calls
+ * of their own). `via` is the outermost method, `choice` its first
+ * argument. With `methods`, only those calls move the story: what another
+ * call changes is taken as where the story is, without a transition. Once
+ * per animation frame the node is read again, which catches a node set from
+ * outside any call.
  */
 import type { TraceCore } from '../core/agent';
 import { now, roundMicros } from '../core/clock';
@@ -20,10 +26,15 @@ export interface TrackStoryOptions {
   current?: string | ((graph: object) => unknown);
   /** Poll the current node once per animation frame (default true). */
   poll?: boolean;
+  /**
+   * The calls that move the story (names or patterns), e.g. `['ChooseChoiceIndex']`
+   * for inkjs; no other call records a transition. Default: every call of the graph.
+   */
+  methods?: (string | RegExp)[];
 }
 
 export interface StoryHandle {
-  /** The current node id, as last seen. */
+  /** The node id where the last transition left the story (or where it was when tracking began). */
   readonly node: string | null;
   stop(): void;
 }
@@ -40,7 +51,13 @@ interface Patch {
 const tracked = new WeakSet<object>();
 
 export class StoryTracker implements StoryHandle {
+  /** Where the last transition (or story:enter) left the story: the next transition's `from`. */
   node: string | null = null;
+  /** The node as last read (a call outside `methods` may have moved it without a transition). */
+  private seen: string | null = null;
+  /** Calls on the graph running now: only the outermost one's end is a move. */
+  private depth = 0;
+  private readonly moves: ((method: string) => boolean) | null;
   private enteredAt = now();
   private readonly name: string;
   private readonly read: () => unknown;
@@ -65,7 +82,17 @@ export class StoryTracker implements StoryHandle {
       }
       this.read = () => (graph as Record<string, unknown>)[key];
     }
+    const methods = options.methods;
+    this.moves = methods
+      ? (m) =>
+          methods.some((p) => {
+            if (typeof p === 'string') return p === m;
+            p.lastIndex = 0; // a /g or /y pattern keeps state between tests
+            return p.test(m);
+          })
+      : null;
     this.node = this.nodeId();
+    this.seen = this.node;
     tracked.add(graph);
     this.core.emit({ kind: 'state', type: 'story:enter', level: 'info', source: this.name, data: { node: this.node } });
     this.wrapMethods();
@@ -96,12 +123,26 @@ export class StoryTracker implements StoryHandle {
     tracked.delete(this.graph);
   }
 
-  /** Compares the current node with the last one seen; a change is a transition. */
-  private check(choice: unknown, via: string): void {
+  /**
+   * After an outermost call (`via` the method) or on a frame (`via` 'frame'):
+   * a node other than where the last move left the story is a transition. A
+   * call named in `methods` is a move even when it leaves the story where it
+   * was (a choice that loops back), unless it threw; a call not named there
+   * only updates what was seen.
+   */
+  private check(choice: unknown, via: string, threw = false): void {
     if (!this.active) return;
     try {
       const next = this.nodeId();
-      if (next === this.node) return;
+      const call = via !== 'frame';
+      if (call && this.moves && !this.moves(via)) {
+        this.seen = next; // not a move: where the story is now, no transition
+        return;
+      }
+      if (!call && next === this.seen) return; // nothing happened outside a call since the last look
+      this.seen = next;
+      const namedMove = call && this.moves !== null && !threw;
+      if (next === this.node && !namedMove) return;
       const t = now();
       this.core.emit({
         kind: 'state',
@@ -133,7 +174,7 @@ export class StoryTracker implements StoryHandle {
     return String(v);
   }
 
-  /** Every method of the graph (own and inherited) checks the node after it returns or settles. */
+  /** Every method of the graph (own and inherited) is wrapped; the outermost call checks the node after it returns or settles. */
   private wrapMethods(): void {
     const tracker = this;
     const seen = new Set<string>();
@@ -150,7 +191,18 @@ export class StoryTracker implements StoryHandle {
         const wrapped = function (this: unknown, ...args: unknown[]): unknown {
           // Called with new (an ES5 constructor kept on the graph): construct, untouched.
           if (new.target) return Reflect.construct(fn, args, new.target);
-          const value = Reflect.apply(fn, this, args);
+          // A call made by a call on the graph is part of it.
+          if (tracker.depth > 0) return Reflect.apply(fn, this, args);
+          tracker.depth++;
+          let value: unknown;
+          try {
+            value = Reflect.apply(fn, this, args);
+          } catch (err) {
+            tracker.depth--;
+            tracker.check(args[0], key, true);
+            throw err;
+          }
+          tracker.depth--;
           if (value instanceof Promise) {
             // An equivalent promise, so a rejection the game does not handle stays unhandled.
             return value.then(
@@ -159,7 +211,7 @@ export class StoryTracker implements StoryHandle {
                 return v;
               },
               (err: unknown) => {
-                tracker.check(args[0], key);
+                tracker.check(args[0], key, true);
                 throw err;
               },
             );

@@ -317,8 +317,16 @@ const RUNNERS: Runner[] = [
     async check(page) {
       await page.evaluate(() => {
         const g = globalThis as unknown as G;
-        for (let i = 0; i < 200; i++) g.game.npcs[i % 2]!.decide();
-        for (let i = 0; i < 50; i++) g.game.npcs[0]!.debugDraw();
+        // Seeded draws (Park-Miller) for the sampling: the share is checked, never luck.
+        const random = Math.random;
+        let seed = 12_345;
+        Math.random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+        try {
+          for (let i = 0; i < 200; i++) g.game.npcs[i % 2]!.decide();
+          for (let i = 0; i < 50; i++) g.game.npcs[0]!.debugDraw();
+        } finally {
+          Math.random = random;
+        }
       });
       const spans = await entries(page, {}, { kinds: ['agent'] });
       // Only decide/think are traced, and about a tenth of the 200 calls (sample: 0.1).
@@ -359,6 +367,33 @@ const RUNNERS: Runner[] = [
       await page.evaluate(() => (globalThis as unknown as G).game.story.choose('cave'));
       const moves = await entries(page, {}, { types: ['story:transition'] });
       expect(moves.map((m) => m.data)).toMatchObject([{ from: 'start', to: 'cave', choice: 'cave', via: 'choose' }]);
+    },
+  },
+  {
+    name: 'Story: the ink recipe (the real inkjs, a story compiled for the tests)',
+    match: (b) => /methods: \['ChooseChoiceIndex'\]/.test(b.code),
+    page: 'script',
+    async check(page) {
+      // The reader comes after the recipe, as in a page: inkjs's browser build, the compiled story, `var story`.
+      await page.addScriptTag({ url: '/node_modules/inkjs/dist/ink.js' });
+      await page.addScriptTag({ url: '/test/fixtures/ink-story/story.js' });
+      await page.addScriptTag({ content: 'var story = new inkjs.Story(storyContent); while (story.canContinue) story.Continue();' });
+      const lines = await page.evaluate(() => {
+        type Ink = { canContinue: boolean; Continue(): string; ChooseChoiceIndex(i: number): void };
+        const story = (globalThis as unknown as { story: Ink }).story;
+        const told: string[] = [];
+        for (const i of [1, 0]) {
+          story.ChooseChoiceIndex(i); // climb to the hut, take the oil
+          while (story.canContinue) told.push(story.Continue().trim());
+        }
+        return told;
+      });
+      expect(lines).toContain('You take the can. It is heavy and full.');
+      const moves = await entries(page, {}, { types: ['story:transition'] });
+      expect(moves.reverse().map((m) => ({ source: m.source, ...(m.data as object) }))).toMatchObject([
+        { source: 'ink', from: '0', to: expect.stringMatching(/^shore\.0\.c-1/), choice: 1, via: 'ChooseChoiceIndex' }, // tracked from its creation (its start, "0"); to: the chosen option's path
+        { source: 'ink', to: expect.stringMatching(/^hut\./), choice: 0, via: 'ChooseChoiceIndex' },
+      ]);
     },
   },
   {

@@ -40,7 +40,7 @@ describe('trackStory', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(transitions()).toMatchObject([
       { from: 'intro', to: 'quest', choice: 'talk', via: 'advance' },
-      { from: 'quest', to: 'end', choice: 'win', via: 'advance' }, // the innermost call that moved the story
+      { from: 'quest', to: 'end', choice: 'win', via: 'advance' }, // made after advanceLater's await: a call of its own
     ]);
     expect(transitions()[0]!['dwellMs']).toBeGreaterThanOrEqual(0);
     expect(story.title).toBe('END'); // getters untouched
@@ -79,6 +79,85 @@ describe('trackStory', () => {
       story.currentId = 'end';
       frames.shift()!(0);
       expect(transitions()).toMatchObject([{ from: 'intro', to: 'end', via: 'frame' }]);
+      t.stop();
+    } finally {
+      delete g.requestAnimationFrame;
+      delete g.cancelAnimationFrame;
+    }
+  });
+});
+
+/** An engine whose methods call each other, as story engines do: every move passes through several nodes. */
+class Engine {
+  currentId = 'start';
+  visits: string[] = [];
+  private readonly graph: Record<string, string[]> = { start: ['hall', 'yard'], hall: ['cellar', 'start'], yard: ['start'], cellar: ['hall', 'cellar'] };
+  choose(i: number): void {
+    const to = this.graph[this.currentId]?.[i];
+    if (!to) throw new RangeError(`no choice ${i} at ${this.currentId}`);
+    this.enter(`${to}.door`); // passes a node on the way
+    this.enter(to);
+    this.step();
+  }
+  step(): void {
+    this.visit(this.currentId);
+  }
+  visit(id: string): void {
+    this.visits.push(id);
+  }
+  enter(id: string): void {
+    this.currentId = id;
+    this.visit(id);
+  }
+  continueText(): string {
+    this.enter(`${this.currentId}.text`); // moves the pointer while telling the line
+    this.enter(this.currentId.replace(/\.text$/, ''));
+    return this.currentId;
+  }
+}
+
+describe('one transition per move (from issue 12)', () => {
+  it('records a transition at the end of the outermost call: transitions equal moves, via the called method, with its choice', () => {
+    const { core, transitions } = setup();
+    const e = new Engine();
+    new StoryTracker(core, e, { poll: false });
+    const choices = [0, 0, 0, 1, 1];
+    for (const c of choices) e.choose(c);
+    expect(transitions()).toEqual([
+      expect.objectContaining({ from: 'start', to: 'hall', choice: 0, via: 'choose' }),
+      expect.objectContaining({ from: 'hall', to: 'cellar', choice: 0, via: 'choose' }),
+      expect.objectContaining({ from: 'cellar', to: 'hall', choice: 0, via: 'choose' }),
+      expect.objectContaining({ from: 'hall', to: 'start', choice: 1, via: 'choose' }),
+      expect.objectContaining({ from: 'start', to: 'yard', choice: 1, via: 'choose' }),
+    ]);
+    expect(transitions()).toHaveLength(choices.length);
+    expect(e.visits).toHaveLength(choices.length * 3); // the internal calls all ran
+  });
+
+  it('with methods, only those calls move the story; another call\'s change is no transition, and the frame poll still sees a move from outside', () => {
+    const { core, transitions } = setup();
+    const frames: FrameRequestCallback[] = [];
+    const g = globalThis as { requestAnimationFrame?: unknown; cancelAnimationFrame?: unknown };
+    g.requestAnimationFrame = (cb: FrameRequestCallback) => frames.push(cb);
+    g.cancelAnimationFrame = () => {};
+    try {
+      const e = new Engine();
+      const t = new StoryTracker(core, e, { methods: [/^choose$/] });
+      e.choose(0);
+      e.enter('hall.aside'); // a call that is not a move: taken as where the story is
+      expect(e.continueText()).toBe('hall.aside');
+      frames.shift()!(0); // nothing changed outside a call
+      e.currentId = 'cellar'; // set from outside any call
+      frames.shift()!(0);
+      e.choose(1); // a choice that loops back: still a move
+      expect(() => e.choose(7)).toThrow(RangeError); // refused: no move
+      e.choose(0);
+      expect(transitions()).toEqual([
+        expect.objectContaining({ from: 'start', to: 'hall', choice: 0, via: 'choose' }),
+        expect.objectContaining({ from: 'hall', to: 'cellar', via: 'frame' }),
+        expect.objectContaining({ from: 'cellar', to: 'cellar', choice: 1, via: 'choose' }),
+        expect.objectContaining({ from: 'cellar', to: 'hall', choice: 0, via: 'choose' }),
+      ]);
       t.stop();
     } finally {
       delete g.requestAnimationFrame;

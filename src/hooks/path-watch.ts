@@ -1,0 +1,197 @@
+/**
+ * Hooking at definition time. For a global path whose root or a middle part
+ * does not exist yet, a configurable accessor is put on the holder (window,
+ * or the object reached so far) under the missing name. When the game
+ * assigns it (`var Room = {...}` at the top of a classic script, which keeps
+ * an existing property of window and assigns through it; `window.game = ...`
+ * in a module; `game.story = new Story()` later), the accessor gives way to a
+ * plain data property holding what the game assigned, the walk goes on from
+ * there, and once the whole path resolves `onArrive` runs: still inside the
+ * game's assignment, before any game code can take references to the
+ * value's methods.
+ *
+ * What an accessor cannot see: a top-level `function` declaration (and
+ * `Object.defineProperty` by the game) redefines the property instead of
+ * assigning it, and an object replaced above the accessor leaves it on the
+ * old object. Those are found by the retries of src/hooks/pending-paths.ts.
+ */
+import { errorMessage } from '../core/errors';
+import { parsePath } from './paths';
+
+export interface PathWatch {
+  /** The path resolved and `onArrive` ran. */
+  readonly arrived: boolean;
+  /** Why no accessor could be put in place (the retries are all that is left); null while watching. */
+  readonly blocked: string | null;
+  /** Takes the accessor away, leaving what the game assigned (if anything) as a plain property. */
+  cancel(): void;
+}
+
+/**
+ * One accessor of ours on a holder, shared by every path waiting there
+ * (`game.room` and `game.state` both wait for `game`).
+ */
+interface Slot {
+  holder: object;
+  key: string;
+  getter: () => unknown;
+  held: unknown;
+  /** The holder's own property before the accessor (a configurable one holding null or undefined). */
+  before: PropertyDescriptor | undefined;
+  enumerable: boolean;
+  waiters: Set<(value: unknown) => void>;
+}
+
+/** Our accessors, by their getter: a path waiting where another waits joins it. */
+const slots = new WeakMap<Function, Slot>();
+
+/** The slot at holder[key], made when needed; a string says why none can be. */
+function slotAt(holder: object, key: string, name: string): Slot | string {
+  let before: PropertyDescriptor | undefined;
+  let accessor: boolean;
+  try {
+    before = Object.getOwnPropertyDescriptor(holder, key);
+    if (before?.get && slots.has(before.get)) return slots.get(before.get)!;
+    accessor = before ? !('value' in before) : inheritsAccessor(holder, key);
+  } catch (err) {
+    return `${name}: ${errorMessage(err)}`;
+  }
+  if (before && !before.configurable) return `${name} is declared already and not configurable`;
+  if (accessor) return `${name} is an accessor of the game's`; // shadowing it would cut the game's own getter off
+  const slot: Slot = {
+    holder,
+    key,
+    getter: () => slot.held,
+    held: before?.value,
+    before,
+    enumerable: before?.enumerable ?? true,
+    waiters: new Set(),
+  };
+  const setter = (value: unknown): void => {
+    slot.held = value;
+    if (value === undefined || value === null) return; // still to come
+    try {
+      // What the game assigned, as a plain property, as if we had never been there.
+      Object.defineProperty(holder, key, { value, writable: true, enumerable: slot.enumerable, configurable: true });
+    } catch {
+      // The holder was frozen since: the accessor stays and keeps returning the value.
+    }
+    const waiters = [...slot.waiters];
+    slot.waiters.clear();
+    for (const w of waiters) {
+      try {
+        w(value);
+      } catch {
+        // The game's assignment must complete.
+      }
+    }
+  };
+  try {
+    Object.defineProperty(holder, key, { get: slot.getter, set: setter, enumerable: slot.enumerable, configurable: true });
+  } catch (err) {
+    return `${name}: ${errorMessage(err)}`;
+  }
+  slots.set(slot.getter, slot);
+  return slot;
+}
+
+/** Leaves a slot no path waits at: the accessor goes, what the game assigned (if anything) stays. */
+function release(slot: Slot): void {
+  if (slot.waiters.size > 0) return;
+  try {
+    const d = Object.getOwnPropertyDescriptor(slot.holder, slot.key);
+    if (!d || d.get !== slot.getter) return; // redefined by the game: not ours any more
+    const held = slot.held;
+    if (held !== undefined && held !== null) Object.defineProperty(slot.holder, slot.key, { value: held, writable: true, enumerable: slot.enumerable, configurable: true });
+    else if (slot.before) Object.defineProperty(slot.holder, slot.key, { ...slot.before, value: held });
+    else delete (slot.holder as Record<string, unknown>)[slot.key];
+  } catch {
+    // Frozen since: the accessor stays, and only holds what the game assigns.
+  }
+}
+
+/**
+ * Watches `path` from `root` (default globalThis). `onArrive` gets the value
+ * at the path once it resolves, synchronously, inside the assignment that
+ * completed it; when the path resolves already, at once. It must not throw
+ * (what it throws is swallowed: the game's assignment goes on).
+ */
+export function watchPath(path: string, onArrive: (value: unknown) => void, root: object = globalThis): PathWatch {
+  const parts = parsePath(path);
+  const star = parts.indexOf('*');
+  if (star >= 0) parts.length = star; // `game.npcs[*]`: the array is what arrives
+  let waitingAt: { slot: Slot; waiter: (value: unknown) => void } | null = null;
+  let arrived = false;
+  let blocked: string | null = null;
+
+  const finish = (value: unknown) => {
+    arrived = true;
+    try {
+      onArrive(value);
+    } catch {
+      // The caller counts its own failures; the game's assignment must complete.
+    }
+  };
+
+  /** Walks from `from` (the value at parts[0..i)) on, and waits at the first missing step. */
+  const walk = (from: unknown, i: number): void => {
+    let v = from;
+    for (; i < parts.length; i++) {
+      if (v === null || (typeof v !== 'object' && typeof v !== 'function')) {
+        blocked = `${parts.slice(0, i).join('.')} is ${v === null ? 'null' : typeof v}, not an object`;
+        return;
+      }
+      let next: unknown;
+      try {
+        next = (v as Record<string, unknown>)[parts[i]!];
+      } catch (err) {
+        blocked = `reading ${parts.slice(0, i + 1).join('.')} threw: ${errorMessage(err)}`;
+        return;
+      }
+      if (next === undefined || next === null) {
+        const slot = slotAt(v, parts[i]!, parts.slice(0, i + 1).join('.'));
+        if (typeof slot === 'string') {
+          blocked = slot;
+          return;
+        }
+        const step = i + 1;
+        const waiter = (value: unknown) => {
+          waitingAt = null;
+          walk(value, step);
+        };
+        slot.waiters.add(waiter);
+        waitingAt = { slot, waiter };
+        return;
+      }
+      v = next;
+    }
+    finish(v);
+  };
+
+  walk(root, 0);
+
+  return {
+    get arrived() {
+      return arrived;
+    },
+    get blocked() {
+      return blocked;
+    },
+    cancel() {
+      const w = waitingAt;
+      waitingAt = null;
+      if (!w) return;
+      w.slot.waiters.delete(w.waiter);
+      release(w.slot);
+    },
+  };
+}
+
+/** Whether `key` is an accessor on the holder's prototype chain (a class's `get story()`). */
+function inheritsAccessor(holder: object, key: string): boolean {
+  for (let o = Object.getPrototypeOf(holder) as object | null; o; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d) return !('value' in d);
+  }
+  return false;
+}

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TraceCore } from '../../../src/core/agent';
+import type { TraceEntry } from '../../../src/core/entry';
+import { stateAt } from '../../../src/export/state-replay';
+import { StateTracker } from '../../../src/hooks/state';
+import { followStatePath } from '../../../src/hooks/state-path';
+
+const g = globalThis as Record<string, unknown> & { requestAnimationFrame?: unknown; cancelAnimationFrame?: unknown };
+afterEach(() => {
+  delete g['game'];
+  delete g.requestAnimationFrame;
+  delete g.cancelAnimationFrame;
+});
+
+function setup(state: unknown) {
+  const entries: TraceEntry[] = [];
+  const core = new TraceCore({ write: (e) => entries.push(e) });
+  return { entries, tracker: new StateTracker(core, () => 0, state, { name: 'state' }) };
+}
+
+describe('followStatePath', () => {
+  it('an accessor at the path: the game reads the proxy, and its assignment replaces the tracked root; stop puts its own object back', () => {
+    const first = { hp: 3 };
+    g['game'] = { state: first };
+    const game = g['game'] as { state: { hp: number } };
+    const { entries, tracker } = setup(first);
+    const follower = followStatePath('game.state', tracker);
+    expect(game.state).toBe(tracker.proxy);
+    game.state.hp = 2;
+    const second = { hp: 9 };
+    game.state = second;
+    expect(game.state).not.toBe(second); // its proxy
+    game.state.hp = 8;
+    expect(second.hp).toBe(8);
+    expect(entries.map((e) => e.type)).toEqual(['state:checkpoint', 'state:change', 'state:replace', 'state:change']);
+    tracker.stop();
+    follower.stop();
+    expect(Object.getOwnPropertyDescriptor(game, 'state')).toMatchObject({ value: second, writable: true });
+  });
+
+  it('a property that cannot take an accessor (a var declared before the agent) holds the proxy, and a frame sees the replacement', () => {
+    const frames: FrameRequestCallback[] = [];
+    g.requestAnimationFrame = (cb: FrameRequestCallback) => frames.push(cb);
+    g.cancelAnimationFrame = () => {};
+    const game = {} as { state: { hp: number } };
+    Object.defineProperty(game, 'state', { value: { hp: 3 }, writable: true, enumerable: true, configurable: false });
+    g['game'] = game;
+    const { entries, tracker } = setup(game.state);
+    const follower = followStatePath('game.state', tracker);
+    expect(game.state).toBe(tracker.proxy);
+    game.state = { hp: 7 }; // unseen until the frame
+    game.state.hp = 6; // a raw write: in the replacement's checkpoint
+    frames.shift()!(0);
+    expect(game.state).toBe(tracker.proxy);
+    game.state.hp = 5;
+    expect(entries.map((e) => e.type)).toEqual(['state:checkpoint', 'state:replace', 'state:change']);
+    expect(stateAt(entries, entries.at(-1)!.seq)!.state).toEqual({ hp: 5 });
+    tracker.stop();
+    follower.stop();
+    expect(game.state).toEqual({ hp: 5 });
+    expect(game.state).toBe(tracker.source);
+  });
+
+  it('refuses a path it cannot write', () => {
+    const game = {};
+    Object.defineProperty(game, 'state', { value: { hp: 1 }, writable: false, configurable: false });
+    g['game'] = game;
+    const { tracker } = setup((game as { state: object }).state);
+    expect(() => followStatePath('game.state', tracker)).toThrow(/state is not writable/);
+  });
+});

@@ -58,7 +58,7 @@ export function assessHealth(h: HealthInputs): HealthReport {
   if (!h.storage.ready) add('critical', 'storage', 'the store is not running: entries are kept in the page until the limit, then dropped');
   else if (h.storage.backend === 'memory') add('degraded', 'storage', 'IndexedDB is not available: the trace is kept in memory and will not survive a reload');
   if (h.storage.thread === 'main') {
-    const why = h.store.deadStores > 0 ? 'its worker stopped answering' : 'no worker allowed here';
+    const why = h.store.deadStores > 0 ? 'its worker stopped answering' : (h.storage.problems[0] ?? 'no worker allowed here');
     add('degraded', 'worker', `the store runs on the main thread (${why}): it shares the game's thread`);
   } else if (h.store.deadStores > 0) {
     add('degraded', 'worker', `the store's worker stopped answering and was started again (${h.store.deadStores} time${h.store.deadStores > 1 ? 's' : ''})`);

@@ -146,8 +146,10 @@ const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'lo
   maxUnackedBytes: 64_000_000,
   readyTimeoutMs: 5_000,
   emergencyChars: 1_000_000,
-  heartbeatMs: 1_000,
-  deadAfterMs: 6_000,
+  heartbeatMs: 500,
+  // Far above any task of the store's (a block's analytics, an export's chunk), and short
+  // enough that a 20k events/s stream stays under maxUnacked while a dead worker is replaced.
+  deadAfterMs: 4_000,
   requestTimeoutMs: 30_000,
   flushTimeoutMs: 30_000,
   behindMs: 1_000,
@@ -498,7 +500,7 @@ export class StoreClient implements EntrySink {
     switch (msg.type) {
       case 'ready':
         if (this.readyTimer !== null) clearTimeout(this.readyTimer);
-        if (msg.backend === 'memory' && this.nextTransport < this.transports.length) {
+        if (msg.backend === 'memory' && !msg.sameEverywhere && this.nextTransport < this.transports.length) {
           // A worker that cannot open IndexedDB (a data: URL worker has an
           // opaque origin): the main thread may still have it.
           this.fail(`${this.status.thread} store: ${msg.problem ?? 'no IndexedDB'}`);

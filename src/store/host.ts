@@ -96,14 +96,17 @@ export class StoreHost {
     }
     this.opening = (async () => {
       let problem: string | undefined;
+      let sameEverywhere = false;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
         this.ring = await this.openRing(config, (why) => this.fallBack(why));
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
+        // Another page upgraded the database past our version: the main thread would be refused too.
+        sameEverywhere = (err as { name?: unknown } | null)?.name === 'VersionError';
         this.ring = new MemoryRing(config);
       }
-      this.post({ type: 'ready', backend: this.ring.backend, problem, totals: this.ring.totals() });
+      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals() });
     })();
   }
 

@@ -169,6 +169,8 @@ export interface ReadyMessage {
   backend: Backend;
   /** Why the store is not on IndexedDB, when it is not. */
   problem?: string;
+  /** The problem is the database's, not this context's (a VersionError): another store would meet it too. */
+  sameEverywhere?: boolean;
   totals: StoreTotals;
 }
 

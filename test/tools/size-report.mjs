@@ -19,8 +19,9 @@ import { gzipSync } from 'node:zlib';
 // holds its own copy, and one loaded from this file's URL would fetch the
 // script again (and fails for a script served from another origin). So the
 // budget is the measured size (115,000) plus ~2%, to be tightened as the
-// file shrinks.
-const BUDGET_GZIP = 117_500;
+// file shrinks. Issue 14 (the store's watchdog, bounded promises, the
+// emergency log's fallbacks and marker, quota handling) adds ~1 KB: 119,000.
+const BUDGET_GZIP = 119_000;
 const files = ['dist/trace-agent.js', 'dist/esm/index.js'];
 let failed = false;
 for (const f of files) {

@@ -1,0 +1,422 @@
+/**
+ * The store's fault battery in real Chromium: a worker killed or hung
+ * mid-stream, an emergency log that localStorage refuses, IndexedDB blocked
+ * by another connection, a quota near one block, a worker that throws at
+ * start, a database another tab upgraded, a full quota mid-export.
+ *
+ * Each scenario asserts the same five things: the game kept running, every
+ * public promise settled within its bound (README, Guarantees), lost =
+ * counted, health said why, and the counters reconcile (reconcile.ts). Each
+ * prints `scenario: logged L stored S lost X counted C`.
+ *
+ * Every scenario has a browser context of its own: its own localStorage,
+ * sessionStorage, IndexedDB and quota.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectErrors, launch, waitForAgent, waitForStore } from './browser';
+import { reconcile, type ReconcileStats } from './reconcile';
+import { serve, type StaticServer } from './server';
+
+let browser: Browser;
+let server: StaticServer;
+beforeAll(async () => {
+  browser = await launch();
+  server = await serve(['test/fixtures', 'dist']);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+interface Stats extends ReconcileStats {
+  sessionId: string;
+  lostOnUnload: number;
+  internalErrors: number;
+  storage: { thread: string | null; backend: string | null; problems: string[] };
+  ledger: ReconcileStats['ledger'] & { quotaEvicted: number; quotaRefused: number; stalledMs: number; deadStores: number };
+}
+interface Health {
+  status: string;
+  reasons: { what: string; status: string; message: string }[];
+}
+interface Entry {
+  seq: number;
+  type: string;
+  data?: { i?: number; state?: string };
+}
+interface SessionInfo {
+  id: string;
+  lastSeq: number;
+  entries: number;
+}
+/** `window.TraceAgent` as these tests use it. */
+interface PageAgent {
+  logEvent(type: string, data?: object): void;
+  flush(): Promise<void>;
+  stats(): Stats;
+  checkHealth(): Promise<Health>;
+  query(q: Record<string, unknown>): Promise<{ entries: Entry[]; next: number | null }>;
+  sessions(): Promise<SessionInfo[]>;
+  generateStats(): Promise<unknown>;
+  exportBlob(o?: { session?: string }): Promise<Blob>;
+}
+interface Game {
+  ticks: number;
+  logged: number;
+  stop(): void;
+}
+
+/**
+ * The bound each public promise must settle within, with room for a loaded
+ * machine: the documented bound (README, Guarantees) plus 15 s. A promise
+ * still pending past it is reported as `pending`, which fails the test.
+ */
+const FLUSH_BOUND_MS = 30_000 + 15_000;
+const REQUEST_BOUND_MS = 30_000 + 15_000;
+const HEALTH_BOUND_MS = 3_000 + 15_000;
+
+async function openGame(query: string, init?: (context: BrowserContext) => Promise<void>): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext();
+  await init?.(context);
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${server.url}/battery.html?${query}`);
+  await waitForAgent(page);
+  await waitForStore(page);
+  return { context, page, errors };
+}
+
+const stats = (page: Page): Promise<Stats> => page.evaluate(() => (window as unknown as { TraceAgent: PageAgent }).TraceAgent.stats());
+const ticks = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { game: Game }).game.ticks);
+
+/**
+ * Asks every public promise of the agent at once, inside the page, and
+ * reports how each settled: `resolved`, `rejected: <message>`, or `pending`
+ * when it had not settled by its bound.
+ */
+async function askEverything(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(
+    async ({ flushMs, requestMs, healthMs }) => {
+      const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+      const bounded = (p: Promise<unknown>, ms: number) =>
+        Promise.race([
+          p.then(
+            () => 'resolved',
+            (e: Error) => `rejected: ${e.message}`,
+          ),
+          new Promise<string>((r) => setTimeout(() => r('pending'), ms)),
+        ]);
+      const [flush, query, health, sessions, analytics, exported] = await Promise.all([
+        bounded(ta.flush(), flushMs),
+        bounded(ta.query({ limit: 10 }), requestMs),
+        bounded(ta.checkHealth(), healthMs),
+        bounded(ta.sessions(), requestMs),
+        bounded(ta.generateStats(), requestMs),
+        bounded(ta.exportBlob(), flushMs * 2 + requestMs),
+      ]);
+      return { flush, query, health, sessions, analytics, exported };
+    },
+    { flushMs: FLUSH_BOUND_MS, requestMs: REQUEST_BOUND_MS, healthMs: HEALTH_BOUND_MS },
+  );
+}
+
+/** Stops the game, waits until all it logged is stored (within the flush bound), and reads stats and health. */
+async function settleGame(page: Page): Promise<{ stats: Stats; health: Health; flush: string }> {
+  return page.evaluate(async (flushMs) => {
+    (window as unknown as { game: Game }).game.stop();
+    const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+    const flush = await Promise.race([
+      ta.flush().then(
+        () => 'resolved',
+        (e: Error) => `rejected: ${e.message}`,
+      ),
+      new Promise<string>((r) => setTimeout(() => r('pending'), flushMs)),
+    ]);
+    return { stats: ta.stats(), health: await ta.checkHealth(), flush };
+  }, FLUSH_BOUND_MS);
+}
+
+interface Scan {
+  entries: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Seqs missing between the first and the last stored one. */
+  gaps: number;
+  /** Seqs seen twice or out of order. */
+  disorder: number;
+  newest: Entry | null;
+}
+
+/** Pages through a stored session, oldest first, inside the page. */
+async function scanSession(page: Page, sessionId: string): Promise<Scan> {
+  return page.evaluate(async (sessionId) => {
+    const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+    const scan: Scan = { entries: 0, firstSeq: null, lastSeq: null, gaps: 0, disorder: 0, newest: null };
+    let after: number | undefined;
+    for (;;) {
+      const res = await ta.query({ sessionId, order: 'oldest', limit: 5_000, after });
+      for (const e of res.entries) {
+        if (scan.lastSeq !== null) {
+          if (e.seq <= scan.lastSeq) scan.disorder++;
+          else scan.gaps += e.seq - scan.lastSeq - 1;
+        }
+        scan.firstSeq ??= e.seq;
+        scan.lastSeq = e.seq;
+        scan.entries++;
+        scan.newest = e;
+      }
+      if (res.next === null) return scan;
+      after = res.next;
+    }
+  }, sessionId);
+}
+
+/** The newest stored entry of a session, or null. */
+async function newestEntry(page: Page, sessionId: string): Promise<Entry | null> {
+  return page.evaluate(async (sessionId) => {
+    const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+    return (await ta.query({ sessionId, order: 'newest', limit: 1 })).entries[0] ?? null;
+  }, sessionId);
+}
+
+/** The line the lead quotes, and the figures it is made of. */
+function report(scenario: string, f: { logged: number; stored: number; lost: number; counted: number }): void {
+  console.log(`${scenario}: logged ${f.logged} stored ${f.stored} lost ${f.lost} counted ${f.counted}`);
+}
+
+/** What this page's own counters name as gone: dropped, refused, unserialisable, evicted (a database of this session alone). */
+function countedOwn(s: Stats): number {
+  return s.dropped + s.droppedByStore + s.ledger.unserialisable + s.evicted;
+}
+
+/** The store's worker now (the newest one the page started). */
+async function storeWorker(page: Page, not?: unknown): Promise<import('playwright-core').Worker> {
+  await expect.poll(() => page.workers().filter((w) => w !== not).length, { timeout: 30_000 }).toBeGreaterThan(0);
+  return page.workers().filter((w) => w !== not).at(-1)!;
+}
+
+/**
+ * From the page: opens the store's database on a connection of its own and
+ * holds a read-write transaction over all its stores (chained reads keep it
+ * alive), so the store's writes queue behind it. `window.releaseDb()` ends it.
+ */
+async function blockDatabase(page: Page, db: string): Promise<void> {
+  await page.evaluate(
+    (name) =>
+      new Promise<void>((started, failed) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => failed(new Error(String(open.error)));
+        open.onsuccess = () => {
+          const conn = open.result;
+          const tx = conn.transaction([...conn.objectStoreNames], 'readwrite');
+          const meta = tx.objectStore('meta');
+          let release = false;
+          const spin = () => {
+            if (!release) meta.get('totals').onsuccess = spin;
+          };
+          spin();
+          tx.oncomplete = () => conn.close();
+          (window as unknown as { releaseDb(): void }).releaseDb = () => {
+            release = true;
+          };
+          started();
+        };
+      }),
+    db,
+  );
+}
+
+describe('the store fault battery in real Chromium', () => {
+  it('a worker terminated mid-stream (20k events/s) is declared dead, started again once, then replaced by the main thread; nothing is lost', async () => {
+    const { context, page, errors } = await openGame(`db=bat-kill-${Date.now()}&stream=400`);
+    await page.waitForTimeout(1_000);
+    const first = await storeWorker(page);
+    const ticksAtKill = await ticks(page);
+    await first.evaluate(() => (self as unknown as { close(): void }).close()).catch(() => {});
+    // Everything public, asked of a store that is dead: each must settle once the watchdog has replaced it.
+    const asked = askEverything(page);
+    // While it is dead, health says the store is behind.
+    await expect
+      .poll(async () => (await page.evaluate(() => (window as unknown as { TraceAgent: PageAgent }).TraceAgent.checkHealth())).reasons.map((r) => r.what), { timeout: 20_000 })
+      .toContain('behind');
+    await expect.poll(async () => (await stats(page)).ledger.deadStores, { timeout: 30_000 }).toBe(1);
+    expect((await stats(page)).storage.thread).toBe('worker');
+    // The worker started again takes the stream; killed too, the main thread takes over.
+    const second = await storeWorker(page, first);
+    await expect.poll(async () => (await stats(page)).pending, { timeout: 30_000 }).toBeLessThan(10_000);
+    await second.evaluate(() => (self as unknown as { close(): void }).close()).catch(() => {});
+    await expect.poll(async () => (await stats(page)).storage.thread, { timeout: 30_000 }).toBe('main');
+    const settled = await asked;
+    const { stats: s, health, flush } = await settleGame(page);
+    const scan = await scanSession(page, s.sessionId);
+
+    expect(await ticks(page)).toBeGreaterThan(ticksAtKill + 100); // the game kept running: 2 s of ticks at least
+    expect(settled).toEqual({ flush: 'resolved', query: 'resolved', health: 'resolved', sessions: 'resolved', analytics: expect.any(String), exported: 'resolved' });
+    expect(settled['analytics']).not.toBe('pending'); // analytics are off on the main thread: rejected, said why
+    expect(flush).toBe('resolved');
+    expect(s.ledger.deadStores).toBe(2);
+    expect(s.storage).toMatchObject({ thread: 'main', backend: 'indexeddb' });
+    expect(s.storage.problems.join(' ')).toMatch(/did not answer .* started again/);
+    expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/worker stopped answering/);
+    expect(reconcile(s)).toEqual([]);
+    expect({ firstSeq: scan.firstSeq, lastSeq: scan.lastSeq, gaps: scan.gaps, disorder: scan.disorder }).toEqual({ firstSeq: 1, lastSeq: s.logged, gaps: 0, disorder: 0 });
+    const lost = s.logged - scan.entries;
+    report('worker terminated mid-stream', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
+    expect(lost).toBe(countedOwn(s));
+    expect(lost).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a worker that hangs (a busy loop) is declared dead the same way and its batches are sent again', async () => {
+    const { context, page, errors } = await openGame(`db=bat-hang-${Date.now()}&stream=100`);
+    await page.waitForTimeout(500);
+    const worker = await storeWorker(page);
+    const ticksAtHang = await ticks(page);
+    // Never returns: the worker answers nothing from now on. Not awaited (it cannot answer either).
+    void worker.evaluate(() => {
+      for (;;) {
+        /* hung */
+      }
+    }).catch(() => {});
+    const asked = askEverything(page);
+    await expect.poll(async () => (await stats(page)).ledger.deadStores, { timeout: 30_000 }).toBe(1);
+    const settled = await asked;
+    const { stats: s, health, flush } = await settleGame(page);
+    const scan = await scanSession(page, s.sessionId);
+    expect(await ticks(page)).toBeGreaterThan(ticksAtHang + 100);
+    expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
+    expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', exported: 'resolved' });
+    expect(flush).toBe('resolved');
+    expect(s.storage).toMatchObject({ thread: 'worker', backend: 'indexeddb' });
+    expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/stopped answering and was started again/);
+    expect(reconcile(s)).toEqual([]);
+    const lost = s.logged - scan.entries;
+    report('worker hung mid-stream', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
+    expect(lost).toBe(countedOwn(s));
+    expect(lost).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('localStorage.setItem throwing during a reload with un-acked batches: the emergency log goes to sessionStorage, and nothing is lost uncounted', async () => {
+    const db = `bat-setitem-${Date.now()}`;
+    const { context, page, errors } = await openGame(`db=${db}&stream=400`);
+    await page.waitForTimeout(800);
+    // Un-acked batches at the reload: the store's writes queue behind another connection.
+    await blockDatabase(page, db);
+    await page.waitForTimeout(700);
+    await page.evaluate(() => {
+      const setItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (this: Storage, k: string, v: string) {
+        if (this === localStorage) throw new DOMException('setItem refused by the page', 'SecurityError');
+        return setItem.call(this, k, v);
+      };
+    });
+    const before = await stats(page);
+    expect(before.pending).toBeGreaterThan(2_000); // there really were un-acked batches
+    await page.reload();
+    await waitForAgent(page);
+    // The page before reaches the store, up to the last thing it logged as it went: that it was hidden.
+    await expect.poll(() => newestEntry(page, before.sessionId), { timeout: 30_000 }).toMatchObject({ type: 'page:visibility', data: { state: 'hidden' } });
+    const old = await scanSession(page, before.sessionId);
+    const { stats: s, health, flush } = await settleGame(page);
+    expect(flush).toBe('resolved');
+    expect(await ticks(page)).toBeGreaterThan(0);
+    const lost = old.gaps + (old.firstSeq === null ? 0 : old.firstSeq - 1);
+    report('localStorage.setItem throwing, reload with un-acked batches', { logged: old.lastSeq!, stored: old.entries, lost, counted: s.lostOnUnload });
+    expect(old.lastSeq).toBeGreaterThanOrEqual(before.logged);
+    expect(old.disorder).toBe(0);
+    expect(lost).toBe(s.lostOnUnload);
+    expect(lost).toBe(0);
+    expect(s.recovered).toBeGreaterThan(0); // the tail came back from sessionStorage
+    expect(health.reasons.map((r) => r.what)).not.toContain('drops');
+    expect(reconcile(s, old.entries - s.recovered)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('localStorage full of the game\'s own data, 6 plain reloads at 20k events/s: the last partial batch of each page is kept or counted', async () => {
+    const db = `bat-full-${Date.now()}`;
+    const { context, page, errors } = await openGame(`db=${db}&stream=400`);
+    const filled = await page.evaluate(() => {
+      let size = 1 << 20;
+      let n = 0;
+      while (size >= 1) {
+        try {
+          localStorage.setItem(`game-save-${n}`, 'x'.repeat(size));
+          n++;
+        } catch {
+          size >>= 1;
+        }
+      }
+      return n;
+    });
+    expect(filled).toBeGreaterThan(0);
+    const sessions: { sessionId: string; logged: number }[] = [];
+    const lines: string[] = [];
+    let totals = { logged: 0, stored: 0, lost: 0, counted: 0 };
+    for (let n = 0; n < 6; n++) {
+      await page.waitForTimeout(300 + ((n * 131) % 300)); // a different moment of the batch each time
+      const before = await stats(page);
+      sessions.push({ sessionId: before.sessionId, logged: before.logged });
+      await page.reload();
+      await waitForAgent(page);
+      await expect.poll(() => newestEntry(page, before.sessionId), { timeout: 30_000 }).toMatchObject({ type: 'page:visibility', data: { state: 'hidden' } });
+      const old = await scanSession(page, before.sessionId);
+      const now = await stats(page);
+      const lost = old.gaps + (old.firstSeq ?? 1) - 1;
+      lines.push(`reload ${n + 1}: logged ${old.lastSeq} stored ${old.entries} lost ${lost} counted ${now.lostOnUnload} (recovered ${now.recovered})`);
+      totals = { logged: totals.logged + old.lastSeq!, stored: totals.stored + old.entries, lost: totals.lost + lost, counted: totals.counted + now.lostOnUnload };
+      expect(old.disorder).toBe(0);
+      expect(lost).toBe(now.lostOnUnload);
+    }
+    console.log(lines.join('\n'));
+    report('localStorage full of the game\'s data, 6 plain reloads', totals);
+    const { stats: s, flush } = await settleGame(page);
+    expect(flush).toBe('resolved');
+    expect(totals.lost).toBe(0);
+    expect(s.storage.backend).toBe('indexeddb');
+    // The database holds exactly the earlier pages' sessions and this one's.
+    expect(reconcile(s, totals.stored - s.recovered)).toEqual([]);
+    // The game's data is untouched.
+    expect(await page.evaluate(() => localStorage.getItem('game-save-0')?.length)).toBe(1 << 20);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('another connection blocks IndexedDB for 1.5 s: health says the store is behind, then catches up', async () => {
+    const db = `bat-blocked-${Date.now()}`;
+    const { context, page, errors } = await openGame(`db=${db}&stream=400`);
+    await page.waitForTimeout(800);
+    const ticksBefore = await ticks(page);
+    await blockDatabase(page, db);
+    const during = await page.evaluate(async () => {
+      const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 1_500));
+      // Asked while the database is still held (released only after the answer).
+      const health = await ta.checkHealth();
+      const s = ta.stats();
+      (window as unknown as { releaseDb(): void }).releaseDb();
+      return { health, pending: s.pending, stalledMs: s.ledger.stalledMs, heldMs: performance.now() - t0 };
+    });
+    const { stats: s, health, flush } = await settleGame(page);
+    const scan = await scanSession(page, s.sessionId);
+    console.log(`blocked: held ${during.heldMs.toFixed(0)} ms, pending ${during.pending}, stalled ${during.stalledMs} ms, health ${during.health.status}: ${during.health.reasons.map((r) => r.message).join('; ')}`);
+    expect(await ticks(page)).toBeGreaterThan(ticksBefore + 50);
+    expect(during.pending).toBeGreaterThan(5_000);
+    expect(during.health.status).not.toBe('ok');
+    expect(during.health.reasons.find((r) => r.what === 'behind')?.message).toMatch(/the store is behind: \d+ entries waiting/);
+    expect(flush).toBe('resolved');
+    expect(health.reasons.map((r) => r.what)).not.toContain('behind'); // caught up
+    expect(reconcile(s)).toEqual([]);
+    const lost = s.logged - scan.entries;
+    report('IndexedDB blocked 1.5 s by another connection', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
+    expect(lost).toBe(countedOwn(s));
+    expect(lost).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -52,6 +52,8 @@ export class StoreHost {
   /** Batches received and batches written (or found already stored), for exports to wait on. */
   private received = 0;
   private written = 0;
+  /** The quota refused the last block even with the ring emptied (its notice was posted once). */
+  private quotaRefusing = false;
   /** Analytics of the page's session, fed each block once it is stored (null: turned off). */
   private engine: AnalyticsEngine | null = null;
 
@@ -215,6 +217,7 @@ export class StoreHost {
     const block: BlockInput = { ...headOf(sessionId, cols, bytes), startedAt, parts: cols };
     try {
       const key = await this.append(block);
+      this.quotaRefusing = false;
       this.remember(key, cols, block.count);
       return [];
     } catch (err) {
@@ -256,8 +259,8 @@ export class StoreHost {
   /**
    * Appends a block. On a full quota: evicts the oldest blocks (the newest
    * too, as the block being written is not in the ring yet) until it fits,
-   * says so, and throws a QuotaRefusal when even an empty ring cannot hold
-   * it. On any other failure goes on in memory.
+   * says so, and throws a QuotaRefusal when it still does not (IndexedDB is
+   * kept: what it holds stays queryable). On any other failure goes on in memory.
    */
   private async append(block: BlockInput): Promise<number> {
     try {
@@ -275,11 +278,15 @@ export class StoreHost {
     const ring = this.ring!;
     let freed = 0;
     let last = first;
+    let evictError: string | undefined;
     try {
       for (;;) {
         const stored = ring.totals().stored;
         if (stored === 0) break;
-        const n = await ring.evictOldest(Math.max(block.count, Math.ceil(stored / 4)), { newestToo: true, quota: true }).catch(() => 0);
+        const n = await ring.evictOldest(Math.max(block.count, Math.ceil(stored / 4)), { newestToo: true, quota: true }).catch((err: unknown) => {
+          evictError = describeError(err);
+          return 0;
+        });
         freed += n;
         try {
           return await ring.append(block);
@@ -293,15 +300,24 @@ export class StoreHost {
         if (n === 0) break; // nothing more that can go
       }
     } finally {
-      const totals = ring.totals();
-      this.post({
-        type: 'notice',
-        event: 'store:quota',
-        level: 'warn',
-        data: { message: describeError(last), evicted: freed, stored: totals.stored, bytes: totals.bytes, quotaEvicted: totals.quotaEvicted },
-      });
+      // Said when it made room, or when the refusals start (not again for each batch refused).
+      if (freed > 0 || !this.quotaRefusing) this.tellQuota(ring, last, freed, evictError);
     }
-    throw new QuotaRefusal(`the storage quota cannot hold ${block.count} entries even with the ring emptied (${describeError(last)})`);
+    this.quotaRefusing = true;
+    // Chromium counts a transaction's writes against the quota before its deletes free anything
+    // (the files shrink only when compacted): a ring over its quota may not make room at once.
+    const why = evictError ? `evicting failed too: ${evictError}` : `evicting the oldest blocks freed ${freed} entries`;
+    throw new QuotaRefusal(`the storage quota cannot take ${block.count} entries (${why}): ${describeError(last)}`);
+  }
+
+  private tellQuota(ring: TraceRing, last: unknown, freed: number, evictError: string | undefined): void {
+    const totals = ring.totals();
+    this.post({
+      type: 'notice',
+      event: 'store:quota',
+      level: 'warn',
+      data: { message: describeError(last), evicted: freed, stored: totals.stored, bytes: totals.bytes, quotaEvicted: totals.quotaEvicted, evictError },
+    });
   }
 
   /** Keeps the newest blocks in memory, bounded by entries, for the overlay's queries. */

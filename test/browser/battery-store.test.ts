@@ -76,10 +76,11 @@ const FLUSH_BOUND_MS = 30_000 + 15_000;
 const REQUEST_BOUND_MS = 30_000 + 15_000;
 const HEALTH_BOUND_MS = 3_000 + 15_000;
 
-async function openGame(query: string, init?: (context: BrowserContext) => Promise<void>): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+/** `before` runs once the page exists, before it loads: an init script, a quota (set before the origin's storage opens, or Chromium keeps the one it had). */
+async function openGame(query: string, before?: (context: BrowserContext, page: Page) => Promise<void>): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext();
-  await init?.(context);
   const page = await context.newPage();
+  await before?.(context, page);
   const errors = collectErrors(page);
   await page.goto(`${server.url}/battery.html?${query}`);
   await waitForAgent(page);
@@ -201,6 +202,38 @@ async function afterReload(page: Page, sessionId: string, logged: number): Promi
   return { scan, stats: s, lost: logged - scan.entries };
 }
 
+/** Holds the origin's storage quota at `bytes` for this page's session (Chrome DevTools Protocol). */
+async function limitQuota(context: BrowserContext, page: Page, bytes: number): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: bytes });
+}
+
+/** Logs `count` events `tick { i }` from the page, 1,000 per task (a game's frames), without waiting for the store. */
+async function logTicks(page: Page, count: number): Promise<void> {
+  await page.evaluate(async (count) => {
+    const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+    for (let i = 0; i < count; i += 1_000) {
+      for (let k = i; k < Math.min(count, i + 1_000); k++) ta.logEvent('tick', { i: k });
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }, count);
+}
+
+/**
+ * The page's stats and a scan of its session taken with nothing moving in
+ * between: the store's own notices (store:quota) are entries too, logged as
+ * they come, so both are read again until the page has logged nothing new.
+ */
+async function stillScan(page: Page): Promise<{ stats: Stats; scan: Scan }> {
+  for (let round = 0; ; round++) {
+    await page.evaluate(() => (window as unknown as { TraceAgent: PageAgent }).TraceAgent.flush().catch(() => {}));
+    const before = await stats(page);
+    const scan = await scanSession(page, before.sessionId);
+    const after = await stats(page);
+    if ((after.logged === before.logged && after.pending === 0) || round >= 20) return { stats: after, scan };
+  }
+}
+
 /** The line the lead quotes, and the figures it is made of. */
 function report(scenario: string, f: { logged: number; stored: number; lost: number; counted: number }): void {
   console.log(`${scenario}: logged ${f.logged} stored ${f.stored} lost ${f.lost} counted ${f.counted}`);
@@ -269,8 +302,8 @@ describe('the store fault battery in real Chromium', () => {
     await second.evaluate(() => (self as unknown as { close(): void }).close()).catch(() => {});
     await expect.poll(async () => (await stats(page)).storage.thread, { timeout: 30_000 }).toBe('main');
     const settled = await asked;
-    const { stats: s, health, flush } = await settleGame(page);
-    const scan = await scanSession(page, s.sessionId);
+    const { health, flush } = await settleGame(page);
+    const { stats: s, scan } = await stillScan(page);
 
     expect(await ticks(page)).toBeGreaterThan(ticksAtKill + 100); // the game kept running: 2 s of ticks at least
     expect(settled).toEqual({ flush: 'resolved', query: 'resolved', health: 'resolved', sessions: 'resolved', analytics: expect.any(String), exported: 'resolved' });
@@ -304,8 +337,8 @@ describe('the store fault battery in real Chromium', () => {
     const asked = askEverything(page);
     await expect.poll(async () => (await stats(page)).ledger.deadStores, { timeout: 30_000 }).toBe(1);
     const settled = await asked;
-    const { stats: s, health, flush } = await settleGame(page);
-    const scan = await scanSession(page, s.sessionId);
+    const { health, flush } = await settleGame(page);
+    const { stats: s, scan } = await stillScan(page);
     expect(await ticks(page)).toBeGreaterThan(ticksAtHang + 100);
     expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
     expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', exported: 'resolved' });
@@ -419,8 +452,8 @@ describe('the store fault battery in real Chromium', () => {
       (window as unknown as { releaseDb(): void }).releaseDb();
       return { health, pending: s.pending, stalledMs: s.ledger.stalledMs, heldMs: performance.now() - t0 };
     });
-    const { stats: s, health, flush } = await settleGame(page);
-    const scan = await scanSession(page, s.sessionId);
+    const { health, flush } = await settleGame(page);
+    const { stats: s, scan } = await stillScan(page);
     console.log(`blocked: held ${during.heldMs.toFixed(0)} ms, pending ${during.pending}, stalled ${during.stalledMs} ms, health ${during.health.status}: ${during.health.reasons.map((r) => r.message).join('; ')}`);
     expect(await ticks(page)).toBeGreaterThan(ticksBefore + 50);
     expect(during.pending).toBeGreaterThan(5_000);
@@ -431,6 +464,151 @@ describe('the store fault battery in real Chromium', () => {
     expect(reconcile(s)).toEqual([]);
     const lost = s.logged - scan.entries;
     report('IndexedDB blocked 1.5 s by another connection', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
+    expect(lost).toBe(countedOwn(s));
+    expect(lost).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a quota near one block: IndexedDB is kept, every entry it holds stays queryable, what the quota refuses is counted, and the counters add up', async () => {
+    const db = `bat-quota-${Date.now()}`;
+    // ~300 KB: two or three blocks of ticks, as Chromium counts them on disk.
+    const { context, page, errors } = await openGame(`db=${db}`, (context, page) => limitQuota(context, page, 300_000));
+    const ticksBefore = await ticks(page);
+    await logTicks(page, 60_000);
+    const settled = await askEverything(page);
+    const { health, flush } = await settleGame(page);
+    const { stats: s, scan } = await stillScan(page);
+    console.log(`quota: acked ${s.acked} stored ${s.stored} evicted ${s.evicted} (quota ${s.ledger.quotaEvicted}) refused ${s.droppedByStore} (quota ${s.ledger.quotaRefused}); health ${health.reasons.map((r) => r.message).join('; ')}`);
+    expect(await ticks(page)).toBeGreaterThan(ticksBefore);
+    expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
+    expect(flush).toBe('resolved');
+    expect(s.storage).toMatchObject({ thread: 'worker', backend: 'indexeddb' }); // never moved to memory
+    expect(s.ledger.quotaRefused + s.ledger.quotaEvicted).toBeGreaterThan(0); // the quota was really met
+    expect(health.reasons.find((r) => r.what === 'quota')?.message).toMatch(/the storage quota is full/);
+    // Never hidden: every entry the database holds is found by a query.
+    expect(scan.entries).toBe(s.stored);
+    expect(scan.disorder).toBe(0);
+    expect(reconcile(s)).toEqual([]);
+    const lost = s.logged - scan.entries;
+    report('quota near one block', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
+    expect(lost).toBe(countedOwn(s));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('the quota fills up during an export: the export settles with what was stored, and every refusal is counted', async () => {
+    const db = `bat-quota-export-${Date.now()}`;
+    const { context, page, errors } = await openGame(`db=${db}`, (context, page) => limitQuota(context, page, 400_000));
+    await logTicks(page, 20_000);
+    await page.evaluate(() => (window as unknown as { TraceAgent: PageAgent }).TraceAgent.flush());
+    const atExport = await stats(page);
+    // The export starts; the game goes on logging past what the quota holds.
+    const exported = page.evaluate(async (boundMs) => {
+      const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+      const outcome = await Promise.race([
+        ta.exportBlob().then(
+          async (b) => ({ how: 'resolved', text: await b.text() }),
+          (e: Error) => ({ how: `rejected: ${e.message}`, text: '' }),
+        ),
+        new Promise<{ how: string; text: string }>((r) => setTimeout(() => r({ how: 'pending', text: '' }), boundMs)),
+      ]);
+      if (outcome.how !== 'resolved') return { how: outcome.how, entries: 0, seqs: [] as number[], headerLogged: 0 };
+      const file = JSON.parse(outcome.text) as { entries: { seq: number }[]; counters: { logged: number } };
+      return { how: outcome.how, entries: file.entries.length, seqs: file.entries.map((e) => e.seq), headerLogged: file.counters.logged };
+    }, FLUSH_BOUND_MS * 2 + REQUEST_BOUND_MS);
+    await logTicks(page, 60_000);
+    const file = await exported;
+    const { health, flush } = await settleGame(page);
+    const { stats: s, scan } = await stillScan(page);
+    expect(file.how).toBe('resolved');
+    expect(file.seqs.every((seq, k) => k === 0 || seq > file.seqs[k - 1]!)).toBe(true); // in order, none twice
+    // What the quota evicted while the file was written is not in it (and is counted as evicted).
+    // What was logged up to the export (its header counts up to there), less what the quota evicted meanwhile.
+    expect(file.headerLogged).toBeGreaterThanOrEqual(atExport.logged);
+    expect(file.seqs.at(-1) ?? 0).toBeLessThanOrEqual(file.headerLogged);
+    expect(flush).toBe('resolved');
+    expect(s.storage.backend).toBe('indexeddb');
+    expect(s.ledger.quotaRefused + s.ledger.quotaEvicted).toBeGreaterThan(0);
+    expect(health.reasons.map((r) => r.what)).toContain('quota');
+    expect(scan.entries).toBe(s.stored);
+    expect(reconcile(s)).toEqual([]);
+    const lost = s.logged - scan.entries;
+    report('quota full mid-export', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
+    console.log(`  the export held ${file.entries} entries`);
+    expect(lost).toBe(countedOwn(s));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a worker that throws at start: the main-thread store takes over at once, and health says why', async () => {
+    const { context, page, errors } = await openGame(`db=bat-throws-${Date.now()}&stream=100`, async (context) => {
+      await context.addInitScript(() => {
+        // Any worker this page starts runs a script that throws as it starts.
+        const Real = window.Worker;
+        const failing = URL.createObjectURL(new Blob(['throw new Error("the worker failed at start")'], { type: 'text/javascript' }));
+        window.Worker = class extends Real {
+          constructor(_url: string | URL, options?: WorkerOptions) {
+            super(failing, options);
+          }
+        };
+      });
+    });
+    await expect.poll(async () => (await stats(page)).storage.thread, { timeout: 20_000 }).toBe('main');
+    const ticksBefore = await ticks(page);
+    await page.waitForTimeout(500);
+    const settled = await askEverything(page);
+    const { health, flush } = await settleGame(page);
+    const { stats: s, scan } = await stillScan(page);
+    expect(await ticks(page)).toBeGreaterThan(ticksBefore);
+    expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', sessions: 'resolved', exported: 'resolved' });
+    expect(settled['analytics']).toMatch(/^rejected: (Error: )?analytics run in the store's worker/);
+    expect(flush).toBe('resolved');
+    expect(s.storage).toMatchObject({ thread: 'main', backend: 'indexeddb' });
+    expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/main thread \(worker error: .*the worker failed at start/);
+    expect(reconcile(s)).toEqual([]);
+    const lost = s.logged - scan.entries;
+    report('worker throws at start', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
+    expect(lost).toBe(countedOwn(s));
+    expect(lost).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('IndexedDB VersionError (another tab upgraded the database): the store goes on in memory in its worker and says why', async () => {
+    const db = `bat-version-${Date.now()}`;
+    const { context, page, errors } = await openGame(`db=${db}&stream=100`, async (context) => {
+      // Another tab of the origin, with a newer schema of the same database, still open.
+      const other = await context.newPage();
+      await other.goto(`${server.url}/blank.html`);
+      await other.evaluate(
+        (name) =>
+          new Promise<void>((resolve, reject) => {
+            const req = indexedDB.open(name, 50);
+            req.onupgradeneeded = () => req.result.createObjectStore('theirs');
+            req.onsuccess = () => resolve();
+            req.onerror = () => reject(new Error(String(req.error)));
+          }),
+        db,
+      );
+    });
+    const ticksBefore = await ticks(page);
+    await page.waitForTimeout(500);
+    const settled = await askEverything(page);
+    const { health, flush } = await settleGame(page);
+    const { stats: s, scan } = await stillScan(page);
+    expect(await ticks(page)).toBeGreaterThan(ticksBefore);
+    expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
+    expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', analytics: 'resolved', exported: 'resolved' });
+    expect(flush).toBe('resolved');
+    // Not moved to the main thread: it would meet the same newer database there.
+    expect(s.storage).toMatchObject({ thread: 'worker', backend: 'memory' });
+    expect(s.storage.problems.join(' ')).toMatch(/VersionError/);
+    expect(health.reasons.find((r) => r.what === 'storage')?.message).toMatch(/IndexedDB is not available/);
+    expect(health.reasons.map((r) => r.what)).not.toContain('worker');
+    expect(reconcile(s)).toEqual([]);
+    const lost = s.logged - scan.entries;
+    report('IndexedDB VersionError from another tab', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
     expect(lost).toBe(countedOwn(s));
     expect(lost).toBe(0);
     expect(errors).toEqual([]);

@@ -191,6 +191,8 @@ export class StoreClient implements EntrySink {
   // The watchdog's state (see startWatchdog).
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private lastHeard = 0;
+  /** When the watchdog last ran: a late run means the page itself was stalled. */
+  private lastCheck = 0;
   /** When the store last acked, or when entries started waiting after none did. */
   private lastProgress = 0;
   private restartsLeft = 1;
@@ -462,13 +464,17 @@ export class StoreClient implements EntrySink {
 
   private checkAlive(): void {
     const t = this.transport;
+    const at = now();
+    const late = at - this.lastCheck > 3 * this.opt.heartbeatMs;
+    this.lastCheck = at;
     const busy = this.unacked.length > 0 || this.requests.size > 0;
-    // Idle or starting (readyTimeoutMs covers a start): silence means nothing yet.
-    if (this.closed || t === null || !this.status.ready || !busy) {
-      this.lastHeard = now();
+    // Idle or starting (readyTimeoutMs covers a start): silence means nothing yet. Nor after
+    // the page's own long task (a level loading): the store's answers wait behind it, unread.
+    if (this.closed || t === null || !this.status.ready || !busy || late) {
+      this.lastHeard = at;
       return;
     }
-    const silent = now() - this.lastHeard;
+    const silent = at - this.lastHeard;
     if (silent < this.opt.deadAfterMs) {
       this.post({ type: 'ping', id: ++this.pingId });
       return;

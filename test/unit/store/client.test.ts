@@ -354,21 +354,23 @@ describe('StoreClient replay accounting', () => {
  * killed: from then on it neither receives nor answers, as a terminated or
  * hung worker does, and nothing says so.
  */
-function killable(lives: { dead: boolean }[]): () => StoreTransport {
+function killable(lives: { dead: boolean }[], delayMs = 0): () => StoreTransport {
+  // A worker's messages are tasks of their own: with a delay, they wait behind the page's own long tasks.
+  const later = (f: () => void) => (delayMs > 0 ? setTimeout(f, delayMs) : queueMicrotask(f));
   return () => {
     const life = { dead: false };
     lives.push(life);
     let closed = false;
     const t: StoreTransport = {
       thread: 'worker',
-      post: (msg) => queueMicrotask(() => closed || life.dead || host.handle(msg)),
+      post: (msg) => later(() => closed || life.dead || host.handle(msg)),
       onMessage: () => {},
       onFailure: () => {},
       close: () => {
         closed = true;
       },
     };
-    const host = new StoreHost((msg) => queueMicrotask(() => closed || life.dead || t.onMessage(msg)));
+    const host = new StoreHost((msg) => later(() => closed || life.dead || t.onMessage(msg)));
     return t;
   };
 }
@@ -383,7 +385,7 @@ class RefusingStorage extends MemoryStorage {
 describe('StoreClient liveness', () => {
   it('a store that stops answering is declared dead, started again once, then replaced; all pending is sent again and stored', async () => {
     const lives: { dead: boolean }[] = [];
-    const { c } = client({ maxBatch: 10, heartbeatMs: 10, deadAfterMs: 150, transports: [killable(lives), mainThreadTransport] });
+    const { c } = client({ maxBatch: 10, heartbeatMs: 20, deadAfterMs: 200, transports: [killable(lives), mainThreadTransport] });
     for (let i = 1; i <= 30; i++) c.write(entry(i));
     await c.flush();
     lives[0]!.dead = true;
@@ -498,6 +500,24 @@ describe('StoreClient emergency log fallbacks', () => {
     const { c } = client({ storage: new RefusingStorage(), fallbackStorage: new RefusingStorage(), transports: [silentTransport([])] });
     expect(c.liveness().emergencyWritable).toBe(false);
     expect(c.status.problems.join()).toMatch(/no storage takes the emergency log/);
+    c.close();
+  });
+});
+
+describe('StoreClient watchdog and the page\'s own stalls', () => {
+  it('a page that blocks its own thread longer than the bound does not make the store look dead', async () => {
+    const lives: { dead: boolean }[] = [];
+    const { c } = client({ maxBatch: 1, heartbeatMs: 10, deadAfterMs: 50, transports: [killable(lives, 20), mainThreadTransport] });
+    c.write(entry(1));
+    await c.flush();
+    c.write(entry(2));
+    const until = Date.now() + 150; // the game's long task: three times the bound, with a batch pending
+    while (Date.now() < until) {
+      /* busy */
+    }
+    await c.flush();
+    expect(lives).toHaveLength(1);
+    expect(c.liveness().deadStores).toBe(0);
     c.close();
   });
 });

@@ -423,9 +423,9 @@ describe('StoreClient liveness', () => {
 
   it('every question and flush has a bound: past it they are rejected, and the entries stay pending', async () => {
     const lives: { dead: boolean }[] = [];
-    const { c } = client({ deadAfterMs: 1e9, requestTimeoutMs: 40, flushTimeoutMs: 40, transports: [killable(lives)] });
+    const { c } = client({ maxBatch: 1, deadAfterMs: 1e9, requestTimeoutMs: 40, flushTimeoutMs: 40, transports: [killable(lives)] });
     c.write(entry(1));
-    await c.flush();
+    await until(() => c.counters.acked === 1, 10_000); // not flush(): its bound here is 40 ms
     lives[0]!.dead = true;
     c.write(entry(2));
     await expect(c.flush()).rejects.toThrow(/flush: not stored within 40 ms \(1 entries pending/);

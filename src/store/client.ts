@@ -406,7 +406,10 @@ export class StoreClient implements EntrySink {
         this.receive(m);
       };
       t.onFailure = (why) => {
-        if (this.transport === t) this.fail(why);
+        if (this.transport !== t) return;
+        // A worker that ran and then crashed is started again once, as a dead one is; one that could not start is not.
+        if (this.status.ready) this.restartOrReplace(why);
+        else this.fail(why);
       };
       this.lastHeard = now();
       this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
@@ -479,9 +482,13 @@ export class StoreClient implements EntrySink {
       this.post({ type: 'ping', id: ++this.pingId });
       return;
     }
+    this.restartOrReplace(`the ${t.thread} store did not answer for ${Math.round(silent)} ms with ${this.pending} entries and ${this.requests.size} questions pending`);
+  }
+
+  /** A running store died: a worker is started again once, then the next store takes over. */
+  private restartOrReplace(why: string): void {
     this.deadStores++;
-    const why = `the ${t.thread} store did not answer for ${Math.round(silent)} ms with ${this.pending} entries and ${this.requests.size} questions pending`;
-    if (t.thread === 'worker' && this.restartsLeft > 0) {
+    if (this.transport?.thread === 'worker' && this.restartsLeft > 0) {
       this.restartsLeft--;
       this.nextTransport--; // the same store once more
       this.fail(`${why}: started again`);

@@ -408,6 +408,24 @@ describe('StoreClient liveness', () => {
     c.close();
   });
 
+  it('a worker that crashes once running is started again once, as a dead one is', async () => {
+    const made: StoreTransport[] = [];
+    const lives: { dead: boolean }[] = [];
+    const make = killable(lives);
+    const { c } = client({ maxBatch: 5, transports: [() => made[made.push(make()) - 1]!, mainThreadTransport] });
+    for (let i = 1; i <= 10; i++) c.write(entry(i));
+    await c.flush();
+    lives[0]!.dead = true;
+    for (let i = 11; i <= 20; i++) c.write(entry(i));
+    made[0]!.onFailure('worker error: Uncaught RangeError');
+    await c.flush();
+    expect(made).toHaveLength(2);
+    expect(c.status.thread).toBe('worker');
+    expect(c.status.problems).toEqual(['worker error: Uncaught RangeError: started again']);
+    expect(await storedSeqs(c, 's1')).toEqual([...Array(20)].map((_, i) => i + 1));
+    c.close();
+  });
+
   it('an idle store is not pinged to death: silence counts only while something is pending', async () => {
     const lives: { dead: boolean }[] = [];
     const { c } = client({ heartbeatMs: 5, deadAfterMs: 30, transports: [killable(lives), mainThreadTransport] });

@@ -412,7 +412,10 @@ export class StoreClient implements EntrySink {
         else this.fail(why);
       };
       this.lastHeard = now();
-      this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
+      // The last store is waited for, however slow its start (a loaded machine): there is none after it.
+      if (this.nextTransport < this.transports.length) {
+        this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
+      }
       t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
       // A new store has seen nothing: send again all that is not stored,
       // and every question not yet answered.
@@ -478,7 +481,9 @@ export class StoreClient implements EntrySink {
       return;
     }
     const silent = at - this.lastHeard;
-    if (silent < this.opt.deadAfterMs) {
+    const replaceable = (t.thread === 'worker' && this.restartsLeft > 0) || this.nextTransport < this.transports.length;
+    if (silent < this.opt.deadAfterMs || !replaceable) {
+      // (The last store, silent, is kept: there is none to replace it, and questions have their own bounds.)
       this.post({ type: 'ping', id: ++this.pingId });
       return;
     }

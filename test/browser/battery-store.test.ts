@@ -295,11 +295,20 @@ describe('the store fault battery in real Chromium', () => {
       .poll(async () => (await page.evaluate(() => (window as unknown as { TraceAgent: PageAgent }).TraceAgent.checkHealth())).reasons.map((r) => r.what), { timeout: 20_000 })
       .toContain('behind');
     await expect.poll(async () => (await stats(page)).ledger.deadStores, { timeout: 30_000 }).toBe(1);
-    expect((await stats(page)).storage.thread).toBe('worker');
-    // The worker started again takes the stream; killed too, the main thread takes over.
-    const second = await storeWorker(page, first);
-    await expect.poll(async () => (await stats(page)).pending, { timeout: 30_000 }).toBeLessThan(10_000);
-    await second.evaluate(() => (self as unknown as { close(): void }).close()).catch(() => {});
+    // The worker started again takes the stream; killed too, the main thread takes over. (On a
+    // machine so loaded that the new worker does not start within readyTimeoutMs, the main thread
+    // takes over at once: the same end, by its other path.)
+    await expect
+      .poll(async () => {
+        const now = await stats(page);
+        return now.storage.thread === 'main' || (now.storage.thread === 'worker' && now.pending < 10_000);
+      }, { timeout: 30_000 })
+      .toBe(true);
+    const killedTwice = (await stats(page)).storage.thread === 'worker';
+    if (killedTwice) {
+      const second = await storeWorker(page, first);
+      await second.evaluate(() => (self as unknown as { close(): void }).close()).catch(() => {});
+    }
     await expect.poll(async () => (await stats(page)).storage.thread, { timeout: 30_000 }).toBe('main');
     const settled = await asked;
     const { health, flush } = await settleGame(page);
@@ -309,7 +318,7 @@ describe('the store fault battery in real Chromium', () => {
     expect(settled).toEqual({ flush: 'resolved', query: 'resolved', health: 'resolved', sessions: 'resolved', analytics: expect.any(String), exported: 'resolved' });
     expect(settled['analytics']).not.toBe('pending'); // analytics are off on the main thread: rejected, said why
     expect(flush).toBe('resolved');
-    expect(s.ledger.deadStores).toBe(2);
+    expect(s.ledger.deadStores).toBe(killedTwice ? 2 : 1);
     expect(s.storage).toMatchObject({ thread: 'main', backend: 'indexeddb' });
     expect(s.storage.problems.join(' ')).toMatch(/did not answer .* started again/);
     expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/worker stopped answering/);
@@ -337,6 +346,7 @@ describe('the store fault battery in real Chromium', () => {
     const asked = askEverything(page);
     await expect.poll(async () => (await stats(page)).ledger.deadStores, { timeout: 30_000 }).toBe(1);
     const settled = await asked;
+    console.log(`hung: ${JSON.stringify((await stats(page)).storage)}`);
     const { health, flush } = await settleGame(page);
     const { stats: s, scan } = await stillScan(page);
     expect(await ticks(page)).toBeGreaterThan(ticksAtHang + 100);

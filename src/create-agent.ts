@@ -360,9 +360,11 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const ledger = (): StoreLedger => {
     const t = client.status.totals;
     const live = client.liveness();
+    // What this page stored in a database a later store of it could not open is abandoned too.
+    const left = client.leftInDatabase;
     return {
-      appended: t.appended,
-      abandoned: t.abandoned,
+      appended: t.appended + left,
+      abandoned: t.abandoned + left,
       quotaEvicted: t.quotaEvicted,
       quotaRefused: live.quota.refused,
       unserialisable: client.counters.droppedUnserialisable,

@@ -200,6 +200,8 @@ export class StoreClient implements EntrySink {
   private deadStores = 0;
   private quota = { notices: 0, refused: 0, message: null as string | null };
   private emergencyOk = false;
+  /** Entries this page stored in IndexedDB before a later store of it could only run in memory. */
+  leftInDatabase = 0;
   private releaseLock: (() => void) | null = null;
   private closed = false;
   /** Set by the agent: what the store asks to be recorded as a system entry. */
@@ -524,6 +526,9 @@ export class StoreClient implements EntrySink {
           this.fail(`${this.status.thread} store: ${msg.problem ?? 'no IndexedDB'}`);
           return;
         }
+        // A store in memory after one on IndexedDB (which it could not open again): what this
+        // page stored there is out of reach, and the new ring's ledger does not know it.
+        if (msg.backend === 'memory' && this.status.backend === 'indexeddb') this.leftInDatabase = this.counters.acked + this.counters.recovered;
         this.status.ready = true;
         this.status.backend = msg.backend;
         this.status.totals = msg.totals;

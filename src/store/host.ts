@@ -33,6 +33,35 @@ export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => P
  */
 export type MakeEngine = (options: EngineOptions) => AnalyticsEngine;
 
+/**
+ * IndexedDB that has not opened by then is given up for memory: a connection
+ * that never lets go (a hung worker's transaction) must not keep the store
+ * from starting.
+ */
+const OPEN_TIMEOUT_MS = 10_000;
+
+/** The ring, or a rejection once `ms` have passed (a ring that opens later is closed). */
+function openWithin(opening: Promise<TraceRing>, ms: number): Promise<TraceRing> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`IndexedDB did not open within ${ms / 1000} s (another connection may be holding it)`));
+    }, ms);
+    opening.then(
+      (ring) => {
+        clearTimeout(timer);
+        if (late) ring.close();
+        else resolve(ring);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
 
@@ -101,7 +130,7 @@ export class StoreHost {
       let sameEverywhere = false;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
-        this.ring = await this.openRing(config, (why) => this.fallBack(why));
+        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why)), OPEN_TIMEOUT_MS);
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
         // Another page upgraded the database past our version: the main thread would be refused too.

@@ -90,6 +90,7 @@ export class StoreHost {
     private readonly post: Post,
     private readonly makeEngine: MakeEngine | null = null,
     private readonly openRing: OpenRing = openIdbRing,
+    private readonly openTimeoutMs = OPEN_TIMEOUT_MS,
   ) {}
 
   handle(msg: PageToStore): void {
@@ -130,7 +131,7 @@ export class StoreHost {
       let sameEverywhere = false;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
-        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why)), OPEN_TIMEOUT_MS);
+        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why)), this.openTimeoutMs);
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
         // Another page upgraded the database past our version: the main thread would be refused too.

@@ -316,3 +316,24 @@ describe('StoreHost under a quota near one block', () => {
     expect(h.got.filter((m) => m.type === 'notice' && m.event === 'store:quota').length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('StoreHost start', () => {
+  it('IndexedDB that does not open in time (a connection that never lets go) is given up for memory: the store starts all the same', async () => {
+    const got: StoreToPage[] = [];
+    let opened: MemoryRing | null = null;
+    let release!: () => void;
+    const stuck: OpenRing = (c) =>
+      new Promise((resolve) => {
+        release = () => resolve((opened = new MemoryRing(c)));
+      });
+    const host = new StoreHost((m) => got.push(m), null, stuck, 30);
+    host.handle({ type: 'init', version: PROTOCOL_VERSION, config: config() });
+    host.handle(batchOf([entry(1, 's'), entry(2, 's')], 5));
+    await until(() => got.some((m) => m.type === 'ack'));
+    expect(got.find((m) => m.type === 'ready')).toMatchObject({ backend: 'memory', problem: expect.stringMatching(/IndexedDB did not open within 0.03 s/) });
+    release(); // the database opens at last: too late, it is closed, not used
+    await new Promise((r) => setTimeout(r, 10));
+    expect(opened).not.toBeNull();
+    expect(got.filter((m) => m.type === 'ready')).toHaveLength(1);
+  });
+});

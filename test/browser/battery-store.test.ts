@@ -396,7 +396,9 @@ describe('the store fault battery in real Chromium', () => {
     const logged = await loggedBefore(page, before.sessionId);
     expect(logged).toBeGreaterThanOrEqual(before.logged);
     const { scan: old, stats: now, lost } = await afterReload(page, before.sessionId, logged);
+    const settled = await askEverything(page);
     const { stats: s, health, flush } = await settleGame(page);
+    expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
     report('localStorage.setItem throwing, reload with un-acked batches', { logged, stored: old.entries, lost, counted: now.lostOnUnload });
     console.log(`  pending at the reload ${before.pending}, recovered ${now.recovered}`);
     expect(flush).toBe('resolved');
@@ -445,6 +447,10 @@ describe('the store fault battery in real Chromium', () => {
     }
     console.log(lines.join('\n'));
     report('localStorage full of the game\'s data, 6 plain reloads', totals);
+    const ticksNow = await ticks(page);
+    const settled = await askEverything(page);
+    expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
+    expect(await ticks(page)).toBeGreaterThan(ticksNow); // the game runs on
     const { stats: s, flush } = await settleGame(page);
     expect(flush).toBe('resolved');
     expect(totals.lost).toBe(totals.counted);
@@ -463,6 +469,8 @@ describe('the store fault battery in real Chromium', () => {
     await page.waitForTimeout(800);
     const ticksBefore = await ticks(page);
     await blockDatabase(page, db);
+    // Everything public, asked while the database is held: each settles once it is let go.
+    const asked = askEverything(page);
     const during = await page.evaluate(async () => {
       const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
       const t0 = performance.now();
@@ -473,8 +481,11 @@ describe('the store fault battery in real Chromium', () => {
       (window as unknown as { releaseDb(): void }).releaseDb();
       return { health, pending: s.pending, stalledMs: s.ledger.stalledMs, heldMs: performance.now() - t0 };
     });
+    const settled = await asked;
     const { health, flush } = await settleGame(page);
     const { stats: s, scan } = await stillScan(page);
+    expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
+    expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', exported: 'resolved' });
     console.log(`blocked: held ${during.heldMs.toFixed(0)} ms, pending ${during.pending}, stalled ${during.stalledMs} ms, health ${during.health.status}: ${during.health.reasons.map((r) => r.message).join('; ')}`);
     expect(await ticks(page)).toBeGreaterThan(ticksBefore + 50);
     expect(during.pending).toBeGreaterThan(5_000);

@@ -79,6 +79,25 @@ export interface AgentStats extends TraceCounters {
   /** Entries logged but not yet durable. */
   pending: number;
   storage: TraceHeader['storage'];
+  /** The store's ledger and how it keeps up: what the counters reconcile with (README, Guarantees). */
+  ledger: StoreLedger;
+}
+
+export interface StoreLedger {
+  /** Entries ever written to the ring, all sessions: stored + evicted + deleted + abandoned. */
+  appended: number;
+  /** Entries left in a database the store lost hold of (it went on in memory). */
+  abandoned: number;
+  /** Of `evicted`: evicted early because the storage quota was full. */
+  quotaEvicted: number;
+  /** Entries the quota refused outright (of `droppedByStore`). */
+  quotaRefused: number;
+  /** Entries that could not be serialised for the store (of `internalErrors`). */
+  unserialisable: number;
+  /** ms since the store last acked while entries are pending. */
+  stalledMs: number;
+  /** Stores the watchdog declared dead on this page (restarted or replaced). */
+  deadStores: number;
 }
 
 export interface ExportOptions {
@@ -153,6 +172,8 @@ const DEFAULT_CAPACITY_BYTES = 100_000_000;
 const DEFAULT_MAX_SESSIONS = 20;
 /** Entries of the newest blocks the store keeps in memory for the overlay. */
 const TAIL_ENTRIES = 5_000;
+/** checkHealth asks the engine for alerts and anomalies; past this it answers from what the page knows. */
+const HEALTH_ASK_MS = 3_000;
 
 function positive(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
@@ -211,6 +232,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   transports.push(mainThreadTransport);
   const pageDefaults: ClientOptions = {
     storage: pageStorage(),
+    fallbackStorage: pageStorage('sessionStorage'),
     locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
   };
   if (config.analytics) config.analytics.sessionId = core.sessionId;
@@ -369,6 +391,21 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     lostOnUnload: client.counters.droppedEmergency,
     paused: pausedEntries,
   });
+  const ledger = (): StoreLedger => {
+    const t = client.status.totals;
+    const live = client.liveness();
+    // What this page stored in a database a later store of it could not open is abandoned too.
+    const left = client.leftInDatabase;
+    return {
+      appended: t.appended + left,
+      abandoned: t.abandoned + left,
+      quotaEvicted: t.quotaEvicted,
+      quotaRefused: live.quota.refused,
+      unserialisable: client.counters.droppedUnserialisable,
+      stalledMs: Math.round(live.stalledMs),
+      deadStores: live.deadStores,
+    };
+  };
   const storage = (): TraceHeader['storage'] => ({
     thread: client.status.thread,
     backend: client.status.backend,
@@ -557,7 +594,10 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       const engine: { fps: number | null; errorRate: number | null; alerts: AlertStatus[]; recent: number } = { fps: frames.fps() || null, errorRate: null, alerts: [], recent: 0 };
       if (config.analytics !== false && client.status.ready) {
         try {
-          const [alerts, anomalies] = await Promise.all([client.request('alerts', {}), client.request('anomalies', { sinceMs: core.elapsed() - 60_000 })]);
+          const [alerts, anomalies] = await Promise.all([
+            client.request('alerts', {}, undefined, HEALTH_ASK_MS),
+            client.request('anomalies', { sinceMs: core.elapsed() - 60_000 }, undefined, HEALTH_ASK_MS),
+          ]);
           engine.errorRate = alerts.metrics['errorRate'] ?? null;
           engine.alerts = alerts.statuses;
           engine.recent = anomalies.anomalies.length;
@@ -565,10 +605,22 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
           /* the engine is off or the store is down: health says the rest */
         }
       }
+      const live = client.liveness();
       return assessHealth({
         at: core.elapsed(),
         storage: { thread: client.status.thread, backend: client.status.backend, ready: client.status.ready, problems: client.status.problems },
-        counters: { dropped: c.dropped, droppedByStore: c.droppedByStore, lostOnUnload: c.lostOnUnload, internalErrors: c.internalErrors },
+        store: {
+          pending: live.pending,
+          stalledMs: live.stalledMs,
+          behind: live.behind,
+          deadStores: live.deadStores,
+          quotaEvicted: client.status.totals.quotaEvicted,
+          quotaRefused: live.quota.refused,
+          quotaNotices: live.quota.notices,
+          emergencyWritable: live.emergencyWritable,
+        },
+        // Bad input: calls refused by validation (the game's, not the agent's failure).
+        counters: { dropped: c.dropped, droppedByStore: c.droppedByStore, lostOnUnload: c.lostOnUnload, internalErrors: c.internalErrors, badInput: c.rejected },
         fps: engine.fps,
         errorRate: engine.errorRate,
         alerts: engine.alerts,
@@ -577,7 +629,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     },
     triggerAlert: (condition) => client.request('triggerAlert', typeof condition === 'string' ? { name: condition } : condition),
     alerts: () => client.request('alerts', {}),
-    stats: () => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage() }),
+    stats: () => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage(), ledger: ledger() }),
     destroy() {
       if (destroyed) return;
       destroyed = true;

@@ -3,14 +3,25 @@
  * columns (columns.ts), posts each full batch, and keeps it until the store
  * acks it as written. It never blocks the game and never grows without bound:
  * past `maxUnacked` entries or `maxUnackedBytes`, the newest entries are
- * dropped and counted.
+ * dropped and counted. It never waits forever either: a store that stops
+ * answering is replaced (the watchdog), and every promise has a bound.
  */
 import type { EntrySink } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
+import { now } from '../core/clock';
 import { describeError, errorMessage, TraceError } from '../core/errors';
 import { BatchEncoder, batchBytes } from './columns';
-import { emergencyKey, loadEmergency, safeRemove, saveEmergency, type EmergencyRecord, type KeyValueStorage } from './emergency';
+import {
+  clearEmergency,
+  emergencyKey,
+  emergencyWritable,
+  loadEmergency,
+  saveEmergency,
+  type EmergencyRecord,
+  type KeyValueStorage,
+  type LoadedEmergency,
+} from './emergency';
 import type {
   Backend,
   BatchMessage,
@@ -41,6 +52,22 @@ export interface ClientOptions {
   readyTimeoutMs?: number;
   /** Where the emergency log goes (localStorage in a page); null for none. */
   storage?: KeyValueStorage | null;
+  /** Where the emergency log goes when `storage` refuses (sessionStorage in a page); null for none. */
+  fallbackStorage?: KeyValueStorage | null;
+  /** While work is pending, the store is asked this often (ms) whether it is alive. */
+  heartbeatMs?: number;
+  /**
+   * A store silent this long (ms) while batches or questions are pending is
+   * declared dead: a worker is restarted once, then replaced by the
+   * main-thread store, and it is sent again everything pending.
+   */
+  deadAfterMs?: number;
+  /** A question not answered within this (ms) is rejected; an export: no progress for this long. */
+  requestTimeoutMs?: number;
+  /** flush() rejects when what it waits for is not stored within this (ms); the entries stay pending. */
+  flushTimeoutMs?: number;
+  /** Acks stalled this long (ms) while entries are pending: the store is behind (health says so). */
+  behindMs?: number;
   /** Budget of the emergency log in characters (localStorage is ~5M characters per origin, shared with the game). */
   emergencyChars?: number;
   /** Web Locks, so that only a dead page's emergency log is replayed; null where there are none. */
@@ -71,20 +98,61 @@ export interface StoreStatus {
   totals: StoreTotals;
 }
 
+/** How the store is doing, for health: what `status` does not say. */
+export interface StoreLiveness {
+  /** Entries written and not yet stored. */
+  pending: number;
+  /** ms since the store last acked while entries are pending (0 when none are). */
+  stalledMs: number;
+  /** Whether that is past `behindMs`. */
+  behind: boolean;
+  /** Stores the watchdog declared dead on this page (restarted or replaced). */
+  deadStores: number;
+  /** Store-quota notices (early evictions) and entries the quota refused outright. */
+  quota: { notices: number; refused: number; message: string | null };
+  /** False when no storage takes a write: a reload while entries are pending would lose them uncounted. */
+  emergencyWritable: boolean;
+}
+
 interface Pending {
   msg: RequestMessage;
   resolve: (v: never) => void;
   reject: (e: Error) => void;
   onProgress?: (done: number, total: number) => void;
+  timeoutMs: number;
+  timer: ReturnType<typeof setTimeout> | null;
 }
 
-const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'locks'>> = {
+interface FlushWaiter {
+  upTo: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface Replay {
+  record: EmergencyRecord;
+  places: LoadedEmergency['places'];
+  count: number;
+  duplicates: number;
+  nacked: number;
+  done: () => void;
+}
+
+const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'locks'>> = {
   maxBatch: 1_000,
   flushMs: 100,
   maxUnacked: 100_000,
   maxUnackedBytes: 64_000_000,
   readyTimeoutMs: 5_000,
   emergencyChars: 1_000_000,
+  heartbeatMs: 500,
+  // Far above any task of the store's (a block's analytics, an export's chunk), and short
+  // enough that a 20k events/s stream stays under maxUnacked while a dead worker is replaced.
+  deadAfterMs: 4_000,
+  requestTimeoutMs: 30_000,
+  flushTimeoutMs: 30_000,
+  behindMs: 1_000,
 };
 
 /** How many problems are kept for health (the first ones, which say the most). */
@@ -102,7 +170,8 @@ export class StoreClient implements EntrySink {
   readonly status: StoreStatus = { ready: false, thread: null, backend: null, problems: [], totals: emptyTotals() };
 
   private readonly opt: typeof DEFAULTS;
-  private readonly storage: KeyValueStorage | null;
+  /** Where the emergency log may go, in order (localStorage, sessionStorage). */
+  private readonly storages: readonly (KeyValueStorage | null)[];
   private readonly locks: LockManager | null;
   private readonly batch: BatchEncoder;
   /** Posted batches not yet acked, in send order (what a new store must be sent again). */
@@ -114,11 +183,25 @@ export class StoreClient implements EntrySink {
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
   private nextTransport = 0;
   private lastSentSeq = 0;
-  private flushWaiters: { upTo: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private flushWaiters: FlushWaiter[] = [];
   private requests = new Map<number, Pending>();
   private nextRequestId = 1;
   /** Emergency records being replayed, by session: removed from storage once stored. */
-  private replays = new Map<string, { key: string; count: number; duplicates: number; nacked: number; done: () => void }>();
+  private replays = new Map<string, Replay>();
+  // The watchdog's state (see startWatchdog).
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private lastHeard = 0;
+  /** When the watchdog last ran: a late run means the page itself was stalled. */
+  private lastCheck = 0;
+  /** When the store last acked, or when entries started waiting after none did. */
+  private lastProgress = 0;
+  private restartsLeft = 1;
+  private pingId = 0;
+  private deadStores = 0;
+  private quota = { notices: 0, refused: 0, message: null as string | null };
+  private emergencyOk = false;
+  /** Entries this page stored in IndexedDB before a later store of it could only run in memory. */
+  leftInDatabase = 0;
   private releaseLock: (() => void) | null = null;
   private closed = false;
   /** Set by the agent: what the store asks to be recorded as a system entry. */
@@ -132,10 +215,15 @@ export class StoreClient implements EntrySink {
   ) {
     this.opt = withDefaults(DEFAULTS, options);
     this.batch = new BatchEncoder(Math.max(1, Math.floor(this.opt.maxBatch)));
-    this.storage = options.storage ?? null;
+    this.storages = [options.storage ?? null, options.fallbackStorage ?? null];
     this.locks = options.locks ?? null;
+    this.emergencyOk = emergencyWritable(this.storages, config.dbName);
+    if (!this.emergencyOk && this.storages.some((st) => st !== null)) {
+      this.problem('no storage takes the emergency log (localStorage and sessionStorage refuse writes): a reload while entries are pending may lose them uncounted');
+    }
     this.holdSessionLock();
     this.connect();
+    this.startWatchdog();
     this.replayEmergency();
   }
 
@@ -165,7 +253,18 @@ export class StoreClient implements EntrySink {
     if (this.closed || (this.transport === null && this.nextTransport >= this.transports.length)) {
       return Promise.reject(new TraceError('STORE_FAILED', 'no store is running'));
     }
-    return new Promise((resolve, reject) => this.flushWaiters.push({ upTo, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const w: FlushWaiter = {
+        upTo,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.flushWaiters = this.flushWaiters.filter((x) => x !== w);
+          reject(new TraceError('STORE_FAILED', `flush: not stored within ${this.opt.flushTimeoutMs} ms (${this.pending} entries pending; they are kept and still sent)`));
+        }, this.opt.flushTimeoutMs),
+      };
+      this.flushWaiters.push(w);
+    });
   }
 
   /** Entries written but not yet stored. */
@@ -173,10 +272,12 @@ export class StoreClient implements EntrySink {
     return this.unackedCount + this.batch.length;
   }
 
+  /** A question to the store; rejected when not answered within `timeoutMs` (an export: without progress for that long). */
   request<K extends RequestOp>(
     op: K,
     params: StoreRequests[K]['params'],
     onProgress?: (done: number, total: number) => void,
+    timeoutMs: number = this.opt.requestTimeoutMs,
   ): Promise<StoreRequests[K]['result']> {
     return new Promise((resolve, reject) => {
       if (this.closed || this.transport === null) {
@@ -185,7 +286,9 @@ export class StoreClient implements EntrySink {
       }
       const id = this.nextRequestId++;
       const msg = { type: 'request', id, op, params } as RequestMessage;
-      this.requests.set(id, { msg, resolve: resolve as (v: never) => void, reject, onProgress });
+      const p: Pending = { msg, resolve: resolve as (v: never) => void, reject, onProgress, timeoutMs, timer: null };
+      this.requests.set(id, p);
+      this.armRequest(id, p);
       this.post(msg);
     });
   }
@@ -208,12 +311,26 @@ export class StoreClient implements EntrySink {
     this.sendBatch();
     // Nothing of our own left: saveEmergency removes an older record instead.
     const own = this.unacked.filter((b) => b.sessionId === this.session.id);
-    saveEmergency(this.storage, emergencyKey(this.config.dbName, this.session.id), this.session.id, own, this.opt.emergencyChars);
+    const out = saveEmergency(this.storages, emergencyKey(this.config.dbName, this.session.id), this.session.id, own, this.opt.emergencyChars);
+    if (!out.marked) this.problem(`the emergency log could not be saved anywhere: ${out.unsaved} pending entries may be lost uncounted`);
   }
 
   /** The page is visible again (or back from the back/forward cache): the store is alive. */
   discardEmergency(): void {
-    safeRemove(this.storage, emergencyKey(this.config.dbName, this.session.id));
+    clearEmergency(this.storages, emergencyKey(this.config.dbName, this.session.id));
+  }
+
+  /** How the store is doing, for health. */
+  liveness(): StoreLiveness {
+    const stalledMs = this.unacked.length > 0 ? Math.max(0, now() - this.lastProgress) : 0;
+    return {
+      pending: this.pending,
+      stalledMs,
+      behind: stalledMs >= this.opt.behindMs,
+      deadStores: this.deadStores,
+      quota: { ...this.quota },
+      emergencyWritable: this.emergencyOk,
+    };
   }
 
   /** Stops for good: what is not stored yet goes to the emergency log, waiters are settled. */
@@ -223,6 +340,7 @@ export class StoreClient implements EntrySink {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+    if (this.watchdog !== null) clearInterval(this.watchdog);
     this.transport?.close();
     this.transport = null;
     this.settleAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
@@ -254,6 +372,7 @@ export class StoreClient implements EntrySink {
   }
 
   private track(msg: BatchMessage): void {
+    if (this.unacked.length === 0) this.lastProgress = now(); // waiting starts now, not at the last ack
     this.unacked.push(msg);
     this.unackedCount += msg.count;
     this.unackedBytes += batchBytes(msg.cols);
@@ -284,12 +403,21 @@ export class StoreClient implements EntrySink {
       this.status.ready = false;
       this.status.thread = t.thread;
       t.onMessage = (m) => {
-        if (this.transport === t) this.receive(m);
+        if (this.transport !== t) return;
+        this.lastHeard = now();
+        this.receive(m);
       };
       t.onFailure = (why) => {
-        if (this.transport === t) this.fail(why);
+        if (this.transport !== t) return;
+        // A worker that ran and then crashed is started again once, as a dead one is; one that could not start is not.
+        if (this.status.ready) this.restartOrReplace(why);
+        else this.fail(why);
       };
-      this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
+      this.lastHeard = now();
+      // The last store is waited for, however slow its start (a loaded machine): there is none after it.
+      if (this.nextTransport < this.transports.length) {
+        this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
+      }
       t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
       // A new store has seen nothing: send again all that is not stored,
       // and every question not yet answered.
@@ -315,10 +443,75 @@ export class StoreClient implements EntrySink {
   }
 
   private settleAll(err: TraceError): void {
-    for (const p of this.requests.values()) p.reject(err);
+    for (const p of this.requests.values()) {
+      if (p.timer !== null) clearTimeout(p.timer);
+      p.reject(err);
+    }
     this.requests.clear();
-    for (const w of this.flushWaiters) w.reject(err);
+    for (const w of this.flushWaiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
     this.flushWaiters = [];
+  }
+
+  // ---- the watchdog and the bounds of questions ---------------------------
+
+  /**
+   * While batches or questions are pending, the store is pinged every
+   * `heartbeatMs`; it answers at once (host.ts), whatever it is writing. A
+   * store silent for `deadAfterMs` is dead (a terminated or hung worker
+   * never says so): a worker is started again once, then the next store
+   * (the main thread) takes over, and connect() sends it all that is pending.
+   */
+  private startWatchdog(): void {
+    this.watchdog = setInterval(() => this.checkAlive(), Math.max(10, this.opt.heartbeatMs));
+    // In Node (tests, SSR) the timer must not keep the process alive.
+    (this.watchdog as { unref?: () => void }).unref?.();
+  }
+
+  private checkAlive(): void {
+    const t = this.transport;
+    const at = now();
+    const late = at - this.lastCheck > 3 * this.opt.heartbeatMs;
+    this.lastCheck = at;
+    const busy = this.unacked.length > 0 || this.requests.size > 0;
+    // Idle or starting (readyTimeoutMs covers a start): silence means nothing yet. Nor after
+    // the page's own long task (a level loading): the store's answers wait behind it, unread.
+    if (this.closed || t === null || !this.status.ready || !busy || late) {
+      this.lastHeard = at;
+      return;
+    }
+    const silent = at - this.lastHeard;
+    const replaceable = (t.thread === 'worker' && this.restartsLeft > 0) || this.nextTransport < this.transports.length;
+    if (silent < this.opt.deadAfterMs || !replaceable) {
+      // (The last store, silent, is kept: there is none to replace it, and questions have their own bounds.)
+      this.post({ type: 'ping', id: ++this.pingId });
+      return;
+    }
+    this.restartOrReplace(`the ${t.thread} store did not answer for ${Math.round(silent)} ms with ${this.pending} entries and ${this.requests.size} questions pending`);
+  }
+
+  /** A running store died: a worker is started again once, then the next store takes over. */
+  private restartOrReplace(why: string): void {
+    this.deadStores++;
+    if (this.transport?.thread === 'worker' && this.restartsLeft > 0) {
+      this.restartsLeft--;
+      this.nextTransport--; // the same store once more
+      this.fail(`${why}: started again`);
+    } else {
+      this.fail(`${why}: replaced`);
+    }
+  }
+
+  /** (Re)starts the bound of a question: from now, `timeoutMs` to answer (or to say progress). */
+  private armRequest(id: number, p: Pending): void {
+    if (p.timer !== null) clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      if (this.requests.get(id) !== p) return;
+      this.requests.delete(id);
+      p.reject(new TraceError('STORE_FAILED', `the store did not answer ${p.msg.op} within ${p.timeoutMs} ms`));
+    }, p.timeoutMs);
   }
 
   // ---- receiving ----------------------------------------------------------
@@ -327,12 +520,15 @@ export class StoreClient implements EntrySink {
     switch (msg.type) {
       case 'ready':
         if (this.readyTimer !== null) clearTimeout(this.readyTimer);
-        if (msg.backend === 'memory' && this.nextTransport < this.transports.length) {
+        if (msg.backend === 'memory' && !msg.sameEverywhere && this.nextTransport < this.transports.length) {
           // A worker that cannot open IndexedDB (a data: URL worker has an
           // opaque origin): the main thread may still have it.
           this.fail(`${this.status.thread} store: ${msg.problem ?? 'no IndexedDB'}`);
           return;
         }
+        // A store in memory after one on IndexedDB (which it could not open again): what this
+        // page stored there is out of reach, and the new ring's ledger does not know it.
+        if (msg.backend === 'memory' && this.status.backend === 'indexeddb') this.leftInDatabase = this.counters.acked + this.counters.recovered;
         this.status.ready = true;
         this.status.backend = msg.backend;
         this.status.totals = msg.totals;
@@ -348,18 +544,30 @@ export class StoreClient implements EntrySink {
         return;
       case 'nack':
         this.problem(msg.problem);
-        this.settle(msg.sessionId, msg.fromSeq, msg.upTo, 0, msg.problem);
+        this.settle(msg.sessionId, msg.fromSeq, msg.upTo, 0, msg.problem, msg.quota === true);
         return;
-      case 'progress':
-        this.requests.get(msg.id)?.onProgress?.(msg.done, msg.total);
+      case 'progress': {
+        const p = this.requests.get(msg.id);
+        if (!p) return;
+        this.armRequest(msg.id, p); // an export that moves is not stuck
+        p.onProgress?.(msg.done, msg.total);
         return;
+      }
+      case 'pong':
+        return; // heard: that is all the watchdog needs
       case 'notice':
+        if (msg.event === 'store:quota') {
+          this.quota.notices++;
+          const m = msg.data['message'];
+          this.quota.message = typeof m === 'string' ? m : null;
+        }
         this.onNotice(msg);
         return;
       case 'reply': {
         const p = this.requests.get(msg.id);
         if (!p) return;
         this.requests.delete(msg.id);
+        if (p.timer !== null) clearTimeout(p.timer);
         if (msg.ok) p.resolve(msg.result as never);
         else p.reject(new TraceError('STORE_FAILED', msg.error));
         return;
@@ -368,7 +576,8 @@ export class StoreClient implements EntrySink {
   }
 
   /** The store is done with the batches of `sessionId` in `fromSeq..upTo`: stored, or (nack) never. */
-  private settle(sessionId: string, fromSeq: number, upTo: number, duplicates: number, nack: string | null): void {
+  private settle(sessionId: string, fromSeq: number, upTo: number, duplicates: number, nack: string | null, quota = false): void {
+    this.lastProgress = now();
     let count = 0;
     const keep: BatchMessage[] = [];
     for (const b of this.unacked) {
@@ -392,21 +601,23 @@ export class StoreClient implements EntrySink {
       }
       if (!this.unacked.some((b) => b.sessionId === sessionId)) {
         this.counters.recovered += replay.count - replay.duplicates - replay.nacked;
-        // A memory store does not outlive the page: keep the record for a later load.
-        if (this.status.backend === 'indexeddb') safeRemove(this.storage, replay.key);
-        this.replays.delete(sessionId);
-        replay.done();
+        this.countUnsaved(replay);
       }
       return;
     }
     if (sessionId !== this.session.id) return;
-    if (nack) this.counters.droppedStore += count;
-    else this.counters.acked += count;
+    if (nack) {
+      this.counters.droppedStore += count;
+      if (quota) this.quota.refused += count;
+    } else this.counters.acked += count;
     if (this.flushWaiters.length > 0) {
       const still = [];
       for (const w of this.flushWaiters) {
         if (this.hasUnacked(w.upTo)) still.push(w);
-        else w.resolve();
+        else {
+          clearTimeout(w.timer);
+          w.resolve();
+        }
       }
       this.flushWaiters = still;
     }
@@ -436,13 +647,13 @@ export class StoreClient implements EntrySink {
   }
 
   private replayEmergency(): void {
-    for (const { key, record } of loadEmergency(this.storage, this.config.dbName)) {
+    for (const { places, record } of loadEmergency(this.storages, this.config.dbName)) {
       if (record.sessionId === this.session.id) {
-        safeRemove(this.storage, key);
+        removePlaces(places);
         continue;
       }
       if (!this.locks) {
-        this.replay(key, record, () => {});
+        this.replay(places, record, () => {});
         continue;
       }
       // Only a page that is gone (its lock is free) has its log replayed; the
@@ -450,28 +661,65 @@ export class StoreClient implements EntrySink {
       try {
         void this.locks
           .request(this.lockName(record.sessionId), { ifAvailable: true }, (lock) =>
-            lock ? new Promise<void>((done) => this.replay(key, record, done)) : undefined,
+            lock ? new Promise<void>((done) => this.replay(places, record, done)) : undefined,
           )
           .catch(() => {});
       } catch {
-        this.replay(key, record, () => {});
+        this.replay(places, record, () => {});
       }
     }
   }
 
-  private replay(key: string, record: EmergencyRecord, done: () => void): void {
+  private replay(places: LoadedEmergency['places'], record: EmergencyRecord, done: () => void): void {
     if (this.closed || this.replays.has(record.sessionId)) return done();
     let count = 0;
     for (const b of record.batches) count += b.count;
     this.counters.droppedEmergency += record.dropped;
-    if (record.batches.length === 0) {
-      safeRemove(this.storage, key);
-      return done();
-    }
-    this.replays.set(record.sessionId, { key, count, duplicates: 0, nacked: 0, done });
+    const replay: Replay = { record, places, count, duplicates: 0, nacked: 0, done };
+    if (record.batches.length === 0) return this.countUnsaved(replay);
+    this.replays.set(record.sessionId, replay);
     for (const b of record.batches) {
       this.track(b);
       this.post(b);
+    }
+  }
+
+  /**
+   * The replay is stored: of the batches its page could not save anywhere
+   * (its marker), those past the session's last stored seq never reached
+   * the store (it writes in seq order) and are counted lost; then the
+   * record goes, unless the store is only in memory (it would not outlive this page).
+   */
+  private countUnsaved(replay: Replay): void {
+    const finish = (lost: number) => {
+      this.counters.droppedEmergency += lost;
+      if (this.status.backend === 'indexeddb') removePlaces(replay.places);
+      this.replays.delete(replay.record.sessionId);
+      replay.done();
+    };
+    const unsaved = replay.record.unsaved ?? [];
+    if (unsaved.length === 0) return finish(0);
+    this.request('sessions', {})
+      .then((sessions) => {
+        const last = sessions.find((x) => x.id === replay.record.sessionId)?.lastSeq ?? 0;
+        let lost = 0;
+        for (const [, lastSeq, count] of unsaved) if (lastSeq > last) lost += count;
+        finish(lost);
+      })
+      .catch(() => {
+        // No store to ask: the record stays, for a later load to count.
+        this.replays.delete(replay.record.sessionId);
+        replay.done();
+      });
+  }
+}
+
+function removePlaces(places: LoadedEmergency['places']): void {
+  for (const { storage, key } of places) {
+    try {
+      storage.removeItem(key);
+    } catch {
+      /* storage denied: nothing to clean */
     }
   }
 }

@@ -33,6 +33,35 @@ export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => P
  */
 export type MakeEngine = (options: EngineOptions) => AnalyticsEngine;
 
+/**
+ * IndexedDB that has not opened by then is given up for memory: a connection
+ * that never lets go (a hung worker's transaction) must not keep the store
+ * from starting.
+ */
+const OPEN_TIMEOUT_MS = 10_000;
+
+/** The ring, or a rejection once `ms` have passed (a ring that opens later is closed). */
+function openWithin(opening: Promise<TraceRing>, ms: number): Promise<TraceRing> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`IndexedDB did not open within ${ms / 1000} s (another connection may be holding it)`));
+    }, ms);
+    opening.then(
+      (ring) => {
+        clearTimeout(timer);
+        if (late) ring.close();
+        else resolve(ring);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
 
@@ -52,6 +81,8 @@ export class StoreHost {
   /** Batches received and batches written (or found already stored), for exports to wait on. */
   private received = 0;
   private written = 0;
+  /** The quota refused the last block even with the ring emptied (its notice was posted once). */
+  private quotaRefusing = false;
   /** Analytics of the page's session, fed each block once it is stored (null: turned off). */
   private engine: AnalyticsEngine | null = null;
 
@@ -59,6 +90,7 @@ export class StoreHost {
     private readonly post: Post,
     private readonly makeEngine: MakeEngine | null = null,
     private readonly openRing: OpenRing = openIdbRing,
+    private readonly openTimeoutMs = OPEN_TIMEOUT_MS,
   ) {}
 
   handle(msg: PageToStore): void {
@@ -77,6 +109,10 @@ export class StoreHost {
       case 'metrics':
         this.engine?.setPageMetrics({ dropped: msg.dropped, memoryMb: msg.memoryMb });
         return;
+      case 'ping':
+        // At once, not behind the writes: the page's watchdog asks whether we are alive, not done.
+        this.post({ type: 'pong', id: msg.id, queued: this.received - this.written });
+        return;
     }
   }
 
@@ -92,22 +128,27 @@ export class StoreHost {
     }
     this.opening = (async () => {
       let problem: string | undefined;
+      let sameEverywhere = false;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
-        this.ring = await this.openRing(config, (why) => this.fallBack(why));
+        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why)), this.openTimeoutMs);
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
+        // Another page upgraded the database past our version: the main thread would be refused too.
+        sameEverywhere = (err as { name?: unknown } | null)?.name === 'VersionError';
         this.ring = new MemoryRing(config);
       }
-      this.post({ type: 'ready', backend: this.ring.backend, problem, totals: this.ring.totals() });
+      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals() });
     })();
   }
 
   /** IndexedDB failed mid-session: keep going in memory and say so. */
   private fallBack(problem: string): void {
     if (this.ring?.backend === 'memory' || !this.config) return;
+    const left = this.ring?.totals();
     this.ring?.close();
-    this.ring = new MemoryRing(this.config);
+    // The ledger goes on: what the database held is abandoned, not forgotten.
+    this.ring = new MemoryRing(this.config, left);
     // What was stored is out of reach now: dedupe and the cache start again.
     this.stored.clear();
     this.recent.clear();
@@ -172,7 +213,7 @@ export class StoreHost {
     }
 
     // Replays and resends: keep only what is newer than what is stored.
-    const parts: ColumnBatch[] = [];
+    const parts: Part[] = [];
     let duplicates = 0;
     for (const b of batches) {
       if (b.lastSeq <= storedUpTo) {
@@ -182,20 +223,40 @@ export class StoreHost {
       let from = 0;
       while (b.cols.seq[from]! <= storedUpTo) from++;
       duplicates += from;
-      parts.push(from === 0 ? b.cols : sliceBatch(b.cols, from));
+      parts.push({ cols: from === 0 ? b.cols : sliceBatch(b.cols, from), firstSeq: b.firstSeq, lastSeq: b.lastSeq });
     }
 
-    if (parts.length > 0) {
-      let bytes = 0;
-      for (const p of parts) bytes += batchBytes(p);
-      const block: BlockInput = { ...headOf(sessionId, parts, bytes), startedAt: first.startedAt, parts };
-      const key = await this.append(block);
-      this.remember(key, parts, block.count);
-    }
+    const refused = parts.length > 0 ? await this.storeParts(sessionId, first.startedAt, parts) : [];
     this.stored.set(sessionId, Math.max(storedUpTo, last.lastSeq));
+    // Refused batches first (counted as refused), then the ack for the rest of the range.
+    for (const r of refused) this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
     this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
     // After the ack: analytics never hold up durability.
-    for (const p of parts) this.analyse(p, sessionId);
+    for (const p of parts) if (!refused.some((r) => r.part === p)) this.analyse(p.cols, sessionId);
+  }
+
+  /**
+   * Writes the parts as one block. When the quota cannot hold it even with
+   * the ring emptied, as two halves, and so on: a batch is refused (returned)
+   * only when it does not fit on its own, and IndexedDB is kept.
+   */
+  private async storeParts(sessionId: string, startedAt: number, parts: Part[]): Promise<{ part: Part; problem: string }[]> {
+    const cols = parts.map((p) => p.cols);
+    let bytes = 0;
+    for (const c of cols) bytes += batchBytes(c);
+    const block: BlockInput = { ...headOf(sessionId, cols, bytes), startedAt, parts: cols };
+    try {
+      const key = await this.append(block);
+      this.quotaRefusing = false;
+      this.remember(key, cols, block.count);
+      return [];
+    } catch (err) {
+      if (!(err instanceof QuotaRefusal)) throw err;
+      if (parts.length === 1) return [{ part: parts[0]!, problem: `batch ${parts[0]!.firstSeq}..${parts[0]!.lastSeq}: ${err.message}` }];
+      const mid = parts.length >> 1;
+      const a = await this.storeParts(sessionId, startedAt, parts.slice(0, mid));
+      return [...a, ...(await this.storeParts(sessionId, startedAt, parts.slice(mid)))];
+    }
   }
 
   private analyse(b: ColumnBatch, sessionId: string): void {
@@ -225,32 +286,68 @@ export class StoreHost {
     }
   }
 
-  /** Appends a block; on a full quota evicts harder and tries again; on any other failure goes on in memory. */
+  /**
+   * Appends a block. On a full quota: evicts the oldest blocks (the newest
+   * too, as the block being written is not in the ring yet) until it fits,
+   * says so, and throws a QuotaRefusal when it still does not (IndexedDB is
+   * kept: what it holds stays queryable). On any other failure goes on in memory.
+   */
   private async append(block: BlockInput): Promise<number> {
     try {
       return await this.ring!.append(block);
     } catch (err) {
-      if (isQuotaError(err)) {
-        const ring = this.ring!;
-        const want = Math.max(block.count, Math.ceil(ring.totals().stored / 4));
-        const freed = await ring.evictOldest(want).catch(() => 0);
-        const totals = ring.totals();
-        this.post({
-          type: 'notice',
-          event: 'store:quota',
-          level: 'warn',
-          data: { message: describeError(err), evicted: freed, stored: totals.stored, bytes: totals.bytes },
+      if (!isQuotaError(err)) {
+        this.fallBack(`IndexedDB write failed: ${describeError(err)}`);
+        return this.ring!.append(block);
+      }
+      return this.appendUnderQuota(block, err);
+    }
+  }
+
+  private async appendUnderQuota(block: BlockInput, first: unknown): Promise<number> {
+    const ring = this.ring!;
+    let freed = 0;
+    let last = first;
+    let evictError: string | undefined;
+    try {
+      for (;;) {
+        const stored = ring.totals().stored;
+        if (stored === 0) break;
+        const n = await ring.evictOldest(Math.max(block.count, Math.ceil(stored / 4)), { newestToo: true, quota: true }).catch((err: unknown) => {
+          evictError = describeError(err);
+          return 0;
         });
+        freed += n;
         try {
           return await ring.append(block);
         } catch (again) {
-          this.fallBack(`IndexedDB is out of quota even after evicting ${freed} entries: ${describeError(again)}`);
+          if (!isQuotaError(again)) {
+            this.fallBack(`IndexedDB write failed: ${describeError(again)}`);
+            return await this.ring!.append(block);
+          }
+          last = again;
         }
-      } else {
-        this.fallBack(`IndexedDB write failed: ${describeError(err)}`);
+        if (n === 0) break; // nothing more that can go
       }
-      return this.ring!.append(block);
+    } finally {
+      // Said when it made room, or when the refusals start (not again for each batch refused).
+      if (freed > 0 || !this.quotaRefusing) this.tellQuota(ring, last, freed, evictError);
     }
+    this.quotaRefusing = true;
+    // Chromium counts a transaction's writes against the quota before its deletes free anything
+    // (the files shrink only when compacted): a ring over its quota may not make room at once.
+    const why = evictError ? `evicting failed too: ${evictError}` : `evicting the oldest blocks freed ${freed} entries`;
+    throw new QuotaRefusal(`the storage quota cannot take ${block.count} entries (${why}): ${describeError(last)}`);
+  }
+
+  private tellQuota(ring: TraceRing, last: unknown, freed: number, evictError: string | undefined): void {
+    const totals = ring.totals();
+    this.post({
+      type: 'notice',
+      event: 'store:quota',
+      level: 'warn',
+      data: { message: describeError(last), evicted: freed, stored: totals.stored, bytes: totals.bytes, quotaEvicted: totals.quotaEvicted, evictError },
+    });
   }
 
   /** Keeps the newest blocks in memory, bounded by entries, for the overlay's queries. */
@@ -325,6 +422,16 @@ export class StoreHost {
     }
     return this.engine;
   }
+}
+
+/** A block that the quota cannot hold even with every other block evicted. */
+class QuotaRefusal extends Error {}
+
+/** A batch of a block being written, with the seq range of the batch it came from (what a nack names). */
+interface Part {
+  cols: ColumnBatch;
+  firstSeq: number;
+  lastSeq: number;
 }
 
 function isQuotaError(err: unknown): boolean {

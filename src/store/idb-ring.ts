@@ -14,9 +14,9 @@ import type { ColumnBatch } from './columns';
 import type { StoreTotals } from './protocol';
 import {
   byNewest,
-  emptyTotals,
   forget,
   overLimits,
+  readTotals,
   sessionAfterAppend,
   sessionsToRotate,
   type BlockHead,
@@ -42,7 +42,7 @@ const ALL_STORES = ['heads', 'payloads', 'sessions', 'meta'] as const;
 
 export class IdbRing implements TraceRing {
   readonly backend = 'indexeddb' as const;
-  private t: StoreTotals = emptyTotals();
+  private t: StoreTotals = readTotals(undefined);
 
   private constructor(
     private readonly db: IDBPDatabase<TraceDB>,
@@ -73,7 +73,7 @@ export class IdbRing implements TraceRing {
       },
     });
     const ring = new IdbRing(db, limits);
-    ring.t = { ...emptyTotals(), ...(await db.get('meta', TOTALS)) };
+    ring.t = readTotals(await db.get('meta', TOTALS));
     return ring;
   }
 
@@ -87,6 +87,7 @@ export class IdbRing implements TraceRing {
     touched.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
     totals.stored += head.count;
     totals.bytes += head.bytes;
+    totals.appended += head.count;
 
     if (!existing) await this.rotateSessions(tx, totals, touched, head.sessionId);
     if (overLimits(totals, this.limits)) await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits));
@@ -139,14 +140,16 @@ export class IdbRing implements TraceRing {
     return totals.deleted - before;
   }
 
-  async evictOldest(entries: number): Promise<number> {
+  async evictOldest(entries: number, options: { newestToo?: boolean; quota?: boolean } = {}): Promise<number> {
     const { tx, totals } = await this.begin();
     const newest = await tx.objectStore('heads').openCursor(null, 'prev');
     const before = totals.evicted;
     const touched = new Map<string, SessionInfo>();
-    if (newest) await this.evictFront(tx, totals, touched, newest.primaryKey, () => totals.evicted - before < entries);
+    if (newest) await this.evictFront(tx, totals, touched, options.newestToo ? -1 : newest.primaryKey, () => totals.evicted - before < entries);
+    const freed = totals.evicted - before;
+    if (options.quota) totals.quotaEvicted += freed;
     await this.finish(tx, totals, touched);
-    return totals.evicted - before;
+    return freed;
   }
 
   totals(): StoreTotals {
@@ -164,11 +167,11 @@ export class IdbRing implements TraceRing {
   private async begin(durability?: 'relaxed'): Promise<{ tx: WriteTx; totals: StoreTotals }> {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite', durability ? { durability } : undefined);
     quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
-    const totals = { ...emptyTotals(), ...(await tx.objectStore('meta').get(TOTALS)) };
+    const totals = readTotals(await tx.objectStore('meta').get(TOTALS));
     return { tx, totals };
   }
 
-  /** Evicts from the oldest block while `more()` and the block is not `keep`. */
+  /** Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go). */
   private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean): Promise<void> {
     // Read from the oldest head: correct even when another tab wrote blocks.
     let cursor = await tx.objectStore('heads').openCursor();

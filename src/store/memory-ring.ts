@@ -25,10 +25,26 @@ export class MemoryRing implements TraceRing {
   /** Oldest first. */
   private ring: Block[] = [];
   private readonly sessionMap = new Map<string, SessionInfo>();
-  private readonly t: StoreTotals = emptyTotals();
+  private readonly t: StoreTotals;
   private nextKey = 1;
 
-  constructor(private readonly limits: RingLimits) {}
+  /**
+   * `carried`: the totals of the database the store had to leave (IndexedDB
+   * failed mid-session), so the ledger goes on: what it stored is abandoned.
+   */
+  constructor(
+    private readonly limits: RingLimits,
+    carried?: StoreTotals,
+  ) {
+    this.t = emptyTotals();
+    if (carried) {
+      this.t.appended = carried.appended;
+      this.t.evicted = carried.evicted;
+      this.t.deleted = carried.deleted;
+      this.t.quotaEvicted = carried.quotaEvicted;
+      this.t.abandoned = carried.abandoned + carried.stored;
+    }
+  }
 
   async append(block: BlockInput): Promise<number> {
     const { parts, startedAt, ...rest } = block;
@@ -41,6 +57,7 @@ export class MemoryRing implements TraceRing {
     this.sessionMap.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
     this.t.stored += head.count;
     this.t.bytes += head.bytes;
+    this.t.appended += head.count;
     this.evictFront(() => overLimits(this.t, this.limits));
     return head.key;
   }
@@ -83,10 +100,12 @@ export class MemoryRing implements TraceRing {
     return this.t.deleted - before;
   }
 
-  async evictOldest(entries: number): Promise<number> {
+  async evictOldest(entries: number, options: { newestToo?: boolean; quota?: boolean } = {}): Promise<number> {
     const before = this.t.evicted;
-    this.evictFront(() => this.t.evicted - before < entries);
-    return this.t.evicted - before;
+    this.evictFront(() => this.t.evicted - before < entries, options.newestToo === true);
+    const freed = this.t.evicted - before;
+    if (options.quota) this.t.quotaEvicted += freed;
+    return freed;
   }
 
   totals(): StoreTotals {
@@ -95,10 +114,11 @@ export class MemoryRing implements TraceRing {
 
   close(): void {}
 
-  /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written). */
-  private evictFront(more: () => boolean): void {
+  /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`. */
+  private evictFront(more: () => boolean, newestToo = false): void {
     let n = 0;
-    for (; n < this.ring.length - 1 && more(); n++) {
+    const last = newestToo ? this.ring.length : this.ring.length - 1;
+    for (; n < last && more(); n++) {
       const { head } = this.ring[n]!;
       const s = this.sessionMap.get(head.sessionId);
       forget(this.t, s, head, 'evicted');

@@ -137,7 +137,13 @@ export type RequestMessage = {
   [K in RequestOp]: { type: 'request'; id: number; op: K; params: StoreRequests[K]['params'] };
 }[RequestOp];
 
-export type PageToStore = InitMessage | BatchMessage | RequestMessage | MetricsMessage;
+/** The page's watchdog: the store answers with a `pong` at once, whatever it is busy with. */
+export interface PingMessage {
+  type: 'ping';
+  id: number;
+}
+
+export type PageToStore = InitMessage | BatchMessage | RequestMessage | MetricsMessage | PingMessage;
 
 // ---- store → page ----------------------------------------------------------
 
@@ -150,6 +156,15 @@ export interface StoreTotals {
   evicted: number;
   /** Entries of sessions deleted on request since the database was created. */
   deleted: number;
+  /**
+   * Entries ever written to the ring (since the database was created). The
+   * ring's ledger: stored + evicted + deleted + abandoned = appended, always.
+   */
+  appended: number;
+  /** Of `evicted`: entries evicted early because the origin's storage quota was full. */
+  quotaEvicted: number;
+  /** Entries left in a database the store lost hold of (it went on in memory): out of reach, not gone. */
+  abandoned: number;
 }
 
 export interface ReadyMessage {
@@ -157,6 +172,8 @@ export interface ReadyMessage {
   backend: Backend;
   /** Why the store is not on IndexedDB, when it is not. */
   problem?: string;
+  /** The problem is the database's, not this context's (a VersionError): another store would meet it too. */
+  sameEverywhere?: boolean;
   totals: StoreTotals;
 }
 
@@ -178,6 +195,8 @@ export interface NackMessage {
   fromSeq: number;
   upTo: number;
   problem: string;
+  /** Refused because the storage quota cannot hold the batch even with the ring emptied. */
+  quota?: boolean;
 }
 
 /** The store changed backend mid-session (IndexedDB failed). */
@@ -206,7 +225,15 @@ export type ReplyMessage =
   | { type: 'reply'; id: number; ok: true; result: StoreRequests[RequestOp]['result'] }
   | { type: 'reply'; id: number; ok: false; error: string };
 
-export type StoreToPage = ReadyMessage | AckMessage | NackMessage | BackendMessage | ProgressMessage | NoticeMessage | ReplyMessage;
+/** The answer to a `ping`: the store is alive, with how far its writes are. */
+export interface PongMessage {
+  type: 'pong';
+  id: number;
+  /** Batches received and not yet written (or refused). */
+  queued: number;
+}
+
+export type StoreToPage = ReadyMessage | AckMessage | NackMessage | BackendMessage | ProgressMessage | NoticeMessage | ReplyMessage | PongMessage;
 
 /**
  * The worker's first word, posted as soon as its script runs (before `init`):

@@ -60,14 +60,35 @@ export interface TraceRing {
   sessions(): Promise<SessionInfo[]>;
   /** Deletes a session's blocks; resolves to the entries deleted. */
   deleteSession(sessionId: string): Promise<number>;
-  /** Evicts the oldest blocks (never the newest) until at least `entries` are gone; resolves to those evicted. */
-  evictOldest(entries: number): Promise<number>;
+  /**
+   * Evicts the oldest blocks until at least `entries` are gone; resolves to
+   * those evicted. The newest block too when `newestToo` (a full quota: the
+   * block being written is not in the ring yet), else never the newest.
+   * `quota` counts them in `quotaEvicted` as well.
+   */
+  evictOldest(entries: number, options?: { newestToo?: boolean; quota?: boolean }): Promise<number>;
   totals(): StoreTotals;
   close(): void;
 }
 
 export function emptyTotals(): StoreTotals {
-  return { stored: 0, bytes: 0, evicted: 0, deleted: 0 };
+  return { stored: 0, bytes: 0, evicted: 0, deleted: 0, appended: 0, quotaEvicted: 0, abandoned: 0 };
+}
+
+/**
+ * Totals as read from a database: fields a record of an older version lacks
+ * are zero, and its `appended` (not kept then) is what its other counters sum to.
+ */
+export function readTotals(saved: Partial<StoreTotals> | undefined): StoreTotals {
+  const t = { ...emptyTotals(), ...saved };
+  if (saved && saved.appended === undefined) t.appended = t.stored + t.evicted + t.deleted + t.abandoned;
+  return t;
+}
+
+/** The ring's ledger: what was appended is stored, evicted, deleted or abandoned. Null when it holds, else what is off. */
+export function ledgerProblem(t: StoreTotals): string | null {
+  const sum = t.stored + t.evicted + t.deleted + t.abandoned;
+  return sum === t.appended ? null : `stored ${t.stored} + evicted ${t.evicted} + deleted ${t.deleted} + abandoned ${t.abandoned} = ${sum}, appended ${t.appended}`;
 }
 
 /** Whether the ring is past one of its limits. */

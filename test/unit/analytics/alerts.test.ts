@@ -73,7 +73,8 @@ describe('checkHealth', () => {
   const base: HealthInputs = {
     at: 0,
     storage: { thread: 'worker', backend: 'indexeddb', ready: true, problems: [] },
-    counters: { dropped: 0, droppedByStore: 0, lostOnUnload: 0, internalErrors: 0 },
+    store: { pending: 0, stalledMs: 0, behind: false, deadStores: 0, quotaEvicted: 0, quotaRefused: 0, quotaNotices: 0, emergencyWritable: true },
+    counters: { dropped: 0, droppedByStore: 0, lostOnUnload: 0, internalErrors: 0, badInput: 0 },
     fps: 60,
     errorRate: 0,
     alerts: [],

@@ -37,7 +37,7 @@ export function snapshot(over: Partial<OverlaySnapshot> = {}): OverlaySnapshot {
     fps: 60,
     frame: 5400,
     capacity: 100_000,
-    store: { ready: true, thread: 'worker', backend: 'indexeddb', problems: [], totals: { stored: 12_345, bytes: 3_145_728, evicted: 1000, deleted: 10 } },
+    store: { ready: true, thread: 'worker', backend: 'indexeddb', problems: [], totals: { stored: 12_345, bytes: 3_145_728, evicted: 1000, deleted: 10, appended: 13_355, quotaEvicted: 0, abandoned: 0 } },
     hookProblems: [],
     unsupported: [],
     paused: false,

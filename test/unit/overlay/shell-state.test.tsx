@@ -26,7 +26,7 @@ function fakeSource(): Fake {
       fps: 59.6,
       frame: 1,
       capacity: 1000,
-      store: { ready: true, thread: 'worker', backend: 'indexeddb', problems: [], totals: { stored: 0, bytes: 0, evicted: 0, deleted: 0 } },
+      store: { ready: true, thread: 'worker', backend: 'indexeddb', problems: [], totals: { stored: 0, bytes: 0, evicted: 0, deleted: 0, appended: 0, quotaEvicted: 0, abandoned: 0 } },
       hookProblems: [],
       unsupported: [],
       paused: false,

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { StoreClient, type ClientOptions } from '../../../src/store/client';
 import { emergencyKey } from '../../../src/store/emergency';
-import type { BatchMessage, PageToStore } from '../../../src/store/protocol';
+import { StoreHost } from '../../../src/store/host';
+import { PROTOCOL_VERSION, type BatchMessage, type PageToStore, type StoreToPage } from '../../../src/store/protocol';
 import { mainThreadTransport, type StoreTransport } from '../../../src/store/transport';
 import { batchOf, entry, freshDb, MemoryStorage, storedBatch, until } from './helpers';
 
@@ -47,7 +48,10 @@ function savedTail(c: StoreClient, storage: MemoryStorage, dbName: string): void
   expect(record.batches.length).toBeGreaterThan(0);
   expect(record.batches.length).toBeLessThan(10);
   expect(record.batches.map((b) => b.firstSeq)).toEqual(record.batches.map((_, i) => i * 10 + 1));
-  expect(record.batches.length * 10 + record.dropped).toBe(100);
+  // The rest is named in the marker, batch by batch, for the next page to count.
+  const marker = JSON.parse(storage.getItem(`${emergencyKey(dbName, 's1')}:unsaved`)!) as { unsaved: [number, number, number][]; dropped: number };
+  expect(marker.unsaved[0]![0]).toBe(record.batches.length * 10 + 1);
+  expect(record.batches.length * 10 + marker.unsaved.reduce((n, u) => n + u[2], 0) + record.dropped + marker.dropped).toBe(100);
 }
 
 describe('StoreClient', () => {
@@ -341,6 +345,197 @@ describe('StoreClient replay accounting', () => {
     const { c } = client({ dbName, storage, sessionId: 'now', transports: [refusing] });
     await until(() => storage.getItem(emergencyKey(dbName, 'old')) === null);
     expect(c.counters).toMatchObject({ recovered: 2, droppedStore: 2 });
+    c.close();
+  });
+});
+
+/**
+ * A worker-like store (a real StoreHost, messages in microtasks) that can be
+ * killed: from then on it neither receives nor answers, as a terminated or
+ * hung worker does, and nothing says so.
+ */
+function killable(lives: { dead: boolean }[], delayMs = 0): () => StoreTransport {
+  // A worker's messages are tasks of their own: with a delay, they wait behind the page's own long tasks.
+  const later = (f: () => void) => (delayMs > 0 ? setTimeout(f, delayMs) : queueMicrotask(f));
+  return () => {
+    const life = { dead: false };
+    lives.push(life);
+    let closed = false;
+    const t: StoreTransport = {
+      thread: 'worker',
+      post: (msg) => later(() => closed || life.dead || host.handle(msg)),
+      onMessage: () => {},
+      onFailure: () => {},
+      close: () => {
+        closed = true;
+      },
+    };
+    const host = new StoreHost((msg) => later(() => closed || life.dead || t.onMessage(msg)));
+    return t;
+  };
+}
+
+/** localStorage as a page that broke it leaves it: every write throws. */
+class RefusingStorage extends MemoryStorage {
+  override setItem(): void {
+    throw new DOMException('refused', 'SecurityError');
+  }
+}
+
+describe('StoreClient liveness', () => {
+  it('a store that stops answering is declared dead, started again once, then replaced; all pending is sent again and stored', async () => {
+    const lives: { dead: boolean }[] = [];
+    const { c } = client({ maxBatch: 10, heartbeatMs: 20, deadAfterMs: 200, transports: [killable(lives), mainThreadTransport] });
+    for (let i = 1; i <= 30; i++) c.write(entry(i));
+    await c.flush();
+    lives[0]!.dead = true;
+    for (let i = 31; i <= 60; i++) c.write(entry(i));
+    const flushed = c.flush();
+    const asked = c.sessions();
+    await until(() => lives.length === 2, 5_000);
+    expect(c.status.thread).toBe('worker');
+    await flushed;
+    expect((await asked).map((s) => s.id)).toEqual(['s1']); // asked of the dead store, answered by the new one
+    lives[1]!.dead = true;
+    for (let i = 61; i <= 90; i++) c.write(entry(i));
+    await c.flush();
+    expect(c.status.thread).toBe('main');
+    expect(c.liveness().deadStores).toBe(2);
+    expect(c.status.problems.join('\n')).toMatch(/the worker store did not answer for \d+ ms with 30 entries and 1 questions pending: started again/);
+    expect(c.status.problems.join('\n')).toMatch(/: replaced/);
+    expect(await storedSeqs(c, 's1')).toEqual([...Array(90)].map((_, i) => i + 1));
+    expect(c.counters.acked).toBe(90);
+    c.close();
+  });
+
+  it('a worker that crashes once running is started again once, as a dead one is', async () => {
+    const made: StoreTransport[] = [];
+    const lives: { dead: boolean }[] = [];
+    const make = killable(lives);
+    const { c } = client({ maxBatch: 5, transports: [() => made[made.push(make()) - 1]!, mainThreadTransport] });
+    for (let i = 1; i <= 10; i++) c.write(entry(i));
+    await c.flush();
+    lives[0]!.dead = true;
+    for (let i = 11; i <= 20; i++) c.write(entry(i));
+    made[0]!.onFailure('worker error: Uncaught RangeError');
+    await c.flush();
+    expect(made).toHaveLength(2);
+    expect(c.status.thread).toBe('worker');
+    expect(c.status.problems).toEqual(['worker error: Uncaught RangeError: started again']);
+    expect(await storedSeqs(c, 's1')).toEqual([...Array(20)].map((_, i) => i + 1));
+    c.close();
+  });
+
+  it('an idle store is not pinged to death: silence counts only while something is pending', async () => {
+    const lives: { dead: boolean }[] = [];
+    const { c } = client({ heartbeatMs: 5, deadAfterMs: 30, transports: [killable(lives), mainThreadTransport] });
+    c.write(entry(1));
+    await c.flush();
+    await new Promise((r) => setTimeout(r, 120)); // idle, four times the bound
+    c.write(entry(2));
+    await c.flush();
+    expect(lives).toHaveLength(1);
+    expect(c.liveness().deadStores).toBe(0);
+    c.close();
+  });
+
+  it('every question and flush has a bound: past it they are rejected, and the entries stay pending', async () => {
+    const lives: { dead: boolean }[] = [];
+    const { c } = client({ maxBatch: 1, deadAfterMs: 1e9, requestTimeoutMs: 40, flushTimeoutMs: 40, transports: [killable(lives)] });
+    c.write(entry(1));
+    await until(() => c.counters.acked === 1, 10_000); // not flush(): its bound here is 40 ms
+    lives[0]!.dead = true;
+    c.write(entry(2));
+    await expect(c.flush()).rejects.toThrow(/flush: not stored within 40 ms \(1 entries pending/);
+    await expect(c.sessions()).rejects.toThrow(/the store did not answer sessions within 40 ms/);
+    expect(c.pending).toBe(1);
+    c.close();
+  });
+
+  it('says the store is behind once acks stall past behindMs with entries pending', async () => {
+    const { c } = client({ maxBatch: 1, behindMs: 30, transports: [silentTransport([])] });
+    expect(c.liveness()).toMatchObject({ behind: false, stalledMs: 0 });
+    c.write(entry(1));
+    await new Promise((r) => setTimeout(r, 60));
+    const live = c.liveness();
+    expect(live.behind).toBe(true);
+    expect(live.stalledMs).toBeGreaterThanOrEqual(30);
+    c.close();
+  });
+});
+
+describe('StoreClient emergency log fallbacks', () => {
+  it('localStorage refusing: the log goes to sessionStorage and the next load recovers it from there', async () => {
+    const local = new RefusingStorage();
+    const session = new MemoryStorage();
+    const dbName = freshDb();
+    const first = client({ dbName, storage: local, fallbackStorage: session, maxBatch: 10, sessionId: 'gone', transports: [silentTransport([])] });
+    for (let i = 1; i <= 35; i++) first.c.write(entry(i, 'gone'));
+    first.c.saveEmergency();
+    expect(session.getItem(emergencyKey(dbName, 'gone'))).not.toBeNull();
+    first.c.close();
+    const next = client({ dbName, storage: local, fallbackStorage: session, sessionId: 'next' });
+    await until(() => next.c.counters.recovered === 35);
+    expect(await storedSeqs(next.c, 'gone')).toEqual([...Array(35)].map((_, i) => i + 1));
+    await until(() => session.length === 0);
+    expect(next.c.counters.droppedEmergency).toBe(0);
+    next.c.close();
+  });
+
+  it('what no storage takes is named in a marker, and the next load counts exactly what the store had not written', async () => {
+    const storage = new MemoryStorage(400); // room for the marker, not for a batch
+    const dbName = freshDb();
+    const first = client({ dbName, storage, maxBatch: 10, sessionId: 'gone' });
+    for (let i = 1; i <= 20; i++) first.c.write(entry(i, 'gone'));
+    await first.c.flush();
+    const hung: PageToStore[] = [];
+    (first.c as unknown as { transport: StoreTransport }).transport = silentTransport(hung)();
+    for (let i = 21; i <= 45; i++) first.c.write(entry(i, 'gone'));
+    first.c.saveEmergency();
+    expect(storage.getItem(emergencyKey(dbName, 'gone'))).toBeNull();
+    const marker = JSON.parse(storage.getItem(`${emergencyKey(dbName, 'gone')}:unsaved`)!) as { unsaved: number[][] };
+    expect(marker.unsaved).toEqual([
+      [21, 30, 10],
+      [31, 40, 10],
+      [41, 45, 5],
+    ]);
+    first.c.close();
+    // The dying store did write its next batch (21..30) before the page went.
+    const said: StoreToPage[] = [];
+    const dying = new StoreHost((m) => said.push(m));
+    dying.handle({ type: 'init', version: PROTOCOL_VERSION, config: { dbName, capacity: 1e5, maxBytes: 1e9, maxSessions: 20, tailSize: 100, analytics: false } });
+    dying.handle(hung.find((m): m is BatchMessage => m.type === 'batch' && m.firstSeq === 21)!);
+    await until(() => said.some((m) => m.type === 'ack'));
+    const next = client({ dbName, storage, sessionId: 'next' });
+    await until(() => storage.length === 0);
+    // Only what it had not written is lost: 31..45.
+    expect(next.c.counters.droppedEmergency).toBe(15);
+    expect(await storedSeqs(next.c, 'gone')).toEqual([...Array(30)].map((_, i) => i + 1));
+    next.c.close();
+  });
+
+  it('no storage taking a write is said at start-up, and in liveness', () => {
+    const { c } = client({ storage: new RefusingStorage(), fallbackStorage: new RefusingStorage(), transports: [silentTransport([])] });
+    expect(c.liveness().emergencyWritable).toBe(false);
+    expect(c.status.problems.join()).toMatch(/no storage takes the emergency log/);
+    c.close();
+  });
+});
+
+describe('StoreClient watchdog and the page\'s own stalls', () => {
+  it('a page that blocks its own thread longer than the bound does not make the store look dead', async () => {
+    const lives: { dead: boolean }[] = [];
+    const { c } = client({ maxBatch: 1, heartbeatMs: 10, deadAfterMs: 50, transports: [killable(lives, 20), mainThreadTransport] });
+    c.write(entry(1));
+    await c.flush();
+    c.write(entry(2));
+    const until = Date.now() + 150; // the game's long task: three times the bound, with a batch pending
+    while (Date.now() < until) {
+      /* busy */
+    }
+    await c.flush();
+    expect(lives).toHaveLength(1);
+    expect(c.liveness().deadStores).toBe(0);
     c.close();
   });
 });

@@ -7,7 +7,7 @@ import { StoreHost, type OpenRing } from '../../../src/store/host';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
 import { PROTOCOL_VERSION, type QueryParams, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
-import type { TraceRing } from '../../../src/store/ring';
+import { ledgerProblem, type BlockInput, type TraceRing } from '../../../src/store/ring';
 import { batchOf, entry, freshDb, until } from './helpers';
 
 const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({ dbName: freshDb(), capacity: 1e6, maxBytes: 1e12, maxSessions: 20, tailSize: 100, analytics: { sessionId: '', rules: null, thresholds: {} }, ...over });
@@ -195,9 +195,9 @@ class FailingRing extends MemoryRing {
     if (err) throw err;
     return super.append(...args);
   }
-  override async evictOldest(entries: number): Promise<number> {
+  override async evictOldest(entries: number, options?: { newestToo?: boolean; quota?: boolean }): Promise<number> {
     this.evictions.push(entries);
-    return super.evictOldest(entries);
+    return super.evictOldest(entries, options);
   }
 }
 
@@ -214,8 +214,9 @@ describe('StoreHost failures', () => {
     await h.acked(900);
     expect(ring.evictions).toEqual([200]); // a quarter of what was stored
     const notice = h.got.find((m) => m.type === 'notice');
-    expect(notice).toMatchObject({ event: 'store:quota', level: 'warn', data: { evicted: 200, stored: 600 } });
-    expect(h.got.filter((m) => m.type === 'ack').at(-1)).toMatchObject({ fromSeq: 801, upTo: 900, totals: { stored: 700, evicted: 200 } });
+    // Said once the block is in: the figures after the write.
+    expect(notice).toMatchObject({ event: 'store:quota', level: 'warn', data: { evicted: 200, stored: 700, quotaEvicted: 200 } });
+    expect(h.got.filter((m) => m.type === 'ack').at(-1)).toMatchObject({ fromSeq: 801, upTo: 900, totals: { stored: 700, evicted: 200, quotaEvicted: 200, appended: 900 } });
     expect(h.got.some((m) => m.type === 'backend')).toBe(false);
   });
 
@@ -228,7 +229,11 @@ describe('StoreHost failures', () => {
     h.send(mixed()[1]!);
     await h.acked(200);
     expect(h.got.find((m) => m.type === 'backend')).toMatchObject({ backend: 'memory', problem: 'IndexedDB write failed: Error: disk gone' });
-    expect(h.got.filter((m) => m.type === 'ack').at(-1)).toMatchObject({ fromSeq: 101, upTo: 200 });
+    const last = h.got.filter((m) => m.type === 'ack').at(-1)!;
+    expect(last).toMatchObject({ fromSeq: 101, upTo: 200 });
+    // The ledger goes on: what the database held is abandoned, not forgotten.
+    expect(last.type === 'ack' && last.totals).toMatchObject({ stored: 100, abandoned: 100, appended: 200 });
+    expect(last.type === 'ack' && ledgerProblem(last.totals)).toBeNull();
     expect((await allPages(h, { sessionId: 's' })).map((e) => e.seq)).toEqual([...Array(100)].map((_, i) => 200 - i));
   });
 });
@@ -256,5 +261,79 @@ describe('StoreHost Chrome trace export', () => {
     const file = JSON.parse(await r.blob.text()) as { traceEvents: { ph: string }[]; otherData: { sessions: unknown[] } };
     expect(file.traceEvents.filter((e) => e.ph === 'i')).toHaveLength(1000);
     expect(file.otherData.sessions).toHaveLength(1);
+  });
+});
+
+/** A ring whose quota holds `limit` entries: an append past it fails as a full IndexedDB does. */
+class QuotaRing extends MemoryRing {
+  override readonly backend = 'indexeddb' as 'memory';
+  constructor(
+    config: StoreConfig,
+    private readonly limit: number,
+  ) {
+    super(config);
+  }
+  override async append(block: BlockInput): Promise<number> {
+    if (this.totals().stored + block.count > this.limit) throw new DOMException('full', 'QuotaExceededError');
+    return super.append(block);
+  }
+}
+
+describe('StoreHost under a quota near one block', () => {
+  it('evicts the newest block too when it must, and keeps IndexedDB; the ledger holds', async () => {
+    const h = harness(async (c) => new QuotaRing(c, 150));
+    h.send(mixed()[0]!);
+    await h.acked(100);
+    h.send(mixed()[1]!); // 100 + 100 > 150: only the newest block, 1..100, can make room
+    await h.acked(200);
+    const ack = h.got.filter((m) => m.type === 'ack').at(-1)!;
+    expect(ack.type === 'ack' && ack.totals).toMatchObject({ stored: 100, evicted: 100, quotaEvicted: 100, appended: 200 });
+    expect(ack.type === 'ack' && ledgerProblem(ack.totals)).toBeNull();
+    expect(h.got.some((m) => m.type === 'backend' || m.type === 'nack')).toBe(false);
+    expect((await allPages(h, { sessionId: 's' })).map((e) => e.seq)).toEqual([...Array(100)].map((_, i) => 200 - i));
+  });
+
+  it('a block the quota cannot take whole is written in parts; a batch that fits nowhere is refused alone, never the rest', async () => {
+    const h = harness(async (c) => new QuotaRing(c, 150));
+    // Three batches queued at once make one block of 300 entries: too big even for an empty ring.
+    const [a, b, c] = mixed();
+    h.send(a!);
+    h.send(b!);
+    h.send([...c!, ...mixed()[3]!]); // 200 entries in one batch: fits nowhere
+    await h.acked(400);
+    const nacks = h.got.filter((m) => m.type === 'nack');
+    expect(nacks).toHaveLength(1);
+    expect(nacks[0]).toMatchObject({ fromSeq: 201, upTo: 400, quota: true });
+    expect(nacks[0]!.type === 'nack' && nacks[0]!.problem).toMatch(/storage quota cannot take 200 entries/);
+    expect(h.got.some((m) => m.type === 'backend')).toBe(false); // IndexedDB kept
+    const ack = h.got.filter((m) => m.type === 'ack').at(-1)!;
+    expect(ack.type === 'ack' && ledgerProblem(ack.totals)).toBeNull();
+    // Of the two that fit, what the quota keeps is queryable; the rest was evicted and counted.
+    const kept = (await allPages(h, { sessionId: 's' })).length;
+    expect(ack.type === 'ack' && ack.totals.stored).toBe(kept);
+    expect(ack.type === 'ack' && ack.totals.stored + ack.totals.evicted).toBe(200);
+    // Once refusing, the notice is said once, not for each part.
+    expect(h.got.filter((m) => m.type === 'notice' && m.event === 'store:quota').length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('StoreHost start', () => {
+  it('IndexedDB that does not open in time (a connection that never lets go) is given up for memory: the store starts all the same', async () => {
+    const got: StoreToPage[] = [];
+    let opened: MemoryRing | null = null;
+    let release!: () => void;
+    const stuck: OpenRing = (c) =>
+      new Promise((resolve) => {
+        release = () => resolve((opened = new MemoryRing(c)));
+      });
+    const host = new StoreHost((m) => got.push(m), null, stuck, 30);
+    host.handle({ type: 'init', version: PROTOCOL_VERSION, config: config() });
+    host.handle(batchOf([entry(1, 's'), entry(2, 's')], 5));
+    await until(() => got.some((m) => m.type === 'ack'));
+    expect(got.find((m) => m.type === 'ready')).toMatchObject({ backend: 'memory', problem: expect.stringMatching(/IndexedDB did not open within 0.03 s/) });
+    release(); // the database opens at last: too late, it is closed, not used
+    await new Promise((r) => setTimeout(r, 10));
+    expect(opened).not.toBeNull();
+    expect(got.filter((m) => m.type === 'ready')).toHaveLength(1);
   });
 });

@@ -137,7 +137,7 @@ describe('IdbRing', () => {
     await a.append(block('s', 1, 10));
     a.close();
     const b = await IdbRing.open(name, limits(1_000));
-    expect(b.totals()).toEqual({ stored: 10, bytes: block('s', 1, 10).bytes, evicted: 0, deleted: 0 });
+    expect(b.totals()).toEqual({ stored: 10, bytes: block('s', 1, 10).bytes, evicted: 0, deleted: 0, appended: 10, quotaEvicted: 0, abandoned: 0 });
     expect(await b.lastSeq('s')).toBe(10);
     b.close();
   });

@@ -13,9 +13,11 @@
 import type { ColumnBatch } from '../store/columns';
 import { AlertManager, DEFAULT_RULES, type AlertRule, type AlertStatus, type AlertTransition, type GameAlert, type Severity } from './alerts';
 import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly';
+import { LongestCalls } from './longest-calls';
+import { MethodBaselines, type MethodVerdict } from './method-baselines';
 import { PatternAnalyzer, type Loop } from './patterns';
 import { PlayerCollector, type PlayerStats } from './player';
-import { StatsCollector, type GeneratedStats } from './stats';
+import { StatsCollector, type CallObserver, type GeneratedStats, type MetricBucket } from './stats';
 import { TrendAnalyzer } from './trends';
 
 export interface EngineOptions {
@@ -27,21 +29,48 @@ export interface EngineOptions {
   thresholds?: Record<string, number>;
 }
 
-/** An anomaly found by a detector: what, where, how far from normal, and why. */
+/** Kinds of the per-method verdicts (method-baselines.ts). */
+export type MethodAnomalyKind = 'slow-calls' | 'failure-run' | 'failure-rate';
+
+/** Who an anomaly is about: a method and its share of what went wrong. */
+export interface Culprit {
+  /** `agent.method`. */
+  name: string;
+  /**
+   * 0..1. Errors: its share of the failed calls of the second; latency: its
+   * share of the time spent in agent calls in the second; frame time: its
+   * call's share of the second's summed frame time.
+   */
+  share: number;
+  /** Errors: its failed calls; latency: its calls; frame time: 1. */
+  calls: number;
+  /** Frame time: the call's duration (ms) and frame. */
+  ms?: number;
+  frame?: number;
+}
+
+/** An anomaly found by a detector: what, where, how far from normal, who, and why. */
 export interface Anomaly {
   id: number;
-  /** frameTime, eventRate, errorRate, memory, or latency and callRate (with `agent`). */
+  /** frameTime, eventRate, errorRate, memory, or latency, errorRate and callRate with `agent`. */
   metric: string;
-  /** `agent.method` for latency anomalies. */
+  /** `agent.method` for a method's own anomaly (latency, errorRate, callRate). */
   agent?: string;
-  kind: AnomalyKind | 'unknown';
+  kind: AnomalyKind | MethodAnomalyKind | 'unknown';
   severity: Severity;
-  /** The second of trace time it was found in: [from, to) ms since the session started. */
+  /**
+   * Trace time (ms since the session started) it covers: the second it was
+   * found in, [from, to); for a method's own verdict, from its first bad call to the call that decided it.
+   */
   from: number;
   to: number;
-  /** Seqs of the entries of that second. */
+  /** Trace time of the verdict (a second's end; a method's deciding call). Absent in anomalies recorded before it existed. */
+  at?: number;
+  /** Seqs of the entries it covers. */
   seqFrom: number;
   seqTo: number;
+  /** The methods named (most responsible first); [] when the trace has none to name. Absent in anomalies recorded before it existed. */
+  culprits?: Culprit[];
   value: number;
   expected: number;
   /** The band of normal values (expected ± 3 robust sigmas). */
@@ -66,8 +95,12 @@ export interface PageMetrics {
 }
 
 const MAX_ANOMALIES = 200;
-/** Latency detectors per agent method, at most (the busiest first come first served). */
+/** Call-rate detectors per agent method, at most (the busiest first come first served); latency and outcome baselines are kept for every method. */
 const MAX_METHOD_DETECTORS = 100;
+/** Seconds (points) the once-a-second detectors of global metrics learn before a verdict. */
+export const GLOBAL_LEARNING_S = 10;
+/** Culprits named, at most. */
+const MAX_CULPRITS = 3;
 /** A metric is checked only once its second holds enough to mean something. */
 const MIN_CALLS_FOR_LATENCY = 3;
 const MIN_FRAMES = 5;
@@ -80,8 +113,11 @@ const LOOP_RECENT_MS = 3_000;
 /** Loops already going this early are the game's way of working, not a fault. */
 const LOOP_BASELINE_MS = 30_000;
 
-export class AnalyticsEngine {
-  readonly stats = new StatsCollector();
+export class AnalyticsEngine implements CallObserver {
+  /** Per-method latency and outcome baselines, counted in calls (fed by the stats collector). */
+  readonly baselines = new MethodBaselines();
+  private readonly longest = new LongestCalls();
+  readonly stats = new StatsCollector({ observer: this });
   readonly player = new PlayerCollector();
   readonly patterns = new PatternAnalyzer();
   /** Reads the stats collector's time buckets: nothing of its own to feed. */
@@ -136,6 +172,8 @@ export class AnalyticsEngine {
     // Seconds that ended before this batch's first entry are complete.
     this.advanceTo(b.ts[0]!, notices);
     this.stats.consume(b, sessionId);
+    const verdicts = this.baselines.drain();
+    for (let v = 0; v < verdicts.length; v++) this.tellMethod(verdicts[v]!, notices);
     this.player.consume(b, sessionId);
     this.patterns.consume(b, sessionId);
     // Seconds are closed entry by entry here only where a batch spans them (batches last ≤ 100 ms, or are full);
@@ -152,6 +190,12 @@ export class AnalyticsEngine {
     this.cost.entries += b.count;
     this.cost.ms += clock() - t0;
     return notices;
+  }
+
+  /** One agent call, as the stats collector counts it (CallObserver). */
+  call(id: number, dur: number, failed: boolean, ts: number, seq: number, frame: number): void {
+    this.baselines.observe(id, dur, failed, ts, seq);
+    this.longest.add(id, dur, ts, frame);
   }
 
   /** The game's own alert (see AlertManager.trigger), at trace time `now`. */
@@ -234,15 +278,14 @@ export class AnalyticsEngine {
     const bucket = this.stats.ring.merged(start, start);
     if (bucket.events > 0) {
       this.check('eventRate', undefined, bucket.events, start, notices);
-      if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', undefined, bucket.callErrors / bucket.calls, start, notices);
-      if (bucket.frames >= MIN_FRAMES) this.check('frameTime', undefined, bucket.frameTimes.quantile(0.95), start, notices);
+      if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', undefined, bucket.callErrors / bucket.calls, start, notices, () => errorCulprits(bucket, this.stats.ring.methodNames));
+      if (bucket.frames >= MIN_FRAMES) this.check('frameTime', undefined, bucket.frameTimes.quantile(0.95), start, notices, () => this.frameCulprits(start, bucket));
       const names = this.stats.ring.methodNames;
+      // Calls per second per method: a state manager's set() thrashing, an agent spinning.
+      // (Latency and failures per method are judged call by call: method-baselines.ts.)
       for (let m = 0; m < bucket.methods.length; m++) {
         const s = bucket.methods[m];
-        if (!s) continue;
-        // Calls per second per method: a state manager's set() thrashing, an agent spinning.
-        this.check('callRate', names[m], s.count, start, notices);
-        if (s.count >= MIN_CALLS_FOR_LATENCY) this.check('latency', names[m], s.quantile(0.95), start, notices);
+        if (s) this.check('callRate', names[m], s.count, start, notices);
       }
     }
     if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
@@ -282,14 +325,71 @@ export class AnalyticsEngine {
     }
   }
 
-  private check(metric: string, agent: string | undefined, value: number, start: number, notices: EngineNotice[]): void {
+  /** A method's own verdict (latency or failures), told as it is reached. */
+  private tellMethod(v: MethodVerdict, notices: EngineNotice[]): void {
+    const names = this.stats.ring.methodNames;
+    const name = names[v.id] ?? `#${v.id}`;
+    const bucket = this.stats.ring.current(v.ts);
+    let a: Anomaly;
+    const common = { id: this.nextAnomaly++, agent: name, from: v.sinceTs, to: v.ts, at: v.ts, seqFrom: v.sinceSeq, seqTo: v.seq, score: 1 };
+    if (v.kind === 'latency') {
+      const ratio = v.value / Math.max(v.expected, 1e-3);
+      a = {
+        ...common,
+        metric: 'latency',
+        kind: 'slow-calls',
+        severity: ratio >= 10 ? 'critical' : 'warning',
+        culprits: [latencyCulprit(bucket, v.id, name)],
+        value: round(v.value),
+        expected: round(v.expected),
+        low: 0,
+        high: round(v.bar),
+        z: round(v.surprise),
+        reason: `${name}: ${v.bad} of its last ${v.of} calls over ${fmtMs(v.bar)} where ${fmtMs(v.expected)} is usual for it; this call ${fmtMs(v.value)} (×${round(ratio)})`,
+      };
+    } else {
+      const culprits = errorCulprits(bucket, names);
+      if (!culprits.some((c) => c.name === name)) culprits.unshift({ name, share: 1, calls: v.bad });
+      const odds = `odds 1 in 10^${Math.floor(-v.surprise)} by its own error rate of ${formatShare(v.expected)}`;
+      a = {
+        ...common,
+        metric: 'errorRate',
+        kind: v.rule === 'run' ? 'failure-run' : 'failure-rate',
+        severity: v.bad >= 10 ? 'critical' : 'warning',
+        culprits: culprits.slice(0, MAX_CULPRITS),
+        value: round(v.bad / v.of),
+        expected: round(v.expected),
+        low: 0,
+        high: round(Math.min(1, v.bar / v.of)),
+        z: round(-v.surprise),
+        reason: v.rule === 'run' ? `${name} failed ${v.bad} times in a row after succeeding (${odds})` : `${name} failed ${v.bad} of its last ${v.of} calls (${odds})`,
+      };
+    }
+    this.record(a, notices);
+  }
+
+  /** The longest agent calls of the second starting at `start`, named for a frame-time anomaly. */
+  private frameCulprits(start: number, bucket: MetricBucket): Culprit[] {
+    const names = this.stats.ring.methodNames;
+    const total = bucket.frameMs > 0 ? bucket.frameMs : 1;
+    return this.longest.of(start).map((c) => ({ name: names[c.id] ?? `#${c.id}`, share: round(Math.min(1, c.dur / total)), calls: 1, ms: round(c.dur), frame: c.frame }));
+  }
+
+  private record(a: Anomaly, notices: EngineNotice[]): void {
+    this.anomalies.push(a);
+    this.anomaliesFound++;
+    if (this.anomalies.length > MAX_ANOMALIES) this.anomalies.shift();
+    notices.push({ kind: 'anomaly', anomaly: a });
+  }
+
+  private check(metric: string, agent: string | undefined, value: number, start: number, notices: EngineNotice[], culprits?: () => Culprit[]): void {
     if (!Number.isFinite(value)) return;
     const key = agent ? `${metric}:${agent}` : metric;
     let det = this.detectors.get(key);
     if (!det) {
       if (agent && this.detectors.size >= 2 * MAX_METHOD_DETECTORS + 4) return;
-      // One point a second: learn for the first 30 s.
-      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: 30, refractory: 10 });
+      // One point a second: learn for the first GLOBAL_LEARNING_S seconds.
+      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: GLOBAL_LEARNING_S, refractory: 10 });
       this.detectors.set(key, det);
     }
     const r = det.update(value, start);
@@ -302,8 +402,10 @@ export class AnalyticsEngine {
       severity: Math.abs(r.z) >= 10 || r.score >= 0.9 ? 'critical' : 'warning',
       from: start,
       to: start + 1000,
+      at: start + 1000,
       seqFrom: this.secondSeqFrom,
       seqTo: this.secondSeqTo,
+      culprits: agent ? [{ name: agent, share: 1, calls: Math.round(value) }] : (culprits?.() ?? []),
       value: round(value),
       expected: round(r.expected),
       // Every metric watched here is a rate, a time or a size: a band below zero would say nothing.
@@ -313,10 +415,8 @@ export class AnalyticsEngine {
       score: round(r.score),
       reason: `${describeMetric(metric, agent)} ${r.reason ?? `is ${round(value)} where ${round(r.expected)} is usual`}`,
     };
-    this.anomalies.push(a);
-    this.anomaliesFound++;
-    if (this.anomalies.length > MAX_ANOMALIES) this.anomalies.shift();
-    notices.push({ kind: 'anomaly', anomaly: a });
+    if (a.culprits && a.culprits.length > 0 && !agent) a.reason += `; ${describeCulprits(metric, a.culprits)}`;
+    this.record(a, notices);
   }
 }
 
@@ -375,6 +475,40 @@ function describeMetric(metric: string, agent: string | undefined): string {
     default:
       return `${metric}:`;
   }
+}
+
+/** The methods with failed calls in a bucket, most failures first, with their share of the failures. */
+function errorCulprits(bucket: MetricBucket, names: readonly string[]): Culprit[] {
+  const out: Culprit[] = [];
+  const total = bucket.callErrors;
+  if (total === 0) return out;
+  for (let m = 0; m < bucket.methodErrors.length; m++) {
+    const e = bucket.methodErrors[m];
+    if (e) out.push({ name: names[m] ?? `#${m}`, share: round(e / total), calls: e });
+  }
+  return out.sort((a, b) => b.calls - a.calls).slice(0, MAX_CULPRITS);
+}
+
+/** A method's calls in a bucket and its share of the time spent in agent calls. */
+function latencyCulprit(bucket: MetricBucket, id: number, name: string): Culprit {
+  const s = bucket.methods[id];
+  const total = bucket.latency.count > 0 ? bucket.latency.sum : 0;
+  const mine = s ? s.sum : 0;
+  return { name, share: total > 0 ? round(Math.min(1, mine / total)) : 1, calls: s ? s.count : 0 };
+}
+
+function describeCulprits(metric: string, cs: readonly Culprit[]): string {
+  if (metric === 'frameTime') return `longest agent calls of that second: ${cs.map((c) => `${c.name} ${fmtMs(c.ms ?? 0)} (frame ${c.frame})`).join(', ')}`;
+  if (metric === 'errorRate') return `failed calls: ${cs.map((c) => `${c.name} ${formatShare(c.share)}`).join(', ')}`;
+  return cs.map((c) => c.name).join(', ');
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? `${Math.round(ms)} ms` : ms >= 1 ? `${Math.round(ms * 10) / 10} ms` : `${Math.round(ms * 1000) / 1000} ms`;
+}
+
+function formatShare(p: number): string {
+  return p >= 0.1 ? `${Math.round(p * 100)}%` : p >= 0.001 ? `${Math.round(p * 1000) / 10}%` : `${(p * 100).toExponential(1)}%`;
 }
 
 function round(v: number): number {

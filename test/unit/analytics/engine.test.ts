@@ -58,12 +58,14 @@ describe('the analytics engine on a synthetic game', () => {
     const found = anomalies(ns);
     expect(found.length).toBeGreaterThanOrEqual(1);
     const first = found[0]!;
-    expect(first).toMatchObject({ metric: 'latency', agent: 'npc.act', from: 200_000, to: 201_000 });
+    // npc.act is called at +1 and +41 ms of each tenth: its first slow call is at 200 001 ms, its fifth (the verdict) at 200 201.
+    expect(first).toMatchObject({ metric: 'latency', agent: 'npc.act', kind: 'slow-calls', from: 200_001, to: 200_201, at: 200_201 });
     expect(first.value).toBeGreaterThan(100);
     expect(first.expected).toBeLessThan(12);
-    // 61 entries a second (4 spans + 2 events a tenth, 1 frame:stats): second 200 holds seqs 200·61+1 .. 201·61.
-    expect([first.seqFrom, first.seqTo]).toEqual([200 * 61 + 1, 201 * 61]);
-    expect(first.reason).toMatch(/npc\.act latency p95/);
+    // 61 entries a second (4 spans + 2 events a tenth, 1 frame:stats): the first slow call is seq 200·61+1, the fifth 200·61 + 2·6 + 1.
+    expect([first.seqFrom, first.seqTo]).toEqual([200 * 61 + 1, 200 * 61 + 13]);
+    expect(first.reason).toMatch(/^npc\.act: 5 of its last 8 calls over/);
+    expect(first.culprits).toEqual([expect.objectContaining({ name: 'npc.act' })]);
     expect(found.every((a) => a.from >= 200_000 && a.from < 210_000)).toBe(true); // nothing before the fault
   });
 

@@ -99,6 +99,11 @@ const MAX_ANOMALIES = 200;
 const MAX_METHOD_DETECTORS = 100;
 /** Seconds (points) the once-a-second detectors of global metrics learn before a verdict. */
 export const GLOBAL_LEARNING_S = 10;
+/** Call rates: a method's busiest second so far is forgotten by this factor a second it is called (half in ~10 min). */
+const CALL_RATE_DECAY = 0.999;
+const CALL_RATE_FACTOR = 2;
+const CALL_RATE_MIN_EXTRA = 50;
+const CALL_RATE_LEARNING_MS = 30_000;
 /** Culprits named, at most. */
 const MAX_CULPRITS = 3;
 /** A metric is checked only once its second holds enough to mean something. */
@@ -117,6 +122,9 @@ export class AnalyticsEngine implements CallObserver {
   /** Per-method latency and outcome baselines, counted in calls (fed by the stats collector). */
   readonly baselines = new MethodBaselines();
   private readonly longest = new LongestCalls();
+  /** Per method id: its busiest second (calls, slowly forgotten) and the second it was first called. */
+  private rateMax = new Float64Array(64);
+  private rateSince = new Float64Array(64).fill(-1);
   readonly stats = new StatsCollector({ observer: this });
   readonly player = new PlayerCollector();
   readonly patterns = new PatternAnalyzer();
@@ -285,7 +293,7 @@ export class AnalyticsEngine implements CallObserver {
       // (Latency and failures per method are judged call by call: method-baselines.ts.)
       for (let m = 0; m < bucket.methods.length; m++) {
         const s = bucket.methods[m];
-        if (s) this.check('callRate', names[m], s.count, start, notices);
+        if (s) this.checkCallRate(m, names[m] ?? `#${m}`, s.count, start, notices);
       }
     }
     if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
@@ -323,6 +331,53 @@ export class AnalyticsEngine implements CallObserver {
       this.loopsSeen.add(key);
       notices.push({ kind: 'loop', loop: l });
     }
+  }
+
+  /**
+   * A method calling far more often than it ever did: more than CALL_RATE_FACTOR
+   * times its busiest second so far (slowly forgotten) and by CALL_RATE_MIN_EXTRA
+   * calls, once it has CALL_RATE_LEARNING_MS of history. A game's bursts of
+   * activity set the bar themselves; a set() thrashing 400 times a second does not fit.
+   */
+  private checkCallRate(m: number, name: string, count: number, start: number, notices: EngineNotice[]): void {
+    if (m >= this.rateMax.length) {
+      if (m >= 2_048) return;
+      const grow = (a: Float64Array, fill: number) => {
+        const b = new Float64Array(Math.min(2_048, Math.max(m + 1, a.length * 2))).fill(fill);
+        b.set(a);
+        return b;
+      };
+      this.rateMax = grow(this.rateMax, 0);
+      this.rateSince = grow(this.rateSince, -1);
+    }
+    if (this.rateSince[m]! < 0) this.rateSince[m] = start;
+    const max = this.rateMax[m]!;
+    if (start - this.rateSince[m]! >= CALL_RATE_LEARNING_MS && count > CALL_RATE_FACTOR * max && count - max >= CALL_RATE_MIN_EXTRA) {
+      this.record(
+        {
+          id: this.nextAnomaly++,
+          metric: 'callRate',
+          agent: name,
+          kind: 'out-of-range',
+          severity: count >= 10 * max ? 'critical' : 'warning',
+          from: start,
+          to: start + 1000,
+          at: start + 1000,
+          seqFrom: this.secondSeqFrom,
+          seqTo: this.secondSeqTo,
+          culprits: [{ name, share: 1, calls: count }],
+          value: count,
+          expected: round(max),
+          low: 0,
+          high: round(CALL_RATE_FACTOR * max),
+          z: round(count / Math.max(1, max)),
+          score: 1,
+          reason: `${name} calls per second: ${count}, more than ${CALL_RATE_FACTOR}× its busiest second so far (${Math.round(max)})`,
+        },
+        notices,
+      );
+    }
+    this.rateMax[m] = Math.max(count, max * CALL_RATE_DECAY);
   }
 
   /** A method's own verdict (latency or failures), told as it is reached. */

@@ -98,7 +98,7 @@ const MAX_ANOMALIES = 200;
 /** Call-rate detectors per agent method, at most (the busiest first come first served); latency and outcome baselines are kept for every method. */
 const MAX_METHOD_DETECTORS = 100;
 /** Seconds (points) the once-a-second detectors of global metrics learn before a verdict. */
-export const GLOBAL_LEARNING_S = 10;
+export const GLOBAL_LEARNING_S = 20;
 /** Call rates: a method's busiest second so far is forgotten by this factor a second it is called (half in ~10 min). */
 const CALL_RATE_DECAY = 0.999;
 const CALL_RATE_FACTOR = 2;

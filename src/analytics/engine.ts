@@ -448,7 +448,7 @@ export class AnalyticsEngine implements CallObserver {
       this.detectors.set(key, det);
     }
     const r = det.update(value, start);
-    if (!r.anomaly || !worthTelling(metric, value, r.expected)) return;
+    if (!r.anomaly || !worthTelling(metric, value, r.expected, r.kind)) return;
     const a: Anomaly = {
       id: this.nextAnomaly++,
       metric,
@@ -492,7 +492,7 @@ function spinning(l: Loop): boolean {
  * down is good news, and a steady series with a tiny spread makes a 5%
  * wobble look like many sigmas.
  */
-function worthTelling(metric: string, value: number, expected: number): boolean {
+function worthTelling(metric: string, value: number, expected: number, kind: AnomalyKind | undefined): boolean {
   const up = value > expected;
   const change = Math.abs(value - expected);
   switch (metric) {
@@ -505,7 +505,8 @@ function worthTelling(metric: string, value: number, expected: number): boolean 
     case 'memory':
       return up && change >= Math.max(5, 0.1 * expected);
     case 'eventRate':
-      return change >= Math.max(20, 0.5 * expected);
+      // One busy second is a game's own doing (a level loads, a wave spawns): only a sustained change is news.
+      return kind !== 'spike' && change >= Math.max(20, 0.5 * expected);
     case 'callRate':
       return up && change >= Math.max(20, 2 * expected);
     default:

@@ -104,7 +104,7 @@ let totalEntries = 0;
 const rows = [];
 let beforeFaultWarnings = 0;
 let beforeFaultMs = 0;
-const kinds = opts.only ? opts.only.split(',') : Object.keys(FAULTS);
+const kinds = opts.only !== undefined ? opts.only.split(',').filter((k) => k in FAULTS) : Object.keys(FAULTS);
 for (const kind of kinds) {
   const def = FAULTS[kind];
   for (const size of def.sizes) {
@@ -144,7 +144,8 @@ for (const profile of PROFILE_NAMES) {
   let alerts = 0;
   const what = new Map();
   for (const seed of CLEAN_SEEDS) {
-    totalEntries += run(makeSession({ profile, seed, durationMs: CLEAN_MS }), (note) => {
+    totalEntries += run(makeSession({ profile, seed, durationMs: CLEAN_MS }), (note, end) => {
+      if (opts.verbose && (isWarning(note) || isAlert(note))) console.log(`  clean ${profile} seed ${seed} at ${end}: ${describe(note)}${note.kind === 'anomaly' ? ` (${note.anomaly.reason})` : ''}`);
       if (isWarning(note)) warnings++;
       else if (isAlert(note)) alerts++;
       else return;

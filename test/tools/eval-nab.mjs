@@ -256,5 +256,5 @@ if (!opts['no-cv']) {
   const all = best(() => true);
   console.log(`  chosen on every file (the shipped defaults when this is the shared folder): ${fmt(points[all])}, in-sample ${normOver(all, () => true).normalized.toFixed(2)}`);
   console.log(`  (${configs.length} configurations × ${CV_THRESHOLDS.length} thresholds × ${series.length} files in ${((Date.now() - t0) / 1000).toFixed(0)} s; constants outside the grid are the detector's defaults)`);
-  console.log(`NAB standard (normalized), held-out by category (leave one category out): ${normalizedScore(heldTotal, windowCount, cost).toFixed(2)}`);
+  console.log(`held-out (leave one category out), NAB standard normalized score: ${normalizedScore(heldTotal, windowCount, cost).toFixed(2)}`);
 }

@@ -78,6 +78,11 @@ describe('the analytics engine on a synthetic game', () => {
     const fired = ns.find((n) => n.kind === 'alert' && n.alert.name === 'error-rate' && n.alert.to === 'firing')!;
     expect(fired.kind === 'alert' && fired.alert.at).toBeGreaterThanOrEqual(152_000); // held 2 s first
     expect(anomalies(ns).some((a) => a.metric === 'errorRate')).toBe(true);
+    // Half the calls of both agents fail: each error anomaly names a method, and the global one names both with their shares.
+    for (const a of anomalies(ns).filter((x) => x.metric === 'errorRate')) {
+      expect(a.culprits!.length).toBeGreaterThanOrEqual(1);
+      for (const c of a.culprits!) expect(['npc.act', 'director.act']).toContain(c.name);
+    }
     // The normal band of a share that is usually 0 starts at 0, not below it.
     for (const a of anomalies(ns)) {
       expect(a.low).toBeGreaterThanOrEqual(0);
@@ -92,6 +97,12 @@ describe('the analytics engine on a synthetic game', () => {
     const metrics = new Set(anomalies(ns).map((a) => a.metric));
     expect(metrics).toContain('frameTime');
     expect(metrics).toContain('eventRate');
+    // A frame-time anomaly names the longest agent calls of its second (director.act, ~20 ms, is the longest of this game).
+    const frame = anomalies(ns).find((a) => a.metric === 'frameTime')!;
+    expect(frame.culprits!.length).toBe(3);
+    expect(frame.culprits![0]!.name).toBe('director.act');
+    expect(frame.culprits![0]!.ms).toBeGreaterThan(16);
+    expect(frame.reason).toMatch(/longest agent calls of that second: director\.act /);
     expect(alerts(ns)).toEqual(expect.arrayContaining(['low-fps:firing', 'event-flood:firing']));
   });
 

@@ -52,9 +52,10 @@ function m(agent, method, rate, ms, sigma = 0.2, errorShare = 0, burst = 0) {
   return { agent, method, rate, ms, sigma, errorShare, burst };
 }
 
-function randomMethods(rand, n, { rate: [r0, r1], ms: [m0, m1], sigma }) {
+/** `n` methods drawn at random, none named like one of `fixed` (two methods of one name would be one method to the engine). */
+function randomMethods(rand, n, { rate: [r0, r1], ms: [m0, m1], sigma }, fixed = []) {
   const out = [];
-  const seen = new Set();
+  const seen = new Set(fixed.map((x) => `${x.agent}.${x.method}`));
   while (out.length < n) {
     const agent = AGENTS[Math.floor(rand() * AGENTS.length)];
     const method = VERBS[Math.floor(rand() * VERBS.length)];
@@ -65,6 +66,11 @@ function randomMethods(rand, n, { rate: [r0, r1], ms: [m0, m1], sigma }) {
   return out;
 }
 
+/** The fixed methods of a profile and `n` random ones (with `burst`). */
+function withRandom(rand, fixed, n, spec, burst = 0) {
+  return [...fixed, ...randomMethods(rand, n, spec, fixed).map((x) => ({ ...x, burst }))];
+}
+
 /**
  * Clean profiles: how a game behaves when nothing is wrong. Each returns
  * { methods, eventsPerSecond, eventBurst, frameMs, frameJitter, heapMb, heapSaw }.
@@ -72,7 +78,7 @@ function randomMethods(rand, n, { rate: [r0, r1], ms: [m0, m1], sigma }) {
 export const PROFILES = {
   /** A menu or a quiet scene: a per-frame tick, a few slow-paced agents. */
   idle: (rand) => ({
-    methods: [m('world', 'tick', 60, 0.3, 0.15), m('ui', 'update', 10, 0.5), m('npc', 'idle', 2, 1), m('ambient', 'sound', 1, 0.2), ...randomMethods(rand, 2, { rate: [0.5, 3], ms: [0.5, 5], sigma: 0.2 })],
+    methods: withRandom(rand, [m('world', 'tick', 60, 0.3, 0.15), m('ui', 'update', 10, 0.5), m('npc', 'idle', 2, 1), m('ambient', 'sound', 1, 0.2)], 2, { rate: [0.5, 3], ms: [0.5, 5], sigma: 0.2 }),
     eventsPerSecond: 5,
     eventBurst: 0,
     frameMs: 16.7,
@@ -82,7 +88,7 @@ export const PROFILES = {
   }),
   /** A busy scene: two dozen agent methods at 5–150 calls a second, 0.2–8 ms each. */
   busy: (rand) => ({
-    methods: [m('world', 'tick', 60, 0.5, 0.15), ...randomMethods(rand, 23, { rate: [5, 150], ms: [0.2, 8], sigma: 0.25 })],
+    methods: withRandom(rand, [m('world', 'tick', 60, 0.5, 0.15)], 23, { rate: [5, 150], ms: [0.2, 8], sigma: 0.25 }),
     eventsPerSecond: 200,
     eventBurst: 0,
     frameMs: 16.7,
@@ -92,7 +98,7 @@ export const PROFILES = {
   }),
   /** Waves of activity: methods that call 5× as often in a third of the seconds, heavier latency tails, event bursts. */
   bursty: (rand) => ({
-    methods: [m('world', 'tick', 60, 0.4, 0.2), ...randomMethods(rand, 9, { rate: [5, 60], ms: [0.3, 10], sigma: 0.35 }).map((x) => ({ ...x, burst: 0.3 }))],
+    methods: withRandom(rand, [m('world', 'tick', 60, 0.4, 0.2)], 9, { rate: [5, 60], ms: [0.3, 10], sigma: 0.35 }, 0.3),
     eventsPerSecond: 60,
     eventBurst: 0.3,
     frameMs: 16.7,
@@ -102,7 +108,7 @@ export const PROFILES = {
   }),
   /** A slow-but-steady path planner (~150 ms, twice a second), a network sync that fails 5 % of the time, and ordinary methods. */
   'slow-steady': (rand) => ({
-    methods: [m('world', 'tick', 60, 0.4, 0.15), m('pathfinder', 'plan', 2, 150, 0.3), m('net', 'sync', 20, 4, 0.3, 0.05), ...randomMethods(rand, 6, { rate: [5, 60], ms: [0.3, 6], sigma: 0.25 })],
+    methods: withRandom(rand, [m('world', 'tick', 60, 0.4, 0.15), m('pathfinder', 'plan', 2, 150, 0.3), m('net', 'sync', 20, 4, 0.3, 0.05)], 6, { rate: [5, 60], ms: [0.3, 6], sigma: 0.25 }),
     eventsPerSecond: 40,
     eventBurst: 0,
     frameMs: 16.7,

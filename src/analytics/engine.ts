@@ -95,8 +95,6 @@ export interface PageMetrics {
 }
 
 const MAX_ANOMALIES = 200;
-/** Call-rate detectors per agent method, at most (the busiest first come first served); latency and outcome baselines are kept for every method. */
-const MAX_METHOD_DETECTORS = 100;
 /** Seconds (points) the once-a-second detectors of global metrics learn before a verdict. */
 export const GLOBAL_LEARNING_S = 20;
 /** Call rates: a method's busiest second so far is forgotten by this factor a second it is called (half in ~10 min). */
@@ -122,9 +120,9 @@ export class AnalyticsEngine implements CallObserver {
   /** Per-method latency and outcome baselines, counted in calls (fed by the stats collector). */
   readonly baselines = new MethodBaselines();
   private readonly longest = new LongestCalls();
-  /** Per method id: its busiest second (calls, slowly forgotten) and the second it was first called. */
-  private rateMax = new Float64Array(64);
-  private rateSince = new Float64Array(64).fill(-1);
+  /** Per method id (at most the stats' 1,001): its busiest second (calls, slowly forgotten) and the second it was first called. */
+  private readonly rateMax: number[] = [];
+  private readonly rateSince: number[] = [];
   readonly stats = new StatsCollector({ observer: this });
   readonly player = new PlayerCollector();
   readonly patterns = new PatternAnalyzer();
@@ -285,9 +283,9 @@ export class AnalyticsEngine implements CallObserver {
     const end = start + 1000;
     const bucket = this.stats.ring.merged(start, start);
     if (bucket.events > 0) {
-      this.check('eventRate', undefined, bucket.events, start, notices);
-      if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', undefined, bucket.callErrors / bucket.calls, start, notices, () => errorCulprits(bucket, this.stats.ring.methodNames));
-      if (bucket.frames >= MIN_FRAMES) this.check('frameTime', undefined, bucket.frameTimes.quantile(0.95), start, notices, () => this.frameCulprits(start, bucket));
+      this.check('eventRate', bucket.events, start, notices);
+      if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', bucket.callErrors / bucket.calls, start, notices, () => errorCulprits(bucket, this.stats.ring.methodNames));
+      if (bucket.frames >= MIN_FRAMES) this.check('frameTime', bucket.frameTimes.quantile(0.95), start, notices, () => this.frameCulprits(start, bucket));
       const names = this.stats.ring.methodNames;
       // Calls per second per method: a state manager's set() thrashing, an agent spinning.
       // (Latency and failures per method are judged call by call: method-baselines.ts.)
@@ -296,7 +294,7 @@ export class AnalyticsEngine implements CallObserver {
         if (s) this.checkCallRate(m, names[m] ?? `#${m}`, s.count, start, notices);
       }
     }
-    if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
+    if (this.page.memoryMb !== null) this.check('memory', this.page.memoryMb, start, notices);
     if (start - this.lastLoopCheck >= LOOP_CHECK_MS) this.checkLoops(end, notices);
     this.droppedAt.push(this.page.dropped);
     if (this.droppedAt.length > 10) this.droppedAt.shift();
@@ -340,19 +338,9 @@ export class AnalyticsEngine implements CallObserver {
    * activity set the bar themselves; a set() thrashing 400 times a second does not fit.
    */
   private checkCallRate(m: number, name: string, count: number, start: number, notices: EngineNotice[]): void {
-    if (m >= this.rateMax.length) {
-      if (m >= 2_048) return;
-      const grow = (a: Float64Array, fill: number) => {
-        const b = new Float64Array(Math.min(2_048, Math.max(m + 1, a.length * 2))).fill(fill);
-        b.set(a);
-        return b;
-      };
-      this.rateMax = grow(this.rateMax, 0);
-      this.rateSince = grow(this.rateSince, -1);
-    }
-    if (this.rateSince[m]! < 0) this.rateSince[m] = start;
-    const max = this.rateMax[m]!;
-    if (start - this.rateSince[m]! >= CALL_RATE_LEARNING_MS && count > CALL_RATE_FACTOR * max && count - max >= CALL_RATE_MIN_EXTRA) {
+    const since = (this.rateSince[m] ??= start);
+    const max = this.rateMax[m] ?? 0;
+    if (start - since >= CALL_RATE_LEARNING_MS && count > CALL_RATE_FACTOR * max && count - max >= CALL_RATE_MIN_EXTRA) {
       this.record(
         {
           id: this.nextAnomaly++,
@@ -400,12 +388,12 @@ export class AnalyticsEngine implements CallObserver {
         low: 0,
         high: round(v.bar),
         z: round(v.surprise),
-        reason: `${name}: ${v.bad} of its last ${v.of} calls over ${fmtMs(v.bar)} where ${fmtMs(v.expected)} is usual for it; this call ${fmtMs(v.value)} (×${round(ratio)})`,
+        reason: `${name}: ${v.bad} of its last ${v.of} calls over ${ms(v.bar)} where ${ms(v.expected)} is usual for it; this call ${ms(v.value)} (×${round(ratio)})`,
       };
     } else {
       const culprits = errorCulprits(bucket, names);
       if (!culprits.some((c) => c.name === name)) culprits.unshift({ name, share: 1, calls: v.bad });
-      const odds = `odds 1 in 10^${Math.floor(-v.surprise)} by its own error rate of ${formatShare(v.expected)}`;
+      const odds = `odds 1 in 10^${Math.floor(-v.surprise)} by its own error rate of ${pct(v.expected)}`;
       a = {
         ...common,
         metric: 'errorRate',
@@ -437,22 +425,20 @@ export class AnalyticsEngine implements CallObserver {
     notices.push({ kind: 'anomaly', anomaly: a });
   }
 
-  private check(metric: string, agent: string | undefined, value: number, start: number, notices: EngineNotice[], culprits?: () => Culprit[]): void {
+  /** A global metric's second, through its once-a-second detector. */
+  private check(metric: string, value: number, start: number, notices: EngineNotice[], culprits?: () => Culprit[]): void {
     if (!Number.isFinite(value)) return;
-    const key = agent ? `${metric}:${agent}` : metric;
-    let det = this.detectors.get(key);
+    let det = this.detectors.get(metric);
     if (!det) {
-      if (agent && this.detectors.size >= 2 * MAX_METHOD_DETECTORS + 4) return;
       // One point a second: learn for the first GLOBAL_LEARNING_S seconds.
       det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: GLOBAL_LEARNING_S, refractory: 10 });
-      this.detectors.set(key, det);
+      this.detectors.set(metric, det);
     }
     const r = det.update(value, start);
     if (!r.anomaly || !worthTelling(metric, value, r.expected, r.kind)) return;
     const a: Anomaly = {
       id: this.nextAnomaly++,
       metric,
-      agent,
       kind: r.kind ?? 'unknown',
       severity: Math.abs(r.z) >= 10 || r.score >= 0.9 ? 'critical' : 'warning',
       from: start,
@@ -460,7 +446,7 @@ export class AnalyticsEngine implements CallObserver {
       at: start + 1000,
       seqFrom: this.secondSeqFrom,
       seqTo: this.secondSeqTo,
-      culprits: agent ? [{ name: agent, share: 1, calls: Math.round(value) }] : (culprits?.() ?? []),
+      culprits: culprits?.() ?? [],
       value: round(value),
       expected: round(r.expected),
       // Every metric watched here is a rate, a time or a size: a band below zero would say nothing.
@@ -468,9 +454,9 @@ export class AnalyticsEngine implements CallObserver {
       high: round(r.high),
       z: round(r.z),
       score: round(r.score),
-      reason: `${describeMetric(metric, agent)} ${r.reason ?? `is ${round(value)} where ${round(r.expected)} is usual`}`,
+      reason: `${describeMetric(metric)} ${r.reason ?? `is ${round(value)} where ${round(r.expected)} is usual`}`,
     };
-    if (a.culprits && a.culprits.length > 0 && !agent) a.reason += `; ${describeCulprits(metric, a.culprits)}`;
+    if (a.culprits!.length > 0) a.reason += `; ${describeCulprits(metric, a.culprits!)}`;
     this.record(a, notices);
   }
 }
@@ -496,8 +482,6 @@ function worthTelling(metric: string, value: number, expected: number, kind: Ano
   const up = value > expected;
   const change = Math.abs(value - expected);
   switch (metric) {
-    case 'latency':
-      return up && change >= Math.max(1, 0.5 * expected);
     case 'frameTime':
       return up && change >= Math.max(4, 0.25 * expected);
     case 'errorRate':
@@ -507,30 +491,16 @@ function worthTelling(metric: string, value: number, expected: number, kind: Ano
     case 'eventRate':
       // One busy second is a game's own doing (a level loads, a wave spawns): only a sustained change is news.
       return kind !== 'spike' && change >= Math.max(20, 0.5 * expected);
-    case 'callRate':
-      return up && change >= Math.max(20, 2 * expected);
     default:
       return true;
   }
 }
 
-function describeMetric(metric: string, agent: string | undefined): string {
-  switch (metric) {
-    case 'latency':
-      return `${agent} latency p95 (ms):`;
-    case 'callRate':
-      return `${agent} calls per second:`;
-    case 'frameTime':
-      return 'frame time p95 (ms):';
-    case 'eventRate':
-      return 'entries per second:';
-    case 'errorRate':
-      return 'share of failed agent calls:';
-    case 'memory':
-      return 'JS heap (MB):';
-    default:
-      return `${metric}:`;
-  }
+/** What a global metric's reason starts with. */
+const METRIC_LABELS: Readonly<Record<string, string>> = { frameTime: 'frame time p95 (ms):', eventRate: 'entries per second:', errorRate: 'share of failed agent calls:', memory: 'JS heap (MB):' };
+
+function describeMetric(metric: string): string {
+  return METRIC_LABELS[metric] ?? `${metric}:`;
 }
 
 /** The methods with failed calls in a bucket, most failures first, with their share of the failures. */
@@ -554,17 +524,17 @@ function latencyCulprit(bucket: MetricBucket, id: number, name: string): Culprit
 }
 
 function describeCulprits(metric: string, cs: readonly Culprit[]): string {
-  if (metric === 'frameTime') return `longest agent calls of that second: ${cs.map((c) => `${c.name} ${fmtMs(c.ms ?? 0)} (frame ${c.frame})`).join(', ')}`;
-  if (metric === 'errorRate') return `failed calls: ${cs.map((c) => `${c.name} ${formatShare(c.share)}`).join(', ')}`;
+  if (metric === 'frameTime') return `longest agent calls of that second: ${cs.map((c) => `${c.name} ${ms(c.ms ?? 0)} (frame ${c.frame})`).join(', ')}`;
+  if (metric === 'errorRate') return `failed calls: ${cs.map((c) => `${c.name} ${pct(c.share)}`).join(', ')}`;
   return cs.map((c) => c.name).join(', ');
 }
 
-function fmtMs(ms: number): string {
-  return ms >= 100 ? `${Math.round(ms)} ms` : ms >= 1 ? `${Math.round(ms * 10) / 10} ms` : `${Math.round(ms * 1000) / 1000} ms`;
+function ms(x: number): string {
+  return `${round(x)} ms`;
 }
 
-function formatShare(p: number): string {
-  return p >= 0.1 ? `${Math.round(p * 100)}%` : p >= 0.001 ? `${Math.round(p * 1000) / 10}%` : `${(p * 100).toExponential(1)}%`;
+function pct(p: number): string {
+  return `${round(p * 100)}%`;
 }
 
 function round(v: number): number {

@@ -121,13 +121,6 @@ export class MethodBaselines {
     return out;
   }
 
-  /** The usual latency (ms) of method `id` and its calls so far (for tests and the panel). */
-  usual(id: number): { calls: number; latencyMs: number; errorRate: number } | null {
-    if (id < 0 || id >= this.cap || this.f.n[id] === 0) return null;
-    const f = this.f;
-    return { calls: f.n[id]!, latencyMs: Math.exp(f.mu[id]!), errorRate: (f.cF[id]! + 0.5) / (f.cN[id]! + 1) };
-  }
-
   private latency(id: number, n: number, dur: number, ts: number, seq: number): void {
     const f = this.f;
     const x = Math.log(dur > 1e-3 ? dur : 1e-3);

@@ -19,8 +19,10 @@ import { gzipSync } from 'node:zlib';
 // holds its own copy, and one loaded from this file's URL would fetch the
 // script again (and fails for a script served from another origin). So the
 // budget is the measured size (115,000) plus ~2%, to be tightened as the
-// file shrinks.
-const BUDGET_GZIP = 117_500;
+// file shrinks. Issue 13 (per-method baselines in the worker, the culprits of
+// each anomaly in the engine and the overlay) took it to 117,750: the budget
+// is that plus ~2%.
+const BUDGET_GZIP = 120_000;
 const files = ['dist/trace-agent.js', 'dist/esm/index.js'];
 let failed = false;
 for (const f of files) {

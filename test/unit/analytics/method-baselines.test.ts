@@ -97,8 +97,9 @@ describe('per-method baselines, counted in calls', () => {
       for (let k = 0; k < 30; k++) b.observe(2, 4 * (0.8 + 0.4 * random()), random() < 0.05, s * 1000 + k * 33, 0);
     }
     expect(b.drain()).toEqual([]);
-    expect(b.usual(0)!.latencyMs).toBeGreaterThan(180);
-    expect(b.usual(0)!.latencyMs).toBeLessThan(220);
+    // ... and the planner's usual ~200 ms is its own: 40× slower is still news for it.
+    for (let i = 0; i < 8; i++) b.observe(0, 8_000, false, 3_600_000 + i * 500, 0);
+    expect(b.drain().map((v) => [v.kind, v.id, Math.round(v.expected / 20)])).toEqual([['latency', 0, 10]]);
   });
 
   it('tiny absolute changes are not news: 0.1 ms → 0.3 ms', () => {
@@ -126,7 +127,9 @@ describe('per-method baselines, counted in calls', () => {
     const b = new MethodBaselines(1_001);
     for (let id = 0; id < 5_000; id++) b.observe(id, 1, false, id, id);
     expect(b.stateBytes).toBeLessThanOrEqual(1_001 * 200);
-    expect(b.usual(4_000)).toBeNull();
+    // An id past the bound is ignored: no verdict however it behaves.
+    for (let i = 0; i < 100; i++) b.observe(4_000, i < 50 ? 1 : 100, i >= 50, 10_000 + i, i);
+    expect(b.drain()).toEqual([]);
   });
 
   it('the binomial tail it judges failure counts by', () => {

@@ -13,9 +13,11 @@
 import type { ColumnBatch } from '../store/columns';
 import { AlertManager, DEFAULT_RULES, type AlertRule, type AlertStatus, type AlertTransition, type GameAlert, type Severity } from './alerts';
 import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly';
+import { LongestCalls } from './longest-calls';
+import { MethodBaselines, type MethodVerdict } from './method-baselines';
 import { PatternAnalyzer, type Loop } from './patterns';
 import { PlayerCollector, type PlayerStats } from './player';
-import { StatsCollector, type GeneratedStats } from './stats';
+import { StatsCollector, type CallObserver, type GeneratedStats, type MetricBucket } from './stats';
 import { TrendAnalyzer } from './trends';
 
 export interface EngineOptions {
@@ -27,21 +29,48 @@ export interface EngineOptions {
   thresholds?: Record<string, number>;
 }
 
-/** An anomaly found by a detector: what, where, how far from normal, and why. */
+/** Kinds of the per-method verdicts (method-baselines.ts). */
+export type MethodAnomalyKind = 'slow-calls' | 'failure-run' | 'failure-rate';
+
+/** Who an anomaly is about: a method and its share of what went wrong. */
+export interface Culprit {
+  /** `agent.method`. */
+  name: string;
+  /**
+   * 0..1. Errors: its share of the failed calls of the second; latency: its
+   * share of the time spent in agent calls in the second; frame time: its
+   * call's share of the second's summed frame time.
+   */
+  share: number;
+  /** Errors: its failed calls; latency: its calls; frame time: 1. */
+  calls: number;
+  /** Frame time: the call's duration (ms) and frame. */
+  ms?: number;
+  frame?: number;
+}
+
+/** An anomaly found by a detector: what, where, how far from normal, who, and why. */
 export interface Anomaly {
   id: number;
-  /** frameTime, eventRate, errorRate, memory, or latency and callRate (with `agent`). */
+  /** frameTime, eventRate, errorRate, memory, or latency, errorRate and callRate with `agent`. */
   metric: string;
-  /** `agent.method` for latency anomalies. */
+  /** `agent.method` for a method's own anomaly (latency, errorRate, callRate). */
   agent?: string;
-  kind: AnomalyKind | 'unknown';
+  kind: AnomalyKind | MethodAnomalyKind | 'unknown';
   severity: Severity;
-  /** The second of trace time it was found in: [from, to) ms since the session started. */
+  /**
+   * Trace time (ms since the session started) it covers: the second it was
+   * found in, [from, to); for a method's own verdict, from its first bad call to the call that decided it.
+   */
   from: number;
   to: number;
-  /** Seqs of the entries of that second. */
+  /** Trace time of the verdict (a second's end; a method's deciding call). Absent in anomalies recorded before it existed. */
+  at?: number;
+  /** Seqs of the entries it covers. */
   seqFrom: number;
   seqTo: number;
+  /** The methods named (most responsible first); [] when the trace has none to name. Absent in anomalies recorded before it existed. */
+  culprits?: Culprit[];
   value: number;
   expected: number;
   /** The band of normal values (expected ± 3 robust sigmas). */
@@ -66,8 +95,15 @@ export interface PageMetrics {
 }
 
 const MAX_ANOMALIES = 200;
-/** Latency detectors per agent method, at most (the busiest first come first served). */
-const MAX_METHOD_DETECTORS = 100;
+/** Seconds (points) the once-a-second detectors of global metrics learn before a verdict. */
+export const GLOBAL_LEARNING_S = 20;
+/** Call rates: a method's busiest second so far is forgotten by this factor a second it is called (half in ~10 min). */
+const CALL_RATE_DECAY = 0.999;
+const CALL_RATE_FACTOR = 2;
+const CALL_RATE_MIN_EXTRA = 50;
+const CALL_RATE_LEARNING_MS = 30_000;
+/** Culprits named, at most. */
+const MAX_CULPRITS = 3;
 /** A metric is checked only once its second holds enough to mean something. */
 const MIN_CALLS_FOR_LATENCY = 3;
 const MIN_FRAMES = 5;
@@ -80,8 +116,14 @@ const LOOP_RECENT_MS = 3_000;
 /** Loops already going this early are the game's way of working, not a fault. */
 const LOOP_BASELINE_MS = 30_000;
 
-export class AnalyticsEngine {
-  readonly stats = new StatsCollector();
+export class AnalyticsEngine implements CallObserver {
+  /** Per-method latency and outcome baselines, counted in calls (fed by the stats collector). */
+  readonly baselines = new MethodBaselines();
+  private readonly longest = new LongestCalls();
+  /** Per method id (at most the stats' 1,001): its busiest second (calls, slowly forgotten) and the second it was first called. */
+  private readonly rateMax: number[] = [];
+  private readonly rateSince: number[] = [];
+  readonly stats = new StatsCollector({ observer: this });
   readonly player = new PlayerCollector();
   readonly patterns = new PatternAnalyzer();
   /** Reads the stats collector's time buckets: nothing of its own to feed. */
@@ -136,6 +178,8 @@ export class AnalyticsEngine {
     // Seconds that ended before this batch's first entry are complete.
     this.advanceTo(b.ts[0]!, notices);
     this.stats.consume(b, sessionId);
+    const verdicts = this.baselines.drain();
+    for (let v = 0; v < verdicts.length; v++) this.tellMethod(verdicts[v]!, notices);
     this.player.consume(b, sessionId);
     this.patterns.consume(b, sessionId);
     // Seconds are closed entry by entry here only where a batch spans them (batches last ≤ 100 ms, or are full);
@@ -152,6 +196,12 @@ export class AnalyticsEngine {
     this.cost.entries += b.count;
     this.cost.ms += clock() - t0;
     return notices;
+  }
+
+  /** One agent call, as the stats collector counts it (CallObserver). */
+  call(id: number, dur: number, failed: boolean, ts: number, seq: number, frame: number): void {
+    this.baselines.observe(id, dur, failed, ts, seq);
+    this.longest.add(id, dur, ts, frame);
   }
 
   /** The game's own alert (see AlertManager.trigger), at trace time `now`. */
@@ -233,19 +283,18 @@ export class AnalyticsEngine {
     const end = start + 1000;
     const bucket = this.stats.ring.merged(start, start);
     if (bucket.events > 0) {
-      this.check('eventRate', undefined, bucket.events, start, notices);
-      if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', undefined, bucket.callErrors / bucket.calls, start, notices);
-      if (bucket.frames >= MIN_FRAMES) this.check('frameTime', undefined, bucket.frameTimes.quantile(0.95), start, notices);
+      this.check('eventRate', bucket.events, start, notices);
+      if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', bucket.callErrors / bucket.calls, start, notices, () => errorCulprits(bucket, this.stats.ring.methodNames));
+      if (bucket.frames >= MIN_FRAMES) this.check('frameTime', bucket.frameTimes.quantile(0.95), start, notices, () => this.frameCulprits(start, bucket));
       const names = this.stats.ring.methodNames;
+      // Calls per second per method: a state manager's set() thrashing, an agent spinning.
+      // (Latency and failures per method are judged call by call: method-baselines.ts.)
       for (let m = 0; m < bucket.methods.length; m++) {
         const s = bucket.methods[m];
-        if (!s) continue;
-        // Calls per second per method: a state manager's set() thrashing, an agent spinning.
-        this.check('callRate', names[m], s.count, start, notices);
-        if (s.count >= MIN_CALLS_FOR_LATENCY) this.check('latency', names[m], s.quantile(0.95), start, notices);
+        if (s) this.checkCallRate(m, names[m] ?? `#${m}`, s.count, start, notices);
       }
     }
-    if (this.page.memoryMb !== null) this.check('memory', undefined, this.page.memoryMb, start, notices);
+    if (this.page.memoryMb !== null) this.check('memory', this.page.memoryMb, start, notices);
     if (start - this.lastLoopCheck >= LOOP_CHECK_MS) this.checkLoops(end, notices);
     this.droppedAt.push(this.page.dropped);
     if (this.droppedAt.length > 10) this.droppedAt.shift();
@@ -282,28 +331,122 @@ export class AnalyticsEngine {
     }
   }
 
-  private check(metric: string, agent: string | undefined, value: number, start: number, notices: EngineNotice[]): void {
+  /**
+   * A method calling far more often than it ever did: more than CALL_RATE_FACTOR
+   * times its busiest second so far (slowly forgotten) and by CALL_RATE_MIN_EXTRA
+   * calls, once it has CALL_RATE_LEARNING_MS of history. A game's bursts of
+   * activity set the bar themselves; a set() thrashing 400 times a second does not fit.
+   */
+  private checkCallRate(m: number, name: string, count: number, start: number, notices: EngineNotice[]): void {
+    const since = (this.rateSince[m] ??= start);
+    const max = this.rateMax[m] ?? 0;
+    if (start - since >= CALL_RATE_LEARNING_MS && count > CALL_RATE_FACTOR * max && count - max >= CALL_RATE_MIN_EXTRA) {
+      this.record(
+        {
+          id: this.nextAnomaly++,
+          metric: 'callRate',
+          agent: name,
+          kind: 'out-of-range',
+          severity: count >= 10 * max ? 'critical' : 'warning',
+          from: start,
+          to: start + 1000,
+          at: start + 1000,
+          seqFrom: this.secondSeqFrom,
+          seqTo: this.secondSeqTo,
+          culprits: [{ name, share: 1, calls: count }],
+          value: count,
+          expected: round(max),
+          low: 0,
+          high: round(CALL_RATE_FACTOR * max),
+          z: round(count / Math.max(1, max)),
+          score: 1,
+          reason: `${name} calls per second: ${count}, more than ${CALL_RATE_FACTOR}× its busiest second so far (${Math.round(max)})`,
+        },
+        notices,
+      );
+    }
+    this.rateMax[m] = Math.max(count, max * CALL_RATE_DECAY);
+  }
+
+  /** A method's own verdict (latency or failures), told as it is reached. */
+  private tellMethod(v: MethodVerdict, notices: EngineNotice[]): void {
+    const names = this.stats.ring.methodNames;
+    const name = names[v.id] ?? `#${v.id}`;
+    const bucket = this.stats.ring.current(v.ts);
+    let a: Anomaly;
+    const common = { id: this.nextAnomaly++, agent: name, from: v.sinceTs, to: v.ts, at: v.ts, seqFrom: v.sinceSeq, seqTo: v.seq, score: 1 };
+    if (v.kind === 'latency') {
+      const ratio = v.value / Math.max(v.expected, 1e-3);
+      a = {
+        ...common,
+        metric: 'latency',
+        kind: 'slow-calls',
+        severity: ratio >= 10 ? 'critical' : 'warning',
+        culprits: [latencyCulprit(bucket, v.id, name)],
+        value: round(v.value),
+        expected: round(v.expected),
+        low: 0,
+        high: round(v.bar),
+        z: round(v.surprise),
+        reason: `${name}: ${v.bad} of its last ${v.of} calls over ${ms(v.bar)} where ${ms(v.expected)} is usual for it; this call ${ms(v.value)} (×${round(ratio)})`,
+      };
+    } else {
+      const culprits = errorCulprits(bucket, names);
+      if (!culprits.some((c) => c.name === name)) culprits.unshift({ name, share: 1, calls: v.bad });
+      const odds = `odds 1 in 10^${Math.floor(-v.surprise)} by its own error rate of ${pct(v.expected)}`;
+      a = {
+        ...common,
+        metric: 'errorRate',
+        kind: v.rule === 'run' ? 'failure-run' : 'failure-rate',
+        severity: v.bad >= 10 ? 'critical' : 'warning',
+        culprits: culprits.slice(0, MAX_CULPRITS),
+        value: round(v.bad / v.of),
+        expected: round(v.expected),
+        low: 0,
+        high: round(Math.min(1, v.bar / v.of)),
+        z: round(-v.surprise),
+        reason: v.rule === 'run' ? `${name} failed ${v.bad} times in a row after succeeding (${odds})` : `${name} failed ${v.bad} of its last ${v.of} calls (${odds})`,
+      };
+    }
+    this.record(a, notices);
+  }
+
+  /** The longest agent calls of the second starting at `start`, named for a frame-time anomaly. */
+  private frameCulprits(start: number, bucket: MetricBucket): Culprit[] {
+    const names = this.stats.ring.methodNames;
+    const total = bucket.frameMs > 0 ? bucket.frameMs : 1;
+    return this.longest.of(start).map((c) => ({ name: names[c.id] ?? `#${c.id}`, share: round(Math.min(1, c.dur / total)), calls: 1, ms: round(c.dur), frame: c.frame }));
+  }
+
+  private record(a: Anomaly, notices: EngineNotice[]): void {
+    this.anomalies.push(a);
+    this.anomaliesFound++;
+    if (this.anomalies.length > MAX_ANOMALIES) this.anomalies.shift();
+    notices.push({ kind: 'anomaly', anomaly: a });
+  }
+
+  /** A global metric's second, through its once-a-second detector. */
+  private check(metric: string, value: number, start: number, notices: EngineNotice[], culprits?: () => Culprit[]): void {
     if (!Number.isFinite(value)) return;
-    const key = agent ? `${metric}:${agent}` : metric;
-    let det = this.detectors.get(key);
+    let det = this.detectors.get(metric);
     if (!det) {
-      if (agent && this.detectors.size >= 2 * MAX_METHOD_DETECTORS + 4) return;
-      // One point a second: learn for the first 30 s.
-      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: 30, refractory: 10 });
-      this.detectors.set(key, det);
+      // One point a second: learn for the first GLOBAL_LEARNING_S seconds.
+      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: GLOBAL_LEARNING_S, refractory: 10 });
+      this.detectors.set(metric, det);
     }
     const r = det.update(value, start);
-    if (!r.anomaly || !worthTelling(metric, value, r.expected)) return;
+    if (!r.anomaly || !worthTelling(metric, value, r.expected, r.kind)) return;
     const a: Anomaly = {
       id: this.nextAnomaly++,
       metric,
-      agent,
       kind: r.kind ?? 'unknown',
       severity: Math.abs(r.z) >= 10 || r.score >= 0.9 ? 'critical' : 'warning',
       from: start,
       to: start + 1000,
+      at: start + 1000,
       seqFrom: this.secondSeqFrom,
       seqTo: this.secondSeqTo,
+      culprits: culprits?.() ?? [],
       value: round(value),
       expected: round(r.expected),
       // Every metric watched here is a rate, a time or a size: a band below zero would say nothing.
@@ -311,12 +454,10 @@ export class AnalyticsEngine {
       high: round(r.high),
       z: round(r.z),
       score: round(r.score),
-      reason: `${describeMetric(metric, agent)} ${r.reason ?? `is ${round(value)} where ${round(r.expected)} is usual`}`,
+      reason: `${describeMetric(metric)} ${r.reason ?? `is ${round(value)} where ${round(r.expected)} is usual`}`,
     };
-    this.anomalies.push(a);
-    this.anomaliesFound++;
-    if (this.anomalies.length > MAX_ANOMALIES) this.anomalies.shift();
-    notices.push({ kind: 'anomaly', anomaly: a });
+    if (a.culprits!.length > 0) a.reason += `; ${describeCulprits(metric, a.culprits!)}`;
+    this.record(a, notices);
   }
 }
 
@@ -337,12 +478,10 @@ function spinning(l: Loop): boolean {
  * down is good news, and a steady series with a tiny spread makes a 5%
  * wobble look like many sigmas.
  */
-function worthTelling(metric: string, value: number, expected: number): boolean {
+function worthTelling(metric: string, value: number, expected: number, kind: AnomalyKind | undefined): boolean {
   const up = value > expected;
   const change = Math.abs(value - expected);
   switch (metric) {
-    case 'latency':
-      return up && change >= Math.max(1, 0.5 * expected);
     case 'frameTime':
       return up && change >= Math.max(4, 0.25 * expected);
     case 'errorRate':
@@ -350,31 +489,52 @@ function worthTelling(metric: string, value: number, expected: number): boolean 
     case 'memory':
       return up && change >= Math.max(5, 0.1 * expected);
     case 'eventRate':
-      return change >= Math.max(20, 0.5 * expected);
-    case 'callRate':
-      return up && change >= Math.max(20, 2 * expected);
+      // One busy second is a game's own doing (a level loads, a wave spawns): only a sustained change is news.
+      return kind !== 'spike' && change >= Math.max(20, 0.5 * expected);
     default:
       return true;
   }
 }
 
-function describeMetric(metric: string, agent: string | undefined): string {
-  switch (metric) {
-    case 'latency':
-      return `${agent} latency p95 (ms):`;
-    case 'callRate':
-      return `${agent} calls per second:`;
-    case 'frameTime':
-      return 'frame time p95 (ms):';
-    case 'eventRate':
-      return 'entries per second:';
-    case 'errorRate':
-      return 'share of failed agent calls:';
-    case 'memory':
-      return 'JS heap (MB):';
-    default:
-      return `${metric}:`;
+/** What a global metric's reason starts with. */
+const METRIC_LABELS: Readonly<Record<string, string>> = { frameTime: 'frame time p95 (ms):', eventRate: 'entries per second:', errorRate: 'share of failed agent calls:', memory: 'JS heap (MB):' };
+
+function describeMetric(metric: string): string {
+  return METRIC_LABELS[metric] ?? `${metric}:`;
+}
+
+/** The methods with failed calls in a bucket, most failures first, with their share of the failures. */
+function errorCulprits(bucket: MetricBucket, names: readonly string[]): Culprit[] {
+  const out: Culprit[] = [];
+  const total = bucket.callErrors;
+  if (total === 0) return out;
+  for (let m = 0; m < bucket.methodErrors.length; m++) {
+    const e = bucket.methodErrors[m];
+    if (e) out.push({ name: names[m] ?? `#${m}`, share: round(e / total), calls: e });
   }
+  return out.sort((a, b) => b.calls - a.calls).slice(0, MAX_CULPRITS);
+}
+
+/** A method's calls in a bucket and its share of the time spent in agent calls. */
+function latencyCulprit(bucket: MetricBucket, id: number, name: string): Culprit {
+  const s = bucket.methods[id];
+  const total = bucket.latency.count > 0 ? bucket.latency.sum : 0;
+  const mine = s ? s.sum : 0;
+  return { name, share: total > 0 ? round(Math.min(1, mine / total)) : 1, calls: s ? s.count : 0 };
+}
+
+function describeCulprits(metric: string, cs: readonly Culprit[]): string {
+  if (metric === 'frameTime') return `longest agent calls of that second: ${cs.map((c) => `${c.name} ${ms(c.ms ?? 0)} (frame ${c.frame})`).join(', ')}`;
+  if (metric === 'errorRate') return `failed calls: ${cs.map((c) => `${c.name} ${pct(c.share)}`).join(', ')}`;
+  return cs.map((c) => c.name).join(', ');
+}
+
+function ms(x: number): string {
+  return `${round(x)} ms`;
+}
+
+function pct(p: number): string {
+  return `${round(p * 100)}%`;
 }
 
 function round(v: number): number {

@@ -450,7 +450,15 @@ export interface GeneratedStats {
   redacted: number;
 }
 
+/** Told every agent call the collector counts (the engine's per-method baselines listen). */
+export interface CallObserver {
+  /** Method `id` (MetricRing.methodNames) took `dur` ms; `ts` is the entry's own (session) time. */
+  call(id: number, dur: number, failed: boolean, ts: number, seq: number, frame: number): void;
+}
+
 export interface StatsOptions {
+  /** Told every agent call, after it is counted. */
+  observer?: CallObserver;
   alpha?: number;
   tiers?: readonly TierSpec[];
   /** Distinct types and sources kept by name (default 500 and 200). */
@@ -527,6 +535,7 @@ export class StatsCollector {
     const hitchId = localId(b, 'frame:hitch');
     let lines: string[] | null = null;
     const ring = this.ring;
+    const observer = this.options.observer;
     const { ts, kind, level, type, source, flags, dur, bits } = b;
     for (let i = 0; i < n; i++) {
       const t = base + ts[i]!;
@@ -569,6 +578,7 @@ export class StatsCollector {
           this.callErrors++;
         }
         bucket.addCall(d, failed, rec.id);
+        observer?.call(rec.id, d, failed, ts[i]!, b.seq[i]!, b.frame[i]!);
       } else if (k === KIND_PERF) {
         if (ty === statsId) {
           lines ??= restLines(b);

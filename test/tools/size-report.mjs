@@ -21,7 +21,7 @@ import { gzipSync } from 'node:zlib';
 //   core, export, idb, the entry points, the rest                11.5 KB
 // The budget is the measured size (112,981) plus ~2%, to be tightened as
 // the file shrinks.
-const BUDGET_GZIP = 119_000;
+const BUDGET_GZIP = 120_000;
 // The ESM build: index.js and its worker, worker.js.
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];
 const files = ['dist/trace-agent.js', ...esm];

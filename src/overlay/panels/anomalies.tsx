@@ -1,11 +1,12 @@
 /**
  * Anomalies: each firing, pending or recently resolved alert and each anomaly
  * (newest first) as a card: severity, what, when, the value against what was
- * expected, the reason, and a link to the entries in the log.
+ * expected, the reason, who (the methods named and their share), and a link
+ * to the entries in the log.
  */
 import { useState } from 'preact/hooks';
 import type { AlertRule, AlertStatus } from '../../analytics/alerts';
-import type { Anomaly } from '../../analytics/engine';
+import type { Anomaly, Culprit } from '../../analytics/engine';
 import { errorMessage } from '../../core/errors';
 import { formatDuration, formatPercent, formatSeconds } from '../format';
 import type { OverlaySource } from '../source';
@@ -170,11 +171,26 @@ export function AnomalyCard({ a, onShow }: { a: Anomaly; onShow: () => void }) {
         <b>{metricValue(a.metric, a.value)}</b> where {metricValue(a.metric, a.expected)} is expected (normal {metricValue(a.metric, a.low)} – {metricValue(a.metric, a.high)}), z {a.z.toFixed(1)}
       </div>
       <div class="card-reason">{a.reason}</div>
+      {a.culprits && a.culprits.length > 0 && <div class="card-who">who: {a.culprits.map((c) => culpritText(a.metric, c)).join(' · ')}</div>}
       <button type="button" class="link show-entries" disabled={!hasSeqs} onClick={onShow} title={hasSeqs ? `entries #${a.seqFrom}–#${a.seqTo}` : 'no entries recorded for that second'}>
         show entries{hasSeqs ? ` #${a.seqFrom}–#${a.seqTo}` : ''}
       </button>
     </article>
   );
+}
+
+/** One named method and its share of what went wrong, as text. */
+export function culpritText(metric: string, c: Culprit): string {
+  switch (metric) {
+    case 'errorRate':
+      return `${c.name} (${formatPercent(c.share)} of the failed calls, ${c.calls})`;
+    case 'latency':
+      return `${c.name} (${formatPercent(c.share)} of the time in agent calls, ${c.calls} calls)`;
+    case 'frameTime':
+      return `${c.name} (${formatDuration(c.ms ?? 0)}${c.frame !== undefined ? ` in frame ${c.frame}` : ''}, ${formatPercent(c.share)} of the frame time)`;
+    default:
+      return c.name;
+  }
 }
 
 export function AlertCard({ a, rule, onShow }: { a: AlertStatus; rule: AlertRule | undefined; onShow: () => void }) {

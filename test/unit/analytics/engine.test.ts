@@ -58,12 +58,14 @@ describe('the analytics engine on a synthetic game', () => {
     const found = anomalies(ns);
     expect(found.length).toBeGreaterThanOrEqual(1);
     const first = found[0]!;
-    expect(first).toMatchObject({ metric: 'latency', agent: 'npc.act', from: 200_000, to: 201_000 });
+    // npc.act is called at +1 and +41 ms of each tenth: its first slow call is at 200 001 ms, its fifth (the verdict) at 200 201.
+    expect(first).toMatchObject({ metric: 'latency', agent: 'npc.act', kind: 'slow-calls', from: 200_001, to: 200_201, at: 200_201 });
     expect(first.value).toBeGreaterThan(100);
     expect(first.expected).toBeLessThan(12);
-    // 61 entries a second (4 spans + 2 events a tenth, 1 frame:stats): second 200 holds seqs 200·61+1 .. 201·61.
-    expect([first.seqFrom, first.seqTo]).toEqual([200 * 61 + 1, 201 * 61]);
-    expect(first.reason).toMatch(/npc\.act latency p95/);
+    // 61 entries a second (4 spans + 2 events a tenth, 1 frame:stats): the first slow call is seq 200·61+1, the fifth 200·61 + 2·6 + 1.
+    expect([first.seqFrom, first.seqTo]).toEqual([200 * 61 + 1, 200 * 61 + 13]);
+    expect(first.reason).toMatch(/^npc\.act: 5 of its last 8 calls over/);
+    expect(first.culprits).toEqual([expect.objectContaining({ name: 'npc.act' })]);
     expect(found.every((a) => a.from >= 200_000 && a.from < 210_000)).toBe(true); // nothing before the fault
   });
 
@@ -76,6 +78,11 @@ describe('the analytics engine on a synthetic game', () => {
     const fired = ns.find((n) => n.kind === 'alert' && n.alert.name === 'error-rate' && n.alert.to === 'firing')!;
     expect(fired.kind === 'alert' && fired.alert.at).toBeGreaterThanOrEqual(152_000); // held 2 s first
     expect(anomalies(ns).some((a) => a.metric === 'errorRate')).toBe(true);
+    // Half the calls of both agents fail: each error anomaly names a method, and the global one names both with their shares.
+    for (const a of anomalies(ns).filter((x) => x.metric === 'errorRate')) {
+      expect(a.culprits!.length).toBeGreaterThanOrEqual(1);
+      for (const c of a.culprits!) expect(['npc.act', 'director.act']).toContain(c.name);
+    }
     // The normal band of a share that is usually 0 starts at 0, not below it.
     for (const a of anomalies(ns)) {
       expect(a.low).toBeGreaterThanOrEqual(0);
@@ -90,6 +97,12 @@ describe('the analytics engine on a synthetic game', () => {
     const metrics = new Set(anomalies(ns).map((a) => a.metric));
     expect(metrics).toContain('frameTime');
     expect(metrics).toContain('eventRate');
+    // A frame-time anomaly names the longest agent calls of its second (director.act, ~20 ms, is the longest of this game).
+    const frame = anomalies(ns).find((a) => a.metric === 'frameTime')!;
+    expect(frame.culprits!.length).toBe(3);
+    expect(frame.culprits![0]!.name).toBe('director.act');
+    expect(frame.culprits![0]!.ms).toBeGreaterThan(16);
+    expect(frame.reason).toMatch(/longest agent calls of that second: director\.act /);
     expect(alerts(ns)).toEqual(expect.arrayContaining(['low-fps:firing', 'event-flood:firing']));
   });
 

@@ -31,6 +31,20 @@ describe('the anomalies tab', () => {
     expect(cards[1]!.textContent).toContain('48.2ms');
   });
 
+  it('names who: the methods of an anomaly and their share, as text', async () => {
+    const anomalies = [
+      anomaly({ id: 3, metric: 'errorRate', agent: 'shop.buy', kind: 'failure-run', value: 1, expected: 0.005, low: 0, high: 0.1, reason: 'shop.buy failed 4 times in a row after succeeding', culprits: [{ name: 'shop.buy', share: 0.8, calls: 4 }, { name: 'net.<b>sync</b>', share: 0.2, calls: 1 }] }),
+      anomaly({ id: 2, metric: 'frameTime', culprits: [{ name: 'pathfinder.plan', share: 0.12, calls: 1, ms: 120, frame: 311 }] }),
+      anomaly({ id: 1, metric: 'memory', culprits: [] }),
+    ];
+    const fake = fakeSource({ anomalies: { anomalies, total: 3 } });
+    m = await mount(fake.source, (state) => <AnomaliesTab source={fake.source} state={state} />);
+    const who = [...m.root.querySelectorAll('article.card')].map((c) => c.querySelector('.card-who')?.textContent ?? null);
+    expect(who).toEqual(['who: shop.buy (80% of the failed calls, 4) · net.<b>sync</b> (20% of the failed calls, 1)', 'who: pathfinder.plan (120.0ms in frame 311, 12% of the frame time)', null]);
+    // A name from the trace is text, never markup.
+    expect(m.root.querySelector('.card-who b')).toBeNull();
+  });
+
   it('"show entries" focuses the log on the anomaly\'s entries', async () => {
     const fake = fakeSource({ anomalies: { anomalies: [anomaly()], total: 1 } });
     m = await mount(fake.source, (state) => <AnomaliesTab source={fake.source} state={state} />);

@@ -24,7 +24,9 @@ export interface HealthReport {
 export interface HealthInputs {
   at: number;
   storage: { thread: string | null; backend: string | null; ready: boolean; problems: string[] };
-  counters: { dropped: number; droppedByStore: number; lostOnUnload: number; internalErrors: number };
+  counters: { dropped: number; droppedByStore: number; lostOnUnload: number; internalErrors: number; rejected?: number };
+  /** Parts of the agent that failed closed (the overlay), with why. */
+  agent?: readonly string[];
   /** Frames per second now (null before frames). */
   fps: number | null;
   /** Share of agent calls that failed over the last 5 s (null without calls). */
@@ -44,6 +46,10 @@ export function assessHealth(h: HealthInputs): HealthReport {
   const lost = h.counters.dropped + h.counters.droppedByStore + h.counters.lostOnUnload;
   if (lost > 0) add('degraded', 'drops', `${lost} entries dropped or lost (store behind ${h.counters.dropped}, refused ${h.counters.droppedByStore}, on unload ${h.counters.lostOnUnload})`);
   if (h.counters.internalErrors > 0) add('degraded', 'internal', `${h.counters.internalErrors} failures inside the trace agent (the game was not affected)`);
+  const agent = h.agent ?? [];
+  for (let i = 0; i < agent.length; i++) add('degraded', 'overlay', agent[i]!);
+  // The caller's bad input (a revoked Proxy, a wrong option): refused and counted, not a failure of the agent.
+  if ((h.counters.rejected ?? 0) > 0) add('degraded', 'input', `${h.counters.rejected} calls refused as bad input (see the trace:rejected entries)`);
   if (h.fps !== null && h.fps > 0) {
     if (h.fps < 20) add('critical', 'fps', `${h.fps.toFixed(0)} frames per second`);
     else if (h.fps < 45) add('degraded', 'fps', `${h.fps.toFixed(0)} frames per second`);

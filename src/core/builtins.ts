@@ -41,6 +41,19 @@ export function push<T>(a: T[], v: T): void {
   a[a.length] = v;
 }
 
+/** `a.some(pred)` without `Array.prototype.some`. */
+export function some<T>(a: readonly T[], pred: (v: T) => boolean): boolean {
+  for (let i = 0; i < a.length; i++) if (pred(a[i]!)) return true;
+  return false;
+}
+
+/** `a.filter(pred)` without `Array.prototype.filter`. */
+export function filter<T>(a: readonly T[], pred: (v: T) => boolean): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < a.length; i++) if (pred(a[i]!)) out[out.length] = a[i]!;
+  return out;
+}
+
 export function join(a: readonly unknown[], sep: string): string {
   return apply(arrayJoin, a, [sep]) as string;
 }
@@ -133,15 +146,20 @@ export function afterFrame(cb: () => void): void {
 
 // ---- DOM ----------------------------------------------------------------------
 
-const ET = typeof EventTarget === 'function' ? EventTarget.prototype : null;
+const EventTargetCtor = typeof EventTarget === 'function' ? EventTarget : null;
+const ET = EventTargetCtor ? EventTargetCtor.prototype : null;
 const addListener = ET ? ET.addEventListener : null;
 const removeListener = ET ? ET.removeEventListener : null;
 
-/** `target.addEventListener(...)` with the original method; false when it could not be added. */
+/**
+ * `target.addEventListener(...)` with the original method; false when it
+ * could not be added. A target of another realm (an iframe's, a test DOM's
+ * window) refuses our realm's method: its own is used then.
+ */
 export function listen(target: EventTarget, type: string, fn: EventListener, options?: boolean | AddEventListenerOptions): boolean {
   try {
-    if (!addListener) return false;
-    apply(addListener, target, [type, fn, options]);
+    if (addListener && target instanceof EventTargetCtor!) apply(addListener, target, [type, fn, options]);
+    else target.addEventListener(type, fn, options);
     return true;
   } catch {
     return false;
@@ -150,7 +168,8 @@ export function listen(target: EventTarget, type: string, fn: EventListener, opt
 
 export function unlisten(target: EventTarget, type: string, fn: EventListener, options?: boolean | EventListenerOptions): void {
   try {
-    if (removeListener) apply(removeListener, target, [type, fn, options]);
+    if (removeListener && target instanceof EventTargetCtor!) apply(removeListener, target, [type, fn, options]);
+    else target.removeEventListener(type, fn, options);
   } catch {
     /* nothing to remove */
   }

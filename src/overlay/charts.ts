@@ -288,20 +288,18 @@ export function usePolling(tick: () => Promise<unknown> | unknown, ms: number | 
     if (ms === null) return;
     let busy = false;
     let alive = true;
-    const run = () => {
+    // async/await, not .then: `await` on a native promise does not look up the page's Promise.prototype.then.
+    const run = async () => {
       if (busy || !alive) return;
       if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
       busy = true;
-      let p: unknown;
       try {
-        p = latest.current();
+        await latest.current();
       } catch {
+        /* a failed poll: the panel shows its own error, the next tick tries again */
+      } finally {
         busy = false;
-        return;
       }
-      Promise.resolve(p)
-        .catch(() => {})
-        .finally(() => (busy = false));
     };
     run();
     const id = setInterval(run, ms);

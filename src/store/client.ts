@@ -6,6 +6,7 @@
  * dropped and counted.
  */
 import type { EntrySink } from '../core/agent';
+import { clearTimer, filter, push, setTimer, some } from '../core/builtins';
 import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { describeError, errorMessage, TraceError } from '../core/errors';
@@ -152,7 +153,7 @@ export class StoreClient implements EntrySink {
       return;
     }
     if (this.batch.full) this.sendBatch();
-    else if (this.timer === null) this.timer = setTimeout(() => this.sendBatch(), this.opt.flushMs);
+    else if (this.timer === null) this.timer = setTimer(() => this.sendBatch(), this.opt.flushMs);
   }
 
   // ---- public -------------------------------------------------------------
@@ -165,7 +166,7 @@ export class StoreClient implements EntrySink {
     if (this.closed || (this.transport === null && this.nextTransport >= this.transports.length)) {
       return Promise.reject(new TraceError('STORE_FAILED', 'no store is running'));
     }
-    return new Promise((resolve, reject) => this.flushWaiters.push({ upTo, resolve, reject }));
+    return new Promise((resolve, reject) => push(this.flushWaiters, { upTo, resolve, reject }));
   }
 
   /** Entries written but not yet stored. */
@@ -207,7 +208,7 @@ export class StoreClient implements EntrySink {
   saveEmergency(): void {
     this.sendBatch();
     // Nothing of our own left: saveEmergency removes an older record instead.
-    const own = this.unacked.filter((b) => b.sessionId === this.session.id);
+    const own = filter(this.unacked, (b) => b.sessionId === this.session.id);
     saveEmergency(this.storage, emergencyKey(this.config.dbName, this.session.id), this.session.id, own, this.opt.emergencyChars);
   }
 
@@ -221,8 +222,8 @@ export class StoreClient implements EntrySink {
     if (this.closed) return;
     this.saveEmergency();
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+    if (this.timer !== null) clearTimer(this.timer);
+    if (this.readyTimer !== null) clearTimer(this.readyTimer);
     this.transport?.close();
     this.transport = null;
     this.settleAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
@@ -233,7 +234,7 @@ export class StoreClient implements EntrySink {
 
   private sendBatch(): void {
     if (this.timer !== null) {
-      clearTimeout(this.timer);
+      clearTimer(this.timer);
       this.timer = null;
     }
     const n = this.batch.length;
@@ -254,7 +255,7 @@ export class StoreClient implements EntrySink {
   }
 
   private track(msg: BatchMessage): void {
-    this.unacked.push(msg);
+    push(this.unacked, msg);
     this.unackedCount += msg.count;
     this.unackedBytes += batchBytes(msg.cols);
   }
@@ -264,8 +265,26 @@ export class StoreClient implements EntrySink {
     try {
       this.transport.post(msg);
     } catch (err) {
+      if (this.refuseUncloneable(msg, err)) return;
       this.fail(`posting to the store failed: ${describeError(err)}`);
     }
+  }
+
+  /**
+   * A request whose parameters the structured clone refuses (DataCloneError:
+   * a Symbol or a function in a query) is the caller's bad input: that
+   * request alone is rejected, and the store stays where it is. Batches hold
+   * only strings and typed arrays (columns.ts), so a batch refused is the
+   * store's failure, handled by `fail`.
+   */
+  private refuseUncloneable(msg: PageToStore, err: unknown): boolean {
+    if (!(err instanceof Error || (typeof err === 'object' && err !== null)) || (err as { name?: unknown }).name !== 'DataCloneError') return false;
+    if (msg.type === 'metrics') return true;
+    if (msg.type !== 'request') return false;
+    const p = this.requests.get(msg.id);
+    this.requests.delete(msg.id);
+    p?.reject(new TraceError('INVALID_OPTION', `${msg.op}: its parameters cannot be sent to the store (${describeError(err)})`));
+    return true;
   }
 
   // ---- connecting and failing over ----------------------------------------
@@ -289,7 +308,7 @@ export class StoreClient implements EntrySink {
       t.onFailure = (why) => {
         if (this.transport === t) this.fail(why);
       };
-      this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
+      this.readyTimer = setTimer(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
       t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
       // A new store has seen nothing: send again all that is not stored,
       // and every question not yet answered.
@@ -305,19 +324,19 @@ export class StoreClient implements EntrySink {
   private fail(why: string): void {
     if (this.closed) return;
     this.problem(why);
-    if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+    if (this.readyTimer !== null) clearTimer(this.readyTimer);
     this.transport?.close();
     this.connect();
   }
 
   private problem(why: string): void {
-    if (this.status.problems.length < MAX_PROBLEMS) this.status.problems.push(why);
+    if (this.status.problems.length < MAX_PROBLEMS) push(this.status.problems, why);
   }
 
   private settleAll(err: TraceError): void {
     for (const p of this.requests.values()) p.reject(err);
     this.requests.clear();
-    for (const w of this.flushWaiters) w.reject(err);
+    for (let i = 0; i < this.flushWaiters.length; i++) this.flushWaiters[i]!.reject(err);
     this.flushWaiters = [];
   }
 
@@ -326,7 +345,7 @@ export class StoreClient implements EntrySink {
   private receive(msg: StoreToPage): void {
     switch (msg.type) {
       case 'ready':
-        if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+        if (this.readyTimer !== null) clearTimer(this.readyTimer);
         if (msg.backend === 'memory' && this.nextTransport < this.transports.length) {
           // A worker that cannot open IndexedDB (a data: URL worker has an
           // opaque origin): the main thread may still have it.
@@ -371,12 +390,14 @@ export class StoreClient implements EntrySink {
   private settle(sessionId: string, fromSeq: number, upTo: number, duplicates: number, nack: string | null): void {
     let count = 0;
     const keep: BatchMessage[] = [];
-    for (const b of this.unacked) {
+    // Index loops and no Array methods on the page's side of every ack: the page may have broken them.
+    for (let i = 0; i < this.unacked.length; i++) {
+      const b = this.unacked[i]!;
       if (b.sessionId === sessionId && b.firstSeq >= fromSeq && b.lastSeq <= upTo) {
         count += b.count;
         this.unackedBytes -= batchBytes(b.cols);
       } else {
-        keep.push(b);
+        push(keep, b);
       }
     }
     this.unacked = keep;
@@ -390,7 +411,7 @@ export class StoreClient implements EntrySink {
         replay.nacked += count;
         this.counters.droppedStore += count;
       }
-      if (!this.unacked.some((b) => b.sessionId === sessionId)) {
+      if (!some(this.unacked, (b) => b.sessionId === sessionId)) {
         this.counters.recovered += replay.count - replay.duplicates - replay.nacked;
         // A memory store does not outlive the page: keep the record for a later load.
         if (this.status.backend === 'indexeddb') safeRemove(this.storage, replay.key);
@@ -403,9 +424,10 @@ export class StoreClient implements EntrySink {
     if (nack) this.counters.droppedStore += count;
     else this.counters.acked += count;
     if (this.flushWaiters.length > 0) {
-      const still = [];
-      for (const w of this.flushWaiters) {
-        if (this.hasUnacked(w.upTo)) still.push(w);
+      const still: typeof this.flushWaiters = [];
+      for (let i = 0; i < this.flushWaiters.length; i++) {
+        const w = this.flushWaiters[i]!;
+        if (this.hasUnacked(w.upTo)) push(still, w);
         else w.resolve();
       }
       this.flushWaiters = still;
@@ -414,7 +436,7 @@ export class StoreClient implements EntrySink {
 
   /** Whether any batch of this session up to `upTo` is still waiting for the store. */
   private hasUnacked(upTo: number): boolean {
-    return this.unacked.some((b) => b.sessionId === this.session.id && b.firstSeq <= upTo);
+    return some(this.unacked, (b) => b.sessionId === this.session.id && b.firstSeq <= upTo);
   }
 
   // ---- the emergency log of earlier pages ---------------------------------

@@ -1,4 +1,5 @@
 /** How the page reaches the store: a worker, or the same host on the main thread. */
+import { microtask, postToWorker } from '../core/builtins';
 import { StoreHost } from './host';
 import type { PageToStore, StoreThread, StoreToPage } from './protocol';
 
@@ -17,7 +18,7 @@ export function workerTransport(create: () => Worker): StoreTransport {
   const worker = create();
   const t: StoreTransport = {
     thread: 'worker',
-    post: (msg) => worker.postMessage(msg),
+    post: (msg) => postToWorker(worker, msg), // the original postMessage, captured at start-up
     onMessage: () => {},
     onFailure: () => {},
     close: () => worker.terminate(),
@@ -39,13 +40,13 @@ export function mainThreadTransport(): StoreTransport {
   let closed = false;
   const t: StoreTransport = {
     thread: 'main',
-    post: (msg) => queueMicrotask(() => closed || host.handle(msg)),
+    post: (msg) => microtask(() => closed || host.handle(msg)),
     onMessage: () => {},
     onFailure: () => {},
     close: () => {
       closed = true;
     },
   };
-  const host = new StoreHost((msg) => queueMicrotask(() => closed || t.onMessage(msg)));
+  const host = new StoreHost((msg) => microtask(() => closed || t.onMessage(msg)));
   return t;
 }

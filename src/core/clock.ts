@@ -7,14 +7,20 @@ import { dateNow } from './builtins';
 // call (that cost ~0.1-0.2 µs in Chromium, as much as the reading itself, on a
 // path taken for every entry and twice per span).
 const perfNow: (() => number) | null = (() => {
-  try {
-    const perf = typeof performance !== 'undefined' ? performance : null;
-    const proto = typeof Performance === 'function' ? (Performance.prototype as { now?: unknown }) : null;
-    const fn = typeof proto?.now === 'function' ? proto.now : perf?.now;
-    return perf && typeof fn === 'function' ? (fn as () => number).bind(perf) : null;
-  } catch {
-    return null;
+  const perf = typeof performance !== 'undefined' ? (performance as { now?: unknown }) : null;
+  const proto = typeof Performance === 'function' ? (Performance.prototype as { now?: unknown }) : null;
+  // The prototype's, else the object's own (a page may have put a plain object in
+  // place of `performance`): the first one that reads as a number.
+  for (const fn of [proto?.now, perf?.now]) {
+    try {
+      if (typeof fn !== 'function') continue;
+      const read = (fn as () => number).bind(perf);
+      if (typeof read() === 'number') return read;
+    } catch {
+      /* not callable on this object: try the next */
+    }
   }
+  return null;
 })();
 
 /**

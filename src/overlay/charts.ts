@@ -16,6 +16,7 @@ import type { ReadonlySignal } from '@preact/signals';
 import { createContext, createElement, type JSX } from 'preact';
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { timers } from './timers';
 
 /** Charts refresh at most 10 times a second; text at most 4 (REFRESH_MS). */
 export const CHART_MS = 100;
@@ -302,10 +303,10 @@ export function usePolling(tick: () => Promise<unknown> | unknown, ms: number | 
       }
     };
     run();
-    const id = setInterval(run, ms);
+    const id = timers.setInterval(run, ms);
     return () => {
       alive = false;
-      clearInterval(id);
+      timers.clearInterval(id);
     };
   }, [ms, ...deps]);
 }

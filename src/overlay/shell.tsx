@@ -29,6 +29,7 @@ import type { OverlayState } from './state';
 import { countWarnings, Toaster, ToastRegion, WarningTracker, type EngineWarnings } from './toast';
 import { all, listen, unlisten } from '../core/builtins';
 import { reportFault } from './fault';
+import { timers } from './timers';
 
 /** The badge's warning count and the toasts poll the engine at most this often. */
 export const WARN_POLL_MS = 2_000;
@@ -319,10 +320,10 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
       }
     };
     tick();
-    const id = setInterval(tick, WARN_POLL_MS);
+    const id = timers.setInterval(tick, WARN_POLL_MS);
     return () => {
       alive = false;
-      clearInterval(id);
+      timers.clearInterval(id);
       shell.toaster.stop();
     };
   }, [open]);
@@ -332,8 +333,8 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     if (!open || !collapsed) return;
     const refresh = () => (state.snap.value = source.snapshot());
     refresh();
-    const id = setInterval(refresh, BADGE_REFRESH_MS);
-    return () => clearInterval(id);
+    const id = timers.setInterval(refresh, BADGE_REFRESH_MS);
+    return () => timers.clearInterval(id);
   }, [open, collapsed]);
 
   // Focus into the shell when asked (opened with the hotkey, expanded, collapsed).

@@ -23,6 +23,7 @@ import type { QueryResult } from '../../store/protocol';
 import type { LogFocus } from '../state';
 import type { OverlayQuery } from '../source';
 import { all, resolved } from '../../core/builtins';
+import { timers } from '../timers';
 
 /** Row height in px: fixed, so the row under any scroll position is arithmetic. */
 export const ROW_H = 20;
@@ -310,7 +311,7 @@ abstract class Pager<P> {
           if (this.alive && this.store(k, page)) this.bump();
         } catch {
           this.failedAt.set(k, Date.now());
-          setTimeout(() => this.alive && this.pump(), RETRY_MS);
+          timers.setTimeout(() => this.alive && this.pump(), RETRY_MS);
         } finally {
           this.inflight.delete(k);
           if (this.alive) this.pump();

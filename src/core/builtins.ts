@@ -115,6 +115,13 @@ export function all<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<
 
 function noop(): void {}
 
+const probe = {};
+/** Whether the page gave Object.prototype enumerable properties (every for...in then sees them). */
+export function objectPrototypePolluted(): boolean {
+  for (const k in probe) if (k !== undefined) return true;
+  return false;
+}
+
 // ---- timers -----------------------------------------------------------------
 
 function captured<F extends AnyFn>(name: string): F | null {

@@ -17,6 +17,7 @@ import { createContext, createElement, type JSX } from 'preact';
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { timers } from './timers';
+import { objectPrototypePolluted } from '../core/builtins';
 
 /** Charts refresh at most 10 times a second; text at most 4 (REFRESH_MS). */
 export const CHART_MS = 100;
@@ -199,6 +200,9 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
     },
   };
   const empty: uPlot.AlignedData = [[], ...spec.series.map(() => [])];
+  // uPlot walks its options with for...in, and fails in its own deferred redraws (which we cannot catch)
+  // when the page gave Object.prototype enumerable properties: no chart then, the text says it all.
+  if (objectPrototypePolluted()) throw new Error('Object.prototype has enumerable properties');
   const plot = new uPlot(opts, empty, el);
   let paletteAt = Date.now();
   return {
@@ -209,9 +213,11 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
         paletteAt = now;
         palette = readPalette(el);
       }
-      plot.setData(data as uPlot.AlignedData, true);
+      if (!objectPrototypePolluted()) plot.setData(data as uPlot.AlignedData, true);
     },
-    resize: (width, height) => plot.setSize({ width, height }),
+    resize: (width, height) => {
+      if (!objectPrototypePolluted()) plot.setSize({ width, height });
+    },
     destroy: () => plot.destroy(),
   };
 };

@@ -151,7 +151,7 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
     close: () => setOpen(false),
     toggle: () => setOpen(!state.open.peek()),
     get isOpen() {
-      return state.open.peek();
+      return failed === null && state.open.peek();
     },
     destroy: () => {
       unlisten(window, 'keydown', onKey as EventListener, true);

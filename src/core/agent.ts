@@ -124,7 +124,15 @@ export class TraceCore {
       problem = new TraceError('INVALID_DATA', `logEvent: the input could not be read (${errorMessage(err)})`);
       opts = DEFAULT_OPTIONS;
     }
-    if (problem || opts === BAD_OPTIONS) return this.reject(problem ?? this.optionProblem!, type);
+    if (problem || opts === BAD_OPTIONS) {
+      try {
+        return this.reject(problem ?? this.optionProblem!, type);
+      } catch (err) {
+        if (err instanceof TraceError) throw err; // strict mode only
+        this.counters.internalErrors++; // the report of the rejection failed; the rejection is counted
+        return;
+      }
+    }
     try {
       let flags = 0;
       const copied = data === undefined || data === null ? {} : this.copier.copy(data);

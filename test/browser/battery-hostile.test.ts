@@ -236,6 +236,8 @@ async function runScenario(page: Page, name: string): Promise<Outcome> {
             },
           });
         }
+        // A query the structured clone refuses (a Symbol in it): that request alone is rejected.
+        track('query with a Symbol', () => ta.query({ types: [Symbol('not cloneable')] }));
         publicCalls();
         after = async () => {
           const r = await ta.query({ types: ['shifty', 'shifty-kind'], limit: 100 });
@@ -518,6 +520,7 @@ describe('the hostile-page battery', () => {
     expect(r.stats.rejected).toBe(10); // the kinds that never were strings
     expect(r.stats.internalErrors).toBe(0);
     expect(r.stats.acked).toBeLessThanOrEqual(r.stats.logged);
+    expect(r.promises.find((p) => p.name === 'query with a Symbol')).toMatchObject({ state: 'rejected', error: expect.stringContaining('cannot be sent to the store') });
   });
 
   it('the clock jumps back an hour and forward again: those spans are flagged with dur 0, latency stays sane, entry times never run backwards', async () => {

@@ -6,7 +6,7 @@
  * dropped and counted.
  */
 import type { EntrySink } from '../core/agent';
-import { clearTimer, filter, push, setTimer, some } from '../core/builtins';
+import { filter, push, some } from '../core/builtins';
 import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { describeError, errorMessage, TraceError } from '../core/errors';
@@ -122,6 +122,9 @@ export class StoreClient implements EntrySink {
   private replays = new Map<string, { key: string; count: number; duplicates: number; nacked: number; done: () => void }>();
   private releaseLock: (() => void) | null = null;
   private closed = false;
+  // The timers as they were when the agent started: a page that replaces its own later does not stop the batches.
+  private readonly setTimer: typeof setTimeout = setTimeout.bind(globalThis);
+  private readonly clearTimer: typeof clearTimeout = clearTimeout.bind(globalThis);
   /** Set by the agent: what the store asks to be recorded as a system entry. */
   onNotice: (notice: NoticeMessage) => void = () => {};
 
@@ -153,7 +156,7 @@ export class StoreClient implements EntrySink {
       return;
     }
     if (this.batch.full) this.sendBatch();
-    else if (this.timer === null) this.timer = setTimer(() => this.sendBatch(), this.opt.flushMs);
+    else if (this.timer === null) this.timer = this.setTimer(() => this.sendBatch(), this.opt.flushMs);
   }
 
   // ---- public -------------------------------------------------------------
@@ -222,8 +225,8 @@ export class StoreClient implements EntrySink {
     if (this.closed) return;
     this.saveEmergency();
     this.closed = true;
-    if (this.timer !== null) clearTimer(this.timer);
-    if (this.readyTimer !== null) clearTimer(this.readyTimer);
+    if (this.timer !== null) this.clearTimer(this.timer);
+    if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
     this.transport?.close();
     this.transport = null;
     this.settleAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
@@ -234,7 +237,7 @@ export class StoreClient implements EntrySink {
 
   private sendBatch(): void {
     if (this.timer !== null) {
-      clearTimer(this.timer);
+      this.clearTimer(this.timer);
       this.timer = null;
     }
     const n = this.batch.length;
@@ -308,7 +311,7 @@ export class StoreClient implements EntrySink {
       t.onFailure = (why) => {
         if (this.transport === t) this.fail(why);
       };
-      this.readyTimer = setTimer(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
+      this.readyTimer = this.setTimer(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
       t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
       // A new store has seen nothing: send again all that is not stored,
       // and every question not yet answered.
@@ -324,7 +327,7 @@ export class StoreClient implements EntrySink {
   private fail(why: string): void {
     if (this.closed) return;
     this.problem(why);
-    if (this.readyTimer !== null) clearTimer(this.readyTimer);
+    if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
     this.transport?.close();
     this.connect();
   }
@@ -345,7 +348,7 @@ export class StoreClient implements EntrySink {
   private receive(msg: StoreToPage): void {
     switch (msg.type) {
       case 'ready':
-        if (this.readyTimer !== null) clearTimer(this.readyTimer);
+        if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
         if (msg.backend === 'memory' && this.nextTransport < this.transports.length) {
           // A worker that cannot open IndexedDB (a data: URL worker has an
           // opaque origin): the main thread may still have it.

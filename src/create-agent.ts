@@ -3,6 +3,7 @@
  * thread) → overlay, plus hooks, the frame loop and page-lifecycle handling.
  */
 import { TraceCore, type LogOptions } from './core/agent';
+import { all, apply, dateNow, listen, rejected, settle, slice, unlisten } from './core/builtins';
 import type { SessionInfo } from './core/entry';
 import { withDefaults } from './core/defaults';
 import { errorMessage, TraceError } from './core/errors';
@@ -346,10 +347,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     estimatedAt = core.elapsed();
     const storage = inPage ? navigator.storage : undefined;
     if (typeof storage?.estimate !== 'function') return;
-    storage
-      .estimate()
-      .then((e) => (quota = { usage: e.usage ?? 0, quota: e.quota ?? 0 }))
-      .catch(() => {});
+    settle(storage.estimate(), (e) => (quota = { usage: e.usage ?? 0, quota: e.quota ?? 0 }));
   };
   const metricsTimer =
     config.analytics === false
@@ -406,10 +404,18 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       deadStores: live.deadStores,
     };
   };
+  /** For stats()' fallback: the ledger, or -1 in every field when even it cannot be read (never made-up zeros). */
+  const ledgerOrUnknown = (): StoreLedger => {
+    try {
+      return ledger();
+    } catch {
+      return { appended: -1, abandoned: -1, quotaEvicted: -1, quotaRefused: -1, unserialisable: -1, stalledMs: -1, deadStores: -1 };
+    }
+  };
   const storage = (): TraceHeader['storage'] => ({
     thread: client.status.thread,
     backend: client.status.backend,
-    problems: [...client.status.problems],
+    problems: slice(client.status.problems), // not a spread: the page's Array.prototype[Symbol.iterator] may be broken
   });
 
   async function exportBlob(opts: DownloadOptions & { format?: 'trace-agent' | 'chrome' } = {}): Promise<Blob> {
@@ -422,7 +428,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,
       generator: { name: 'trace-agent', version: VERSION },
-      exportedAt: new Date().toISOString(),
+      exportedAt: new Date(dateNow()).toISOString(),
       session,
       config: { capacity, capacityBytes: maxBytes, maxSessions, dbName: config.dbName, hotkey, strict: core.strict },
       counters: counters(),
@@ -480,9 +486,16 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   };
 
   let overlay: OverlayHandle | null = null;
+  /** Why the overlay was taken down (it fails closed: src/overlay/mount.tsx), for health. */
+  let overlayProblem: string | null = null;
+  const onOverlayFault = (reason: string) => {
+    overlayProblem = `the overlay failed and was closed for this page: ${reason}`;
+    core.counters.internalErrors++;
+    core.emit({ kind: 'system', type: 'overlay:failed', level: 'warn', source: 'trace-agent', data: { reason } });
+  };
   if (inPage && options.overlay !== false) {
     try {
-      overlay = mountOverlay(source, { hotkey, open: options.open ?? false });
+      overlay = mountOverlay(source, { hotkey, open: options.open ?? false, onFault: onOverlayFault });
     } catch (err) {
       // The trace goes on without its overlay.
       console.warn('[trace-agent] the overlay could not be shown:', errorMessage(err));
@@ -495,7 +508,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     const hidden = document.visibilityState === 'hidden';
     core.emit({ kind: 'system', type: 'page:visibility', level: 'info', source: 'page', data: { state: document.visibilityState } });
     if (hidden) {
-      client.flush().catch(() => {}); // no store left: the emergency log below still runs
+      settle(client.flush()); // no store left: the emergency log below still runs
       // When the page is unloading, visibilitychange comes after pagehide:
       // save again so that this last entry is covered too.
       client.saveEmergency();
@@ -519,28 +532,57 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     window.addEventListener('load', onLoad, { once: true });
   }
   if (inPage) {
-    document.addEventListener('visibilitychange', onVisibility);
-    window.addEventListener('pagehide', onPageHide);
-    document.addEventListener('freeze', onPageHide);
-    window.addEventListener('pageshow', onPageShow);
+    listen(document, 'visibilitychange', onVisibility);
+    listen(window, 'pagehide', onPageHide);
+    listen(document, 'freeze', onPageHide);
+    listen(window, 'pageshow', onPageShow as EventListener);
   }
+
+  /**
+   * The public API never throws into the game, whatever the page did to its
+   * builtins: a failure of ours in a method that returns a value is counted
+   * (internalErrors) and gives `fallback`; a method that returns a promise
+   * gives a rejected one. Strict mode's TraceError still goes to the caller.
+   * `apply`, not a spread: the page's Array.prototype[Symbol.iterator] may be broken.
+   */
+  function safe<A extends unknown[], R>(fn: (...args: A) => R, fallback: (err: unknown) => R): (...args: A) => R {
+    return function (this: unknown, ...args: A): R {
+      try {
+        return apply(fn, this, args) as R;
+      } catch (err) {
+        if (core.strict && err instanceof TraceError) throw err;
+        core.counters.internalErrors++;
+        return fallback(err);
+      }
+    };
+  }
+  function settles<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return function (this: unknown, ...args: A): Promise<R> {
+      try {
+        return apply(fn, this, args) as Promise<R>;
+      } catch (err) {
+        return rejected(err instanceof TraceError ? err : new TraceError('STORE_FAILED', errorMessage(err)));
+      }
+    };
+  }
+  const nothing = () => undefined;
 
   const agent: TraceAgent = {
     sessionId: core.sessionId,
     version: VERSION,
     logEvent: (type, data, metadata, opts) => core.logEvent(type, data, metadata, opts),
-    hook(target, name, opts) {
+    hook: safe((target: unknown, name?: string, opts?: HookOptions): HookReport[] => {
       const label = typeof target === 'string' ? target : (name ?? typeof target);
       // A path names the agent (`game.npcs`, `Npc.prototype` → `Npc`) unless a name is given.
       const agentName = name ?? (typeof target === 'string' ? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, '') : undefined);
       const use = (value: unknown) => hooks.hook(value, agentName, opts);
       return (typeof target === 'string' ? attachPath('hook', target, use) : attach('hook', target, label, use)) ?? [];
-    },
-    unhook(target) {
+    }, () => []),
+    unhook: safe((target: unknown) => {
       if (typeof target === 'string') pending.forget(`hook ${target}`); // not hooked yet: no longer waited for
       hooks.unhook(typeof target === 'string' ? resolvePath(target) : target);
-    },
-    trackState: (target, opts) =>
+    }, nothing),
+    trackState: safe((target: unknown, opts?: TrackStateOptions) =>
       track('trackState', target, opts?.name ?? 'state', (source) => {
         const tracker = new StateTracker(core, currentSpan, source, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts });
         // A path: the game reads it through the path, so the proxy goes there behind an
@@ -562,42 +604,47 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
           };
         }
         return tracker;
-      }),
-    trackStory: (target, opts) =>
-      track('trackStory', target, opts?.name ?? 'story', (graph) => new StoryTracker(core, graph as object, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts })),
-    open: () => overlay?.open(),
-    close: () => overlay?.close(),
-    toggle: () => overlay?.toggle(),
+      }), () => null),
+    trackStory: safe((target: unknown, opts?: TrackStoryOptions) =>
+      track('trackStory', target, opts?.name ?? 'story', (graph) => new StoryTracker(core, graph as object, { name: typeof target === 'string' ? lastKey(target) : undefined, ...opts })), () => null),
+    // The overlay fails closed on its own (mount.tsx); these only keep a failure from reaching the caller.
+    open: safe(() => overlay?.open(), nothing),
+    close: safe(() => overlay?.close(), nothing),
+    toggle: safe(() => overlay?.toggle(), nothing),
     get isOpen() {
-      return overlay?.isOpen ?? false;
+      try {
+        return overlay?.isOpen ?? false;
+      } catch {
+        return false;
+      }
     },
-    flush: () => client.flush(),
-    async exportTrace(opts) {
-      return parseTrace(await (await exportBlob(opts)).text());
-    },
-    exportBlob,
-    async download(opts = {}) {
+    flush: settles(() => client.flush()),
+    exportTrace: settles(async (opts?: ExportOptions) => parseTrace(await (await exportBlob(opts)).text())),
+    exportBlob: settles(exportBlob),
+    download: settles(async (opts: DownloadOptions = {}) => {
       const blob = await exportBlob(opts);
       const gz = blob.type === 'application/gzip' ? '.gz' : '';
       saveFile(`trace-${opts.session ?? core.sessionId}.json${gz}`, [blob], blob.type);
-    },
-    query: (q = {}) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId }),
-    sessions: () => client.sessions(),
-    deleteSession: async (sessionId) => (await client.request('deleteSession', { sessionId })).deleted,
-    generateStats: () => client.request('stats', {}),
-    analyzePatterns: (timeframe = 'session') => client.request('patterns', { timeframe }),
-    analyzeTrends: (timeframe = '5m') => client.request('trends', { timeframe }),
-    detectAnomalies: () => client.request('anomalies', {}),
-    async checkHealth() {
+    }),
+    query: settles((q: TraceQuery = {}) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId })),
+    sessions: settles(() => client.sessions()),
+    deleteSession: settles(async (sessionId: string) => (await client.request('deleteSession', { sessionId })).deleted),
+    generateStats: settles(() => client.request('stats', {})),
+    analyzePatterns: settles((timeframe: string = 'session') => client.request('patterns', { timeframe })),
+    analyzeTrends: settles((timeframe: string = '5m') => client.request('trends', { timeframe })),
+    detectAnomalies: settles(() => client.request('anomalies', {})),
+    checkHealth: settles(async () => {
       const c = counters();
       // The frame rate is the page's own; the rest comes from the engine when it runs.
       const engine: { fps: number | null; errorRate: number | null; alerts: AlertStatus[]; recent: number } = { fps: frames.fps() || null, errorRate: null, alerts: [], recent: 0 };
       if (config.analytics !== false && client.status.ready) {
         try {
-          const [alerts, anomalies] = await Promise.all([
+          const both = await all([
             client.request('alerts', {}, undefined, HEALTH_ASK_MS),
             client.request('anomalies', { sinceMs: core.elapsed() - 60_000 }, undefined, HEALTH_ASK_MS),
-          ]);
+          ] as const);
+          const alerts = both[0];
+          const anomalies = both[1];
           engine.errorRate = alerts.metrics['errorRate'] ?? null;
           engine.alerts = alerts.statuses;
           engine.recent = anomalies.anomalies.length;
@@ -621,21 +668,25 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
         },
         // Bad input: calls refused by validation (the game's, not the agent's failure).
         counters: { dropped: c.dropped, droppedByStore: c.droppedByStore, lostOnUnload: c.lostOnUnload, internalErrors: c.internalErrors, badInput: c.rejected },
+        agent: overlayProblem === null ? [] : [overlayProblem],
         fps: engine.fps,
         errorRate: engine.errorRate,
         alerts: engine.alerts,
         recentAnomalies: engine.recent,
       });
-    },
-    triggerAlert: (condition) => client.request('triggerAlert', typeof condition === 'string' ? { name: condition } : condition),
-    alerts: () => client.request('alerts', {}),
-    stats: () => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage(), ledger: ledger() }),
-    destroy() {
+    }),
+    triggerAlert: settles((condition: GameAlert | string) => client.request('triggerAlert', typeof condition === 'string' ? { name: condition } : condition)),
+    alerts: settles(() => client.request('alerts', {})),
+    stats: safe(
+      (): AgentStats => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: storage(), ledger: ledger() }),
+      (err) => ({ sessionId: core.sessionId, ...counters(), pending: client.pending, storage: { thread: null, backend: null, problems: [`stats: ${errorMessage(err)}`] }, ledger: ledgerOrUnknown() }),
+    ),
+    destroy: safe(() => {
       if (destroyed) return;
       destroyed = true;
       pending.clear();
       hooks.unhookAll();
-      for (const t of trackers) t.stop();
+      for (let i = 0; i < trackers.length; i++) trackers[i]!.stop();
       if (metricsTimer !== null) clearInterval(metricsTimer);
       input?.stop();
       network?.stop();
@@ -650,12 +701,12 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
         window.removeEventListener('load', onLoad);
       }
       if (inPage) {
-        document.removeEventListener('visibilitychange', onVisibility);
-        window.removeEventListener('pagehide', onPageHide);
-        document.removeEventListener('freeze', onPageHide);
-        window.removeEventListener('pageshow', onPageShow);
+        unlisten(document, 'visibilitychange', onVisibility);
+        unlisten(window, 'pagehide', onPageHide);
+        unlisten(document, 'freeze', onPageHide);
+        unlisten(window, 'pageshow', onPageShow as EventListener);
       }
-    },
+    }, nothing),
   };
 
   core.emit({

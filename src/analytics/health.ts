@@ -42,6 +42,8 @@ export interface HealthInputs {
   };
   /** `badInput`: the game's calls or values refused as bad input (the caller's fault, not ours). */
   counters: { dropped: number; droppedByStore: number; lostOnUnload: number; internalErrors: number; badInput: number };
+  /** Parts of the agent that failed closed (the overlay), with why. */
+  agent?: readonly string[];
   /** Frames per second now (null before frames). */
   fps: number | null;
   /** Share of agent calls that failed over the last 5 s (null without calls). */
@@ -73,8 +75,11 @@ export function assessHealth(h: HealthInputs): HealthReport {
   if (!h.store.emergencyWritable) add('degraded', 'unload', 'no storage takes the emergency log: a reload while entries are pending may lose them uncounted');
   const lost = h.counters.dropped + h.counters.droppedByStore + h.counters.lostOnUnload;
   if (lost > 0) add('degraded', 'drops', `${lost} entries dropped or lost (store behind ${h.counters.dropped}, refused ${h.counters.droppedByStore}, on unload ${h.counters.lostOnUnload})`);
-  if (h.counters.badInput > 0) add('degraded', 'input', `${h.counters.badInput} calls or values of the game refused as bad input (not stored)`);
+  // The caller's bad input (a revoked Proxy, a wrong option): refused and counted, not a failure of the agent.
+  if (h.counters.badInput > 0) add('degraded', 'input', `${h.counters.badInput} calls or values of the game refused as bad input (not stored; see the trace:rejected entries)`);
   if (h.counters.internalErrors > 0) add('degraded', 'internal', `${h.counters.internalErrors} failures inside the trace agent (the game was not affected)`);
+  const agent = h.agent ?? [];
+  for (let i = 0; i < agent.length; i++) add('degraded', 'overlay', agent[i]!);
   if (h.fps !== null && h.fps > 0) {
     if (h.fps < 20) add('critical', 'fps', `${h.fps.toFixed(0)} frames per second`);
     else if (h.fps < 45) add('degraded', 'fps', `${h.fps.toFixed(0)} frames per second`);

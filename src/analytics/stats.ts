@@ -11,7 +11,7 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import { FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
+import { FLAG_CLOCK, FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
 import { BIT_ERROR, restLines, restOf, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
 import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary } from './sketch';
 import { OTHER_NAME, SessionClock } from './timeframe';
@@ -562,7 +562,7 @@ export class StatsCollector {
       }
       if (k === KIND_AGENT) {
         const d = dur[i]!;
-        if (d !== d) continue;
+        if (d !== d || (f & FLAG_CLOCK) !== 0) continue; // a span the clock jumped under has no duration to learn from
         const key = so * mult + b.method[i]!;
         let rec = methodRecs.get(key);
         if (!rec) methodRecs.set(key, (rec = this.method(b, i)));

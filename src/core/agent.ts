@@ -4,7 +4,8 @@
  */
 import { now, newSessionId, roundMicros } from './clock';
 import { FLAG_REDACTED, FLAG_TRUNCATED, isKind, isLevel, type Kind, type Level, type TraceEntry } from './entry';
-import { TraceError } from './errors';
+import { dateNow, isArray } from './builtins';
+import { errorMessage, TraceError } from './errors';
 import { withDefaults } from './defaults';
 import { Copier, DEFAULT_LIMITS, type CopyLimits } from './safe-copy';
 
@@ -72,7 +73,7 @@ export class TraceCore {
     options: CoreOptions = {},
   ) {
     this.sessionId = options.sessionId ?? newSessionId();
-    this.startedAt = Date.now();
+    this.startedAt = dateNow();
     this.t0 = now();
     this.strict = options.strict ?? false;
     this.limits = withDefaults(DEFAULT_LIMITS, options.limits);
@@ -85,14 +86,24 @@ export class TraceCore {
     this.sink = { write: () => {} };
   }
 
+  /** The latest `sinceStart` so far: entry times never go back, whatever the clock does. */
+  private latest = 0;
+
   /** Milliseconds since the session started. */
   elapsed(): number {
-    return now() - this.t0;
+    return this.sinceStart(now());
   }
 
-  /** A reading of `now()` as ms since the session started (saves a second clock read). */
+  /**
+   * A reading of `now()` as ms since the session started (saves a second
+   * clock read). Monotonic: a clock that jumps back (a shim the page put in
+   * place before the agent) holds at the latest time until it catches up,
+   * so the trace's time series never run backwards.
+   */
   sinceStart(clock: number): number {
-    return clock - this.t0;
+    const t = clock - this.t0;
+    if (t > this.latest) this.latest = t;
+    return this.latest;
   }
 
   /**
@@ -100,9 +111,29 @@ export class TraceCore {
    * the input is invalid.
    */
   logEvent(type: string, data?: Record<string, unknown>, metadata?: Record<string, unknown>, options?: LogOptions): void {
+    // The caller's input is read once, here: what is checked is what is
+    // stored (a getter that answers differently the second time cannot slip
+    // a Symbol or a throwing object past the checks). What cannot even be
+    // read (a revoked Proxy, a getter that throws) is the caller's bad input.
+    let opts: typeof DEFAULT_OPTIONS;
+    let problem: TraceError | null;
     try {
-      const problem = this.validate(type, data, metadata, options);
-      if (problem) return this.reject(problem, type);
+      problem = this.validate(type, data, metadata);
+      opts = problem ? DEFAULT_OPTIONS : this.readOptions(type, options);
+    } catch (err) {
+      problem = new TraceError('INVALID_DATA', `logEvent: the input could not be read (${errorMessage(err)})`);
+      opts = DEFAULT_OPTIONS;
+    }
+    if (problem || opts === BAD_OPTIONS) {
+      try {
+        return this.reject(problem ?? this.optionProblem!, type);
+      } catch (err) {
+        if (err instanceof TraceError) throw err; // strict mode only
+        this.counters.internalErrors++; // the report of the rejection failed; the rejection is counted
+        return;
+      }
+    }
+    try {
       let flags = 0;
       const copied = data === undefined || data === null ? {} : this.copier.copy(data);
       flags |= this.copier.flags;
@@ -112,10 +143,10 @@ export class TraceCore {
         flags |= this.copier.flags;
       }
       this.emit({
-        kind: options?.kind ?? 'custom',
+        kind: opts.kind,
         type,
-        level: options?.level ?? 'info',
-        source: options?.source,
+        level: opts.level,
+        source: opts.source,
         data: copied,
         metadata: meta,
         flags: flags || undefined,
@@ -174,31 +205,41 @@ export class TraceCore {
     return { value: v, flags: this.copier.flags };
   }
 
-  private validate(type: unknown, data: unknown, metadata: unknown, options: LogOptions | undefined): TraceError | null {
+  private validate(type: unknown, data: unknown, metadata: unknown): TraceError | null {
     if (typeof type !== 'string' || type.length === 0) {
       return new TraceError('INVALID_TYPE', `logEvent: type must be a non-empty string, got ${describe(type)}`);
     }
     if (type.length > this.maxTypeLength) {
       return new TraceError('INVALID_TYPE', `logEvent: type is ${type.length} characters, the limit is ${this.maxTypeLength}`);
     }
-    if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+    if (data !== undefined && data !== null && (typeof data !== 'object' || isArray(data))) {
       return new TraceError('INVALID_DATA', `logEvent("${type}"): data must be an object, got ${describe(data)}`);
     }
-    if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
+    if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || isArray(metadata))) {
       return new TraceError('INVALID_DATA', `logEvent("${type}"): metadata must be an object, got ${describe(metadata)}`);
     }
-    if (options) {
-      if (options.kind !== undefined && !isKind(options.kind)) {
-        return new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown kind ${describe(options.kind)}`);
-      }
-      if (options.level !== undefined && !isLevel(options.level)) {
-        return new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown level ${describe(options.level)}`);
-      }
-      if (options.source !== undefined && typeof options.source !== 'string') {
-        return new TraceError('INVALID_OPTION', `logEvent("${type}"): source must be a string`);
-      }
-    }
     return null;
+  }
+
+  /** The problem of the last options that `readOptions` refused. */
+  private optionProblem: TraceError | null = null;
+
+  /** Each option read once, checked, and kept: BAD_OPTIONS (the reason in `optionProblem`) when one is wrong. */
+  private readOptions(type: string, options: LogOptions | undefined): typeof DEFAULT_OPTIONS {
+    if (options === undefined || options === null) return DEFAULT_OPTIONS;
+    const kind: unknown = options.kind;
+    const level: unknown = options.level;
+    const source: unknown = options.source;
+    let problem: TraceError | null = null;
+    if (kind !== undefined && !isKind(kind)) problem = new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown kind ${describe(kind)}`);
+    else if (level !== undefined && !isLevel(level)) problem = new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown level ${describe(level)}`);
+    else if (source !== undefined && typeof source !== 'string') problem = new TraceError('INVALID_OPTION', `logEvent("${type}"): source must be a string`);
+    if (problem) {
+      this.optionProblem = problem;
+      return BAD_OPTIONS;
+    }
+    if (kind === undefined && level === undefined && source === undefined) return DEFAULT_OPTIONS;
+    return { kind: (kind as Kind | undefined) ?? 'custom', level: (level as Level | undefined) ?? 'info', source: source as string | undefined };
   }
 
   private reject(problem: TraceError, type: unknown): void {
@@ -221,9 +262,17 @@ export class TraceCore {
   }
 }
 
+const DEFAULT_OPTIONS: { kind: Kind; level: Level; source: string | undefined } = Object.freeze({ kind: 'custom', level: 'info', source: undefined });
+/** What `readOptions` returns for options it refused. */
+const BAD_OPTIONS: typeof DEFAULT_OPTIONS = Object.freeze({ kind: 'custom', level: 'info', source: undefined });
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
+  try {
+    if (isArray(v)) return 'an array';
+  } catch {
+    return 'a revoked proxy';
+  }
   if (typeof v === 'string') return v.length === 0 ? 'an empty string' : 'a string';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }

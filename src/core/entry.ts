@@ -1,4 +1,5 @@
 /** The entry model: one shape for everything the trace records. */
+import { hasOwn } from './builtins';
 
 export const KINDS = ['state', 'player', 'system', 'agent', 'perf', 'error', 'custom'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -9,6 +10,8 @@ export type Level = (typeof LEVELS)[number];
 /** Bits of `TraceEntry.flags`. */
 export const FLAG_TRUNCATED = 1;
 export const FLAG_REDACTED = 2;
+/** A span over which the clock jumped (backwards, or forward past the session's start): its `dur` is 0 and says nothing. */
+export const FLAG_CLOCK = 4;
 
 export interface SpanError {
   name: string;
@@ -32,7 +35,7 @@ export interface TraceEntry {
   frame: number;
   data?: unknown;
   metadata?: unknown;
-  /** FLAG_TRUNCATED | FLAG_REDACTED; absent when 0. */
+  /** FLAG_TRUNCATED | FLAG_REDACTED | FLAG_CLOCK; absent when 0. */
   flags?: number;
 
   // Agent spans
@@ -59,10 +62,14 @@ export interface SessionInfo {
   entries: number;
 }
 
+// Lookups in frozen null-prototype objects, not `Array.prototype.includes`, which the page may replace.
+const KIND_SET: Readonly<Record<string, boolean>> = Object.freeze(Object.fromEntries(KINDS.map((k) => [k, true])));
+const LEVEL_SET: Readonly<Record<string, boolean>> = Object.freeze(Object.fromEntries(LEVELS.map((l) => [l, true])));
+
 export function isKind(value: unknown): value is Kind {
-  return typeof value === 'string' && (KINDS as readonly string[]).includes(value);
+  return typeof value === 'string' && hasOwn(KIND_SET, value);
 }
 
 export function isLevel(value: unknown): value is Level {
-  return typeof value === 'string' && (LEVELS as readonly string[]).includes(value);
+  return typeof value === 'string' && hasOwn(LEVEL_SET, value);
 }

@@ -6,6 +6,7 @@
  * key is wrapped as `{ $t: 'obj', v }`, so tags stay unambiguous.
  */
 import { FLAG_REDACTED, FLAG_TRUNCATED } from './entry';
+import { ArrayProto, defineProperty, getPrototypeOf, hasOwn, isArray, jsonStringify, objectKeys, ObjectProto, push } from './builtins';
 import { errorMessage } from './errors';
 
 export interface CopyLimits {
@@ -126,9 +127,9 @@ export class Copier {
    */
   private plain(v: unknown, depth: number, lim: CopyLimits): unknown {
     if (typeof v !== 'object' || v === null || depth >= lim.maxDepth || depth >= PLAIN_DEPTH || this.budget <= 0) return NOT_PLAIN;
-    const proto = Object.getPrototypeOf(v);
-    if (Array.isArray(v)) {
-      if (proto !== Array.prototype || v.length > lim.maxKeys) return NOT_PLAIN;
+    const proto = getPrototypeOf(v);
+    if (isArray(v)) {
+      if (proto !== ArrayProto || v.length > lim.maxKeys) return NOT_PLAIN;
       const out = new Array<unknown>(v.length);
       for (let i = 0; i < v.length; i++) {
         const x = this.plainValue(v[i], depth, lim);
@@ -137,12 +138,12 @@ export class Copier {
       }
       return out;
     }
-    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    if (proto !== ObjectProto && proto !== null) return NOT_PLAIN;
     const o = v as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     let n = 0;
     for (const k in o) {
-      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+      if (!hasOwn(o, k)) continue;
       if (++n > lim.maxKeys || k === '$t' || k === '__proto__') return NOT_PLAIN;
       if (lim.redactKeys && this.isSecretKey(k, lim.redactKeys)) return NOT_PLAIN;
       this.budget -= k.length + 3;
@@ -223,13 +224,13 @@ export class Copier {
     const mark = this.top;
     try {
       // Plain objects and arrays, the common case, skip the checks for exotic ones.
-      const proto = Object.getPrototypeOf(obj);
-      if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
+      const proto = getPrototypeOf(obj);
+      if (proto !== ObjectProto && proto !== ArrayProto && proto !== null) {
         const special = this.special(obj, depth, lim, key);
         if (special !== undefined) return special;
       }
       this.enter(obj, key);
-      if (Array.isArray(obj)) return this.walkArray(obj, depth, lim);
+      if (isArray(obj)) return this.walkArray(obj, depth, lim);
       return this.walkObject(obj as Record<string, unknown>, depth, lim);
     } catch (err) {
       // A Proxy trap or an exotic object refused to be read.
@@ -253,13 +254,13 @@ export class Copier {
       out[i] = this.walk(arr[i], depth + 1, lim, i);
       if (this.budget <= 0 && i < n - 1) {
         out.length = i + 1;
-        out.push({ $t: 'more', n: arr.length - i - 1 });
+        push(out, { $t: 'more', n: arr.length - i - 1 });
         this.flags |= FLAG_TRUNCATED;
         return out;
       }
     }
     if (arr.length > n) {
-      out.push({ $t: 'more', n: arr.length - n });
+      push(out, { $t: 'more', n: arr.length - n });
       this.flags |= FLAG_TRUNCATED;
     }
     return out;
@@ -270,9 +271,9 @@ export class Copier {
     let count = 0;
     let escaped = false;
     for (const k in o) {
-      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+      if (!hasOwn(o, k)) continue;
       if (count >= lim.maxKeys || this.budget <= 0) {
-        out['$more'] = Object.keys(o).length - count;
+        out['$more'] = objectKeys(o).length - count;
         this.flags |= FLAG_TRUNCATED;
         break;
       }
@@ -330,14 +331,18 @@ export class Copier {
       this.enter(obj, key); // left by walk()
       const pairs: unknown[] = [];
       let i = 0;
-      for (const [k, val] of obj) {
+      // forEach, not for...of: destructuring uses the page's Array.prototype[Symbol.iterator].
+      let full = false;
+      obj.forEach((val: unknown, k: unknown) => {
+        if (full) return;
         if (i++ >= lim.maxKeys || this.budget <= 0) {
-          pairs.push({ $t: 'more', n: obj.size - i + 1 });
+          push(pairs, { $t: 'more', n: obj.size - i + 1 });
           this.flags |= FLAG_TRUNCATED;
-          break;
+          full = true;
+          return;
         }
-        pairs.push([this.walk(k, depth + 1, lim, 'key'), this.walk(val, depth + 1, lim, String(k))]);
-      }
+        push(pairs, [this.walk(k, depth + 1, lim, 'key'), this.walk(val, depth + 1, lim, String(k))]);
+      });
       return { $t: 'map', v: pairs };
     }
     if (obj instanceof Set) {
@@ -351,7 +356,7 @@ export class Copier {
       const v: unknown[] = [];
       for (let i = 0; i < n; i++) {
         const x = view[i];
-        v.push(typeof x === 'bigint' ? x.toString() : x);
+        push(v, typeof x === 'bigint' ? x.toString() : x);
       }
       this.budget -= n * 4;
       return { $t: 'typed', ctor: view.constructor.name, length: view.length ?? 0, v };
@@ -395,7 +400,7 @@ function pathOf(via: readonly (string | number)[], depth: number): string {
   let p = '';
   for (let i = 1; i <= depth; i++) {
     const k = via[i]!;
-    p += typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`;
+    p += typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : `[${jsonStringify(k)}]`;
   }
   return p;
 }
@@ -423,7 +428,7 @@ function userRedacts(rule: (key: string, value: unknown) => boolean, key: string
 
 /** `out[k] = v`, also for a key `__proto__` (an own key in JSON), which assignment would turn into a prototype. */
 function put(out: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__') defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   else out[k] = v;
 }
 

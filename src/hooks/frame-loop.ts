@@ -7,6 +7,7 @@
  * one `frame:stats` entry a second rather than one entry a frame, and a
  * `frame:hitch` at once for a frame longer than `hitchMs`.
  */
+import { push } from '../core/builtins';
 import type { TraceCore } from '../core/agent';
 
 const WINDOW = 240; // frame times kept: one second at 240 Hz
@@ -46,6 +47,8 @@ export class FrameLoop {
 
   start(): void {
     if (this.running || typeof requestAnimationFrame !== 'function') return;
+    // Captured at start: a page that later replaces requestAnimationFrame does not stop the frame count.
+    const raf = requestAnimationFrame.bind(globalThis);
     this.running = true;
     const tick = (t: number) => {
       if (!this.running) return;
@@ -67,9 +70,9 @@ export class FrameLoop {
         }
       }
       this.last = t;
-      this.handle = requestAnimationFrame(tick);
+      this.handle = raf(tick);
     };
-    this.handle = requestAnimationFrame(tick);
+    this.handle = raf(tick);
     if (this.stats && typeof document !== 'undefined') {
       // No frames run while the page is hidden: the gap until it shows again
       // is no frame of the game's, and is neither a hitch nor a frame time.
@@ -116,7 +119,7 @@ export class FrameLoop {
       this.pendingFrom = frame;
       this.pendingSince = t - dur;
     }
-    this.pending.push(ms);
+    push(this.pending, ms);
     if (dur > this.hitchMs) {
       this.core.emit({ kind: 'perf', type: 'frame:hitch', level: 'warn', source: 'trace-agent', data: { frame, dur: ms } });
     }

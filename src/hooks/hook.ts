@@ -9,8 +9,9 @@
  * AsyncLocalStorage to carry it further).
  */
 import type { TraceCore } from '../core/agent';
-import { now, roundMicros } from '../core/clock';
-import { FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../core/entry';
+import { apply, chain, getPrototypeOf, NativePromise, settle } from '../core/builtins';
+import { now, spanDuration } from '../core/clock';
+import { FLAG_CLOCK, FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../core/entry';
 import { withDefaults } from '../core/defaults';
 import { errorMessage, TraceError } from '../core/errors';
 import type { CopyLimits } from '../core/safe-copy';
@@ -200,6 +201,8 @@ export class Hooks {
     function end(spanId: number, parentId: number, t0: number, args: unknown, flags: number, ok: boolean, value: unknown, isAsync: boolean): void {
       try {
         const t1 = now();
+        const ts = core.sinceStart(t1); // the clock is read once at the end: reading it costs ~0.1-0.2 µs in Chromium
+        const dur = spanDuration(t0, t1, ts); // -1: the clock jumped under the span
         let result: unknown;
         let error: SpanError | undefined;
         if (ok) {
@@ -212,7 +215,7 @@ export class Hooks {
           error = thrownError(value);
         }
         core.emit({
-          ts: core.sinceStart(t1), // the clock is read once at the end: reading it costs ~0.1-0.2 µs in Chromium
+          ts,
           kind: 'agent',
           type,
           level: ok ? 'info' : 'error',
@@ -222,11 +225,11 @@ export class Hooks {
           parentId: parentId || undefined,
           args,
           result,
-          dur: roundMicros(t1 - t0),
+          dur: dur < 0 ? 0 : dur,
           status: ok ? 'ok' : 'error',
           error,
           async: isAsync || undefined,
-          flags: flags & (FLAG_TRUNCATED | FLAG_REDACTED) || undefined,
+          flags: (flags & (FLAG_TRUNCATED | FLAG_REDACTED)) | (dur < 0 ? FLAG_CLOCK : 0) || undefined,
         });
       } catch {
         // Tracing must never break the game; the span is lost (and counted), the call is not.
@@ -260,18 +263,20 @@ export class Hooks {
       hooks.current = spanId;
       let value: unknown;
       try {
-        value = Reflect.apply(fn, this, callArgs);
+        value = apply(fn, this, callArgs);
       } catch (err) {
         hooks.current = parentId;
         end(spanId, parentId, t0, args, flags, false, err, false);
         throw err;
       }
       hooks.current = parentId;
-      if (value instanceof Promise) {
-        if (Object.getPrototypeOf(value) !== Promise.prototype || Reflect.ownKeys(value).length > 0) {
+      // The original Promise and `then`, captured at start-up (core/builtins.ts).
+      if (value instanceof NativePromise) {
+        if (getPrototypeOf(value) !== NativePromise.prototype || Reflect.ownKeys(value).length > 0) {
           // A decorated or subclassed promise: return it as it is and watch it
           // from the side (its rejection then counts as handled).
-          value.then(
+          settle(
+            value,
             (v: unknown) => end(spanId, parentId, t0, args, flags, true, v, true),
             (err: unknown) => end(spanId, parentId, t0, args, flags, false, err, true),
           );
@@ -279,7 +284,8 @@ export class Hooks {
         }
         // A plain promise: an equivalent one (same value, same rejection), so an
         // unhandled rejection still reaches the page as unhandled.
-        return value.then(
+        return chain(
+          value,
           (v: unknown) => {
             end(spanId, parentId, t0, args, flags, true, v, true);
             return v;

@@ -89,9 +89,15 @@ function Header({ source, state, hotkey, onClose }: { source: OverlaySource; sta
     if (state.busy.value) return;
     state.problem.value = '';
     state.busy.value = { what, progress: null };
-    action((progress) => (state.busy.value = { what, progress }))
-      .catch((err) => (state.problem.value = `${what}: ${errorMessage(err)}`))
-      .finally(() => (state.busy.value = null));
+    void (async () => {
+      try {
+        await action((progress) => (state.busy.value = { what, progress }));
+      } catch (err) {
+        state.problem.value = `${what}: ${errorMessage(err)}`;
+      } finally {
+        state.busy.value = null;
+      }
+    })();
   };
   const openFile = (ev: Event) => {
     const input = ev.currentTarget as HTMLInputElement;

@@ -16,6 +16,8 @@ import type { ReadonlySignal } from '@preact/signals';
 import { createContext, createElement, type JSX } from 'preact';
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { timers } from './timers';
+import { objectPrototypePolluted } from '../core/builtins';
 
 /** Charts refresh at most 10 times a second; text at most 4 (REFRESH_MS). */
 export const CHART_MS = 100;
@@ -198,6 +200,9 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
     },
   };
   const empty: uPlot.AlignedData = [[], ...spec.series.map(() => [])];
+  // uPlot walks its options with for...in, and fails in its own deferred redraws (which we cannot catch)
+  // when the page gave Object.prototype enumerable properties: no chart then, the text says it all.
+  if (objectPrototypePolluted()) throw new Error('Object.prototype has enumerable properties');
   const plot = new uPlot(opts, empty, el);
   let paletteAt = Date.now();
   return {
@@ -208,9 +213,11 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
         paletteAt = now;
         palette = readPalette(el);
       }
-      plot.setData(data as uPlot.AlignedData, true);
+      if (!objectPrototypePolluted()) plot.setData(data as uPlot.AlignedData, true);
     },
-    resize: (width, height) => plot.setSize({ width, height }),
+    resize: (width, height) => {
+      if (!objectPrototypePolluted()) plot.setSize({ width, height });
+    },
     destroy: () => plot.destroy(),
   };
 };
@@ -288,26 +295,24 @@ export function usePolling(tick: () => Promise<unknown> | unknown, ms: number | 
     if (ms === null) return;
     let busy = false;
     let alive = true;
-    const run = () => {
+    // async/await, not .then: `await` on a native promise does not look up the page's Promise.prototype.then.
+    const run = async () => {
       if (busy || !alive) return;
       if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
       busy = true;
-      let p: unknown;
       try {
-        p = latest.current();
+        await latest.current();
       } catch {
+        /* a failed poll: the panel shows its own error, the next tick tries again */
+      } finally {
         busy = false;
-        return;
       }
-      Promise.resolve(p)
-        .catch(() => {})
-        .finally(() => (busy = false));
     };
     run();
-    const id = setInterval(run, ms);
+    const id = timers.setInterval(run, ms);
     return () => {
       alive = false;
-      clearInterval(id);
+      timers.clearInterval(id);
     };
   }, [ms, ...deps]);
 }

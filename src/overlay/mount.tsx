@@ -3,12 +3,16 @@
  * leaks in and none of ours leaks out, and wires the hotkey, Escape and focus.
  */
 import { effect } from '@preact/signals';
-import { render } from 'preact';
+import { Component, options as preactOptions, render, type ComponentChildren } from 'preact';
+import { afterFrame, listen, microtask, setTimer, unlisten } from '../core/builtins';
+import { errorMessage } from '../core/errors';
 import { App } from './app';
 import { benchProbe } from './bench-probe';
 import { createOverlayState } from './state';
 import { matchesHotkey, parseHotkey } from './hotkey';
 import { loadPrefs } from './prefs';
+import { reportFault, setFaultHandler } from './fault';
+import { captureTimers } from './timers';
 import { createShellState, persistPrefs, Shell } from './shell';
 import type { OverlaySource } from './source';
 import { OVERLAY_CSS } from './styles/index';
@@ -16,6 +20,8 @@ import { OVERLAY_CSS } from './styles/index';
 export interface OverlayOptions {
   hotkey: string;
   open: boolean;
+  /** The overlay failed and was taken down for the rest of the page (said once, with the reason). */
+  onFault?: (reason: string) => void;
 }
 
 export interface OverlayHandle {
@@ -28,7 +34,35 @@ export interface OverlayHandle {
 
 export const HOST_TAG = 'trace-agent-overlay';
 
+/**
+ * Preact schedules re-renders with `queueMicrotask` and hook effects with
+ * `requestAnimationFrame`, looked up when called: give it the ones captured at
+ * start-up (the same behaviour as its defaults), unless someone set their own.
+ */
+function captureScheduler(): void {
+  const o = preactOptions as { debounceRendering?: (cb: () => void) => void; requestAnimationFrame?: (cb: () => void) => void };
+  o.debounceRendering ??= microtask;
+  o.requestAnimationFrame ??= afterFrame;
+}
+
+/** Catches what the overlay's components throw (renders, effects): the overlay fails closed. */
+class Guard extends Component<{ children: ComponentChildren }, { failed: boolean }> {
+  override state = { failed: false };
+  override componentDidCatch(err: unknown): void {
+    this.setState({ failed: true });
+    reportFault(err);
+  }
+  override render() {
+    return this.state.failed ? null : this.props.children;
+  }
+}
+
 export function mountOverlay(source: OverlaySource, options: OverlayOptions): OverlayHandle {
+  // Bench only: times the overlay's own work when the page asks for it (see bench-probe.ts), through
+  // the global timers it wraps; the bench then measures Preact on those, as before this capture.
+  const timed = benchProbe();
+  if (!timed) captureScheduler();
+  captureTimers(); // after the bench probe, whose wrapped timers are then the ones captured
   const hotkey = parseHotkey(options.hotkey);
   const host = document.createElement(HOST_TAG);
   const shadow = host.attachShadow({ mode: 'open' });
@@ -47,7 +81,53 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   let returnFocus: HTMLElement | null = null;
   const focusInside = () => document.activeElement === host;
 
+  /**
+   * Fails closed, once: a failure of ours in the overlay takes it down for
+   * the rest of the page (hidden, unmounted, the hotkey released to the
+   * game) and is reported with its reason, rather than failing again on
+   * every frame. The trace goes on without the overlay.
+   */
+  let failed: string | null = null;
+  const failClosed = (err: unknown) => {
+    if (failed !== null) return;
+    failed = errorMessage(err);
+    setFaultHandler(null);
+    try {
+      host.hidden = true;
+    } catch {
+      /* nothing more to hide */
+    }
+    unlisten(window, 'keydown', onKey as EventListener, true);
+    // Unmounted later, outside whatever render or effect failed (its cleanups clear the overlay's timers).
+    setTimer(() => {
+      try {
+        render(null, shadow);
+      } catch {
+        /* what the page broke breaks the unmount too: the host goes anyway */
+      }
+      try {
+        host.remove();
+      } catch {
+        /* already gone */
+      }
+    }, 0);
+    try {
+      options.onFault?.(failed);
+    } catch {
+      /* the agent's side of the report failed: the overlay is down all the same */
+    }
+  };
+  setFaultHandler(failClosed);
+
   const setOpen = (open: boolean, byKey = false) => {
+    if (failed !== null) return;
+    try {
+      toggleOpen(open, byKey);
+    } catch (err) {
+      failClosed(err);
+    }
+  };
+  const toggleOpen = (open: boolean, byKey: boolean) => {
     if (open === state.open.peek()) return;
     if (open) {
       if (byKey) {
@@ -71,11 +151,12 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
     close: () => setOpen(false),
     toggle: () => setOpen(!state.open.peek()),
     get isOpen() {
-      return state.open.peek();
+      return failed === null && state.open.peek();
     },
     destroy: () => {
-      window.removeEventListener('keydown', onKey, true);
-      render(null, shadow);
+      unlisten(window, 'keydown', onKey as EventListener, true);
+      setFaultHandler(null);
+      if (failed === null) render(null, shadow);
       stopPersisting();
       stopHiding();
       shell.toaster.stop();
@@ -86,6 +167,13 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   // Capture phase on window: we see the hotkey before the game does, and
   // swallow only the hotkey (and Escape when focus is in the overlay).
   const onKey = (ev: KeyboardEvent) => {
+    try {
+      onHotkey(ev);
+    } catch (err) {
+      failClosed(err);
+    }
+  };
+  const onHotkey = (ev: KeyboardEvent) => {
     if (matchesHotkey(ev, hotkey)) {
       ev.preventDefault();
       ev.stopImmediatePropagation();
@@ -100,36 +188,42 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
       } else handle.close();
     }
   };
-  window.addEventListener('keydown', onKey, true);
+  // The original addEventListener, captured at start-up (core/builtins.ts).
+  listen(window, 'keydown', onKey as EventListener, true);
   // Where focus came from when it enters the overlay by a click or Tab: it goes back there on close.
-  host.addEventListener('focusin', (ev) => {
+  listen(host, 'focusin', ((ev: FocusEvent) => {
     const from = ev.relatedTarget;
     if (from instanceof HTMLElement && from !== host && !host.contains(from)) returnFocus = from;
-  });
+  }) as EventListener);
   // Keys typed in the overlay (its filters, its buttons) are not the game's:
   // they stop at the host (the game's capture listeners on window still see them).
   // Not keyup: a key held for the game while focus moved into the overlay must
   // still be released for the game, or its character keeps running.
-  for (const type of ['keydown', 'keypress'] as const) host.addEventListener(type, (ev) => ev.stopPropagation());
+  const stop = (ev: Event) => ev.stopPropagation();
+  listen(host, 'keydown', stop);
+  listen(host, 'keypress', stop);
   // Nor are the overlay's clicks and wheel turns: scrolling the log must not
   // zoom the game's camera, a click on a button must not fire a weapon.
-  for (const type of ['pointerdown', 'pointerup', 'mousedown', 'mouseup', 'click', 'dblclick', 'wheel', 'contextmenu'] as const) {
-    host.addEventListener(type, (ev) => ev.stopPropagation(), { passive: true });
-  }
+  const kept = ['pointerdown', 'pointerup', 'mousedown', 'mouseup', 'click', 'dblclick', 'wheel', 'contextmenu'];
+  for (let i = 0; i < kept.length; i++) listen(host, kept[i]!, stop, { passive: true });
 
   // On <html>, not <body>: games that rebuild their body keep the overlay.
   document.documentElement.appendChild(host);
   const draw = () =>
     render(
-      <Shell source={source} state={state} shell={shell}>
-        <App source={source} state={state} hotkey={hotkey.label} onClose={handle.close} />
-      </Shell>,
+      <Guard>
+        <Shell source={source} state={state} shell={shell}>
+          <App source={source} state={state} hotkey={hotkey.label} onClose={handle.close} />
+        </Shell>
+      </Guard>,
       shadow,
     );
-  // Bench only: times the overlay's own work when the page asks for it (see bench-probe.ts); else just draws.
-  const timed = benchProbe();
-  if (timed) timed(draw);
-  else draw();
+  try {
+    if (timed) timed(draw);
+    else draw();
+  } catch (err) {
+    failClosed(err);
+  }
   return handle;
 }
 

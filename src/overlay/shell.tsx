@@ -27,6 +27,9 @@ import {
 import type { OverlaySource } from './source';
 import type { OverlayState } from './state';
 import { countWarnings, Toaster, ToastRegion, WarningTracker, type EngineWarnings } from './toast';
+import { all, listen, unlisten } from '../core/builtins';
+import { reportFault } from './fault';
+import { timers } from './timers';
 
 /** The badge's warning count and the toasts poll the engine at most this often. */
 export const WARN_POLL_MS = 2_000;
@@ -231,8 +234,8 @@ function badgePlace(shell: ShellState): Record<string, string> {
 async function engineWarnings(source: OverlaySource, analytics: boolean): Promise<EngineWarnings | null> {
   if (!analytics) return null;
   try {
-    const [alerts, anomalies] = await Promise.all([source.alerts(), source.anomalies()]);
-    return { alerts: alerts.statuses, anomalies: anomalies.anomalies };
+    const both = await all([source.alerts(), source.anomalies()] as const);
+    return { alerts: both[0].statuses, anomalies: both[1].anomalies };
   } catch {
     return null;
   }
@@ -281,8 +284,9 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     if (!mq) return;
     const on = () => (shell.systemDark.value = !mq!.matches);
     on();
-    mq.addEventListener?.('change', on);
-    return () => mq!.removeEventListener?.('change', on);
+    // The original addEventListener, captured at start-up (core/builtins.ts).
+    listen(mq, 'change', on);
+    return () => unlisten(mq!, 'change', on);
   }, []);
 
   // The viewport, while open: everything is kept inside it.
@@ -290,8 +294,8 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     if (!open) return;
     const on = () => (shell.viewport.value = viewportSize());
     on();
-    window.addEventListener('resize', on);
-    return () => window.removeEventListener('resize', on);
+    listen(window, 'resize', on);
+    return () => unlisten(window, 'resize', on);
   }, [open]);
 
   // Warnings: the badge's count and the toasts, every 2 s while open (collapsed or not), never while closed.
@@ -300,24 +304,26 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     const tracker = new WarningTracker();
     let alive = true;
     let inFlight = false;
-    const tick = () => {
+    const tick = async () => {
       if (inFlight || (typeof document !== 'undefined' && document.hidden)) return;
       inFlight = true;
-      const snap = source.snapshot();
-      engineWarnings(source, snap.analytics)
-        .then((engine) => {
-          if (!alive) return;
-          shell.warnings.value = countWarnings(snap, engine);
-          if (engine) shell.toaster.push(tracker.update(engine, snap.elapsed));
-        })
-        .catch(() => {})
-        .finally(() => (inFlight = false));
+      try {
+        const snap = source.snapshot();
+        const engine = await engineWarnings(source, snap.analytics);
+        if (!alive) return;
+        shell.warnings.value = countWarnings(snap, engine);
+        if (engine) shell.toaster.push(tracker.update(engine, snap.elapsed));
+      } catch (err) {
+        reportFault(err);
+      } finally {
+        inFlight = false;
+      }
     };
     tick();
-    const id = setInterval(tick, WARN_POLL_MS);
+    const id = timers.setInterval(tick, WARN_POLL_MS);
     return () => {
       alive = false;
-      clearInterval(id);
+      timers.clearInterval(id);
       shell.toaster.stop();
     };
   }, [open]);
@@ -327,8 +333,8 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
     if (!open || !collapsed) return;
     const refresh = () => (state.snap.value = source.snapshot());
     refresh();
-    const id = setInterval(refresh, BADGE_REFRESH_MS);
-    return () => clearInterval(id);
+    const id = timers.setInterval(refresh, BADGE_REFRESH_MS);
+    return () => timers.clearInterval(id);
   }, [open, collapsed]);
 
   // Focus into the shell when asked (opened with the hotkey, expanded, collapsed).

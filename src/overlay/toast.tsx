@@ -7,6 +7,7 @@ import type { Signal } from '@preact/signals';
 import type { AlertStatus, Severity } from '../analytics/alerts';
 import type { Anomaly } from '../analytics/engine';
 import type { OverlaySnapshot } from './source';
+import { timers } from './timers';
 
 /** At most one toast per this many ms. */
 export const TOAST_INTERVAL_MS = 5_000;
@@ -147,7 +148,7 @@ export class Toaster {
 
   /** The overlay closed: nothing shows, nothing is pending. */
   stop(): void {
-    if (this.due) clearTimeout(this.due);
+    if (this.due) timers.clearTimeout(this.due);
     this.due = null;
     this.limiter.drop();
     this.dismiss();
@@ -162,19 +163,19 @@ export class Toaster {
       if (!this.held) this.scheduleHide(TOAST_SHOW_MS);
     }
     const wait = this.limiter.wait(now);
-    if (wait !== null && !this.due) this.due = setTimeout(this.flush, wait);
+    if (wait !== null && !this.due) this.due = timers.setTimeout(this.flush, wait);
   };
 
   private scheduleHide(ms: number): void {
     this.clearHide();
-    this.hide = setTimeout(() => {
+    this.hide = timers.setTimeout(() => {
       this.hide = null;
       this.out.value = null;
     }, ms);
   }
 
   private clearHide(): void {
-    if (this.hide) clearTimeout(this.hide);
+    if (this.hide) timers.clearTimeout(this.hide);
     this.hide = null;
   }
 }

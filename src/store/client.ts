@@ -7,6 +7,7 @@
  * answering is replaced (the watchdog), and every promise has a bound.
  */
 import type { EntrySink } from '../core/agent';
+import { filter, push, some } from '../core/builtins';
 import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { now } from '../core/clock';
@@ -204,6 +205,11 @@ export class StoreClient implements EntrySink {
   leftInDatabase = 0;
   private releaseLock: (() => void) | null = null;
   private closed = false;
+  // The timers as they were when the agent started: a page that replaces its own later does not stop the batches.
+  private readonly setTimer: typeof setTimeout = setTimeout.bind(globalThis);
+  private readonly clearTimer: typeof clearTimeout = clearTimeout.bind(globalThis);
+  private readonly setRepeat: typeof setInterval = setInterval.bind(globalThis);
+  private readonly clearRepeat: typeof clearInterval = clearInterval.bind(globalThis);
   /** Set by the agent: what the store asks to be recorded as a system entry. */
   onNotice: (notice: NoticeMessage) => void = () => {};
 
@@ -240,7 +246,7 @@ export class StoreClient implements EntrySink {
       return;
     }
     if (this.batch.full) this.sendBatch();
-    else if (this.timer === null) this.timer = setTimeout(() => this.sendBatch(), this.opt.flushMs);
+    else if (this.timer === null) this.timer = this.setTimer(() => this.sendBatch(), this.opt.flushMs);
   }
 
   // ---- public -------------------------------------------------------------
@@ -258,12 +264,12 @@ export class StoreClient implements EntrySink {
         upTo,
         resolve,
         reject,
-        timer: setTimeout(() => {
-          this.flushWaiters = this.flushWaiters.filter((x) => x !== w);
+        timer: this.setTimer(() => {
+          this.flushWaiters = filter(this.flushWaiters, (x) => x !== w);
           reject(new TraceError('STORE_FAILED', `flush: not stored within ${this.opt.flushTimeoutMs} ms (${this.pending} entries pending; they are kept and still sent)`));
         }, this.opt.flushTimeoutMs),
       };
-      this.flushWaiters.push(w);
+      push(this.flushWaiters, w);
     });
   }
 
@@ -310,7 +316,7 @@ export class StoreClient implements EntrySink {
   saveEmergency(): void {
     this.sendBatch();
     // Nothing of our own left: saveEmergency removes an older record instead.
-    const own = this.unacked.filter((b) => b.sessionId === this.session.id);
+    const own = filter(this.unacked, (b) => b.sessionId === this.session.id);
     const out = saveEmergency(this.storages, emergencyKey(this.config.dbName, this.session.id), this.session.id, own, this.opt.emergencyChars);
     if (!out.marked) this.problem(`the emergency log could not be saved anywhere: ${out.unsaved} pending entries may be lost uncounted`);
   }
@@ -338,9 +344,9 @@ export class StoreClient implements EntrySink {
     if (this.closed) return;
     this.saveEmergency();
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    if (this.readyTimer !== null) clearTimeout(this.readyTimer);
-    if (this.watchdog !== null) clearInterval(this.watchdog);
+    if (this.timer !== null) this.clearTimer(this.timer);
+    if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
+    if (this.watchdog !== null) this.clearRepeat(this.watchdog);
     this.transport?.close();
     this.transport = null;
     this.settleAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
@@ -351,7 +357,7 @@ export class StoreClient implements EntrySink {
 
   private sendBatch(): void {
     if (this.timer !== null) {
-      clearTimeout(this.timer);
+      this.clearTimer(this.timer);
       this.timer = null;
     }
     const n = this.batch.length;
@@ -373,7 +379,7 @@ export class StoreClient implements EntrySink {
 
   private track(msg: BatchMessage): void {
     if (this.unacked.length === 0) this.lastProgress = now(); // waiting starts now, not at the last ack
-    this.unacked.push(msg);
+    push(this.unacked, msg);
     this.unackedCount += msg.count;
     this.unackedBytes += batchBytes(msg.cols);
   }
@@ -383,8 +389,26 @@ export class StoreClient implements EntrySink {
     try {
       this.transport.post(msg);
     } catch (err) {
+      if (this.refuseUncloneable(msg, err)) return;
       this.fail(`posting to the store failed: ${describeError(err)}`);
     }
+  }
+
+  /**
+   * A request whose parameters the structured clone refuses (DataCloneError:
+   * a Symbol or a function in a query) is the caller's bad input: that
+   * request alone is rejected, and the store stays where it is. Batches hold
+   * only strings and typed arrays (columns.ts), so a batch refused is the
+   * store's failure, handled by `fail`.
+   */
+  private refuseUncloneable(msg: PageToStore, err: unknown): boolean {
+    if (!(err instanceof Error || (typeof err === 'object' && err !== null)) || (err as { name?: unknown }).name !== 'DataCloneError') return false;
+    if (msg.type === 'metrics') return true;
+    if (msg.type !== 'request') return false;
+    const p = this.requests.get(msg.id);
+    this.requests.delete(msg.id);
+    p?.reject(new TraceError('INVALID_OPTION', `${msg.op}: its parameters cannot be sent to the store (${describeError(err)})`));
+    return true;
   }
 
   // ---- connecting and failing over ----------------------------------------
@@ -416,7 +440,7 @@ export class StoreClient implements EntrySink {
       this.lastHeard = now();
       // The last store is waited for, however slow its start (a loaded machine): there is none after it.
       if (this.nextTransport < this.transports.length) {
-        this.readyTimer = setTimeout(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
+        this.readyTimer = this.setTimer(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
       }
       t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
       // A new store has seen nothing: send again all that is not stored,
@@ -433,23 +457,24 @@ export class StoreClient implements EntrySink {
   private fail(why: string): void {
     if (this.closed) return;
     this.problem(why);
-    if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+    if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
     this.transport?.close();
     this.connect();
   }
 
   private problem(why: string): void {
-    if (this.status.problems.length < MAX_PROBLEMS) this.status.problems.push(why);
+    if (this.status.problems.length < MAX_PROBLEMS) push(this.status.problems, why);
   }
 
   private settleAll(err: TraceError): void {
     for (const p of this.requests.values()) {
-      if (p.timer !== null) clearTimeout(p.timer);
+      if (p.timer !== null) this.clearTimer(p.timer);
       p.reject(err);
     }
     this.requests.clear();
-    for (const w of this.flushWaiters) {
-      clearTimeout(w.timer);
+    for (let i = 0; i < this.flushWaiters.length; i++) {
+      const w = this.flushWaiters[i]!;
+      this.clearTimer(w.timer);
       w.reject(err);
     }
     this.flushWaiters = [];
@@ -465,7 +490,7 @@ export class StoreClient implements EntrySink {
    * (the main thread) takes over, and connect() sends it all that is pending.
    */
   private startWatchdog(): void {
-    this.watchdog = setInterval(() => this.checkAlive(), Math.max(10, this.opt.heartbeatMs));
+    this.watchdog = this.setRepeat(() => this.checkAlive(), Math.max(10, this.opt.heartbeatMs));
     // In Node (tests, SSR) the timer must not keep the process alive.
     (this.watchdog as { unref?: () => void }).unref?.();
   }
@@ -506,8 +531,8 @@ export class StoreClient implements EntrySink {
 
   /** (Re)starts the bound of a question: from now, `timeoutMs` to answer (or to say progress). */
   private armRequest(id: number, p: Pending): void {
-    if (p.timer !== null) clearTimeout(p.timer);
-    p.timer = setTimeout(() => {
+    if (p.timer !== null) this.clearTimer(p.timer);
+    p.timer = this.setTimer(() => {
       if (this.requests.get(id) !== p) return;
       this.requests.delete(id);
       p.reject(new TraceError('STORE_FAILED', `the store did not answer ${p.msg.op} within ${p.timeoutMs} ms`));
@@ -519,7 +544,7 @@ export class StoreClient implements EntrySink {
   private receive(msg: StoreToPage): void {
     switch (msg.type) {
       case 'ready':
-        if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+        if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
         if (msg.backend === 'memory' && !msg.sameEverywhere && this.nextTransport < this.transports.length) {
           // A worker that cannot open IndexedDB (a data: URL worker has an
           // opaque origin): the main thread may still have it.
@@ -567,7 +592,7 @@ export class StoreClient implements EntrySink {
         const p = this.requests.get(msg.id);
         if (!p) return;
         this.requests.delete(msg.id);
-        if (p.timer !== null) clearTimeout(p.timer);
+        if (p.timer !== null) this.clearTimer(p.timer);
         if (msg.ok) p.resolve(msg.result as never);
         else p.reject(new TraceError('STORE_FAILED', msg.error));
         return;
@@ -580,12 +605,14 @@ export class StoreClient implements EntrySink {
     this.lastProgress = now();
     let count = 0;
     const keep: BatchMessage[] = [];
-    for (const b of this.unacked) {
+    // Index loops and no Array methods on the page's side of every ack: the page may have broken them.
+    for (let i = 0; i < this.unacked.length; i++) {
+      const b = this.unacked[i]!;
       if (b.sessionId === sessionId && b.firstSeq >= fromSeq && b.lastSeq <= upTo) {
         count += b.count;
         this.unackedBytes -= batchBytes(b.cols);
       } else {
-        keep.push(b);
+        push(keep, b);
       }
     }
     this.unacked = keep;
@@ -599,7 +626,7 @@ export class StoreClient implements EntrySink {
         replay.nacked += count;
         this.counters.droppedStore += count;
       }
-      if (!this.unacked.some((b) => b.sessionId === sessionId)) {
+      if (!some(this.unacked, (b) => b.sessionId === sessionId)) {
         this.counters.recovered += replay.count - replay.duplicates - replay.nacked;
         this.countUnsaved(replay);
       }
@@ -611,11 +638,12 @@ export class StoreClient implements EntrySink {
       if (quota) this.quota.refused += count;
     } else this.counters.acked += count;
     if (this.flushWaiters.length > 0) {
-      const still = [];
-      for (const w of this.flushWaiters) {
-        if (this.hasUnacked(w.upTo)) still.push(w);
+      const still: typeof this.flushWaiters = [];
+      for (let i = 0; i < this.flushWaiters.length; i++) {
+        const w = this.flushWaiters[i]!;
+        if (this.hasUnacked(w.upTo)) push(still, w);
         else {
-          clearTimeout(w.timer);
+          this.clearTimer(w.timer);
           w.resolve();
         }
       }
@@ -625,7 +653,7 @@ export class StoreClient implements EntrySink {
 
   /** Whether any batch of this session up to `upTo` is still waiting for the store. */
   private hasUnacked(upTo: number): boolean {
-    return this.unacked.some((b) => b.sessionId === this.session.id && b.firstSeq <= upTo);
+    return some(this.unacked, (b) => b.sessionId === this.session.id && b.firstSeq <= upTo);
   }
 
   // ---- the emergency log of earlier pages ---------------------------------

@@ -11,6 +11,7 @@
  *
  * No DOM: used by the page, the worker and Node.
  */
+import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice } from '../core/builtins';
 import { KINDS, LEVELS, type TraceEntry } from '../core/entry';
 
 export interface ColumnBatch {
@@ -68,12 +69,21 @@ type Columns = { [K in NumericColumn]: InstanceType<(typeof ARRAY_TYPES)[K]> };
  * allocation per batch (an ArrayBuffer costs microseconds to allocate in
  * Chromium; thirteen of them per batch cost more than the entries).
  */
+// Captured at start-up, as the typed arrays' `set`: the page may replace the globals later.
+const Buffer = ArrayBuffer;
+const F64 = Float64Array;
+const U32 = Uint32Array;
+const U8 = Uint8Array;
+const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as { set: (a: ArrayLike<number>) => void; subarray: (from: number, to: number) => unknown };
+const typedSet = TypedArrayProto.set;
+const typedSubarray = TypedArrayProto.subarray;
+
 function allocColumns(n: number): Columns {
-  const buf = new ArrayBuffer(n * (8 * FLOAT_COLUMNS.length + 4 * WORD_COLUMNS.length + BYTE_COLUMNS.length));
+  const buf = new Buffer(n * (8 * FLOAT_COLUMNS.length + 4 * WORD_COLUMNS.length + BYTE_COLUMNS.length));
   let at = 0;
-  const f64 = () => new Float64Array(buf, (at += 8 * n) - 8 * n, n);
-  const u32 = () => new Uint32Array(buf, (at += 4 * n) - 4 * n, n);
-  const u8 = () => new Uint8Array(buf, (at += n) - n, n);
+  const f64 = () => new F64(buf, (at += 8 * n) - 8 * n, n);
+  const u32 = () => new U32(buf, (at += 4 * n) - 4 * n, n);
+  const u8 = () => new U8(buf, (at += n) - n, n);
   // Widest first, so every view is aligned.
   return {
     seq: f64(),
@@ -104,7 +114,8 @@ export class BatchEncoder {
   private n = 0;
   private cols: Columns;
   private readonly lines: string[];
-  private ids = new Map<string, number>();
+  /** String → id in `strings`: a null-prototype object, not a Map (whose methods the page may replace). */
+  private ids = Object.create(null) as Record<string, number>;
   private strings: string[] = [];
   /** The last type and its id: most entries repeat the type before them. */
   private lastType = '';
@@ -124,23 +135,36 @@ export class BatchEncoder {
   }
 
   /**
-   * Adds one entry; false (and nothing added) when its values cannot be
-   * serialised. Entries are safe copies, so that takes a hostile toJSON.
+   * Adds one entry; false (and nothing added: no half-written slot) when its
+   * values cannot be serialised. Entries are safe copies, so that takes a
+   * hostile toJSON, or a field that is not what its type says.
    */
   add(e: TraceEntry): boolean {
-    let line: string;
+    let line: string | undefined;
     let dataOnly = 0;
+    let kind: number | undefined;
+    let level: number | undefined;
     try {
+      const t = e.type;
+      const src = e.source;
+      const m = e.method;
+      // Strings only: a Symbol in the string table would make postMessage refuse the whole batch.
+      if (typeof t !== 'string' || (src !== undefined && typeof src !== 'string') || (m !== undefined && typeof m !== 'string')) return false;
+      if (typeof e.kind !== 'string' || typeof e.level !== 'string') return false;
+      kind = KIND_INDEX[e.kind];
+      level = LEVEL_INDEX[e.level];
       if (e.metadata === undefined && e.args === undefined && e.result === undefined && e.error === undefined && e.data !== undefined) {
-        line = JSON.stringify(e.data);
+        line = copyJson(e.data);
         dataOnly = BIT_DATA_ONLY;
       } else {
         line = restJson(e);
       }
+      if (typeof line !== 'string') return false;
     } catch {
       return false;
     }
-    const i = this.n++;
+    // From here nothing reads the entry's values but numbers and checked strings.
+    const i = this.n;
     const c = this.cols;
     c.seq[i] = e.seq;
     c.ts[i] = e.ts;
@@ -148,8 +172,8 @@ export class BatchEncoder {
     c.spanId[i] = e.spanId ?? 0;
     c.parentId[i] = e.parentId ?? 0;
     c.frame[i] = e.frame;
-    c.kind[i] = KIND_INDEX[e.kind] ?? KIND_INDEX['custom']!;
-    c.level[i] = LEVEL_INDEX[e.level] ?? 1;
+    c.kind[i] = kind ?? KIND_INDEX['custom']!;
+    c.level[i] = level ?? 1;
     c.flags[i] = e.flags ?? 0;
     c.bits[i] = dataOnly | (e.status === 'ok' ? BIT_OK : e.status === 'error' ? BIT_ERROR : 0) | (e.async === true ? BIT_ASYNC : e.async === false ? BIT_SYNC : 0);
     if (e.type !== this.lastType || this.lastTypeId < 0) {
@@ -160,6 +184,7 @@ export class BatchEncoder {
     c.source[i] = e.source === undefined ? 0 : this.id(e.source) + 1;
     c.method[i] = e.method === undefined ? 0 : this.id(e.method) + 1;
     this.lines[i] = line;
+    this.n = i + 1;
     return true;
   }
 
@@ -169,7 +194,7 @@ export class BatchEncoder {
     const c = this.cols;
     const lines = this.lines;
     // join builds one flat string: a rope of += would be flattened again by postMessage.
-    const rest = n === lines.length ? lines.join('\n') : lines.slice(0, n).join('\n');
+    const rest = n === lines.length ? join(lines, '\n') : join(slice(lines, 0, n), '\n');
     for (let i = 0; i < n; i++) lines[i] = '';
     let cols: Columns;
     if (n === this.capacity) {
@@ -179,31 +204,85 @@ export class BatchEncoder {
     } else {
       // A partial one is copied to its size: what is posted and stored has no empty tail.
       cols = allocColumns(n);
-      for (const name of ALL_COLUMNS) (cols[name] as Float64Array).set((c[name] as Float64Array).subarray(0, n));
+      for (let k = 0; k < ALL_COLUMNS.length; k++) {
+        const name = ALL_COLUMNS[k]!;
+        apply(typedSet, cols[name], [apply(typedSubarray, c[name], [0, n])]);
+      }
     }
     const out: ColumnBatch = { count: n, ...cols, strings: this.strings, rest };
     this.n = 0;
     this.strings = [];
-    this.ids = new Map();
+    this.ids = Object.create(null) as Record<string, number>;
     this.lastTypeId = -1;
     return out;
   }
 
   private id(s: string): number {
-    let id = this.ids.get(s);
+    let id = this.ids[s];
     if (id === undefined) {
       id = this.strings.length;
-      this.strings.push(s);
-      this.ids.set(s, id);
+      push(this.strings, s);
+      this.ids[s] = id;
     }
     return id;
   }
 }
 
 /** The JSON of an entry's variable fields, '' when it has none. */
-function restJson(e: TraceEntry): string {
+function restJson(e: TraceEntry): string | undefined {
   if (e.data === undefined && e.metadata === undefined && e.args === undefined && e.result === undefined && e.error === undefined) return '';
-  return JSON.stringify({ data: e.data, metadata: e.metadata, args: e.args, result: e.result, error: e.error });
+  return copyJson({ data: e.data, metadata: e.metadata, args: e.args, result: e.result, error: e.error });
+}
+
+/**
+ * The JSON of a safe copy (plain objects, arrays, strings, finite numbers,
+ * booleans, null). `JSON.stringify` calls a `toJSON` it finds on any object,
+ * and a page may give every array or object one (Prototype.js's
+ * `Array.prototype.toJSON` turns arrays into strings): then our own writer,
+ * which never looks at `toJSON`, writes it instead.
+ */
+export function copyJson(v: unknown): string | undefined {
+  return prototypesHaveToJson() ? writePlain(v) : jsonStringify(v);
+}
+
+function prototypesHaveToJson(): boolean {
+  try {
+    return 'toJSON' in ArrayProto || 'toJSON' in ObjectProto;
+  } catch {
+    return true; // a Proxy in the prototype chain: take the writer that does not ask
+  }
+}
+
+/** JSON text of plain data, as JSON.stringify would write it without any toJSON. */
+function writePlain(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return jsonStringify(v); // a primitive: JSON.stringify looks no toJSON up on it
+    case 'number':
+      return v - v === 0 ? jsonStringify(v) : 'null'; // finite (NaN and ±Infinity give NaN)
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      if (isArray(v)) {
+        let s = '[';
+        for (let i = 0; i < v.length; i++) s += (i > 0 ? ',' : '') + (writePlain(v[i]) ?? 'null');
+        return s + ']';
+      }
+      let s = '{';
+      let first = true;
+      for (const k in v) {
+        if (!hasOwn(v, k)) continue; // enumerable keys the page added to Object.prototype
+        const x = writePlain((v as Record<string, unknown>)[k]);
+        if (x === undefined) continue;
+        s += (first ? '' : ',') + jsonStringify(k) + ':' + x;
+        first = false;
+      }
+      return s + '}';
+    }
+    default:
+      return undefined; // undefined, functions and symbols are left out, as JSON.stringify does
+  }
 }
 
 export type Rest = Pick<TraceEntry, 'data' | 'metadata' | 'args' | 'result' | 'error'>;
@@ -344,8 +423,9 @@ export function sliceBatch(b: ColumnBatch, from: number): ColumnBatch {
 /** What a batch weighs in storage, in bytes (strings counted a byte a character, as Chromium stores Latin-1 text). */
 export function batchBytes(b: ColumnBatch): number {
   let bytes = b.rest.length;
-  for (const s of b.strings) bytes += s.length;
-  for (const name of ALL_COLUMNS) bytes += b[name].byteLength;
+  // Index loops: the page's Array.prototype[Symbol.iterator] may be broken (this runs in the page for every batch).
+  for (let i = 0; i < b.strings.length; i++) bytes += b.strings[i]!.length;
+  for (let k = 0; k < ALL_COLUMNS.length; k++) bytes += b[ALL_COLUMNS[k]!].byteLength;
   return bytes;
 }
 

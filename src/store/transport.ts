@@ -1,4 +1,5 @@
 /** How the page reaches the store: a worker, or the same host on the main thread. */
+import { microtask, postToWorker } from '../core/builtins';
 import { StoreHost } from './host';
 import { workerRouteOf } from './spawn-worker';
 import type { PageToStore, StoreThread, StoreToPage, WorkerToPage } from './protocol';
@@ -18,7 +19,7 @@ export function workerTransport(create: () => Worker): StoreTransport {
   const worker = create();
   const t: StoreTransport = {
     thread: 'worker',
-    post: (msg) => worker.postMessage(msg),
+    post: (msg) => postToWorker(worker, msg), // the original postMessage, captured at start-up
     onMessage: () => {},
     onFailure: () => {},
     close: () => worker.terminate(),
@@ -44,13 +45,13 @@ export function mainThreadTransport(): StoreTransport {
   let closed = false;
   const t: StoreTransport = {
     thread: 'main',
-    post: (msg) => queueMicrotask(() => closed || host.handle(msg)),
+    post: (msg) => microtask(() => closed || host.handle(msg)),
     onMessage: () => {},
     onFailure: () => {},
     close: () => {
       closed = true;
     },
   };
-  const host = new StoreHost((msg) => queueMicrotask(() => closed || t.onMessage(msg)));
+  const host = new StoreHost((msg) => microtask(() => closed || t.onMessage(msg)));
   return t;
 }

@@ -22,6 +22,7 @@ import { REFRESH_MS, type OverlayState } from '../state';
 import { memo } from './memo';
 import { BUDGET_60HZ } from './metrics';
 import { useEngine } from './use-engine';
+import { chain } from '../../core/builtins';
 
 /** Spans in the waterfall. */
 export const WATERFALL_SPANS = 200;
@@ -170,7 +171,8 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
   usePolling(
     () => {
       if (frozen) return;
-      return source.query({ kinds: ['agent'], order: 'newest', limit: WATERFALL_SPANS }).then(
+      return chain(
+        source.query({ kinds: ['agent'], order: 'newest', limit: WATERFALL_SPANS }),
         (r) => {
           setSpans((prev) => (sameSpans(prev, r.entries) ? prev : r.entries));
           setSpansProblem(null);

@@ -12,6 +12,7 @@ import { formatDuration, formatPercent, formatSeconds } from '../format';
 import type { OverlaySource } from '../source';
 import { type LogFocus, type OverlayState } from '../state';
 import { useEngine } from './use-engine';
+import { all } from '../../core/builtins';
 
 /** Resolved alerts stay on the tab this long (ms of session time). */
 export const RECENT_MS = 5 * 60_000;
@@ -86,7 +87,7 @@ export function ruleText(r: AlertRule): string {
 
 export function AnomaliesTab({ source, state }: { source: OverlaySource; state: OverlayState }) {
   const { data, problem } = useEngine(state, 'analytics are off (they run in the store\'s worker), so nothing watches for anomalies', () =>
-    Promise.all([source.anomalies(), source.alerts()]),
+    all([source.anomalies(), source.alerts()] as const),
   );
   const [anomalies, alerts] = data ?? [null, null];
   const [linkProblem, setLinkProblem] = useState<string | null>(null);
@@ -103,10 +104,12 @@ export function AnomaliesTab({ source, state }: { source: OverlaySource; state: 
     const fromTs = a.activeAt ?? a.firedAt ?? 0;
     const toTs = a.resolvedAt ?? state.snap.peek().elapsed;
     try {
-      const [first, last] = await Promise.all([
+      const both = await all([
         source.query({ fromTs, toTs, order: 'oldest', limit: 1 }),
         source.query({ fromTs, toTs, order: 'newest', limit: 1 }),
-      ]);
+      ] as const);
+      const first = both[0];
+      const last = both[1];
       const f = first.entries[0];
       const l = last.entries[0];
       if (!f || !l) {

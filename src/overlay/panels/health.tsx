@@ -10,6 +10,7 @@ import type { OverlaySnapshot, OverlaySource } from '../source';
 import type { OverlayState } from '../state';
 import { metricName, ruleText } from './anomalies';
 import { useEngine } from './use-engine';
+import { all } from '../../core/builtins';
 
 /** The storage mode in words. */
 export function storageMode(store: OverlaySnapshot['store']): { text: string; ok: boolean } {
@@ -26,7 +27,7 @@ export function formatMB(bytes: number): string {
 
 export function HealthTab({ source, state }: { source: OverlaySource; state: OverlayState }) {
   const { data, problem } = useEngine(state, 'analytics are off (they run in the store\'s worker): no verdict from the engine; the figures below are the page\'s own', () =>
-    Promise.all([source.health(), source.alerts()]),
+    all([source.health(), source.alerts()] as const),
   );
   const [health, alerts] = data ?? [null, null];
 

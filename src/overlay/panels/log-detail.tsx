@@ -10,6 +10,7 @@ import { stateAt } from '../../export/state-replay';
 import { formatDuration, formatSeconds } from '../format';
 import { JsonTree } from './log-json-tree';
 import type { QueryFn } from './log-model';
+import { all, chain, resolved } from '../../core/builtins';
 
 /** Children of a span listed. */
 export const CHILDREN_SHOWN = 50;
@@ -96,7 +97,8 @@ function useLoad<T>(load: () => Promise<T>): Loaded<T> {
   const [result, setResult] = useState<Loaded<T>>({ state: 'loading' });
   useEffect(() => {
     let alive = true;
-    load().then(
+    chain(
+      load(),
       (value) => alive && setResult({ state: 'done', value }),
       (err) => alive && setResult({ state: 'failed', problem: errorMessage(err) }),
     );
@@ -110,10 +112,12 @@ function useLoad<T>(load: () => Promise<T>): Loaded<T> {
 function SpanLinks({ entry, query, onOpen }: { entry: TraceEntry; query: QueryFn; onOpen: (e: TraceEntry) => void }) {
   const sessionId = entry.sessionId;
   const links = useLoad(async () => {
-    const [parent, children] = await Promise.all([
-      entry.parentId !== undefined ? query({ sessionId, spanIds: [entry.parentId], limit: 1 }) : null,
-      entry.spanId !== undefined ? query({ sessionId, parentIds: [entry.spanId], order: 'oldest', limit: CHILDREN_SHOWN }) : null,
-    ]);
+    const both = await all([
+      entry.parentId !== undefined ? query({ sessionId, spanIds: [entry.parentId], limit: 1 }) : resolved(null),
+      entry.spanId !== undefined ? query({ sessionId, parentIds: [entry.spanId], order: 'oldest', limit: CHILDREN_SHOWN }) : resolved(null),
+    ] as const);
+    const parent = both[0];
+    const children = both[1];
     return { parent: parent?.entries[0] ?? null, children: children?.entries ?? null, more: children?.next != null };
   });
   return (
@@ -244,7 +248,8 @@ function CopyButton({ entry }: { entry: TraceEntry }) {
     const json = JSON.stringify(entry, null, 2);
     const clipboard = typeof navigator !== 'undefined' ? navigator.clipboard : undefined;
     if (clipboard && typeof clipboard.writeText === 'function') {
-      clipboard.writeText(json).then(
+      chain(
+        clipboard.writeText(json),
         () => setStatus({ ok: true, text: 'copied' }),
         (err) => {
           setStatus({ ok: false, text: `clipboard refused: ${errorMessage(err)}` });

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { KINDS, LEVELS, type Kind, type Level } from '../../core/entry';
 import { defaultFilters, type LogFilters } from './log-model';
+import { timers } from '../timers';
 
 export const TYPING_MS = 200;
 
@@ -17,10 +18,10 @@ export function LogFilterBar({ filters, onChange }: { filters: LogFilters; onCha
   const latest = useRef(filters);
   latest.current = filters;
 
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  useEffect(() => () => void (timer.current && timers.clearTimeout(timer.current)), []);
 
   const apply = (f: LogFilters) => {
-    if (timer.current) clearTimeout(timer.current);
+    if (timer.current) timers.clearTimeout(timer.current);
     timer.current = null;
     setDraft(f);
     onChange(f);
@@ -28,8 +29,8 @@ export function LogFilterBar({ filters, onChange }: { filters: LogFilters; onCha
   const type = (field: TextField, value: string) => {
     const next = { ...draft, [field]: value };
     setDraft(next);
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
+    if (timer.current) timers.clearTimeout(timer.current);
+    timer.current = timers.setTimeout(() => {
       timer.current = null;
       onChange({ ...latest.current, types: next.types, sources: next.sources, text: next.text });
     }, TYPING_MS);

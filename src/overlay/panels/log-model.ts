@@ -22,6 +22,8 @@ import { errorMessage } from '../../core/errors';
 import type { QueryResult } from '../../store/protocol';
 import type { LogFocus } from '../state';
 import type { OverlayQuery } from '../source';
+import { all, resolved } from '../../core/builtins';
+import { timers } from '../timers';
 
 /** Row height in px: fixed, so the row under any scroll position is arithmetic. */
 export const ROW_H = 20;
@@ -302,19 +304,19 @@ abstract class Pager<P> {
       const failed = this.failedAt.get(k);
       if (failed !== undefined && now - failed < RETRY_MS) continue;
       this.inflight.add(k);
-      this.fetch(k)
-        .then((page) => {
+      void (async () => {
+        try {
+          const page = await this.fetch(k);
           this.failedAt.delete(k);
           if (this.alive && this.store(k, page)) this.bump();
-        })
-        .catch(() => {
+        } catch {
           this.failedAt.set(k, Date.now());
-          setTimeout(() => this.alive && this.pump(), RETRY_MS);
-        })
-        .finally(() => {
+          timers.setTimeout(() => this.alive && this.pump(), RETRY_MS);
+        } finally {
           this.inflight.delete(k);
           if (this.alive) this.pump();
-        });
+        }
+      })();
     }
   }
 
@@ -428,7 +430,7 @@ export class SeqList extends Pager<SeqPage> implements RowList {
     const missing = this.pageKeys(from, to, lo, hi).filter((k) => !this.fresh(k, hi));
     if (missing.length === 0 || missing.length > MAX_INFLIGHT) return;
     try {
-      const pages = await Promise.all(missing.map((k) => this.fetchPage(k, hi)));
+      const pages = await all(missing.map((k) => this.fetchPage(k, hi)));
       if (!this.alive) return;
       missing.forEach((k, i) => this.store(k, pages[i]!));
     } catch {
@@ -448,10 +450,12 @@ export class SeqList extends Pager<SeqPage> implements RowList {
   /** The first and last stored seqs within the range. */
   private async ends(which: 'both' | 'newest'): Promise<{ first: number | null; last: number | null }> {
     const r = this.range;
-    const [first, last] = await Promise.all([
-      which === 'both' ? this.run(this.query({ order: 'oldest', limit: 1, ...r })) : Promise.resolve(null),
+    const both = await all([
+      which === 'both' ? this.run(this.query({ order: 'oldest', limit: 1, ...r })) : resolved(null),
       this.run(this.query({ order: 'newest', limit: 1, ...r })),
-    ]);
+    ] as const);
+    const first = both[0];
+    const last = both[1];
     return { first: first?.entries[0]?.seq ?? null, last: last.entries[0]?.seq ?? null };
   }
 

@@ -16,6 +16,7 @@ import { CHART_MS, Chart, usePolling, type ChartColor, type ChartData, type Char
 import { formatCount, formatDuration, formatPercent } from '../format';
 import type { OverlaySnapshot, OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
+import { chain } from '../../core/builtins';
 
 export const WINDOWS = [
   { id: '30s', label: '30 s', ms: 30_000 },
@@ -138,7 +139,8 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
   usePolling(
     () => {
       if (!state.snap.peek().analytics) return;
-      return source.trends(win).then(
+      return chain(
+        source.trends(win),
         (r) => {
           const first = reportRef.current === null;
           reportRef.current = r;
@@ -180,7 +182,8 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
       textAt.current = Date.now();
       setReport(reportRef.current);
       if (!s.analytics) return;
-      return source.stats().then(
+      return chain(
+        source.stats(),
         (st) => {
           setStats(st);
           hz.current = displayHz(st.frames.last60s.avgFps ?? (s.fps > 0 ? s.fps : null));

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { errorMessage } from '../../core/errors';
 import { usePolling } from '../charts';
 import { REFRESH_MS, type OverlayState } from '../state';
+import { chain } from '../../core/builtins';
 
 /**
  * Polls `load` every REFRESH_MS while mounted, when analytics run. `data` is
@@ -18,7 +19,8 @@ export function useEngine<T>(state: OverlayState, offText: string, load: () => P
         setProblem(offText);
         return;
       }
-      return load().then(
+      return chain(
+        load(),
         (d) => {
           setData(d);
           setProblem(null);

@@ -39,7 +39,8 @@ beforeEach(async () => {
   vi.spyOn(URL, 'createObjectURL').mockImplementation(() => `blob:fake/${++blobs}`);
   vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
   clock = 0;
-  vi.spyOn(performance, 'now').mockImplementation(() => clock);
+  // The agent's clock reads the prototype's now (captured at start-up), so the fake goes there.
+  vi.spyOn(Performance.prototype, 'now').mockImplementation(() => clock);
   vi.resetModules(); // the routes are module state: a fresh one per test
   spawn = await import('../../../src/store/spawn-worker');
 });

@@ -10,18 +10,20 @@ import { gzipSync } from 'node:zlib';
 // (started from its URL, or a blob: that imports it), so the store is in it
 // once; the analytics engine, which only the worker runs, is now in the
 // page's code. What it holds, each part gzipped on its own (`npm run
-// size:parts`, 2026-12-03; the whole file, 113.0 KB, compresses better than
-// the sum of its parts, 116.3 KB):
-//   src/overlay: five tabs, shell, log, charts, its CSS          32.3 KB
+// size:parts`, 2026-12-03, after issues 12-14; the whole file, 122.7 KB,
+// compresses better than the sum of its parts, 125.9 KB):
+//   src/overlay: five tabs, shell, log, charts, its CSS          32.9 KB
 //   uPlot                                                        22.0 KB
-//   src/analytics: the engine the worker runs, alerts, health    18.7 KB
-//   src/hooks: spans, state, story, input, system, network       11.7 KB
-//   src/store: client, host, rings, emergency log, worker start  11.5 KB
+//   src/analytics: the engine the worker runs, alerts, health    21.7 KB
+//   src/store: client, host, rings, emergency log, worker start  14.2 KB
+//   src/hooks: spans, state, story, input, system, network       13.5 KB
 //   preact, hooks, @preact/signals (no preact/compat)             8.7 KB
-//   core, export, idb, the entry points, the rest                11.5 KB
-// The budget is the measured size (112,981) plus ~2%, to be tightened as
-// the file shrinks.
-const BUDGET_GZIP = 120_000;
+//   core, export, idb, the entry points, the rest                13.0 KB
+// Issues 12-14 (definition-time hooks, the per-method baselines, the store's
+// watchdog and emergency-log fallbacks, captured builtins) took it from
+// 113.0 to 122.7 KB. The budget is the measured size (122,649) plus ~2%, to
+// be tightened as the file shrinks (issue 16 moves the overlay off start-up).
+const BUDGET_GZIP = 125_000;
 // The ESM build: index.js and its worker, worker.js.
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];
 const files = ['dist/trace-agent.js', ...esm];

@@ -123,6 +123,8 @@ export default defineConfig(({ mode }): UserConfig => {
             globalSetup: ['test/browser/global-setup.ts'],
             testTimeout: 120_000,
             hookTimeout: 300_000,
+            // An expect.poll without a timeout of its own waits 1 s by default: too tight on a loaded machine.
+            expect: { poll: { timeout: 10_000 } },
             fileParallelism: false,
           },
         },

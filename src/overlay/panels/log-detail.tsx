@@ -15,7 +15,7 @@ import { all, chain, resolved } from '../../core/builtins';
 /** Children of a span listed. */
 export const CHILDREN_SHOWN = 50;
 /** State changes read to rebuild a state. */
-const STATE_CHANGES = 5_000;
+export const STATE_CHANGES = 5_000;
 /** Tracked states rebuilt at most. */
 const STATE_SOURCES = 4;
 
@@ -169,10 +169,13 @@ interface StateView {
   cut: boolean;
 }
 
-/** Every tracked state (one per source) as it was right after the entry, from its last checkpoint. */
+/** Entries a replay can start from: each holds the whole state (a replacement, the new root's). */
+const STATE_STARTS = ['state:checkpoint', 'state:replace'];
+
+/** Every tracked state (one per source) as it was right after the entry, from its last checkpoint or replacement. */
 export async function statesAt(query: QueryFn, entry: TraceEntry): Promise<StateView[]> {
   const sessionId = entry.sessionId;
-  const cps = await query({ sessionId, kinds: ['state'], types: ['state:checkpoint'], toSeq: entry.seq, order: 'newest', limit: 20 });
+  const cps = await query({ sessionId, kinds: ['state'], types: STATE_STARTS, toSeq: entry.seq, order: 'newest', limit: 20 });
   const latest = new Map<string, TraceEntry>();
   for (const cp of cps.entries) {
     const source = cp.source ?? 'state';

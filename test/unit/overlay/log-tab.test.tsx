@@ -4,6 +4,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { LogTab } from '../../../src/overlay/panels/event-log';
+import { STATE_CHANGES, statesAt } from '../../../src/overlay/panels/log-detail';
 import { LOG_SETTINGS_KEY, PAGE, ROW_H } from '../../../src/overlay/panels/log-model';
 import { createOverlayState, REFRESH_MS, type OverlayState } from '../../../src/overlay/state';
 import { entryAt, FakeSource, SESSION } from './log-fake-source';
@@ -342,7 +343,7 @@ describe('event log: detail', () => {
     await click(row);
     await click(button(/state at this moment/));
     const q = source.calls.filter((c) => c.kinds?.includes('state'));
-    expect(q[0]).toMatchObject({ types: ['state:checkpoint'], toSeq: 7, order: 'newest' });
+    expect(q[0]).toMatchObject({ types: ['state:checkpoint', 'state:replace'], toSeq: 7, order: 'newest' });
     expect(q[1]).toMatchObject({ sources: ['game'], fromSeq: 5, toSeq: 7, order: 'oldest' });
     const st = host.querySelector('.ld-state')!;
     expect(st.textContent).toContain('checkpoint #5 + 2 changes');
@@ -351,6 +352,28 @@ describe('event log: detail', () => {
     expect(st.textContent).not.toContain('"sword"');
     await click(st.querySelector('button[aria-label="expand inv"]')!);
     expect(st.textContent).toContain('0: "sword"');
+  });
+
+  it('rebuilds the state from a state:replace (the new root, whole) when it is newer than the last checkpoint', async () => {
+    // A checkpoint, then more changes than one replay reads, then the game replaces its whole state.
+    const changes = STATE_CHANGES + 1_000;
+    const replaceSeq = 2 + changes;
+    const fake = new FakeSource(replaceSeq + 2);
+    const base = { kind: 'state' as const, level: 'info' as const, sessionId: SESSION, frame: 0, ts: 0, source: 'game' };
+    fake.extra.set(1, { ...base, seq: 1, type: 'state:checkpoint', data: { label: 'start', changes: 0, state: { hp: 10 } } });
+    for (let seq = 2; seq < replaceSeq; seq++) fake.extra.set(seq, { ...base, seq, type: 'state:change', data: { changes: [{ op: 'set', path: ['hp'], next: seq }] } });
+    fake.extra.set(replaceSeq, {
+      ...base,
+      seq: replaceSeq,
+      type: 'state:replace',
+      data: { replacements: 1, changes, tracked: true, state: { hp: 100, loaded: 'save-3' } },
+    });
+    fake.extra.set(replaceSeq + 1, { ...base, seq: replaceSeq + 1, type: 'state:change', data: { changes: [{ op: 'set', path: ['hp'], next: 99 }] } });
+    fake.extra.set(replaceSeq + 2, { seq: replaceSeq + 2, sessionId: SESSION, frame: 0, ts: 0, kind: 'player', type: 'player.move', level: 'info', data: {} });
+
+    const views = await statesAt((q) => fake.query(q), fake.entry(replaceSeq + 2)!);
+    // Started from the checkpoint instead, the replay would be cut (STATE_CHANGES read) long before the replacement.
+    expect(views).toEqual([{ source: 'game', state: { hp: 99, loaded: 'save-3' }, checkpointSeq: replaceSeq, applied: 1, exact: true, cut: false }]);
   });
 
   it('copies the entry as JSON with the clipboard, or a selected textarea', async () => {

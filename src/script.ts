@@ -8,7 +8,7 @@ import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './cre
 import { errorMessage } from './core/errors';
 import { splitPaths } from './hooks/paths';
 import { parseThresholds } from './analytics/alerts';
-import { scriptWorkerRoutes, useWorkerRoutes } from './store/spawn-worker';
+import { scriptWorkerRoutes, setWorkerRoutes } from './store/spawn-worker';
 import { inStoreWorker, inWorkerScope, serveStoreInWorker } from './store/worker-scope';
 
 /** Where the script tag puts the agent; typed here rather than on Window, so a page's own typing of it wins. */
@@ -94,6 +94,6 @@ function start(): void {
 if (inStoreWorker()) {
   serveStoreInWorker();
 } else if (!inWorkerScope()) {
-  useWorkerRoutes(scriptWorkerRoutes(ownScript()?.src, location.origin));
+  setWorkerRoutes(scriptWorkerRoutes(ownScript()?.src, location.origin));
   start();
 }

@@ -2,7 +2,7 @@
  * Starting the store's worker. `spawnStoreWorker()` is the only way the
  * agent starts one (each worker transport calls it; so does a restart).
  *
- * The entry says how a worker can be started on this page (`useWorkerRoutes`):
+ * The entry says how a worker can be started on this page (`setWorkerRoutes`):
  * - the drop-in script is its own worker: from the script's URL when it is
  *   same-origin (what `worker-src 'self'`, and so `default-src 'self'`,
  *   allows), else from a `blob:` that imports the script's URL
@@ -41,7 +41,7 @@ const HELLO_BOUND_MS = 3_000;
 interface RouteState {
   route: WorkerRoute;
   /** 'works': a worker of it said hello; 'failed': given up. */
-  state: 'untried' | 'starting' | 'works' | 'failed';
+  status: 'untried' | 'starting' | 'works' | 'failed';
   /** When the newest worker of it was started (while 'starting'). */
   startedAt: number;
 }
@@ -56,10 +56,10 @@ let blobRefused = false;
 let followingViolations = false;
 
 /** Sets how this page can start the store's worker, best first (the entry does). */
-export function useWorkerRoutes(list: readonly WorkerRoute[]): void {
+export function setWorkerRoutes(list: readonly WorkerRoute[]): void {
   if (list === routes) return;
   routes = list;
-  states = list.map((route) => ({ route, state: 'untried', startedAt: 0 }));
+  states = list.map((route) => ({ route, status: 'untried', startedAt: 0 }));
 }
 
 /** How many ways to start the worker there are: the agent gives the client one worker transport each. */
@@ -73,17 +73,17 @@ export function spawnStoreWorker(): Worker {
   followViolations();
   const refused: string[] = [];
   for (const s of states) {
-    if (s.state === 'starting' && now() - s.startedAt >= HELLO_BOUND_MS) s.state = 'failed';
-    if (s.route.kind === 'blob' && blobRefused && s.state !== 'failed') {
-      s.state = 'failed';
+    if (s.status === 'starting' && now() - s.startedAt >= HELLO_BOUND_MS) s.status = 'failed';
+    if (s.route.kind === 'blob' && blobRefused && s.status !== 'failed') {
+      s.status = 'failed';
       refused.push("the blob worker was not tried: the page's Content-Security-Policy refuses blob: workers");
     }
-    if (s.state === 'failed') continue;
+    if (s.status === 'failed') continue;
     let worker: Worker;
     try {
       worker = s.route.start(STORE_WORKER_NAME);
     } catch (err) {
-      s.state = 'failed';
+      s.status = 'failed';
       refused.push(`the ${s.route.kind} worker was refused: ${errorMessage(err)}`);
       continue;
     }
@@ -116,8 +116,8 @@ export function workerRouteOf(worker: Worker): WorkerRouteKind | undefined {
 
 /** Follows a new worker until it says hello (its route works) or fails first (its route is given up). */
 function watch(worker: Worker, s: RouteState): void {
-  if (s.state !== 'works') {
-    s.state = 'starting';
+  if (s.status !== 'works') {
+    s.status = 'starting';
     s.startedAt = now();
   }
   const done = () => {
@@ -126,11 +126,11 @@ function watch(worker: Worker, s: RouteState): void {
   };
   const onMessage = (ev: MessageEvent<WorkerToPage>) => {
     if (ev.data?.type !== 'hello') return;
-    s.state = 'works';
+    s.status = 'works';
     done();
   };
   const onError = () => {
-    if (s.state !== 'works') s.state = 'failed';
+    if (s.status !== 'works') s.status = 'failed';
     done();
   };
   worker.addEventListener('message', onMessage);

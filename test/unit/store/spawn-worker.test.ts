@@ -90,7 +90,7 @@ describe('scriptWorkerRoutes', () => {
 
 describe('spawnStoreWorker', () => {
   const useScript = () => {
-    spawn.useWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+    spawn.setWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
   };
 
   it('starts the worker from the script URL, named as the store worker; a restart after its hello takes the same route', () => {
@@ -135,7 +135,7 @@ describe('spawnStoreWorker', () => {
     useScript();
     expect(() => spawn.spawnStoreWorker()).toThrow(/the script-url worker was refused: .*refused; the blob worker was refused/);
     expect(() => spawn.spawnStoreWorker()).toThrow(/every way to start the worker failed/);
-    spawn.useWorkerRoutes([]);
+    spawn.setWorkerRoutes([]);
     expect(() => spawn.spawnStoreWorker()).toThrow(/no URL to start the worker from/);
     vi.stubGlobal('Worker', undefined);
     expect(() => spawn.spawnStoreWorker()).toThrow(/no Worker/);
@@ -143,9 +143,9 @@ describe('spawnStoreWorker', () => {
 
   it('the same routes set again (each createTraceAgent of the ESM entry) keep what was learnt', () => {
     const routes = spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE);
-    spawn.useWorkerRoutes(routes);
+    spawn.setWorkerRoutes(routes);
     (spawn.spawnStoreWorker() as unknown as FakeWorker).fail();
-    spawn.useWorkerRoutes(routes);
+    spawn.setWorkerRoutes(routes);
     expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
   });
 });
@@ -156,7 +156,7 @@ describe('a CSP violation for the script URL', () => {
   const start = (policy: string) => {
     const page = new EventTarget();
     vi.stubGlobal('document', page);
-    spawn.useWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+    spawn.setWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
     const first = spawn.spawnStoreWorker() as unknown as FakeWorker;
     // What the browser does when the policy refuses the worker: the violation, then the worker's error.
     page.dispatchEvent(violation(`${PAGE}/trace-agent.js`, policy));

@@ -157,18 +157,42 @@ export function scriptWorkerRoutes(src: string | undefined, pageOrigin: string):
   return [{ kind: 'script-url', url: url.href, start: (name) => new Worker(url.href, { name }) }, fromBlob];
 }
 
+/**
+ * How long a blob: URL is kept for a worker that neither says hello nor fails:
+ * some browsers fetch a worker's script after the constructor returns, so the
+ * URL is revoked only once the worker has run it (hello) or failed, or then.
+ */
+const BLOB_URL_BOUND_MS = 30_000;
+
 function blobRoute(scriptUrl: string): WorkerRoute {
   return {
     kind: 'blob',
     start(name) {
       // The only code in the blob is the import of the script's URL (a JSON string literal).
       const blobUrl = URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(scriptUrl)});`], { type: 'text/javascript' }));
+      let worker: Worker;
       try {
-        return new Worker(blobUrl, { name });
-      } finally {
-        // The worker holds what it resolved at construction; the URL itself is not needed again.
+        worker = new Worker(blobUrl, { name });
+      } catch (err) {
         URL.revokeObjectURL(blobUrl);
+        throw err;
       }
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const revoke = () => {
+        if (timer === null) return;
+        clearTimeout(timer);
+        timer = null;
+        worker.removeEventListener('message', onMessage);
+        worker.removeEventListener('error', revoke);
+        URL.revokeObjectURL(blobUrl);
+      };
+      const onMessage = (ev: MessageEvent<WorkerToPage>) => {
+        if (ev.data?.type === 'hello') revoke();
+      };
+      timer = setTimeout(revoke, BLOB_URL_BOUND_MS);
+      worker.addEventListener('message', onMessage);
+      worker.addEventListener('error', revoke);
+      return worker;
     },
   };
 }

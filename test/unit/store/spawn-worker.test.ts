@@ -66,7 +66,7 @@ describe('scriptWorkerRoutes', () => {
     expect(spawn.scriptWorkerRoutes(undefined, PAGE)).toEqual([]);
     expect(spawn.scriptWorkerRoutes('file:///game/trace-agent.js', 'null').map((r) => r.kind)).toEqual(['blob']);
   });
-  it('the blob: holds only the import of the script, as a JSON string, and is revoked once the worker has it', async () => {
+  it('the blob: holds only the import of the script, as a JSON string, and is revoked once the worker has run it', async () => {
     const parts: BlobPart[][] = [];
     const RealBlob = Blob;
     vi.stubGlobal(
@@ -84,7 +84,33 @@ describe('scriptWorkerRoutes', () => {
     expect(parts).toEqual([[`importScripts(${JSON.stringify(new URL(url).href)});`]]);
     expect(worker.url).toBe('blob:fake/1');
     expect(worker.options.name).toBe('trace-agent-store');
+    // Some browsers fetch a worker's script after the constructor returns: not revoked yet.
+    expect(URL.revokeObjectURL).not.toHaveBeenCalled();
+    worker.hello();
     expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:fake/1');
+    expect(URL.revokeObjectURL).toHaveBeenCalledTimes(1);
+  });
+
+  it('the blob: URL is revoked when its worker fails, or after a bound when it does neither (it never leaks)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const [blob] = spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, 'https://other.example');
+      const failing = blob!.start('trace-agent-store') as unknown as FakeWorker;
+      failing.fail();
+      expect(URL.revokeObjectURL).toHaveBeenCalledWith(failing.url);
+      const silent = blob!.start('trace-agent-store') as unknown as FakeWorker;
+      vi.advanceTimersByTime(29_999);
+      expect(URL.revokeObjectURL).not.toHaveBeenCalledWith(silent.url);
+      vi.advanceTimersByTime(1);
+      expect(URL.revokeObjectURL).toHaveBeenCalledWith(silent.url);
+      silent.hello(); // too late: revoked once only
+      expect(URL.revokeObjectURL).toHaveBeenCalledTimes(2);
+      FakeWorker.refuse = () => true;
+      expect(() => blob!.start('trace-agent-store')).toThrow();
+      expect(URL.revokeObjectURL).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -31,7 +31,7 @@ import { StoreClient, type ClientOptions } from './store/client';
 import { pageStorage } from './store/emergency';
 import type { QueryParams, QueryResult, StoreConfig } from './store/protocol';
 import { spawnStoreWorker, workerRouteCount } from './store/spawn-worker';
-import { mainThreadTransport, workerTransport, type StoreTransport } from './store/transport';
+import { mainThreadTransport, workerTransportFactory, type TransportFactory } from './store/transport';
 
 export const VERSION = '0.1.0';
 
@@ -224,11 +224,12 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     },
     { strict: options.strict, limits: options.limits },
   );
-  const transports: (() => StoreTransport)[] = [];
-  // One worker transport per way to start the worker (the script's URL, then
-  // blob:): a route that fails is given up and the next transport takes the next.
+  const transports: TransportFactory[] = [];
+  // One worker transport per way to start the worker not given up yet (the
+  // script's URL, then blob:): a route that fails is given up and the next
+  // transport takes the next. A worker without IndexedDB ends the workers (client.ts).
   const workerTries = options.worker === false ? 0 : Math.max(1, workerRouteCount());
-  for (let i = 0; i < workerTries; i++) transports.push(() => workerTransport(spawnStoreWorker));
+  for (let i = 0; i < workerTries; i++) transports.push(workerTransportFactory(spawnStoreWorker));
   transports.push(mainThreadTransport);
   const pageDefaults: ClientOptions = {
     storage: pageStorage(),

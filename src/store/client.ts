@@ -37,7 +37,7 @@ import type {
 } from './protocol';
 import { PROTOCOL_VERSION } from './protocol';
 import { emptyTotals } from './ring';
-import type { StoreTransport } from './transport';
+import type { StoreTransport, TransportFactory } from './transport';
 
 export interface ClientOptions {
   /** Entries per batch before it is sent at once. */
@@ -196,6 +196,8 @@ export class StoreClient implements EntrySink {
   /** When the store last acked, or when entries started waiting after none did. */
   private lastProgress = 0;
   private restartsLeft = 1;
+  /** Set when a worker answered without IndexedDB: the worker factories left are skipped (another worker would have none either). */
+  private skipWorkers = false;
   private pingId = 0;
   private deadStores = 0;
   private quota = { notices: 0, refused: 0, message: null as string | null };
@@ -210,7 +212,7 @@ export class StoreClient implements EntrySink {
   constructor(
     private readonly config: StoreConfig,
     private readonly session: { id: string; startedAt: number },
-    private readonly transports: readonly (() => StoreTransport)[],
+    private readonly transports: readonly TransportFactory[],
     options: ClientOptions = {},
   ) {
     this.opt = withDefaults(DEFAULTS, options);
@@ -392,6 +394,7 @@ export class StoreClient implements EntrySink {
   private connect(): void {
     while (this.nextTransport < this.transports.length) {
       const create = this.transports[this.nextTransport++]!;
+      if (this.skipWorkers && create.thread === 'worker') continue;
       let t: StoreTransport;
       try {
         t = create();
@@ -522,7 +525,10 @@ export class StoreClient implements EntrySink {
         if (this.readyTimer !== null) clearTimeout(this.readyTimer);
         if (msg.backend === 'memory' && !msg.sameEverywhere && this.nextTransport < this.transports.length) {
           // A worker that cannot open IndexedDB (a data: URL worker has an
-          // opaque origin): the main thread may still have it.
+          // opaque origin): the main thread may still have it. Unlike a dead
+          // worker it is not started again, nor is another worker (every route
+          // starts one with the page's origin, and so the same storage).
+          if (this.status.thread === 'worker') this.skipWorkers = true;
           this.fail(`${this.status.thread} store: ${msg.problem ?? 'no IndexedDB'}`);
           return;
         }

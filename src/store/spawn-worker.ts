@@ -62,9 +62,9 @@ export function setWorkerRoutes(list: readonly WorkerRoute[]): void {
   states = list.map((route) => ({ route, status: 'untried', startedAt: 0 }));
 }
 
-/** How many ways to start the worker there are: the agent gives the client one worker transport each. */
+/** How many ways to start the worker are not given up: the agent gives the client one worker transport each. */
 export function workerRouteCount(): number {
-  return routes.length;
+  return states.filter((s) => s.status !== 'failed').length;
 }
 
 /** Starts the store's worker by the best route not given up. Throws when no worker can be started. */

@@ -13,6 +13,18 @@ export interface StoreTransport {
   close(): void;
 }
 
+/**
+ * What the client starts a store with. A factory tagged `thread: 'worker'`
+ * starts a worker: once a worker has answered without IndexedDB, the client
+ * starts no more of them (another would have none either).
+ */
+export type TransportFactory = (() => StoreTransport) & { readonly thread?: StoreThread };
+
+/** A factory of worker transports, tagged as such (see TransportFactory). */
+export function workerTransportFactory(create: () => Worker): TransportFactory {
+  return Object.assign(() => workerTransport(create), { thread: 'worker' as const });
+}
+
 /** The store in a dedicated worker. `create` may throw (CSP, no Worker). */
 export function workerTransport(create: () => Worker): StoreTransport {
   const worker = create();

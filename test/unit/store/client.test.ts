@@ -5,10 +5,11 @@ import { StoreClient, type ClientOptions } from '../../../src/store/client';
 import { emergencyKey } from '../../../src/store/emergency';
 import { StoreHost } from '../../../src/store/host';
 import { PROTOCOL_VERSION, type BatchMessage, type PageToStore, type StoreToPage } from '../../../src/store/protocol';
-import { mainThreadTransport, type StoreTransport } from '../../../src/store/transport';
+import { mainThreadTransport, workerTransportFactory, type StoreTransport, type TransportFactory } from '../../../src/store/transport';
+import { emptyTotals } from '../../../src/store/ring';
 import { batchOf, entry, freshDb, MemoryStorage, storedBatch, until } from './helpers';
 
-function client(opts: ClientOptions & { dbName?: string; sessionId?: string; capacity?: number; transports?: (() => StoreTransport)[] } = {}) {
+function client(opts: ClientOptions & { dbName?: string; sessionId?: string; capacity?: number; transports?: TransportFactory[] } = {}) {
   const dbName = opts.dbName ?? freshDb();
   const sessionId = opts.sessionId ?? 's1';
   const c = new StoreClient(
@@ -273,6 +274,29 @@ describe('StoreClient', () => {
     const { c } = client({ maxBatch: 1, maxUnackedBytes: 1_000, transports: [silentTransport(posted)] });
     for (let i = 1; i <= 50; i++) c.write(entry(i, 's1', { data: { text: 'x'.repeat(200) } }));
     expect(c.counters.droppedBackpressure).toBeGreaterThan(40);
+    c.close();
+  });
+
+  it('a worker that answers without IndexedDB is not started again, nor is the next worker route: the main thread follows, named once in problems', async () => {
+    let started = 0;
+    /** A worker whose store has no IndexedDB: it answers init with a memory ready, as host.ts does. */
+    const memoryWorker = workerTransportFactory(() => {
+      started++;
+      const w = new EventTarget() as EventTarget & Partial<Worker>;
+      w.postMessage = (m: PageToStore) => {
+        if (m.type !== 'init') return;
+        const ready: StoreToPage = { type: 'ready', backend: 'memory', problem: 'IndexedDB unavailable: no indexedDB', totals: emptyTotals() };
+        queueMicrotask(() => w.onmessage?.call(w as Worker, new MessageEvent('message', { data: ready })));
+      };
+      w.terminate = () => {};
+      return w as Worker;
+    });
+    const { c } = client({ transports: [memoryWorker, memoryWorker, mainThreadTransport] });
+    await until(() => c.status.ready);
+    expect(started).toBe(1);
+    expect(c.status.thread).toBe('main');
+    expect(c.status.backend).toBe('indexeddb');
+    expect(c.status.problems.filter((p) => p.includes('IndexedDB unavailable'))).toEqual(['worker store: IndexedDB unavailable: no indexedDB']);
     c.close();
   });
 

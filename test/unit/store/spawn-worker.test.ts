@@ -136,6 +136,7 @@ describe('spawnStoreWorker', () => {
   it('a worker that fails before its hello gives its route up: the next start is the blob:', () => {
     useScript();
     (spawn.spawnStoreWorker() as unknown as FakeWorker).fail();
+    expect(spawn.workerRouteCount()).toBe(1); // the next agent on the page gets one worker transport, not two
     const next = spawn.spawnStoreWorker() as unknown as FakeWorker;
     expect(next.url).toMatch(/^blob:/);
     expect(spawn.workerRouteOf(next as unknown as Worker)).toBe('blob');

@@ -30,7 +30,7 @@ import type { OverlaySnapshot, OverlaySource } from './overlay/source';
 import { StoreClient, type ClientOptions } from './store/client';
 import { pageStorage } from './store/emergency';
 import type { QueryParams, QueryResult, StoreConfig } from './store/protocol';
-import { spawnStoreWorker, workerRouteCount } from './store/spawn-worker';
+import { routeChoiceReady, spawnStoreWorker, workerRouteCount } from './store/spawn-worker';
 import { mainThreadTransport, workerTransportFactory, type TransportFactory } from './store/transport';
 
 export const VERSION = '0.1.0';
@@ -229,7 +229,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   // script's URL, then blob:): a route that fails is given up and the next
   // transport takes the next. A worker without IndexedDB ends the workers (client.ts).
   const workerTries = options.worker === false ? 0 : Math.max(1, workerRouteCount());
-  for (let i = 0; i < workerTries; i++) transports.push(workerTransportFactory(spawnStoreWorker));
+  for (let i = 0; i < workerTries; i++) transports.push(workerTransportFactory(spawnStoreWorker, routeChoiceReady));
   transports.push(mainThreadTransport);
   const pageDefaults: ClientOptions = {
     storage: pageStorage(),

@@ -11,7 +11,10 @@
  *   (module-worker.ts).
  * A route is given up when its worker fails before it says hello (an error
  * event, the browser refusing it at once, or no hello within a bound), and the
- * next start takes the next route. When none is left, spawnStoreWorker throws
+ * next start takes the next route. When that is the blob: route, the start
+ * waits (routeChoiceReady) for the page's CSP violation of the failed worker,
+ * which may come before or after the worker's error event: it says whether
+ * blob: is refused too, and then blob: is not tried. When none is left, spawnStoreWorker throws
  * and the client goes on to the main-thread store.
  */
 import { errorMessage } from '../core/errors';
@@ -54,6 +57,19 @@ let states: RouteState[] = [];
 /** Set when the page's policy refused a worker of ours and would refuse a blob: worker too. */
 let blobRefused = false;
 let followingViolations = false;
+/** The URLs of our workers the page's CSP refused (a violation came). */
+const violated = new Set<string>();
+
+/**
+ * How long a start after a worker failed before its hello waits for that
+ * worker's CSP violation. The browser queues the violation and the error as
+ * two tasks of the same blocked fetch, in no set order; this is far above the
+ * gap between them, even on a loaded machine, and it delays only a blob:
+ * start after a failed one (a refused or missing script).
+ */
+const VIOLATION_WAIT_MS = 250;
+/** A worker of this URL failed before its hello, and no violation for it has come yet. */
+let awaiting: { url: string; until: number; waiters: (() => void)[] } | null = null;
 
 /** Sets how this page can start the store's worker, best first (the entry does). */
 export function setWorkerRoutes(list: readonly WorkerRoute[]): void {
@@ -105,7 +121,42 @@ function followViolations(): void {
   document.addEventListener('securitypolicyviolation', (ev) => {
     if (ev.disposition !== 'enforce' || ev.effectiveDirective !== 'worker-src') return;
     const ours = ev.blockedURI === 'blob' || routes.some((r) => r.url === ev.blockedURI);
-    if (ours && policyRefusesBlobWorkers(ev.originalPolicy)) blobRefused = true;
+    if (!ours) return;
+    violated.add(ev.blockedURI);
+    if (policyRefusesBlobWorkers(ev.originalPolicy)) blobRefused = true;
+    if (awaiting?.url === ev.blockedURI) endWait();
+  });
+}
+
+function endWait(): void {
+  const waiters = awaiting?.waiters ?? [];
+  awaiting = null;
+  for (const w of waiters) w();
+}
+
+/**
+ * Null when the next start can choose its route now; else a promise that
+ * resolves once it can: the next route is the blob: and the worker before it
+ * failed before its hello, with its CSP violation (if any) not yet come. It
+ * resolves on the violation, or after VIOLATION_WAIT_MS.
+ */
+export function routeChoiceReady(): Promise<void> | null {
+  if (awaiting === null) return null;
+  const next = states.find((s) => s.status !== 'failed');
+  if (next?.route.kind !== 'blob' || blobRefused) return null;
+  const wait = awaiting;
+  const left = wait.until - now();
+  if (left <= 0) {
+    endWait();
+    return null;
+  }
+  return new Promise((resolve) => {
+    wait.waiters.push(resolve);
+    if (wait.waiters.length === 1) {
+      setTimeout(() => {
+        if (awaiting === wait) endWait();
+      }, left);
+    }
   });
 }
 
@@ -130,7 +181,12 @@ function watch(worker: Worker, s: RouteState): void {
     done();
   };
   const onError = () => {
-    if (s.status !== 'works') s.status = 'failed';
+    if (s.status !== 'works') {
+      s.status = 'failed';
+      const url = s.route.url;
+      // Its violation may still come (after this error): the next start waits for it (routeChoiceReady).
+      if (url !== undefined && !violated.has(url)) awaiting = { url, until: now() + VIOLATION_WAIT_MS, waiters: [] };
+    }
     done();
   };
   worker.addEventListener('message', onMessage);

@@ -1,4 +1,5 @@
 /** How the page reaches the store: a worker, or the same host on the main thread. */
+import { describeError, errorMessage } from '../core/errors';
 import { StoreHost } from './host';
 import { workerRouteOf } from './spawn-worker';
 import type { PageToStore, StoreThread, StoreToPage, WorkerToPage } from './protocol';
@@ -21,20 +22,60 @@ export interface StoreTransport {
 export type TransportFactory = (() => StoreTransport) & { readonly thread?: StoreThread };
 
 /** A factory of worker transports, tagged as such (see TransportFactory). */
-export function workerTransportFactory(create: () => Worker): TransportFactory {
-  return Object.assign(() => workerTransport(create), { thread: 'worker' as const });
+export function workerTransportFactory(create: () => Worker, before?: () => Promise<void> | null): TransportFactory {
+  return Object.assign(() => workerTransport(create, before), { thread: 'worker' as const });
 }
 
-/** The store in a dedicated worker. `create` may throw (CSP, no Worker). */
-export function workerTransport(create: () => Worker): StoreTransport {
-  const worker = create();
+/**
+ * The store in a dedicated worker. `create` may throw (CSP, no Worker).
+ * When `before` returns a promise, the worker is created once it resolves
+ * (spawn-worker.ts's routeChoiceReady, a bounded wait): what is posted until
+ * then is kept and sent after, and a refusal is a failure of the transport.
+ */
+export function workerTransport(create: () => Worker, before?: () => Promise<void> | null): StoreTransport {
+  const wait = before?.() ?? null;
+  if (wait === null) return wire(create());
+  let worker: Worker | null = null;
+  let closed = false;
+  const queued: PageToStore[] = [];
   const t: StoreTransport = {
+    thread: 'worker',
+    post: (msg) => (worker ? worker.postMessage(msg) : queued.push(msg)),
+    onMessage: () => {},
+    onFailure: () => {},
+    close: () => {
+      closed = true;
+      worker?.terminate();
+    },
+  };
+  void wait.then(() => {
+    if (closed) return;
+    try {
+      worker = create();
+    } catch (err) {
+      t.onFailure(`store could not start: ${errorMessage(err)}`);
+      return;
+    }
+    wire(worker, t);
+    try {
+      for (const msg of queued.splice(0)) worker.postMessage(msg);
+    } catch (err) {
+      t.onFailure(`posting to the store failed: ${describeError(err)}`);
+    }
+  });
+  return t;
+}
+
+function wire(
+  worker: Worker,
+  t: StoreTransport = {
     thread: 'worker',
     post: (msg) => worker.postMessage(msg),
     onMessage: () => {},
     onFailure: () => {},
     close: () => worker.terminate(),
-  };
+  },
+): StoreTransport {
   worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {
     // The hello is for spawn-worker.ts (the route works); the store's own messages follow it.
     if (ev.data.type !== 'hello') t.onMessage(ev.data);

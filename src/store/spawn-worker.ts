@@ -71,8 +71,12 @@ const VIOLATION_WAIT_MS = 250;
 /** A worker of this URL failed before its hello, and no violation for it has come yet. */
 let awaiting: { url: string; until: number; waiters: (() => void)[] } | null = null;
 
-/** Sets how this page can start the store's worker, best first (the entry does). */
-export function setWorkerRoutes(list: readonly WorkerRoute[]): void {
+/** Why there is no route, when the entry has none to give (spawnStoreWorker throws it). */
+let noRoutes = 'no URL to start the worker from';
+
+/** Sets how this page can start the store's worker, best first (the entry does), and why there is none when `list` is empty. */
+export function setWorkerRoutes(list: readonly WorkerRoute[], whyNone = 'no URL to start the worker from'): void {
+  noRoutes = whyNone;
   if (list === routes) return;
   routes = list;
   states = list.map((route) => ({ route, status: 'untried', startedAt: 0 }));
@@ -108,7 +112,7 @@ export function spawnStoreWorker(): Worker {
     return worker;
   }
   if (refused.length > 0) throw new Error(refused.join('; '));
-  throw new Error(states.length > 0 ? 'every way to start the worker failed on this page' : 'no URL to start the worker from');
+  throw new Error(states.length > 0 ? 'every way to start the worker failed on this page' : noRoutes);
 }
 
 /**

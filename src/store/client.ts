@@ -196,8 +196,16 @@ export class StoreClient implements EntrySink {
   /** When the store last acked, or when entries started waiting after none did. */
   private lastProgress = 0;
   private restartsLeft = 1;
-  /** Set when a worker answered without IndexedDB: the worker factories left are skipped (another worker would have none either). */
-  private skipWorkers = false;
+  /**
+   * Set when a worker answered: with IndexedDB (its route works; the other
+   * worker factories are for routes that fail before their hello, so a dead
+   * one is started again once by its own factory, then the main thread takes
+   * over), or without it (another worker would have none either). The worker
+   * factories left are then skipped.
+   */
+  private workersDone = false;
+  /** Set while the watchdog starts the same store again (restartOrReplace). */
+  private restarting = false;
   private pingId = 0;
   private deadStores = 0;
   private quota = { notices: 0, refused: 0, message: null as string | null };
@@ -394,7 +402,8 @@ export class StoreClient implements EntrySink {
   private connect(): void {
     while (this.nextTransport < this.transports.length) {
       const create = this.transports[this.nextTransport++]!;
-      if (this.skipWorkers && create.thread === 'worker') continue;
+      if (this.workersDone && create.thread === 'worker' && !this.restarting) continue;
+      this.restarting = false;
       let t: StoreTransport;
       try {
         t = create();
@@ -501,6 +510,7 @@ export class StoreClient implements EntrySink {
     if (this.transport?.thread === 'worker' && this.restartsLeft > 0) {
       this.restartsLeft--;
       this.nextTransport--; // the same store once more
+      this.restarting = true;
       this.fail(`${why}: started again`);
     } else {
       this.fail(`${why}: replaced`);
@@ -528,7 +538,7 @@ export class StoreClient implements EntrySink {
           // opaque origin): the main thread may still have it. Unlike a dead
           // worker it is not started again, nor is another worker (every route
           // starts one with the page's origin, and so the same storage).
-          if (this.status.thread === 'worker') this.skipWorkers = true;
+          if (this.status.thread === 'worker') this.workersDone = true;
           this.fail(`${this.status.thread} store: ${msg.problem ?? 'no IndexedDB'}`);
           return;
         }
@@ -536,6 +546,7 @@ export class StoreClient implements EntrySink {
         // page stored there is out of reach, and the new ring's ledger does not know it.
         if (msg.backend === 'memory' && this.status.backend === 'indexeddb') this.leftInDatabase = this.counters.acked + this.counters.recovered;
         this.status.ready = true;
+        if (this.status.thread === 'worker') this.workersDone = true;
         this.status.backend = msg.backend;
         this.status.totals = msg.totals;
         if (msg.problem) this.problem(msg.problem);

@@ -432,6 +432,25 @@ describe('StoreClient liveness', () => {
     c.close();
   });
 
+  it('with a worker factory per route (the agent\'s), a worker that answered and died twice is replaced by the main thread, not by the next route\'s worker', async () => {
+    const lives: { dead: boolean }[] = [];
+    const perRoute = Object.assign(killable(lives), { thread: 'worker' as const });
+    const { c } = client({ maxBatch: 10, heartbeatMs: 20, deadAfterMs: 200, transports: [perRoute, perRoute, mainThreadTransport] });
+    for (let i = 1; i <= 30; i++) c.write(entry(i));
+    await c.flush();
+    lives[0]!.dead = true;
+    for (let i = 31; i <= 60; i++) c.write(entry(i));
+    await c.flush();
+    expect(lives).toHaveLength(2); // started again once
+    lives[1]!.dead = true;
+    for (let i = 61; i <= 90; i++) c.write(entry(i));
+    await c.flush();
+    expect(lives).toHaveLength(2);
+    expect(c.status.thread).toBe('main');
+    expect(await storedSeqs(c, 's1')).toEqual([...Array(90)].map((_, i) => i + 1));
+    c.close();
+  });
+
   it('a worker that crashes once running is started again once, as a dead one is', async () => {
     const made: StoreTransport[] = [];
     const lives: { dead: boolean }[] = [];

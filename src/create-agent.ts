@@ -227,7 +227,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const transports: TransportFactory[] = [];
   // One worker transport per way to start the worker not given up yet (the
   // script's URL, then blob:): a route that fails is given up and the next
-  // transport takes the next. A worker without IndexedDB ends the workers (client.ts).
+  // transport takes the next. A worker that answered (with IndexedDB or without)
+  // ends the worker starts but its own one restart (client.ts).
   const workerTries = options.worker === false ? 0 : Math.max(1, workerRouteCount());
   for (let i = 0; i < workerTries; i++) transports.push(workerTransportFactory(spawnStoreWorker, routeChoiceReady));
   transports.push(mainThreadTransport);

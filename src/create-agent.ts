@@ -31,8 +31,8 @@ import type { OverlaySnapshot, OverlaySource } from './overlay/source';
 import { StoreClient, type ClientOptions } from './store/client';
 import { pageStorage } from './store/emergency';
 import type { QueryParams, QueryResult, StoreConfig } from './store/protocol';
-import { spawnStoreWorker, workerRouteCount } from './store/spawn-worker';
-import { mainThreadTransport, workerTransport, type StoreTransport } from './store/transport';
+import { routeChoiceReady, spawnStoreWorker, workerRouteCount } from './store/spawn-worker';
+import { mainThreadTransport, workerTransportFactory, type TransportFactory } from './store/transport';
 
 export const VERSION = '0.1.0';
 
@@ -225,11 +225,13 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     },
     { strict: options.strict, limits: options.limits },
   );
-  const transports: (() => StoreTransport)[] = [];
-  // One worker transport per way to start the worker (the script's URL, then
-  // blob:): a route that fails is given up and the next transport takes the next.
+  const transports: TransportFactory[] = [];
+  // One worker transport per way to start the worker not given up yet (the
+  // script's URL, then blob:): a route that fails is given up and the next
+  // transport takes the next. A worker that answered (with IndexedDB or without)
+  // ends the worker starts but its own one restart (client.ts).
   const workerTries = options.worker === false ? 0 : Math.max(1, workerRouteCount());
-  for (let i = 0; i < workerTries; i++) transports.push(() => workerTransport(spawnStoreWorker));
+  for (let i = 0; i < workerTries; i++) transports.push(workerTransportFactory(spawnStoreWorker, routeChoiceReady));
   transports.push(mainThreadTransport);
   const pageDefaults: ClientOptions = {
     storage: pageStorage(),

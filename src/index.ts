@@ -1,13 +1,13 @@
 /** The ESM API. */
 import { createTraceAgent as createAgent, type TraceAgent, type TraceAgentOptions } from './create-agent';
 import { moduleWorkerRoute } from './store/module-worker';
-import { useWorkerRoutes } from './store/spawn-worker';
+import { setWorkerRoutes } from './store/spawn-worker';
 
 export { VERSION } from './create-agent';
 
 /** Starts the agent; its store runs in dist/esm/worker.js, started from the URL your bundler gives that file. */
 export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
-  useWorkerRoutes(moduleWorkerRoute);
+  setWorkerRoutes(moduleWorkerRoute);
   return createAgent(options);
 }
 export type { TraceAgent, TraceAgentOptions, AgentStats, ExportOptions, DownloadOptions, TraceQuery } from './create-agent';

@@ -8,17 +8,36 @@ import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './cre
 import { errorMessage } from './core/errors';
 import { splitPaths } from './hooks/paths';
 import { parseThresholds } from './analytics/alerts';
-import { scriptWorkerRoutes, useWorkerRoutes } from './store/spawn-worker';
+import { scriptWorkerRoutes, setWorkerRoutes } from './store/spawn-worker';
 import { inStoreWorker, inWorkerScope, serveStoreInWorker } from './store/worker-scope';
 
 /** Where the script tag puts the agent; typed here rather than on Window, so a page's own typing of it wins. */
 const host = globalThis as unknown as { TraceAgent?: TraceAgent };
 
+/**
+ * This script's own tag: document.currentScript, read while the script's top
+ * level runs (the only time it is this script's). It is null when the file
+ * is not run as a classic script by its own tag: loaded as `type="module"`,
+ * run from a shadow root, or run by other code (a loader's eval, a worker's
+ * importScripts).
+ */
 function ownScript(): HTMLScriptElement | null {
   const current = document.currentScript;
-  if (current instanceof HTMLScriptElement) return current;
-  return document.querySelector<HTMLScriptElement>('script[data-trace-agent], script[src*="trace-agent"]');
+  return current instanceof HTMLScriptElement ? current : null;
 }
+
+/**
+ * Where the options are read from: the own tag, else (a module load) the
+ * first tag that names the agent. Options only: the worker's URL is never
+ * taken from a tag other than our own (see the worker routes below).
+ */
+function optionsTag(own: HTMLScriptElement | null): HTMLScriptElement | null {
+  return own ?? document.querySelector<HTMLScriptElement>('script[data-trace-agent], script[src*="trace-agent"]');
+}
+
+/** Why the store has no worker route, when the script does not know its own URL. */
+const NO_OWN_TAG =
+  'no worker: document.currentScript was null (the drop-in script was loaded as a module, from a shadow root, or by other code), so its own URL is unknown and no other tag\'s is trusted; the store runs on the main thread (load it with a classic <script src>, or use the ESM build)';
 
 /** `data-*` attributes as options. A flag attribute counts when present, unless "false". */
 function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
@@ -54,9 +73,8 @@ function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
   return o;
 }
 
-function start(): void {
+function start(script: HTMLScriptElement | null): void {
   if (host.TraceAgent) return; // loaded twice: keep the first
-  const script = ownScript();
   const ds = script?.dataset ?? {};
   let agent: TraceAgent;
   try {
@@ -94,6 +112,10 @@ function start(): void {
 if (inStoreWorker()) {
   serveStoreInWorker();
 } else if (!inWorkerScope()) {
-  useWorkerRoutes(scriptWorkerRoutes(ownScript()?.src, location.origin));
-  start();
+  // Read here, at the top level of the script's synchronous run: later it is no longer ours.
+  const own = ownScript();
+  // The worker runs the script at this URL with the page's origin: only our own tag's URL will do.
+  if (own) setWorkerRoutes(scriptWorkerRoutes(own.src, location.origin));
+  else setWorkerRoutes([], NO_OWN_TAG);
+  start(optionsTag(own));
 }

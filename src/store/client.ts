@@ -38,7 +38,7 @@ import type {
 } from './protocol';
 import { PROTOCOL_VERSION } from './protocol';
 import { emptyTotals } from './ring';
-import type { StoreTransport } from './transport';
+import type { StoreTransport, TransportFactory } from './transport';
 
 export interface ClientOptions {
   /** Entries per batch before it is sent at once. */
@@ -197,6 +197,16 @@ export class StoreClient implements EntrySink {
   /** When the store last acked, or when entries started waiting after none did. */
   private lastProgress = 0;
   private restartsLeft = 1;
+  /**
+   * Set when a worker answered: with IndexedDB (its route works; the other
+   * worker factories are for routes that fail before their hello, so a dead
+   * one is started again once by its own factory, then the main thread takes
+   * over), or without it (another worker would have none either). The worker
+   * factories left are then skipped.
+   */
+  private workersDone = false;
+  /** Set while the watchdog starts the same store again (restartOrReplace). */
+  private restarting = false;
   private pingId = 0;
   private deadStores = 0;
   private quota = { notices: 0, refused: 0, message: null as string | null };
@@ -216,7 +226,7 @@ export class StoreClient implements EntrySink {
   constructor(
     private readonly config: StoreConfig,
     private readonly session: { id: string; startedAt: number },
-    private readonly transports: readonly (() => StoreTransport)[],
+    private readonly transports: readonly TransportFactory[],
     options: ClientOptions = {},
   ) {
     this.opt = withDefaults(DEFAULTS, options);
@@ -416,6 +426,8 @@ export class StoreClient implements EntrySink {
   private connect(): void {
     while (this.nextTransport < this.transports.length) {
       const create = this.transports[this.nextTransport++]!;
+      if (this.workersDone && create.thread === 'worker' && !this.restarting) continue;
+      this.restarting = false;
       let t: StoreTransport;
       try {
         t = create();
@@ -523,6 +535,7 @@ export class StoreClient implements EntrySink {
     if (this.transport?.thread === 'worker' && this.restartsLeft > 0) {
       this.restartsLeft--;
       this.nextTransport--; // the same store once more
+      this.restarting = true;
       this.fail(`${why}: started again`);
     } else {
       this.fail(`${why}: replaced`);
@@ -547,7 +560,10 @@ export class StoreClient implements EntrySink {
         if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
         if (msg.backend === 'memory' && !msg.sameEverywhere && this.nextTransport < this.transports.length) {
           // A worker that cannot open IndexedDB (a data: URL worker has an
-          // opaque origin): the main thread may still have it.
+          // opaque origin): the main thread may still have it. Unlike a dead
+          // worker it is not started again, nor is another worker (every route
+          // starts one with the page's origin, and so the same storage).
+          if (this.status.thread === 'worker') this.workersDone = true;
           this.fail(`${this.status.thread} store: ${msg.problem ?? 'no IndexedDB'}`);
           return;
         }
@@ -555,6 +571,7 @@ export class StoreClient implements EntrySink {
         // page stored there is out of reach, and the new ring's ledger does not know it.
         if (msg.backend === 'memory' && this.status.backend === 'indexeddb') this.leftInDatabase = this.counters.acked + this.counters.recovered;
         this.status.ready = true;
+        if (this.status.thread === 'worker') this.workersDone = true;
         this.status.backend = msg.backend;
         this.status.totals = msg.totals;
         if (msg.problem) this.problem(msg.problem);

@@ -2,7 +2,7 @@
  * Starting the store's worker. `spawnStoreWorker()` is the only way the
  * agent starts one (each worker transport calls it; so does a restart).
  *
- * The entry says how a worker can be started on this page (`useWorkerRoutes`):
+ * The entry says how a worker can be started on this page (`setWorkerRoutes`):
  * - the drop-in script is its own worker: from the script's URL when it is
  *   same-origin (what `worker-src 'self'`, and so `default-src 'self'`,
  *   allows), else from a `blob:` that imports the script's URL
@@ -11,7 +11,10 @@
  *   (module-worker.ts).
  * A route is given up when its worker fails before it says hello (an error
  * event, the browser refusing it at once, or no hello within a bound), and the
- * next start takes the next route. When none is left, spawnStoreWorker throws
+ * next start takes the next route. When that is the blob: route, the start
+ * waits (routeChoiceReady) for the page's CSP violation of the failed worker,
+ * which may come before or after the worker's error event: it says whether
+ * blob: is refused too, and then blob: is not tried. When none is left, spawnStoreWorker throws
  * and the client goes on to the main-thread store.
  */
 import { errorMessage } from '../core/errors';
@@ -41,7 +44,7 @@ const HELLO_BOUND_MS = 3_000;
 interface RouteState {
   route: WorkerRoute;
   /** 'works': a worker of it said hello; 'failed': given up. */
-  state: 'untried' | 'starting' | 'works' | 'failed';
+  status: 'untried' | 'starting' | 'works' | 'failed';
   /** When the newest worker of it was started (while 'starting'). */
   startedAt: number;
 }
@@ -54,17 +57,34 @@ let states: RouteState[] = [];
 /** Set when the page's policy refused a worker of ours and would refuse a blob: worker too. */
 let blobRefused = false;
 let followingViolations = false;
+/** The URLs of our workers the page's CSP refused (a violation came). */
+const violated = new Set<string>();
 
-/** Sets how this page can start the store's worker, best first (the entry does). */
-export function useWorkerRoutes(list: readonly WorkerRoute[]): void {
+/**
+ * How long a start after a worker failed before its hello waits for that
+ * worker's CSP violation. The browser queues the violation and the error as
+ * two tasks of the same blocked fetch, in no set order; this is far above the
+ * gap between them, even on a loaded machine, and it delays only a blob:
+ * start after a failed one (a refused or missing script).
+ */
+const VIOLATION_WAIT_MS = 250;
+/** A worker of this URL failed before its hello, and no violation for it has come yet. */
+let awaiting: { url: string; until: number; waiters: (() => void)[] } | null = null;
+
+/** Why there is no route, when the entry has none to give (spawnStoreWorker throws it). */
+let noRoutes = 'no URL to start the worker from';
+
+/** Sets how this page can start the store's worker, best first (the entry does), and why there is none when `list` is empty. */
+export function setWorkerRoutes(list: readonly WorkerRoute[], whyNone = 'no URL to start the worker from'): void {
+  noRoutes = whyNone;
   if (list === routes) return;
   routes = list;
-  states = list.map((route) => ({ route, state: 'untried', startedAt: 0 }));
+  states = list.map((route) => ({ route, status: 'untried', startedAt: 0 }));
 }
 
-/** How many ways to start the worker there are: the agent gives the client one worker transport each. */
+/** How many ways to start the worker are not given up: the agent gives the client one worker transport each. */
 export function workerRouteCount(): number {
-  return routes.length;
+  return states.filter((s) => s.status !== 'failed').length;
 }
 
 /** Starts the store's worker by the best route not given up. Throws when no worker can be started. */
@@ -73,17 +93,17 @@ export function spawnStoreWorker(): Worker {
   followViolations();
   const refused: string[] = [];
   for (const s of states) {
-    if (s.state === 'starting' && now() - s.startedAt >= HELLO_BOUND_MS) s.state = 'failed';
-    if (s.route.kind === 'blob' && blobRefused && s.state !== 'failed') {
-      s.state = 'failed';
+    if (s.status === 'starting' && now() - s.startedAt >= HELLO_BOUND_MS) s.status = 'failed';
+    if (s.route.kind === 'blob' && blobRefused && s.status !== 'failed') {
+      s.status = 'failed';
       refused.push("the blob worker was not tried: the page's Content-Security-Policy refuses blob: workers");
     }
-    if (s.state === 'failed') continue;
+    if (s.status === 'failed') continue;
     let worker: Worker;
     try {
       worker = s.route.start(STORE_WORKER_NAME);
     } catch (err) {
-      s.state = 'failed';
+      s.status = 'failed';
       refused.push(`the ${s.route.kind} worker was refused: ${errorMessage(err)}`);
       continue;
     }
@@ -92,7 +112,7 @@ export function spawnStoreWorker(): Worker {
     return worker;
   }
   if (refused.length > 0) throw new Error(refused.join('; '));
-  throw new Error(states.length > 0 ? 'every way to start the worker failed on this page' : 'no URL to start the worker from');
+  throw new Error(states.length > 0 ? 'every way to start the worker failed on this page' : noRoutes);
 }
 
 /**
@@ -105,7 +125,42 @@ function followViolations(): void {
   document.addEventListener('securitypolicyviolation', (ev) => {
     if (ev.disposition !== 'enforce' || ev.effectiveDirective !== 'worker-src') return;
     const ours = ev.blockedURI === 'blob' || routes.some((r) => r.url === ev.blockedURI);
-    if (ours && policyRefusesBlobWorkers(ev.originalPolicy)) blobRefused = true;
+    if (!ours) return;
+    violated.add(ev.blockedURI);
+    if (policyRefusesBlobWorkers(ev.originalPolicy)) blobRefused = true;
+    if (awaiting?.url === ev.blockedURI) endWait();
+  });
+}
+
+function endWait(): void {
+  const waiters = awaiting?.waiters ?? [];
+  awaiting = null;
+  for (const w of waiters) w();
+}
+
+/**
+ * Null when the next start can choose its route now; else a promise that
+ * resolves once it can: the next route is the blob: and the worker before it
+ * failed before its hello, with its CSP violation (if any) not yet come. It
+ * resolves on the violation, or after VIOLATION_WAIT_MS.
+ */
+export function routeChoiceReady(): Promise<void> | null {
+  if (awaiting === null) return null;
+  const next = states.find((s) => s.status !== 'failed');
+  if (next?.route.kind !== 'blob' || blobRefused) return null;
+  const wait = awaiting;
+  const left = wait.until - now();
+  if (left <= 0) {
+    endWait();
+    return null;
+  }
+  return new Promise((resolve) => {
+    wait.waiters.push(resolve);
+    if (wait.waiters.length === 1) {
+      setTimeout(() => {
+        if (awaiting === wait) endWait();
+      }, left);
+    }
   });
 }
 
@@ -116,8 +171,8 @@ export function workerRouteOf(worker: Worker): WorkerRouteKind | undefined {
 
 /** Follows a new worker until it says hello (its route works) or fails first (its route is given up). */
 function watch(worker: Worker, s: RouteState): void {
-  if (s.state !== 'works') {
-    s.state = 'starting';
+  if (s.status !== 'works') {
+    s.status = 'starting';
     s.startedAt = now();
   }
   const done = () => {
@@ -126,11 +181,16 @@ function watch(worker: Worker, s: RouteState): void {
   };
   const onMessage = (ev: MessageEvent<WorkerToPage>) => {
     if (ev.data?.type !== 'hello') return;
-    s.state = 'works';
+    s.status = 'works';
     done();
   };
   const onError = () => {
-    if (s.state !== 'works') s.state = 'failed';
+    if (s.status !== 'works') {
+      s.status = 'failed';
+      const url = s.route.url;
+      // Its violation may still come (after this error): the next start waits for it (routeChoiceReady).
+      if (url !== undefined && !violated.has(url)) awaiting = { url, until: now() + VIOLATION_WAIT_MS, waiters: [] };
+    }
     done();
   };
   worker.addEventListener('message', onMessage);
@@ -157,18 +217,42 @@ export function scriptWorkerRoutes(src: string | undefined, pageOrigin: string):
   return [{ kind: 'script-url', url: url.href, start: (name) => new Worker(url.href, { name }) }, fromBlob];
 }
 
+/**
+ * How long a blob: URL is kept for a worker that neither says hello nor fails:
+ * some browsers fetch a worker's script after the constructor returns, so the
+ * URL is revoked only once the worker has run it (hello) or failed, or then.
+ */
+const BLOB_URL_BOUND_MS = 30_000;
+
 function blobRoute(scriptUrl: string): WorkerRoute {
   return {
     kind: 'blob',
     start(name) {
       // The only code in the blob is the import of the script's URL (a JSON string literal).
       const blobUrl = URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(scriptUrl)});`], { type: 'text/javascript' }));
+      let worker: Worker;
       try {
-        return new Worker(blobUrl, { name });
-      } finally {
-        // The worker holds what it resolved at construction; the URL itself is not needed again.
+        worker = new Worker(blobUrl, { name });
+      } catch (err) {
         URL.revokeObjectURL(blobUrl);
+        throw err;
       }
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const revoke = () => {
+        if (timer === null) return;
+        clearTimeout(timer);
+        timer = null;
+        worker.removeEventListener('message', onMessage);
+        worker.removeEventListener('error', revoke);
+        URL.revokeObjectURL(blobUrl);
+      };
+      const onMessage = (ev: MessageEvent<WorkerToPage>) => {
+        if (ev.data?.type === 'hello') revoke();
+      };
+      timer = setTimeout(revoke, BLOB_URL_BOUND_MS);
+      worker.addEventListener('message', onMessage);
+      worker.addEventListener('error', revoke);
+      return worker;
     },
   };
 }

@@ -1,5 +1,6 @@
 /** How the page reaches the store: a worker, or the same host on the main thread. */
-import { microtask, postToWorker } from '../core/builtins';
+import { microtask, postToWorker, push, settle } from '../core/builtins';
+import { describeError, errorMessage } from '../core/errors';
 import { StoreHost } from './host';
 import { workerRouteOf } from './spawn-worker';
 import type { PageToStore, StoreThread, StoreToPage, WorkerToPage } from './protocol';
@@ -14,16 +15,69 @@ export interface StoreTransport {
   close(): void;
 }
 
-/** The store in a dedicated worker. `create` may throw (CSP, no Worker). */
-export function workerTransport(create: () => Worker): StoreTransport {
-  const worker = create();
+/**
+ * What the client starts a store with. A factory tagged `thread: 'worker'`
+ * starts a worker: once a worker has answered without IndexedDB, the client
+ * starts no more of them (another would have none either).
+ */
+export type TransportFactory = (() => StoreTransport) & { readonly thread?: StoreThread };
+
+/** A factory of worker transports, tagged as such (see TransportFactory). */
+export function workerTransportFactory(create: () => Worker, before?: () => Promise<void> | null): TransportFactory {
+  return Object.assign(() => workerTransport(create, before), { thread: 'worker' as const });
+}
+
+/**
+ * The store in a dedicated worker. `create` may throw (CSP, no Worker).
+ * When `before` returns a promise, the worker is created once it resolves
+ * (spawn-worker.ts's routeChoiceReady, a bounded wait): what is posted until
+ * then is kept and sent after, and a refusal is a failure of the transport.
+ */
+export function workerTransport(create: () => Worker, before?: () => Promise<void> | null): StoreTransport {
+  const wait = before?.() ?? null;
+  if (wait === null) return wire(create());
+  let worker: Worker | null = null;
+  let closed = false;
+  const queued: PageToStore[] = [];
   const t: StoreTransport = {
+    thread: 'worker',
+    post: (msg) => (worker ? postToWorker(worker, msg) : push(queued, msg)),
+    onMessage: () => {},
+    onFailure: () => {},
+    close: () => {
+      closed = true;
+      worker?.terminate();
+    },
+  };
+  settle(wait, () => {
+    if (closed) return;
+    try {
+      worker = create();
+    } catch (err) {
+      t.onFailure(`store could not start: ${errorMessage(err)}`);
+      return;
+    }
+    wire(worker, t);
+    try {
+      for (let i = 0; i < queued.length; i++) postToWorker(worker, queued[i]!);
+      queued.length = 0;
+    } catch (err) {
+      t.onFailure(`posting to the store failed: ${describeError(err)}`);
+    }
+  });
+  return t;
+}
+
+function wire(
+  worker: Worker,
+  t: StoreTransport = {
     thread: 'worker',
     post: (msg) => postToWorker(worker, msg), // the original postMessage, captured at start-up
     onMessage: () => {},
     onFailure: () => {},
     close: () => worker.terminate(),
-  };
+  },
+): StoreTransport {
   worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {
     // The hello is for spawn-worker.ts (the route works); the store's own messages follow it.
     if (ev.data.type !== 'hello') t.onMessage(ev.data);

@@ -209,6 +209,39 @@ describe('store fallbacks in real Chromium', () => {
     await server.close();
   });
 
+  it('the drop-in script loaded as a module (document.currentScript is null): no worker from another tag\'s URL; the main thread, and health says why', async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    const workers = workerUrls(page);
+    // Another tag that names the agent (here the same file again, as a page's leftover tag would): its URL is not trusted.
+    const html = [
+      '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>module load</title></head><body>',
+      '<script src="/csp-violations.js"></script>',
+      '<script type="text/plain" data-trace-agent src="/trace-agent.js"></script>',
+      '<script type="module" src="/trace-agent.js" data-db="fixture" data-frame-stats="false" data-long-tasks="false"></script>',
+      '</body></html>',
+    ].join('\n');
+    const server = await servePage({}, (req, res) => {
+      if (req.url !== '/module-load.html') return false;
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(html);
+      return true;
+    });
+    await page.goto(server.url + '/module-load.html');
+    await waitForAgent(page);
+    const { trace, stats } = await logAndExport(page, 100);
+    expect(stats.storage).toMatchObject({ thread: 'main', backend: 'indexeddb' });
+    expect(stats.storage.problems).toEqual([expect.stringMatching(/document\.currentScript was null/)]);
+    expect(trace.entries).toHaveLength(stats.logged);
+    const health = await page.evaluate(() => (window as unknown as { TraceAgent: { checkHealth(): Promise<{ reasons: { what: string; message: string }[] }> } }).TraceAgent.checkHealth());
+    expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/document\.currentScript was null/);
+    expect(workers).toEqual([]);
+    expect((await cspReport(page)).blobs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+    await server.close();
+  });
+
   it('IndexedDB that cannot open: the agent keeps logging to memory and says so', async () => {
     const server = await servePage({});
     const page = await browser.newPage();

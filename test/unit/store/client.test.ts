@@ -5,10 +5,11 @@ import { StoreClient, type ClientOptions } from '../../../src/store/client';
 import { emergencyKey } from '../../../src/store/emergency';
 import { StoreHost } from '../../../src/store/host';
 import { PROTOCOL_VERSION, type BatchMessage, type PageToStore, type StoreToPage } from '../../../src/store/protocol';
-import { mainThreadTransport, type StoreTransport } from '../../../src/store/transport';
+import { mainThreadTransport, workerTransportFactory, type StoreTransport, type TransportFactory } from '../../../src/store/transport';
+import { emptyTotals } from '../../../src/store/ring';
 import { batchOf, entry, freshDb, MemoryStorage, storedBatch, until } from './helpers';
 
-function client(opts: ClientOptions & { dbName?: string; sessionId?: string; capacity?: number; transports?: (() => StoreTransport)[] } = {}) {
+function client(opts: ClientOptions & { dbName?: string; sessionId?: string; capacity?: number; transports?: TransportFactory[] } = {}) {
   const dbName = opts.dbName ?? freshDb();
   const sessionId = opts.sessionId ?? 's1';
   const c = new StoreClient(
@@ -278,6 +279,29 @@ describe('StoreClient', () => {
     c.close();
   });
 
+  it('a worker that answers without IndexedDB is not started again, nor is the next worker route: the main thread follows, named once in problems', async () => {
+    let started = 0;
+    /** A worker whose store has no IndexedDB: it answers init with a memory ready, as host.ts does. */
+    const memoryWorker = workerTransportFactory(() => {
+      started++;
+      const w = new EventTarget() as EventTarget & Partial<Worker>;
+      w.postMessage = (m: PageToStore) => {
+        if (m.type !== 'init') return;
+        const ready: StoreToPage = { type: 'ready', backend: 'memory', problem: 'IndexedDB unavailable: no indexedDB', totals: emptyTotals() };
+        queueMicrotask(() => w.onmessage?.call(w as Worker, new MessageEvent('message', { data: ready })));
+      };
+      w.terminate = () => {};
+      return w as Worker;
+    });
+    const { c } = client({ transports: [memoryWorker, memoryWorker, mainThreadTransport] });
+    await until(() => c.status.ready);
+    expect(started).toBe(1);
+    expect(c.status.thread).toBe('main');
+    expect(c.status.backend).toBe('indexeddb');
+    expect(c.status.problems.filter((p) => p.includes('IndexedDB unavailable'))).toEqual(['worker store: IndexedDB unavailable: no indexedDB']);
+    c.close();
+  });
+
   it('questions asked before a failover are asked again of the next store', async () => {
     let first: StoreTransport | null = null;
     const { c } = client({
@@ -407,6 +431,25 @@ describe('StoreClient liveness', () => {
     expect(c.status.problems.join('\n')).toMatch(/: replaced/);
     expect(await storedSeqs(c, 's1')).toEqual([...Array(90)].map((_, i) => i + 1));
     expect(c.counters.acked).toBe(90);
+    c.close();
+  });
+
+  it('with a worker factory per route (the agent\'s), a worker that answered and died twice is replaced by the main thread, not by the next route\'s worker', async () => {
+    const lives: { dead: boolean }[] = [];
+    const perRoute = Object.assign(killable(lives), { thread: 'worker' as const });
+    const { c } = client({ maxBatch: 10, heartbeatMs: 20, deadAfterMs: 200, transports: [perRoute, perRoute, mainThreadTransport] });
+    for (let i = 1; i <= 30; i++) c.write(entry(i));
+    await c.flush();
+    lives[0]!.dead = true;
+    for (let i = 31; i <= 60; i++) c.write(entry(i));
+    await c.flush();
+    expect(lives).toHaveLength(2); // started again once
+    lives[1]!.dead = true;
+    for (let i = 61; i <= 90; i++) c.write(entry(i));
+    await c.flush();
+    expect(lives).toHaveLength(2);
+    expect(c.status.thread).toBe('main');
+    expect(await storedSeqs(c, 's1')).toEqual([...Array(90)].map((_, i) => i + 1));
     c.close();
   });
 

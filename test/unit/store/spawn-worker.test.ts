@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { policyRefusesBlobWorkers } from '../../../src/store/csp-blob';
+import { workerTransport } from '../../../src/store/transport';
 
 type SpawnModule = typeof import('../../../src/store/spawn-worker');
 
@@ -12,6 +13,7 @@ type SpawnModule = typeof import('../../../src/store/spawn-worker');
 class FakeWorker extends EventTarget {
   static made: FakeWorker[] = [];
   static refuse: ((url: string) => boolean) | null = null;
+  static onMade: (w: FakeWorker) => void = () => {};
   constructor(
     readonly url: string,
     readonly options: { name?: string },
@@ -19,12 +21,17 @@ class FakeWorker extends EventTarget {
     super();
     if (FakeWorker.refuse?.(url)) throw new DOMException('refused', 'SecurityError');
     FakeWorker.made.push(this);
+    FakeWorker.onMade(this);
   }
   hello(): void {
     this.dispatchEvent(new MessageEvent('message', { data: { type: 'hello' } }));
   }
   fail(): void {
     this.dispatchEvent(new Event('error'));
+  }
+  readonly posted: unknown[] = [];
+  postMessage(msg: unknown): void {
+    this.posted.push(msg);
   }
   terminate(): void {}
 }
@@ -34,6 +41,7 @@ let clock = 0;
 beforeEach(async () => {
   FakeWorker.made = [];
   FakeWorker.refuse = null;
+  FakeWorker.onMade = () => {};
   vi.stubGlobal('Worker', FakeWorker);
   let blobs = 0;
   vi.spyOn(URL, 'createObjectURL').mockImplementation(() => `blob:fake/${++blobs}`);
@@ -67,7 +75,7 @@ describe('scriptWorkerRoutes', () => {
     expect(spawn.scriptWorkerRoutes(undefined, PAGE)).toEqual([]);
     expect(spawn.scriptWorkerRoutes('file:///game/trace-agent.js', 'null').map((r) => r.kind)).toEqual(['blob']);
   });
-  it('the blob: holds only the import of the script, as a JSON string, and is revoked once the worker has it', async () => {
+  it('the blob: holds only the import of the script, as a JSON string, and is revoked once the worker has run it', async () => {
     const parts: BlobPart[][] = [];
     const RealBlob = Blob;
     vi.stubGlobal(
@@ -85,13 +93,39 @@ describe('scriptWorkerRoutes', () => {
     expect(parts).toEqual([[`importScripts(${JSON.stringify(new URL(url).href)});`]]);
     expect(worker.url).toBe('blob:fake/1');
     expect(worker.options.name).toBe('trace-agent-store');
+    // Some browsers fetch a worker's script after the constructor returns: not revoked yet.
+    expect(URL.revokeObjectURL).not.toHaveBeenCalled();
+    worker.hello();
     expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:fake/1');
+    expect(URL.revokeObjectURL).toHaveBeenCalledTimes(1);
+  });
+
+  it('the blob: URL is revoked when its worker fails, or after a bound when it does neither (it never leaks)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const [blob] = spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, 'https://other.example');
+      const failing = blob!.start('trace-agent-store') as unknown as FakeWorker;
+      failing.fail();
+      expect(URL.revokeObjectURL).toHaveBeenCalledWith(failing.url);
+      const silent = blob!.start('trace-agent-store') as unknown as FakeWorker;
+      vi.advanceTimersByTime(29_999);
+      expect(URL.revokeObjectURL).not.toHaveBeenCalledWith(silent.url);
+      vi.advanceTimersByTime(1);
+      expect(URL.revokeObjectURL).toHaveBeenCalledWith(silent.url);
+      silent.hello(); // too late: revoked once only
+      expect(URL.revokeObjectURL).toHaveBeenCalledTimes(2);
+      FakeWorker.refuse = () => true;
+      expect(() => blob!.start('trace-agent-store')).toThrow();
+      expect(URL.revokeObjectURL).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
 describe('spawnStoreWorker', () => {
   const useScript = () => {
-    spawn.useWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+    spawn.setWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
   };
 
   it('starts the worker from the script URL, named as the store worker; a restart after its hello takes the same route', () => {
@@ -111,6 +145,7 @@ describe('spawnStoreWorker', () => {
   it('a worker that fails before its hello gives its route up: the next start is the blob:', () => {
     useScript();
     (spawn.spawnStoreWorker() as unknown as FakeWorker).fail();
+    expect(spawn.workerRouteCount()).toBe(1); // the next agent on the page gets one worker transport, not two
     const next = spawn.spawnStoreWorker() as unknown as FakeWorker;
     expect(next.url).toMatch(/^blob:/);
     expect(spawn.workerRouteOf(next as unknown as Worker)).toBe('blob');
@@ -136,7 +171,7 @@ describe('spawnStoreWorker', () => {
     useScript();
     expect(() => spawn.spawnStoreWorker()).toThrow(/the script-url worker was refused: .*refused; the blob worker was refused/);
     expect(() => spawn.spawnStoreWorker()).toThrow(/every way to start the worker failed/);
-    spawn.useWorkerRoutes([]);
+    spawn.setWorkerRoutes([]);
     expect(() => spawn.spawnStoreWorker()).toThrow(/no URL to start the worker from/);
     vi.stubGlobal('Worker', undefined);
     expect(() => spawn.spawnStoreWorker()).toThrow(/no Worker/);
@@ -144,9 +179,9 @@ describe('spawnStoreWorker', () => {
 
   it('the same routes set again (each createTraceAgent of the ESM entry) keep what was learnt', () => {
     const routes = spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE);
-    spawn.useWorkerRoutes(routes);
+    spawn.setWorkerRoutes(routes);
     (spawn.spawnStoreWorker() as unknown as FakeWorker).fail();
-    spawn.useWorkerRoutes(routes);
+    spawn.setWorkerRoutes(routes);
     expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
   });
 });
@@ -154,25 +189,77 @@ describe('spawnStoreWorker', () => {
 describe('a CSP violation for the script URL', () => {
   const violation = (blockedURI: string, originalPolicy: string) =>
     Object.assign(new Event('securitypolicyviolation'), { disposition: 'enforce', effectiveDirective: 'worker-src', blockedURI, originalPolicy });
-  const start = (policy: string) => {
-    const page = new EventTarget();
+  let page: EventTarget;
+  /** Starts the first worker, as the agent does (a worker transport that waits for routeChoiceReady). */
+  const startFirst = () => {
+    page = new EventTarget();
     vi.stubGlobal('document', page);
-    spawn.useWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
-    const first = spawn.spawnStoreWorker() as unknown as FakeWorker;
-    // What the browser does when the policy refuses the worker: the violation, then the worker's error.
-    page.dispatchEvent(violation(`${PAGE}/trace-agent.js`, policy));
-    first.fail();
+    spawn.setWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+    workerTransport(spawn.spawnStoreWorker, spawn.routeChoiceReady);
+    return FakeWorker.made[0]!;
   };
+  /** The start that follows the failed one: the worker it made, or why it failed. */
+  const nextStart = (): Promise<FakeWorker | string> =>
+    new Promise((resolve) => {
+      FakeWorker.onMade = resolve;
+      try {
+        workerTransport(spawn.spawnStoreWorker, spawn.routeChoiceReady).onFailure = resolve;
+      } catch (err) {
+        resolve((err as Error).message);
+      }
+    });
+  const refusesBlob = "default-src 'self'; worker-src 'none'";
+  const allowsBlob = "default-src 'self'; worker-src blob:";
 
-  it('whose policy refuses blob: too: blob: is not tried (no second violation for the site to receive)', () => {
-    start("default-src 'self'; worker-src 'none'");
-    expect(() => spawn.spawnStoreWorker()).toThrow("the blob worker was not tried: the page's Content-Security-Policy refuses blob: workers");
-    expect(FakeWorker.made).toHaveLength(1);
-  });
+  // The browser queues the violation and the worker's error as two tasks, in no set order: both are taken.
+  for (const order of ['violation, then error', 'error, then violation'] as const) {
+    const refuse = (first: FakeWorker, policy: string) => {
+      if (order === 'violation, then error') {
+        page.dispatchEvent(violation(`${PAGE}/trace-agent.js`, policy));
+        first.fail();
+        return;
+      }
+      first.fail();
+      // The next start has begun (inside the error's handler, as the client does) before the violation comes.
+      setTimeout(() => page.dispatchEvent(violation(`${PAGE}/trace-agent.js`, policy)), 0);
+    };
 
-  it('whose policy allows blob:: the blob: is the next start', () => {
-    start("default-src 'self'; worker-src blob:");
-    expect((spawn.spawnStoreWorker() as unknown as FakeWorker).url).toMatch(/^blob:/);
+    it(`${order}, whose policy refuses blob: too: blob: is not tried (no second violation for the site to receive)`, async () => {
+      const first = startFirst();
+      let next: Promise<FakeWorker | string> | null = null;
+      first.addEventListener('error', () => (next = nextStart()));
+      refuse(first, refusesBlob);
+      expect(await next!).toMatch("the blob worker was not tried: the page's Content-Security-Policy refuses blob: workers");
+      expect(FakeWorker.made).toHaveLength(1);
+    });
+
+    it(`${order}, whose policy allows blob:: the blob: is the next start`, async () => {
+      const first = startFirst();
+      let next: Promise<FakeWorker | string> | null = null;
+      first.addEventListener('error', () => (next = nextStart()));
+      refuse(first, allowsBlob);
+      expect(((await next!) as FakeWorker).url).toMatch(/^blob:/);
+    });
+  }
+
+  it('no violation at all (the script did not load): the blob: is started once the wait for one is over', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const first = startFirst();
+      first.fail();
+      const t = workerTransport(spawn.spawnStoreWorker, spawn.routeChoiceReady);
+      t.post({ type: 'ping', id: 1 });
+      expect(FakeWorker.made).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(249);
+      expect(FakeWorker.made).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(FakeWorker.made).toHaveLength(2);
+      const blob = FakeWorker.made[1]!;
+      expect(blob.url).toMatch(/^blob:/);
+      expect(blob.posted).toEqual([{ type: 'ping', id: 1 }]); // what was posted while waiting is sent
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

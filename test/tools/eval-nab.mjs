@@ -1,5 +1,11 @@
-// `npm run eval:nab -- [nab folder] [--threshold x] [--opts '{"k":v}'] [--sweep] [--quiet]`
+// `npm run eval:nab -- [nab folder] [--detector anomaly|contextual|combined] [--threshold x] [--opts '{"k":v}'] [--sweep] [--quiet]`
 //
+// --detector contextual scores src/analytics/contextual.ts (CAD OSE-style) instead,
+// combined a row detected by either (each with its own CV grid below).
+// --nab-range (contextual only) runs it as NAB ran CAD OSE: each file's minimum and
+// maximum given in advance (look-ahead) and restPeriod = probation / 5; with
+// --threshold 0.7655 (NAB's for CAD OSE) it checks the port against NAB's figures.
+// Not a streaming figure.
 // Streams every series of <folder>/data/<category>/*.csv through a fresh
 // StreamingDetector (src/analytics/anomaly.ts), one point at a time, scores it
 // with NAB's standard profile (src/analytics/nab-score.ts), and prints per-file
@@ -39,6 +45,7 @@ const { values: opts, positionals } = parseArgs({
     quiet: { type: 'boolean', default: false },
     'no-cv': { type: 'boolean', default: false },
     detector: { type: 'string', default: 'anomaly' },
+    'nab-range': { type: 'boolean', default: false },
   },
 });
 const folder = resolve(ROOT, positionals[0] ?? '../shared/data/nab');
@@ -129,7 +136,7 @@ function scoreSeries(file, values, times, o) {
   for (let i = 0; i < values.length; i++) scores[i] = c[i] >= th ? 1 : a[i];
   return scores;
 }
-const { parseNabCsv, parseWindows, parseReferenceScores, scoreFile, normalizedScore, PROFILES } = await import(
+const { parseNabCsv, parseWindows, parseReferenceScores, scoreFile, normalizedScore, probationLength, PROFILES } = await import(
   pathToFileURL(join(OUT, 'nab-score.mjs')).href
 );
 
@@ -173,7 +180,14 @@ let ns = 0n;
 for (const file of files) {
   const { times, values } = parseNabCsv(readFileSync(join(folder, 'data', file), 'utf8'));
   const t0 = process.hrtime.bigint();
-  const scores = scoreSeries(file, values, times, detectorOpts);
+  let o = detectorOpts;
+  if (opts['nab-range'] && useContextual) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of values) (min = Math.min(min, v)), (max = Math.max(max, v));
+    o = { ...detectorOpts, min, max, restPeriod: probationLength(values.length) / 5 };
+  }
+  const scores = scoreSeries(file, values, times, o);
   ns += process.hrtime.bigint() - t0;
   points += values.length;
   runs.push({ file, times, scores, windows: windows[file] ?? [] });

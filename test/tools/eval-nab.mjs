@@ -1,5 +1,11 @@
-// `npm run eval:nab -- [nab folder] [--threshold x] [--opts '{"k":v}'] [--sweep] [--quiet]`
+// `npm run eval:nab -- [nab folder] [--detector anomaly|contextual|combined] [--threshold x] [--opts '{"k":v}'] [--sweep] [--quiet]`
 //
+// --detector contextual scores src/analytics/contextual.ts (CAD OSE-style) instead,
+// combined a row detected by either (each with its own CV grid below).
+// --nab-range (contextual only) runs it as NAB ran CAD OSE: each file's minimum and
+// maximum given in advance (look-ahead) and restPeriod = probation / 5; with
+// --threshold 0.7655 (NAB's for CAD OSE) it checks the port against NAB's figures.
+// Not a streaming figure.
 // Streams every series of <folder>/data/<category>/*.csv through a fresh
 // StreamingDetector (src/analytics/anomaly.ts), one point at a time, scores it
 // with NAB's standard profile (src/analytics/nab-score.ts), and prints per-file
@@ -38,6 +44,8 @@ const { values: opts, positionals } = parseArgs({
     sweep: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     'no-cv': { type: 'boolean', default: false },
+    detector: { type: 'string', default: 'anomaly' },
+    'nab-range': { type: 'boolean', default: false },
   },
 });
 const folder = resolve(ROOT, positionals[0] ?? '../shared/data/nab');
@@ -56,19 +64,84 @@ await build({
     minify: false,
     target: 'node20',
     lib: {
-      entry: { anomaly: join(ROOT, 'src/analytics/anomaly.ts'), 'nab-score': join(ROOT, 'src/analytics/nab-score.ts') },
+      entry: {
+        anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
+        contextual: join(ROOT, 'src/analytics/contextual.ts'),
+        'nab-score': join(ROOT, 'src/analytics/nab-score.ts'),
+      },
       formats: ['es'],
       fileName: (_format, name) => `${name}.mjs`,
     },
   },
 });
 const { StreamingDetector, DEFAULT_THRESHOLD } = await import(pathToFileURL(join(OUT, 'anomaly.mjs')).href);
-const { parseNabCsv, parseWindows, parseReferenceScores, scoreFile, normalizedScore, PROFILES } = await import(
+const { ContextualDetector, RestPeriod, CONTEXTUAL_DEFAULTS, CONTEXTUAL_NAB_THRESHOLD } = await import(pathToFileURL(join(OUT, 'contextual.mjs')).href);
+// --detector anomaly: the StreamingDetector alone; contextual: the ContextualDetector
+// alone; combined: a row is a detection when either is (the contextual one at its own
+// threshold `cadThreshold`, written as a score of 1 over the StreamingDetector's).
+const DETECTORS = ['anomaly', 'contextual', 'combined'];
+if (!DETECTORS.includes(opts.detector)) {
+  console.error(`eval:nab: --detector must be one of ${DETECTORS.join(', ')}`);
+  process.exit(1);
+}
+const useContextual = opts.detector === 'contextual';
+const useCombined = opts.detector === 'combined';
+/** The contextual detector's threshold inside the combined detector (published CAD OSE NAB threshold, rounded). */
+const CAD_KEYS = new Set([...Object.keys(CONTEXTUAL_DEFAULTS), 'cadThreshold']);
+// The contextual detector's raw scores do not depend on its rest period (a filter after
+// them): computed once per series and learning configuration, the rest period applied after.
+const rawCache = new Map();
+function contextualScores(file, values, o) {
+  const { restPeriod, baseThreshold, ...learn } = { ...CONTEXTUAL_DEFAULTS, ...o };
+  delete learn.cadThreshold;
+  if (!(learn.rangeWarmup > 0)) learn.rangeMargin = 0;
+  const key = `${file}|${JSON.stringify(learn)}`;
+  let raw = rawCache.get(key);
+  if (!raw) {
+    const det = new ContextualDetector(learn);
+    raw = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      det.update(values[i]);
+      raw[i] = det.raw;
+    }
+    rawCache.set(key, raw);
+  }
+  const scores = new Float64Array(values.length);
+  const rest = new RestPeriod(restPeriod, baseThreshold);
+  for (let i = 0; i < values.length; i++) scores[i] = rest.next(raw[i]);
+  return scores;
+}
+const anomalyCache = new Map();
+function anomalyScores(file, values, times, o, cache) {
+  const key = `${file}|${JSON.stringify(o)}`;
+  const hit = cache ? anomalyCache.get(key) : undefined;
+  if (hit) return hit;
+  const scores = new Float64Array(values.length);
+  const det = new StreamingDetector(o);
+  for (let i = 0; i < values.length; i++) scores[i] = det.update(values[i], times[i]).score;
+  if (cache) anomalyCache.set(key, scores);
+  return scores;
+}
+/** One series' scores under one configuration of the chosen detector. */
+function scoreSeries(file, values, times, o) {
+  if (useContextual) return contextualScores(file, values, o);
+  if (!useCombined) return anomalyScores(file, values, times, o, false);
+  const cad = {};
+  const an = {};
+  for (const [k, v] of Object.entries(o)) (CAD_KEYS.has(k) ? cad : an)[k] = v;
+  const a = anomalyScores(file, values, times, an, true);
+  const c = contextualScores(file, values, cad);
+  const th = cad.cadThreshold ?? CONTEXTUAL_NAB_THRESHOLD;
+  const scores = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) scores[i] = c[i] >= th ? 1 : a[i];
+  return scores;
+}
+const { parseNabCsv, parseWindows, parseReferenceScores, scoreFile, normalizedScore, probationLength, PROFILES } = await import(
   pathToFileURL(join(OUT, 'nab-score.mjs')).href
 );
 
 const detectorOpts = opts.opts ? JSON.parse(opts.opts) : {};
-const threshold = opts.threshold !== undefined ? Number(opts.threshold) : DEFAULT_THRESHOLD;
+const threshold = opts.threshold !== undefined ? Number(opts.threshold) : useContextual ? CONTEXTUAL_NAB_THRESHOLD : DEFAULT_THRESHOLD;
 const cost = PROFILES.standard;
 const windows = parseWindows(readFileSync(join(folder, 'combined_windows.json'), 'utf8'));
 
@@ -106,10 +179,15 @@ let points = 0;
 let ns = 0n;
 for (const file of files) {
   const { times, values } = parseNabCsv(readFileSync(join(folder, 'data', file), 'utf8'));
-  const det = new StreamingDetector(detectorOpts);
-  const scores = new Float64Array(values.length);
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < values.length; i++) scores[i] = det.update(values[i], times[i]).score;
+  let o = detectorOpts;
+  if (opts['nab-range'] && useContextual) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of values) (min = Math.min(min, v)), (max = Math.max(max, v));
+    o = { ...detectorOpts, min, max, restPeriod: probationLength(values.length) / 5 };
+  }
+  const scores = scoreSeries(file, values, times, o);
   ns += process.hrtime.bigint() - t0;
   points += values.length;
   runs.push({ file, times, scores, windows: windows[file] ?? [] });
@@ -191,14 +269,20 @@ console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 
 // ---- cross-validation: leave one category out --------------------------------
 /** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
-const CV_GRID = {
+const ANOMALY_GRID = {
   spikeFloor: [2, 3, 4, 5],
   patternFloor: [2.5, 3.5, 4.5],
   cusumH: [8, 12, 16],
   recordDecay: [0.00003, 0.0001, 0.0003],
 };
+const CV_GRID = useContextual
+  ? { restPeriod: [30, 60, 120, 150], rangeWarmup: [0, 300, 600], rangeMargin: [0, 0.2] }
+  : useCombined
+    ? { ...ANOMALY_GRID, cadThreshold: [0.7, 0.8, 0.9, 1.01] }
+    : ANOMALY_GRID;
 const CV_THRESHOLDS = [];
-for (let t = 0.4; t < 0.96; t += 0.02) CV_THRESHOLDS.push(Number(t.toFixed(2)));
+const TH_STEP = useContextual ? 0.01 : 0.02;
+for (let t = useContextual ? 0.5 : 0.4; t < (useContextual ? 0.995 : 0.96); t += TH_STEP) CV_THRESHOLDS.push(Number(t.toFixed(2)));
 if (!opts['no-cv']) {
   const t0 = Date.now();
   const series = files.map((file) => ({ file, cat: file.split('/')[0], ...parseNabCsv(readFileSync(join(folder, 'data', file), 'utf8')), windows: windows[file] ?? [] }));
@@ -208,12 +292,7 @@ if (!opts['no-cv']) {
   const points = [];
   const perFile = [];
   for (const o of configs) {
-    const scored = series.map((sr) => {
-      const det = new StreamingDetector({ ...detectorOpts, ...o });
-      const scores = new Float64Array(sr.values.length);
-      for (let i = 0; i < sr.values.length; i++) scores[i] = det.update(sr.values[i], sr.times[i]).score;
-      return scores;
-    });
+    const scored = series.map((sr) => scoreSeries(sr.file, sr.values, sr.times, { ...detectorOpts, ...o }));
     for (const threshold of CV_THRESHOLDS) {
       points.push({ ...o, threshold });
       perFile.push(series.map((sr, f) => scoreFile(sr.times, scored[f], sr.windows, threshold, cost).score));
@@ -247,7 +326,7 @@ if (!opts['no-cv']) {
   const fmt = (pt) => Object.entries(pt).map(([k, v]) => `${k} ${v}`).join(', ');
   let heldTotal = 0;
   console.log('');
-  console.log(`cross-validation, leave one category out (grid: ${Object.entries(CV_GRID).map(([k, v]) => `${k} ∈ {${v.join(', ')}}`).join('; ')}; threshold ${CV_THRESHOLDS[0]}–${CV_THRESHOLDS.at(-1)} by 0.02):`);
+  console.log(`cross-validation, leave one category out (grid: ${Object.entries(CV_GRID).map(([k, v]) => `${k} ∈ {${v.join(', ')}}`).join('; ')}; threshold ${CV_THRESHOLDS[0]}–${CV_THRESHOLDS.at(-1)} by ${TH_STEP}):`);
   for (const cat of cats) {
     const p = best((sr) => sr.cat !== cat);
     const held = normOver(p, (sr) => sr.cat === cat);

@@ -116,6 +116,23 @@ describe('a classic-script game whose jQuery-style ready handler, registered bef
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('a namespace two files fill (`var Game = Game || {}`, then methods) is hooked again when the parser is done: a button wired at ready makes spans', async () => {
+    const { page, errors } = await open('/classic-ready/index.html');
+    await waitForStore(page);
+    await page.locator('#tend').click();
+    await page.locator('#tend').click();
+    await expect.poll(() => page.locator('.note').count(), { timeout: 10_000 }).toBe(4);
+    const e = await exportTrace(page);
+    const tends = e.filter((x) => x.type === 'Game.tend');
+    const gathers = e.filter((x) => x.type === 'Game.gather');
+    expect(tends).toHaveLength(2);
+    expect(gathers.map((g) => tends.some((t) => t.spanId === g.parentId))).toEqual([true, true]);
+    // Assigned empty by the first file: its methods came after, and were hooked by the retry.
+    expect(await hookProblems(page)).toContain('Game: hooked late (when the parser finished): Game.gather, Game.tend, added after Game was hooked');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('a module game that assigns window.game and its nested paths in steps', () => {

@@ -17,6 +17,7 @@
  */
 import { errorMessage } from '../core/errors';
 import { parsePath } from './paths';
+import { plainProperty, putBack, spotAt } from './property-spot';
 
 export interface PathWatch {
   /** The path resolved and `onArrive` ran. */
@@ -36,6 +37,8 @@ interface Slot {
   key: string;
   getter: () => unknown;
   held: unknown;
+  /** Whether the game assigned anything (null too). */
+  assigned: boolean;
   /** The holder's own property before the accessor (a configurable one holding null or undefined). */
   before: PropertyDescriptor | undefined;
   enumerable: boolean;
@@ -47,32 +50,32 @@ const slots = new WeakMap<Function, Slot>();
 
 /** The slot at holder[key], made when needed; a string says why none can be. */
 function slotAt(holder: object, key: string, name: string): Slot | string {
-  let before: PropertyDescriptor | undefined;
-  let accessor: boolean;
   try {
-    before = Object.getOwnPropertyDescriptor(holder, key);
-    if (before?.get && slots.has(before.get)) return slots.get(before.get)!;
-    accessor = before ? !('value' in before) : inheritsAccessor(holder, key);
+    const own = Object.getOwnPropertyDescriptor(holder, key);
+    if (own?.get && slots.has(own.get)) return slots.get(own.get)!;
   } catch (err) {
     return `${name}: ${errorMessage(err)}`;
   }
-  if (before && !before.configurable) return `${name} is declared already and not configurable`;
-  if (accessor) return `${name} is an accessor of the game's`; // shadowing it would cut the game's own getter off
+  const spot = spotAt(holder, key, name);
+  if (!spot.ok) return spot.reason;
+  const before = spot.before;
   const slot: Slot = {
     holder,
     key,
     getter: () => slot.held,
     held: before?.value,
+    assigned: false,
     before,
     enumerable: before?.enumerable ?? true,
     waiters: new Set(),
   };
   const setter = (value: unknown): void => {
     slot.held = value;
+    slot.assigned = true;
     if (value === undefined || value === null) return; // still to come
     try {
       // What the game assigned, as a plain property, as if we had never been there.
-      Object.defineProperty(holder, key, { value, writable: true, enumerable: slot.enumerable, configurable: true });
+      Object.defineProperty(holder, key, plainProperty(before, value));
     } catch {
       // The holder was frozen since: the accessor stays and keeps returning the value.
     }
@@ -98,16 +101,7 @@ function slotAt(holder: object, key: string, name: string): Slot | string {
 /** Leaves a slot no path waits at: the accessor goes, what the game assigned (if anything) stays. */
 function release(slot: Slot): void {
   if (slot.waiters.size > 0) return;
-  try {
-    const d = Object.getOwnPropertyDescriptor(slot.holder, slot.key);
-    if (!d || d.get !== slot.getter) return; // redefined by the game: not ours any more
-    const held = slot.held;
-    if (held !== undefined && held !== null) Object.defineProperty(slot.holder, slot.key, { value: held, writable: true, enumerable: slot.enumerable, configurable: true });
-    else if (slot.before) Object.defineProperty(slot.holder, slot.key, { ...slot.before, value: held });
-    else delete (slot.holder as Record<string, unknown>)[slot.key];
-  } catch {
-    // Frozen since: the accessor stays, and only holds what the game assigns.
-  }
+  putBack(slot.holder, slot.key, slot.getter, slot.before, slot.assigned, slot.held);
 }
 
 /**
@@ -185,13 +179,4 @@ export function watchPath(path: string, onArrive: (value: unknown) => void, root
       release(w.slot);
     },
   };
-}
-
-/** Whether `key` is an accessor on the holder's prototype chain (a class's `get story()`). */
-function inheritsAccessor(holder: object, key: string): boolean {
-  for (let o = Object.getPrototypeOf(holder) as object | null; o; o = Object.getPrototypeOf(o) as object | null) {
-    const d = Object.getOwnPropertyDescriptor(o, key);
-    if (d) return !('value' in d);
-  }
-  return false;
 }

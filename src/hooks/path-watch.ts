@@ -17,7 +17,7 @@
  */
 import { errorMessage } from '../core/errors';
 import { parsePath } from './paths';
-import { plainProperty, putBack, spotAt } from './property-spot';
+import { assignedToInheritor, plainProperty, putBack, spotAt } from './property-spot';
 
 export interface PathWatch {
   /** The path resolved and `onArrive` ran. */
@@ -69,7 +69,8 @@ function slotAt(holder: object, key: string, name: string): Slot | string {
     enumerable: before?.enumerable ?? true,
     waiters: new Set(),
   };
-  const setter = (value: unknown): void => {
+  const setter = function (this: unknown, value: unknown): void {
+    if (assignedToInheritor(this, holder, key, value)) return; // not the holder's: the path has not arrived
     slot.held = value;
     slot.assigned = true;
     if (value === undefined || value === null) return; // still to come
@@ -112,6 +113,9 @@ function release(slot: Slot): void {
  */
 export function watchPath(path: string, onArrive: (value: unknown) => void, root: object = globalThis): PathWatch {
   const parts = parsePath(path);
+  if (parts.includes('__proto__')) {
+    return { arrived: false, blocked: `${path} goes through __proto__, which is never watched`, cancel() {} };
+  }
   const star = parts.indexOf('*');
   if (star >= 0) parts.length = star; // `game.npcs[*]`: the array is what arrives
   let waitingAt: { slot: Slot; waiter: (value: unknown) => void } | null = null;

@@ -18,7 +18,7 @@
  */
 import { TraceError } from '../core/errors';
 import { parsePath, resolvePath } from './paths';
-import { putBack, spotAt } from './property-spot';
+import { assignedToInheritor, putBack, spotAt } from './property-spot';
 import type { StateTracker } from './state';
 
 export interface PathFollower {
@@ -28,6 +28,7 @@ export interface PathFollower {
 
 export function followStatePath(path: string, tracker: StateTracker): PathFollower {
   const parts = parsePath(path);
+  if (parts.includes('__proto__')) throw new TraceError('HOOK_FAILED', `trackState("${path}"): a path through __proto__ is never followed`);
   const key = parts.pop();
   const parent = parts.length === 0 ? globalThis : resolvePath(parts.join('.'));
   if (key === undefined || parent === null || (typeof parent !== 'object' && typeof parent !== 'function')) {
@@ -40,7 +41,8 @@ export function followStatePath(path: string, tracker: StateTracker): PathFollow
     const before = spot.before;
     let assigned = false;
     const get = () => tracker.proxy;
-    const set = (value: unknown) => {
+    const set = function (this: unknown, value: unknown) {
+      if (assignedToInheritor(this, holder, key, value)) return; // not the holder's state
       assigned = true;
       tracker.replace(value); // never throws: a failure is counted there
     };

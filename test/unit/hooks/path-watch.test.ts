@@ -93,6 +93,42 @@ describe('watchPath: hooked the moment the game assigns it', () => {
     expect(watchPath('n.a', () => {}, { n: 3 }).blocked).toMatch(/n is number/);
   });
 
+  it("an object inheriting from the holder assigns its own property, without arriving; a proxy of the holder's assignment arrives", () => {
+    function Base(this: Bag) {}
+    const proto = Base.prototype as Bag;
+    const seen: unknown[] = [];
+    watchPath('Base.prototype.move', (v) => seen.push(v), { Base });
+    const inst = new (Base as unknown as new () => Bag)();
+    const own = () => 'own';
+    inst['move'] = own;
+    expect(Object.getOwnPropertyDescriptor(inst, 'move')).toEqual({ value: own, writable: true, enumerable: true, configurable: true });
+    expect(proto['move']).toBeUndefined();
+    expect(seen).toEqual([]);
+    const shared = () => 'shared';
+    proto['move'] = shared;
+    expect(seen).toEqual([shared]);
+    expect((new (Base as unknown as new () => Bag)())['move']).toBe(shared);
+    const root: Bag = {};
+    const reactive = new Proxy(root, {}); // as a reactive store's proxy: Reflect.set with the proxy as receiver
+    watchPath('game', (v) => seen.push(v), root);
+    const game = {};
+    reactive['game'] = game;
+    expect(seen).toEqual([shared, game]);
+  });
+
+  it('never watches on a built-in prototype, nor through __proto__', () => {
+    for (const [path, root] of [
+      ['O.prototype.zz', { O: Object }],
+      ['F.prototype.zz', { F: Function }],
+      ['A.prototype.zz', { A: Array }],
+      ['a.__proto__.zz', { a: {} }],
+    ] as const) {
+      expect(watchPath(path, () => {}, root).blocked).toMatch(/built-in prototype|__proto__/);
+    }
+    expect(Object.getOwnPropertyDescriptor(Object.prototype, 'zz')).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(Array.prototype, 'zz')).toBeUndefined();
+  });
+
   it('cancel takes the accessor away, keeping what the game assigned', () => {
     const root: Bag = {};
     const w = watchPath('a.b', () => {}, root);

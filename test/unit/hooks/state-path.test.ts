@@ -145,4 +145,22 @@ describe('followStatePath', () => {
     again.stop();
     expect(Object.getOwnPropertyDescriptor(game, 'state')).toEqual({ value: own, writable: true, enumerable: false, configurable: true });
   });
+
+  it('an object inheriting from the holder assigns its own property, leaving the tracked state; no path through __proto__', () => {
+    function Base() {}
+    const shared = { hp: 1 };
+    (Base.prototype as { state?: object }).state = shared;
+    g['game'] = { Base };
+    const { entries, tracker } = setup(shared);
+    const follower = followStatePath('game.Base.prototype.state', tracker);
+    const inst = new (Base as unknown as new () => { state: object })();
+    const mine = { hp: 5 };
+    inst.state = mine;
+    expect(Object.getOwnPropertyDescriptor(inst, 'state')!.value).toBe(mine);
+    expect(entries.map((e) => e.type)).toEqual(['state:checkpoint']);
+    expect((Base.prototype as { state: object }).state).toBe(tracker.proxy);
+    tracker.stop();
+    follower.stop();
+    expect(() => followStatePath('game.__proto__.state', tracker)).toThrow(/__proto__/);
+  });
 });

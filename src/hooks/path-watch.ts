@@ -41,7 +41,6 @@ interface Slot {
   assigned: boolean;
   /** The holder's own property before the accessor (a configurable one holding null or undefined). */
   before: PropertyDescriptor | undefined;
-  enumerable: boolean;
   waiters: Set<(value: unknown) => void>;
 }
 
@@ -66,7 +65,6 @@ function slotAt(holder: object, key: string, name: string): Slot | string {
     held: before?.value,
     assigned: false,
     before,
-    enumerable: before?.enumerable ?? true,
     waiters: new Set(),
   };
   const setter = function (this: unknown, value: unknown): void {
@@ -91,7 +89,8 @@ function slotAt(holder: object, key: string, name: string): Slot | string {
     }
   };
   try {
-    Object.defineProperty(holder, key, { get: slot.getter, set: setter, enumerable: slot.enumerable, configurable: true });
+    // A name that was not there stays out of Object.keys, for...in and spread while it waits (an assignment makes it enumerable).
+    Object.defineProperty(holder, key, { get: slot.getter, set: setter, enumerable: before?.enumerable ?? false, configurable: true });
   } catch (err) {
     return `${name}: ${errorMessage(err)}`;
   }

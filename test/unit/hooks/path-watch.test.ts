@@ -63,6 +63,21 @@ describe('watchPath: hooked the moment the game assigns it', () => {
     expect(seen).toEqual(['state']);
   });
 
+  it('a name that was not there stays out of Object.keys, for...in and spread while it waits, and is enumerable once assigned', () => {
+    const root: Bag = { kept: 1 };
+    watchPath('story.node', () => {}, root);
+    const forIn: string[] = [];
+    for (const k in root) forIn.push(k);
+    expect([Object.keys(root), forIn, Object.keys({ ...root }), JSON.stringify(root)]).toEqual([['kept'], ['kept'], ['kept'], '{"kept":1}']);
+    root['story'] = {};
+    expect(Object.keys(root)).toEqual(['kept', 'story']);
+    const before: Bag = {};
+    Object.defineProperty(before, 'later', { value: null, writable: true, enumerable: false, configurable: true });
+    watchPath('later.x', () => {}, before);
+    before['later'] = {};
+    expect(Object.getOwnPropertyDescriptor(before, 'later')!.enumerable).toBe(false); // as the game's own property was
+  });
+
   it('keeps the game working when what runs on arrival throws', () => {
     const root: Bag = {};
     watchPath('x', () => {

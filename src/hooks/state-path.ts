@@ -69,7 +69,7 @@ export function followStatePath(path: string, tracker: StateTracker): PathFollow
   const tick = () => {
     try {
       const now = holder[key];
-      if (now !== tracker.proxy) {
+      if (!Object.is(now, tracker.proxy)) {
         const next = tracker.replace(now);
         if (write) holder[key] = next;
       }

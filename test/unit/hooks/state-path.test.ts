@@ -163,4 +163,22 @@ describe('followStatePath', () => {
     follower.stop();
     expect(() => followStatePath('game.__proto__.state', tracker)).toThrow(/__proto__/);
   });
+
+  it('NaN as the tracked root is one replacement, not one a frame', () => {
+    const frames: FrameRequestCallback[] = [];
+    g.requestAnimationFrame = (cb: FrameRequestCallback) => frames.push(cb);
+    g.cancelAnimationFrame = () => {};
+    const game = {} as { state: unknown };
+    Object.defineProperty(game, 'state', { value: { hp: 3 }, writable: true, enumerable: true, configurable: false });
+    g['game'] = game;
+    const { entries, tracker } = setup(game.state);
+    const follower = followStatePath('game.state', tracker);
+    game.state = NaN;
+    for (let i = 0; i < 3; i++) frames.shift()!(0);
+    expect(entries.map((e) => e.type)).toEqual(['state:checkpoint', 'state:replace']);
+    expect(tracker.replace(NaN)).toBeNaN(); // the accessor's way in: the same root again records nothing
+    expect(entries).toHaveLength(2);
+    tracker.stop();
+    follower.stop();
+  });
 });

@@ -182,11 +182,11 @@ export class StoryTracker implements StoryHandle {
   /** Every method of the graph (own and inherited) is wrapped; the outermost call checks the node after it returns or settles. */
   private wrapMethods(): void {
     const tracker = this;
-    const seen = new Set<string>();
+    const names = new Set<string>(); // each name once: the nearest definition is the one called
     for (let obj: object | null = this.graph; obj && obj !== Object.prototype; obj = Object.getPrototypeOf(obj)) {
       for (const key of Object.getOwnPropertyNames(obj)) {
-        if (seen.has(key) || key === 'constructor') continue;
-        seen.add(key);
+        if (names.has(key) || key === 'constructor') continue;
+        names.add(key);
         const desc = Object.getOwnPropertyDescriptor(obj, key);
         if (!desc || typeof desc.value !== 'function') continue;
         const own = obj === this.graph;

@@ -16,7 +16,7 @@
  * old object. Those are found by the retries of src/hooks/pending-paths.ts.
  */
 import { errorMessage } from '../core/errors';
-import { parsePath } from './paths';
+import { isNamedAccess, parsePath } from './paths';
 import { assignedToInheritor, plainProperty, putBack, spotAt } from './property-spot';
 
 export interface PathWatch {
@@ -61,7 +61,11 @@ function slotAt(holder: object, key: string, name: string): Slot | string {
   const slot: Slot = {
     holder,
     key,
-    getter: () => slot.held,
+    // Until the game assigns it, what the name read as without us: on window, the element of that id (named access).
+    getter: () => {
+      const proto = slot.assigned || before ? null : (Object.getPrototypeOf(holder) as object | null);
+      return proto ? Reflect.get(proto, key, holder) : slot.held;
+    },
     held: before?.value,
     assigned: false,
     before,
@@ -145,7 +149,7 @@ export function watchPath(path: string, onArrive: (value: unknown) => void, root
         blocked = `reading ${parts.slice(0, i + 1).join('.')} threw: ${errorMessage(err)}`;
         return;
       }
-      if (next === undefined || next === null) {
+      if (next === undefined || next === null || isNamedAccess(v, parts[i]!, next)) {
         const slot = slotAt(v, parts[i]!, parts.slice(0, i + 1).join('.'));
         if (typeof slot === 'string') {
           blocked = slot;

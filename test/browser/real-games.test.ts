@@ -135,6 +135,30 @@ describe('a classic-script game whose jQuery-style ready handler, registered bef
   });
 });
 
+describe('a canvas with the id of the game\'s global (`<canvas id="game">`, then `var game = new Game()`)', () => {
+  it('the element is not taken for the game: the name reads as the element while waited for, and the game\'s own object is hooked when it assigns it', async () => {
+    const { page, errors } = await open('/canvas-game/index.html');
+    await waitForStore(page);
+    await page.locator('#step').click();
+    await page.locator('#step').click();
+    await expect.poll(() => page.locator('.note').count(), { timeout: 10_000 }).toBe(2);
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as { beforeGame: string; game: unknown; Game: Function };
+      return { before: w.beforeGame, isGame: w.game instanceof w.Game, canvas: document.getElementById('game')!.localName };
+    });
+    expect(seen).toEqual({ before: 'canvas', isGame: true, canvas: 'canvas' });
+    const e = await exportTrace(page);
+    const spans = e.filter((x) => x.kind === 'agent' && x.type.startsWith('game.'));
+    expect(spans.map((s) => [s.type, s.result])).toEqual([
+      ['game.step', 10],
+      ['game.step', 20],
+    ]); // no canvas method (game.getContext) was hooked
+    expect(await hookProblems(page)).toBe('');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('a module game that assigns window.game and its nested paths in steps', () => {
   it('hooks each path as it is assigned, before the game binds its handlers, and tracks a story assigned later', async () => {
     const { page, errors } = await open('/module-game/index.html');

@@ -545,7 +545,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       const label = typeof target === 'string' ? target : (name ?? typeof target);
       // A path names the agent (`game.npcs`, `Npc.prototype` → `Npc`) unless a name is given.
       const agentName = name ?? (typeof target === 'string' ? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, '') : undefined);
-      const use = (value: unknown) => hooks.hook(value, agentName, opts);
+      const use = (value: unknown, onlyNew = false) => hooks.hook(value, agentName, opts, onlyNew);
       if (typeof target !== 'string') return attach('hook', target, label, use) ?? [];
       // A path is hooked again at the retries: an object may get its methods after it is assigned.
       let total = 0;
@@ -555,7 +555,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       };
       const again: Again = (value) => {
         if (destroyed) return { added: [], total };
-        const added = count(use(value)).flatMap((r) => r.methods.map((m) => `${r.agent}.${m}`));
+        const added = count(use(value, true)).flatMap((r) => r.methods.map((m) => `${r.agent}.${m}`));
         return { added, total };
       };
       return attachPath('hook', target, (value) => count(use(value)), again) ?? [];

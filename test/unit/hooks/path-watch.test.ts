@@ -227,12 +227,12 @@ describe('PendingPaths: retries for what an accessor cannot see', () => {
     const entries: TraceEntry[] = [];
     const hooks = new Hooks(new TraceCore({ write: (e) => entries.push(e) }));
     let total = 0;
-    const use = (v: unknown) => {
-      const reports = hooks.hook(v, name);
+    const use = (v: unknown, onlyNew = false) => {
+      const reports = hooks.hook(v, name, {}, onlyNew);
       for (const r of reports) total += r.methods.length;
       return reports;
     };
-    const again: Again = (v) => ({ added: use(v).flatMap((r) => r.methods.map((m) => `${r.agent}.${m}`)), total });
+    const again: Again = (v) => ({ added: use(v, true).flatMap((r) => r.methods.map((m) => `${r.agent}.${m}`)), total });
     return { entries, attach: (v: unknown) => (use(v), true), again };
   };
 

@@ -14,7 +14,7 @@ import { NetworkSpans, type NetworkOptions } from './hooks/network';
 import { SystemEvents, type SystemEventsOptions } from './hooks/system';
 import { Hooks, type HookOptions, type HookReport } from './hooks/hook';
 import { parsePath, resolvePath } from './hooks/paths';
-import { PendingPaths } from './hooks/pending-paths';
+import { PendingPaths, type Again } from './hooks/pending-paths';
 import { checkRule, type AlertRule, type AlertStatus, type GameAlert } from './analytics/alerts';
 import type { Anomaly, EngineStats } from './analytics/engine';
 import { assessHealth, type HealthReport } from './analytics/health';
@@ -293,9 +293,11 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   }
   /**
    * As attach, for a global path: one that does not resolve yet is waited
-   * for, and `use` runs when the game defines it (null now).
+   * for, and `use` runs when the game defines it (null now). With `again`
+   * (hook), the path is looked at again at each retry while the page loads,
+   * once it is taken: methods the game adds after assigning it are hooked then.
    */
-  function attachPath<T>(what: string, path: string, use: (value: unknown) => T): T | null {
+  function attachPath<T>(what: string, path: string, use: (value: unknown) => T, again: Again | null = null): T | null {
     if (destroyed) return null;
     let value: unknown;
     try {
@@ -303,15 +305,25 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     } catch {
       value = undefined;
     }
-    if (value !== undefined && value !== null) return attach(what, value, path, use);
+    const id = `${what} ${path}`;
+    if (value !== undefined && value !== null) {
+      const result = attach(what, value, path, use);
+      if (result !== null && again) pending.revisit(id, path, again);
+      return result;
+    }
     // Strict mode too: a path the game has yet to define is no bad input.
-    pending.wait(`${what} ${path}`, path, (v) => {
-      try {
-        return attach(what, v, path, use) !== null;
-      } catch {
-        return false; // strict mode's throw has nobody to reach inside the game's assignment; the problem is noted
-      }
-    });
+    pending.wait(
+      id,
+      path,
+      (v) => {
+        try {
+          return attach(what, v, path, use) !== null;
+        } catch {
+          return false; // strict mode's throw has nobody to reach inside the game's assignment; the problem is noted
+        }
+      },
+      again,
+    );
     return null;
   }
   /** trackState / trackStory: as attach (or attachPath), and the tracker is kept for destroy(). */
@@ -577,11 +589,24 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
       const label = typeof target === 'string' ? target : (name ?? typeof target);
       // A path names the agent (`game.npcs`, `Npc.prototype` → `Npc`) unless a name is given.
       const agentName = name ?? (typeof target === 'string' ? target.replace(/^(window|globalThis|self)\./, '').replace(/\.prototype$/, '') : undefined);
-      const use = (value: unknown) => hooks.hook(value, agentName, opts);
-      return (typeof target === 'string' ? attachPath('hook', target, use) : attach('hook', target, label, use)) ?? [];
+      const use = (value: unknown, onlyNew = false) => hooks.hook(value, agentName, opts, onlyNew);
+      if (typeof target !== 'string') return attach('hook', target, label, use) ?? [];
+      // A path is hooked again at the retries: an object may get its methods after it is assigned.
+      let total = 0;
+      const count = (reports: HookReport[]) => {
+        for (const r of reports) total += r.methods.length;
+        return reports;
+      };
+      const again: Again = (value) => {
+        if (destroyed) return { added: [], total };
+        const added = count(use(value, true)).flatMap((r) => r.methods.map((m) => `${r.agent}.${m}`));
+        return { added, total };
+      };
+      return attachPath('hook', target, (value) => count(use(value)), again) ?? [];
     }, () => []),
     unhook: safe((target: unknown) => {
-      if (typeof target === 'string') pending.forget(`hook ${target}`); // not hooked yet: no longer waited for
+      if (typeof target === 'string') pending.forget(`hook ${target}`); // not hooked yet: no longer waited for, nor looked at again
+      else pending.forgetValue(target);
       hooks.unhook(typeof target === 'string' ? resolvePath(target) : target);
     }, nothing),
     trackState: safe((target: unknown, opts?: TrackStateOptions) =>

@@ -83,7 +83,7 @@ export class Hooks {
    * inherited methods), a class (prototype and static methods), or an array
    * (each item, named by its `name` or `id`, else its index).
    */
-  hook(target: unknown, name?: string, options: HookOptions = {}): HookReport[] {
+  hook(target: unknown, name?: string, options: HookOptions = {}, onlyNew = false): HookReport[] {
     if (Array.isArray(target)) {
       const base = name ?? 'agents';
       return target.flatMap((item: unknown, i) => {
@@ -91,14 +91,14 @@ export class Hooks {
         if (item === null || (typeof item !== 'object' && typeof item !== 'function')) {
           return [{ agent, methods: [], skipped: [{ method: '*', reason: `not an object (${item === null ? 'null' : typeof item})` }] }];
         }
-        return this.hook(item, agent, options);
+        return this.hook(item, agent, options, onlyNew);
       });
     }
     if (typeof target === 'function') {
       const agent = name ?? (target.name || 'anonymous');
       const proto = (target as { prototype?: unknown }).prototype;
-      const reports = [this.hookObject(target, agent, options, true)];
-      if (proto && typeof proto === 'object') reports.push(this.hookObject(proto, agent, options, false));
+      const reports = [this.hookObject(target, agent, options, true, onlyNew)];
+      if (proto && typeof proto === 'object') reports.push(this.hookObject(proto, agent, options, false, onlyNew));
       return reports;
     }
     if (target === null || typeof target !== 'object') {
@@ -106,7 +106,7 @@ export class Hooks {
     }
     const ctor = (target as { constructor?: { name?: string } }).constructor;
     const agent = name ?? (ctor && ctor !== Object && ctor.name ? ctor.name : 'agent');
-    return [this.hookObject(target, agent, options, false)];
+    return [this.hookObject(target, agent, options, false, onlyNew)];
   }
 
   /** Restores every method that `hook(target)` wrapped. */
@@ -141,10 +141,15 @@ export class Hooks {
     this.patches.delete(holder);
   }
 
-  private hookObject(holder: object, agent: string, options: HookOptions, statics: boolean): HookReport {
+  /**
+   * `onlyNew` (a path hooked again as the page loads): only names not hooked
+   * on this holder yet. A hooked method the game replaced since (with
+   * `this.step.bind(this)`, a bound wrapper) is left alone, not wrapped twice.
+   */
+  private hookObject(holder: object, agent: string, options: HookOptions, statics: boolean, onlyNew = false): HookReport {
     const report: HookReport = { agent, methods: [], skipped: [] };
-    const seen = new Set<string>();
     const patches = this.patches.get(holder) ?? [];
+    const seen = new Set<string>(onlyNew ? patches.map((p) => p.key) : []);
     // Own methods, then inherited ones (defined on the holder, so other
     // objects that share the prototype stay untouched).
     for (let obj: object | null = holder; obj && obj !== Object.prototype && obj !== Function.prototype; obj = Object.getPrototypeOf(obj)) {

@@ -16,7 +16,8 @@
  * old object. Those are found by the retries of src/hooks/pending-paths.ts.
  */
 import { errorMessage } from '../core/errors';
-import { parsePath } from './paths';
+import { isNamedAccess, parsePath } from './paths';
+import { assignedToInheritor, plainProperty, putBack, spotAt } from './property-spot';
 
 export interface PathWatch {
   /** The path resolved and `onArrive` ran. */
@@ -36,9 +37,10 @@ interface Slot {
   key: string;
   getter: () => unknown;
   held: unknown;
+  /** Whether the game assigned anything (null too). */
+  assigned: boolean;
   /** The holder's own property before the accessor (a configurable one holding null or undefined). */
   before: PropertyDescriptor | undefined;
-  enumerable: boolean;
   waiters: Set<(value: unknown) => void>;
 }
 
@@ -47,32 +49,36 @@ const slots = new WeakMap<Function, Slot>();
 
 /** The slot at holder[key], made when needed; a string says why none can be. */
 function slotAt(holder: object, key: string, name: string): Slot | string {
-  let before: PropertyDescriptor | undefined;
-  let accessor: boolean;
   try {
-    before = Object.getOwnPropertyDescriptor(holder, key);
-    if (before?.get && slots.has(before.get)) return slots.get(before.get)!;
-    accessor = before ? !('value' in before) : inheritsAccessor(holder, key);
+    const own = Object.getOwnPropertyDescriptor(holder, key);
+    if (own?.get && slots.has(own.get)) return slots.get(own.get)!;
   } catch (err) {
     return `${name}: ${errorMessage(err)}`;
   }
-  if (before && !before.configurable) return `${name} is declared already and not configurable`;
-  if (accessor) return `${name} is an accessor of the game's`; // shadowing it would cut the game's own getter off
+  const spot = spotAt(holder, key, name);
+  if (!spot.ok) return spot.reason;
+  const before = spot.before;
   const slot: Slot = {
     holder,
     key,
-    getter: () => slot.held,
+    // Until the game assigns it, what the name read as without us: on window, the element of that id (named access).
+    getter: () => {
+      const proto = slot.assigned || before ? null : (Object.getPrototypeOf(holder) as object | null);
+      return proto ? Reflect.get(proto, key, holder) : slot.held;
+    },
     held: before?.value,
+    assigned: false,
     before,
-    enumerable: before?.enumerable ?? true,
     waiters: new Set(),
   };
-  const setter = (value: unknown): void => {
+  const setter = function (this: unknown, value: unknown): void {
+    if (assignedToInheritor(this, holder, key, value)) return; // not the holder's: the path has not arrived
     slot.held = value;
+    slot.assigned = true;
     if (value === undefined || value === null) return; // still to come
     try {
       // What the game assigned, as a plain property, as if we had never been there.
-      Object.defineProperty(holder, key, { value, writable: true, enumerable: slot.enumerable, configurable: true });
+      Object.defineProperty(holder, key, plainProperty(before, value));
     } catch {
       // The holder was frozen since: the accessor stays and keeps returning the value.
     }
@@ -87,7 +93,8 @@ function slotAt(holder: object, key: string, name: string): Slot | string {
     }
   };
   try {
-    Object.defineProperty(holder, key, { get: slot.getter, set: setter, enumerable: slot.enumerable, configurable: true });
+    // A name that was not there stays out of Object.keys, for...in and spread while it waits (an assignment makes it enumerable).
+    Object.defineProperty(holder, key, { get: slot.getter, set: setter, enumerable: before?.enumerable ?? false, configurable: true });
   } catch (err) {
     return `${name}: ${errorMessage(err)}`;
   }
@@ -98,16 +105,7 @@ function slotAt(holder: object, key: string, name: string): Slot | string {
 /** Leaves a slot no path waits at: the accessor goes, what the game assigned (if anything) stays. */
 function release(slot: Slot): void {
   if (slot.waiters.size > 0) return;
-  try {
-    const d = Object.getOwnPropertyDescriptor(slot.holder, slot.key);
-    if (!d || d.get !== slot.getter) return; // redefined by the game: not ours any more
-    const held = slot.held;
-    if (held !== undefined && held !== null) Object.defineProperty(slot.holder, slot.key, { value: held, writable: true, enumerable: slot.enumerable, configurable: true });
-    else if (slot.before) Object.defineProperty(slot.holder, slot.key, { ...slot.before, value: held });
-    else delete (slot.holder as Record<string, unknown>)[slot.key];
-  } catch {
-    // Frozen since: the accessor stays, and only holds what the game assigns.
-  }
+  putBack(slot.holder, slot.key, slot.getter, slot.before, slot.assigned, slot.held);
 }
 
 /**
@@ -118,6 +116,9 @@ function release(slot: Slot): void {
  */
 export function watchPath(path: string, onArrive: (value: unknown) => void, root: object = globalThis): PathWatch {
   const parts = parsePath(path);
+  if (parts.includes('__proto__')) {
+    return { arrived: false, blocked: `${path} goes through __proto__, which is never watched`, cancel() {} };
+  }
   const star = parts.indexOf('*');
   if (star >= 0) parts.length = star; // `game.npcs[*]`: the array is what arrives
   let waitingAt: { slot: Slot; waiter: (value: unknown) => void } | null = null;
@@ -148,7 +149,7 @@ export function watchPath(path: string, onArrive: (value: unknown) => void, root
         blocked = `reading ${parts.slice(0, i + 1).join('.')} threw: ${errorMessage(err)}`;
         return;
       }
-      if (next === undefined || next === null) {
+      if (next === undefined || next === null || isNamedAccess(v, parts[i]!, next)) {
         const slot = slotAt(v, parts[i]!, parts.slice(0, i + 1).join('.'));
         if (typeof slot === 'string') {
           blocked = slot;
@@ -185,13 +186,4 @@ export function watchPath(path: string, onArrive: (value: unknown) => void, root
       release(w.slot);
     },
   };
-}
-
-/** Whether `key` is an accessor on the holder's prototype chain (a class's `get story()`). */
-function inheritsAccessor(holder: object, key: string): boolean {
-  for (let o = Object.getPrototypeOf(holder) as object | null; o; o = Object.getPrototypeOf(o) as object | null) {
-    const d = Object.getOwnPropertyDescriptor(o, key);
-    if (d) return !('value' in d);
-  }
-  return false;
 }

@@ -126,7 +126,7 @@ export class StateTracker implements StateHandle {
   replace(next: unknown): unknown {
     if (!this.active) return next;
     const raw = isObject(next) ? (this.targets.get(next) ?? next) : next;
-    if (raw === this.root) return this.current;
+    if (Object.is(raw, this.root)) return this.current; // Object.is: a NaN root is no new one
     try {
       this.unbind();
       this.generation++;

@@ -9,8 +9,11 @@
  * its own methods are part of that call (a story engine such as inkjs makes
  * dozens per line; an async method's calls after its first `await` are calls
  * of their own). `via` is the outermost method, `choice` its first
- * argument. With `methods`, only those calls move the story: what another
- * call changes is taken as where the story is, without a transition. Once
+ * argument. With `methods`, only those calls move the story, at any depth
+ * (`pick(i) { this.ChooseChoiceIndex(i); this.ContinueMaximally(); }`: the
+ * first named call is `via`, its first argument the choice, recorded at the
+ * end of the outermost call); what another call changes is taken as where
+ * the story is, without a transition. Once
  * per animation frame the node is read again, which catches a node set from
  * outside any call.
  */
@@ -57,6 +60,8 @@ export class StoryTracker implements StoryHandle {
   private seen: string | null = null;
   /** Calls on the graph running now: only the outermost one's end is a move. */
   private depth = 0;
+  /** With `methods`: the first named call inside the outermost call running now. */
+  private named: { via: string; choice: unknown } | null = null;
   private readonly moves: ((method: string) => boolean) | null;
   private enteredAt = now();
   private readonly name: string;
@@ -177,11 +182,11 @@ export class StoryTracker implements StoryHandle {
   /** Every method of the graph (own and inherited) is wrapped; the outermost call checks the node after it returns or settles. */
   private wrapMethods(): void {
     const tracker = this;
-    const seen = new Set<string>();
+    const names = new Set<string>(); // each name once: the nearest definition is the one called
     for (let obj: object | null = this.graph; obj && obj !== Object.prototype; obj = Object.getPrototypeOf(obj)) {
       for (const key of Object.getOwnPropertyNames(obj)) {
-        if (seen.has(key) || key === 'constructor') continue;
-        seen.add(key);
+        if (names.has(key) || key === 'constructor') continue;
+        names.add(key);
         const desc = Object.getOwnPropertyDescriptor(obj, key);
         if (!desc || typeof desc.value !== 'function') continue;
         const own = obj === this.graph;
@@ -191,32 +196,43 @@ export class StoryTracker implements StoryHandle {
         const wrapped = function (this: unknown, ...args: unknown[]): unknown {
           // Called with new (an ES5 constructor kept on the graph): construct, untouched.
           if (new.target) return Reflect.construct(fn, args, new.target);
-          // A call made by a call on the graph is part of it.
-          if (tracker.depth > 0) return Reflect.apply(fn, this, args);
+          const named = tracker.moves !== null && tracker.named === null && tracker.moves(key);
+          // A call made by a call on the graph is part of it (the first named one says which move it was).
+          if (tracker.depth > 0) {
+            if (named) tracker.named = { via: key, choice: args[0] };
+            return Reflect.apply(fn, this, args);
+          }
+          tracker.named = named ? { via: key, choice: args[0] } : null;
           tracker.depth++;
           let value: unknown;
+          const end = () => {
+            tracker.depth--;
+            const move = tracker.named ?? { via: key, choice: args[0] };
+            tracker.named = null;
+            return move;
+          };
           try {
             value = Reflect.apply(fn, this, args);
           } catch (err) {
-            tracker.depth--;
-            tracker.check(args[0], key, true);
+            const move = end();
+            tracker.check(move.choice, move.via, true);
             throw err;
           }
-          tracker.depth--;
+          const move = end();
           if (value instanceof Promise) {
             // An equivalent promise, so a rejection the game does not handle stays unhandled.
             return value.then(
               (v: unknown) => {
-                tracker.check(args[0], key);
+                tracker.check(move.choice, move.via);
                 return v;
               },
               (err: unknown) => {
-                tracker.check(args[0], key, true);
+                tracker.check(move.choice, move.via, true);
                 throw err;
               },
             );
           }
-          tracker.check(args[0], key);
+          tracker.check(move.choice, move.via);
           return value;
         };
         likeOriginal(wrapped, fn);

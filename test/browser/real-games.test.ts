@@ -116,6 +116,47 @@ describe('a classic-script game whose jQuery-style ready handler, registered bef
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('a namespace two files fill (`var Game = Game || {}`, then methods) is hooked again when the parser is done: a button wired at ready makes spans', async () => {
+    const { page, errors } = await open('/classic-ready/index.html');
+    await waitForStore(page);
+    await page.locator('#tend').click();
+    await page.locator('#tend').click();
+    await expect.poll(() => page.locator('.note').count(), { timeout: 10_000 }).toBe(4);
+    const e = await exportTrace(page);
+    const tends = e.filter((x) => x.type === 'Game.tend');
+    const gathers = e.filter((x) => x.type === 'Game.gather');
+    expect(tends).toHaveLength(2);
+    expect(gathers.map((g) => tends.some((t) => t.spanId === g.parentId))).toEqual([true, true]);
+    // Assigned empty by the first file: its methods came after, and were hooked by the retry.
+    expect(await hookProblems(page)).toContain('Game: hooked late (when the parser finished): Game.gather, Game.tend, added after Game was hooked');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a canvas with the id of the game\'s global (`<canvas id="game">`, then `var game = new Game()`)', () => {
+  it('the element is not taken for the game: the name reads as the element while waited for, and the game\'s own object is hooked when it assigns it', async () => {
+    const { page, errors } = await open('/canvas-game/index.html');
+    await waitForStore(page);
+    await page.locator('#step').click();
+    await page.locator('#step').click();
+    await expect.poll(() => page.locator('.note').count(), { timeout: 10_000 }).toBe(2);
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as { beforeGame: string; game: unknown; Game: Function };
+      return { before: w.beforeGame, isGame: w.game instanceof w.Game, canvas: document.getElementById('game')!.localName };
+    });
+    expect(seen).toEqual({ before: 'canvas', isGame: true, canvas: 'canvas' });
+    const e = await exportTrace(page);
+    const spans = e.filter((x) => x.kind === 'agent' && x.type.startsWith('game.'));
+    expect(spans.map((s) => [s.type, s.result])).toEqual([
+      ['game.step', 10],
+      ['game.step', 20],
+    ]); // no canvas method (game.getContext) was hooked
+    expect(await hookProblems(page)).toBe('');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('a module game that assigns window.game and its nested paths in steps', () => {

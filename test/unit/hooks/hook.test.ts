@@ -151,6 +151,18 @@ describe('hook', () => {
     expect(spans()).toHaveLength(1);
   });
 
+  it('hooked again with onlyNew (a path looked at as the page loads), wraps only names not hooked yet: a hooked method the game rebound since is not wrapped twice', () => {
+    const { hooks, spans } = setup();
+    const game: Record<string, (...a: unknown[]) => unknown> = { step: () => 1 };
+    hooks.hook(game, 'game');
+    game['step'] = game['step']!.bind(game); // the game binds the traced method after it was hooked
+    game['draw'] = () => 2; // added after the hook
+    expect(hooks.hook(game, 'game', {}, true)).toEqual([{ agent: 'game', methods: ['draw'], skipped: [] }]);
+    game['step']!();
+    game['draw']!();
+    expect(spans().map((e) => e.type)).toEqual(['game.step', 'game.draw']);
+  });
+
   it('hooks an instance without touching other instances of its class', () => {
     const { hooks, spans } = setup();
     const a = new Npc('A');

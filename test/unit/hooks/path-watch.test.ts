@@ -3,7 +3,7 @@ import { TraceCore } from '../../../src/core/agent';
 import type { TraceEntry } from '../../../src/core/entry';
 import { Hooks } from '../../../src/hooks/hook';
 import { watchPath } from '../../../src/hooks/path-watch';
-import { PendingPaths } from '../../../src/hooks/pending-paths';
+import { PendingPaths, type Again } from '../../../src/hooks/pending-paths';
 
 type Bag = Record<string, unknown>;
 
@@ -63,6 +63,21 @@ describe('watchPath: hooked the moment the game assigns it', () => {
     expect(seen).toEqual(['state']);
   });
 
+  it('a name that was not there stays out of Object.keys, for...in and spread while it waits, and is enumerable once assigned', () => {
+    const root: Bag = { kept: 1 };
+    watchPath('story.node', () => {}, root);
+    const forIn: string[] = [];
+    for (const k in root) forIn.push(k);
+    expect([Object.keys(root), forIn, Object.keys({ ...root }), JSON.stringify(root)]).toEqual([['kept'], ['kept'], ['kept'], '{"kept":1}']);
+    root['story'] = {};
+    expect(Object.keys(root)).toEqual(['kept', 'story']);
+    const before: Bag = {};
+    Object.defineProperty(before, 'later', { value: null, writable: true, enumerable: false, configurable: true });
+    watchPath('later.x', () => {}, before);
+    before['later'] = {};
+    expect(Object.getOwnPropertyDescriptor(before, 'later')!.enumerable).toBe(false); // as the game's own property was
+  });
+
   it('keeps the game working when what runs on arrival throws', () => {
     const root: Bag = {};
     watchPath('x', () => {
@@ -91,6 +106,42 @@ describe('watchPath: hooked the moment the game assigns it', () => {
     Object.defineProperty(root, 'fixed', { value: undefined, writable: true, configurable: false });
     expect(watchPath('fixed.a', () => {}, root).blocked).toMatch(/not configurable/);
     expect(watchPath('n.a', () => {}, { n: 3 }).blocked).toMatch(/n is number/);
+  });
+
+  it("an object inheriting from the holder assigns its own property, without arriving; a proxy of the holder's assignment arrives", () => {
+    function Base(this: Bag) {}
+    const proto = Base.prototype as Bag;
+    const seen: unknown[] = [];
+    watchPath('Base.prototype.move', (v) => seen.push(v), { Base });
+    const inst = new (Base as unknown as new () => Bag)();
+    const own = () => 'own';
+    inst['move'] = own;
+    expect(Object.getOwnPropertyDescriptor(inst, 'move')).toEqual({ value: own, writable: true, enumerable: true, configurable: true });
+    expect(proto['move']).toBeUndefined();
+    expect(seen).toEqual([]);
+    const shared = () => 'shared';
+    proto['move'] = shared;
+    expect(seen).toEqual([shared]);
+    expect((new (Base as unknown as new () => Bag)())['move']).toBe(shared);
+    const root: Bag = {};
+    const reactive = new Proxy(root, {}); // as a reactive store's proxy: Reflect.set with the proxy as receiver
+    watchPath('game', (v) => seen.push(v), root);
+    const game = {};
+    reactive['game'] = game;
+    expect(seen).toEqual([shared, game]);
+  });
+
+  it('never watches on a built-in prototype, nor through __proto__', () => {
+    for (const [path, root] of [
+      ['O.prototype.zz', { O: Object }],
+      ['F.prototype.zz', { F: Function }],
+      ['A.prototype.zz', { A: Array }],
+      ['a.__proto__.zz', { a: {} }],
+    ] as const) {
+      expect(watchPath(path, () => {}, root).blocked).toMatch(/built-in prototype|__proto__/);
+    }
+    expect(Object.getOwnPropertyDescriptor(Object.prototype, 'zz')).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(Array.prototype, 'zz')).toBeUndefined();
   });
 
   it('cancel takes the accessor away, keeping what the game assigned', () => {
@@ -169,5 +220,96 @@ describe('PendingPaths: retries for what an accessor cannot see', () => {
     pending.clear();
     expect(pending.size).toBe(0);
     expect(Object.getOwnPropertyDescriptor(globalThis, 'p0')).toBeUndefined();
+  });
+
+  /** As the agent's hook of a path: the first hook, and `again` at each retry. */
+  const hooker = (name: string) => {
+    const entries: TraceEntry[] = [];
+    const hooks = new Hooks(new TraceCore({ write: (e) => entries.push(e) }));
+    let total = 0;
+    const use = (v: unknown, onlyNew = false) => {
+      const reports = hooks.hook(v, name, {}, onlyNew);
+      for (const r of reports) total += r.methods.length;
+      return reports;
+    };
+    const again: Again = (v) => ({ added: use(v, true).flatMap((r) => r.methods.map((m) => `${r.agent}.${m}`)), total });
+    return { entries, attach: (v: unknown) => (use(v), true), again };
+  };
+
+  it('an object that gets its methods after it is assigned (the namespace pattern, across files) is hooked again at the retries, and those methods are listed as hooked late', () => {
+    const { problems, pending } = setup();
+    const g = globalThis as unknown as Record<string, Record<string, () => string> | undefined>;
+    const { entries, attach, again } = hooker('NsGame');
+    try {
+      pending.wait('hook NsGame', 'NsGame', attach, again);
+      // file one: `var NsGame = NsGame || {}; NsGame.light = function () {}`
+      g['NsGame'] = g['NsGame'] || {};
+      g['NsGame']!['light'] = () => 'lit';
+      // file two
+      g['NsGame'] = g['NsGame'] || {};
+      g['NsGame']!['stoke'] = () => 'stoked';
+      expect(pending.size).toBe(0);
+      expect(pending.revisiting).toBe(1);
+      pending.retry('interactive');
+      const stoke = g['NsGame']!['stoke']!; // taken by a ready handler, after the retry
+      expect(stoke()).toBe('stoked');
+      expect(entries.map((e) => e.type)).toEqual(['NsGame.stoke']);
+      expect(pending.late).toEqual([{ path: 'NsGame', when: 'interactive', methods: ['light', 'stoke'].map((m) => `NsGame.${m}`) }]);
+      expect(problems.get('NsGame')).toMatch(/^hooked late \(when the parser finished\): NsGame\.light, NsGame\.stoke, added after NsGame was hooked/);
+      pending.retry('DOMContentLoaded'); // nothing new: not wrapped twice
+      g['NsGame']!['light']!();
+      expect(entries.map((e) => e.type)).toEqual(['NsGame.stoke', 'NsGame.light']);
+      expect(pending.late).toHaveLength(1);
+      pending.retry('load');
+      expect(pending.revisiting).toBe(0);
+    } finally {
+      pending.clear();
+      delete g['NsGame'];
+    }
+  });
+
+  it('an array filled after it is assigned is hooked item by item at the retries; one still without methods at load says so', () => {
+    const { problems, pending } = setup();
+    const g = globalThis as unknown as Record<string, { npcs?: { name: string; think(): number }[]; props?: unknown[] } | undefined>;
+    const npcs = hooker('game.npcs');
+    const props = hooker('game.props');
+    try {
+      pending.wait('hook game.npcs', 'game.npcs', npcs.attach, npcs.again);
+      pending.wait('hook game.props', 'game.props', props.attach, props.again);
+      g['game'] = {};
+      g['game']!.npcs = [];
+      g['game']!.props = [];
+      pending.retry('interactive');
+      g['game']!.npcs!.push({ name: 'ann', think: () => 1 });
+      pending.retry('DOMContentLoaded');
+      g['game']!.npcs![0]!.think();
+      expect(npcs.entries.map((e) => e.type)).toEqual(['game.npcs[ann].think']);
+      expect(pending.late).toEqual([{ path: 'game.npcs', when: 'DOMContentLoaded', methods: ['game.npcs[ann].think'] }]);
+      pending.retry('load');
+      expect(problems.get('game.props')).toMatch(/^found, but with no methods to hook by load/);
+      expect(problems.get('game.npcs')).toMatch(/^hooked late \(at DOMContentLoaded\)/);
+    } finally {
+      pending.clear();
+      delete g['game'];
+    }
+  });
+
+  it('forget and forgetValue stop looking again at a path taken already', () => {
+    const { pending } = setup();
+    const g = globalThis as unknown as Record<string, object | undefined>;
+    const a = hooker('fa');
+    const b = hooker('fb');
+    try {
+      g['fa'] = {};
+      g['fb'] = {};
+      pending.revisit('hook fa', 'fa', a.again);
+      pending.revisit('hook fb', 'fb', b.again);
+      pending.forget('hook fa');
+      pending.forgetValue(g['fb']);
+      expect(pending.revisiting).toBe(0);
+    } finally {
+      delete g['fa'];
+      delete g['fb'];
+    }
   });
 });

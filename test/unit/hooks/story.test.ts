@@ -166,6 +166,33 @@ describe('one transition per move (from issue 12)', () => {
   });
 });
 
+describe('a named move made inside another call on the graph (from review)', () => {
+  it("with methods, `pick(i) { this.choose(i); this.continueText(); }` is one move: via the named method, its first argument the choice, recorded at the outer call's end", async () => {
+    const { core, transitions } = setup();
+    class Reader extends Engine {
+      pick(i: number): string {
+        this.choose(i);
+        return this.continueText();
+      }
+      async pickLater(i: number): Promise<string> {
+        this.choose(i); // before the first await: part of this call
+        await Promise.resolve();
+        return this.currentId;
+      }
+    }
+    const r = new Reader();
+    new StoryTracker(core, r, { poll: false, methods: ['choose'] });
+    expect(r.pick(0)).toBe('hall');
+    r.continueText(); // no named call inside: not a move
+    expect(() => r.pick(9)).toThrow(RangeError); // the named call threw: no move
+    await r.pickLater(0);
+    expect(transitions()).toEqual([
+      expect.objectContaining({ from: 'start', to: 'hall', choice: 0, via: 'choose' }),
+      expect.objectContaining({ from: 'hall', to: 'cellar', choice: 0, via: 'choose' }),
+    ]);
+  });
+});
+
 describe('trackStory leaves the graph working (from review)', () => {
   it('keeps rejections unhandled, constructors constructing, later handlers in place, and refuses to track twice', async () => {
     const { core } = setup();

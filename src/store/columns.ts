@@ -11,7 +11,7 @@
  *
  * No DOM: used by the page, the worker and Node.
  */
-import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice } from '../core/builtins';
+import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice, some } from '../core/builtins';
 import { KINDS, LEVELS, type TraceEntry } from '../core/entry';
 
 export interface ColumnBatch {
@@ -392,12 +392,13 @@ export function checkBatch(b: unknown, count: number): string | null {
   if (!b || typeof b !== 'object') return 'not an object';
   const o = b as Record<string, unknown>;
   if (o['count'] !== count || !Number.isInteger(count) || count < 1) return `count ${String(o['count'])} != ${count}`;
-  for (const name of ALL_COLUMNS) {
+  for (let k = 0; k < ALL_COLUMNS.length; k++) {
+    const name = ALL_COLUMNS[k]!;
     const col = o[name];
     if (!(col instanceof ARRAY_TYPES[name]) || col.length !== count) return `column ${name} is not a ${ARRAY_TYPES[name].name} of ${count}`;
   }
   const strings = o['strings'];
-  if (!Array.isArray(strings) || strings.some((s) => typeof s !== 'string')) return 'strings is not an array of strings';
+  if (!isArray(strings) || some(strings as unknown[], (s) => typeof s !== 'string')) return 'strings is not an array of strings';
   const rest = o['rest'];
   if (typeof rest !== 'string') return 'rest is not a string';
   let lines = 1;
@@ -432,7 +433,14 @@ export function batchBytes(b: ColumnBatch): number {
 /** A batch as plain JSON-able data (for localStorage). */
 export function batchToPlain(b: ColumnBatch): Record<string, unknown> {
   const out: Record<string, unknown> = { count: b.count, strings: b.strings, rest: b.rest };
-  for (const name of ALL_COLUMNS) out[name] = name === 'dur' ? Array.from(b.dur, (d) => (Number.isNaN(d) ? null : d)) : Array.from(b[name]);
+  // Index loops: a page may break the iterators (Array.from uses them).
+  for (let k = 0; k < ALL_COLUMNS.length; k++) {
+    const name = ALL_COLUMNS[k]!;
+    const col = b[name];
+    const arr: (number | null)[] = new Array<number | null>(col.length);
+    for (let i = 0; i < col.length; i++) arr[i] = name === 'dur' && col[i] !== col[i] ? null : col[i]!;
+    out[name] = arr;
+  }
   return out;
 }
 
@@ -441,9 +449,10 @@ export function batchFromPlain(o: unknown, count: number): ColumnBatch | null {
   if (!o || typeof o !== 'object') return null;
   const p = o as Record<string, unknown>;
   const out = { count: p['count'], strings: p['strings'], rest: p['rest'] } as Record<string, unknown>;
-  for (const name of ALL_COLUMNS) {
+  for (let k = 0; k < ALL_COLUMNS.length; k++) {
+    const name = ALL_COLUMNS[k]!;
     const arr = p[name];
-    if (!Array.isArray(arr)) return null;
+    if (!isArray(arr)) return null;
     const col = new ARRAY_TYPES[name](arr.length);
     for (let i = 0; i < arr.length; i++) col[i] = arr[i] === null ? NaN : Number(arr[i]);
     out[name] = col;

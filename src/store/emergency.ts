@@ -5,7 +5,8 @@
  * into the store with its original session and seq. What no storage takes is
  * named in a marker, and the next load counts it as lost.
  */
-import { batchFromPlain, batchToPlain } from './columns';
+import { isArray, join, jsonParse, jsonStringify, push, slice } from '../core/builtins';
+import { batchFromPlain, batchToPlain, copyJson } from './columns';
 import type { BatchMessage } from './protocol';
 
 export interface EmergencyRecord {
@@ -61,42 +62,58 @@ export function saveEmergency(
   batches: readonly BatchMessage[],
   maxChars: number,
 ): SaveOutcome {
+  // Captured builtins, index loops and a JSON writer that ignores toJSON: the
+  // page may have broken any of them by the time it hides (issue 14).
   let total = 0;
-  for (const b of batches) total += b.count;
+  for (let i = 0; i < batches.length; i++) total += batches[i]!.count;
   // Our own earlier records first: they hold a prefix of these batches, and free room.
   clearEmergency(storages, key);
   if (batches.length === 0) return { saved: 0, unsaved: 0, marked: true };
-  const texts = batches.map((b) => JSON.stringify({ ...b, cols: batchToPlain(b.cols) })); // the size it really takes, escapes included
-  const head = `{"sessionId":${JSON.stringify(sessionId)},"dropped":0,"batches":[`;
+  const texts: string[] = [];
+  for (let i = 0; i < batches.length; i++) {
+    const b = batches[i]!;
+    texts[i] = copyJson({ type: b.type, sessionId: b.sessionId, startedAt: b.startedAt, firstSeq: b.firstSeq, lastSeq: b.lastSeq, count: b.count, cols: batchToPlain(b.cols) }) ?? 'null'; // the size it really takes, escapes included
+  }
+  const head = `{"sessionId":${jsonStringify(sessionId)},"dropped":0,"batches":[`;
   let next = 0;
   let saved = 0;
-  for (const storage of storages) {
+  for (let si = 0; si < storages.length; si++) {
+    const storage = storages[si];
     if (!storage || next >= batches.length) continue;
     let fit = 0;
     let chars = head.length + 2;
     while (next + fit < batches.length && chars + texts[next + fit]!.length + 1 <= maxChars) chars += texts[next + fit++]!.length + 1;
     // On refusal, the older half, and so on.
     for (let n = fit; n > 0; n = Math.floor(n / 2)) {
-      if (trySet(storage, key, `${head}${texts.slice(next, next + n).join(',')}]}`)) {
+      if (trySet(storage, key, `${head}${join(slice(texts, next, next + n), ',')}]}`)) {
         for (let i = next; i < next + n; i++) saved += batches[i]!.count;
         next += n;
         break;
       }
     }
   }
-  const rest = batches.slice(next);
-  if (rest.length === 0) return { saved, unsaved: 0, marked: true };
+  if (next >= batches.length) return { saved, unsaved: 0, marked: true };
   const unsaved = total - saved;
-  const ranges = rest.map((b) => [b.firstSeq, b.lastSeq, b.count]);
-  const marker = `{"sessionId":${JSON.stringify(sessionId)},"dropped":0,"batches":[],"unsaved":${JSON.stringify(ranges)}}`;
+  let ranges = '';
+  for (let i = next; i < batches.length; i++) {
+    const b = batches[i]!;
+    ranges += `${i > next ? ',' : ''}[${numberJson(b.firstSeq)},${numberJson(b.lastSeq)},${numberJson(b.count)}]`;
+  }
+  const marker = `{"sessionId":${jsonStringify(sessionId)},"dropped":0,"batches":[],"unsaved":[${ranges}]}`;
   // Without the ranges if even that is too big: the count alone, taken as lost.
-  const short = `{"sessionId":${JSON.stringify(sessionId)},"dropped":${unsaved},"batches":[]}`;
-  for (const text of [marker, short]) {
-    for (const storage of storages) {
-      if (storage && trySet(storage, markerKey(key), text)) return { saved, unsaved, marked: true };
+  const short = `{"sessionId":${jsonStringify(sessionId)},"dropped":${numberJson(unsaved)},"batches":[]}`;
+  const texts2 = [marker, short];
+  for (let t = 0; t < texts2.length; t++) {
+    for (let si = 0; si < storages.length; si++) {
+      const storage = storages[si];
+      if (storage && trySet(storage, markerKey(key), texts2[t]!)) return { saved, unsaved, marked: true };
     }
   }
   return { saved, unsaved, marked: false };
+}
+
+function numberJson(n: number): string {
+  return n - n === 0 ? jsonStringify(n) : 'null';
 }
 
 function trySet(storage: KeyValueStorage, key: string, value: string): boolean {
@@ -110,7 +127,8 @@ function trySet(storage: KeyValueStorage, key: string, value: string): boolean {
 
 /** Removes this page's record and marker from every storage (the page is alive again, or saves anew). */
 export function clearEmergency(storages: readonly (KeyValueStorage | null)[], key: string): void {
-  for (const storage of storages) {
+  for (let si = 0; si < storages.length; si++) {
+    const storage = storages[si]!;
     safeRemove(storage, key);
     safeRemove(storage, markerKey(key));
   }
@@ -119,7 +137,8 @@ export function clearEmergency(storages: readonly (KeyValueStorage | null)[], ke
 /** Whether any of the storages takes a write now: where none does, a reload may lose what is pending uncounted. */
 export function emergencyWritable(storages: readonly (KeyValueStorage | null)[], dbName: string): boolean {
   const probe = `${emergencyPrefix(dbName)}probe`;
-  for (const storage of storages) {
+  for (let si = 0; si < storages.length; si++) {
+    const storage = storages[si];
     if (storage && trySet(storage, probe, '1')) {
       safeRemove(storage, probe);
       return true;
@@ -138,15 +157,17 @@ export interface LoadedEmergency {
 export function loadEmergency(storages: readonly (KeyValueStorage | null)[], dbName: string): LoadedEmergency[] {
   const bySession = new Map<string, LoadedEmergency>();
   const prefix = emergencyPrefix(dbName);
-  for (const storage of storages) {
+  for (let si = 0; si < storages.length; si++) {
+    const storage = storages[si];
     if (!storage) continue;
     try {
       const keys: string[] = [];
       for (let i = 0; i < storage.length; i++) {
         const k = storage.key(i);
-        if (k && k.startsWith(prefix)) keys.push(k);
+        if (k && k.startsWith(prefix)) push(keys, k);
       }
-      for (const key of keys) {
+      for (let ki = 0; ki < keys.length; ki++) {
+        const key = keys[ki]!;
         const record = parseRecord(storage.getItem(key));
         if (!record) {
           safeRemove(storage, key); // unreadable: it would fail on every load
@@ -157,40 +178,70 @@ export function loadEmergency(storages: readonly (KeyValueStorage | null)[], dbN
           bySession.set(record.sessionId, { record, places: [{ storage, key }] });
           continue;
         }
-        seen.places.push({ storage, key });
-        seen.record.batches.push(...record.batches);
+        push(seen.places, { storage, key });
+        for (let i = 0; i < record.batches.length; i++) push(seen.record.batches, record.batches[i]!);
         seen.record.dropped += record.dropped;
-        if (record.unsaved) seen.record.unsaved = [...(seen.record.unsaved ?? []), ...record.unsaved];
+        if (record.unsaved) {
+          const into = seen.record.unsaved ?? (seen.record.unsaved = []);
+          for (let i = 0; i < record.unsaved.length; i++) push(into, record.unsaved[i]!);
+        }
       }
     } catch {
       /* storage denied: what was read so far */
     }
   }
-  const out = [...bySession.values()];
-  for (const e of out) e.record.batches.sort((a, b) => a.firstSeq - b.firstSeq);
+  const out: LoadedEmergency[] = [];
+  bySession.forEach((e) => {
+    sortByFirstSeq(e.record.batches);
+    push(out, e);
+  });
   return out;
+}
+
+/** Insertion sort by firstSeq (a few batches; the page may have replaced Array.prototype.sort). */
+function sortByFirstSeq(bs: BatchMessage[]): void {
+  for (let i = 1; i < bs.length; i++) {
+    const b = bs[i]!;
+    let j = i - 1;
+    for (; j >= 0 && bs[j]!.firstSeq > b.firstSeq; j--) bs[j + 1] = bs[j]!;
+    bs[j + 1] = b;
+  }
 }
 
 /** A record as saved by `saveEmergency`, or null when any part of it is not. */
 function parseRecord(text: string | null): EmergencyRecord | null {
   if (!text) return null;
   try {
-    const r = JSON.parse(text) as Partial<EmergencyRecord>;
-    if (typeof r.sessionId !== 'string' || typeof r.dropped !== 'number' || !Array.isArray(r.batches)) return null;
-    if (r.unsaved !== undefined && !(Array.isArray(r.unsaved) && r.unsaved.every((u) => Array.isArray(u) && u.length === 3 && u.every((x) => typeof x === 'number')))) return null;
+    const r = jsonParse(text) as Partial<EmergencyRecord>;
+    if (!r || typeof r.sessionId !== 'string' || typeof r.dropped !== 'number' || !isArray(r.batches)) return null;
+    if (r.unsaved !== undefined && !unsavedRanges(r.unsaved)) return null;
     const batches: BatchMessage[] = [];
-    for (const b of r.batches as (Omit<Partial<BatchMessage>, 'cols'> & { cols?: unknown })[]) {
+    const raw = r.batches as (Omit<Partial<BatchMessage>, 'cols'> & { cols?: unknown })[];
+    for (let i = 0; i < raw.length; i++) {
+      const b = raw[i]!;
+      if (!b || typeof b !== 'object') return null;
       if (b.type !== 'batch' || b.sessionId !== r.sessionId) return null;
       if (typeof b.firstSeq !== 'number' || typeof b.lastSeq !== 'number' || typeof b.count !== 'number' || typeof b.startedAt !== 'number') return null;
       const cols = batchFromPlain(b.cols, b.count);
       if (!cols || cols.seq[0] !== b.firstSeq || cols.seq[b.count - 1] !== b.lastSeq) return null;
-      batches.push({ type: 'batch', sessionId: b.sessionId, startedAt: b.startedAt, firstSeq: b.firstSeq, lastSeq: b.lastSeq, count: b.count, cols });
+      push(batches, { type: 'batch', sessionId: b.sessionId, startedAt: b.startedAt, firstSeq: b.firstSeq, lastSeq: b.lastSeq, count: b.count, cols });
     }
     r.batches = batches;
     return r as EmergencyRecord;
   } catch {
     return null;
   }
+}
+
+/** Whether `u` is a list of [firstSeq, lastSeq, count] number triples. */
+function unsavedRanges(u: unknown): boolean {
+  if (!isArray(u)) return false;
+  for (let i = 0; i < u.length; i++) {
+    const t = u[i] as unknown;
+    if (!isArray(t) || t.length !== 3) return false;
+    for (let j = 0; j < 3; j++) if (typeof t[j] !== 'number') return false;
+  }
+  return true;
 }
 
 export function safeRemove(storage: KeyValueStorage | null, key: string): void {

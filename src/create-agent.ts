@@ -518,21 +518,31 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
 
   // Page lifecycle: flush when hidden; on pagehide/freeze the un-acked tail goes
   // to the emergency log, because the store's open transaction dies with the page.
-  const onVisibility = () => {
-    const hidden = document.visibilityState === 'hidden';
-    core.emit({ kind: 'system', type: 'page:visibility', level: 'info', source: 'page', data: { state: document.visibilityState } });
-    if (hidden) {
-      settle(client.flush()); // no store left: the emergency log below still runs
-      // When the page is unloading, visibilitychange comes after pagehide:
-      // save again so that this last entry is covered too.
-      client.saveEmergency();
-    } else {
-      client.discardEmergency();
+  // A page event handler of ours never throws into the page, and one failing
+  // step (a page that broke a builtin since) does not skip the next: each is
+  // tried on its own and counted.
+  const attempt = (step: () => void) => {
+    try {
+      step();
+    } catch {
+      core.counters.internalErrors++;
     }
   };
-  const onPageHide = () => client.saveEmergency();
+  const onVisibility = () => {
+    const hidden = document.visibilityState === 'hidden';
+    attempt(() => core.emit({ kind: 'system', type: 'page:visibility', level: 'info', source: 'page', data: { state: document.visibilityState } }));
+    if (hidden) {
+      attempt(() => settle(client.flush())); // no store left: the emergency log below still runs
+      // When the page is unloading, visibilitychange comes after pagehide:
+      // save again so that this last entry is covered too.
+      attempt(() => client.saveEmergency());
+    } else {
+      attempt(() => client.discardEmergency());
+    }
+  };
+  const onPageHide = () => attempt(() => client.saveEmergency());
   const onPageShow = (ev: PageTransitionEvent) => {
-    if (ev.persisted) client.discardEmergency();
+    if (ev.persisted) attempt(() => client.discardEmergency());
   };
   // Paths still waited for are tried again as the page loads: what an accessor could not see.
   const onReadyState = () => {
@@ -711,27 +721,31 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     destroy: safe(() => {
       if (destroyed) return;
       destroyed = true;
-      pending.clear();
-      hooks.unhookAll();
-      for (let i = 0; i < trackers.length; i++) trackers[i]!.stop();
-      if (metricsTimer !== null) clearInterval(metricsTimer);
-      input?.stop();
-      network?.stop();
-      system.stop();
-      frames.stop(); // its last part-second of frame times, before the store closes
-      overlay?.destroy();
-      client.close(); // what is not stored yet goes to the emergency log
-      core.detach();
+      // Every step is tried on its own: one that throws (a page that broke a
+      // builtin since) must not leave the timers, listeners and store after it running.
+      attempt(() => pending.clear());
+      attempt(() => hooks.unhookAll());
+      for (let i = 0; i < trackers.length; i++) attempt(() => trackers[i]!.stop());
+      attempt(() => {
+        if (metricsTimer !== null) clearInterval(metricsTimer);
+      });
+      attempt(() => input?.stop());
+      attempt(() => network?.stop());
+      attempt(() => system.stop());
+      attempt(() => frames.stop()); // its last part-second of frame times, before the store closes
+      attempt(() => overlay?.destroy());
+      attempt(() => client.close()); // what is not stored yet goes to the emergency log
+      attempt(() => core.detach());
       if (retrying) {
-        document.removeEventListener('readystatechange', onReadyState);
-        document.removeEventListener('DOMContentLoaded', onContentLoaded);
-        window.removeEventListener('load', onLoad);
+        attempt(() => document.removeEventListener('readystatechange', onReadyState));
+        attempt(() => document.removeEventListener('DOMContentLoaded', onContentLoaded));
+        attempt(() => window.removeEventListener('load', onLoad));
       }
       if (inPage) {
-        unlisten(document, 'visibilitychange', onVisibility);
-        unlisten(window, 'pagehide', onPageHide);
-        unlisten(document, 'freeze', onPageHide);
-        unlisten(window, 'pageshow', onPageShow as EventListener);
+        attempt(() => unlisten(document, 'visibilitychange', onVisibility));
+        attempt(() => unlisten(window, 'pagehide', onPageHide));
+        attempt(() => unlisten(document, 'freeze', onPageHide));
+        attempt(() => unlisten(window, 'pageshow', onPageShow as EventListener));
       }
     }, nothing),
   };

@@ -352,12 +352,18 @@ export class StoreClient implements EntrySink {
   /** Stops for good: what is not stored yet goes to the emergency log, waiters are settled. */
   close(): void {
     if (this.closed) return;
-    this.saveEmergency();
+    // The save first (it sends the partial batch, which needs the store open), but a
+    // save that throws (a page that broke a builtin since) must not keep timers running.
+    try {
+      this.saveEmergency();
+    } catch (err) {
+      this.problem(`the emergency log could not be saved on close: ${errorMessage(err)}`);
+    }
     this.closed = true;
     if (this.timer !== null) this.clearTimer(this.timer);
     if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
     if (this.watchdog !== null) this.clearRepeat(this.watchdog);
-    this.transport?.close();
+    this.closeTransport();
     this.transport = null;
     this.settleAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
     this.releaseLock?.();
@@ -470,8 +476,17 @@ export class StoreClient implements EntrySink {
     if (this.closed) return;
     this.problem(why);
     if (this.readyTimer !== null) this.clearTimer(this.readyTimer);
-    this.transport?.close();
+    this.closeTransport();
     this.connect();
+  }
+
+  /** Ends the current transport; a page whose Worker methods throw must not stop the failover after it. */
+  private closeTransport(): void {
+    try {
+      this.transport?.close();
+    } catch (err) {
+      this.problem(`the store could not be closed: ${errorMessage(err)}`);
+    }
   }
 
   private problem(why: string): void {

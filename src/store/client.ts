@@ -191,7 +191,8 @@ export class StoreClient implements EntrySink {
   private replays = new Map<string, Replay>();
   // The watchdog's state (see startWatchdog).
   private watchdog: ReturnType<typeof setInterval> | null = null;
-  private lastHeard = 0;
+  /** Watchdog ticks in a row with work pending and no word from the store: silence measured in ticks, not clock readings, so a page clock that jumps cannot fake one. */
+  private silentTicks = 0;
   /** When the watchdog last ran: a late run means the page itself was stalled. */
   private lastCheck = 0;
   /** When the store last acked, or when entries started waiting after none did. */
@@ -446,7 +447,7 @@ export class StoreClient implements EntrySink {
       this.status.thread = t.thread;
       t.onMessage = (m) => {
         if (this.transport !== t) return;
-        this.lastHeard = now();
+        this.silentTicks = 0;
         this.receive(m);
       };
       t.onFailure = (why) => {
@@ -455,7 +456,7 @@ export class StoreClient implements EntrySink {
         if (this.status.ready) this.restartOrReplace(why);
         else this.fail(why);
       };
-      this.lastHeard = now();
+      this.silentTicks = 0;
       // The last store is waited for, however slow its start (a loaded machine): there is none after it.
       if (this.nextTransport < this.transports.length) {
         this.readyTimer = this.setTimer(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
@@ -531,10 +532,10 @@ export class StoreClient implements EntrySink {
     // Idle or starting (readyTimeoutMs covers a start): silence means nothing yet. Nor after
     // the page's own long task (a level loading): the store's answers wait behind it, unread.
     if (this.closed || t === null || !this.status.ready || !busy || late) {
-      this.lastHeard = at;
+      this.silentTicks = 0;
       return;
     }
-    const silent = at - this.lastHeard;
+    const silent = ++this.silentTicks * this.opt.heartbeatMs;
     const replaceable = (t.thread === 'worker' && this.restartsLeft > 0) || this.nextTransport < this.transports.length;
     if (silent < this.opt.deadAfterMs || !replaceable) {
       // (The last store, silent, is kept: there is none to replace it, and questions have their own bounds.)

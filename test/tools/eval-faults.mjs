@@ -21,11 +21,9 @@
 // 101–120 and, for clean sessions, 201–203: no constant was chosen on them.
 //
 // Node 20 cannot run TypeScript: the engine and the encoder are bundled with the installed vite first (test-results/eval-faults/).
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'vite';
+import { bundleForNode } from './bundle-for-node.mjs';
 import { FAULTS, PROFILES, makeSession } from './fault-scenarios.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -52,24 +50,12 @@ const WHEN = { early: 2_000, late: 120_000 };
 const WINDOW_MS = 30_000;
 const PROFILE_NAMES = Object.keys(PROFILES);
 
-mkdirSync(OUT, { recursive: true });
-await build({
-  configFile: false,
-  logLevel: 'warn',
-  build: {
-    outDir: OUT,
-    emptyOutDir: true,
-    minify: false,
-    target: 'node20',
-    lib: {
-      entry: { engine: join(ROOT, 'src/analytics/engine.ts'), columns: join(ROOT, 'src/store/columns.ts') },
-      formats: ['es'],
-      fileName: (_format, name) => `${name}.mjs`,
-    },
-  },
+const { engine: engineModule, columns: columnsModule } = await bundleForNode(OUT, {
+  engine: join(ROOT, 'src/analytics/engine.ts'),
+  columns: join(ROOT, 'src/store/columns.ts'),
 });
-const { AnalyticsEngine } = await import(pathToFileURL(join(OUT, 'engine.mjs')).href);
-const { BatchEncoder } = await import(pathToFileURL(join(OUT, 'columns.mjs')).href);
+const { AnalyticsEngine } = engineModule;
+const { BatchEncoder } = columnsModule;
 
 /** Plays a session through a fresh engine; onNotice(notice, batchEnd) for each notice. */
 function run(session, onNotice) {

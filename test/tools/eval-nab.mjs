@@ -27,11 +27,10 @@
 //
 // Node 20 cannot run TypeScript, so the two sources are bundled with the
 // installed vite (rolldown inside) into test-results/eval-nab/ first.
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'vite';
+import { bundleForNode } from './bundle-for-node.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-results/eval-nab');
@@ -54,28 +53,13 @@ if (!existsSync(join(folder, 'data')) || !existsSync(join(folder, 'combined_wind
   process.exit(1);
 }
 
-mkdirSync(OUT, { recursive: true });
-await build({
-  configFile: false,
-  logLevel: 'warn',
-  build: {
-    outDir: OUT,
-    emptyOutDir: true,
-    minify: false,
-    target: 'node20',
-    lib: {
-      entry: {
-        anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
-        contextual: join(ROOT, 'src/analytics/contextual.ts'),
-        'nab-score': join(ROOT, 'src/analytics/nab-score.ts'),
-      },
-      formats: ['es'],
-      fileName: (_format, name) => `${name}.mjs`,
-    },
-  },
+const bundled = await bundleForNode(OUT, {
+  anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
+  contextual: join(ROOT, 'src/analytics/contextual.ts'),
+  'nab-score': join(ROOT, 'src/analytics/nab-score.ts'),
 });
-const { StreamingDetector, DEFAULT_THRESHOLD } = await import(pathToFileURL(join(OUT, 'anomaly.mjs')).href);
-const { ContextualDetector, RestPeriod, CONTEXTUAL_DEFAULTS, CONTEXTUAL_NAB_THRESHOLD } = await import(pathToFileURL(join(OUT, 'contextual.mjs')).href);
+const { StreamingDetector, DEFAULT_THRESHOLD } = bundled.anomaly;
+const { ContextualDetector, RestPeriod, CONTEXTUAL_DEFAULTS, CONTEXTUAL_NAB_THRESHOLD } = bundled.contextual;
 // --detector anomaly: the StreamingDetector alone; contextual: the ContextualDetector
 // alone; combined: a row is a detection when either is (the contextual one at its own
 // threshold `cadThreshold`, written as a score of 1 over the StreamingDetector's).
@@ -136,9 +120,7 @@ function scoreSeries(file, values, times, o) {
   for (let i = 0; i < values.length; i++) scores[i] = c[i] >= th ? 1 : a[i];
   return scores;
 }
-const { parseNabCsv, parseWindows, parseReferenceScores, scoreFile, normalizedScore, probationLength, PROFILES } = await import(
-  pathToFileURL(join(OUT, 'nab-score.mjs')).href
-);
+const { parseNabCsv, parseWindows, parseReferenceScores, scoreFile, normalizedScore, probationLength, PROFILES } = bundled['nab-score'];
 
 const detectorOpts = opts.opts ? JSON.parse(opts.opts) : {};
 const threshold = opts.threshold !== undefined ? Number(opts.threshold) : useContextual ? CONTEXTUAL_NAB_THRESHOLD : DEFAULT_THRESHOLD;

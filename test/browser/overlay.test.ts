@@ -376,4 +376,30 @@ describe('the overlay shell in Chromium', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('file mode: a text search finds in an opened trace file what it finds in the live log (say "hi", with its quotes)', async () => {
+    const context = await env.browser.newContext({ viewport: VIEWPORT });
+    const page = await openPage(context, `${env.server.url}/overlay-clean.html`);
+    const errors = collectErrors(page);
+    await page.evaluate(async () => {
+      const ta = (window as unknown as { TraceAgent: { logEvent(t: string, d: object): void; flush(): Promise<void> } }).TraceAgent;
+      ta.logEvent('npc.say', { line: 'say "hi"' });
+      ta.logEvent('npc.say', { line: 'say hi' });
+      ta.logEvent('npc.say', { line: 'say "bye"' });
+      await ta.flush();
+    });
+    await openOverlay(page);
+    await overlay(page, '[role="tab"]').filter({ hasText: 'log' }).click();
+    await overlay(page, '.lf-text').fill('say "hi"');
+    // The live log: the store's query.
+    await expect.poll(() => overlay(page, '.log-count').textContent()).toBe('1 match');
+    const json = await page.evaluate(async () => JSON.stringify(await (window as unknown as { TraceAgent: { exportTrace(): Promise<unknown> } }).TraceAgent.exportTrace()));
+    await overlay(page, 'input[type="file"]').setInputFiles({ name: 'say-hi.json', mimeType: 'application/json', buffer: Buffer.from(json) });
+    await expect.poll(() => overlay(page, '.log-banner').textContent()).toContain('viewing say-hi.json');
+    // The same file in memory, by the same rules: the same one entry.
+    expect(await overlay(page, '.lf-text').inputValue()).toBe('say "hi"');
+    await expect.poll(() => overlay(page, '.log-count').textContent()).toMatch(/^1 of \d+ entries$/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -36,6 +36,27 @@ export function useServer(dirs: string[] = FIXTURE_DIRS, options: ServeOptions =
   };
 }
 
+/**
+ * A Chromium (with `args` beyond CHROMIUM_ARGS) for the test file that calls
+ * this (at its top level): launched before its tests, closed after them. Its
+ * `browser` can be read from the tests (and what they call) on.
+ */
+export function useChromium(args: string[] = []): { readonly browser: Browser } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch(args);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('useChromium: the browser starts in beforeAll; use it from a test');
+      return browser;
+    },
+  };
+}
+
 export interface BrowserFixture {
   /** The test file's Chromium. */
   readonly browser: Browser;
@@ -44,23 +65,16 @@ export interface BrowserFixture {
 }
 
 /**
- * A Chromium (with `args` beyond CHROMIUM_ARGS) and a static server of `dirs`
- * for the test file that calls this (at its top level): started before its
- * tests, closed after them (the browser first).
+ * useServer and useChromium together: a static server of `dirs` and a
+ * Chromium for the test file that calls this (at its top level), closed after
+ * its tests (the browser first).
  */
 export function useBrowser(options: { dirs?: string[]; serve?: ServeOptions; args?: string[] } = {}): BrowserFixture {
   const server = useServer(options.dirs, options.serve);
-  let browser: Browser | undefined;
-  beforeAll(async () => {
-    browser = await launch(options.args);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium(options.args);
   return {
     get browser() {
-      if (!browser) throw new Error('useBrowser: the browser starts in beforeAll; use it from a test');
-      return browser;
+      return chromium.browser;
     },
     server,
   };

@@ -62,11 +62,19 @@ function keepWorkerUrl(): Plugin {
   };
 }
 
+/**
+ * Compile-time flags: `__TRACE_AGENT_BENCH__` compiles the overlay's bench
+ * probe in (src/overlay/bench-probe.ts); false in every build here, true only
+ * in the bench's drop-in script (test/bench/vite.config.ts).
+ */
+export const SHIPPED_FLAGS = { __TRACE_AGENT_BENCH__: 'false' };
+
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
     // dist/trace-agent.js: one self-contained IIFE, which is also the store's worker (src/script.ts).
     return {
       oxc: jsx,
+      define: SHIPPED_FLAGS,
       build: {
         outDir: 'dist',
         emptyOutDir: false,
@@ -80,6 +88,7 @@ export default defineConfig(({ mode }): UserConfig => {
     // dist/esm/index.js for bundlers; runtime dependencies stay imports.
     return {
       oxc: jsx,
+      define: SHIPPED_FLAGS,
       plugins: [keepWorkerUrl()],
       build: {
         outDir: 'dist/esm',
@@ -105,6 +114,7 @@ export default defineConfig(({ mode }): UserConfig => {
   }
   return {
     oxc: jsx,
+    define: SHIPPED_FLAGS,
     plugins: [dropInScript()],
     build: { outDir: 'dist/demo', emptyOutDir: true, target: 'es2022' },
     preview: { port: 4173 },

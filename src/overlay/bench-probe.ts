@@ -1,8 +1,10 @@
 /**
  * Bench only (`npm run bench`, test/bench/pages/overlay.ts): the overlay's
  * own main-thread time, which a page cannot attribute from outside without
- * DevTools. Off, and nothing patched, unless the page defines
- * `window.__TRACE_AGENT_BENCH__` as an object before the drop-in script runs.
+ * DevTools. Compiled in only where the build defines `__TRACE_AGENT_BENCH__`
+ * true (the bench's drop-in script, test/bench/vite.config.ts; the shipped
+ * bundles leave it out). Even there off, and nothing patched, unless the page
+ * defines `window.__TRACE_AGENT_BENCH__` as an object before the script runs.
  *
  * When on, it adds to `__TRACE_AGENT_BENCH__.overlayMs` the time spent in:
  * - the mount's first render and every Preact render flush (diff, commit,

@@ -57,10 +57,17 @@ class Guard extends Component<{ children: ComponentChildren }, { failed: boolean
   }
 }
 
+/**
+ * Compile-time: true only in the bench's build of the drop-in script
+ * (test/bench/vite.config.ts); the shipped builds define it false
+ * (vite.config.ts), so they leave the bench probe out.
+ */
+declare const __TRACE_AGENT_BENCH__: boolean | undefined;
+
 export function mountOverlay(source: OverlaySource, options: OverlayOptions): OverlayHandle {
   // Bench only: times the overlay's own work when the page asks for it (see bench-probe.ts), through
   // the global timers it wraps; the bench then measures Preact on those, as before this capture.
-  const timed = benchProbe();
+  const timed = typeof __TRACE_AGENT_BENCH__ !== 'undefined' && __TRACE_AGENT_BENCH__ ? benchProbe() : null;
   if (!timed) captureScheduler();
   captureTimers(); // after the bench probe, whose wrapped timers are then the ones captured
   const hotkey = parseHotkey(options.hotkey);

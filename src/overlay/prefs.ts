@@ -4,6 +4,7 @@
  * read. Storage may be missing, full or forbidden (sandboxed frames, privacy
  * modes): every access is in try/catch and the overlay works without it.
  */
+import { pageStorage } from '../core/page-storage';
 import { TABS, type Tab } from './state';
 
 export const PREFS_KEY = 'trace-agent:overlay:prefs';
@@ -77,15 +78,7 @@ export function validatePrefs(raw: unknown): OverlayPrefs {
   };
 }
 
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null; // SecurityError: storage is forbidden here
-  }
-}
-
-export function loadPrefs(store: Storage | null = storage()): OverlayPrefs {
+export function loadPrefs(store: Storage | null = pageStorage()): OverlayPrefs {
   try {
     const text = store?.getItem(PREFS_KEY);
     return validatePrefs(text ? JSON.parse(text) : null);
@@ -95,7 +88,7 @@ export function loadPrefs(store: Storage | null = storage()): OverlayPrefs {
 }
 
 /** False when the record could not be written (no storage, quota, forbidden). */
-export function savePrefs(prefs: OverlayPrefs, store: Storage | null = storage()): boolean {
+export function savePrefs(prefs: OverlayPrefs, store: Storage | null = pageStorage()): boolean {
   try {
     if (!store) return false;
     store.setItem(PREFS_KEY, JSON.stringify({ v: PREFS_VERSION, ...prefs }));

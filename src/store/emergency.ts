@@ -252,12 +252,5 @@ export function safeRemove(storage: KeyValueStorage | null, key: string): void {
   }
 }
 
-/** localStorage (or sessionStorage), or null where the page may not use it (sandboxed frames, some private modes). */
-export function pageStorage(which: 'localStorage' | 'sessionStorage' = 'localStorage'): KeyValueStorage | null {
-  try {
-    const s = (globalThis as { localStorage?: Storage; sessionStorage?: Storage })[which];
-    return s ?? null;
-  } catch {
-    return null;
-  }
-}
+/** The page's storage for the emergency log: the one accessor, in core (create-agent.ts imports it from here). */
+export { pageStorage } from '../core/page-storage';

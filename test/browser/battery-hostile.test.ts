@@ -5,39 +5,24 @@
  * clock, before). Each scenario asserts:
  * - the game kept running (its own frame loop still ticks);
  * - no public call threw into the caller, and every public promise settled;
- * - lost = counted (and here, 0 lost): `reconcileHostile` below;
+ * - lost = counted (and here, 0 lost), and the counters reconcile
+ *   (reconcile.ts): `hostileCounts` below;
  * - health said why (or, where nothing failed, blamed nothing);
  * - no uncaught page error (the page's own code here does not throw either,
  *   so every one would be the agent's).
  * Each prints `name: logged L stored S lost X counted C`.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch } from './browser';
-import { serve, type StaticServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useBrowser } from './browser';
+import { countedOnPage, reconcile, type ReconcileStats } from './reconcile';
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serve(['test/fixtures', 'dist']);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
-interface Stats {
+interface Stats extends ReconcileStats {
   sessionId: string;
-  logged: number;
   rejected: number;
-  dropped: number;
-  droppedByStore: number;
   internalErrors: number;
-  acked: number;
-  stored: number;
-  paused: number;
-  pending: number;
   storage: { thread: string | null; backend: string | null; problems: string[] };
 }
 interface Reason {
@@ -59,17 +44,17 @@ interface Outcome {
 }
 
 /**
- * The counters add up: every entry the agent stamped (`logged`) is stored
- * (`acked`), still pending, or counted as dropped (behind, refused by the
- * store, paused). Lost = logged - stored; counted = the drops. (A shared
- * reconcile helper is written on another branch; this one is the battery's own.)
+ * The counters add up (reconcile.ts; a fresh database, so no earlier pages):
+ * every entry the agent stamped (`logged`) is stored (`acked`), or counted as
+ * not stored (behind, refused by the store, unserialisable, paused); nothing
+ * is pending after the final flush, and the session holds what was acked.
+ * Lost = logged - stored; counted = what the page counts.
  */
-function reconcileHostile(s: Stats, storedInSession: number): { logged: number; stored: number; lost: number; counted: number } {
-  const counted = s.dropped + s.droppedByStore + s.paused;
+function hostileCounts(s: Stats, storedInSession: number): { logged: number; stored: number; lost: number; counted: number } {
   expect(s.pending, 'nothing pending after the final flush').toBe(0);
-  expect(s.logged, 'logged = acked + pending + dropped + droppedByStore + paused').toBe(s.acked + s.pending + counted);
+  expect(reconcile(s), 'the counters reconcile').toEqual([]);
   expect(storedInSession, 'the store holds what it acked').toBe(s.acked);
-  return { logged: s.logged, stored: storedInSession, lost: s.logged - storedInSession, counted };
+  return { logged: s.logged, stored: storedInSession, lost: s.logged - storedInSession, counted: countedOnPage(s) };
 }
 
 /**
@@ -453,16 +438,16 @@ async function runScenario(page: Page, name: string): Promise<Outcome> {
 
 /** Opens the fixture on a fresh database, runs the scenario, and checks what every scenario must hold. */
 async function battery(name: string, opts: { pre?: string; expectReason?: string; overlay?: 'works' | 'fails-closed' } = {}): Promise<Outcome> {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   try {
     const db = `hostile-${name}-${Date.now()}`;
-    await page.goto(`${server.url}/hostile-game.html?db=${db}${opts.pre ? `&pre=${opts.pre}` : ''}`);
+    await page.goto(`${env.server.url}/hostile-game.html?db=${db}${opts.pre ? `&pre=${opts.pre}` : ''}`);
     await page.waitForFunction(() => !!(window as unknown as { TraceAgent?: { stats(): { storage: { backend: string | null } } } }).TraceAgent?.stats().storage.backend, null, { timeout: 30_000 });
     await page.waitForLoadState('load');
     const r = await runScenario(page, name);
-    const counts = reconcileHostile(r.stats, r.storedInSession);
+    const counts = hostileCounts(r.stats, r.storedInSession);
     console.log(`${name}: logged ${counts.logged} stored ${counts.stored} lost ${counts.lost} counted ${counts.counted}`);
     expect(r.ticksDuring, 'the game kept running').toBeGreaterThan(10);
     expect(r.syncThrows, 'no public call threw into the caller').toEqual([]);

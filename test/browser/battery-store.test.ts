@@ -12,22 +12,12 @@
  * Every scenario has a browser context of its own: its own localStorage,
  * sessionStorage, IndexedDB and quota.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launch, waitForAgent, waitForStore } from './browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { collectErrors, useBrowser, waitForAgent, waitForStore } from './browser';
 import { reconcile, type ReconcileStats } from './reconcile';
-import { serve, type StaticServer } from './server';
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serve(['test/fixtures', 'dist']);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 interface Stats extends ReconcileStats {
   sessionId: string;
@@ -78,11 +68,11 @@ const HEALTH_BOUND_MS = 3_000 + 15_000;
 
 /** `before` runs once the page exists, before it loads: an init script, a quota (set before the origin's storage opens, or Chromium keeps the one it had). */
 async function openGame(query: string, before?: (context: BrowserContext, page: Page) => Promise<void>): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   await before?.(context, page);
   const errors = collectErrors(page);
-  await page.goto(`${server.url}/battery.html?${query}`);
+  await page.goto(`${env.server.url}/battery.html?${query}`);
   await waitForAgent(page);
   await waitForStore(page);
   return { context, page, errors };
@@ -205,7 +195,7 @@ async function afterReload(page: Page, sessionId: string, logged: number): Promi
 /** Holds the origin's storage quota at `bytes` for this page's session (Chrome DevTools Protocol). */
 async function limitQuota(context: BrowserContext, page: Page, bytes: number): Promise<void> {
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: bytes });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: env.server.url, quotaSize: bytes });
 }
 
 /** Logs `count` events `tick { i }` from the page, 1,000 per task (a game's frames), without waiting for the store. */
@@ -242,6 +232,40 @@ function report(scenario: string, f: { logged: number; stored: number; lost: num
 /** What this page's own counters name as gone: dropped, refused, unserialisable, evicted (a database of this session alone). */
 function countedOwn(s: Stats): number {
   return s.dropped + s.droppedByStore + s.ledger.unserialisable + s.evicted;
+}
+
+/**
+ * How a scenario of one page ends: the counters reconcile, what is not stored
+ * (of `stored`, the entries still reachable) is what the page counts as gone
+ * (reported; nothing at all when `noneLost`), no page error; then its context
+ * is closed.
+ */
+async function endScenario(scenario: string, o: { context: BrowserContext; s: Stats; stored: number; errors: string[]; noneLost: boolean; note?: string }): Promise<void> {
+  const { s, stored } = o;
+  expect(reconcile(s)).toEqual([]);
+  const lost = s.logged - stored;
+  report(scenario, { logged: s.logged, stored, lost, counted: countedOwn(s) });
+  if (o.note) console.log(o.note);
+  expect(lost).toBe(countedOwn(s));
+  if (o.noneLost) expect(lost).toBe(0);
+  expect(o.errors).toEqual([]);
+  await o.context.close();
+}
+
+/**
+ * Reloads the page (`before`: its stats just before) and waits until the page
+ * before is settled in the store: its entries in order from seq 1, and what
+ * is not stored counted as lost on unload.
+ */
+async function reloadSettled(page: Page, before: Stats): Promise<{ logged: number; old: Scan; now: Stats; lost: number }> {
+  await page.reload();
+  await waitForAgent(page);
+  const logged = await loggedBefore(page, before.sessionId);
+  expect(logged).toBeGreaterThanOrEqual(before.logged);
+  const { scan: old, stats: now, lost } = await afterReload(page, before.sessionId, logged);
+  expect({ disorder: old.disorder, firstSeq: old.firstSeq }).toEqual({ disorder: 0, firstSeq: 1 });
+  expect(lost).toBe(now.lostOnUnload);
+  return { logged, old, now, lost };
 }
 
 /** The store's worker now (the newest one the page started). */
@@ -322,14 +346,8 @@ describe('the store fault battery in real Chromium', () => {
     expect(s.storage).toMatchObject({ thread: 'main', backend: 'indexeddb' });
     expect(s.storage.problems.join(' ')).toMatch(/did not answer .* started again/);
     expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/worker stopped answering/);
-    expect(reconcile(s)).toEqual([]);
     expect({ firstSeq: scan.firstSeq, lastSeq: scan.lastSeq, gaps: scan.gaps, disorder: scan.disorder }).toEqual({ firstSeq: 1, lastSeq: s.logged, gaps: 0, disorder: 0 });
-    const lost = s.logged - scan.entries;
-    report('worker terminated mid-stream', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
-    expect(lost).toBe(countedOwn(s));
-    expect(lost).toBe(0);
-    expect(errors).toEqual([]);
-    await context.close();
+    await endScenario('worker terminated mid-stream', { context, s, stored: scan.entries, errors, noneLost: true });
   }, 240_000); // a loaded machine: a worker that does not start in time, then the main thread's catching up
 
   it('a worker that hangs (a busy loop) is declared dead the same way; nothing logged is lost, even if its hold on IndexedDB outlives it', async () => {
@@ -364,15 +382,9 @@ describe('the store fault battery in real Chromium', () => {
       expect(s.storage).toMatchObject({ thread: 'worker', backend: 'indexeddb' });
       expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/stopped answering and was started again/);
     }
-    expect(reconcile(s)).toEqual([]);
     // In memory, what the first worker stored stays in IndexedDB, out of reach: counted as abandoned, not lost.
     const reachable = scan.entries + (inMemory ? s.ledger.abandoned : 0);
-    const lost = s.logged - reachable;
-    report('worker hung mid-stream', { logged: s.logged, stored: reachable, lost, counted: countedOwn(s) });
-    expect(lost).toBe(countedOwn(s));
-    expect(lost).toBe(0);
-    expect(errors).toEqual([]);
-    await context.close();
+    await endScenario('worker hung mid-stream', { context, s, stored: reachable, errors, noneLost: true });
   }, 240_000); // a loaded machine: a worker that does not start in time, then the main thread's catching up
 
   it('localStorage.setItem throwing during a reload with un-acked batches: the emergency log goes to sessionStorage, and nothing is lost uncounted', async () => {
@@ -391,11 +403,7 @@ describe('the store fault battery in real Chromium', () => {
     });
     const before = await stats(page);
     expect(before.pending).toBeGreaterThan(2_000); // there really were un-acked batches
-    await page.reload();
-    await waitForAgent(page);
-    const logged = await loggedBefore(page, before.sessionId);
-    expect(logged).toBeGreaterThanOrEqual(before.logged);
-    const { scan: old, stats: now, lost } = await afterReload(page, before.sessionId, logged);
+    const { logged, old, now, lost } = await reloadSettled(page, before);
     const settled = await askEverything(page);
     const { stats: s, health, flush } = await settleGame(page);
     expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
@@ -403,8 +411,6 @@ describe('the store fault battery in real Chromium', () => {
     console.log(`  pending at the reload ${before.pending}, recovered ${now.recovered}`);
     expect(flush).toBe('resolved');
     expect(await ticks(page)).toBeGreaterThan(0);
-    expect({ disorder: old.disorder, firstSeq: old.firstSeq }).toEqual({ disorder: 0, firstSeq: 1 });
-    expect(lost).toBe(now.lostOnUnload);
     expect(s.recovered).toBeGreaterThan(0); // the tail came back from sessionStorage
     // Health names what was lost, when anything was.
     if (lost > 0) expect(health.reasons.find((r) => r.what === 'drops')?.message).toMatch(new RegExp(`on unload ${lost}\\b`));
@@ -435,15 +441,9 @@ describe('the store fault battery in real Chromium', () => {
     for (let n = 0; n < 6; n++) {
       await page.waitForTimeout(300 + ((n * 131) % 300)); // a different moment of the batch each time
       const before = await stats(page);
-      await page.reload();
-      await waitForAgent(page);
-      const logged = await loggedBefore(page, before.sessionId);
-      expect(logged).toBeGreaterThanOrEqual(before.logged);
-      const { scan: old, stats: now, lost } = await afterReload(page, before.sessionId, logged);
+      const { logged, old, now, lost } = await reloadSettled(page, before);
       lines.push(`reload ${n + 1}: logged ${logged} stored ${old.entries} lost ${lost} counted ${now.lostOnUnload} (recovered ${now.recovered}, pending at the reload ${before.pending})`);
       totals = { logged: totals.logged + logged, stored: totals.stored + old.entries, lost: totals.lost + lost, counted: totals.counted + now.lostOnUnload };
-      expect({ disorder: old.disorder, firstSeq: old.firstSeq }).toEqual({ disorder: 0, firstSeq: 1 });
-      expect(lost).toBe(now.lostOnUnload);
     }
     console.log(lines.join('\n'));
     report('localStorage full of the game\'s data, 6 plain reloads', totals);
@@ -493,13 +493,7 @@ describe('the store fault battery in real Chromium', () => {
     expect(during.health.reasons.find((r) => r.what === 'behind')?.message).toMatch(/the store is behind: \d+ entries waiting/);
     expect(flush).toBe('resolved');
     expect(health.reasons.map((r) => r.what)).not.toContain('behind'); // caught up
-    expect(reconcile(s)).toEqual([]);
-    const lost = s.logged - scan.entries;
-    report('IndexedDB blocked 1.5 s by another connection', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
-    expect(lost).toBe(countedOwn(s));
-    expect(lost).toBe(0);
-    expect(errors).toEqual([]);
-    await context.close();
+    await endScenario('IndexedDB blocked 1.5 s by another connection', { context, s, stored: scan.entries, errors, noneLost: true });
   });
 
   it('a quota near one block: IndexedDB is kept, every entry it holds stays queryable, what the quota refuses is counted, and the counters add up', async () => {
@@ -521,12 +515,7 @@ describe('the store fault battery in real Chromium', () => {
     // Never hidden: every entry the database holds is found by a query.
     expect(scan.entries).toBe(s.stored);
     expect(scan.disorder).toBe(0);
-    expect(reconcile(s)).toEqual([]);
-    const lost = s.logged - scan.entries;
-    report('quota near one block', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
-    expect(lost).toBe(countedOwn(s));
-    expect(errors).toEqual([]);
-    await context.close();
+    await endScenario('quota near one block', { context, s, stored: scan.entries, errors, noneLost: false });
   });
 
   it('the quota fills up during an export: the export settles with what was stored, and every refusal is counted', async () => {
@@ -564,13 +553,7 @@ describe('the store fault battery in real Chromium', () => {
     expect(s.ledger.quotaRefused + s.ledger.quotaEvicted).toBeGreaterThan(0);
     expect(health.reasons.map((r) => r.what)).toContain('quota');
     expect(scan.entries).toBe(s.stored);
-    expect(reconcile(s)).toEqual([]);
-    const lost = s.logged - scan.entries;
-    report('quota full mid-export', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
-    console.log(`  the export held ${file.entries} entries`);
-    expect(lost).toBe(countedOwn(s));
-    expect(errors).toEqual([]);
-    await context.close();
+    await endScenario('quota full mid-export', { context, s, stored: scan.entries, errors, noneLost: false, note: `  the export held ${file.entries} entries` });
   });
 
   it('a worker that throws at start: the main-thread store takes over at once, and health says why', async () => {
@@ -598,13 +581,7 @@ describe('the store fault battery in real Chromium', () => {
     expect(flush).toBe('resolved');
     expect(s.storage).toMatchObject({ thread: 'main', backend: 'indexeddb' });
     expect(health.reasons.find((r) => r.what === 'worker')?.message).toMatch(/main thread \(worker error: .*the worker failed at start/);
-    expect(reconcile(s)).toEqual([]);
-    const lost = s.logged - scan.entries;
-    report('worker throws at start', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
-    expect(lost).toBe(countedOwn(s));
-    expect(lost).toBe(0);
-    expect(errors).toEqual([]);
-    await context.close();
+    await endScenario('worker throws at start', { context, s, stored: scan.entries, errors, noneLost: true });
   });
 
   it('IndexedDB VersionError (another tab upgraded the database): the store goes on in memory in its worker and says why', async () => {
@@ -612,7 +589,7 @@ describe('the store fault battery in real Chromium', () => {
     const { context, page, errors } = await openGame(`db=${db}&stream=100`, async (context) => {
       // Another tab of the origin, with a newer schema of the same database, still open.
       const other = await context.newPage();
-      await other.goto(`${server.url}/blank.html`);
+      await other.goto(`${env.server.url}/blank.html`);
       await other.evaluate(
         (name) =>
           new Promise<void>((resolve, reject) => {
@@ -638,12 +615,6 @@ describe('the store fault battery in real Chromium', () => {
     expect(s.storage.problems.join(' ')).toMatch(/VersionError/);
     expect(health.reasons.find((r) => r.what === 'storage')?.message).toMatch(/IndexedDB is not available/);
     expect(health.reasons.map((r) => r.what)).not.toContain('worker');
-    expect(reconcile(s)).toEqual([]);
-    const lost = s.logged - scan.entries;
-    report('IndexedDB VersionError from another tab', { logged: s.logged, stored: scan.entries, lost, counted: countedOwn(s) });
-    expect(lost).toBe(countedOwn(s));
-    expect(lost).toBe(0);
-    expect(errors).toEqual([]);
-    await context.close();
+    await endScenario('IndexedDB VersionError from another tab', { context, s, stored: scan.entries, errors, noneLost: true });
   });
 });

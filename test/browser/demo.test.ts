@@ -4,23 +4,12 @@
  * middle of the stream.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { collectErrors, launch, screenshot, waitForAgent, waitForDemo } from './browser';
-import { serve, type StaticServer } from './server';
+import { collectErrors, screenshot, useBrowser, waitForAgent, waitForDemo } from './browser';
 
-let browser: Browser;
-let server: StaticServer;
-
-beforeAll(async () => {
-  server = await serve(['dist/demo']);
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser({ dirs: ['dist/demo'] });
 
 interface PageStats {
   sessionId: string;
@@ -37,7 +26,7 @@ const stats = (page: Page) =>
   page.evaluate(() => (window as unknown as { TraceAgent: { stats(): unknown } }).TraceAgent.stats()) as Promise<PageStats>;
 
 async function openDemo(page: Page, query = '?seed=7'): Promise<void> {
-  await page.goto(server.url + '/' + query);
+  await page.goto(env.server.url + '/' + query);
   await waitForDemo(page);
 }
 
@@ -50,7 +39,7 @@ function expectContiguous(seqs: number[], from = 1): void {
 
 describe('demo with the drop-in script', () => {
   it('hotkey shows the overlay, the game fills it, Download saves exactly what was logged', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true, colorScheme: 'dark' });
+    const page = await env.browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true, colorScheme: 'dark' });
     const errors = collectErrors(page);
     await openDemo(page);
 
@@ -108,7 +97,7 @@ describe('demo with the drop-in script', () => {
   });
 
   it('the event-flood fault: nothing is lost and the counters add up (prints the rate sustained into IndexedDB)', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const page = await env.browser.newPage({ viewport: { width: 1400, height: 860 } });
     const errors = collectErrors(page);
     await openDemo(page);
     const t0 = await page.evaluate(() => performance.now());
@@ -147,7 +136,7 @@ describe('demo with the drop-in script', () => {
   });
 
   it('a reload in the middle of the stream loses nothing that was logged', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const context = await env.browser.newContext({ viewport: { width: 1200, height: 800 } });
     const page = await context.newPage();
     await openDemo(page);
     // A steady extra stream on top of the game's own, until the page goes away.

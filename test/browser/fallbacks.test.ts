@@ -6,19 +6,13 @@
  * every blob: URL made.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { collectErrors, launch, waitForAgent } from './browser';
+import { collectErrors, useChromium, waitForAgent } from './browser';
 import { serve, type StaticServer } from './server';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const env = useChromium();
 
 type Agent = {
   logEvent(t: string, d: object): void;
@@ -60,7 +54,7 @@ const engineTotal = (page: Page): Promise<number> =>
 describe('the store worker under a CSP header, in real Chromium', () => {
   it("default-src 'self': the worker starts from the script's own URL, on IndexedDB, analytics answer, and the page sees no CSP violation", async () => {
     const server = await servePage({ 'Content-Security-Policy': "default-src 'self'" });
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     const workers = workerUrls(page);
     await page.goto(server.url + '/csp-stream.html');
@@ -83,7 +77,7 @@ describe('the store worker under a CSP header, in real Chromium', () => {
 
   it("worker-src blob: only: the script's URL is refused (one violation), a blob: importing the script takes over in a worker", async () => {
     const server = await servePage({ 'Content-Security-Policy': "default-src 'self'; worker-src blob:" });
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const workers = workerUrls(page);
     await page.goto(server.url + '/csp-stream.html');
     await waitForAgent(page);
@@ -113,7 +107,7 @@ describe('the store worker under a CSP header, in real Chromium', () => {
       res.end('// a script that loads and never says a word\n');
       return true;
     });
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const workers = workerUrls(page);
     await page.goto(server.url + '/csp-stream.html');
     await waitForAgent(page);
@@ -131,7 +125,7 @@ describe('the store worker under a CSP header, in real Chromium', () => {
 
   it('the script from another origin: no URL worker is tried; a blob: importing it runs the store where the CSP allows blob:, with no violation', async () => {
     const scripts = await serve(['dist']);
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     const workers = workerUrls(page);
     const html = [
@@ -169,7 +163,7 @@ describe('the store worker under a CSP header, in real Chromium', () => {
 describe('store fallbacks in real Chromium', () => {
   it("worker-src 'none': the store runs on the main thread, health says why, the trace still lands in IndexedDB, and blob: is not tried", async () => {
     const server = await servePage({ 'Content-Security-Policy': "default-src 'self'; script-src 'self'; worker-src 'none'; style-src 'self'" });
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const cspViolations: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspViolations.push(m.text());
@@ -210,7 +204,7 @@ describe('store fallbacks in real Chromium', () => {
   });
 
   it('the drop-in script loaded as a module (document.currentScript is null): no worker from another tag\'s URL; the main thread, and health says why', async () => {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     const workers = workerUrls(page);
     // Another tag that names the agent (here the same file again, as a page's leftover tag would): its URL is not trusted.
@@ -244,7 +238,7 @@ describe('store fallbacks in real Chromium', () => {
 
   it('IndexedDB that cannot open: the agent keeps logging to memory and says so', async () => {
     const server = await servePage({});
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     // Another page of the origin has taken the database to a newer version:
     // the agent's open (version 1) fails with a VersionError, in the worker

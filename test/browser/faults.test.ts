@@ -6,22 +6,12 @@
  * demo's own fault:start entries are not looked at), and shown in the
  * overlay's anomalies tab.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launch, screenshot, waitForStore } from './browser';
-import { serve, type StaticServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { collectErrors, screenshot, useBrowser, waitForStore } from './browser';
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
-  server = await serve(['dist/demo']);
-  // Precise heap figures: without the flag Chromium gives the page coarse, rarely updated ones.
-  browser = await launch(['--enable-precise-memory-info']);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// Precise heap figures: without the flag Chromium gives the page coarse, rarely updated ones.
+const env = useBrowser({ dirs: ['dist/demo'], args: ['--enable-precise-memory-info'] });
 
 interface Warning {
   type: string;
@@ -66,9 +56,9 @@ const EXPECTED: [fault: string, what: string, test: (w: Warning) => boolean][] =
 
 describe('every fault button lights its warning', () => {
   it('after 35 s of play, each fault raises its warning within 15 s', async () => {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(server.url + '/');
+    await page.goto(env.server.url + '/');
     await waitForStore(page);
     await page.waitForTimeout(35_000); // the game plays itself; the detectors learn
     const found: Record<string, Warning[]> = {};

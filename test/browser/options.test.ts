@@ -1,27 +1,16 @@
 /** The script tag's data-* options in real Chromium. */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { launch, screenshot, waitForAgent } from './browser';
-import { serve, type StaticServer } from './server';
+import { screenshot, useBrowser, waitForAgent } from './browser';
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serve(['test/fixtures', 'dist']);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const panelVisible = (page: import('playwright-core').Page) => page.locator('trace-agent-overlay .panel').isVisible();
 
 describe('script tag options', () => {
   it('is hidden by default and Alt+Shift+D opens it; game keys pass through', async () => {
-    const page = await browser.newPage();
-    await page.goto(server.url + '/stream.html');
+    const page = await env.browser.newPage();
+    await page.goto(env.server.url + '/stream.html');
     await waitForAgent(page);
     await page.evaluate(() => {
       const w = window as unknown as { seenKeys: string[] };
@@ -41,8 +30,8 @@ describe('script tag options', () => {
   });
 
   it('data-open, data-hotkey, data-capacity and data-hook (retried after DOMContentLoaded) take effect', async () => {
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1100, height: 700 } });
-    await page.goto(server.url + '/options.html');
+    const page = await env.browser.newPage({ colorScheme: 'light', viewport: { width: 1100, height: 700 } });
+    await page.goto(env.server.url + '/options.html');
     await waitForAgent(page);
     await expect.poll(() => panelVisible(page)).toBe(true);
     await page.keyboard.press('Alt+Shift+KeyD'); // not the hotkey here

@@ -4,26 +4,14 @@
  * persist across a reload, the badge, and screenshots of every tab in both
  * themes (test-results/screenshots/overlay-<tab>-<theme>.png).
  */
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { TABS } from '../../src/overlay/state';
-import { collectErrors, launch, screenshot, waitForAgent, waitForDemo } from './browser';
-import { serve, type StaticServer } from './server';
+import { collectErrors, screenshot, useBrowser, useServer, waitForAgent, waitForDemo } from './browser';
+import { serve } from './server';
 
-let browser: Browser;
-let server: StaticServer;
-let demo: StaticServer;
-
-beforeAll(async () => {
-  browser = await launch();
-  server = await serve(['test/fixtures', 'dist']);
-  demo = await serve(['dist/demo']);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await demo?.close();
-});
+const env = useBrowser();
+const demo = useServer(['dist/demo']);
 
 const VIEWPORT = { width: 1200, height: 800 };
 const HOTKEY = 'Alt+Shift+KeyD';
@@ -89,8 +77,8 @@ describe('the overlay shell in Chromium', () => {
   it("the host page's aggressive global CSS changes nothing inside the overlay, and the overlay's CSS nothing of the page", async () => {
     const looks = [];
     for (const file of ['overlay-clean.html', 'overlay-hostile.html']) {
-      const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
-      const page = await openPage(context, `${server.url}/${file}`);
+      const context = await env.browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
+      const page = await openPage(context, `${env.server.url}/${file}`);
       const pageBefore = await readPageLook(page);
       await openOverlay(page);
       // The same, stable state on both pages: the health tab is the least animated.
@@ -110,7 +98,7 @@ describe('the overlay shell in Chromium', () => {
 
   it('shows on a page served with Content-Security-Policy: default-src \'self\', with no CSP violation at all (the store runs in its worker)', async () => {
     const strict = await serve(['test/fixtures', 'dist'], { htmlHeaders: { 'Content-Security-Policy': "default-src 'self'" } });
-    const context = await browser.newContext({ viewport: VIEWPORT });
+    const context = await env.browser.newContext({ viewport: VIEWPORT });
     // Every violation the page reports, recorded from before the first script.
     await context.addInitScript(() => {
       const w = window as unknown as { violations: string[] };
@@ -150,8 +138,8 @@ describe('the overlay shell in Chromium', () => {
   });
 
   it('the hotkey opens and closes it, focus goes in and comes back, and the game keys pass through', async () => {
-    const context = await browser.newContext({ viewport: VIEWPORT });
-    const page = await openPage(context, `${server.url}/overlay-clean.html`);
+    const context = await env.browser.newContext({ viewport: VIEWPORT });
+    const page = await openPage(context, `${env.server.url}/overlay-clean.html`);
     const errors = collectErrors(page);
     await page.evaluate(() => {
       const w = window as unknown as { seen: string[] };
@@ -215,8 +203,8 @@ describe('the overlay shell in Chromium', () => {
   });
 
   it('docks bottom, left and floating; drags and resizes; all of it persists across a reload', async () => {
-    const context = await browser.newContext({ viewport: VIEWPORT });
-    const page = await openPage(context, `${server.url}/overlay-clean.html`);
+    const context = await env.browser.newContext({ viewport: VIEWPORT });
+    const page = await openPage(context, `${env.server.url}/overlay-clean.html`);
     const errors = collectErrors(page);
     await openOverlay(page);
     const frame = () => box(overlay(page, '.frame'));
@@ -297,8 +285,8 @@ describe('the overlay shell in Chromium', () => {
   });
 
   it('collapses to a badge with FPS and the warning count, and expands again (also after a reload)', async () => {
-    const context = await browser.newContext({ viewport: VIEWPORT });
-    const page = await openPage(context, `${server.url}/overlay-clean.html`);
+    const context = await env.browser.newContext({ viewport: VIEWPORT });
+    const page = await openPage(context, `${env.server.url}/overlay-clean.html`);
     const errors = collectErrors(page);
     await openOverlay(page);
     await overlay(page, '.collapse').click();
@@ -324,8 +312,8 @@ describe('the overlay shell in Chromium', () => {
   });
 
   it('a new warning toasts outside the panel, even collapsed; Escape in the toast dismisses it; nothing while closed', async () => {
-    const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
-    const page = await openPage(context, `${server.url}/overlay-clean.html`);
+    const context = await env.browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
+    const page = await openPage(context, `${env.server.url}/overlay-clean.html`);
     const errors = collectErrors(page);
     const trigger = (name: string) =>
       page.evaluate((n) => (window as unknown as { TraceAgent: { triggerAlert(a: object): Promise<unknown> } }).TraceAgent.triggerAlert({ name: n, severity: 'critical', message: `${n} happened` }), name);
@@ -360,7 +348,7 @@ describe('the overlay shell in Chromium', () => {
   });
 
   it('screenshots of every tab in both themes (the system theme, then the override)', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    const context = await env.browser.newContext({ viewport: { width: 1400, height: 860 } });
     const page = await context.newPage();
     const errors = collectErrors(page);
     await page.goto(`${demo.url}/?seed=7`);
@@ -385,6 +373,32 @@ describe('the overlay shell in Chromium', () => {
     expect(await overlay(page, '.shell').getAttribute('class')).toContain('light');
     await overlay(page, '.theme').click(); // light -> auto
     expect(await overlay(page, '.shell').getAttribute('class')).toContain('dark');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('file mode: a text search finds in an opened trace file what it finds in the live log (say "hi", with its quotes)', async () => {
+    const context = await env.browser.newContext({ viewport: VIEWPORT });
+    const page = await openPage(context, `${env.server.url}/overlay-clean.html`);
+    const errors = collectErrors(page);
+    await page.evaluate(async () => {
+      const ta = (window as unknown as { TraceAgent: { logEvent(t: string, d: object): void; flush(): Promise<void> } }).TraceAgent;
+      ta.logEvent('npc.say', { line: 'say "hi"' });
+      ta.logEvent('npc.say', { line: 'say hi' });
+      ta.logEvent('npc.say', { line: 'say "bye"' });
+      await ta.flush();
+    });
+    await openOverlay(page);
+    await overlay(page, '[role="tab"]').filter({ hasText: 'log' }).click();
+    await overlay(page, '.lf-text').fill('say "hi"');
+    // The live log: the store's query.
+    await expect.poll(() => overlay(page, '.log-count').textContent()).toBe('1 match');
+    const json = await page.evaluate(async () => JSON.stringify(await (window as unknown as { TraceAgent: { exportTrace(): Promise<unknown> } }).TraceAgent.exportTrace()));
+    await overlay(page, 'input[type="file"]').setInputFiles({ name: 'say-hi.json', mimeType: 'application/json', buffer: Buffer.from(json) });
+    await expect.poll(() => overlay(page, '.log-banner').textContent()).toContain('viewing say-hi.json');
+    // The same file in memory, by the same rules: the same one entry.
+    expect(await overlay(page, '.lf-text').inputValue()).toBe('say "hi"');
+    await expect.poll(() => overlay(page, '.log-count').textContent()).toMatch(/^1 of \d+ entries$/);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -7,29 +7,19 @@
  * transitions and player input.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceFile } from '../../src/export/trace-json';
-import { collectErrors, launch, screenshot, waitForStore } from './browser';
-import { serve, type StaticServer } from './server';
+import { collectErrors, screenshot, useBrowser, waitForStore } from './browser';
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
-  server = await serve(['test/fixtures', 'dist']);
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** A fresh page on the game, its agent's store up, the keyboard on the game's board (not the text field). */
 async function openGame(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url + '/plain-game/index.html');
+  await page.goto(env.server.url + '/plain-game/index.html');
   await waitForStore(page);
   await page.locator('#board').click();
   return { page, errors };

@@ -27,13 +27,12 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { transformWithOxc } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceAgent } from '../../src/create-agent';
-import { collectErrors, launch, waitForAgent } from './browser';
-import { serve, type StaticServer } from './server';
+import { collectErrors, useBrowser, waitForAgent } from './browser';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -436,19 +435,12 @@ const RUNNERS: Runner[] = [
 
 // ---------------------------------------------------------------------------
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
+beforeAll(() => {
   served.set('/readme/stand-ins.js', { type: 'text/javascript; charset=utf-8', body: STAND_INS });
   served.set('/readme/esm.html', { type: 'text/html; charset=utf-8', body: ESM_PAGE() });
   served.set('/readme/script.html', { type: 'text/html; charset=utf-8', body: SCRIPT_PAGE });
-  server = await serve([REPO], { handle });
-  browser = await launch();
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser({ dirs: [REPO], serve: { handle } });
 
 const runnerOf = (b: Block) => RUNNERS.filter((r) => r.match(b));
 
@@ -470,7 +462,7 @@ describe('every example in the README runs', () => {
         );
       }
       const runner = runners[0]!;
-      const context = await browser.newContext(); // its own IndexedDB and storage
+      const context = await env.browser.newContext(); // its own IndexedDB and storage
       try {
         const page = await context.newPage();
         const errors = collectErrors(page);
@@ -480,13 +472,13 @@ describe('every example in the README runs', () => {
           served.set(`${dir}/index.html`, { type: 'text/html; charset=utf-8', body: HTML_PAGE(block.code) });
           served.set(`${dir}/trace-agent.js`, { file: join(REPO, 'dist/trace-agent.js') });
           served.set(`${dir}/main.js`, { type: 'text/javascript; charset=utf-8', body: GAME_MAIN_JS });
-          await page.goto(`${server.url}${dir}/index.html`);
+          await page.goto(`${env.server.url}${dir}/index.html`);
         } else {
           const ts = /^(ts|typescript|mts|tsx)$/.test(block.lang);
           const js = ts ? (await transformWithOxc(block.code, `readme-block-${block.index}.${block.lang === 'tsx' ? 'tsx' : 'ts'}`, { lang: block.lang === 'tsx' ? 'tsx' : 'ts' })).code : block.code;
           const body = runner.exports ? `${js}\nexport { ${runner.exports.join(', ')} };\n` : js;
           served.set(mod, { type: 'text/javascript; charset=utf-8', body });
-          await page.goto(`${server.url}/readme/${runner.page}.html`);
+          await page.goto(`${env.server.url}/readme/${runner.page}.html`);
           await page.waitForFunction(() => (globalThis as unknown as G).readmeReady === true, undefined, { timeout: 10_000 });
           // Run the block: a module, so that its imports and top-level await work; what it throws comes back here.
           const thrown = await page.evaluate(async (mod) => {

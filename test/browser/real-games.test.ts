@@ -4,30 +4,20 @@
  * before its start-up code takes references to their methods; a global state
  * the game replaces; an ink story read through with the real inkjs.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import { stateAt } from '../../src/export/state-replay';
 import type { TraceFile } from '../../src/export/trace-json';
-import { collectErrors, launch, waitForStore } from './browser';
-import { serve, type StaticServer } from './server';
+import { collectErrors, useBrowser, waitForStore } from './browser';
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
-  // inkjs's own build (a devDependency) is served as /ink.js, as a game would ship it.
-  server = await serve(['test/fixtures', 'dist', 'node_modules/inkjs/dist']);
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// inkjs's own build (a devDependency) is served as /ink.js, as a game would ship it.
+const env = useBrowser({ dirs: ['test/fixtures', 'dist', 'node_modules/inkjs/dist'] });
 
 async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url + path);
+  await page.goto(env.server.url + path);
   return { page, errors };
 }
 

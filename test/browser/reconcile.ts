@@ -31,6 +31,11 @@ export interface ReconcileStats {
   ledger: { appended: number; abandoned: number; unserialisable: number };
 }
 
+/** What the page counts as never stored by it: dropped (behind), refused by the store, unserialisable and paused. */
+export function countedOnPage(s: ReconcileStats): number {
+  return s.dropped + s.droppedByStore + s.ledger.unserialisable + s.paused;
+}
+
 /**
  * The equations that do not hold, each said with its figures; empty when the
  * counters reconcile. `earlier`: entries earlier pages of the scenario wrote
@@ -38,7 +43,7 @@ export interface ReconcileStats {
  */
 export function reconcile(s: ReconcileStats, earlier: number | null = 0): string[] {
   const off: string[] = [];
-  const page = s.acked + s.pending + s.dropped + s.droppedByStore + s.ledger.unserialisable + s.paused;
+  const page = s.acked + s.pending + countedOnPage(s);
   if (page !== s.logged) {
     off.push(
       `page: logged ${s.logged} != acked ${s.acked} + pending ${s.pending} + dropped ${s.dropped} + droppedByStore ${s.droppedByStore} + unserialisable ${s.ledger.unserialisable} + paused ${s.paused} (= ${page})`,

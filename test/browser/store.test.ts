@@ -7,21 +7,11 @@
  * query string: `db`, `capacity` and `stream` (events every 20 ms from load).
  * Entries are checked inside the page; only small summaries come back over CDP.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launch, waitForAgent } from './browser';
-import { serve, type StaticServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { collectErrors, useBrowser, waitForAgent } from './browser';
 
-let browser: Browser;
-let server: StaticServer;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serve(['test/fixtures', 'dist']);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** Entries per block at most (src/store/host.ts merges queued batches up to this). */
 const MAX_BLOCK_ENTRIES = 10_000;
@@ -64,7 +54,7 @@ interface PageAgent {
 }
 
 async function open(page: Page, query: string): Promise<void> {
-  await page.goto(`${server.url}/store-stream.html?${query}`);
+  await page.goto(`${env.server.url}/store-stream.html?${query}`);
   await waitForAgent(page);
 }
 
@@ -167,7 +157,7 @@ async function newestEntry(page: Page, sessionId: string): Promise<Entry | null>
 describe('the store under load in real Chromium', () => {
   it('a sustained stream of 1,000,000 events: every acked seq is in the store or was evicted by capacity, and the counters add up exactly', async () => {
     const capacity = 300_000;
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     await open(page, `db=store-million-${Date.now()}&capacity=${capacity}`);
 
@@ -210,7 +200,7 @@ describe('the store under load in real Chromium', () => {
   });
 
   it('reloading 10 times in the middle of a 20k events/s stream loses nothing', async () => {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     // 400 events every 20 ms: 20,000 events/s from the script's load.
     await open(page, `db=store-reload-${Date.now()}&capacity=1000000&stream=400`);
@@ -269,7 +259,7 @@ describe('the store under load in real Chromium', () => {
 
   it('IndexedDB deleted under the store mid-session: the agent keeps logging to memory and says so', async () => {
     const db = `store-deleted-${Date.now()}`;
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     await open(page, `db=${db}`);
 
@@ -311,7 +301,7 @@ describe('the store under load in real Chromium', () => {
   });
 
   it('export streams from the store in chunks with progress, and gzip round-trips', async () => {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors = collectErrors(page);
     await open(page, `db=store-export-${Date.now()}&capacity=300000`);
     const s = await logInChunks(page, 200_000);

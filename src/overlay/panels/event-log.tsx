@@ -13,22 +13,11 @@ import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 import { EntryDetail } from './log-detail';
 import { LogFilterBar } from './log-filters';
-import {
-  createRowList,
-  loadSettings,
-  OVERSCAN,
-  queryEntries,
-  ROW_H,
-  rowWindow,
-  saveSettings,
-  scrollHeight,
-  scrollTopFor,
-  type LogFilters,
-  type LogOrder,
-  type QueryFn,
-  type Row,
-  type RowList,
-} from './log-model';
+import { queryEntries } from './log-file-list';
+import { createRowList } from './log-model';
+import type { QueryFn, Row, RowList } from './log-pager';
+import { OVERSCAN, ROW_H, rowWindow, scrollHeight, scrollTopFor } from './log-scroll';
+import { loadSettings, saveSettings, type LogFilters, type LogOrder } from './log-settings';
 import { memo } from './memo';
 
 /** While paused, how often to look for newer entries. */

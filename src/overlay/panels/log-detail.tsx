@@ -9,7 +9,7 @@ import { errorMessage } from '../../core/errors';
 import { stateAt } from '../../export/state-replay';
 import { formatDuration, formatSeconds } from '../format';
 import { JsonTree } from './log-json-tree';
-import type { QueryFn } from './log-model';
+import type { QueryFn } from './log-pager';
 import { all, chain, resolved } from '../../core/builtins';
 
 /** Children of a span listed. */

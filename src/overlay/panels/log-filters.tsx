@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { KINDS, LEVELS, type Kind, type Level } from '../../core/entry';
-import { defaultFilters, type LogFilters } from './log-model';
+import { defaultFilters, type LogFilters } from './log-settings';
 import { timers } from '../timers';
 
 export const TYPING_MS = 200;

@@ -67,7 +67,10 @@ export function benches(events) {
       keys: ['overlay_frame_ms_p95', ...OVERLAY_TABS.flatMap((t) => [`overlay_frame_ms_p95_${t}`, `fps_overlay_closed_${t}`, `fps_overlay_open_${t}`])],
       params: { windowMs: 3_000, settleMs: 500, rate: 10_000 },
       demo: true,
-      // The overlay's bench probe (src/overlay/bench-probe.ts) on, before the demo's drop-in script; 5 µs timers.
+      // The demo's drop-in tag loads the bench's build of the script, with the overlay's bench probe
+      // (src/overlay/bench-probe.ts) compiled in (test/bench/vite.config.ts, mode probe); the shipped one has none.
+      probe: true,
+      // The probe on, before the demo's drop-in script; 5 µs timers.
       head: () => `<script>window.__TRACE_AGENT_BENCH__ = { overlayMs: 0, blocks: 0 };</script>`,
       isolated: true,
       flags: ['--window-size=1280,900'],

@@ -34,7 +34,9 @@ const TYPES = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; ch
 
 /**
  * Serves /<page>.html (written here), /pages/* (the built bench pages),
- * /trace-agent.js, the demo's /assets/*, and takes results POSTed to /result.
+ * /trace-agent.js (the shipped build), /probe/trace-agent.js (the bench's
+ * build with the overlay's probe, which a `probe` page's demo tag loads), the
+ * demo's /assets/*, and takes results POSTed to /result.
  */
 export async function startServer({ root, out, pages }) {
   const waiting = new Map(); // token -> resolve(result)
@@ -69,7 +71,12 @@ export async function startServer({ root, out, pages }) {
       const isolated = pages[page].isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
       if (pages[page].demo) {
         // The demo's own page, its own drop-in script tag included, with the bench's head first and the bench script added.
-        const html = readFileSync(join(demoDir, 'index.html'), 'utf8');
+        let html = readFileSync(join(demoDir, 'index.html'), 'utf8');
+        if (pages[page].probe) {
+          const tags = html.split('src="/trace-agent.js"').length - 1;
+          if (tags !== 1) return send(500, 'text/plain', `the demo page has ${tags} drop-in script tags, not 1`);
+          html = html.replace('src="/trace-agent.js"', 'src="/probe/trace-agent.js"');
+        }
         return send(200, TYPES['.html'], html.replace('<head>', `<head>${head}`).replace('</body>', `${script}</body>`), isolated);
       }
       return send(200, TYPES['.html'], `<!doctype html><meta charset="utf-8"><title>bench: ${page}</title>${head}${script}`, isolated);
@@ -77,6 +84,7 @@ export async function startServer({ root, out, pages }) {
     const safe = !normalize(url.pathname).includes('..');
     const file =
       url.pathname === '/trace-agent.js' ? join(root, 'dist/trace-agent.js')
+      : url.pathname === '/probe/trace-agent.js' ? join(out, 'probe/trace-agent.js')
       : safe && url.pathname.startsWith('/pages/') ? join(out, url.pathname)
       : safe && url.pathname.startsWith('/assets/') ? join(demoDir, url.pathname)
       : null;

@@ -4,26 +4,14 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { CHUNK, JsonTree } from '../../../src/overlay/panels/log-json-tree';
-import {
-  createRowList,
-  CursorList,
-  defaultFilters,
-  filtersToQuery,
-  loadSettings,
-  LOG_SETTINGS_KEY,
-  Lru,
-  MAX_INFLIGHT,
-  MAX_PAGES,
-  MAX_SCROLL_PX,
-  PAGE,
-  queryEntries,
-  ROW_H,
-  rowWindow,
-  saveSettings,
-  scrollHeight,
-  scrollTopFor,
-  SeqList,
-} from '../../../src/overlay/panels/log-model';
+import { CursorList } from '../../../src/overlay/panels/log-cursor-list';
+import { queryEntries } from '../../../src/overlay/panels/log-file-list';
+import { createRowList } from '../../../src/overlay/panels/log-model';
+import { MAX_INFLIGHT, MAX_PAGES, PAGE } from '../../../src/overlay/panels/log-pager';
+import { MAX_SCROLL_PX, ROW_H, rowWindow, scrollHeight, scrollTopFor } from '../../../src/overlay/panels/log-scroll';
+import { SeqList } from '../../../src/overlay/panels/log-seq-list';
+import { defaultFilters, filtersToQuery, loadSettings, LOG_SETTINGS_KEY, saveSettings } from '../../../src/overlay/panels/log-settings';
+import { Lru } from '../../../src/overlay/panels/lru';
 import { entryAt, FakeSource } from './log-fake-source';
 
 /** The seqs (null: loading) of the rows `range()` names, at every update of the list while `act` runs. */

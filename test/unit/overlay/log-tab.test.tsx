@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { LogTab } from '../../../src/overlay/panels/event-log';
 import { STATE_CHANGES, statesAt } from '../../../src/overlay/panels/log-detail';
-import { LOG_SETTINGS_KEY, PAGE, ROW_H } from '../../../src/overlay/panels/log-model';
+import { PAGE } from '../../../src/overlay/panels/log-pager';
+import { ROW_H } from '../../../src/overlay/panels/log-scroll';
+import { LOG_SETTINGS_KEY } from '../../../src/overlay/panels/log-settings';
 import { createOverlayState, REFRESH_MS, type OverlayState } from '../../../src/overlay/state';
 import { entryAt, FakeSource, SESSION } from './log-fake-source';
 

@@ -6,7 +6,7 @@
  */
 import type { TraceEntry } from '../core/entry';
 import { KINDS, LEVELS } from '../core/entry';
-import { decodeEntry, restLines, type ColumnBatch } from './columns';
+import { decodeEntry, restLines, type ColumnBatch } from '../core/columns';
 import type { QueryParams, QueryResult } from './protocol';
 import type { KeyedHead, TraceRing } from './ring';
 

@@ -7,6 +7,7 @@ import { all, apply, dateNow, listen, rejected, settle, slice, unlisten } from '
 import type { SessionInfo } from './core/entry';
 import { withDefaults } from './core/defaults';
 import { errorMessage, TraceError } from './core/errors';
+import { DEFAULT_HITCH_MS, PAGE_VISIBILITY, SESSION_START, type PageVisibilityData, type SessionStartData } from './core/event-types';
 import type { CopyLimits } from './core/safe-copy';
 import { FrameLoop, type FrameLoopOptions } from './hooks/frame-loop';
 import { PlayerInput, type PlayerInputOptions } from './hooks/input';
@@ -206,7 +207,8 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     maxSessions,
     tailSize: TAIL_ENTRIES,
     // The session is set once the core has one: analytics follow the live session only.
-    analytics: options.analytics === false ? false : { sessionId: '', rules: rules ?? null, thresholds: { ...options.thresholds } },
+    // The frame loop's hitch threshold goes with it: the overlay and the analytics count the same frames as hitches.
+    analytics: options.analytics === false ? false : { sessionId: '', rules: rules ?? null, thresholds: { ...options.thresholds }, hitchMs: options.frames?.hitchMs ?? DEFAULT_HITCH_MS },
   };
 
   // The core needs a sink at construction and the client needs the session: a
@@ -530,7 +532,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   };
   const onVisibility = () => {
     const hidden = document.visibilityState === 'hidden';
-    attempt(() => core.emit({ kind: 'system', type: 'page:visibility', level: 'info', source: 'page', data: { state: document.visibilityState } }));
+    attempt(() => core.emit({ kind: 'system', type: PAGE_VISIBILITY, level: 'info', source: 'page', data: { state: document.visibilityState } satisfies PageVisibilityData }));
     if (hidden) {
       attempt(() => settle(client.flush())); // no store left: the emergency log below still runs
       // When the page is unloading, visibilitychange comes after pagehide:
@@ -752,10 +754,10 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
 
   core.emit({
     kind: 'system',
-    type: 'session:start',
+    type: SESSION_START,
     level: 'info',
     source: 'trace-agent',
-    data: inPage
+    data: (inPage
       ? {
           url: location.origin + location.pathname, // no query or hash: they may hold secrets
           userAgent: navigator.userAgent,
@@ -763,7 +765,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
           capacity: config.capacity,
           version: VERSION,
         }
-      : { capacity: config.capacity, version: VERSION },
+      : { capacity: config.capacity, version: VERSION }) satisfies SessionStartData,
   });
   return agent;
 }

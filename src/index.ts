@@ -16,7 +16,8 @@ export type { TraceEntry, Kind, Level, SessionInfo, SpanError } from './core/ent
 export { TraceError, type TraceErrorCode } from './core/errors';
 export type { CopyLimits } from './core/safe-copy';
 export type { HookOptions, HookReport } from './hooks/hook';
-export type { TrackStateOptions, StateHandle, StateChange, StatePath } from './hooks/state';
+export type { TrackStateOptions, StateHandle } from './hooks/state';
+export type { StateChange, StatePath } from './core/event-types';
 export type { TrackStoryOptions, StoryHandle } from './hooks/story';
 export type { PlayerInputOptions } from './hooks/input';
 export type { SystemEventsOptions } from './hooks/system';

@@ -73,7 +73,7 @@ export const METRICS = {
   latencyP95: 'agent-call latency p95 (ms) over the last 10 s, all methods',
   dropped: 'entries dropped so far (store behind, refused, lost)',
   memoryMb: 'JS heap in MB, where the browser reports it',
-  hitches: 'frames over 50 ms in the last 5 s',
+  hitches: 'frames over the hitch threshold (frames.hitchMs, default 50 ms) in the last 5 s',
   stateChangesPerSecond: 'state entries per second over the last 5 s',
   activeLoops: 'loops still going (an agent calling itself, A-B-A-B, the same call or error again and again)',
 } as const;
@@ -86,7 +86,7 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
   { name: 'event-flood', metric: 'eventRate', op: '>', threshold: 5_000, clearAt: 3_000, forMs: 2_000, severity: 'warning' },
   { name: 'slow-agents', metric: 'latencyP95', op: '>', threshold: 500, clearAt: 300, forMs: 5_000, severity: 'warning' },
   { name: 'dropped-entries', metric: 'dropped', op: '>', threshold: 0, severity: 'warning' },
-  { name: 'frame-hitch', metric: 'hitches', op: '>', threshold: 0, keepFiringForMs: 5_000, severity: 'warning', summary: 'a frame over 50 ms' },
+  { name: 'frame-hitch', metric: 'hitches', op: '>', threshold: 0, keepFiringForMs: 5_000, severity: 'warning', summary: 'a frame over the hitch threshold' },
   { name: 'state-thrash', metric: 'stateChangesPerSecond', op: '>', threshold: 150, clearAt: 75, forMs: 2_000, severity: 'warning' },
   { name: 'agent-loop', metric: 'activeLoops', op: '>', threshold: 0, keepFiringForMs: 5_000, severity: 'warning', summary: 'an agent is stuck in a loop' },
 ];

@@ -10,14 +10,16 @@
  * Time is the trace's own (entries' `ts`), not the worker's clock: the same
  * trace gives the same verdicts, in a test as in a browser.
  */
-import type { ColumnBatch } from '../store/columns';
+import type { ColumnBatch } from '../core/columns';
 import { AlertManager, DEFAULT_RULES, type AlertRule, type AlertStatus, type AlertTransition, type GameAlert, type Severity } from './alerts';
 import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly';
 import { LongestCalls } from './longest-calls';
 import { MethodBaselines, type MethodVerdict } from './method-baselines';
-import { PatternAnalyzer, type Loop } from './patterns';
+import type { Loop } from './loops';
+import { PatternAnalyzer } from './patterns';
 import { PlayerCollector, type PlayerStats } from './player';
-import { StatsCollector, type CallObserver, type GeneratedStats, type MetricBucket } from './stats';
+import type { MetricBucket } from './metric-ring';
+import { StatsCollector, type CallObserver, type GeneratedStats } from './stats';
 import { TrendAnalyzer } from './trends';
 
 export interface EngineOptions {
@@ -27,6 +29,8 @@ export interface EngineOptions {
   rules?: AlertRule[];
   /** Thresholds of rules, by rule name or metric (`{ fps: 20 }`). */
   thresholds?: Record<string, number>;
+  /** A frame longer than this (ms) is a hitch: the page's `frames.hitchMs` (default DEFAULT_HITCH_MS). */
+  hitchMs?: number;
 }
 
 /** Kinds of the per-method verdicts (method-baselines.ts). */
@@ -123,11 +127,11 @@ export class AnalyticsEngine implements CallObserver {
   /** Per method id (at most the stats' 1,001): its busiest second (calls, slowly forgotten) and the second it was first called. */
   private readonly rateMax: number[] = [];
   private readonly rateSince: number[] = [];
-  readonly stats = new StatsCollector({ observer: this });
+  readonly stats: StatsCollector;
   readonly player = new PlayerCollector();
   readonly patterns = new PatternAnalyzer();
   /** Reads the stats collector's time buckets: nothing of its own to feed. */
-  readonly trends = new TrendAnalyzer(this.stats);
+  readonly trends: TrendAnalyzer;
   readonly alerts: AlertManager;
   private sessionId: string | null = null;
   private readonly detectors = new Map<string, StreamingDetector>();
@@ -154,6 +158,8 @@ export class AnalyticsEngine implements CallObserver {
 
   constructor(options: EngineOptions = {}) {
     this.sessionId = options.sessionId || null;
+    this.stats = new StatsCollector({ observer: this, hitchMs: options.hitchMs });
+    this.trends = new TrendAnalyzer(this.stats);
     // The page's rules come on top of the defaults; one with a default's name replaces it.
     this.alerts = new AlertManager(DEFAULT_RULES);
     for (const r of options.rules ?? []) this.alerts.addRule(r);

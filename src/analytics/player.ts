@@ -35,9 +35,21 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import { restLines, restOf, type ColumnBatch } from '../store/columns';
+import { KIND_AGENT, KIND_PERF, KIND_PLAYER, localId, restLines, restOf, type ColumnBatch } from '../core/columns';
+import {
+  INPUT_GAMEPAD_AXES,
+  INPUT_GAMEPAD_CONNECTED,
+  INPUT_GAMEPAD_DISCONNECTED,
+  INPUT_GAMEPAD_UP,
+  INPUT_KEY_UP,
+  INPUT_POINTER_MOVE,
+  INPUT_POINTER_UP,
+  INPUT_WHEEL,
+  PAGE_VISIBILITY,
+  SESSION_START,
+  type PageVisibilityData,
+} from '../core/event-types';
 import { DDSketch, DEFAULT_ALPHA, roundFigure } from './sketch';
-import { KIND_AGENT, KIND_PERF, KIND_PLAYER, localId } from './stats';
 import { SessionClock } from './timeframe';
 
 export type ProgressionPhase = 'start' | 'complete' | 'fail';
@@ -84,14 +96,14 @@ export function progressionId(data: unknown, category: string): string {
 
 /** Player types that are not actions: releases and continuous samples. */
 export const NON_ACTIONS: ReadonlySet<string> = new Set([
-  'input:keyup',
-  'input:pointerup',
-  'input:pointermove',
-  'input:wheel',
-  'input:gamepadup',
-  'input:gamepadaxes',
-  'input:gamepadconnected',
-  'input:gamepaddisconnected',
+  INPUT_KEY_UP,
+  INPUT_POINTER_UP,
+  INPUT_POINTER_MOVE,
+  INPUT_WHEEL,
+  INPUT_GAMEPAD_UP,
+  INPUT_GAMEPAD_AXES,
+  INPUT_GAMEPAD_CONNECTED,
+  INPUT_GAMEPAD_DISCONNECTED,
 ]);
 
 export const DEFAULT_IDLE_MS = 30_000;
@@ -261,7 +273,7 @@ export class PlayerCollector {
     // Per batch: which type ids are actions (player) or progression (others); undefined = not looked at yet.
     const isAction = new Array<boolean | undefined>(strings.length);
     const prog = new Array<Prog | undefined>(strings.length);
-    const visId = localId(b, 'page:visibility');
+    const visId = localId(b, PAGE_VISIBILITY);
     let lines: string[] | null = null;
     let mixCounts: Float64Array | null = null;
     const { ts, kind, type } = b;
@@ -320,7 +332,7 @@ export class PlayerCollector {
     let p = this.progCache.get(name);
     if (p === undefined) {
       // The agent's own session:start is not the player's progression.
-      p = name === 'session:start' ? null : parseProgressionType(name);
+      p = name === SESSION_START ? null : parseProgressionType(name);
       if (this.progCache.size < 10_000) this.progCache.set(name, p);
     }
     return p;
@@ -336,7 +348,7 @@ export class PlayerCollector {
   }
 
   private visibility(t: number, data: unknown): void {
-    const state = data && typeof data === 'object' ? (data as { state?: unknown }).state : undefined;
+    const state: unknown = data && typeof data === 'object' ? (data as Partial<PageVisibilityData>).state : undefined;
     if (state === 'hidden' && !this.hidden) {
       this.gap(t - this.ref);
       this.hidden = true;

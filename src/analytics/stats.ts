@@ -4,347 +4,24 @@
  * hitches; truncated entries. Everything is read from the columns of a
  * batch: only `frame:stats` entries (one a second) have their JSON parsed.
  *
- * Time windows come from a `MetricRing`: tiers of buckets (1 s × 120,
- * 10 s × 360, 1 min × 1440) filled at the finest tier and rolled up as each
- * bucket closes, so "the last 60 s", a trend over an hour or a p95 over the
- * last 10 s are merges of a few buckets, with memory bounded by the tiers.
+ * Time windows come from a `MetricRing` (metric-ring.ts); counts and their
+ * last-60-s rates from key-counter.ts.
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
+import { BIT_ERROR, KIND_AGENT, KIND_ERROR, KIND_PERF, KIND_PLAYER, KIND_STATE, LEVEL_ERROR, localId, restLines, restOf, sourceOf, typeOf, type ColumnBatch } from '../core/columns';
 import { FLAG_CLOCK, FLAG_REDACTED, FLAG_TRUNCATED, KINDS, LEVELS } from '../core/entry';
-import { BIT_ERROR, restLines, restOf, sourceOf, typeOf, type ColumnBatch } from '../store/columns';
+import { DEFAULT_HITCH_MS, FRAME_HITCH, FRAME_STATS, type FrameStatsData } from '../core/event-types';
+import { KeyCounter, KeyTable } from './key-counter';
+import { DEFAULT_TIERS, MetricRing, type TierSpec } from './metric-ring';
 import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary } from './sketch';
-import { OTHER_NAME, SessionClock } from './timeframe';
-
-// ---- entry classification shared by the collectors -----------------------------
-
-export const KIND_STATE = KINDS.indexOf('state');
-export const KIND_PLAYER = KINDS.indexOf('player');
-export const KIND_AGENT = KINDS.indexOf('agent');
-export const KIND_PERF = KINDS.indexOf('perf');
-export const KIND_ERROR = KINDS.indexOf('error');
-export const KIND_CUSTOM = KINDS.indexOf('custom');
-export const LEVEL_ERROR = LEVELS.indexOf('error');
-
-/** The batch-local id of a string, or -1 (lookups once per batch, not per entry). */
-export function localId(b: ColumnBatch, s: string): number {
-  return b.strings.indexOf(s);
-}
+import { NO_SOURCE, OTHER_NAME, SessionClock } from './timeframe';
 
 /** Frame times (ms) of a `frame:stats` entry; [] when it has none. */
 export function frameTimesOf(b: ColumnBatch, i: number, line: string): number[] {
-  const times = (restOf(b, i, line)?.data as { times?: unknown } | undefined)?.times;
+  const times = (restOf(b, i, line)?.data as Partial<FrameStatsData> | undefined)?.times;
   return Array.isArray(times) ? (times as unknown[]).filter((t): t is number => typeof t === 'number' && t >= 0) : [];
 }
-
-/** Frames longer than this (ms) are hitches (a long task: DESIGN.md "Frames"). */
-export const HITCH_MS = 50;
-
-// ---- buckets and tiers ----------------------------------------------------------
-
-/** What one bucket of time holds. Read-only for everyone but the ring. */
-export class MetricBucket {
-  /** Clock ms at which the bucket starts. */
-  start = 0;
-  /** Entries. */
-  events = 0;
-  /** Error entries (kind 'error' or level error/critical). */
-  errors = 0;
-  /** Agent spans, and the failed ones. */
-  calls = 0;
-  callErrors = 0;
-  /** Player entries. */
-  input = 0;
-  /** State entries (changes, checkpoints, story). */
-  state = 0;
-  /** Frames from frame:stats, their summed time (ms), and those over HITCH_MS. */
-  frames = 0;
-  frameMs = 0;
-  hitches = 0;
-  /** Latency of every span (ms). */
-  readonly latency: DDSketch;
-  /** Frame times (ms). */
-  readonly frameTimes: DDSketch;
-  /** Latency per method id (MetricRing.methodNames), where the tier keeps them. */
-  methods: (DDSketch | undefined)[] = [];
-  /** Failed calls per method id. */
-  methodErrors: number[] = [];
-
-  constructor(readonly alpha = DEFAULT_ALPHA) {
-    this.latency = new DDSketch(alpha);
-    this.frameTimes = new DDSketch(alpha);
-  }
-
-  clear(start: number): void {
-    this.start = start;
-    this.events = this.errors = this.calls = this.callErrors = this.input = this.state = 0;
-    this.frames = this.frameMs = this.hitches = 0;
-    this.latency.clear();
-    this.frameTimes.clear();
-    if (this.methods.length) this.methods = [];
-    if (this.methodErrors.length) this.methodErrors = [];
-  }
-
-  /** Adds another bucket's figures (same α). */
-  merge(o: MetricBucket, perMethod = true): void {
-    this.events += o.events;
-    this.errors += o.errors;
-    this.calls += o.calls;
-    this.callErrors += o.callErrors;
-    this.input += o.input;
-    this.state += o.state;
-    this.frames += o.frames;
-    this.frameMs += o.frameMs;
-    this.hitches += o.hitches;
-    this.latency.merge(o.latency);
-    this.frameTimes.merge(o.frameTimes);
-    if (!perMethod) return;
-    for (let m = 0; m < o.methods.length; m++) {
-      const s = o.methods[m];
-      if (!s) continue;
-      let mine = this.methods[m];
-      if (!mine) this.methods[m] = mine = new DDSketch(this.alpha);
-      mine.merge(s);
-      this.methodErrors[m] = (this.methodErrors[m] ?? 0) + (o.methodErrors[m] ?? 0);
-    }
-  }
-
-  /** A span of `dur` ms of method `m` (-1: no per-method record). */
-  addCall(dur: number, failed: boolean, m: number): void {
-    this.calls++;
-    this.latency.add(dur);
-    if (failed) this.callErrors++;
-    if (m < 0) return;
-    let s = this.methods[m];
-    if (!s) this.methods[m] = s = new DDSketch(this.alpha);
-    s.add(dur);
-    if (failed) this.methodErrors[m] = (this.methodErrors[m] ?? 0) + 1;
-  }
-
-  addFrame(ms: number): void {
-    this.frames++;
-    this.frameMs += ms;
-    this.frameTimes.add(ms);
-    if (ms > HITCH_MS) this.hitches++;
-  }
-}
-
-export interface TierSpec {
-  /** Bucket width (ms). */
-  width: number;
-  slots: number;
-  /** Whether buckets keep per-method latency sketches. */
-  perMethod: boolean;
-}
-
-/** 1 s for two minutes, 10 s for an hour, 1 min for a day (per-method latency up to an hour). */
-export const DEFAULT_TIERS: readonly TierSpec[] = [
-  { width: 1_000, slots: 120, perMethod: true },
-  { width: 10_000, slots: 360, perMethod: true },
-  { width: 60_000, slots: 1_440, perMethod: false },
-];
-
-class Tier {
-  readonly buckets: MetricBucket[] = [];
-  head = 0;
-  /** Start of the head bucket; -1 before the first entry. */
-  headStart = -1;
-  constructor(
-    readonly spec: TierSpec,
-    private readonly alpha: number,
-  ) {}
-
-  bucket(i: number): MetricBucket {
-    let b = this.buckets[i];
-    if (!b) this.buckets[i] = b = new MetricBucket(this.alpha);
-    return b;
-  }
-}
-
-/** A time range of buckets, as `MetricRing.range` returns it. */
-export interface BucketSeries {
-  /** Bucket width (ms). */
-  width: number;
-  /** Consecutive buckets (empty ones included), oldest first. */
-  buckets: MetricBucket[];
-}
-
-/**
- * Tiers of buckets over the clock. The engine's collectors write into
- * `current(t)`; a finished bucket is merged into the next tier's bucket, so
- * each tier holds everything, at its own resolution, for its own span.
- */
-export class MetricRing {
-  readonly tiers: Tier[];
-  /** Names of method ids (the owner assigns them). */
-  readonly methodNames: string[] = [];
-  /** End of the finest tier's head bucket: entries before it need no advance. */
-  private headEnd = -Infinity;
-  private head0: MetricBucket;
-
-  constructor(
-    specs: readonly TierSpec[] = DEFAULT_TIERS,
-    readonly alpha = DEFAULT_ALPHA,
-  ) {
-    this.tiers = specs.map((s) => new Tier(s, alpha));
-    this.head0 = this.tiers[0]!.bucket(0);
-  }
-
-  /** The bucket entries at clock `t` go into (late entries go into the newest). */
-  current(t: number): MetricBucket {
-    if (t >= this.headEnd) this.advance(0, t);
-    return this.head0;
-  }
-
-  private advance(k: number, t: number): void {
-    const tier = this.tiers[k]!;
-    const w = tier.spec.width;
-    const start = Math.floor(t / w) * w;
-    if (tier.headStart < 0) {
-      tier.headStart = start;
-      tier.bucket(tier.head).clear(start);
-    } else if (start > tier.headStart) {
-      const closing = tier.bucket(tier.head);
-      const up = this.tiers[k + 1];
-      if (up) {
-        this.advance(k + 1, closing.start);
-        up.bucket(up.head).merge(closing, up.spec.perMethod);
-      }
-      const steps = Math.min((start - tier.headStart) / w, tier.spec.slots);
-      for (let s = 1; s <= steps; s++) {
-        tier.head = (tier.head + 1) % tier.spec.slots;
-        tier.bucket(tier.head).clear(start - (steps - s) * w);
-      }
-      tier.headStart = start;
-    }
-    if (k === 0) {
-      this.head0 = tier.bucket(tier.head);
-      this.headEnd = tier.headStart + w;
-    }
-  }
-
-  /**
-   * Buckets covering clock [from, to], from the finest tier that reaches back
-   * to `from` (or the coarsest), each complete: the heads of finer tiers,
-   * not yet rolled up, are merged in. Buckets of the ring are returned as
-   * they are when nothing needs merging into them: read them, never write.
-   */
-  range(from: number, to: number): BucketSeries {
-    const t0 = this.tiers[0]!;
-    if (t0.headStart < 0) return { width: t0.spec.width, buckets: [] };
-    let k = 0;
-    while (k < this.tiers.length - 1) {
-      const tk = this.tiers[k]!;
-      const w = tk.spec.width;
-      // This tier reaches back to `from`: its oldest slot starts at or before it.
-      if (to - from < w * tk.spec.slots && Math.floor(from / w) * w >= tk.headStart - (tk.spec.slots - 1) * w) break;
-      k++;
-    }
-    const tier = this.tiers[k]!;
-    const w = tier.spec.width;
-    const oldest = tier.headStart - (tier.spec.slots - 1) * w;
-    const first = Math.max(Math.floor(from / w) * w, oldest);
-    const last = Math.floor(to / w) * w;
-    const byStart = new Map<number, MetricBucket>();
-    for (const b of tier.buckets) if (b.start >= first && b.start <= last && b.start >= oldest && b.start <= tier.headStart) byStart.set(b.start, b);
-    for (let j = 0; j < k; j++) {
-      const lower = this.tiers[j]!;
-      if (lower.headStart < 0) continue;
-      const h = lower.bucket(lower.head);
-      const s = Math.floor(h.start / w) * w;
-      if (s < first || s > last) continue;
-      const at = byStart.get(s);
-      const merged = new MetricBucket(this.alpha);
-      merged.clear(s);
-      if (at) merged.merge(at, tier.spec.perMethod);
-      merged.merge(h, tier.spec.perMethod);
-      byStart.set(s, merged);
-    }
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const s of byStart.keys()) {
-      if (s < lo) lo = s;
-      if (s > hi) hi = s;
-    }
-    const buckets: MetricBucket[] = [];
-    if (lo === Infinity) return { width: w, buckets };
-    // From the first bucket with data (a session younger than the timeframe has no buckets before its start) to `to`.
-    for (let s = Math.max(first, lo); s <= last; s += w) {
-      let b = byStart.get(s);
-      if (!b) {
-        b = new MetricBucket(this.alpha);
-        b.clear(s);
-      }
-      buckets.push(b);
-    }
-    return { width: w, buckets };
-  }
-
-  /** Everything in clock [from, to] as one new bucket. */
-  merged(from: number, to: number): MetricBucket {
-    const out = new MetricBucket(this.alpha);
-    const r = this.range(from, to);
-    out.clear(r.buckets[0]?.start ?? from);
-    for (const b of r.buckets) out.merge(b);
-    return out;
-  }
-
-  reset(): void {
-    for (const t of this.tiers) {
-      t.buckets.length = 0;
-      t.head = 0;
-      t.headStart = -1;
-    }
-    this.methodNames.length = 0;
-    this.headEnd = -Infinity;
-    this.head0 = this.tiers[0]!.bucket(0);
-  }
-}
-
-// ---- counters -------------------------------------------------------------------
-
-/** A count with a per-second ring of the last 60 s. */
-class KeyCounter {
-  count = 0;
-  private readonly ring = new Float64Array(60);
-  private readonly stamp = new Float64Array(60).fill(-1);
-
-  inc(sec: number): void {
-    this.count++;
-    const j = sec % 60;
-    if (this.stamp[j] !== sec) {
-      this.stamp[j] = sec;
-      this.ring[j] = 1;
-    } else this.ring[j]!++;
-  }
-
-  /** Entries in the 60 seconds ending with second `nowSec`. */
-  last60(nowSec: number): number {
-    let n = 0;
-    for (let j = 0; j < 60; j++) {
-      const s = this.stamp[j]!;
-      if (s > nowSec - 60 && s <= nowSec) n += this.ring[j]!;
-    }
-    return n;
-  }
-}
-
-/** Counters by name, at most `cap` names; the rest count under OTHER_NAME. */
-class KeyTable {
-  readonly map = new Map<string, KeyCounter>();
-  constructor(private readonly cap: number) {}
-  get(name: string): KeyCounter {
-    let c = this.map.get(name);
-    if (c) return c;
-    if (this.map.size >= this.cap) name = OTHER_NAME;
-    c = this.map.get(name);
-    if (!c) this.map.set(name, (c = new KeyCounter()));
-    return c;
-  }
-}
-
-/** The source of entries that have none. */
-export const NO_SOURCE = '(none)';
 
 interface MethodRec {
   id: number;
@@ -407,7 +84,7 @@ export interface FrameStats {
   avgFps: number | null;
   /** The 1 % low: 1000 / frame-time p99 (the FPS that 99 % of frames reach). */
   low1Fps: number | null;
-  /** Frames over 50 ms in frame:stats; the count of frame:hitch entries when no frame:stats came. */
+  /** Frames in frame:stats over the hitch threshold (`hitchMs`); the count of frame:hitch entries when no frame:stats came. */
   hitches: number;
   /** hitches / elapsed minutes. */
   hitchesPerMinute: number;
@@ -466,6 +143,8 @@ export interface StatsOptions {
   maxSources?: number;
   /** Distinct methods kept (default 1000); the rest count under '(other)'. */
   maxMethods?: number;
+  /** A frame longer than this (ms) is a hitch: the frame loop's `hitchMs` (default DEFAULT_HITCH_MS). */
+  hitchMs?: number;
 }
 
 export class StatsCollector {
@@ -531,11 +210,12 @@ export class StatsCollector {
     const sourceRecs = new Array<KeyCounter | undefined>(strings.length + 1);
     const methodRecs = new Map<number, MethodRec>();
     const mult = strings.length + 1;
-    const statsId = localId(b, 'frame:stats');
-    const hitchId = localId(b, 'frame:hitch');
+    const statsId = localId(b, FRAME_STATS);
+    const hitchId = localId(b, FRAME_HITCH);
     let lines: string[] | null = null;
     const ring = this.ring;
     const observer = this.options.observer;
+    const hitchMs = this.options.hitchMs ?? DEFAULT_HITCH_MS;
     const { ts, kind, level, type, source, flags, dur, bits } = b;
     for (let i = 0; i < n; i++) {
       const t = base + ts[i]!;
@@ -586,8 +266,9 @@ export class StatsCollector {
             this.frames++;
             this.frameMs += ms;
             this.frameSketch.add(ms);
-            if (ms > HITCH_MS) this.hitchFrames++;
-            bucket.addFrame(ms);
+            const hitch = ms > hitchMs;
+            if (hitch) this.hitchFrames++;
+            bucket.addFrame(ms, hitch);
           }
         } else if (ty === hitchId) this.hitchEntries++;
       } else if (k === KIND_PLAYER) bucket.input++;

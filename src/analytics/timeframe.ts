@@ -6,7 +6,7 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import type { ColumnBatch } from '../store/columns';
+import type { ColumnBatch } from '../core/columns';
 
 /** A timeframe as the API takes it: `"500ms"`, `"30s"`, `"5m"`, `"1h"`, `"2d"`, `"session"` (or `"all"`), or a number of ms. */
 export type Timeframe = string | number;
@@ -97,6 +97,9 @@ export class SessionClock {
 
 /** Where names past a cap are counted (an Interner's limit, a collector's table). */
 export const OTHER_NAME = '(other)';
+
+/** The source of entries that have none. */
+export const NO_SOURCE = '(none)';
 
 /**
  * Stable small ids for the strings of batches (types, sources, methods).

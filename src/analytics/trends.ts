@@ -25,9 +25,10 @@
  *
  * Pure and DOM-free: runs in the worker and in Node.
  */
-import type { ColumnBatch } from '../store/columns';
+import type { ColumnBatch } from '../core/columns';
 import { roundFigure } from './sketch';
-import { MetricBucket, StatsCollector, type MetricRing } from './stats';
+import { MetricBucket, type MetricRing } from './metric-ring';
+import { StatsCollector } from './stats';
 import { parseTimeframe, timeframeLabel, type SessionClock, type Timeframe } from './timeframe';
 
 export type Direction = 'rising' | 'falling' | 'flat';

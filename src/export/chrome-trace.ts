@@ -9,6 +9,7 @@
  * overlaps others freely, so each agent's async spans get a track of their own.
  */
 import type { TraceEntry } from '../core/entry';
+import { FRAME_STATS, type FrameStatsData } from '../core/event-types';
 
 export interface ChromeEvent {
   name: string;
@@ -81,8 +82,8 @@ export class ChromeTraceWriter {
       });
       return out;
     }
-    if (e.type === 'frame:stats') {
-      const times = (e.data as { times?: unknown } | undefined)?.times;
+    if (e.type === FRAME_STATS) {
+      const times: unknown = (e.data as Partial<FrameStatsData> | undefined)?.times;
       if (Array.isArray(times) && times.length > 0) {
         const nums = times.filter((x): x is number => typeof x === 'number');
         const mean = nums.reduce((a, b) => a + b, 0) / Math.max(1, nums.length);

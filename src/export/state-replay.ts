@@ -7,13 +7,7 @@
  */
 import type { TraceEntry } from '../core/entry';
 import { FLAG_TRUNCATED } from '../core/entry';
-
-type Path = (string | number)[];
-interface Change {
-  op: 'set' | 'delete';
-  path: Path;
-  next?: unknown;
-}
+import { STATE_CHANGE, STATE_CHECKPOINT, STATE_REPLACE, type StateChange, type StateChangeData, type StateCheckpointData } from '../core/event-types';
 
 export interface ReplayedState {
   state: unknown;
@@ -30,7 +24,7 @@ export function stateAt(entries: readonly TraceEntry[], seq: number, source = 's
   const mine = entries.filter((e) => e.kind === 'state' && (e.source ?? 'state') === source && e.seq <= seq).sort((a, b) => a.seq - b.seq);
   let start = -1;
   for (let i = mine.length - 1; i >= 0; i--) {
-    if (mine[i]!.type === 'state:checkpoint' || mine[i]!.type === 'state:replace') {
+    if (mine[i]!.type === STATE_CHECKPOINT || mine[i]!.type === STATE_REPLACE) {
       start = i;
       break;
     }
@@ -38,11 +32,11 @@ export function stateAt(entries: readonly TraceEntry[], seq: number, source = 's
   if (start < 0) return null;
   const cp = mine[start]!;
   let exact = !((cp.flags ?? 0) & FLAG_TRUNCATED);
-  let state = structuredClone((cp.data as { state?: unknown }).state);
+  let state = structuredClone((cp.data as Partial<StateCheckpointData> | undefined)?.state);
   let applied = 0;
   for (const e of mine.slice(start + 1)) {
-    if (e.type !== 'state:change') continue;
-    const data = e.data as { changes?: Change[]; more?: number };
+    if (e.type !== STATE_CHANGE) continue;
+    const data = e.data as Partial<StateChangeData>;
     if ((e.flags ?? 0) & FLAG_TRUNCATED || data.more) exact = false;
     for (const c of data.changes ?? []) {
       state = apply(state, c);
@@ -52,7 +46,7 @@ export function stateAt(entries: readonly TraceEntry[], seq: number, source = 's
   return { state, checkpointSeq: cp.seq, applied, exact };
 }
 
-function apply(root: unknown, c: Change): unknown {
+function apply(root: unknown, c: StateChange): unknown {
   if (c.path.length === 0) return c.op === 'set' ? structuredClone(c.next) : undefined;
   let obj = root as Record<string | number, unknown>;
   if (obj === null || typeof obj !== 'object') obj = (typeof c.path[0] === 'number' ? [] : {}) as Record<string | number, unknown>;

@@ -9,6 +9,7 @@
  */
 import { push } from '../core/builtins';
 import type { TraceCore } from '../core/agent';
+import { DEFAULT_HITCH_MS, FRAME_HITCH, FRAME_STATS, type FrameHitchData, type FrameStatsData } from '../core/event-types';
 
 const WINDOW = 240; // frame times kept: one second at 240 Hz
 /** How often frame times are emitted, in rAF time. */
@@ -17,7 +18,7 @@ const STATS_MS = 1_000;
 export interface FrameLoopOptions {
   /** Emit `frame:stats` every second and `frame:hitch` for long frames (default true). */
   stats?: boolean;
-  /** A frame longer than this (ms) is a hitch (default 50). */
+  /** A frame longer than this (ms) is a hitch (default DEFAULT_HITCH_MS, 50); the analytics count hitches by the same value. */
   hitchMs?: number;
 }
 
@@ -42,7 +43,7 @@ export class FrameLoop {
     options: FrameLoopOptions = {},
   ) {
     this.stats = options.stats ?? true;
-    this.hitchMs = options.hitchMs ?? 50;
+    this.hitchMs = options.hitchMs ?? DEFAULT_HITCH_MS;
   }
 
   start(): void {
@@ -120,8 +121,9 @@ export class FrameLoop {
       this.pendingSince = t - dur;
     }
     push(this.pending, ms);
-    if (dur > this.hitchMs) {
-      this.core.emit({ kind: 'perf', type: 'frame:hitch', level: 'warn', source: 'trace-agent', data: { frame, dur: ms } });
+    // The time as reported, the one the stats collector compares with the same threshold.
+    if (ms > this.hitchMs) {
+      this.core.emit({ kind: 'perf', type: FRAME_HITCH, level: 'warn', source: 'trace-agent', data: { frame, dur: ms } satisfies FrameHitchData });
     }
     if (t - this.pendingSince >= STATS_MS) this.flushStats();
   }
@@ -132,10 +134,10 @@ export class FrameLoop {
     this.pending = [];
     this.core.emit({
       kind: 'perf',
-      type: 'frame:stats',
+      type: FRAME_STATS,
       level: 'info',
       source: 'trace-agent',
-      data: { frames: times.length, times, from: this.pendingFrom },
+      data: { frames: times.length, times, from: this.pendingFrom } satisfies FrameStatsData,
     });
   }
 }

@@ -12,6 +12,19 @@
  */
 import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
+import {
+  INPUT_GAMEPAD_AXES,
+  INPUT_GAMEPAD_CONNECTED,
+  INPUT_GAMEPAD_DISCONNECTED,
+  INPUT_GAMEPAD_DOWN,
+  INPUT_GAMEPAD_UP,
+  INPUT_KEY_DOWN,
+  INPUT_KEY_UP,
+  INPUT_POINTER_DOWN,
+  INPUT_POINTER_MOVE,
+  INPUT_POINTER_UP,
+  INPUT_WHEEL,
+} from '../core/event-types';
 
 export interface PlayerInputOptions {
   /** keydown and keyup (default true). */
@@ -180,7 +193,7 @@ export class PlayerInput {
       key = HIDDEN_KEY;
       code = undefined;
     }
-    this.record(ev.type === 'keydown' ? 'input:keydown' : 'input:keyup', {
+    this.record(ev.type === 'keydown' ? INPUT_KEY_DOWN : INPUT_KEY_UP, {
       key,
       code,
       mods: modifiers(ev),
@@ -192,7 +205,7 @@ export class PlayerInput {
   private pointer(ev: PointerEvent): void {
     const { el, ignored } = this.targetOf(ev);
     if (ignored) return;
-    this.record(ev.type === 'pointerdown' ? 'input:pointerdown' : 'input:pointerup', {
+    this.record(ev.type === 'pointerdown' ? INPUT_POINTER_DOWN : INPUT_POINTER_UP, {
       x: Math.round(ev.clientX),
       y: Math.round(ev.clientY),
       button: ev.button,
@@ -212,7 +225,7 @@ export class PlayerInput {
     const { el, ignored } = this.targetOf(ev);
     if (ignored) return;
     this.moveFrame = this.core.frame;
-    this.record('input:pointermove', {
+    this.record(INPUT_POINTER_MOVE, {
       x: Math.round(ev.clientX),
       y: Math.round(ev.clientY),
       buttons: ev.buttons || undefined,
@@ -242,7 +255,7 @@ export class PlayerInput {
     const { el, ignored } = this.targetOf(ev);
     if (ignored) return;
     this.wheelFrame = this.core.frame;
-    this.record('input:wheel', {
+    this.record(INPUT_WHEEL, {
       dx: round2(ev.deltaX),
       dy: round2(ev.deltaY),
       dz: ev.deltaZ ? round2(ev.deltaZ) : undefined,
@@ -258,7 +271,7 @@ export class PlayerInput {
   private padConnected(ev: GamepadEvent, connected: boolean): void {
     const pad = ev.gamepad;
     if (!pad) return;
-    this.record(connected ? 'input:gamepadconnected' : 'input:gamepaddisconnected', {
+    this.record(connected ? INPUT_GAMEPAD_CONNECTED : INPUT_GAMEPAD_DISCONNECTED, {
       pad: pad.index,
       id: String(pad.id).slice(0, 100),
       mapping: pad.mapping || undefined,
@@ -315,7 +328,7 @@ export class PlayerInput {
         if (pressed === !!state.buttons[i]) continue;
         state.buttons[i] = pressed;
         const value = buttons[i]?.value ?? 0;
-        this.record(pressed ? 'input:gamepaddown' : 'input:gamepadup', {
+        this.record(pressed ? INPUT_GAMEPAD_DOWN : INPUT_GAMEPAD_UP, {
           pad: pad.index,
           button: i,
           // Analog triggers: how far; a digital button is just pressed.
@@ -336,7 +349,7 @@ export class PlayerInput {
       }
       if (moved) {
         state.axes = now;
-        this.record('input:gamepadaxes', { pad: pad.index, axes: now });
+        this.record(INPUT_GAMEPAD_AXES, { pad: pad.index, axes: now });
       }
     }
   }

@@ -13,17 +13,18 @@
 import type { TraceCore } from '../core/agent';
 import { withDefaults } from '../core/defaults';
 import { FLAG_REDACTED } from '../core/entry';
+import {
+  STATE_CHANGE,
+  STATE_CHECKPOINT,
+  STATE_REPLACE,
+  type StateChange,
+  type StateChangeData,
+  type StateCheckpointData,
+  type StatePath,
+  type StateReplaceData,
+} from '../core/event-types';
 import { TraceError } from '../core/errors';
 import { REDACTED, redactsKey, type CopyLimits } from '../core/safe-copy';
-
-export type StatePath = (string | number)[];
-
-export interface StateChange {
-  op: 'set' | 'delete';
-  path: StatePath;
-  prev?: unknown;
-  next?: unknown;
-}
 
 export interface TrackStateOptions {
   /** The entries' source; default `state`. */
@@ -140,11 +141,11 @@ export class StateTracker implements StateHandle {
       const { value, flags } = this.core.copy(this.read(), this.checkpointLimits);
       this.core.emit({
         kind: 'state',
-        type: 'state:replace',
+        type: STATE_REPLACE,
         level: 'info',
         source: this.name,
         parentId: this.currentSpan() || undefined,
-        data: { replacements: this.replacements, changes: this.changes, tracked: this.current !== raw || isSubscribable(raw), state: value },
+        data: { replacements: this.replacements, changes: this.changes, tracked: this.current !== raw || isSubscribable(raw), state: value } satisfies StateReplaceData,
         flags: flags || undefined,
       });
       this.sinceCheckpoint = 0;
@@ -202,10 +203,10 @@ export class StateTracker implements StateHandle {
       const { value, flags } = this.core.copy(this.read(), this.checkpointLimits);
       this.core.emit({
         kind: 'state',
-        type: 'state:checkpoint',
+        type: STATE_CHECKPOINT,
         level: 'info',
         source: this.name,
-        data: { label, changes: this.changes, state: value },
+        data: { label, changes: this.changes, state: value } satisfies StateCheckpointData,
         flags: flags || undefined,
       });
       this.sinceCheckpoint = 0;
@@ -244,11 +245,11 @@ export class StateTracker implements StateHandle {
     });
     this.core.emit({
       kind: 'state',
-      type: 'state:change',
+      type: STATE_CHANGE,
       level: 'info',
       source: this.name,
       parentId: this.currentSpan() || undefined,
-      data: more > 0 ? { changes, more } : { changes },
+      data: (more > 0 ? { changes, more } : { changes }) satisfies StateChangeData,
       flags: flags || undefined,
     });
     this.changes += kept.length;

@@ -19,6 +19,7 @@
  */
 import type { TraceCore } from '../core/agent';
 import { now, roundMicros } from '../core/clock';
+import { STORY_TRANSITION, type StoryTransitionData } from '../core/event-types';
 import { TraceError } from '../core/errors';
 import { isClass, likeOriginal } from './hook';
 
@@ -151,7 +152,7 @@ export class StoryTracker implements StoryHandle {
       const t = now();
       this.core.emit({
         kind: 'state',
-        type: 'story:transition',
+        type: STORY_TRANSITION,
         level: 'info',
         source: this.name,
         data: {
@@ -160,7 +161,7 @@ export class StoryTracker implements StoryHandle {
           choice: typeof choice === 'string' || typeof choice === 'number' ? choice : undefined,
           via,
           dwellMs: roundMicros(t - this.enteredAt),
-        },
+        } satisfies StoryTransitionData,
       });
       this.node = next;
       this.enteredAt = t;

@@ -12,7 +12,7 @@ import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { now } from '../core/clock';
 import { describeError, errorMessage, TraceError } from '../core/errors';
-import { BatchEncoder, batchBytes } from './columns';
+import { BatchEncoder, batchBytes } from '../core/columns';
 import {
   clearEmergency,
   emergencyKey,

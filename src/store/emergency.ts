@@ -6,7 +6,7 @@
  * named in a marker, and the next load counts it as lost.
  */
 import { isArray, join, jsonParse, jsonStringify, push, slice } from '../core/builtins';
-import { batchFromPlain, batchToPlain, copyJson } from './columns';
+import { batchFromPlain, batchToPlain, copyJson } from '../core/columns';
 import type { BatchMessage } from './protocol';
 
 export interface EmergencyRecord {

@@ -6,7 +6,7 @@
  */
 import { CHROME_TRACE_TAIL, ChromeTraceWriter } from '../export/chrome-trace';
 import { traceHead, TRACE_TAIL } from '../export/trace-json';
-import { decodeEntry, entryJson, restLines, type ColumnBatch } from './columns';
+import { decodeEntry, entryJson, restLines, type ColumnBatch } from '../core/columns';
 import type { ExportParams, ExportResult } from './protocol';
 import type { TraceRing } from './ring';
 

@@ -7,7 +7,7 @@
 import type { AnalyticsEngine, EngineNotice, EngineOptions } from '../analytics/engine';
 import { describeError } from '../core/errors';
 import { now } from '../core/clock';
-import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from './columns';
+import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from '../core/columns';
 import { writeExport } from './export-stream';
 import { IdbRing } from './idb-ring';
 import { MemoryRing } from './memory-ring';
@@ -120,7 +120,7 @@ export class StoreHost {
     this.config = config;
     if (config.analytics !== false && this.makeEngine) {
       try {
-        this.engine = this.makeEngine({ sessionId: config.analytics.sessionId, rules: config.analytics.rules ?? undefined, thresholds: config.analytics.thresholds });
+        this.engine = this.makeEngine({ sessionId: config.analytics.sessionId, rules: config.analytics.rules ?? undefined, thresholds: config.analytics.thresholds, hitchMs: config.analytics.hitchMs });
       } catch (err) {
         // A bad rule: the store runs all the same; the page hears why.
         this.post({ type: 'notice', event: 'analytics:off', level: 'warn', data: { message: `analytics off: ${describeError(err)}` } });

@@ -10,7 +10,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { SessionInfo } from '../core/entry';
-import type { ColumnBatch } from './columns';
+import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
 import {
   byNewest,

@@ -1,6 +1,6 @@
 /** The ring kept in memory: when IndexedDB cannot open or fails mid-session. It does not outlive the page. */
 import type { SessionInfo } from '../core/entry';
-import type { ColumnBatch } from './columns';
+import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
 import {
   byNewest,

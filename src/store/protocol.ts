@@ -7,9 +7,10 @@ import type { Kind, Level, SessionInfo, TraceEntry } from '../core/entry';
 import type { TraceHeader } from '../export/trace-json';
 import type { AlertRule, AlertStatus, AlertTransition, GameAlert } from '../analytics/alerts';
 import type { Anomaly, EngineStats } from '../analytics/engine';
-import type { Loop, PatternReport } from '../analytics/patterns';
+import type { Loop } from '../analytics/loops';
+import type { PatternReport } from '../analytics/patterns';
 import type { TrendReport } from '../analytics/trends';
-import type { ColumnBatch } from './columns';
+import type { ColumnBatch } from '../core/columns';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -29,8 +30,12 @@ export interface StoreConfig {
   maxSessions: number;
   /** Entries of the newest blocks the store keeps in memory for the overlay. */
   tailSize: number;
-  /** The analytics engine's alert rules (null: the defaults) and thresholds; false: no engine. */
-  analytics: { sessionId: string; rules: AlertRule[] | null; thresholds: Record<string, number> } | false;
+  /**
+   * The analytics engine's alert rules (null: the defaults), thresholds and
+   * hitch threshold (the frame loop's `hitchMs`, so both count the same
+   * frames as hitches; default DEFAULT_HITCH_MS); false: no engine.
+   */
+  analytics: { sessionId: string; rules: AlertRule[] | null; thresholds: Record<string, number>; hitchMs?: number } | false;
 }
 
 /** A page of entries: filters are ANDed; a missing filter matches everything. */

@@ -8,7 +8,7 @@
  */
 import type { TraceEntry } from '../core/entry';
 import { KINDS, LEVELS } from '../core/entry';
-import { decodeEntry, restLines, type ColumnBatch } from './columns';
+import { decodeEntry, restLines, type ColumnBatch } from '../core/columns';
 import type { QueryParams, QueryResult } from './protocol';
 import { EntryRules, jsonMayHold, nextCursor, queryLimit, queryOrder, typeMatches, type QueryOrder } from './query-rules';
 import type { KeyedHead, TraceRing } from './ring';

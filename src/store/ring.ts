@@ -1,6 +1,6 @@
 /** The block ring's contract, kept by the IndexedDB ring and the memory ring, and the bookkeeping they share. */
 import type { SessionInfo } from '../core/entry';
-import type { ColumnBatch } from './columns';
+import type { ColumnBatch } from '../core/columns';
 import { KINDS, LEVELS } from '../core/entry';
 import type { Backend, StoreTotals } from './protocol';
 

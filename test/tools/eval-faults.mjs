@@ -2,7 +2,7 @@
 //
 // Labelled synthetic game sessions (test/tools/fault-scenarios.mjs) run
 // through the analytics engine exactly as the worker runs it: entries encoded
-// into columns by the page's BatchEncoder (src/store/columns.ts), one batch
+// into columns by the page's BatchEncoder (src/core/columns.ts), one batch
 // per 100 ms of trace time, the page's heap figure once a second, verdicts in
 // trace time. Each fault kind and size is injected early (2 s into the
 // session) and late (2 min in) into sessions of the four clean profiles in
@@ -52,7 +52,7 @@ const PROFILE_NAMES = Object.keys(PROFILES);
 
 const { engine: engineModule, columns: columnsModule } = await bundleForNode(OUT, {
   engine: join(ROOT, 'src/analytics/engine.ts'),
-  columns: join(ROOT, 'src/store/columns.ts'),
+  columns: join(ROOT, 'src/core/columns.ts'),
 });
 const { AnalyticsEngine } = engineModule;
 const { BatchEncoder } = columnsModule;

@@ -56,7 +56,7 @@ if (!existsSync(join(folder, 'data')) || !existsSync(join(folder, 'combined_wind
 const bundled = await bundleForNode(OUT, {
   anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
   contextual: join(ROOT, 'src/analytics/contextual.ts'),
-  'nab-score': join(ROOT, 'src/analytics/nab-score.ts'),
+  'nab-score': join(ROOT, 'test/tools/nab-score.ts'),
 });
 const { StreamingDetector, DEFAULT_THRESHOLD } = bundled.anomaly;
 const { ContextualDetector, RestPeriod, CONTEXTUAL_DEFAULTS, CONTEXTUAL_NAB_THRESHOLD } = bundled.contextual;

@@ -23,7 +23,11 @@ import { gzipSync } from 'node:zlib';
 // watchdog and emergency-log fallbacks, captured builtins) took it from
 // 113.0 to 122.7 KB. The budget is the measured size (122,649) plus ~2%, to
 // be tightened as the file shrinks (issue 16 moves the overlay off start-up).
-const BUDGET_GZIP = 125_000;
+// Issue 15's split of analytics/patterns.ts and stats.ts into files of one job
+// (class and method names are not mangled) and the named event types took it
+// from 124,811 to 125,144 bytes, past the 125,000 that main sat just under:
+// the budget is that measured size plus ~2%.
+const BUDGET_GZIP = 127_650;
 // The ESM build: index.js and its worker, worker.js.
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];
 const files = ['dist/trace-agent.js', ...esm];

@@ -30,7 +30,7 @@ const METRIC_NAMES: Record<string, string> = {
   dropped: 'dropped entries',
   memoryMb: 'JS heap',
   callRate: 'calls per second',
-  hitches: 'frames over 100 ms',
+  hitches: 'frames over the hitch threshold',
   stateChangesPerSecond: 'state changes per second',
   activeLoops: 'loops going',
 };

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { FLAG_REDACTED, FLAG_TRUNCATED, type TraceEntry } from '../../core/entry';
 import { errorMessage } from '../../core/errors';
+import { STATE_CHECKPOINT, STATE_REPLACE } from '../../core/event-types';
 import { stateAt } from '../../export/state-replay';
 import { formatDuration, formatSeconds } from '../format';
 import { JsonTree } from './log-json-tree';
@@ -170,7 +171,7 @@ interface StateView {
 }
 
 /** Entries a replay can start from: each holds the whole state (a replacement, the new root's). */
-const STATE_STARTS = ['state:checkpoint', 'state:replace'];
+const STATE_STARTS = [STATE_CHECKPOINT, STATE_REPLACE];
 
 /** Every tracked state (one per source) as it was right after the entry, from its last checkpoint or replacement. */
 export async function statesAt(query: QueryFn, entry: TraceEntry): Promise<StateView[]> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
-import { PatternAnalyzer, SpaceSaving } from '../../../src/analytics/patterns';
+import { PatternAnalyzer } from '../../../src/analytics/patterns';
+import { SpaceSaving } from '../../../src/analytics/space-saving';
 import { batchOf } from '../store/helpers';
 
 let seq = 0;

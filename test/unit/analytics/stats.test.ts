@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { FLAG_TRUNCATED } from '../../../src/core/entry';
-import { MetricRing, StatsCollector } from '../../../src/analytics/stats';
+import { MetricRing } from '../../../src/analytics/metric-ring';
+import { StatsCollector } from '../../../src/analytics/stats';
 import { batchOf } from '../store/helpers';
 
 let seq = 0;

@@ -9,7 +9,7 @@ import { all, settle } from '../../../src/core/builtins';
 import { spanDuration } from '../../../src/core/clock';
 import { FLAG_CLOCK, type TraceEntry } from '../../../src/core/entry';
 import { assessHealth } from '../../../src/analytics/health';
-import { BatchEncoder, decodeBatch } from '../../../src/store/columns';
+import { BatchEncoder, decodeBatch } from '../../../src/core/columns';
 
 function collect() {
   const entries: TraceEntry[] = [];
@@ -170,7 +170,7 @@ describe('clock jumps', () => {
     const { TraceCore } = await import('../../../src/core/agent');
     const { Hooks } = await import('../../../src/hooks/hook');
     const { StatsCollector } = await import('../../../src/analytics/stats');
-    const { BatchEncoder } = await import('../../../src/store/columns');
+    const { BatchEncoder } = await import('../../../src/core/columns');
     const entries: TraceEntry[] = [];
     const core = new TraceCore({ write: (e) => (entries[entries.length] = e) });
     const hooks = new Hooks(core);

@@ -1,5 +1,5 @@
 import type { TraceEntry } from '../../../src/core/entry';
-import { BatchEncoder, batchToPlain } from '../../../src/store/columns';
+import { BatchEncoder, batchToPlain } from '../../../src/core/columns';
 import type { KeyValueStorage } from '../../../src/store/emergency';
 import type { BatchMessage } from '../../../src/store/protocol';
 

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
-import { batchBytes, decodeBatch } from '../../../src/store/columns';
+import { batchBytes, decodeBatch } from '../../../src/core/columns';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
 import { headOf, type BlockInput, type RingLimits, type TraceRing } from '../../../src/store/ring';

@@ -10,8 +10,8 @@ import {
   entryJson,
   restLines,
   sliceBatch,
-} from '../../../src/store/columns';
-import { batchOf, entry } from './helpers';
+} from '../../../src/core/columns';
+import { batchOf, entry } from '../store/helpers';
 
 /** Any JSON value the safe copy can produce, strings with newlines and quotes included. */
 const json = fc.jsonValue({ maxDepth: 3 });

@@ -10,7 +10,7 @@ import {
   probationLength,
   scoreFile,
   sigma,
-} from '../../../src/analytics/nab-score';
+} from '../../tools/nab-score';
 
 // Five files of NAB, vendored with the tests (test/fixtures/nab-mini): the
 // whole subset lives outside the repository and is scored by `npm run eval:nab`.

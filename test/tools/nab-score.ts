@@ -1,6 +1,7 @@
 /**
  * NAB scorer (Numenta Anomaly Benchmark, nab/sweeper.py), restated in pure
- * TypeScript: no DOM, no Node APIs, so it runs in Node, a worker or a page.
+ * TypeScript: no DOM, no Node APIs. Used by the NAB evaluation (eval-nab.mjs)
+ * and its unit test only: not part of what ships.
  *
  * Rules (see shared/data/nab/README.md):
  * - sigma(y) = 2 / (1 + e^(5y)) - 1 for y <= 3, and -1 for y > 3.

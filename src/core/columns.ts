@@ -9,10 +9,12 @@
  * a structured clone of every entry, and the store can count, dedupe, filter
  * and summarise a batch without parsing a byte of JSON.
  *
+ * In core because both sides read it: the store (client, rings, queries,
+ * export) and the analytics collectors, which import it downward.
  * No DOM: used by the page, the worker and Node.
  */
-import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice, some } from '../core/builtins';
-import { KINDS, LEVELS, type TraceEntry } from '../core/entry';
+import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice, some } from './builtins';
+import { KINDS, LEVELS, type TraceEntry } from './entry';
 
 export interface ColumnBatch {
   count: number;
@@ -106,6 +108,16 @@ function allocColumns(n: number): Columns {
 const KIND_INDEX = Object.freeze(Object.assign(Object.create(null) as object, Object.fromEntries(KINDS.map((k, i) => [k, i])))) as Readonly<Record<string, number>>;
 const LEVEL_INDEX = Object.freeze(Object.assign(Object.create(null) as object, Object.fromEntries(LEVELS.map((l, i) => [l, i])))) as Readonly<Record<string, number>>;
 
+// The codes of the kind and level columns that readers of batches test for (indexes into KINDS and LEVELS).
+export const KIND_STATE = KIND_INDEX['state']!;
+export const KIND_PLAYER = KIND_INDEX['player']!;
+export const KIND_AGENT = KIND_INDEX['agent']!;
+export const KIND_PERF = KIND_INDEX['perf']!;
+export const KIND_ERROR = KIND_INDEX['error']!;
+export const KIND_CUSTOM = KIND_INDEX['custom']!;
+/** Levels at or above this code are errors (error, critical). */
+export const LEVEL_ERROR = LEVEL_INDEX['error']!;
+
 /**
  * Fills pre-allocated columns entry by entry on the page; `take()` hands
  * them over (a full batch) or a compact copy (a partial one).
@@ -172,7 +184,7 @@ export class BatchEncoder {
     c.spanId[i] = e.spanId ?? 0;
     c.parentId[i] = e.parentId ?? 0;
     c.frame[i] = e.frame;
-    c.kind[i] = kind ?? KIND_INDEX['custom']!;
+    c.kind[i] = kind ?? KIND_CUSTOM;
     c.level[i] = level ?? 1;
     c.flags[i] = e.flags ?? 0;
     c.bits[i] = dataOnly | (e.status === 'ok' ? BIT_OK : e.status === 'error' ? BIT_ERROR : 0) | (e.async === true ? BIT_ASYNC : e.async === false ? BIT_SYNC : 0);
@@ -311,6 +323,11 @@ export function restOf(b: ColumnBatch, i: number, line: string): Rest | null {
   } catch {
     return null;
   }
+}
+
+/** The batch-local id of a string, or -1 (readers look a type up once per batch, not per entry). */
+export function localId(b: ColumnBatch, s: string): number {
+  return b.strings.indexOf(s);
 }
 
 export function typeOf(b: ColumnBatch, i: number): string {

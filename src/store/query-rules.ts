@@ -22,7 +22,7 @@
  * neither the names of those fields nor the text between two of them.
  */
 import type { TraceEntry } from '../core/entry';
-import { copyJson } from './columns';
+import { copyJson } from '../core/columns';
 import type { QueryParams } from './protocol';
 
 export const DEFAULT_QUERY_LIMIT = 200;

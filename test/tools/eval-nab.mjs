@@ -8,7 +8,7 @@
 // Not a streaming figure.
 // Streams every series of <folder>/data/<category>/*.csv through a fresh
 // StreamingDetector (src/analytics/anomaly.ts), one point at a time, scores it
-// with NAB's standard profile (src/analytics/nab-score.ts), and prints per-file
+// with NAB's standard profile (test/tools/nab-score.ts), and prints per-file
 // scores beside each reference detector's per-file score from
 // reference_scores.csv, then each detector's normalised score over the folder,
 // ours last: `NAB standard (normalized): <score>`.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KINDS, LEVELS, type TraceEntry } from '../../../src/core/entry';
 import { queryEntries } from '../../../src/overlay/panels/log-file-list';
-import { BatchEncoder, batchBytes, type ColumnBatch } from '../../../src/store/columns';
+import { BatchEncoder, batchBytes, type ColumnBatch } from '../../../src/core/columns';
 import { MemoryRing } from '../../../src/store/memory-ring';
 import type { QueryParams, QueryResult } from '../../../src/store/protocol';
 import { runQuery } from '../../../src/store/query';

@@ -62,6 +62,13 @@ function keepWorkerUrl(): Plugin {
   };
 }
 
+/** The ESM build's entries: the API, each adapter, and the Vite plugin. */
+const ADAPTERS = ['xstate'];
+const ESM_ENTRIES: Record<string, string> = {
+  index: resolve(root, 'src/index.ts'),
+  ...Object.fromEntries(ADAPTERS.map((name) => [`adapters/${name}`, resolve(root, `src/adapters/${name}.ts`)])),
+};
+
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
     // dist/trace-agent.js: one self-contained IIFE, which is also the store's worker (src/script.ts).
@@ -85,8 +92,10 @@ export default defineConfig(({ mode }): UserConfig => {
         outDir: 'dist/esm',
         emptyOutDir: true,
         target: 'es2022',
-        lib: { entry: resolve(root, 'src/index.ts'), formats: ['es'], fileName: () => 'index.js' },
-        rolldownOptions: { external: [/^preact(\/.*)?$/, /^@preact\/signals/, /^idb$/, /^uplot$/] },
+        // The adapters (src/adapters/<name>.ts → dist/esm/adapters/<name>.js) are entries of their
+        // own: they import only types from the core, so index.js holds none of them.
+        lib: { entry: ESM_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+        rolldownOptions: { external: [/^preact(\/.*)?$/, /^@preact\/signals/, /^idb$/, /^uplot$/, /^node:/, /^vite$/] },
       },
     };
   }

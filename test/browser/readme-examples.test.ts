@@ -24,7 +24,7 @@
  * ...). A block that no runner recognises fails with its first line, so the
  * README cannot grow an example that is not run here.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -33,6 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceAgent } from '../../src/create-agent';
 import { collectErrors, launch, waitForAgent } from './browser';
+import { importMapTag } from './import-map';
 import { serve, type StaticServer } from './server';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -158,38 +159,12 @@ interface G {
 // ---------------------------------------------------------------------------
 // The pages
 
-/** The ESM page's import map: `trace-agent` and every bare import reachable from it, to files in node_modules. */
-function importMap(): Record<string, string> {
-  const map: Record<string, string> = { 'trace-agent': '/dist/esm/index.js' };
-  const pick = (v: unknown): string | undefined => {
-    if (typeof v === 'string') return v;
-    if (v && typeof v === 'object') for (const c of ['browser', 'import', 'module', 'default']) if (c in v) return pick((v as Record<string, unknown>)[c]);
-    return undefined;
-  };
-  const bareImports = (file: string) =>
-    [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']([^"'./][^"']*)["']/g)]
-      .map((m) => m[1]!)
-      .filter((s) => /^(@[\w.-]+\/)?[\w.-]+(\/[\w.-]+)*$/.test(s)); // package specifiers only (not prose in comments)
-  const queue = bareImports(join(REPO, 'dist/esm/index.js'));
-  while (queue.length > 0) {
-    const spec = queue.shift()!;
-    if (map[spec]) continue;
-    const parts = spec.split('/');
-    const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-    const sub = '.' + spec.slice(name.length);
-    const pkg = JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { exports?: Record<string, unknown>; module?: string; main?: string };
-    const rel = pkg.exports ? pick(pkg.exports[sub]) : sub === '.' ? (pkg.module ?? pkg.main) : sub;
-    const file = rel && join(REPO, 'node_modules', name, rel);
-    if (!file || !existsSync(file)) throw new Error(`import map: cannot resolve ${spec} (imported by dist/esm or its dependencies) to a file in node_modules`);
-    map[spec] = '/' + join('node_modules', name, rel);
-    queue.push(...bareImports(file));
-  }
-  return map;
-}
+/** The engines the README's recipes import by bare name (the import map resolves them, and the package's adapters, to their files). */
+const ENGINES = ['xstate'];
 
 const ESM_PAGE = () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>README example (ESM)</title>
-<script type="importmap">${JSON.stringify({ imports: importMap() })}</script>
+${importMapTag(ENGINES)}
 <script src="/readme/stand-ins.js"></script>
 <script>window.readmeImport = (url) => import(url);</script>
 <script type="module">
@@ -430,6 +405,26 @@ const RUNNERS: Runner[] = [
       expect(seen).toMatchObject({ patterns: 'object', anomalies: true, health: { status: expect.stringMatching(/^(ok|degraded|critical)$/), reasons: true } });
       expect(seen.rules).toContain('slow-llm');
       expect(seen.game).toEqual([{ name: 'boss-stuck', state: 'firing', severity: 'warning' }]);
+    },
+  },
+  {
+    name: 'Engines: XState v5 through traceXState as createActor\'s inspect',
+    match: (b) => /from 'trace-agent\/adapters\/xstate'/.test(b.code),
+    page: 'esm',
+    exports: ['trace', 'guard'],
+    async check(page, mod) {
+      await page.evaluate(async (mod) => {
+        const { guard } = (await (globalThis as unknown as G).readmeImport(mod)) as { guard: { send(e: { type: string }): void } };
+        guard.send({ type: 'LOST' });
+      }, mod);
+      const seen = await entries(page, { mod, exportName: 'trace' }, { types: ['story:*', 'xstate:*'], order: 'oldest' });
+      expect(seen.map((e) => [e.type, e.source, e.data])).toEqual([
+        ['story:enter', 'guard', expect.objectContaining({ node: 'patrol', status: 'active' })],
+        ['xstate:event', 'outside', { event: { type: 'NOISE' }, from: null, to: 'guard' }],
+        ['story:transition', 'guard', expect.objectContaining({ from: 'patrol', to: 'investigate', event: 'NOISE' })],
+        ['xstate:event', 'outside', { event: { type: 'LOST' }, from: null, to: 'guard' }],
+        ['story:transition', 'guard', expect.objectContaining({ from: 'investigate', to: 'patrol', event: 'LOST' })],
+      ]);
     },
   },
 ];

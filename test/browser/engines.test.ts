@@ -17,7 +17,7 @@ import { serve, type StaticServer } from './server';
 
 const REPO = resolve(import.meta.dirname, '../..');
 /** The engines the fixtures import by bare name. */
-const ENGINES = ['xstate'];
+const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla'];
 
 /** A fixture's index.html with its empty `<script type="importmap">` filled in. */
 function fillImportMap(req: IncomingMessage, res: ServerResponse): boolean {
@@ -91,6 +91,75 @@ describe('XState v5: an NPC guard and its radio (a child actor), through createA
       { kind: 'agent', source: 'outside', event: { type: 'LOST' }, from: null, to: 'guard' },
     ]);
     console.log(`xstate: ${story.length} story entries (${story.filter((x) => x.type === 'story:transition').length} transitions), ${sent.length} events, ${e.filter((x) => x.type === 'xstate:status').length} status change`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+/** The state:change entries, one line per change: source, parent span, path and value. */
+function changes(e: Slim[]): { source?: string; parentId?: number; path: string; next?: unknown }[] {
+  return e
+    .filter((x) => x.type === 'state:change')
+    .flatMap((x) => (x.data as { changes: { path: (string | number)[]; next?: unknown }[] }).changes.map((c) => ({ source: x.source, parentId: x.parentId, path: c.path.join('.'), next: c.next })));
+}
+
+describe('Redux Toolkit: a shop in slices, with a thunk, configureStore with traceRedux prepended, the store tracked', () => {
+  it('each action is a span named by its type, parenting the state changes it caused; a thunk\'s actions are children of the thunk', async () => {
+    const { page, errors } = await open('/test/fixtures/redux-shop/', 'store');
+    await page.locator('#buy').click();
+    await page.locator('#rats').click();
+    await page.locator('#rats').click(); // done already: the thunk dispatches nothing
+    await expect.poll(() => page.locator('#gold').textContent()).toBe('8');
+    const e = await stored(page);
+    const spans = e.filter((x) => x.kind === 'agent');
+    expect(spans.map((s) => [s.type, s.status, s.args])).toEqual([
+      ['redux.player/bought', 'ok', [{ type: 'player/bought', payload: { item: 'sword', price: 5 } }]],
+      ['redux.quests/completed', 'ok', [{ type: 'quests/completed', payload: 'rats' }]],
+      ['redux.player/rewarded', 'ok', [{ type: 'player/rewarded', payload: 3 }]],
+      ['redux.thunk', 'ok', undefined],
+      ['redux.thunk', 'ok', undefined],
+    ]);
+    const [buy, done, reward, thunk] = spans;
+    expect([done!.parentId, reward!.parentId]).toEqual([thunk!.spanId, thunk!.spanId]);
+    expect(buy!.parentId).toBeUndefined();
+    expect(changes(e)).toEqual([
+      { source: 'store', parentId: buy!.spanId, path: 'player.gold', next: 5 },
+      { source: 'store', parentId: buy!.spanId, path: 'player.bag.0', next: 'sword' },
+      { source: 'store', parentId: done!.spanId, path: 'quests.done.0', next: 'rats' },
+      { source: 'store', parentId: reward!.spanId, path: 'player.gold', next: 8 },
+    ]);
+    console.log(`redux: ${spans.length} action spans (2 thunks), ${changes(e).length} state changes, each parented by its action`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Zustand: a farm store (zustand/vanilla) with its actions in the state, tracked and its actions hooked', () => {
+  it('each action is a span; an action calling another nests; the state changes are parented by the action that made them', async () => {
+    const { page, errors } = await open('/test/fixtures/zustand-farm/', 'farm');
+    await page.locator('#plant').click();
+    await page.locator('#plant').click();
+    await page.locator('#harvest').click();
+    await expect.poll(() => page.locator('#coins').textContent()).toBe('8');
+    const e = await stored(page);
+    const spans = e.filter((x) => x.kind === 'agent');
+    expect(spans.map((s) => [s.type, s.args])).toEqual([
+      ['farm.plant', undefined],
+      ['farm.plant', undefined],
+      ['farm.sell', [2]],
+      ['farm.harvest', undefined],
+    ]);
+    const [plant1, plant2, sell, harvest] = spans;
+    expect(sell!.parentId).toBe(harvest!.spanId);
+    expect(changes(e)).toEqual([
+      { source: 'farm', parentId: plant1!.spanId, path: 'fields.0', next: { crop: 'turnip', planted: 1 } },
+      { source: 'farm', parentId: plant2!.spanId, path: 'fields.1', next: { crop: 'turnip', planted: 1 } },
+      { source: 'farm', parentId: harvest!.spanId, path: 'day', next: 2 },
+      { source: 'farm', parentId: harvest!.spanId, path: 'fields.0', next: undefined },
+      { source: 'farm', parentId: harvest!.spanId, path: 'fields.1', next: undefined },
+      { source: 'farm', parentId: sell!.spanId, path: 'coins', next: 8 },
+    ]);
+    console.log(`zustand: ${spans.length} action spans (sell nested in harvest), ${changes(e).length} state changes, each parented by its action`);
     expect(errors).toEqual([]);
     await page.close();
   });

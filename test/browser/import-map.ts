@@ -75,7 +75,11 @@ export function importMap(engines: string[] = []): Record<string, string> {
   return map;
 }
 
-/** The `<script type="importmap">` element for `importMap(engines)`. */
+/**
+ * The `<script type="importmap">` element for `importMap(engines)`, and
+ * before it, as a bundler's `define` does, `process.env.NODE_ENV` for the
+ * libraries that read it (redux, immer and reselect's ESM builds do).
+ */
 export function importMapTag(engines: string[] = []): string {
-  return `<script type="importmap">${JSON.stringify({ imports: importMap(engines) })}</script>`;
+  return `<script>globalThis.process = { env: { NODE_ENV: 'production' } };</script><script type="importmap">${JSON.stringify({ imports: importMap(engines) })}</script>`;
 }

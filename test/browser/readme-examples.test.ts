@@ -160,7 +160,7 @@ interface G {
 // The pages
 
 /** The engines the README's recipes import by bare name (the import map resolves them, and the package's adapters, to their files). */
-const ENGINES = ['xstate'];
+const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla'];
 
 const ESM_PAGE = () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>README example (ESM)</title>
@@ -224,7 +224,7 @@ interface Runner {
   check: (page: Page, mod: string) => Promise<void>;
 }
 
-type Span = Pick<TraceEntry, 'type' | 'method' | 'status' | 'kind' | 'args' | 'source' | 'data' | 'flags'>;
+type Span = Pick<TraceEntry, 'type' | 'method' | 'status' | 'kind' | 'args' | 'source' | 'data' | 'flags' | 'spanId' | 'parentId'>;
 
 /** Flushes the agent (the ESM block's own, one made by createTraceAgent, or window.TraceAgent) and reads entries back from its store. */
 async function entries(page: Page, where: { mod?: string; exportName?: string; made?: boolean }, query: object): Promise<Span[]> {
@@ -233,7 +233,7 @@ async function entries(page: Page, where: { mod?: string; exportName?: string; m
       const g = globalThis as unknown as G;
       const agent = where.mod ? ((await g.readmeImport(where.mod)) as Record<string, TraceAgent>)[where.exportName!]! : where.made ? g.madeAgents[0]! : g.TraceAgent;
       await agent.flush();
-      return (await agent.query({ limit: 5000, ...query })).entries.map((e) => ({ type: e.type, method: e.method, status: e.status, kind: e.kind, args: e.args, source: e.source, data: e.data, flags: e.flags }));
+      return (await agent.query({ limit: 5000, ...query })).entries.map((e) => ({ type: e.type, method: e.method, status: e.status, kind: e.kind, args: e.args, source: e.source, data: e.data, flags: e.flags, spanId: e.spanId, parentId: e.parentId }));
     },
     { where, query },
   );
@@ -425,6 +425,32 @@ const RUNNERS: Runner[] = [
         ['xstate:event', 'outside', { event: { type: 'LOST' }, from: null, to: 'guard' }],
         ['story:transition', 'guard', expect.objectContaining({ from: 'investigate', to: 'patrol', event: 'LOST' })],
       ]);
+    },
+  },
+  {
+    name: 'Engines: Redux Toolkit with traceRedux prepended and the store tracked',
+    match: (b) => /from 'trace-agent\/adapters\/redux'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      const seen = await entries(page, { mod, exportName: 'trace' }, { kinds: ['agent', 'state'], order: 'oldest' });
+      const span = seen.find((e) => e.type === 'redux.player/spend');
+      expect(span).toMatchObject({ kind: 'agent', status: 'ok', args: [{ type: 'player/spend', payload: 3 }] });
+      const change = seen.find((e) => e.type === 'state:change');
+      expect(change).toMatchObject({ source: 'store', parentId: span!.spanId, data: { changes: [{ path: ['player', 'gold'], prev: 10, next: 7 }] } });
+    },
+  },
+  {
+    name: 'Engines: Zustand, trackState and hook of the state\'s actions',
+    match: (b) => /from 'zustand\/vanilla'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      const seen = await entries(page, { mod, exportName: 'trace' }, { kinds: ['agent', 'state'], order: 'oldest' });
+      const span = seen.find((e) => e.type === 'farm.sell');
+      expect(span).toMatchObject({ kind: 'agent', status: 'ok', args: [2] });
+      const change = seen.find((e) => e.type === 'state:change');
+      expect(change).toMatchObject({ source: 'farm', parentId: span!.spanId, data: { changes: [{ path: ['coins'], prev: 0, next: 8 }] } });
     },
   },
 ];

@@ -63,7 +63,7 @@ function keepWorkerUrl(): Plugin {
 }
 
 /** The ESM build's entries: the API, each adapter, and the Vite plugin. */
-const ADAPTERS = ['xstate', 'redux'];
+const ADAPTERS = ['xstate', 'redux', 'phaser'];
 const ESM_ENTRIES: Record<string, string> = {
   index: resolve(root, 'src/index.ts'),
   ...Object.fromEntries(ADAPTERS.map((name) => [`adapters/${name}`, resolve(root, `src/adapters/${name}.ts`)])),

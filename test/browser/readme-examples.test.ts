@@ -160,7 +160,7 @@ interface G {
 // The pages
 
 /** The engines the README's recipes import by bare name (the import map resolves them, and the package's adapters, to their files). */
-const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla'];
+const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla', 'phaser'];
 
 const ESM_PAGE = () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>README example (ESM)</title>
@@ -451,6 +451,21 @@ const RUNNERS: Runner[] = [
       expect(span).toMatchObject({ kind: 'agent', status: 'ok', args: [2] });
       const change = seen.find((e) => e.type === 'state:change');
       expect(change).toMatchObject({ source: 'farm', parentId: span!.spanId, data: { changes: [{ path: ['coins'], prev: 0, next: 8 }] } });
+    },
+  },
+  {
+    name: 'Engines: Phaser with tracePhaser, Phaser\'s loop as the frame source',
+    match: (b) => /from 'trace-agent\/adapters\/phaser'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      // The game boots on its own (textures decode, then the scene starts): polled, with the loop's first second of frames.
+      const seen = () => entries(page, { mod, exportName: 'trace' }, { types: ['Level.*', 'story:*', 'frame:stats'], order: 'oldest' });
+      await expect.poll(async () => (await seen()).some((e) => e.type === 'frame:stats'), { timeout: 30_000 }).toBe(true);
+      const got = await seen();
+      expect(got.filter((e) => e.kind === 'agent').map((e) => [e.type, e.status])).toEqual([['Level.create', 'ok']]);
+      expect(got.filter((e) => e.type === 'story:enter').map((e) => [e.source, e.data])).toEqual([['phaser', { node: 'Level' }]]);
+      expect(got.filter((e) => e.type === 'frame:stats').every((e) => e.source === 'phaser')).toBe(true); // the agent's own frame stats are off
     },
   },
 ];

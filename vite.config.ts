@@ -62,10 +62,11 @@ function keepWorkerUrl(): Plugin {
   };
 }
 
-/** The ESM build's entries: the API, each adapter, and the Vite plugin. */
+/** The ESM build's entries: the API, each adapter, and the Vite plugin (which runs in Node: node:* and vite stay imports). */
 const ADAPTERS = ['xstate', 'redux', 'phaser'];
 const ESM_ENTRIES: Record<string, string> = {
   index: resolve(root, 'src/index.ts'),
+  vite: resolve(root, 'src/vite.ts'),
   ...Object.fromEntries(ADAPTERS.map((name) => [`adapters/${name}`, resolve(root, `src/adapters/${name}.ts`)])),
 };
 

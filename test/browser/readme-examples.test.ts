@@ -24,11 +24,11 @@
  * ...). A block that no runner recognises fails with its first line, so the
  * README cannot grow an example that is not run here.
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { transformWithOxc } from 'vite';
+import { transformWithOxc, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceAgent } from '../../src/create-agent';
@@ -211,7 +211,14 @@ function handle(req: IncomingMessage, res: ServerResponse): boolean {
 // ---------------------------------------------------------------------------
 // The runners: how each README block runs, and what it must have done
 
-type PageKind = 'esm' | 'script' | 'html';
+/**
+ * `vite`: the block is a vite.config.js. It is written into a folder of its
+ * own under test-results/ (inside this package, so that `trace-agent/vite`
+ * resolves to the built dist/esm/vite.js by the package's own exports), with
+ * an index.html and the game's main.js; the dev server runs it, and the page
+ * is the dev server's.
+ */
+type PageKind = 'esm' | 'script' | 'html' | 'vite';
 
 interface Runner {
   name: string;
@@ -468,6 +475,22 @@ const RUNNERS: Runner[] = [
       expect(got.filter((e) => e.type === 'frame:stats').every((e) => e.source === 'phaser')).toBe(true); // the agent's own frame stats are off
     },
   },
+  {
+    name: 'Engines: the Vite plugin in a vite.config.js, under vite dev',
+    match: (b) => /from 'trace-agent\/vite'/.test(b.code),
+    page: 'vite',
+    async check(page) {
+      await page.waitForFunction(() => !!(globalThis as unknown as Partial<G>).TraceAgent, undefined, { timeout: 60_000 });
+      await page.evaluate(() => {
+        const g = globalThis as unknown as G;
+        g.game.npcs[0]!.decide();
+        g.game.story.choose('cave');
+      });
+      const spans = await entries(page, {}, { kinds: ['agent'], order: 'oldest' });
+      expect(spans.map((s) => s.type)).toEqual(['game.npcs[guard].decide', 'game.story.choose']);
+      expect(await page.locator('trace-agent-overlay .panel').count()).toBe(0); // open: false
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------
@@ -481,9 +504,12 @@ beforeAll(async () => {
   server = await serve([REPO], { handle });
   browser = await launch();
 });
+/** Dev servers the `vite` runner started. */
+const viteServers: ViteDevServer[] = [];
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  for (const dev of viteServers) await dev.close();
 });
 
 const runnerOf = (b: Block) => RUNNERS.filter((r) => r.match(b));
@@ -511,7 +537,25 @@ describe('every example in the README runs', () => {
         const page = await context.newPage();
         const errors = collectErrors(page);
         const mod = `/readme/block-${block.index}.js`;
-        if (runner.page === 'html') {
+        if (runner.page === 'vite') {
+          const dir = join(REPO, 'test-results', `readme-vite-${block.index}`);
+          rmSync(dir, { recursive: true, force: true });
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'vite.config.js'), block.code);
+          writeFileSync(join(dir, 'main.js'), GAME_MAIN_JS);
+          writeFileSync(join(dir, 'index.html'), '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>README example (Vite)</title></head>\n<body><script type="module" src="/main.js"></script></body></html>\n');
+          const { createServer } = await import('vite');
+          const dev = await createServer({ root: dir, configFile: join(dir, 'vite.config.js'), logLevel: 'error', clearScreen: false, server: { host: '127.0.0.1', port: 0, strictPort: false } });
+          viteServers.push(dev);
+          await dev.listen();
+          // The dev server's 404 for an icon the page has not got is no error of the example's (collectErrors, called first, has it already).
+          page.on('console', (m) => {
+            if (m.type() !== 'error' || new URL(m.location().url || 'about:blank').pathname !== '/favicon.ico') return;
+            const i = errors.indexOf(`console: ${m.text()}`);
+            if (i >= 0) errors.splice(i, 1);
+          });
+          await page.goto(dev.resolvedUrls!.local[0]!);
+        } else if (runner.page === 'html') {
           const dir = `/readme/html-${block.index}`;
           served.set(`${dir}/index.html`, { type: 'text/html; charset=utf-8', body: HTML_PAGE(block.code) });
           served.set(`${dir}/trace-agent.js`, { file: join(REPO, 'dist/trace-agent.js') });

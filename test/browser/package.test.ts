@@ -275,6 +275,34 @@ describe('the Vite plugin (trace-agent/vite) in a fresh Vite app', () => {
   }
   const haggles = ['game.npcs[miller].haggle', 'game.npcs[smith].haggle', 'game.npcs[miller].haggle', 'game.npcs[smith].haggle'];
 
+  it('the adapters and the plugin resolve through the exports map, and the adapters\' types apply in a user\'s project', { timeout: 300_000 }, async () => {
+    const { app, installed } = await consumerApp();
+    const specs = ['trace-agent/adapters/xstate', 'trace-agent/adapters/redux', 'trace-agent/adapters/phaser', 'trace-agent/vite'];
+    const resolved = must('resolving the adapters and the plugin', 'node', ['--input-type=module', '-e', `for (const s of ${JSON.stringify(specs)}) console.log(import.meta.resolve(s))`], app)
+      .trim()
+      .split('\n')
+      .map((url) => realpathSync(fileURLToPath(url)));
+    expect(resolved).toEqual(['adapters/xstate.js', 'adapters/redux.js', 'adapters/phaser.js', 'vite.js'].map((f) => realpathSync(join(installed, 'dist/esm', f))));
+    writeFileSync(
+      join(app, 'adapters.ts'),
+      [
+        "import { createTraceAgent } from 'trace-agent';",
+        "import { traceXState } from 'trace-agent/adapters/xstate';",
+        "import { traceRedux } from 'trace-agent/adapters/redux';",
+        "import { tracePhaser } from 'trace-agent/adapters/phaser';",
+        'const t = createTraceAgent();',
+        "traceXState(t)({ type: '@xstate.snapshot', actorRef: { sessionId: 'x:0', id: 'guard' }, snapshot: { status: 'active', value: 'idle' } });",
+        'traceRedux(t, { name: 1 });', // misuse: a name must be a string
+        'tracePhaser(t, {} as Parameters<typeof tracePhaser>[1]);',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(app, 'tsconfig.adapters.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false }, include: ['adapters.ts'] }, null, 2));
+    const tsc = run('npx', ['--no', '--', 'tsc', '--noEmit', '-p', 'tsconfig.adapters.json'], app);
+    // The one error is the misuse on line 7: the adapters' types resolve (no TS2307/TS7016) and bite.
+    expect(tsc.output.trim().split('\n').filter(Boolean).map((l) => l.replace(/^.*adapters\.ts\((\d+),\d+\): error (TS\d+).*$/, '$1 $2'))).toEqual(['7 TS2322']);
+  });
+
   it('vite dev: the agent is in the page, with the options as its data-* attributes, hooks the game and stores in its worker', { timeout: 300_000 }, async () => {
     const { root } = await prepare();
     const { createServer } = await import('vite');

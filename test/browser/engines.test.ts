@@ -17,7 +17,7 @@ import { serve, type StaticServer } from './server';
 
 const REPO = resolve(import.meta.dirname, '../..');
 /** The engines the fixtures import by bare name. */
-const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla', 'phaser'];
+const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla', 'phaser', 'yuka'];
 
 /** A fixture's index.html with its empty `<script type="importmap">` filled in. */
 function fillImportMap(req: IncomingMessage, res: ServerResponse): boolean {
@@ -225,6 +225,47 @@ describe('Phaser: a two-scene game (Canvas renderer) with tracePhaser, Phaser ow
     expect(input).toEqual(expect.arrayContaining(['Menu:phaser:pointerdown:', 'Play:phaser:keydown:ArrowRight', 'Play:phaser:keyup:ArrowRight', 'Play:phaser:keydown: ', 'Play:phaser:keydown:Escape']));
     expect(input.filter((i) => i.startsWith('Menu:phaser:keydown') || i.startsWith('Play:phaser:pointer'))).toEqual([]); // the menu slept through the keys; the play scene was not started at the click
     console.log(`phaser: ${spans.length} lifecycle spans, ${story.length - 1} scene transitions, ${lifecycle.length} scene events, ${playUpdates.length} update aggregates of Play for ${calls} update calls, ${frames.length} frame:stats (${frames.reduce((n, f) => n + (f.data as { frames: number }).frames, 0)} frames), ${input.length} input entries`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Yuka: West World\'s miner, a StateMachine (trackStory) and a goal-driven Think brain (hook), ticked by the player', () => {
+  it('each state change is one story transition (via changeTo, choice the state id), each arbitration a span whose children are the evaluators\' scores and the winner\'s setGoal', async () => {
+    const { page, errors } = await open('/test/fixtures/yuka-miner/', 'bob');
+    for (let i = 0; i < 11; i++) await page.locator('#tick').click();
+    await expect.poll(() => page.locator('#log li').count()).toBeGreaterThan(5);
+    const game = await page.evaluate(() => {
+      const w = window as unknown as { westWorld: { log: string[] }; bob: { stateMachine: { states: Map<string, unknown>; currentState: unknown } } };
+      const sm = w.bob.stateMachine;
+      return { log: w.westWorld.log, now: [...sm.states].find(([, s]) => s === sm.currentState)![0] };
+    });
+    const e = await stored(page);
+    const story = e.filter((x) => x.source === 'bob' && x.type.startsWith('story:')).map((x) => ({ type: x.type, ...(x.data as { from?: string; to?: string; node?: string; via?: string; choice?: string }) }));
+    // The game's own log says where Bob went: one "enter" line per state change (the first, DIG, before tracking began).
+    const entered = game.log.filter((l) => l.startsWith('Bob:')).slice(1);
+    const where: Record<string, string> = { "Bob: walkin' to the gold mine": 'DIG', "Bob: goin' to the bank": 'BANK', 'Bob: home, sweet home': 'SLEEP' };
+    expect(story[0]).toMatchObject({ type: 'story:enter', node: 'DIG' });
+    const moves = story.slice(1);
+    expect(moves.map((m) => m.to)).toEqual(entered.map((l) => where[l]));
+    expect(moves.map((m) => [m.via, m.choice])).toEqual(moves.map((m) => ['changeTo', m.to]));
+    expect(moves.slice(1).map((m) => m.from)).toEqual(moves.slice(0, -1).map((m) => m.to));
+    expect(moves.at(-1)!.to).toBe(game.now);
+    expect(moves.map((m) => m.to)).toEqual(['BANK', 'DIG', 'BANK', 'SLEEP', 'DIG']);
+
+    const spans = e.filter((x) => x.kind === 'agent');
+    const arbitrations = spans.filter((s) => s.type === 'bob.brain.arbitrate');
+    const decisions = game.log.filter((l) => l.startsWith('Bob decides'));
+    expect(arbitrations).toHaveLength(decisions.length);
+    const winners = arbitrations.map((a) => {
+      const kids = spans.filter((s) => s.parentId === a.spanId);
+      expect(kids.filter((k) => k.method === 'calculateDesirability')).toHaveLength(2);
+      const set = kids.filter((k) => k.method === 'setGoal');
+      expect(set).toHaveLength(1);
+      return set[0]!.type;
+    });
+    expect(winners.map((w) => (w === 'bob.brain.evaluators[0].setGoal' ? 'Bob decides to eat a stew' : 'Bob decides to keep working'))).toEqual(decisions);
+    console.log(`yuka: ${moves.length} state transitions, ${arbitrations.length} arbitrations (${spans.length} spans with the evaluators' scores and goals)`);
     expect(errors).toEqual([]);
     await page.close();
   });

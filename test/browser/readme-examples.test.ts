@@ -160,7 +160,7 @@ interface G {
 // The pages
 
 /** The engines the README's recipes import by bare name (the import map resolves them, and the package's adapters, to their files). */
-const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla', 'phaser'];
+const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla', 'phaser', 'yuka'];
 
 const ESM_PAGE = () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>README example (ESM)</title>
@@ -473,6 +473,19 @@ const RUNNERS: Runner[] = [
       expect(got.filter((e) => e.kind === 'agent').map((e) => [e.type, e.status])).toEqual([['Level.create', 'ok']]);
       expect(got.filter((e) => e.type === 'story:enter').map((e) => [e.source, e.data])).toEqual([['phaser', { node: 'Level' }]]);
       expect(got.filter((e) => e.type === 'frame:stats').every((e) => e.source === 'phaser')).toBe(true); // the agent's own frame stats are off
+    },
+  },
+  {
+    name: 'Engines: Yuka, a StateMachine tracked as a story',
+    match: (b) => /from 'yuka'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      const moves = await entries(page, { mod, exportName: 'trace' }, { types: ['story:*'], order: 'oldest' });
+      expect(moves.map((m) => [m.type, m.source, m.data])).toEqual([
+        ['story:enter', 'guard', { node: 'PATROL' }],
+        ['story:transition', 'guard', expect.objectContaining({ from: 'PATROL', to: 'CHASE', choice: 'CHASE', via: 'changeTo' })],
+      ]);
     },
   },
   {

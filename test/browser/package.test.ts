@@ -301,6 +301,20 @@ describe('the Vite plugin (trace-agent/vite) in a fresh Vite app', () => {
     const tsc = run('npx', ['--no', '--', 'tsc', '--noEmit', '-p', 'tsconfig.adapters.json'], app);
     // The one error is the misuse on line 7: the adapters' types resolve (no TS2307/TS7016) and bite.
     expect(tsc.output.trim().split('\n').filter(Boolean).map((l) => l.replace(/^.*adapters\.ts\((\d+),\d+\): error (TS\d+).*$/, '$1 $2'))).toEqual(['7 TS2322']);
+
+    // Tree-shaken: a bundle of the API and one adapter holds that adapter and no other; one of the API alone holds none.
+    const { build } = await import('vite');
+    writeFileSync(join(app, 'shake-redux.js'), "import { createTraceAgent } from 'trace-agent';\nimport { traceRedux } from 'trace-agent/adapters/redux';\nexport const m = traceRedux(createTraceAgent());\n");
+    writeFileSync(join(app, 'shake-none.js'), "import { createTraceAgent } from 'trace-agent';\nexport const t = createTraceAgent();\n");
+    const bundled: Record<string, string> = {};
+    for (const name of ['shake-redux', 'shake-none']) {
+      await build({ root: app, configFile: false, logLevel: 'error', build: { outDir: `dist-${name}`, minify: false, lib: { entry: join(app, `${name}.js`), formats: ['es'], fileName: name } } });
+      bundled[name] = readdirSync(join(app, `dist-${name}`)).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(app, `dist-${name}`, f), 'utf8')).join('\n');
+    }
+    const marks = { redux: /thunk:/, xstate: /xstate:event/, phaser: /phaser:update/, vite: /@trace-agent\/trace-agent\.js/ };
+    const has = (code: string) => Object.entries(marks).filter(([, re]) => re.test(code)).map(([k]) => k);
+    expect(has(bundled['shake-redux']!)).toEqual(['redux']);
+    expect(has(bundled['shake-none']!)).toEqual([]);
   });
 
   it('vite dev: the agent is in the page, with the options as its data-* attributes, hooks the game and stores in its worker', { timeout: 300_000 }, async () => {

@@ -1,5 +1,5 @@
 /**
- * Phaser (3.60+ and 4), from the outside: `tracePhaser(trace, game)` right
+ * Phaser 4 (tested with 4.2.1; the objects and events it reads are Phaser 3's too), from the outside: `tracePhaser(trace, game)` right
  * after `new Phaser.Game(config)`, before the game boots its scenes.
  *
  * - Spans: each scene's `init`, `preload`, `create` (and a `shutdown` method

@@ -125,6 +125,8 @@ export function tracePhaser(trace: PhaserAgent, game: PhaserGameLike, options: T
   const stack: string[] = [];
   let top: string | null = null;
   let topSince = now();
+  let enteredOnce = false;
+  /** The scene events since the last look: what `via` a change of the top scene says. */
   const happened: string[] = [];
 
   const attach = (scene: PhaserSceneLike) => {
@@ -225,7 +227,6 @@ export function tracePhaser(trace: PhaserAgent, game: PhaserGameLike, options: T
     }
     happened.length = 0;
   };
-  let enteredOnce = false;
 
   // 3. Phaser's loop: each step's delta, and the update aggregates once a second of game time.
   let times: number[] = [];

@@ -69,6 +69,14 @@ function keepWorkerUrl(): Plugin {
  */
 export const SHIPPED_FLAGS = { __TRACE_AGENT_BENCH__: 'false' };
 
+/** The ESM build's entries: the API, each adapter, and the Vite plugin (which runs in Node: node:* and vite stay imports). */
+const ADAPTERS = ['xstate', 'redux', 'phaser'];
+const ESM_ENTRIES: Record<string, string> = {
+  index: resolve(root, 'src/index.ts'),
+  vite: resolve(root, 'src/vite.ts'),
+  ...Object.fromEntries(ADAPTERS.map((name) => [`adapters/${name}`, resolve(root, `src/adapters/${name}.ts`)])),
+};
+
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
     // dist/trace-agent.js: one self-contained IIFE, which is also the store's worker (src/script.ts).
@@ -94,8 +102,10 @@ export default defineConfig(({ mode }): UserConfig => {
         outDir: 'dist/esm',
         emptyOutDir: true,
         target: 'es2022',
-        lib: { entry: resolve(root, 'src/index.ts'), formats: ['es'], fileName: () => 'index.js' },
-        rolldownOptions: { external: [/^preact(\/.*)?$/, /^@preact\/signals/, /^idb$/, /^uplot$/] },
+        // The adapters (src/adapters/<name>.ts → dist/esm/adapters/<name>.js) are entries of their
+        // own: they import only types from the core, so index.js holds none of them.
+        lib: { entry: ESM_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+        rolldownOptions: { external: [/^preact(\/.*)?$/, /^@preact\/signals/, /^idb$/, /^uplot$/, /^node:/, /^vite$/] },
       },
     };
   }

@@ -16,10 +16,10 @@
  * dependencies). When npm cannot install, the test fails with npm's output:
  * it never skips.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectErrors, launch } from './browser';
 import { childEnv, must, run } from './child';
@@ -230,5 +230,167 @@ describe('the package installs and imports from another Vite project', () => {
     expect(optimized, 'Vite pre-bundled the package (else this is not the case of vitejs/vite#8427)').toContain('trace-agent');
     expect(workers).toHaveLength(1);
     expect(errors).toEqual([]);
+  });
+});
+
+/**
+ * The Vite plugin (`trace-agent/vite`, issue 17), from the packed tarball:
+ * test/fixtures/vite-plugin-app (a page, a game module, a vite.config.js
+ * that adds `traceAgent({ hook: ['game.npcs'], open: false, input: true })`)
+ * copied into the consumer project, so that it resolves `trace-agent/vite`
+ * and `vite` from there as a user's app does.
+ */
+describe('the Vite plugin (trace-agent/vite) in a fresh Vite app', () => {
+  let pluginApp: string | undefined;
+  async function prepare(): Promise<{ root: string; installed: string }> {
+    const { app, installed } = await consumerApp();
+    pluginApp ??= (() => {
+      const root = join(app, 'plugin-app');
+      cpSync(join(REPO, 'test/fixtures/vite-plugin-app'), root, { recursive: true });
+      return root;
+    })();
+    return { root: pluginApp, installed };
+  }
+
+  type Agentish = { TraceAgent?: { flush(): Promise<void>; query(q: object): Promise<{ entries: { type: string; kind: string }[] }>; stats(): { storage: { thread: string | null; backend: string | null } } } };
+  /** Clicks Haggle twice and reads the spans and player entries back from the agent's store. */
+  async function play(page: import('playwright-core').Page): Promise<{ spans: string[]; player: number }> {
+    await page.locator('#haggle').click();
+    await page.locator('#haggle').click();
+    return page.evaluate(async () => {
+      const t = (window as unknown as Agentish).TraceAgent!;
+      await t.flush();
+      const { entries } = await t.query({ order: 'oldest', kinds: ['agent', 'player'] });
+      return { spans: entries.filter((e) => e.kind === 'agent').map((e) => e.type), player: entries.filter((e) => e.kind === 'player').length };
+    });
+  }
+  /** Page errors and console errors, but the server's 404 for /favicon.ico (the app has none). */
+  function pageErrors(page: import('playwright-core').Page): string[] {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && new URL(m.location().url || 'about:blank').pathname !== '/favicon.ico') errors.push(`console: ${m.text()}`);
+    });
+    return errors;
+  }
+  const haggles = ['game.npcs[miller].haggle', 'game.npcs[smith].haggle', 'game.npcs[miller].haggle', 'game.npcs[smith].haggle'];
+
+  it('the adapters and the plugin resolve through the exports map, and the adapters\' types apply in a user\'s project', { timeout: 300_000 }, async () => {
+    const { app, installed } = await consumerApp();
+    const specs = ['trace-agent/adapters/xstate', 'trace-agent/adapters/redux', 'trace-agent/adapters/phaser', 'trace-agent/vite'];
+    const resolved = must('resolving the adapters and the plugin', 'node', ['--input-type=module', '-e', `for (const s of ${JSON.stringify(specs)}) console.log(import.meta.resolve(s))`], app)
+      .trim()
+      .split('\n')
+      .map((url) => realpathSync(fileURLToPath(url)));
+    expect(resolved).toEqual(['adapters/xstate.js', 'adapters/redux.js', 'adapters/phaser.js', 'vite.js'].map((f) => realpathSync(join(installed, 'dist/esm', f))));
+    writeFileSync(
+      join(app, 'adapters.ts'),
+      [
+        "import { createTraceAgent } from 'trace-agent';",
+        "import { traceXState } from 'trace-agent/adapters/xstate';",
+        "import { traceRedux } from 'trace-agent/adapters/redux';",
+        "import { tracePhaser } from 'trace-agent/adapters/phaser';",
+        'const t = createTraceAgent();',
+        "traceXState(t)({ type: '@xstate.snapshot', actorRef: { sessionId: 'x:0', id: 'guard' }, snapshot: { status: 'active', value: 'idle' } });",
+        'traceRedux(t, { name: 1 });', // misuse: a name must be a string
+        'tracePhaser(t, {} as Parameters<typeof tracePhaser>[1]);',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(app, 'tsconfig.adapters.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false }, include: ['adapters.ts'] }, null, 2));
+    const tsc = run('npx', ['--no', '--', 'tsc', '--noEmit', '-p', 'tsconfig.adapters.json'], app);
+    // The one error is the misuse on line 7: the adapters' types resolve (no TS2307/TS7016) and bite.
+    expect(tsc.output.trim().split('\n').filter(Boolean).map((l) => l.replace(/^.*adapters\.ts\((\d+),\d+\): error (TS\d+).*$/, '$1 $2'))).toEqual(['7 TS2322']);
+
+    // Tree-shaken: a bundle of the API and one adapter holds that adapter and no other; one of the API alone holds none.
+    const { build } = await import('vite');
+    writeFileSync(join(app, 'shake-redux.js'), "import { createTraceAgent } from 'trace-agent';\nimport { traceRedux } from 'trace-agent/adapters/redux';\nexport const m = traceRedux(createTraceAgent());\n");
+    writeFileSync(join(app, 'shake-none.js'), "import { createTraceAgent } from 'trace-agent';\nexport const t = createTraceAgent();\n");
+    const bundled: Record<string, string> = {};
+    for (const name of ['shake-redux', 'shake-none']) {
+      await build({ root: app, configFile: false, logLevel: 'error', build: { outDir: `dist-${name}`, minify: false, lib: { entry: join(app, `${name}.js`), formats: ['es'], fileName: name } } });
+      bundled[name] = readdirSync(join(app, `dist-${name}`)).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(app, `dist-${name}`, f), 'utf8')).join('\n');
+    }
+    const marks = { redux: /thunk:/, xstate: /xstate:event/, phaser: /phaser:update/, vite: /@trace-agent\/trace-agent\.js/ };
+    const has = (code: string) => Object.entries(marks).filter(([, re]) => re.test(code)).map(([k]) => k);
+    expect(has(bundled['shake-redux']!)).toEqual(['redux']);
+    expect(has(bundled['shake-none']!)).toEqual([]);
+  });
+
+  it('vite dev: the agent is in the page, with the options as its data-* attributes, hooks the game and stores in its worker', { timeout: 300_000 }, async () => {
+    const { root } = await prepare();
+    const { createServer } = await import('vite');
+    const dev = await createServer({ root, configFile: join(root, 'vite.config.js'), logLevel: 'error', clearScreen: false, server: { host: '127.0.0.1', port: 0, strictPort: false } });
+    closers.push(() => dev.close());
+    await dev.listen();
+    const browser = await launch();
+    closers.unshift(() => browser.close());
+    const page = await browser.newPage();
+    const errors = pageErrors(page);
+    await page.goto(dev.resolvedUrls!.local[0]!);
+    await page.waitForFunction(() => !!(window as unknown as Agentish).TraceAgent, undefined, { timeout: 60_000 });
+    const tag = await page.evaluate(() => {
+      const s = document.head.querySelector('script[src*="trace-agent"]') as HTMLScriptElement | null;
+      return s && { src: new URL(s.src).pathname, data: { ...s.dataset } };
+    });
+    expect(tag).toEqual({ src: '/@trace-agent/trace-agent.js', data: { hook: 'game.npcs', input: '' } });
+    const seen = await play(page);
+    expect(seen.spans).toEqual(haggles);
+    expect(seen.player).toBeGreaterThan(0); // input: true
+    await expect.poll(() => page.evaluate(() => (window as unknown as Agentish).TraceAgent!.stats().storage), { timeout: 30_000 }).toMatchObject({ thread: 'worker', backend: 'indexeddb' });
+    expect(await page.locator('trace-agent-overlay .panel').count()).toBe(0); // open: false
+    expect(errors).toEqual([]);
+  });
+
+  it('vite build: no agent in what it writes (and its page runs without one); vite preview adds it only when asked (preview: true)', { timeout: 300_000 }, async () => {
+    const { root, installed } = await prepare();
+    must('vite build of the plugin app', 'npx', ['--no', '--', 'vite', 'build'], root, 60_000, childEnv({ NODE_ENV: 'production' }));
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const f of readdirSync(dir, { withFileTypes: true })) (f.isDirectory() ? walk : (p: string) => files.push(p))(join(dir, f.name));
+    };
+    walk(join(root, 'dist'));
+    expect(files.map((f) => f.slice(root.length + 1)).sort()).toEqual(expect.arrayContaining(['dist/index.html']));
+    for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(/trace-agent|TraceAgent/);
+
+    const { preview } = await import('vite');
+    const browser = await launch();
+    closers.unshift(() => browser.close());
+    const open = async (url: string) => {
+      const page = await browser.newPage();
+      const errors = pageErrors(page);
+      await page.goto(url);
+      return { page, errors };
+    };
+    // The app's own config (no `preview: true`): the built page as built, no agent.
+    const plain = await preview({ root, configFile: join(root, 'vite.config.js'), logLevel: 'error', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+    closers.push(async () => plain.close());
+    const a = await open(plain.resolvedUrls!.local[0]!);
+    await a.page.locator('#haggle').click();
+    await expect.poll(() => a.page.locator('#log').textContent()).toBe('prices: 6, 3');
+    expect(await a.page.evaluate(() => 'TraceAgent' in window)).toBe(false);
+    expect(a.errors).toEqual([]);
+
+    // Asked for: the plugin, imported from the installed package, with preview: true.
+    const plugin = (await import(pathToFileURL(join(installed, 'dist/esm/vite.js')).href)) as { default: (o: object) => import('vite').Plugin };
+    const asked = await preview({ root, configFile: false, logLevel: 'error', plugins: [plugin.default({ hook: ['game.npcs'], preview: true })], preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+    closers.push(async () => asked.close());
+    const b = await open(asked.resolvedUrls!.local[0]!);
+    await b.page.waitForFunction(() => !!(window as unknown as Agentish).TraceAgent, undefined, { timeout: 30_000 });
+    expect((await play(b.page)).spans).toEqual(haggles);
+    expect(b.errors).toEqual([]);
+
+    // And into a build only when the user says so (build: true): the tag in the page, the script written next to it.
+    const { build } = await import('vite');
+    await build({ root, configFile: false, logLevel: 'error', plugins: [plugin.default({ hook: ['game.npcs'], build: true })], build: { outDir: 'dist-traced' } });
+    const traced = readFileSync(join(root, 'dist-traced/index.html'), 'utf8');
+    expect(traced).toMatch(/<script src="\/@trace-agent\/trace-agent\.js" data-hook="game\.npcs"><\/script>/);
+    expect(readFileSync(join(root, 'dist-traced/@trace-agent/trace-agent.js'), 'utf8')).toBe(readFileSync(join(installed, 'dist/trace-agent.js'), 'utf8'));
+    const builtServer = await serve([join(root, 'dist-traced')]);
+    closers.push(() => builtServer.close());
+    const c = await open(builtServer.url + '/');
+    await c.page.waitForFunction(() => !!(window as unknown as Agentish).TraceAgent, undefined, { timeout: 30_000 });
+    expect((await play(c.page)).spans).toEqual(haggles);
+    expect(c.errors).toEqual([]);
   });
 });

@@ -24,15 +24,16 @@
  * ...). A block that no runner recognises fails with its first line, so the
  * README cannot grow an example that is not run here.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { transformWithOxc } from 'vite';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { transformWithOxc, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/core/entry';
 import type { TraceAgent } from '../../src/create-agent';
 import { collectErrors, useBrowser, waitForAgent } from './browser';
+import { importMapTag } from './import-map';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -157,38 +158,12 @@ interface G {
 // ---------------------------------------------------------------------------
 // The pages
 
-/** The ESM page's import map: `trace-agent` and every bare import reachable from it, to files in node_modules. */
-function importMap(): Record<string, string> {
-  const map: Record<string, string> = { 'trace-agent': '/dist/esm/index.js' };
-  const pick = (v: unknown): string | undefined => {
-    if (typeof v === 'string') return v;
-    if (v && typeof v === 'object') for (const c of ['browser', 'import', 'module', 'default']) if (c in v) return pick((v as Record<string, unknown>)[c]);
-    return undefined;
-  };
-  const bareImports = (file: string) =>
-    [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']([^"'./][^"']*)["']/g)]
-      .map((m) => m[1]!)
-      .filter((s) => /^(@[\w.-]+\/)?[\w.-]+(\/[\w.-]+)*$/.test(s)); // package specifiers only (not prose in comments)
-  const queue = bareImports(join(REPO, 'dist/esm/index.js'));
-  while (queue.length > 0) {
-    const spec = queue.shift()!;
-    if (map[spec]) continue;
-    const parts = spec.split('/');
-    const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-    const sub = '.' + spec.slice(name.length);
-    const pkg = JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { exports?: Record<string, unknown>; module?: string; main?: string };
-    const rel = pkg.exports ? pick(pkg.exports[sub]) : sub === '.' ? (pkg.module ?? pkg.main) : sub;
-    const file = rel && join(REPO, 'node_modules', name, rel);
-    if (!file || !existsSync(file)) throw new Error(`import map: cannot resolve ${spec} (imported by dist/esm or its dependencies) to a file in node_modules`);
-    map[spec] = '/' + join('node_modules', name, rel);
-    queue.push(...bareImports(file));
-  }
-  return map;
-}
+/** The engines the README's recipes import by bare name (the import map resolves them, and the package's adapters, to their files). */
+const ENGINES = ['xstate', '@reduxjs/toolkit', 'zustand/vanilla', 'phaser', 'yuka'];
 
 const ESM_PAGE = () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>README example (ESM)</title>
-<script type="importmap">${JSON.stringify({ imports: importMap() })}</script>
+${importMapTag(ENGINES)}
 <script src="/readme/stand-ins.js"></script>
 <script>window.readmeImport = (url) => import(url);</script>
 <script type="module">
@@ -235,7 +210,14 @@ function handle(req: IncomingMessage, res: ServerResponse): boolean {
 // ---------------------------------------------------------------------------
 // The runners: how each README block runs, and what it must have done
 
-type PageKind = 'esm' | 'script' | 'html';
+/**
+ * `vite`: the block is a vite.config.js. It is written into a folder of its
+ * own under test-results/ (inside this package, so that `trace-agent/vite`
+ * resolves to the built dist/esm/vite.js by the package's own exports), with
+ * an index.html and the game's main.js; the dev server runs it, and the page
+ * is the dev server's.
+ */
+type PageKind = 'esm' | 'script' | 'html' | 'vite';
 
 interface Runner {
   name: string;
@@ -248,7 +230,7 @@ interface Runner {
   check: (page: Page, mod: string) => Promise<void>;
 }
 
-type Span = Pick<TraceEntry, 'type' | 'method' | 'status' | 'kind' | 'args' | 'source' | 'data' | 'flags'>;
+type Span = Pick<TraceEntry, 'type' | 'method' | 'status' | 'kind' | 'args' | 'source' | 'data' | 'flags' | 'spanId' | 'parentId'>;
 
 /** Flushes the agent (the ESM block's own, one made by createTraceAgent, or window.TraceAgent) and reads entries back from its store. */
 async function entries(page: Page, where: { mod?: string; exportName?: string; made?: boolean }, query: object): Promise<Span[]> {
@@ -257,7 +239,7 @@ async function entries(page: Page, where: { mod?: string; exportName?: string; m
       const g = globalThis as unknown as G;
       const agent = where.mod ? ((await g.readmeImport(where.mod)) as Record<string, TraceAgent>)[where.exportName!]! : where.made ? g.madeAgents[0]! : g.TraceAgent;
       await agent.flush();
-      return (await agent.query({ limit: 5000, ...query })).entries.map((e) => ({ type: e.type, method: e.method, status: e.status, kind: e.kind, args: e.args, source: e.source, data: e.data, flags: e.flags }));
+      return (await agent.query({ limit: 5000, ...query })).entries.map((e) => ({ type: e.type, method: e.method, status: e.status, kind: e.kind, args: e.args, source: e.source, data: e.data, flags: e.flags, spanId: e.spanId, parentId: e.parentId }));
     },
     { where, query },
   );
@@ -431,6 +413,96 @@ const RUNNERS: Runner[] = [
       expect(seen.game).toEqual([{ name: 'boss-stuck', state: 'firing', severity: 'warning' }]);
     },
   },
+  {
+    name: 'Engines: XState v5 through traceXState as createActor\'s inspect',
+    match: (b) => /from 'trace-agent\/adapters\/xstate'/.test(b.code),
+    page: 'esm',
+    exports: ['trace', 'guard'],
+    async check(page, mod) {
+      await page.evaluate(async (mod) => {
+        const { guard } = (await (globalThis as unknown as G).readmeImport(mod)) as { guard: { send(e: { type: string }): void } };
+        guard.send({ type: 'LOST' });
+      }, mod);
+      const seen = await entries(page, { mod, exportName: 'trace' }, { types: ['story:*', 'xstate:*'], order: 'oldest' });
+      expect(seen.map((e) => [e.type, e.source, e.data])).toEqual([
+        ['story:enter', 'guard', expect.objectContaining({ node: 'patrol', status: 'active' })],
+        ['xstate:event', 'outside', { event: { type: 'NOISE' }, from: null, to: 'guard' }],
+        ['story:transition', 'guard', expect.objectContaining({ from: 'patrol', to: 'investigate', event: 'NOISE' })],
+        ['xstate:event', 'outside', { event: { type: 'LOST' }, from: null, to: 'guard' }],
+        ['story:transition', 'guard', expect.objectContaining({ from: 'investigate', to: 'patrol', event: 'LOST' })],
+      ]);
+    },
+  },
+  {
+    name: 'Engines: Redux Toolkit with traceRedux prepended and the store tracked',
+    match: (b) => /from 'trace-agent\/adapters\/redux'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      const seen = await entries(page, { mod, exportName: 'trace' }, { kinds: ['agent', 'state'], order: 'oldest' });
+      const span = seen.find((e) => e.type === 'redux.player/spend');
+      expect(span).toMatchObject({ kind: 'agent', status: 'ok', args: [{ type: 'player/spend', payload: 3 }] });
+      const change = seen.find((e) => e.type === 'state:change');
+      expect(change).toMatchObject({ source: 'store', parentId: span!.spanId, data: { changes: [{ path: ['player', 'gold'], prev: 10, next: 7 }] } });
+    },
+  },
+  {
+    name: 'Engines: Zustand, trackState and hook of the state\'s actions',
+    match: (b) => /from 'zustand\/vanilla'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      const seen = await entries(page, { mod, exportName: 'trace' }, { kinds: ['agent', 'state'], order: 'oldest' });
+      const span = seen.find((e) => e.type === 'farm.sell');
+      expect(span).toMatchObject({ kind: 'agent', status: 'ok', args: [2] });
+      const change = seen.find((e) => e.type === 'state:change');
+      expect(change).toMatchObject({ source: 'farm', parentId: span!.spanId, data: { changes: [{ path: ['coins'], prev: 0, next: 8 }] } });
+    },
+  },
+  {
+    name: 'Engines: Phaser with tracePhaser, Phaser\'s loop as the frame source',
+    match: (b) => /from 'trace-agent\/adapters\/phaser'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      // The game boots on its own (textures decode, then the scene starts): polled, with the loop's first second of frames.
+      const seen = () => entries(page, { mod, exportName: 'trace' }, { types: ['Level.*', 'story:*', 'frame:stats'], order: 'oldest' });
+      await expect.poll(async () => (await seen()).some((e) => e.type === 'frame:stats'), { timeout: 30_000 }).toBe(true);
+      const got = await seen();
+      expect(got.filter((e) => e.kind === 'agent').map((e) => [e.type, e.status])).toEqual([['Level.create', 'ok']]);
+      expect(got.filter((e) => e.type === 'story:enter').map((e) => [e.source, e.data])).toEqual([['phaser', { node: 'Level' }]]);
+      expect(got.filter((e) => e.type === 'frame:stats').every((e) => e.source === 'phaser')).toBe(true); // the agent's own frame stats are off
+    },
+  },
+  {
+    name: 'Engines: Yuka, a StateMachine tracked as a story',
+    match: (b) => /from 'yuka'/.test(b.code),
+    page: 'esm',
+    exports: ['trace'],
+    async check(page, mod) {
+      const moves = await entries(page, { mod, exportName: 'trace' }, { types: ['story:*'], order: 'oldest' });
+      expect(moves.map((m) => [m.type, m.source, m.data])).toEqual([
+        ['story:enter', 'guard', { node: 'PATROL' }],
+        ['story:transition', 'guard', expect.objectContaining({ from: 'PATROL', to: 'CHASE', choice: 'CHASE', via: 'changeTo' })],
+      ]);
+    },
+  },
+  {
+    name: 'Engines: the Vite plugin in a vite.config.js, under vite dev',
+    match: (b) => /from 'trace-agent\/vite'/.test(b.code),
+    page: 'vite',
+    async check(page) {
+      await page.waitForFunction(() => !!(globalThis as unknown as Partial<G>).TraceAgent, undefined, { timeout: 60_000 });
+      await page.evaluate(() => {
+        const g = globalThis as unknown as G;
+        g.game.npcs[0]!.decide();
+        g.game.story.choose('cave');
+      });
+      const spans = await entries(page, {}, { kinds: ['agent'], order: 'oldest' });
+      expect(spans.map((s) => s.type)).toEqual(['game.npcs[guard].decide', 'game.story.choose']);
+      expect(await page.locator('trace-agent-overlay .panel').count()).toBe(0); // open: false
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------
@@ -441,6 +513,11 @@ beforeAll(() => {
   served.set('/readme/script.html', { type: 'text/html; charset=utf-8', body: SCRIPT_PAGE });
 });
 const env = useBrowser({ dirs: [REPO], serve: { handle } });
+/** Dev servers the `vite` runner started. */
+const viteServers: ViteDevServer[] = [];
+afterAll(async () => {
+  for (const dev of viteServers) await dev.close();
+});
 
 const runnerOf = (b: Block) => RUNNERS.filter((r) => r.match(b));
 
@@ -467,7 +544,25 @@ describe('every example in the README runs', () => {
         const page = await context.newPage();
         const errors = collectErrors(page);
         const mod = `/readme/block-${block.index}.js`;
-        if (runner.page === 'html') {
+        if (runner.page === 'vite') {
+          const dir = join(REPO, 'test-results', `readme-vite-${block.index}`);
+          rmSync(dir, { recursive: true, force: true });
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'vite.config.js'), block.code);
+          writeFileSync(join(dir, 'main.js'), GAME_MAIN_JS);
+          writeFileSync(join(dir, 'index.html'), '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>README example (Vite)</title></head>\n<body><script type="module" src="/main.js"></script></body></html>\n');
+          const { createServer } = await import('vite');
+          const dev = await createServer({ root: dir, configFile: join(dir, 'vite.config.js'), logLevel: 'error', clearScreen: false, server: { host: '127.0.0.1', port: 0, strictPort: false } });
+          viteServers.push(dev);
+          await dev.listen();
+          // The dev server's 404 for an icon the page has not got is no error of the example's (collectErrors, called first, has it already).
+          page.on('console', (m) => {
+            if (m.type() !== 'error' || new URL(m.location().url || 'about:blank').pathname !== '/favicon.ico') return;
+            const i = errors.indexOf(`console: ${m.text()}`);
+            if (i >= 0) errors.splice(i, 1);
+          });
+          await page.goto(dev.resolvedUrls!.local[0]!);
+        } else if (runner.page === 'html') {
           const dir = `/readme/html-${block.index}`;
           served.set(`${dir}/index.html`, { type: 'text/html; charset=utf-8', body: HTML_PAGE(block.code) });
           served.set(`${dir}/trace-agent.js`, { file: join(REPO, 'dist/trace-agent.js') });

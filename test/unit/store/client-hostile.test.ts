@@ -94,8 +94,11 @@ describe('StoreClient on a page that broke its builtins', () => {
     breakBuiltin(Array.prototype, Symbol.iterator);
     breakBuiltin(Map.prototype, 'values');
     breakBuiltin(Map.prototype, Symbol.iterator);
-    first!.onFailure('worker error: crashed'); // the failover runs here, synchronously
-    mend();
+    try {
+      first!.onFailure('worker error: crashed'); // the failover runs here, synchronously
+    } finally {
+      mend();
+    }
     await c.flush();
     expect(c.counters.acked).toBe(12);
     expect(c.status.problems).toEqual(['worker error: crashed']);

@@ -23,7 +23,11 @@ import { gzipSync } from 'node:zlib';
 // watchdog and emergency-log fallbacks, captured builtins) took it from
 // 113.0 to 122.7 KB. The budget is the measured size (122,649) plus ~2%, to
 // be tightened as the file shrinks (issue 16 moves the overlay off start-up).
-const BUDGET_GZIP = 125_000;
+// Issue 15 (the composition root and the store client as named parts, one
+// patch helper; measured with `npm run size:parts`, main 124.8 KB, then
+// 127.1 KB: src/store +1.3, the root (src/agent, src/*.ts) +1.2, src/hooks
+// +0.2) moved it to that measured size plus ~2%.
+const BUDGET_GZIP = 129_500;
 // The ESM build: index.js and its worker, worker.js.
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];
 const files = ['dist/trace-agent.js', ...esm];

@@ -2,6 +2,9 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from '../../../src/create-agent';
+import { Attachments } from '../../../src/agent/attach';
+import { TraceCore } from '../../../src/core/agent';
+import { Hooks } from '../../../src/hooks/hook';
 import { patchMethod } from '../../../src/hooks/patch';
 import { freshDb } from '../store/helpers';
 
@@ -158,6 +161,19 @@ describe('restore only if the wrapper is still ours: a page wraps over ours, the
     expect(npc.hit).toBe(theirs.fn);
     expect(npc.think).toBe(think);
     expect(npc.hit(4)).toBe(4);
+  });
+});
+
+describe('a method left in the page\'s wrapper is a hook problem (shown in the overlay\'s health)', () => {
+  it('unhook() names the methods it could not put back', () => {
+    const core = new TraceCore({ write: () => {} });
+    const attachments = new Attachments(core, new Hooks(core), false);
+    const npc = { think: () => 'hmm', hit: (n: number) => n };
+    attachments.hook(npc, 'npc');
+    wrapOver(npc, 'hit');
+    expect(attachments.problems).toEqual([]);
+    attachments.unhook(npc);
+    expect(attachments.problems).toEqual([{ path: 'unhook', reason: expect.stringContaining('unhook: hit wrapped over by the page since') }]);
   });
 });
 

@@ -17,7 +17,7 @@ import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { now } from '../core/clock';
 import { errorMessage, TraceError } from '../core/errors';
-import { push } from '../core/builtins';
+import { push, rejected, resolved } from '../core/builtins';
 import { Batcher } from './batcher';
 import { clearEmergency, emergencyKey, emergencyWritable, saveEmergency, type KeyValueStorage } from './emergency';
 import { StoreLink } from './failover';
@@ -224,8 +224,8 @@ export class StoreClient implements EntrySink {
   flush(): Promise<void> {
     this.batcher.sendNow();
     const upTo = this.batcher.lastSentSeq;
-    if (!this.batcher.has(this.session.id, upTo)) return Promise.resolve();
-    if (this.closed || !this.link.hasStore) return Promise.reject(new TraceError('STORE_FAILED', 'no store is running'));
+    if (!this.batcher.has(this.session.id, upTo)) return resolved(undefined);
+    if (this.closed || !this.link.hasStore) return rejected(new TraceError('STORE_FAILED', 'no store is running'));
     const ms = this.opt.flushTimeoutMs;
     return this.requests.waitFlush(upTo, ms, () => `flush: not stored within ${ms} ms (${this.pending} entries pending; they are kept and still sent)`);
   }
@@ -242,7 +242,7 @@ export class StoreClient implements EntrySink {
     onProgress?: (done: number, total: number) => void,
     timeoutMs: number = this.opt.requestTimeoutMs,
   ): Promise<StoreRequests[K]['result']> {
-    if (this.closed || this.link.transport === null) return Promise.reject(new TraceError('STORE_FAILED', 'no store is running'));
+    if (this.closed || this.link.transport === null) return rejected(new TraceError('STORE_FAILED', 'no store is running'));
     return this.requests.ask(op, params, (msg) => this.link.post(msg), timeoutMs, onProgress);
   }
 

@@ -65,10 +65,12 @@ function openWithin(opening: Promise<TraceRing>, ms: number): Promise<TraceRing>
 }
 
 /**
- * How long an export waits for the batches received before it to be written.
- * Below the page's request timeout (client.ts, 30 s), so the page hears why.
+ * How long an export waits for the batches received before it to be written:
+ * the page's own bound for a request without progress (client.ts,
+ * requestTimeoutMs). Past it nobody waits for this export any more, so the
+ * store stops waiting too.
  */
-const EXPORT_WAIT_MS = 20_000;
+const EXPORT_WAIT_MS = 30_000;
 
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;

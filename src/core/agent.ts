@@ -18,6 +18,8 @@ export interface CoreOptions {
   /** Throw a TraceError on bad input instead of counting and reporting it. */
   strict?: boolean;
   sessionId?: string;
+  /** Wall clock (epoch ms) of the session's start, when the session was made before the core (the agent's store needs it first). */
+  startedAt?: number;
   /** Limits for copying data and metadata (and, by default, span args/results). */
   limits?: Partial<CopyLimits>;
   /** Longest accepted `type`. */
@@ -73,7 +75,7 @@ export class TraceCore {
     options: CoreOptions = {},
   ) {
     this.sessionId = options.sessionId ?? newSessionId();
-    this.startedAt = dateNow();
+    this.startedAt = options.startedAt ?? dateNow();
     this.t0 = now();
     this.strict = options.strict ?? false;
     this.limits = withDefaults(DEFAULT_LIMITS, options.limits);

@@ -30,6 +30,7 @@ export const NativePromise: PromiseConstructor = Promise;
 export const dateNow: () => number = Date.now;
 
 const arrayJoin = Array.prototype.join;
+const mapForEachNative = Map.prototype.forEach;
 const arraySlice = Array.prototype.slice;
 const arraySplice = Array.prototype.splice;
 const promiseThen = Promise.prototype.then;
@@ -65,6 +66,11 @@ export function slice<T>(a: readonly T[], start?: number, end?: number): T[] {
 /** `a.splice(i, 1)`. */
 export function removeAt(a: unknown[], i: number): void {
   apply(arraySplice, a, [i, 1]);
+}
+
+/** `map.forEach(fn)` with the original method (a `for...of` over a Map uses the page's iterators). */
+export function mapForEach<K, V>(map: Map<K, V>, fn: (v: V, k: K) => void): void {
+  apply(mapForEachNative, map, [fn]);
 }
 
 /** Attaches `onOk` / `onFail` to a promise with the original `then`; never throws. */
@@ -183,9 +189,16 @@ export function unlisten(target: EventTarget, type: string, fn: EventListener, o
 }
 
 const workerPost = typeof Worker === 'function' ? Worker.prototype.postMessage : null;
+const workerTerminate = typeof Worker === 'function' ? Worker.prototype.terminate : null;
 
 /** `worker.postMessage(msg)` with the original method (throws what it throws: DataCloneError). */
 export function postToWorker(worker: Worker, msg: unknown): void {
   if (workerPost) apply(workerPost, worker, [msg]);
   else worker.postMessage(msg);
+}
+
+/** `worker.terminate()` with the original method: a page that replaced it must not keep our worker running. */
+export function terminateWorker(worker: Worker): void {
+  if (workerTerminate) apply(workerTerminate, worker, []);
+  else worker.terminate();
 }

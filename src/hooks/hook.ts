@@ -15,7 +15,8 @@ import { FLAG_CLOCK, FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../co
 import { withDefaults } from '../core/defaults';
 import { errorMessage, TraceError } from '../core/errors';
 import type { CopyLimits } from '../core/safe-copy';
-import { toSpanError } from './span-error';
+import { patchMethod, type Patch } from './patch';
+import { spanError } from './span-error';
 
 export interface HookOptions {
   /** Only these methods (names or patterns). */
@@ -49,13 +50,6 @@ export const UNSAMPLED = -1;
 
 const SPAN_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
 
-interface Patch {
-  holder: object;
-  key: string;
-  /** The holder's own descriptor before hooking; undefined when it had none. */
-  before: PropertyDescriptor | undefined;
-}
-
 /** Methods every object has, which nobody wants as spans. */
 const NEVER = new Set(['constructor', 'toString', 'toJSON', 'valueOf', 'toLocaleString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable']);
 
@@ -63,7 +57,7 @@ export class Hooks {
   /** The span running now (0 when none, UNSAMPLED inside a call that sampling left out). */
   current = 0;
   private nextSpanId = 0;
-  /** Our wrappers, so that hooking twice does not wrap twice. */
+  /** This agent's wrappers, so that hooking twice does not wrap twice. */
   private readonly wrappers = new WeakSet<Function>();
   /** What each holder looked like before: weak, so a hooked agent the game drops can be collected. */
   private readonly patches = new WeakMap<object, Patch[]>();
@@ -109,34 +103,39 @@ export class Hooks {
     return [this.hookObject(target, agent, options, false, onlyNew)];
   }
 
-  /** Restores every method that `hook(target)` wrapped. */
-  unhook(target: unknown): void {
+  /**
+   * Restores every method that `hook(target)` wrapped, where our wrapper is
+   * still in place (patch.ts): resolves to the methods left in someone
+   * else's wrapper (or on an object frozen since), which only pass calls through now.
+   */
+  unhook(target: unknown): string[] {
+    const left: string[] = [];
     const targets: unknown[] = Array.isArray(target) ? target : [target];
     for (const t of targets) {
       if (t === null || (typeof t !== 'object' && typeof t !== 'function')) continue;
-      this.restore(t as object);
+      this.restore(t as object, left);
       const proto = typeof t === 'function' ? (t as { prototype?: unknown }).prototype : undefined;
-      if (proto && typeof proto === 'object') this.restore(proto);
+      if (proto && typeof proto === 'object') this.restore(proto, left);
     }
+    return left;
   }
 
-  /** Restores everything hooked so far (on destroy). */
-  unhookAll(): void {
+  /** Restores everything hooked so far (on destroy); the methods left in place, as unhook. */
+  unhookAll(): string[] {
+    const left: string[] = [];
     for (const ref of this.holders) {
       const holder = ref.deref();
-      if (holder) this.restore(holder);
+      if (holder) this.restore(holder, left);
     }
     this.holders = [];
+    return left;
   }
 
-  private restore(holder: object): void {
-    for (const p of this.patches.get(holder) ?? []) {
-      try {
-        if (p.before) Object.defineProperty(p.holder, p.key, p.before);
-        else delete (p.holder as Record<string, unknown>)[p.key];
-      } catch {
-        // The game froze the object since: the wrapper stays, and keeps working.
-      }
+  private restore(holder: object, left: string[]): void {
+    const patches = this.patches.get(holder) ?? [];
+    for (let i = patches.length - 1; i >= 0; i--) {
+      const p = patches[i]!;
+      if (p.restore() !== 'restored') left.push(p.key);
     }
     this.patches.delete(holder);
   }
@@ -164,21 +163,19 @@ export class Hooks {
         const fn = desc.value as Function;
         if (this.wrappers.has(fn)) continue; // already hooked
         if (isClass(fn)) continue; // a nested class, not a method
-        const own = obj === holder;
-        if (own && !desc.writable && !desc.configurable) {
+        if (obj === holder && !desc.writable && !desc.configurable) {
           report.skipped.push({ method: key, reason: 'not writable' });
           continue;
         }
-        const before = own ? desc : undefined;
-        const wrapped = this.wrap(fn, agent, key, options);
+        let patch: Patch;
         try {
-          // Same enumerability as the original, so for...in over the holder is unchanged.
-          Object.defineProperty(holder, key, { value: wrapped, writable: true, configurable: true, enumerable: desc.enumerable ?? false });
+          patch = patchMethod(holder, key, fn, this.traced(agent, key, options), { found: desc });
         } catch (err) {
           report.skipped.push({ method: key, reason: errorMessage(err) });
           continue;
         }
-        patches.push({ holder, key, before });
+        this.wrappers.add(patch.wrapper);
+        patches.push(patch);
         report.methods.push(key);
       }
     }
@@ -193,7 +190,8 @@ export class Hooks {
     return report;
   }
 
-  private wrap(fn: Function, agent: string, method: string, options: HookOptions): Function {
+  /** What a traced method does with a call (patch.ts makes the wrapper around it). */
+  private traced(agent: string, method: string, options: HookOptions): (fn: Function, self: unknown, callArgs: unknown[]) => unknown {
     const hooks = this;
     const core = this.core;
     const type = `${agent}.${method}`;
@@ -217,7 +215,7 @@ export class Hooks {
             flags |= c.flags;
           }
         } else {
-          error = thrownError(value);
+          error = spanError(value);
         }
         core.emit({
           ts,
@@ -242,16 +240,15 @@ export class Hooks {
       }
     }
 
-    const wrapped = function (this: unknown, ...callArgs: unknown[]): unknown {
-      // Called with `new` (an ES5 constructor kept on an agent): construct, untraced.
-      if (new.target) return Reflect.construct(fn, callArgs, new.target);
+    // Called with `new` (an ES5 constructor kept on an agent), the wrapper constructs, untraced (patch.ts).
+    return (fn, self, callArgs) => {
       const parentId = hooks.current;
-      if (parentId === UNSAMPLED) return Reflect.apply(fn, this, callArgs);
+      if (parentId === UNSAMPLED) return apply(fn, self, callArgs);
       if (sample < 1 && Math.random() >= sample) {
-        if (parentId !== 0) return Reflect.apply(fn, this, callArgs); // inside a traced call: skip this one alone
+        if (parentId !== 0) return apply(fn, self, callArgs); // inside a traced call: skip this one alone
         hooks.current = UNSAMPLED;
         try {
-          return Reflect.apply(fn, this, callArgs);
+          return apply(fn, self, callArgs);
         } finally {
           hooks.current = parentId;
         }
@@ -268,7 +265,7 @@ export class Hooks {
       hooks.current = spanId;
       let value: unknown;
       try {
-        value = apply(fn, this, callArgs);
+        value = apply(fn, self, callArgs);
       } catch (err) {
         hooks.current = parentId;
         end(spanId, parentId, t0, args, flags, false, err, false);
@@ -304,9 +301,6 @@ export class Hooks {
       end(spanId, parentId, t0, args, flags, true, value, false);
       return value;
     };
-    likeOriginal(wrapped, fn);
-    this.wrappers.add(wrapped);
-    return wrapped;
   }
 }
 
@@ -330,11 +324,6 @@ function itemLabel(item: unknown, i: number): string {
   return String(i);
 }
 
-/** A thrown Error as page errors record it; anything else thrown as its text. */
-function thrownError(err: unknown): SpanError {
-  return toSpanError(err) ?? { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
-}
-
 /** A class kept on an object is no method: calling it without `new` throws. */
 export function isClass(fn: Function): boolean {
   try {
@@ -342,11 +331,4 @@ export function isClass(fn: Function): boolean {
   } catch {
     return false;
   }
-}
-
-/** A wrapper that shows its original's name, length and prototype. */
-export function likeOriginal(wrapper: Function, fn: Function): void {
-  Object.defineProperty(wrapper, 'name', { value: fn.name, configurable: true });
-  Object.defineProperty(wrapper, 'length', { value: fn.length, configurable: true });
-  if (Object.prototype.hasOwnProperty.call(fn, 'prototype')) wrapper.prototype = fn.prototype;
 }

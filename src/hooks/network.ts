@@ -17,12 +17,25 @@
  *
  * `dur` of a fetch span ends when the fetch promise settles (the response
  * headers arrived); of an XHR span, at `loadend` (the whole body arrived).
+ *
+ * URLs are redacted in network-url.ts, bodies read and copied in
+ * network-body.ts, the wrappers put on and taken off by patch.ts. What stays
+ * here (~550 lines) is the one job of turning a request into its span: fetch
+ * and XHR share its Pending/Outcome and `finish`, and split apart they would
+ * each need the other's half.
  */
 import type { TraceCore } from '../core/agent';
 import { FLAG_REDACTED, FLAG_TRUNCATED, type Level, type SpanError } from '../core/entry';
-import { redactsKey, type CopyLimits } from '../core/safe-copy';
+import type { CopyLimits } from '../core/safe-copy';
 import { roundMicros } from '../core/clock';
-import { errorMessage } from '../core/errors';
+import { BODY_LIMITS, BODY_WAIT_MS, contentLength, copyBodyText, MAX_BODY_BYTES, readSmall, requestBodyOf, textKind, utf8Length } from './network-body';
+import { absolute, isSecretParam, redactUrl } from './network-url';
+import { isPatchWrapper, patchMethod, restoreAll, type Patch, type Traced } from './patch';
+import { isErrorLike, spanError } from './span-error';
+
+// For the tests and the entry: what used to live here.
+export { MAX_BODY_BYTES, utf8Length } from './network-body';
+export { redactUrl } from './network-url';
 
 export interface NetworkOptions {
   /** Trace `fetch` (default true). */
@@ -58,27 +71,6 @@ export interface NetworkData {
   requestBody?: unknown;
   responseBody?: unknown;
 }
-
-/** Largest response body read (and request body parsed) with captureBodies. */
-export const MAX_BODY_BYTES = 16_384;
-/** How long a response body is waited for before the span is written without it. */
-const BODY_WAIT_MS = 5_000;
-/** Copy limits for bodies: spans are many, bodies are for a glance. */
-const BODY_LIMITS = { maxDepth: 4, maxBytes: 4_096, maxString: 512, maxKeys: 50 } as const;
-/**
- * Query parameters whose values are redacted even with captureQuery, on top
- * of the core's `redactKeys` (which catches `password`, `access_token`,
- * `api_key`, ...): `key`, `sig`, `signature`, `token`, `secret`, `session`,
- * `sid`, `credential`, `auth`, also after a `-`, `_` or `.` (`X-Amz-Signature`,
- * `hub.verify_token`, `client_key`).
- */
-const URL_SECRET_PARAMS = /(^|[-_.])(key|sig|signature|token|secret|session(id)?|sid|credential|auth|password|pwd)$/i;
-
-const REDACTED = '<redacted>';
-const MAX_URL = 2_048;
-
-/** Every wrapper we install, across instances: never wrap a wrapper of ours. */
-const ours = new WeakSet<Function>();
 
 type Api = 'fetch' | 'xhr';
 
@@ -125,13 +117,6 @@ interface XhrState {
   pending: Pending | undefined;
 }
 
-interface Patch {
-  holder: object;
-  key: string;
-  before: PropertyDescriptor | undefined;
-  wrapper: Function;
-}
-
 export class NetworkSpans {
   private active = false;
   private patches: Patch[] = [];
@@ -163,12 +148,12 @@ export class NetworkSpans {
     const g = globalThis as { fetch?: unknown; XMLHttpRequest?: unknown };
     try {
       if (this.options.fetch !== false && typeof g.fetch === 'function') {
-        this.patch(g, 'fetch', (orig) => this.wrapFetch(orig));
+        this.patch(g, 'fetch', this.tracedFetch);
       }
       const proto = typeof g.XMLHttpRequest === 'function' ? (g.XMLHttpRequest.prototype as unknown) : undefined;
       if (this.options.xhr !== false && proto && typeof proto === 'object') {
-        this.patch(proto, 'open', (orig) => this.wrapOpen(orig));
-        this.patch(proto, 'send', (orig) => this.wrapSend(orig));
+        this.patch(proto, 'open', this.tracedOpen);
+        this.patch(proto, 'send', this.tracedSend);
       }
     } catch {
       this.core.counters.internalErrors++;
@@ -176,96 +161,71 @@ export class NetworkSpans {
   }
 
   /**
-   * Restores what start() replaced, exactly (the same descriptors). A wrapper
-   * that something else has since wrapped in turn is left in place, and
-   * passes calls through untraced.
+   * Restores what start() replaced, exactly (the same descriptors), where our
+   * wrapper is still in place (patch.ts): one that something else has since
+   * wrapped in turn is left in place, and passes calls through untraced.
    */
   stop(): void {
     if (!this.active) return;
     this.active = false;
-    for (const p of this.patches.reverse()) {
-      try {
-        const now = Object.getOwnPropertyDescriptor(p.holder, p.key);
-        const current = now ? now.value : (p.holder as Record<string, unknown>)[p.key];
-        if (current !== p.wrapper) continue; // wrapped again by someone else: ours stays, inert
-        if (p.before) Object.defineProperty(p.holder, p.key, p.before);
-        else delete (p.holder as Record<string, unknown>)[p.key];
-      } catch {
-        this.core.counters.internalErrors++;
-      }
-    }
+    restoreAll(this.patches);
     this.patches = [];
   }
 
-  private patch(holder: object, key: string, make: (orig: Function) => Function): void {
-    const before = Object.getOwnPropertyDescriptor(holder, key);
+  private patch(holder: object, key: string, traced: Traced): void {
     const orig = (holder as Record<string, unknown>)[key];
-    if (typeof orig !== 'function' || ours.has(orig)) return; // absent, or traced already
-    if (before && !before.configurable && !before.writable) return;
-    const wrapper = make(orig);
-    Object.defineProperty(wrapper, 'name', { value: orig.name, configurable: true });
-    Object.defineProperty(wrapper, 'length', { value: orig.length, configurable: true });
-    ours.add(wrapper);
-    if (before && !before.configurable) (holder as Record<string, unknown>)[key] = wrapper;
-    else {
-      Object.defineProperty(holder, key, {
-        value: wrapper,
-        writable: before?.writable ?? true,
-        enumerable: before?.enumerable ?? false,
-        configurable: true,
-      });
+    if (typeof orig !== 'function' || isPatchWrapper(orig)) return; // absent, or traced already
+    try {
+      this.patches.push(patchMethod(holder, key, orig, traced));
+    } catch {
+      /* not writable: left alone */
     }
-    this.patches.push({ holder, key, before, wrapper });
   }
 
   // ---- fetch --------------------------------------------------------------
 
-  private wrapFetch(orig: Function): Function {
-    const self = this;
-    return function fetch(this: unknown, ...args: unknown[]): unknown {
-      if (!self.active) return Reflect.apply(orig, this, args);
-      let p: Pending | undefined;
+  private readonly tracedFetch: Traced = (orig, that, args) => {
+    let p: Pending | undefined;
+    try {
+      p = this.beginFetch(args[0], args[1] as RequestInit | null | undefined);
+    } catch {
+      this.core.counters.internalErrors++;
+    }
+    if (!p) return Reflect.apply(orig, that, args);
+    const pending = p;
+    let result: unknown;
+    try {
+      result = Reflect.apply(orig, that, args);
+    } catch (err) {
+      this.fail(pending, err);
+      throw err;
+    }
+    if (!(result instanceof Promise)) {
+      // Another fetch (a polyfill) returned something else: watch it from the side.
       try {
-        p = self.beginFetch(args[0], args[1] as RequestInit | null | undefined);
+        Promise.resolve(result).then(
+          (res) => this.endFetch(pending, res),
+          (err) => this.fail(pending, err),
+        );
       } catch {
-        self.core.counters.internalErrors++;
+        this.core.counters.internalErrors++;
       }
-      if (!p) return Reflect.apply(orig, this, args);
-      const pending = p;
-      let result: unknown;
-      try {
-        result = Reflect.apply(orig, this, args);
-      } catch (err) {
-        self.fail(pending, err);
+      return result;
+    }
+    // An equivalent promise: the same Response, the same rejection (still
+    // unhandled if the game does not handle it). Our callback runs before
+    // the game's, so a clone taken in it sees an unread body.
+    return result.then(
+      (res: unknown) => {
+        this.endFetch(pending, res);
+        return res;
+      },
+      (err: unknown) => {
+        this.fail(pending, err);
         throw err;
-      }
-      if (!(result instanceof Promise)) {
-        // Another fetch (a polyfill) returned something else: watch it from the side.
-        try {
-          Promise.resolve(result).then(
-            (res) => self.endFetch(pending, res),
-            (err) => self.fail(pending, err),
-          );
-        } catch {
-          self.core.counters.internalErrors++;
-        }
-        return result;
-      }
-      // An equivalent promise: the same Response, the same rejection (still
-      // unhandled if the game does not handle it). Our callback runs before
-      // the game's, so a clone taken in it sees an unread body.
-      return result.then(
-        (res: unknown) => {
-          self.endFetch(pending, res);
-          return res;
-        },
-        (err: unknown) => {
-          self.fail(pending, err);
-          throw err;
-        },
-      );
-    };
-  }
+      },
+    );
+  };
 
   private beginFetch(input: unknown, init: RequestInit | null | undefined): Pending | undefined {
     const req = typeof Request === 'function' && input instanceof Request ? input : undefined;
@@ -340,49 +300,42 @@ export class NetworkSpans {
 
   // ---- XMLHttpRequest -----------------------------------------------------
 
-  private wrapOpen(orig: Function): Function {
-    const self = this;
-    return function open(this: object, ...args: unknown[]): unknown {
-      const r = Reflect.apply(orig, this, args); // throws as before, and then nothing is recorded
-      if (self.active) {
-        try {
-          self.opened(this, args);
-        } catch {
-          self.core.counters.internalErrors++;
-        }
-      }
-      return r;
-    };
-  }
+  private readonly tracedOpen: Traced = (orig, that, args) => {
+    const r = Reflect.apply(orig, that, args); // throws as before, and then nothing is recorded
+    try {
+      this.opened(that as object, args);
+    } catch {
+      this.core.counters.internalErrors++;
+    }
+    return r;
+  };
 
-  private wrapSend(orig: Function): Function {
-    const self = this;
-    return function send(this: object, ...args: unknown[]): unknown {
-      let st: XhrState | undefined;
-      let p: Pending | undefined;
-      if (self.active) {
-        try {
-          st = self.xhrStates.get(this);
-          if (st && !st.ignored) p = self.beginXhr(this, st, args[0]);
-        } catch {
-          self.core.counters.internalErrors++;
-        }
-      }
-      const prev = st?.pending;
-      if (st && p) st.pending = p;
+  private readonly tracedSend: Traced = (orig, that, args) => {
+    const xhr = that as object;
+    let st: XhrState | undefined;
+    let p: Pending | undefined;
+    if (this.active) {
       try {
-        // A synchronous request fires its loadend inside this call.
-        return Reflect.apply(orig, this, args);
-      } catch (err) {
-        if (st && p) {
-          // Not sent (not opened, sent already) or a synchronous request that failed.
-          if (st.pending === p) st.pending = prev && !prev.done ? prev : undefined;
-          self.fail(p, err);
-        }
-        throw err;
+        st = this.xhrStates.get(xhr);
+        if (st && !st.ignored) p = this.beginXhr(xhr, st, args[0]);
+      } catch {
+        this.core.counters.internalErrors++;
       }
-    };
-  }
+    }
+    const prev = st?.pending;
+    if (st && p) st.pending = p;
+    try {
+      // A synchronous request fires its loadend inside this call.
+      return Reflect.apply(orig, that, args);
+    } catch (err) {
+      if (st && p) {
+        // Not sent (not opened, sent already) or a synchronous request that failed.
+        if (st.pending === p) st.pending = prev && !prev.done ? prev : undefined;
+        this.fail(p, err);
+      }
+      throw err;
+    }
+  };
 
   private opened(xhr: object, args: unknown[]): void {
     const old = this.xhrStates.get(xhr);
@@ -513,61 +466,25 @@ export class NetworkSpans {
   }
 
   private isSecretParam(key: string, value: string): boolean {
-    return URL_SECRET_PARAMS.test(key) || redactsKey(this.core.limits, key, value);
+    return isSecretParam(this.core.limits, key, value);
   }
 
-  /** Sizes (and, with captureBodies, a copy) of a request body. */
+  /** Sizes (and, with captureBodies, a copy) of a request body (network-body.ts). */
   private requestBody(p: Pending, body: unknown, contentType: () => string | null): void {
     try {
-      if (typeof body === 'string') {
-        p.requestBytes = utf8Length(body);
-        if (this.captureBodies && body.length <= MAX_BODY_BYTES) {
-          let ct: string | null = null;
-          try {
-            ct = contentType();
-          } catch {
-            /* unreadable headers: sniff */
-          }
-          const c = this.copyText(body, textKind(ct) ?? sniff(body));
-          p.requestBody = c.value;
-          p.flags |= c.flags;
-        }
-      } else if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) {
-        const text = body.toString();
-        p.requestBytes = text.length;
-        if (this.captureBodies) this.setRequestCopy(p, paramsObject(body));
-      } else if (typeof Blob !== 'undefined' && body instanceof Blob) {
-        p.requestBytes = body.size;
-      } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
-        p.requestBytes = body.byteLength;
-      } else if (typeof FormData !== 'undefined' && body instanceof FormData) {
-        if (this.captureBodies) this.setRequestCopy(p, formObject(body));
-      }
-      // ReadableStream, Document and the rest: neither size nor body.
+      const r = requestBodyOf(body, this.captureBodies, this.copy, this.bodyLimits, contentType);
+      p.requestBytes = r.bytes;
+      p.requestBody = r.body;
+      p.flags |= r.flags;
     } catch {
       this.core.counters.internalErrors++;
     }
   }
 
-  private setRequestCopy(p: Pending, value: unknown): void {
-    const c = this.core.copy(value, this.bodyLimits);
-    p.requestBody = c.value;
-    p.flags |= c.flags;
-  }
+  private readonly copy = (value: unknown, limits: CopyLimits) => this.core.copy(value, limits);
 
-  /** A body's text as data: JSON parsed, a form as an object (so secret keys are redacted), else the text cut short. */
   private copyText(text: string, kind: 'json' | 'form' | 'text'): { value: unknown; flags: number } {
-    let value: unknown = text;
-    if (kind === 'json') {
-      try {
-        value = JSON.parse(text);
-      } catch {
-        /* not JSON after all: the text */
-      }
-    } else if (kind === 'form') {
-      value = paramsObject(new URLSearchParams(text));
-    }
-    return this.core.copy(value, this.bodyLimits);
+    return copyBodyText(text, kind, this.copy, this.bodyLimits);
   }
 
   private fail(p: Pending, err: unknown): void {
@@ -575,7 +492,7 @@ export class NetworkSpans {
     let error: SpanError;
     let aborted = false;
     try {
-      error = toSpanError(err);
+      error = spanError(err); // the one rule for thrown values (span-error.ts)
       aborted = error.name === 'AbortError' || !!p.signal?.aborted;
       if (aborted && !isErrorLike(err)) error = { name: 'AbortError', message: error.message };
     } catch {
@@ -626,187 +543,4 @@ export class NetworkSpans {
       this.core.counters.internalErrors++;
     }
   }
-}
-
-// ---- helpers (exported for tests) -------------------------------------------
-
-/** The URL resolved against the document (or the page's location). */
-function absolute(raw: string): string {
-  const g = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
-  const base = g.document?.baseURI || g.location?.href;
-  try {
-    return (base ? new URL(raw, base) : new URL(raw)).href;
-  } catch {
-    return raw;
-  }
-}
-
-/**
- * Removes credentials; redacts the query string and the hash (`?<redacted>`),
- * or with `captureQuery` only the values of the parameters `isSecret` names.
- */
-export function redactUrl(abs: string, captureQuery: boolean, isSecret: (key: string, value: string) => boolean): { url: string; redacted: boolean } {
-  let head: string;
-  let search: string;
-  let hash: string;
-  let redacted = false;
-  try {
-    const u = new URL(abs);
-    if (u.username || u.password) {
-      u.username = '';
-      u.password = '';
-      redacted = true;
-    }
-    search = u.search;
-    hash = u.hash;
-    u.search = '';
-    u.hash = '';
-    head = u.href;
-  } catch {
-    // Not a URL we can parse: cut it by hand.
-    const h = abs.indexOf('#');
-    hash = h >= 0 ? abs.slice(h) : '';
-    const rest = h >= 0 ? abs.slice(0, h) : abs;
-    const q = rest.indexOf('?');
-    search = q >= 0 ? rest.slice(q) : '';
-    head = q >= 0 ? rest.slice(0, q) : rest;
-  }
-  let url = head;
-  if (captureQuery) {
-    for (const [mark, part] of [
-      ['?', search],
-      ['#', hash],
-    ] as const) {
-      if (part.length <= 1) continue;
-      const body = part.slice(1);
-      if (mark === '#' && !body.includes('=')) {
-        url += part;
-        continue;
-      }
-      const kept = body.split('&').map((pair) => {
-        const i = pair.indexOf('=');
-        if (i < 0) return pair;
-        const key = decode(pair.slice(0, i));
-        if (!isSecret(key, decode(pair.slice(i + 1)))) return pair;
-        redacted = true;
-        return `${pair.slice(0, i)}=${REDACTED}`;
-      });
-      url += mark + kept.join('&');
-    }
-  } else {
-    if (search.length > 1) url += `?${REDACTED}`;
-    if (hash.length > 1) url += `#${REDACTED}`;
-  }
-  return { url: url.length > MAX_URL ? url.slice(0, MAX_URL) + '…' : url, redacted };
-}
-
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
-}
-
-/** Bytes of a string in UTF-8, without encoding it. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a surrogate pair: 4 bytes for 2 code units
-      i++;
-    } else n += 2;
-  }
-  return n;
-}
-
-function contentLength(h: string | null): number | undefined {
-  return h && /^\s*\d+\s*$/.test(h) ? Number(h) : undefined;
-}
-
-/** Which bodies are read as text: JSON, forms and text (not event streams). */
-function textKind(ct: string | null | undefined): 'json' | 'form' | 'text' | undefined {
-  if (!ct) return undefined;
-  const mime = ct.split(';')[0]!.trim().toLowerCase();
-  if (mime === 'application/json' || mime.endsWith('+json')) return 'json';
-  if (mime === 'application/x-www-form-urlencoded') return 'form';
-  if (mime === 'text/event-stream') return undefined;
-  if (mime.startsWith('text/') || mime === 'application/xml' || mime.endsWith('+xml')) return 'text';
-  return undefined;
-}
-
-function sniff(s: string): 'json' | 'form' | 'text' {
-  const t = s.trimStart();
-  if (t.startsWith('{') || t.startsWith('[')) return 'json';
-  if (/^[^=&\s]+=[^&\s]*(&[^=&\s]+=[^&\s]*)*$/.test(s)) return 'form';
-  return 'text';
-}
-
-function setField(o: Record<string, unknown>, k: string, v: unknown): void {
-  const had = Object.prototype.hasOwnProperty.call(o, k);
-  const value = had ? ([] as unknown[]).concat(o[k], v) : v;
-  // defineProperty: a `__proto__` field stays a field.
-  Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function paramsObject(params: URLSearchParams): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const [k, v] of params) setField(o, k, v);
-  return o;
-}
-
-function formObject(form: FormData): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const [k, v] of form) {
-    setField(o, k, typeof v === 'string' ? v : { file: (v as File).name, size: v.size, type: v.type });
-  }
-  return o;
-}
-
-/** Reads at most `max` bytes of a (cloned) response; cancels it past that or after `waitMs`. */
-async function readSmall(res: Response, max: number, waitMs: number): Promise<{ text?: string; bytes: number }> {
-  const reader = res.body!.getReader();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    reader.cancel().catch(() => {});
-  }, waitMs);
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      if (bytes > max) {
-        await reader.cancel().catch(() => {});
-        return { bytes };
-      }
-      chunks.push(value);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  if (timedOut) return { bytes };
-  const all = new Uint8Array(bytes);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return { text: new TextDecoder().decode(all), bytes };
-}
-
-function isErrorLike(err: unknown): err is { name: unknown; message: unknown } {
-  return !!err && typeof err === 'object' && 'name' in err && 'message' in err;
-}
-
-function toSpanError(err: unknown): SpanError {
-  if (isErrorLike(err)) {
-    return { name: String(err.name).slice(0, 200), message: String(err.message).slice(0, 2_000) };
-  }
-  return { name: 'NonError', message: errorMessage(err).slice(0, 1_000) };
 }

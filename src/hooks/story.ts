@@ -21,7 +21,8 @@ import type { TraceCore } from '../core/agent';
 import { now, roundMicros } from '../core/clock';
 import { STORY_TRANSITION, type StoryTransitionData } from '../core/event-types';
 import { TraceError } from '../core/errors';
-import { isClass, likeOriginal } from './hook';
+import { isClass } from './hook';
+import { patchMethod, restoreAll, type Patch } from './patch';
 
 export interface TrackStoryOptions {
   /** The entries' source; default `story`. */
@@ -44,12 +45,6 @@ export interface StoryHandle {
 }
 
 const CONVENTIONS = ['currentId', 'currentNode', 'current', 'node'];
-
-interface Patch {
-  key: string;
-  before: PropertyDescriptor | undefined;
-  wrapper: Function;
-}
 
 /** Graphs being tracked: a second trackStory of the same graph would wrap its methods twice. */
 const tracked = new WeakSet<object>();
@@ -115,16 +110,8 @@ export class StoryTracker implements StoryHandle {
   stop(): void {
     this.active = false;
     if (this.raf && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.raf);
-    for (const p of this.patches) {
-      try {
-        // Only where our wrapper still is: a handler the game set since stays.
-        if ((this.graph as Record<string, unknown>)[p.key] !== p.wrapper) continue;
-        if (p.before) Object.defineProperty(this.graph, p.key, p.before);
-        else delete (this.graph as Record<string, unknown>)[p.key];
-      } catch {
-        /* frozen since: the wrapper stays and only calls through */
-      }
-    }
+    // Only where our wrapper still is (patch.ts): a handler the game set since stays, and ours in it only calls through.
+    restoreAll(this.patches);
     this.patches.length = 0;
     tracked.delete(this.graph);
   }
@@ -194,14 +181,13 @@ export class StoryTracker implements StoryHandle {
         if (own && !desc.configurable && !desc.writable) continue;
         const fn = desc.value as (...a: unknown[]) => unknown;
         if (isClass(fn)) continue; // a class kept on the graph, not a method
-        const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-          // Called with new (an ES5 constructor kept on the graph): construct, untouched.
-          if (new.target) return Reflect.construct(fn, args, new.target);
+        // Called with new (an ES5 constructor kept on the graph), the wrapper constructs, untouched (patch.ts).
+        const traced = (_fn: Function, self: unknown, args: unknown[]): unknown => {
           const named = tracker.moves !== null && tracker.named === null && tracker.moves(key);
           // A call made by a call on the graph is part of it (the first named one says which move it was).
           if (tracker.depth > 0) {
             if (named) tracker.named = { via: key, choice: args[0] };
-            return Reflect.apply(fn, this, args);
+            return Reflect.apply(fn, self, args);
           }
           tracker.named = named ? { via: key, choice: args[0] } : null;
           tracker.depth++;
@@ -213,7 +199,7 @@ export class StoryTracker implements StoryHandle {
             return move;
           };
           try {
-            value = Reflect.apply(fn, this, args);
+            value = Reflect.apply(fn, self, args);
           } catch (err) {
             const move = end();
             tracker.check(move.choice, move.via, true);
@@ -236,10 +222,8 @@ export class StoryTracker implements StoryHandle {
           tracker.check(move.choice, move.via);
           return value;
         };
-        likeOriginal(wrapped, fn);
         try {
-          Object.defineProperty(this.graph, key, { value: wrapped, writable: true, configurable: true, enumerable: desc.enumerable ?? false });
-          this.patches.push({ key, before: own ? desc : undefined, wrapper: wrapped });
+          this.patches.push(patchMethod(this.graph, key, fn, traced, { found: desc }));
         } catch {
           /* not writable: the frame poll still sees its transitions */
         }

@@ -7,9 +7,11 @@
  * the game's own handlers, and the console still prints.
  */
 import type { TraceCore } from '../core/agent';
+import { push } from '../core/builtins';
 import { withDefaults } from '../core/defaults';
 import type { SpanError } from '../core/entry';
 import type { CopyLimits } from '../core/safe-copy';
+import { patchMethod, restoreAll, type Patch } from './patch';
 import { cut, stripQuery, toSpanError } from './span-error';
 
 export interface SystemEventsOptions {
@@ -33,14 +35,6 @@ const TOP_SCRIPTS = 3;
 
 type ConsoleMethod = 'error' | 'warn';
 
-interface ConsolePatch {
-  method: ConsoleMethod;
-  /** False once stopped: a wrapper left in someone else's chain only calls through. */
-  active: boolean;
-  original: (...args: unknown[]) => void;
-  wrapper: (...args: unknown[]) => void;
-}
-
 /** The fields of a long-animation-frame entry we read (not in every DOM typing yet). */
 interface LoafEntry extends PerformanceEntry {
   blockingDuration?: number;
@@ -55,7 +49,7 @@ export class SystemEvents {
   private readonly limits: CopyLimits;
   private listeners: [target: EventTarget, type: string, fn: (ev: Event) => void][] = [];
   private observers: PerformanceObserver[] = [];
-  private patches: ConsolePatch[] = [];
+  private patches: Patch[] = [];
   private running = false;
   /** True while a console call is being recorded: what it logs in turn is not. */
   private recordingConsole = false;
@@ -99,12 +93,8 @@ export class SystemEvents {
     this.listeners = [];
     for (const obs of this.observers) obs.disconnect();
     this.observers = [];
-    for (const p of this.patches) {
-      // Someone wrapped console after us: taking ours out would take theirs
-      // too. Ours stays in their chain, and only calls through.
-      p.active = false;
-      if (console[p.method] === p.wrapper) console[p.method] = p.original;
-    }
+    // Someone wrapped console after us: ours stays in their chain, and only calls through (patch.ts).
+    restoreAll(this.patches);
     this.patches = [];
   }
 
@@ -163,30 +153,26 @@ export class SystemEvents {
   private wrapConsole(method: ConsoleMethod): void {
     const original = console[method] as (...args: unknown[]) => void;
     if (typeof original !== 'function') return;
-    const self = this;
-    const patch: ConsolePatch = { method, active: true, original, wrapper };
-    function wrapper(this: unknown, ...args: unknown[]): void {
+    const traced = (fn: Function, self: unknown, args: unknown[]): unknown => {
       // Re-entrant calls (a getter that warns while we copy it, the store
       // complaining while it stores) print but are not recorded: no loop.
-      if (patch.active && !self.recordingConsole) {
-        self.recordingConsole = true;
+      if (!this.recordingConsole) {
+        this.recordingConsole = true;
         try {
-          self.onConsole(method, args);
+          this.onConsole(method, args);
         } catch {
-          self.core.counters.internalErrors++;
+          this.core.counters.internalErrors++;
         } finally {
-          self.recordingConsole = false;
+          this.recordingConsole = false;
         }
       }
-      return Reflect.apply(original, this, args) as void;
-    }
-    Object.defineProperty(wrapper, 'name', { value: original.name || method, configurable: true });
+      return Reflect.apply(fn, self, args);
+    };
     try {
-      console[method] = wrapper;
+      push(this.patches, patchMethod(console, method, original, traced));
     } catch {
-      return; // a frozen console: nothing to restore either
+      /* a frozen console: nothing to restore either */
     }
-    this.patches.push(patch);
   }
 
   private onConsole(method: ConsoleMethod, args: unknown[]): void {

@@ -252,5 +252,3 @@ export function safeRemove(storage: KeyValueStorage | null, key: string): void {
   }
 }
 
-/** The page's storage for the emergency log: the one accessor, in core (create-agent.ts imports it from here). */
-export { pageStorage } from '../core/page-storage';

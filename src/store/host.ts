@@ -5,6 +5,7 @@
  * (transport.ts).
  */
 import type { AnalyticsEngine, EngineNotice, EngineOptions } from '../analytics/engine';
+import { chain, clearTimer, mapForEach, push, setTimer, slice, some } from '../core/builtins';
 import { describeError } from '../core/errors';
 import { now } from '../core/clock';
 import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from '../core/columns';
@@ -17,7 +18,7 @@ import {
   type PageToStore,
   type RequestMessage,
   type StoreConfig,
-  type StoreRequests,
+  type ResultOf,
   type StoreToPage,
 } from './protocol';
 import { runQuery } from './query';
@@ -44,23 +45,32 @@ const OPEN_TIMEOUT_MS = 10_000;
 function openWithin(opening: Promise<TraceRing>, ms: number): Promise<TraceRing> {
   return new Promise((resolve, reject) => {
     let late = false;
-    const timer = setTimeout(() => {
+    const timer = setTimer(() => {
       late = true;
       reject(new Error(`IndexedDB did not open within ${ms / 1000} s (another connection may be holding it)`));
     }, ms);
-    opening.then(
+    chain(
+      opening,
       (ring) => {
-        clearTimeout(timer);
+        clearTimer(timer);
         if (late) ring.close();
         else resolve(ring);
       },
       (err: unknown) => {
-        clearTimeout(timer);
+        clearTimer(timer);
         reject(err);
       },
     );
   });
 }
+
+/**
+ * How long an export waits for the batches received before it to be written:
+ * the page's own bound for a request without progress (client.ts,
+ * requestTimeoutMs). Past it nobody waits for this export any more, so the
+ * store stops waiting too.
+ */
+const EXPORT_WAIT_MS = 30_000;
 
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
@@ -71,7 +81,8 @@ export class StoreHost {
   private ring: TraceRing | null = null;
   private config: StoreConfig | null = null;
   private opening: Promise<void> | null = null;
-  private readonly queue: BatchMessage[] = [];
+  /** Batches received and not yet written. (On the main thread this is the page's realm: captured builtins and index loops only.) */
+  private queue: BatchMessage[] = [];
   private writing = false;
   /** Highest seq stored per session, so replays and resends are never stored twice. */
   private readonly stored = new Map<string, number>();
@@ -85,12 +96,15 @@ export class StoreHost {
   private quotaRefusing = false;
   /** Analytics of the page's session, fed each block once it is stored (null: turned off). */
   private engine: AnalyticsEngine | null = null;
+  /** Exports refused because the batches before them were not written within EXPORT_WAIT_MS. */
+  exportWaitsTimedOut = 0;
 
   constructor(
     private readonly post: Post,
     private readonly makeEngine: MakeEngine | null = null,
     private readonly openRing: OpenRing = openIdbRing,
     private readonly openTimeoutMs = OPEN_TIMEOUT_MS,
+    private readonly exportWaitMs = EXPORT_WAIT_MS,
   ) {}
 
   handle(msg: PageToStore): void {
@@ -100,7 +114,7 @@ export class StoreHost {
         return;
       case 'batch':
         this.received++;
-        this.queue.push(msg);
+        push(this.queue, msg);
         void this.drain();
         return;
       case 'request':
@@ -171,7 +185,8 @@ export class StoreHost {
           entries += this.queue[n]!.count;
           n++;
         }
-        const batches = this.queue.splice(0, n);
+        const batches = slice(this.queue, 0, n);
+        this.queue = slice(this.queue, n);
         try {
           await this.writeBlock(batches);
         } catch (err) {
@@ -189,14 +204,15 @@ export class StoreHost {
   private async writeBlock(received: BatchMessage[]): Promise<void> {
     const sessionId = received[0]!.sessionId;
     const batches: BatchMessage[] = [];
-    for (const b of received) {
+    for (let i = 0; i < received.length; i++) {
+      const b = received[i]!;
       const problem = checkBatch(b.cols, b.count) ?? (b.cols.seq[0] !== b.firstSeq || b.cols.seq[b.count - 1] !== b.lastSeq ? 'seq range does not match' : null);
       if (problem) {
         // One bad batch must not take its neighbours down: refuse it alone.
         this.post({ type: 'nack', sessionId, fromSeq: b.firstSeq, upTo: b.lastSeq, problem: `batch ${b.firstSeq}..${b.lastSeq}: ${problem}` });
         continue;
       }
-      batches.push(b);
+      push(batches, b);
     }
     if (batches.length === 0) return;
     const first = batches[0]!;
@@ -215,7 +231,8 @@ export class StoreHost {
     // Replays and resends: keep only what is newer than what is stored.
     const parts: Part[] = [];
     let duplicates = 0;
-    for (const b of batches) {
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
       if (b.lastSeq <= storedUpTo) {
         duplicates += b.count;
         continue;
@@ -223,16 +240,22 @@ export class StoreHost {
       let from = 0;
       while (b.cols.seq[from]! <= storedUpTo) from++;
       duplicates += from;
-      parts.push({ cols: from === 0 ? b.cols : sliceBatch(b.cols, from), firstSeq: b.firstSeq, lastSeq: b.lastSeq });
+      push(parts, { cols: from === 0 ? b.cols : sliceBatch(b.cols, from), firstSeq: b.firstSeq, lastSeq: b.lastSeq });
     }
 
     const refused = parts.length > 0 ? await this.storeParts(sessionId, first.startedAt, parts) : [];
     this.stored.set(sessionId, Math.max(storedUpTo, last.lastSeq));
     // Refused batches first (counted as refused), then the ack for the rest of the range.
-    for (const r of refused) this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
+    for (let i = 0; i < refused.length; i++) {
+      const r = refused[i]!;
+      this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
+    }
     this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
     // After the ack: analytics never hold up durability.
-    for (const p of parts) if (!refused.some((r) => r.part === p)) this.analyse(p.cols, sessionId);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      if (!some(refused, (r) => r.part === p)) this.analyse(p.cols, sessionId);
+    }
   }
 
   /**
@@ -241,9 +264,12 @@ export class StoreHost {
    * only when it does not fit on its own, and IndexedDB is kept.
    */
   private async storeParts(sessionId: string, startedAt: number, parts: Part[]): Promise<{ part: Part; problem: string }[]> {
-    const cols = parts.map((p) => p.cols);
+    const cols: ColumnBatch[] = [];
     let bytes = 0;
-    for (const c of cols) bytes += batchBytes(c);
+    for (let i = 0; i < parts.length; i++) {
+      push(cols, parts[i]!.cols);
+      bytes += batchBytes(parts[i]!.cols);
+    }
     const block: BlockInput = { ...headOf(sessionId, cols, bytes), startedAt, parts: cols };
     try {
       const key = await this.append(block);
@@ -254,8 +280,10 @@ export class StoreHost {
       if (!(err instanceof QuotaRefusal)) throw err;
       if (parts.length === 1) return [{ part: parts[0]!, problem: `batch ${parts[0]!.firstSeq}..${parts[0]!.lastSeq}: ${err.message}` }];
       const mid = parts.length >> 1;
-      const a = await this.storeParts(sessionId, startedAt, parts.slice(0, mid));
-      return [...a, ...(await this.storeParts(sessionId, startedAt, parts.slice(mid)))];
+      const a = await this.storeParts(sessionId, startedAt, slice(parts, 0, mid));
+      const b = await this.storeParts(sessionId, startedAt, slice(parts, mid));
+      for (let i = 0; i < b.length; i++) push(a, b[i]!);
+      return a;
     }
   }
 
@@ -270,7 +298,7 @@ export class StoreHost {
       this.post({ type: 'notice', event: 'analytics:off', level: 'error', data: { message: `analytics stopped: ${describeError(err)}` } });
       return;
     }
-    for (const n of notices) this.notify(n);
+    for (let i = 0; i < notices.length; i++) this.notify(notices[i]!);
   }
 
   private notify(n: EngineNotice): void {
@@ -313,7 +341,7 @@ export class StoreHost {
       for (;;) {
         const stored = ring.totals().stored;
         if (stored === 0) break;
-        const n = await ring.evictOldest(Math.max(block.count, Math.ceil(stored / 4)), { newestToo: true, quota: true }).catch((err: unknown) => {
+        const n = await chain(ring.evictOldest(Math.max(block.count, Math.ceil(stored / 4)), { newestToo: true, quota: true }), (v) => v, (err: unknown) => {
           evictError = describeError(err);
           return 0;
         });
@@ -355,10 +383,13 @@ export class StoreHost {
     this.recent.set(key, parts);
     this.recentEntries += count;
     const max = this.config?.tailSize ?? 5_000;
-    for (const [k, old] of this.recent) {
-      if (this.recentEntries <= max || this.recent.size <= 1) break;
-      this.recent.delete(k);
-      for (const p of old) this.recentEntries -= p.count;
+    // Oldest first (insertion order); keys collected with the captured forEach, not the page's iterator.
+    const keys: number[] = [];
+    mapForEach(this.recent, (_v, k) => push(keys, k));
+    for (let i = 0; i < keys.length && this.recentEntries > max && this.recent.size > 1; i++) {
+      const old = this.recent.get(keys[i]!)!;
+      this.recent.delete(keys[i]!);
+      for (let j = 0; j < old.length; j++) this.recentEntries -= old[j]!.count;
     }
   }
 
@@ -367,48 +398,65 @@ export class StoreHost {
   private async answer(msg: RequestMessage): Promise<void> {
     try {
       await this.opening;
-      const result = await this.run(msg);
-      this.post({ type: 'reply', id: msg.id, ok: true, result });
+      const r = await this.run(msg);
+      this.post({ type: 'reply', id: msg.id, ok: true, ...r });
     } catch (err) {
-      this.post({ type: 'reply', id: msg.id, ok: false, error: describeError(err) });
+      this.post({ type: 'reply', id: msg.id, op: msg.op, ok: false, error: describeError(err) });
     }
   }
 
-  private async run(msg: RequestMessage): Promise<StoreRequests[typeof msg.op]['result']> {
+  /** The result of one request, tagged with its operation (protocol.ts: the reply carries it). */
+  private async run(msg: RequestMessage): Promise<ResultOf> {
     const ring = this.ring!;
     switch (msg.op) {
       case 'query':
-        return runQuery(ring, this.payloadOf, msg.params);
-      case 'export': {
-        // Wait until every batch received before this request is written;
-        // later ones do not hold it up, so a steady stream cannot starve an export.
-        const target = this.received;
-        while (this.written < target) await new Promise((r) => setTimeout(r, 5));
-        return writeExport(this.ring!, this.payloadOf, msg.params, (done, total) => this.post({ type: 'progress', id: msg.id, done, total }));
-      }
+        return { op: msg.op, result: await runQuery(ring, this.payloadOf, msg.params) };
+      case 'export':
+        await this.writtenUpToNow();
+        return { op: msg.op, result: await writeExport(this.ring!, this.payloadOf, msg.params, (done, total) => this.post({ type: 'progress', id: msg.id, done, total })) };
       case 'sessions':
-        return ring.sessions();
+        return { op: msg.op, result: await ring.sessions() };
       case 'deleteSession': {
         this.stored.delete(msg.params.sessionId);
-        return { deleted: await ring.deleteSession(msg.params.sessionId) };
+        return { op: msg.op, result: { deleted: await ring.deleteSession(msg.params.sessionId) } };
       }
       case 'stats':
-        return this.analytics().generateStats(this.analytics().stats.now());
+        return { op: msg.op, result: this.analytics().generateStats(this.analytics().stats.now()) };
       case 'patterns':
-        return this.analytics().patterns.analyze(msg.params.timeframe);
+        return { op: msg.op, result: this.analytics().patterns.analyze(msg.params.timeframe) };
       case 'trends':
-        return this.analytics().trends.analyze(msg.params.timeframe);
+        return { op: msg.op, result: this.analytics().trends.analyze(msg.params.timeframe) };
       case 'anomalies':
-        return this.analytics().recentAnomalies(msg.params.sinceMs);
+        return { op: msg.op, result: this.analytics().recentAnomalies(msg.params.sinceMs) };
       case 'alerts': {
         const e = this.analytics();
-        return { statuses: e.alertStatuses(), rules: e.alerts.rules(), metrics: e.lastMetrics() };
+        return { op: msg.op, result: { statuses: e.alertStatuses(), rules: e.alerts.rules(), metrics: e.lastMetrics() } };
       }
       case 'triggerAlert': {
         const e = this.analytics();
-        for (const n of e.trigger(msg.params, e.stats.now())) this.notify(n);
-        return e.alertStatuses();
+        const notices = e.trigger(msg.params, e.stats.now());
+        for (let i = 0; i < notices.length; i++) this.notify(notices[i]!);
+        return { op: msg.op, result: e.alertStatuses() };
       }
+    }
+  }
+
+  /**
+   * An export waits until every batch received before it was asked for is
+   * written; later ones do not hold it up, so a steady stream cannot starve
+   * it. The wait is bounded: past EXPORT_WAIT_MS the export is refused
+   * (counted in `exportWaitsTimedOut`) rather than waiting forever behind a
+   * write that never ends.
+   */
+  private async writtenUpToNow(): Promise<void> {
+    const target = this.received;
+    const until = now() + this.exportWaitMs;
+    while (this.written < target) {
+      if (now() >= until) {
+        this.exportWaitsTimedOut++;
+        throw new Error(`the export waited ${this.exportWaitMs} ms for ${target - this.written} batches to be written`);
+      }
+      await new Promise((r) => setTimer(r, 5));
     }
   }
 

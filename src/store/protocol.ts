@@ -226,9 +226,33 @@ export type NoticeMessage =
   | { type: 'notice'; event: 'anomaly'; level: Level; data: Anomaly }
   | { type: 'notice'; event: 'loop'; level: Level; data: Loop };
 
-export type ReplyMessage =
-  | { type: 'reply'; id: number; ok: true; result: StoreRequests[RequestOp]['result'] }
-  | { type: 'reply'; id: number; ok: false; error: string };
+/** The answer to a request of `op`: it carries its operation, so its result has that operation's type. */
+export interface ReplyOf<K extends RequestOp> {
+  type: 'reply';
+  id: number;
+  op: K;
+  ok: true;
+  result: StoreRequests[K]['result'];
+}
+
+/** A request the store could not answer. */
+export interface ErrorReply {
+  type: 'reply';
+  id: number;
+  op: RequestOp;
+  ok: false;
+  error: string;
+}
+
+export type ReplyMessage = { [K in RequestOp]: ReplyOf<K> }[RequestOp] | ErrorReply;
+
+/** A reply's result, what the store computed for one operation (host.ts builds it, case by case). */
+export type ResultOf = { [K in RequestOp]: { op: K; result: StoreRequests[K]['result'] } }[RequestOp];
+
+/** Whether `reply` answers a request of `op` with a result (a reply of another operation is a protocol error). */
+export function isReplyTo<K extends RequestOp>(reply: ReplyMessage | ReplyOf<K>, op: K): reply is ReplyOf<K> {
+  return reply.ok && reply.op === op;
+}
 
 /** The answer to a `ping`: the store is alive, with how far its writes are. */
 export interface PongMessage {

@@ -17,6 +17,7 @@
  * blob: is refused too, and then blob: is not tried. When none is left, spawnStoreWorker throws
  * and the client goes on to the main-thread store.
  */
+import { listen, unlisten } from '../core/builtins';
 import { errorMessage } from '../core/errors';
 import { now } from '../core/clock';
 import { policyRefusesBlobWorkers } from './csp-blob';
@@ -122,14 +123,42 @@ export function spawnStoreWorker(): Worker {
 function followViolations(): void {
   if (followingViolations || typeof document === 'undefined' || typeof document.addEventListener !== 'function') return;
   followingViolations = true;
-  document.addEventListener('securitypolicyviolation', (ev) => {
-    if (ev.disposition !== 'enforce' || ev.effectiveDirective !== 'worker-src') return;
-    const ours = ev.blockedURI === 'blob' || routes.some((r) => r.url === ev.blockedURI);
-    if (!ours) return;
-    violated.add(ev.blockedURI);
-    if (policyRefusesBlobWorkers(ev.originalPolicy)) blobRefused = true;
-    if (awaiting?.url === ev.blockedURI) endWait();
-  });
+  violationTarget = document;
+  listen(document, 'securitypolicyviolation', onViolation as EventListener);
+}
+
+const onViolation = (ev: SecurityPolicyViolationEvent): void => {
+  if (ev.disposition !== 'enforce' || ev.effectiveDirective !== 'worker-src') return;
+  const ours = ev.blockedURI === 'blob' || routes.some((r) => r.url === ev.blockedURI);
+  if (!ours) return;
+  violated.add(ev.blockedURI);
+  if (policyRefusesBlobWorkers(ev.originalPolicy)) blobRefused = true;
+  if (awaiting?.url === ev.blockedURI) endWait();
+};
+
+/** Where the violation listener is (the document it was added to), to take it off again. */
+let violationTarget: EventTarget | null = null;
+/** Agents that may start a worker: the violation listener stays while one does. */
+let violationHolders = 0;
+
+/**
+ * Held by each agent that may start the store's worker (its store, from
+ * start to destroy): the page's CSP violations are followed while one is
+ * held, and the listener goes when the last one lets go. What was learnt
+ * (a route refused) is kept for the next agent of the page.
+ */
+export function holdViolationWatch(): () => void {
+  violationHolders++;
+  followViolations();
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--violationHolders > 0 || !violationTarget) return;
+    unlisten(violationTarget, 'securitypolicyviolation', onViolation as EventListener);
+    violationTarget = null;
+    followingViolations = false;
+  };
 }
 
 function endWait(): void {

@@ -1,5 +1,5 @@
 /** How the page reaches the store: a worker, or the same host on the main thread. */
-import { microtask, postToWorker, push, settle } from '../core/builtins';
+import { microtask, postToWorker, push, settle, terminateWorker } from '../core/builtins';
 import { describeError, errorMessage } from '../core/errors';
 import { StoreHost } from './host';
 import { workerRouteOf } from './spawn-worker';
@@ -46,7 +46,7 @@ export function workerTransport(create: () => Worker, before?: () => Promise<voi
     onFailure: () => {},
     close: () => {
       closed = true;
-      worker?.terminate();
+      if (worker) terminateWorker(worker); // the original method, captured at start-up
     },
   };
   settle(wait, () => {
@@ -75,7 +75,7 @@ function wire(
     post: (msg) => postToWorker(worker, msg), // the original postMessage, captured at start-up
     onMessage: () => {},
     onFailure: () => {},
-    close: () => worker.terminate(),
+    close: () => terminateWorker(worker),
   },
 ): StoreTransport {
   worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {

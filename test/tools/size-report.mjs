@@ -27,7 +27,11 @@ import { gzipSync } from 'node:zlib';
 // (class and method names are not mangled) and the named event types took it
 // from 124,811 to 125,144 bytes, past the 125,000 that main sat just under:
 // the budget is that measured size plus ~2%.
-const BUDGET_GZIP = 127_650;
+// Issue 15 (the composition root and the store client as named parts, one
+// patch helper; measured with `npm run size:parts`, main 124.8 KB, then
+// 127.1 KB: src/store +1.3, the root (src/agent, src/*.ts) +1.2, src/hooks
+// +0.2) moved it to that measured size plus ~2%.
+const BUDGET_GZIP = 129_500;
 // The ESM build: index.js and its worker, worker.js.
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];
 const files = ['dist/trace-agent.js', ...esm];

@@ -148,7 +148,7 @@ describe('StoreClient', () => {
     for (let i = 1; i <= 20; i++) first.c.write(entry(i, 'gone'));
     await first.c.flush();
     const hung: PageToStore[] = [];
-    (first.c as unknown as { transport: StoreTransport }).transport = silentTransport(hung)();
+    (first.c as unknown as { link: { transport: StoreTransport } }).link.transport = silentTransport(hung)(); // the link (failover.ts) holds the store now
     for (let i = 21; i <= 35; i++) first.c.write(entry(i, 'gone'));
     first.c.saveEmergency(); // pagehide
     const key = emergencyKey(dbName, 'gone');
@@ -534,7 +534,7 @@ describe('StoreClient emergency log fallbacks', () => {
     for (let i = 1; i <= 20; i++) first.c.write(entry(i, 'gone'));
     await first.c.flush();
     const hung: PageToStore[] = [];
-    (first.c as unknown as { transport: StoreTransport }).transport = silentTransport(hung)();
+    (first.c as unknown as { link: { transport: StoreTransport } }).link.transport = silentTransport(hung)(); // the link (failover.ts) holds the store now
     for (let i = 21; i <= 45; i++) first.c.write(entry(i, 'gone'));
     first.c.saveEmergency();
     expect(storage.getItem(emergencyKey(dbName, 'gone'))).toBeNull();

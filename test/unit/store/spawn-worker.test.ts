@@ -281,3 +281,27 @@ describe('policyRefusesBlobWorkers', () => {
     expect(policyRefusesBlobWorkers("worker-src 'self'; worker-src blob:")).toBe(true);
   });
 });
+
+describe('the CSP violation listener', () => {
+  it('is held by the agents that may start a worker, and goes when the last lets go (it used to stay for the page\'s life)', () => {
+    // A document that records its listeners (not an EventTarget of this realm: its own methods are called).
+    const page = { addEventListener: vi.fn(), removeEventListener: vi.fn() };
+    const of = (m: typeof page.addEventListener) => m.mock.calls.filter((c) => c[0] === 'securitypolicyviolation');
+    vi.stubGlobal('document', page);
+    spawn.setWorkerRoutes(spawn.scriptWorkerRoutes(`${PAGE}/trace-agent.js`, PAGE));
+    const first = spawn.holdViolationWatch();
+    const second = spawn.holdViolationWatch();
+    spawn.spawnStoreWorker(); // a start while held adds no second listener
+    expect(of(page.addEventListener)).toHaveLength(1);
+    first();
+    first(); // letting go twice counts once
+    expect(of(page.removeEventListener)).toHaveLength(0);
+    second();
+    expect(of(page.removeEventListener)).toHaveLength(1);
+    expect(of(page.removeEventListener)[0]![1]).toBe(of(page.addEventListener)[0]![1]);
+    // Held again (a later agent of the page): followed again.
+    spawn.holdViolationWatch()();
+    expect(of(page.addEventListener)).toHaveLength(2);
+    expect(of(page.removeEventListener)).toHaveLength(2);
+  });
+});

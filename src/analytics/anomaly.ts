@@ -13,7 +13,10 @@
  * - pattern: -log10 P(bin | two previous bins), values quantised over the
  *   range seen so far (a bins^3 table of counts: constant memory);
  * - out of range: a value beyond everything seen so far (as the spatial check
- *   of NAB's HTM detector), reported at full score.
+ *   of NAB's HTM detector), reported at full score;
+ * - sequence novelty (./novelty.ts, off in MONITOR_OPTIONS): a level or a
+ *   transition between levels never seen before, over a quantisation range
+ *   frozen after its warm-up, reported at full score (after a rest period).
  * Calibration: each surprise is compared with its own long-run mean and its
  * own slowly relaxing record (the largest surprise it has produced lately):
  * d = (u - mean) / (record - mean), so a series whose sub-detector is noisy
@@ -23,13 +26,16 @@
  * `refractory` points a score counts only if it beats every score before it.
  *
  * Tuning, stated honestly: the structure is general; DEFAULT_THRESHOLD,
- * spikeFloor, patternFloor, cusumH and recordDecay are the point of
- * eval-nab.mjs's CV_GRID chosen on every file of the NAB subset in
- * shared/data/nab (one configuration for every file; no labels inside the
- * detector; no look-ahead). The other constants were chosen earlier over the
- * same folder. What to expect on unseen series is the `held-out` figure of
- * `npm run eval:nab` (leave one category out), not the in-sample one.
+ * spikeFloor, patternFloor and the novelty's levels, margin, rest and quorum
+ * are the point of eval-nab.mjs's CV grid chosen on every file of the NAB
+ * subset in shared/data/nab (one configuration for every file; no labels
+ * inside the detector; no look-ahead). The other constants were chosen
+ * earlier over the same folder. What to expect on unseen series is the
+ * `held-out` figures of `npm run eval:nab` (leave one category out, 5 folds
+ * by file), not the in-sample one.
  */
+
+import { NOVELTY_DEFAULTS, SequenceNovelty } from './novelty';
 
 export type AnomalyKind = 'spike' | 'level-shift' | 'variance' | 'pattern' | 'out-of-range';
 
@@ -89,6 +95,22 @@ export interface DetectorOptions {
    * 0: absolute, a sub-detector at or above its floor is a verdict (monitoring).
    */
   calibrate?: number;
+  /** Cap of a sub-detector's surprise (decades); the spike's grows as z^2 / 4.6 beyond z = 8. */
+  maxSurprise?: number;
+  /**
+   * 1: a sequence-novelty sub-detector (./novelty.ts: levels and transitions
+   * never seen, over a range frozen after its warm-up) scores 1 when its
+   * novelty reaches noveltyQuorum; 0: off.
+   */
+  novelty?: number;
+  noveltyLevels?: number;
+  noveltyWarmup?: number;
+  noveltyMargin?: number;
+  noveltyRest?: number;
+  /** Points before the novelty sub-detector's first verdict (-1: its warm-up, so it stays silent while its range is being learnt). */
+  noveltyLearning?: number;
+  /** Share of the orders (single level, transition) that must be new: 0.5 either, 1 both (or out of range). */
+  noveltyQuorum?: number;
 }
 
 export interface AnomalyResult {
@@ -144,6 +166,14 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   trend: 0,
   calibrate: 1,
   cusumReset: 1,
+  maxSurprise: 12,
+  novelty: 1,
+  noveltyLevels: NOVELTY_DEFAULTS.levels,
+  noveltyWarmup: NOVELTY_DEFAULTS.warmup,
+  noveltyMargin: NOVELTY_DEFAULTS.margin,
+  noveltyRest: NOVELTY_DEFAULTS.rest,
+  noveltyQuorum: 0.5,
+  noveltyLearning: -1,
 };
 
 /**
@@ -163,11 +193,11 @@ export const MONITOR_OPTIONS: Readonly<DetectorOptions> = {
   levelFloor: 1,
   varianceFloor: 0.8,
   bins: 0,
+  novelty: 0,
   rangeZ: 6,
   rangeTolerance: 0.1,
 };
 
-const MAX_U = 12;
 const KINDS: readonly AnomalyKind[] = ['spike', 'level-shift', 'variance', 'pattern'];
 
 export class StreamingDetector {
@@ -205,6 +235,7 @@ export class StreamingDetector {
   private readonly dqVal: Float64Array;
   private dqHead = 0;
   private dqLen = 0;
+  private readonly novelty: SequenceNovelty | undefined;
 
   constructor(opts: DetectorOptions = {}, threshold = DEFAULT_THRESHOLD) {
     const o = { ...DEFAULT_OPTIONS };
@@ -219,6 +250,15 @@ export class StreamingDetector {
     this.dqIdx = new Float64Array(Math.max(0, o.refractory | 0) + 1);
     this.dqVal = new Float64Array(this.dqIdx.length);
     this.floors = Float64Array.of(o.spikeFloor, o.levelFloor, o.varianceFloor, o.patternFloor);
+    if (o.novelty) {
+      this.novelty = new SequenceNovelty({
+        levels: o.noveltyLevels,
+        warmup: o.noveltyWarmup,
+        margin: o.noveltyMargin,
+        rest: o.noveltyRest,
+        learning: o.noveltyLearning < 0 ? o.noveltyWarmup : o.noveltyLearning,
+      });
+    }
   }
 
   /** Points seen. */
@@ -230,7 +270,7 @@ export class StreamingDetector {
   get stateBytes(): number {
     let b = this.ring.byteLength + this.sorted.byteLength + this.counts.byteLength + this.ctxTotals.byteLength;
     b += this.u.byteLength + this.hMean.byteLength + this.hRec.byteLength + this.dqIdx.byteLength + this.dqVal.byteLength;
-    return b;
+    return b + (this.novelty?.stateBytes ?? 0);
   }
 
   /** Feeds one value (t, the time, is accepted for callers' convenience; the detector works per point). */
@@ -262,7 +302,7 @@ export class StreamingDetector {
     // ---- sub-detectors: surprise u in decades of improbability -------------
     const u = this.u;
     // spike: two-sided tail of the robust z
-    u[0] = have > 0 ? Math.min(MAX_U, -Math.log10(2 * normalTail(Math.abs(z)) + 1e-300)) : 0;
+    u[0] = have > 0 ? Math.min(o.maxSurprise, twoSidedSurprise(Math.abs(z))) : 0;
     // level shift: CUSUM of the clipped robust z
     this.cusumHi = Math.max(0, this.cusumHi + zc - o.cusumK);
     this.cusumLo = Math.max(0, this.cusumLo - zc - o.cusumK);
@@ -344,6 +384,13 @@ export class StreamingDetector {
     if (o.refractory > 0) {
       const recent = this.recentMax(i, score);
       if (score > 0 && score <= recent) score *= o.damp;
+    }
+    // sequence novelty: a level or transition never seen is reported at full score
+    // (silent while the seen range is within the noise floor, as the pattern model)
+    const nov = this.novelty ? this.novelty.update(value) : 0;
+    if (!learning && nov > 0 && nov >= o.noveltyQuorum && range > o.patternSpan * floor) {
+      score = 1;
+      if (!outOfRange) kind = 'pattern';
     }
     const anomaly = score >= this.threshold;
 
@@ -448,6 +495,12 @@ function lowerBound(a: Float64Array, n: number, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** -log10 P(|Z| >= x): exact to x = 8, then its asymptote (no underflow). */
+function twoSidedSurprise(x: number): number {
+  if (x <= 8) return -Math.log10(2 * normalTail(x));
+  return (0.5 * x * x + Math.log(x) + 0.5 * Math.log(Math.PI / 2)) / Math.LN10;
 }
 
 /** Upper tail of the standard normal, Q(x) = P(Z > x) (Numerical Recipes erfc, rel. error < 1.2e-7). */

@@ -252,10 +252,12 @@ console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 // ---- cross-validation: leave one category out --------------------------------
 /** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
 const ANOMALY_GRID = {
-  spikeFloor: [2, 3, 4, 5],
+  spikeFloor: [2, 3, 4],
   patternFloor: [2.5, 3.5, 4.5],
-  cusumH: [8, 12, 16],
-  recordDecay: [0.00003, 0.0001, 0.0003],
+  noveltyLevels: [6, 8, 10],
+  noveltyMargin: [0.5, 1],
+  noveltyRest: [10, 30],
+  noveltyQuorum: [0.5, 1],
 };
 const CV_GRID = useContextual
   ? { restPeriod: [30, 60, 120, 150], rangeWarmup: [0, 300, 600], rangeMargin: [0, 0.2] }
@@ -264,7 +266,7 @@ const CV_GRID = useContextual
     : ANOMALY_GRID;
 const CV_THRESHOLDS = [];
 const TH_STEP = useContextual ? 0.01 : 0.02;
-for (let t = useContextual ? 0.5 : 0.4; t < (useContextual ? 0.995 : 0.96); t += TH_STEP) CV_THRESHOLDS.push(Number(t.toFixed(2)));
+for (let t = useContextual ? 0.5 : 0.4; t < (useContextual ? 0.995 : 1.01); t += TH_STEP) CV_THRESHOLDS.push(Number(t.toFixed(2)));
 if (!opts['no-cv']) {
   const t0 = Date.now();
   const series = files.map((file) => ({ file, cat: file.split('/')[0], ...parseNabCsv(readFileSync(join(folder, 'data', file), 'utf8')), windows: windows[file] ?? [] }));

@@ -95,8 +95,6 @@ export interface DetectorOptions {
    * 0: absolute, a sub-detector at or above its floor is a verdict (monitoring).
    */
   calibrate?: number;
-  /** Cap of a sub-detector's surprise (decades); the spike's grows as z^2 / 4.6 beyond z = 8. */
-  maxSurprise?: number;
   /**
    * 1: a sequence-novelty sub-detector (./novelty.ts: levels and transitions
    * never seen, over a range frozen after its warm-up) scores 1 when its
@@ -166,7 +164,6 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   trend: 0,
   calibrate: 1,
   cusumReset: 1,
-  maxSurprise: 12,
   novelty: 1,
   noveltyLevels: NOVELTY_DEFAULTS.levels,
   noveltyWarmup: NOVELTY_DEFAULTS.warmup,
@@ -198,6 +195,7 @@ export const MONITOR_OPTIONS: Readonly<DetectorOptions> = {
   rangeTolerance: 0.1,
 };
 
+const MAX_U = 12;
 const KINDS: readonly AnomalyKind[] = ['spike', 'level-shift', 'variance', 'pattern'];
 
 export class StreamingDetector {
@@ -302,7 +300,7 @@ export class StreamingDetector {
     // ---- sub-detectors: surprise u in decades of improbability -------------
     const u = this.u;
     // spike: two-sided tail of the robust z
-    u[0] = have > 0 ? Math.min(o.maxSurprise, twoSidedSurprise(Math.abs(z))) : 0;
+    u[0] = have > 0 ? Math.min(MAX_U, -Math.log10(2 * normalTail(Math.abs(z)) + 1e-300)) : 0;
     // level shift: CUSUM of the clipped robust z
     this.cusumHi = Math.max(0, this.cusumHi + zc - o.cusumK);
     this.cusumLo = Math.max(0, this.cusumLo - zc - o.cusumK);
@@ -495,12 +493,6 @@ function lowerBound(a: Float64Array, n: number, x: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** -log10 P(|Z| >= x): exact to x = 8, then its asymptote (no underflow). */
-function twoSidedSurprise(x: number): number {
-  if (x <= 8) return -Math.log10(2 * normalTail(x));
-  return (0.5 * x * x + Math.log(x) + 0.5 * Math.log(Math.PI / 2)) / Math.LN10;
 }
 
 /** Upper tail of the standard normal, Q(x) = P(Z > x) (Numerical Recipes erfc, rel. error < 1.2e-7). */

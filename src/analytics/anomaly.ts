@@ -26,8 +26,8 @@
  * `refractory` points a score counts only if it beats every score before it.
  *
  * Tuning, stated honestly: the structure is general; DEFAULT_THRESHOLD,
- * spikeFloor, patternFloor and the novelty's levels, margin, rest and quorum
- * are the point of eval-nab.mjs's CV grid chosen on every file of the NAB
+ * spikeFloor, rangeTolerance, rangeZ and the novelty's levels, margin and
+ * rest are the point of eval-nab.mjs's CV grid chosen on every file of the NAB
  * subset in shared/data/nab (one configuration for every file; no labels
  * inside the detector; no look-ahead). The other constants were chosen
  * earlier over the same folder. What to expect on unseen series is the
@@ -144,8 +144,8 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   fastAlpha: 0.1,
   cusumK: 0.5,
   cusumH: 12,
-  rangeTolerance: 0,
-  rangeZ: 3,
+  rangeTolerance: 0.05,
+  rangeZ: 4,
   historyAlpha: 0.002,
   recordDecay: 0.0001,
   minGap: 0.3,
@@ -254,7 +254,7 @@ export class StreamingDetector {
         warmup: o.noveltyWarmup,
         margin: o.noveltyMargin,
         rest: o.noveltyRest,
-        learning: o.noveltyLearning < 0 ? o.noveltyWarmup : o.noveltyLearning,
+        learning: o.noveltyLearning,
       });
     }
   }

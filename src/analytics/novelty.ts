@@ -18,7 +18,8 @@
  *   seen span is novel outright (raw 1), as the spatial check of NAB's HTM
  *   detector.
  * - After a raw novelty >= 0.5 the next `rest` steps score 0 (one report per
- *   event, as CAD OSE's rest period); the first `learning` steps score 0.
+ *   event, as CAD OSE's rest period); the first `learning` steps (by default
+ *   the warm-up) score 0.
  */
 
 export interface NoveltyOptions {
@@ -34,7 +35,7 @@ export interface NoveltyOptions {
   rest?: number;
   /** Tolerance of the out-of-range check, as a fraction of the span seen so far. */
   tolerance?: number;
-  /** Points before the first non-zero score. */
+  /** Points before the first non-zero score (-1: the warm-up, so nothing is reported while the range is being learnt). */
   learning?: number;
 }
 
@@ -45,11 +46,13 @@ export const NOVELTY_DEFAULTS: Readonly<Required<NoveltyOptions>> = {
   margin: 1,
   rest: 10,
   tolerance: 0.05,
-  learning: 150,
+  learning: -1,
 };
 
 /** Largest number of counters a table may hold (levels^(order+1)), so memory stays small whatever the options. */
 const MAX_CELLS = 1 << 16;
+/** Longest warm-up (its values are kept until it ends). */
+const MAX_WARMUP = 4096;
 
 export class SequenceNovelty {
   readonly options: Readonly<Required<NoveltyOptions>>;
@@ -64,6 +67,8 @@ export class SequenceNovelty {
   private seenMin = Infinity;
   private seenMax = -Infinity;
   private left: number;
+  /** The warm-up's values, learnt once the range is frozen (then released). */
+  private warm: Float64Array;
 
   constructor(opts: NoveltyOptions = {}) {
     const o = { ...NOVELTY_DEFAULTS };
@@ -71,16 +76,18 @@ export class SequenceNovelty {
     o.levels = Math.max(2, Math.floor(o.levels));
     o.order = Math.max(0, Math.floor(o.order));
     while (o.order > 0 && o.levels ** (o.order + 1) > MAX_CELLS) o.order--;
-    o.warmup = Math.max(1, Math.floor(o.warmup));
+    o.warmup = Math.min(MAX_WARMUP, Math.max(1, Math.floor(o.warmup)));
+    if (o.learning < 0) o.learning = o.warmup;
     this.options = o;
     for (let k = 0; k <= o.order; k++) this.tables.push(new Uint32Array(o.levels ** (k + 1)));
     this.history = new Int32Array(o.order + 1).fill(-1);
     this.left = Math.max(0, Math.floor(o.rest));
+    this.warm = new Float64Array(o.warmup);
   }
 
   /** Bytes of typed-array state: fixed at construction. */
   get stateBytes(): number {
-    let b = this.history.byteLength;
+    let b = this.history.byteLength + this.warm.byteLength;
     for (const t of this.tables) b += t.byteLength;
     return b;
   }
@@ -95,25 +102,36 @@ export class SequenceNovelty {
     if (x < this.seenMin) this.seenMin = x;
     if (x > this.seenMax) this.seenMax = x;
 
-    let base: number;
-    let span: number;
+    let raw = 0;
     if (i < o.warmup) {
+      // warm-up: keep the values; at its end, freeze the range and learn them under it
+      this.warm[i] = x;
       if (x < this.warmMin) this.warmMin = x;
       if (x > this.warmMax) this.warmMax = x;
-      base = this.warmMin;
-      span = this.warmMax - this.warmMin;
       if (i === o.warmup - 1) {
-        const pad = span * o.margin;
+        const pad = (this.warmMax - this.warmMin) * o.margin;
         this.lo = this.warmMin - pad;
         this.hi = this.warmMax + pad;
+        for (let j = 0; j <= i; j++) this.observe(this.warm[j]!);
+        this.warm = new Float64Array(0);
       }
     } else {
-      base = this.lo;
-      span = this.hi - this.lo;
+      raw = this.observe(x);
     }
-    const L = o.levels;
-    const level = span > 0 ? Math.max(0, Math.min(L - 1, Math.floor(((x - base) / span) * L))) : 0;
+    if (outOfRange && i >= o.learning) raw = 1;
 
+    let score = 0;
+    if (this.left > 0) this.left--;
+    else score = raw;
+    if (raw >= 0.5) this.left = Math.max(0, Math.floor(o.rest));
+    return i < o.learning ? 0 : score;
+  }
+
+  /** Counts a value's level sequences under the frozen range; returns the share of orders never seen before. */
+  private observe(x: number): number {
+    const L = this.options.levels;
+    const span = this.hi - this.lo;
+    const level = span > 0 ? Math.max(0, Math.min(L - 1, Math.floor(((x - this.lo) / span) * L))) : 0;
     const h = this.history;
     for (let k = h.length - 1; k > 0; k--) h[k] = h[k - 1]!;
     h[0] = level;
@@ -131,13 +149,6 @@ export class SequenceNovelty {
       if (t[cell] === 0) novel++;
       if (t[cell]! < 0xffffffff) t[cell] = t[cell]! + 1;
     }
-    let raw = orders > 0 ? novel / orders : 0;
-    if (outOfRange && i >= o.learning) raw = 1;
-
-    let score = 0;
-    if (this.left > 0) this.left--;
-    else score = raw;
-    if (raw >= 0.5) this.left = Math.max(0, Math.floor(o.rest));
-    return i < o.learning ? 0 : score;
+    return orders > 0 ? novel / orders : 0;
   }
 }

@@ -252,12 +252,12 @@ console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 // ---- cross-validation: leave one category out --------------------------------
 /** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
 const ANOMALY_GRID = {
-  spikeFloor: [2, 3, 4],
-  patternFloor: [2.5, 3.5, 4.5],
+  spikeFloor: [2, 3],
+  rangeTolerance: [0, 0.05, 0.1],
+  rangeZ: [3, 4, 6],
   noveltyLevels: [6, 8, 10],
   noveltyMargin: [0.5, 1],
   noveltyRest: [10, 30],
-  noveltyQuorum: [0.5, 1],
 };
 const CV_GRID = useContextual
   ? { restPeriod: [30, 60, 120, 150], rangeWarmup: [0, 300, 600], rangeMargin: [0, 0.2] }

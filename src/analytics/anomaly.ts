@@ -26,10 +26,11 @@
  * `refractory` points a score counts only if it beats every score before it.
  *
  * Tuning, stated honestly: the structure is general; DEFAULT_THRESHOLD,
- * spikeFloor, rangeTolerance, rangeZ and the novelty's levels, margin and
- * rest are the point of eval-nab.mjs's CV grid chosen on every file of the NAB
- * subset in shared/data/nab (one configuration for every file; no labels
- * inside the detector; no look-ahead). The other constants were chosen
+ * varianceFloor (Infinity: the variance sub-detector is off in the NAB
+ * preset, kept in MONITOR_OPTIONS), rangeTolerance, rangeZ and the novelty's
+ * levels, margin and rest are the point of eval-nab.mjs's CV grid chosen
+ * on every file of the NAB subset in shared/data/nab (one configuration for
+ * every file; no labels inside the detector; no look-ahead). The other constants were chosen
  * earlier over the same folder. What to expect on unseen series is the
  * `held-out` figures of `npm run eval:nab` (leave one category out, 5 folds
  * by file), not the in-sample one.
@@ -158,7 +159,7 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   pseudoCount: 0.1,
   spikeFloor: 2,
   levelFloor: 1,
-  varianceFloor: 0.5,
+  varianceFloor: Infinity,
   patternFloor: 3.5,
   patternSpan: 20,
   trend: 0,

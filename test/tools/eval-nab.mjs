@@ -252,7 +252,7 @@ console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 // ---- cross-validation: leave one category out --------------------------------
 /** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
 const ANOMALY_GRID = {
-  spikeFloor: [2, 3],
+  varianceFloor: [0.5, Infinity],
   rangeTolerance: [0, 0.05, 0.1],
   rangeZ: [3, 4, 6],
   noveltyLevels: [6, 8, 10],

@@ -14,9 +14,10 @@
  *   range seen so far (a bins^3 table of counts: constant memory);
  * - out of range: a value beyond everything seen so far (as the spatial check
  *   of NAB's HTM detector), reported at full score;
- * - sequence novelty (./novelty.ts, off in MONITOR_OPTIONS): a level or a
- *   transition between levels never seen before, over a quantisation range
- *   frozen after its warm-up, reported at full score (after a rest period).
+ * - sequence novelty, when a sequence scorer is given (./nab-detector.ts
+ *   gives ./novelty.ts; the engine's MONITOR_OPTIONS detectors have none):
+ *   a level or a transition between levels never seen before, over a
+ *   quantisation range frozen after its warm-up, reported at full score.
  * Calibration: each surprise is compared with its own long-run mean and its
  * own slowly relaxing record (the largest surprise it has produced lately):
  * d = (u - mean) / (record - mean), so a series whose sub-detector is noisy
@@ -27,16 +28,15 @@
  *
  * Tuning, stated honestly: the structure is general; DEFAULT_THRESHOLD,
  * varianceFloor (Infinity: the variance sub-detector is off in the NAB
- * preset, kept in MONITOR_OPTIONS), rangeTolerance, rangeZ and the novelty's
- * levels, margin and rest are the point of eval-nab.mjs's CV grid chosen
- * on every file of the NAB subset in shared/data/nab (one configuration for
- * every file; no labels inside the detector; no look-ahead). The other constants were chosen
- * earlier over the same folder. What to expect on unseen series is the
+ * preset, kept in MONITOR_OPTIONS), rangeTolerance, rangeZ (and the
+ * novelty's levels, margin and rest, NOVELTY_DEFAULTS in ./novelty.ts) are
+ * the point of eval-nab.mjs's CV grid chosen on every file of the NAB subset
+ * in shared/data/nab (one configuration for every file; no labels inside the
+ * detector; no look-ahead). The other constants were chosen earlier over the
+ * same folder. What to expect on unseen series is the
  * `held-out` figures of `npm run eval:nab` (leave one category out, 5 folds
  * by file), not the in-sample one.
  */
-
-import { NOVELTY_DEFAULTS, SequenceNovelty } from './novelty';
 
 export type AnomalyKind = 'spike' | 'level-shift' | 'variance' | 'pattern' | 'out-of-range';
 
@@ -96,20 +96,12 @@ export interface DetectorOptions {
    * 0: absolute, a sub-detector at or above its floor is a verdict (monitoring).
    */
   calibrate?: number;
-  /**
-   * 1: a sequence-novelty sub-detector (./novelty.ts: levels and transitions
-   * never seen, over a range frozen after its warm-up) scores 1 when its
-   * novelty reaches noveltyQuorum; 0: off.
-   */
-  novelty?: number;
-  noveltyLevels?: number;
-  noveltyWarmup?: number;
-  noveltyMargin?: number;
-  noveltyRest?: number;
-  /** Points before the novelty sub-detector's first verdict (-1: its warm-up, so it stays silent while its range is being learnt). */
-  noveltyLearning?: number;
-  /** Share of the orders (single level, transition) that must be new: 0.5 either, 1 both (or out of range). */
-  noveltyQuorum?: number;
+}
+
+/** A sequence sub-detector (./novelty.ts's SequenceNovelty): a score in 0..1 per value, bounded state. */
+export interface SequenceScorer {
+  update(value: number): number;
+  readonly stateBytes: number;
 }
 
 export interface AnomalyResult {
@@ -165,13 +157,6 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   trend: 0,
   calibrate: 1,
   cusumReset: 1,
-  novelty: 1,
-  noveltyLevels: NOVELTY_DEFAULTS.levels,
-  noveltyWarmup: NOVELTY_DEFAULTS.warmup,
-  noveltyMargin: NOVELTY_DEFAULTS.margin,
-  noveltyRest: NOVELTY_DEFAULTS.rest,
-  noveltyQuorum: 0.5,
-  noveltyLearning: -1,
 };
 
 /**
@@ -191,7 +176,6 @@ export const MONITOR_OPTIONS: Readonly<DetectorOptions> = {
   levelFloor: 1,
   varianceFloor: 0.8,
   bins: 0,
-  novelty: 0,
   rangeZ: 6,
   rangeTolerance: 0.1,
 };
@@ -234,9 +218,15 @@ export class StreamingDetector {
   private readonly dqVal: Float64Array;
   private dqHead = 0;
   private dqLen = 0;
-  private readonly novelty: SequenceNovelty | undefined;
+  private readonly sequence: SequenceScorer | undefined;
 
-  constructor(opts: DetectorOptions = {}, threshold = DEFAULT_THRESHOLD) {
+  /**
+   * `sequence`: an optional sequence scorer fed every finite value (its own
+   * state, warm-up and rest period); a score >= 0.5 from it is reported at
+   * full score. Given by ./nab-detector.ts for NAB, so the engine's bundle
+   * does not carry it.
+   */
+  constructor(opts: DetectorOptions = {}, threshold = DEFAULT_THRESHOLD, sequence?: SequenceScorer) {
     const o = { ...DEFAULT_OPTIONS };
     for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as Record<string, number>)[k] = v as number;
     this.options = o;
@@ -249,15 +239,7 @@ export class StreamingDetector {
     this.dqIdx = new Float64Array(Math.max(0, o.refractory | 0) + 1);
     this.dqVal = new Float64Array(this.dqIdx.length);
     this.floors = Float64Array.of(o.spikeFloor, o.levelFloor, o.varianceFloor, o.patternFloor);
-    if (o.novelty) {
-      this.novelty = new SequenceNovelty({
-        levels: o.noveltyLevels,
-        warmup: o.noveltyWarmup,
-        margin: o.noveltyMargin,
-        rest: o.noveltyRest,
-        learning: o.noveltyLearning,
-      });
-    }
+    this.sequence = sequence;
   }
 
   /** Points seen. */
@@ -269,7 +251,7 @@ export class StreamingDetector {
   get stateBytes(): number {
     let b = this.ring.byteLength + this.sorted.byteLength + this.counts.byteLength + this.ctxTotals.byteLength;
     b += this.u.byteLength + this.hMean.byteLength + this.hRec.byteLength + this.dqIdx.byteLength + this.dqVal.byteLength;
-    return b + (this.novelty?.stateBytes ?? 0);
+    return b + (this.sequence?.stateBytes ?? 0);
   }
 
   /** Feeds one value (t, the time, is accepted for callers' convenience; the detector works per point). */
@@ -386,8 +368,8 @@ export class StreamingDetector {
     }
     // sequence novelty: a level or transition never seen is reported at full score
     // (silent while the seen range is within the noise floor, as the pattern model)
-    const nov = this.novelty ? this.novelty.update(value) : 0;
-    if (!learning && nov > 0 && nov >= o.noveltyQuorum && range > o.patternSpan * floor) {
+    const nov = this.sequence ? this.sequence.update(value) : 0;
+    if (!learning && nov >= 0.5 && range > o.patternSpan * floor) {
       score = 1;
       if (!outOfRange) kind = 'pattern';
     }

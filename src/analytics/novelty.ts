@@ -39,6 +39,7 @@ export interface NoveltyOptions {
   learning?: number;
 }
 
+/** levels, margin and rest: the point of eval-nab.mjs's CV grid chosen on every file of shared/data/nab (see ./anomaly.ts). */
 export const NOVELTY_DEFAULTS: Readonly<Required<NoveltyOptions>> = {
   levels: 8,
   order: 1,

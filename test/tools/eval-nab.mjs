@@ -7,7 +7,9 @@
 // --threshold 0.7655 (NAB's for CAD OSE) it checks the port against NAB's figures.
 // Not a streaming figure.
 // Streams every series of <folder>/data/<category>/*.csv through a fresh
-// StreamingDetector (src/analytics/anomaly.ts), one point at a time, scores it
+// detector (src/analytics/nab-detector.ts: the StreamingDetector of
+// src/analytics/anomaly.ts with the sequence novelty of
+// src/analytics/novelty.ts), one point at a time, scores it
 // with NAB's standard profile (src/analytics/nab-score.ts), and prints per-file
 // scores beside each reference detector's per-file score from
 // reference_scores.csv, then each detector's normalised score over the folder,
@@ -55,10 +57,12 @@ if (!existsSync(join(folder, 'data')) || !existsSync(join(folder, 'combined_wind
 
 const bundled = await bundleForNode(OUT, {
   anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
+  'nab-detector': join(ROOT, 'src/analytics/nab-detector.ts'),
   contextual: join(ROOT, 'src/analytics/contextual.ts'),
   'nab-score': join(ROOT, 'src/analytics/nab-score.ts'),
 });
-const { StreamingDetector, DEFAULT_THRESHOLD } = bundled.anomaly;
+const { DEFAULT_THRESHOLD } = bundled.anomaly;
+const { createNabDetector } = bundled['nab-detector'];
 const { ContextualDetector, RestPeriod, CONTEXTUAL_DEFAULTS, CONTEXTUAL_NAB_THRESHOLD } = bundled.contextual;
 // --detector anomaly: the StreamingDetector alone; contextual: the ContextualDetector
 // alone; combined: a row is a detection when either is (the contextual one at its own
@@ -101,7 +105,7 @@ function anomalyScores(file, values, times, o, cache) {
   const hit = cache ? anomalyCache.get(key) : undefined;
   if (hit) return hit;
   const scores = new Float64Array(values.length);
-  const det = new StreamingDetector(o);
+  const det = createNabDetector(o);
   for (let i = 0; i < values.length; i++) scores[i] = det.update(values[i], times[i]).score;
   if (cache) anomalyCache.set(key, scores);
   return scores;

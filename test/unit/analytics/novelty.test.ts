@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingDetector } from '../../../src/analytics/anomaly';
+import { createNabDetector } from '../../../src/analytics/nab-detector';
 import { NOVELTY_DEFAULTS, SequenceNovelty } from '../../../src/analytics/novelty';
 import { rng } from './rng';
 
@@ -95,8 +96,8 @@ describe('SequenceNovelty', () => {
   });
 });
 
-describe('StreamingDetector with sequence novelty (the NAB preset)', () => {
-  it('reports a never-seen transition as a pattern anomaly that the monitor preset (novelty off) does not', () => {
+describe('createNabDetector: the StreamingDetector with sequence novelty (the NAB preset)', () => {
+  it('reports a never-seen transition as a pattern anomaly that the detector without novelty does not', () => {
     const values: number[] = [];
     const cycle = [90, 100, 110, 100];
     const r = rng(9);
@@ -104,8 +105,8 @@ describe('StreamingDetector with sequence novelty (the NAB preset)', () => {
     const at = values.length + 50;
     for (let i = 0; i < 50; i++) values.push(90 + 0.1 * gaussian(r));
     for (let i = 0; i < 50; i++) values.push(110 + 0.1 * gaussian(r));
-    const withNovelty = new StreamingDetector();
-    const without = new StreamingDetector({ novelty: 0 });
+    const withNovelty = createNabDetector();
+    const without = new StreamingDetector();
     let hit: ReturnType<StreamingDetector['update']> | undefined;
     let plain: ReturnType<StreamingDetector['update']> | undefined;
     values.forEach((v, i) => {
@@ -120,5 +121,15 @@ describe('StreamingDetector with sequence novelty (the NAB preset)', () => {
     expect(hit?.score).toBe(1);
     expect(hit?.kind).toBe('pattern');
     expect(plain!.score).toBeLessThan(1);
+  });
+
+  it('adds only the novelty tables to the detector state, fixed whatever the stream', () => {
+    const det = createNabDetector();
+    const r = rng(4);
+    for (let i = 0; i < 1000; i++) det.update(100 + gaussian(r));
+    const bytes = det.stateBytes;
+    expect(bytes).toBe(new StreamingDetector().stateBytes + new SequenceNovelty().stateBytes - 8 * NOVELTY_DEFAULTS.warmup);
+    for (let i = 0; i < 50_000; i++) det.update(100 + gaussian(r));
+    expect(det.stateBytes).toBe(bytes);
   });
 });

@@ -7,6 +7,8 @@
  * - Values are quantised into `levels` levels over a range that stops moving
  *   once learnt: the range of the first `warmup` points, widened by `margin`
  *   of its span on each side; later values are clamped to the edge levels.
+ *   The warm-up's values (at most 4096) are kept until it ends, then learnt
+ *   under the frozen range, so the memory never mixes two quantisations.
  *   (A range that follows every new extreme re-quantises every later value,
  *   so the memory would have to relearn; that is why CAD OSE in NAB is given
  *   each file's range in advance, which a stream cannot have.)

@@ -13,7 +13,11 @@
  * - pattern: -log10 P(bin | two previous bins), values quantised over the
  *   range seen so far (a bins^3 table of counts: constant memory);
  * - out of range: a value beyond everything seen so far (as the spatial check
- *   of NAB's HTM detector), reported at full score.
+ *   of NAB's HTM detector), reported at full score;
+ * - sequence novelty, when a sequence scorer is given (./nab-detector.ts
+ *   gives ./novelty.ts; the engine's MONITOR_OPTIONS detectors have none):
+ *   a level or a transition between levels never seen before, over a
+ *   quantisation range frozen after its warm-up, reported at full score.
  * Calibration: each surprise is compared with its own long-run mean and its
  * own slowly relaxing record (the largest surprise it has produced lately):
  * d = (u - mean) / (record - mean), so a series whose sub-detector is noisy
@@ -23,12 +27,15 @@
  * `refractory` points a score counts only if it beats every score before it.
  *
  * Tuning, stated honestly: the structure is general; DEFAULT_THRESHOLD,
- * spikeFloor, patternFloor, cusumH and recordDecay are the point of
- * eval-nab.mjs's CV_GRID chosen on every file of the NAB subset in
- * shared/data/nab (one configuration for every file; no labels inside the
+ * varianceFloor (Infinity: the variance sub-detector is off in the NAB
+ * preset, kept in MONITOR_OPTIONS), rangeTolerance, rangeZ (and the
+ * novelty's levels, margin and rest, NOVELTY_DEFAULTS in ./novelty.ts) are
+ * the point of eval-nab.mjs's CV grid chosen on every file of the NAB subset
+ * in shared/data/nab (one configuration for every file; no labels inside the
  * detector; no look-ahead). The other constants were chosen earlier over the
- * same folder. What to expect on unseen series is the `held-out` figure of
- * `npm run eval:nab` (leave one category out), not the in-sample one.
+ * same folder. What to expect on unseen series is the
+ * `held-out` figures of `npm run eval:nab` (leave one category out, 5 folds
+ * by file), not the in-sample one.
  */
 
 export type AnomalyKind = 'spike' | 'level-shift' | 'variance' | 'pattern' | 'out-of-range';
@@ -91,6 +98,12 @@ export interface DetectorOptions {
   calibrate?: number;
 }
 
+/** A sequence sub-detector (./novelty.ts's SequenceNovelty): a score in 0..1 per value, bounded state. */
+export interface SequenceScorer {
+  update(value: number): number;
+  readonly stateBytes: number;
+}
+
 export interface AnomalyResult {
   /** Anomaly score in 0..1 (>= the threshold: anomalous). */
   score: number;
@@ -124,8 +137,8 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   fastAlpha: 0.1,
   cusumK: 0.5,
   cusumH: 12,
-  rangeTolerance: 0,
-  rangeZ: 3,
+  rangeTolerance: 0.05,
+  rangeZ: 4,
   historyAlpha: 0.002,
   recordDecay: 0.0001,
   minGap: 0.3,
@@ -138,7 +151,7 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   pseudoCount: 0.1,
   spikeFloor: 2,
   levelFloor: 1,
-  varianceFloor: 0.5,
+  varianceFloor: Infinity,
   patternFloor: 3.5,
   patternSpan: 20,
   trend: 0,
@@ -205,8 +218,15 @@ export class StreamingDetector {
   private readonly dqVal: Float64Array;
   private dqHead = 0;
   private dqLen = 0;
+  private readonly sequence: SequenceScorer | undefined;
 
-  constructor(opts: DetectorOptions = {}, threshold = DEFAULT_THRESHOLD) {
+  /**
+   * `sequence`: an optional sequence scorer fed every finite value (its own
+   * state, warm-up and rest period); a score >= 0.5 from it is reported at
+   * full score. Given by ./nab-detector.ts for NAB, so the engine's bundle
+   * does not carry it.
+   */
+  constructor(opts: DetectorOptions = {}, threshold = DEFAULT_THRESHOLD, sequence?: SequenceScorer) {
     const o = { ...DEFAULT_OPTIONS };
     for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as Record<string, number>)[k] = v as number;
     this.options = o;
@@ -219,6 +239,7 @@ export class StreamingDetector {
     this.dqIdx = new Float64Array(Math.max(0, o.refractory | 0) + 1);
     this.dqVal = new Float64Array(this.dqIdx.length);
     this.floors = Float64Array.of(o.spikeFloor, o.levelFloor, o.varianceFloor, o.patternFloor);
+    this.sequence = sequence;
   }
 
   /** Points seen. */
@@ -230,7 +251,7 @@ export class StreamingDetector {
   get stateBytes(): number {
     let b = this.ring.byteLength + this.sorted.byteLength + this.counts.byteLength + this.ctxTotals.byteLength;
     b += this.u.byteLength + this.hMean.byteLength + this.hRec.byteLength + this.dqIdx.byteLength + this.dqVal.byteLength;
-    return b;
+    return b + (this.sequence?.stateBytes ?? 0);
   }
 
   /** Feeds one value (t, the time, is accepted for callers' convenience; the detector works per point). */
@@ -344,6 +365,13 @@ export class StreamingDetector {
     if (o.refractory > 0) {
       const recent = this.recentMax(i, score);
       if (score > 0 && score <= recent) score *= o.damp;
+    }
+    // sequence novelty: a level or transition never seen is reported at full score
+    // (silent while the seen range is within the noise floor, as the pattern model)
+    const nov = this.sequence ? this.sequence.update(value) : 0;
+    if (!learning && nov >= 0.5 && range > o.patternSpan * floor) {
+      score = 1;
+      if (!outOfRange) kind = 'pattern';
     }
     const anomaly = score >= this.threshold;
 

@@ -7,7 +7,9 @@
 // --threshold 0.7655 (NAB's for CAD OSE) it checks the port against NAB's figures.
 // Not a streaming figure.
 // Streams every series of <folder>/data/<category>/*.csv through a fresh
-// StreamingDetector (src/analytics/anomaly.ts), one point at a time, scores it
+// detector (src/analytics/nab-detector.ts: the StreamingDetector of
+// src/analytics/anomaly.ts with the sequence novelty of
+// src/analytics/novelty.ts), one point at a time, scores it
 // with NAB's standard profile (test/tools/nab-score.ts), and prints per-file
 // scores beside each reference detector's per-file score from
 // reference_scores.csv, then each detector's normalised score over the folder,
@@ -55,10 +57,12 @@ if (!existsSync(join(folder, 'data')) || !existsSync(join(folder, 'combined_wind
 
 const bundled = await bundleForNode(OUT, {
   anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
+  'nab-detector': join(ROOT, 'src/analytics/nab-detector.ts'),
   contextual: join(ROOT, 'src/analytics/contextual.ts'),
   'nab-score': join(ROOT, 'test/tools/nab-score.ts'),
 });
-const { StreamingDetector, DEFAULT_THRESHOLD } = bundled.anomaly;
+const { DEFAULT_THRESHOLD } = bundled.anomaly;
+const { createNabDetector } = bundled['nab-detector'];
 const { ContextualDetector, RestPeriod, CONTEXTUAL_DEFAULTS, CONTEXTUAL_NAB_THRESHOLD } = bundled.contextual;
 // --detector anomaly: the StreamingDetector alone; contextual: the ContextualDetector
 // alone; combined: a row is a detection when either is (the contextual one at its own
@@ -101,7 +105,7 @@ function anomalyScores(file, values, times, o, cache) {
   const hit = cache ? anomalyCache.get(key) : undefined;
   if (hit) return hit;
   const scores = new Float64Array(values.length);
-  const det = new StreamingDetector(o);
+  const det = createNabDetector(o);
   for (let i = 0; i < values.length; i++) scores[i] = det.update(values[i], times[i]).score;
   if (cache) anomalyCache.set(key, scores);
   return scores;
@@ -252,10 +256,12 @@ console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 // ---- cross-validation: leave one category out --------------------------------
 /** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
 const ANOMALY_GRID = {
-  spikeFloor: [2, 3, 4, 5],
-  patternFloor: [2.5, 3.5, 4.5],
-  cusumH: [8, 12, 16],
-  recordDecay: [0.00003, 0.0001, 0.0003],
+  varianceFloor: [0.5, Infinity],
+  rangeTolerance: [0, 0.05, 0.1],
+  rangeZ: [3, 4, 6],
+  noveltyLevels: [6, 8, 10],
+  noveltyMargin: [0.5, 1],
+  noveltyRest: [10, 30],
 };
 const CV_GRID = useContextual
   ? { restPeriod: [30, 60, 120, 150], rangeWarmup: [0, 300, 600], rangeMargin: [0, 0.2] }
@@ -264,7 +270,7 @@ const CV_GRID = useContextual
     : ANOMALY_GRID;
 const CV_THRESHOLDS = [];
 const TH_STEP = useContextual ? 0.01 : 0.02;
-for (let t = useContextual ? 0.5 : 0.4; t < (useContextual ? 0.995 : 0.96); t += TH_STEP) CV_THRESHOLDS.push(Number(t.toFixed(2)));
+for (let t = useContextual ? 0.5 : 0.4; t < (useContextual ? 0.995 : 1.01); t += TH_STEP) CV_THRESHOLDS.push(Number(t.toFixed(2)));
 if (!opts['no-cv']) {
   const t0 = Date.now();
   const series = files.map((file) => ({ file, cat: file.split('/')[0], ...parseNabCsv(readFileSync(join(folder, 'data', file), 'utf8')), windows: windows[file] ?? [] }));

@@ -83,7 +83,7 @@ export interface Anomaly {
 }
 
 /** generateStats(): the collectors' figures, the player's, and what the engine costs. */
-export type EngineStats = GeneratedStats & { player: PlayerStats; engine: { entries: number; nsPerEntry: number | null } };
+export type EngineStats = GeneratedStats & { player: PlayerStats; engine: { entries: number; ms: number; nsPerEntry: number | null } };
 
 /** What the engine tells the page: record these as entries. */
 export type EngineNotice = { kind: 'alert'; alert: AlertTransition } | { kind: 'anomaly'; anomaly: Anomaly } | { kind: 'loop'; loop: Loop };
@@ -218,7 +218,7 @@ export class AnalyticsEngine implements CallObserver {
     return {
       ...this.stats.snapshot(now),
       player: this.player.snapshot(now),
-      engine: { entries: this.cost.entries, nsPerEntry: this.cost.entries > 0 ? Math.round((this.cost.ms * 1e6) / this.cost.entries) : null },
+      engine: { entries: this.cost.entries, ms: this.cost.ms, nsPerEntry: this.cost.entries > 0 ? Math.round((this.cost.ms * 1e6) / this.cost.entries) : null },
     };
   }
 

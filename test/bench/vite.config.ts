@@ -7,7 +7,7 @@ import { defineConfig } from 'vite';
 
 const pages = resolve(import.meta.dirname, 'pages');
 /** One entry per bench page; its name is the page the runner opens (lib/benches.mjs). */
-const PAGES = ['persist', 'naive', 'raw', 'otel', 'calls', 'export', 'open', 'heap', 'fps', 'overlay'];
+const PAGES = ['persist', 'analytics', 'naive', 'raw', 'otel', 'calls', 'export', 'open', 'heap', 'fps', 'overlay'];
 
 export default defineConfig({
   root: pages,

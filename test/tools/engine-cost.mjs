@@ -1,4 +1,4 @@
-// `node test/tools/engine-cost.mjs [--base <dir>] [--rounds 7] [--methods 20,1000] [--seconds 10] [--rate 20000]`
+// `node test/tools/engine-cost.mjs [--base <dir>] [--rounds 7] [--methods 20,1000] [--seconds 10] [--rate 20000] [--clock cpu|wall]`
 //
 // The analytics engine's cost per entry in Node, on the stream of the bench's
 // analytics page (test/bench/pages/analytics.ts): half `bench.tick` events,
@@ -11,7 +11,9 @@
 // With --base, the engine and encoder of another checkout (a worktree of the
 // base commit) are bundled too, and each round times both on the same batches,
 // alternately in the same process: the ratio head/base is per round, its
-// median over the rounds is printed. Not a test; `npm run bench` holds the
+// median over the rounds is printed. Each consume() is timed by the
+// process's CPU time (`--clock cpu`, the default: a loaded machine's other
+// work does not count) or by performance.now() (`--clock wall`). Not a test; `npm run bench` holds the
 // Chromium figures. Also a profile target: `node --cpu-prof test/tools/engine-cost.mjs`.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,12 +27,19 @@ const { values: opts } = parseArgs({
     methods: { type: 'string', default: '20,1000' },
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '20000' },
+    clock: { type: 'string', default: 'cpu' },
   },
 });
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 const RATE = Number(opts.rate);
 const METHODS = opts.methods.split(',').map(Number);
+// CPU time of this process (µs steps): other work on a loaded machine preempts the wall clock, not this one.
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const clock = opts.clock === 'wall' ? () => performance.now() : cpuMs;
 
 async function load(root, out) {
   const m = await bundleForNode(out, { engine: join(root, 'src/analytics/engine.ts'), columns: join(root, 'src/store/columns.ts') });
@@ -107,9 +116,9 @@ function round(names, sets) {
   for (let i = 0; i < count; i++) {
     for (let j = 0; j < names.length; j++) {
       const e = (i % 2 === 0 ? j : names.length - 1 - j);
-      const t0 = performance.now();
+      const t0 = clock();
       engines[e].consume(sets[names[e]][i], 'S', () => 0);
-      ms[e] += performance.now() - t0;
+      ms[e] += clock() - t0;
     }
     entriesIn += sets[names[0]][i].count;
   }
@@ -122,8 +131,12 @@ for (const methods of METHODS) {
   const sets = Object.fromEntries(Object.entries(builds).map(([name, b]) => [name, batches(b.BatchEncoder, list)]));
   const names = Object.keys(builds);
   const ns = Object.fromEntries(names.map((k) => [k, []]));
-  round(names, sets); // warm-up
-  for (let r = 0; r < ROUNDS; r++) round(names, sets).forEach((x, j) => ns[names[j]].push(x));
+  for (let r = 0; r < 2; r++) round(names, sets); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    // Which build is fed first swaps every round too (a build fed first may pay for what the other then finds warm).
+    const order = r % 2 === 0 ? names : [...names].reverse();
+    round(order, sets).forEach((x, j) => ns[order[j]].push(x));
+  }
   const row = Object.entries(ns).map(([k, xs]) => `${k} ${median(xs).toFixed(0)} ns/entry (${xs.map((x) => x.toFixed(0)).join(' ')})`);
   const ratio = ns.base ? `  head/base ${median(ns.head.map((h, i) => h / ns.base[i])).toFixed(3)}` : '';
   console.log(`${methods} methods, ${list.length} entries: ${row.join('; ')}${ratio}`);

@@ -175,41 +175,13 @@ export class MethodBaselines {
       // The bar is max(usual × e^(Z·spread), RATIO × usual, usual + ABS): in ln units the first two
       // need no exp, and a call under them (almost every call) is not slow whatever the third.
       const zBar = Z_SLOW * spread;
-      let slow = false;
-      let bar = 0;
-      if (x >= mu + (zBar > LN_RATIO_SLOW ? zBar : LN_RATIO_SLOW) - BAR_MARGIN) {
-        const usual = Math.exp(mu);
-        bar = Math.max(Math.exp(mu + zBar), RATIO_SLOW * usual, usual + ABS_SLOW_MS);
-        slow = dur > bar;
-      }
-      const wa = id * WORDS;
-      const w = this.w;
-      const mask = ((w[wa + SLOW]! << 1) | (slow ? 1 : 0)) & ((1 << SLOW_WINDOW) - 1);
-      w[wa + SLOW] = mask;
-      const st = w[wa + STATE]!;
-      if (mask === 0) {
-        if (st & 1 && ts - f[at + TOLD_AT]! >= RETELL_MS) w[wa + STATE] = st & ~1;
-      } else if (slow && (mask & ~1) === 0) {
-        f[at + SINCE_TS] = ts; // the first slow call of this run of evidence
-        f[at + SINCE_SEQ] = seq;
-      }
-      if (slow && !(st & 1) && popcount(mask) >= SLOW_NEEDED) {
-        w[wa + STATE] = w[wa + STATE]! | 1;
-        f[at + TOLD_AT] = ts;
-        this.pending.push({
-          kind: 'latency',
-          id,
-          ts,
-          seq,
-          sinceTs: f[at + SINCE_TS]!,
-          sinceSeq: f[at + SINCE_SEQ]!,
-          value: dur,
-          expected: Math.exp(mu),
-          bar,
-          bad: popcount(mask),
-          of: Math.min(SLOW_WINDOW, n - MIN_LATENCY_CALLS + 1),
-          surprise: (x - mu) / spread,
-        });
+      if (x >= mu + (zBar > LN_RATIO_SLOW ? zBar : LN_RATIO_SLOW) - BAR_MARGIN) this.nearBar(id, at, n, dur, x, mu, spread, ts, seq);
+      else {
+        const wa = id * WORDS + SLOW;
+        const w = this.w;
+        const mask = (w[wa]! << 1) & ((1 << SLOW_WINDOW) - 1);
+        w[wa] = mask;
+        if (mask === 0 && w[wa - SLOW + STATE]! & 1) this.clearSlow(id, at, ts);
       }
     }
     // Clipped update: a slow call moves the history by at most 3 spreads × α.
@@ -219,7 +191,49 @@ export class MethodBaselines {
     // Clipped from the 5th call on: slow calls among the first ones must not inflate the spread the first verdicts use.
     if (n >= CLIP_FROM_CALL) r = r > lim ? lim : r < -lim ? -lim : r;
     f[at + MU] = mu + a * r;
-    f[at + DEV] = dev + a * (Math.abs(r) - dev);
+    f[at + DEV] = dev + a * ((r < 0 ? -r : r) - dev);
+  }
+
+  /** A latency verdict stands until the slow calls have cleared and RETELL_MS passed. */
+  private clearSlow(id: number, at: number, ts: number): void {
+    if (ts - this.f[at + TOLD_AT]! >= RETELL_MS) this.w[id * WORDS + STATE] = this.w[id * WORDS + STATE]! & ~1;
+  }
+
+  /** A call at or past the cheap bar: the exact bar, and the verdict when the evidence is complete. */
+  private nearBar(id: number, at: number, n: number, dur: number, x: number, mu: number, spread: number, ts: number, seq: number): void {
+    const f = this.f;
+    const w = this.w;
+    const wa = id * WORDS;
+    const usual = Math.exp(mu);
+    const bar = Math.max(Math.exp(mu + Z_SLOW * spread), RATIO_SLOW * usual, usual + ABS_SLOW_MS);
+    const slow = dur > bar;
+    const mask = ((w[wa + SLOW]! << 1) | (slow ? 1 : 0)) & ((1 << SLOW_WINDOW) - 1);
+    w[wa + SLOW] = mask;
+    const st = w[wa + STATE]!;
+    if (mask === 0) {
+      if (st & 1) this.clearSlow(id, at, ts);
+    } else if (slow && (mask & ~1) === 0) {
+      f[at + SINCE_TS] = ts; // the first slow call of this run of evidence
+      f[at + SINCE_SEQ] = seq;
+    }
+    if (slow && !(st & 1) && popcount(mask) >= SLOW_NEEDED) {
+      w[wa + STATE] = w[wa + STATE]! | 1;
+      f[at + TOLD_AT] = ts;
+      this.pending.push({
+        kind: 'latency',
+        id,
+        ts,
+        seq,
+        sinceTs: f[at + SINCE_TS]!,
+        sinceSeq: f[at + SINCE_SEQ]!,
+        value: dur,
+        expected: usual,
+        bar,
+        bad: popcount(mask),
+        of: Math.min(SLOW_WINDOW, n - MIN_LATENCY_CALLS + 1),
+        surprise: (x - mu) / spread,
+      });
+    }
   }
 
   private outcome(id: number, at: number, n: number, failed: boolean, ts: number, seq: number): void {
@@ -232,16 +246,26 @@ export class MethodBaselines {
       f[at + H_N] = f[at + H_N]! * COUNT_DECAY + 1;
       f[at + H_F] = f[at + H_F]! * COUNT_DECAY + (prevMask >>> 31);
     }
-    const mask = ((prevMask << 1) | (failed ? 1 : 0)) >>> 0;
-    w[wa + FAIL] = mask;
     f[at + C_N] = f[at + C_N]! * COUNT_DECAY + 1;
-    const st = w[wa + STATE]!;
-    if (!failed) {
-      f[at + OK] = f[at + OK]! + 1;
-      w[wa + RUN] = 0;
-      if (st & 2 && (mask & 0xff) === 0 && ts - f[at + E_TOLD_AT]! >= RETELL_MS) w[wa + STATE] = st & ~2;
+    if (failed) {
+      this.failure(id, at, n, prevMask, ts, seq);
       return;
     }
+    const mask = (prevMask << 1) >>> 0;
+    w[wa + FAIL] = mask;
+    f[at + OK] = f[at + OK]! + 1;
+    w[wa + RUN] = 0;
+    const st = w[wa + STATE]!;
+    if (st & 2 && (mask & 0xff) === 0 && ts - f[at + E_TOLD_AT]! >= RETELL_MS) w[wa + STATE] = st & ~2;
+  }
+
+  private failure(id: number, at: number, n: number, prevMask: number, ts: number, seq: number): void {
+    const f = this.f;
+    const w = this.w;
+    const wa = id * WORDS;
+    const mask = ((prevMask << 1) | 1) >>> 0;
+    w[wa + FAIL] = mask;
+    const st = w[wa + STATE]!;
     f[at + C_F] = f[at + C_F]! * COUNT_DECAY + 1;
     const run = w[wa + RUN]! + 1;
     w[wa + RUN] = run;

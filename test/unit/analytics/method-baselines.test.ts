@@ -155,7 +155,7 @@ describe('per-method baselines, counted in calls', () => {
     for (let id = 0; id < 50; id++) small.observe(id, 1, false, id, id);
     expect(small.counts).toEqual({ methods: 10, maxIds: 10, callsBeyond: 40 });
     expect(small.stateBytes).toBeLessThanOrEqual(10 * 144);
-  });
+  }, 60_000); // 15,000 calls through the whole engine: ~1.5 s alone, several times that on a loaded machine
 
   it('the binomial tail it judges failure counts by', () => {
     expect(Math.exp(binomialLogTail(1, 1, 0.3))).toBeCloseTo(0.3, 10);

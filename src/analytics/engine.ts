@@ -18,7 +18,7 @@ import { MethodBaselines, type MethodVerdict } from './method-baselines';
 import type { Loop } from './loops';
 import { PatternAnalyzer } from './patterns';
 import { PlayerCollector, type PlayerStats } from './player';
-import type { MetricBucket } from './metric-ring';
+import { MetricBucket } from './metric-ring';
 import { StatsCollector, type CallObserver, type GeneratedStats } from './stats';
 import { TrendAnalyzer } from './trends';
 
@@ -87,7 +87,7 @@ export interface Anomaly {
 }
 
 /** generateStats(): the collectors' figures, the player's, and what the engine costs. */
-export type EngineStats = GeneratedStats & { player: PlayerStats; engine: { entries: number; nsPerEntry: number | null } };
+export type EngineStats = GeneratedStats & { player: PlayerStats; engine: { entries: number; ms: number; nsPerEntry: number | null } };
 
 /** What the engine tells the page: record these as entries. */
 export type EngineNotice = { kind: 'alert'; alert: AlertTransition } | { kind: 'anomaly'; anomaly: Anomaly } | { kind: 'loop'; loop: Loop };
@@ -224,7 +224,7 @@ export class AnalyticsEngine implements CallObserver {
     return {
       ...this.stats.snapshot(now),
       player: this.player.snapshot(now),
-      engine: { entries: this.cost.entries, nsPerEntry: this.cost.entries > 0 ? Math.round((this.cost.ms * 1e6) / this.cost.entries) : null },
+      engine: { entries: this.cost.entries, ms: this.cost.ms, nsPerEntry: this.cost.entries > 0 ? Math.round((this.cost.ms * 1e6) / this.cost.entries) : null },
     };
   }
 
@@ -242,10 +242,9 @@ export class AnalyticsEngine implements CallObserver {
    * seconds up to the one starting at `second` (ms, trace time), included.
    */
   metrics(second: number): Record<string, number | null> {
-    const ring = this.stats.ring;
-    const last1 = ring.merged(second, second);
-    const last5 = ring.merged(second - 4_000, second);
-    const last10 = ring.merged(second - 9_000, second);
+    const last1 = this.totals(second, second);
+    const last5 = this.totals(second - 4_000, second);
+    const last10 = this.totals(second - 9_000, second);
     return {
       fps: last1.frames >= 2 && last1.frameMs > 0 ? (last1.frames * 1000) / last1.frameMs : null,
       frameTimeP95: last5.frames >= MIN_FRAMES ? last5.frameTimes.quantile(0.95) : null,
@@ -261,6 +260,20 @@ export class AnalyticsEngine implements CallObserver {
       activeLoops: this.loops.length,
       memoryMb: this.page.memoryMb,
     };
+  }
+
+  /**
+   * Clock [from, to] of the stats' ring as one new bucket of totals, without
+   * the per-method sketches (ring.merged copies every method's: the rules'
+   * metrics read none, and with 1,000 methods that was most of a second's work).
+   */
+  private totals(from: number, to: number): MetricBucket {
+    const ring = this.stats.ring;
+    const r = ring.range(from, to);
+    const out = new MetricBucket(ring.alpha);
+    out.clear(r.buckets[0]?.start ?? from);
+    for (let i = 0; i < r.buckets.length; i++) out.merge(r.buckets[i]!, false);
+    return out;
   }
 
   /** Trace time reached `t`: close every second that ended before it. */
@@ -287,8 +300,9 @@ export class AnalyticsEngine implements CallObserver {
   /** The second [start, start + 1000) is complete: detectors, then alert rules. */
   private closeSecond(start: number, notices: EngineNotice[]): void {
     const end = start + 1000;
-    const bucket = this.stats.ring.merged(start, start);
-    if (bucket.events > 0) {
+    // The ring's own bucket of that second (read, never written: range() gives it as it is, not a copy of every method's sketch).
+    const bucket = this.stats.ring.range(start, start).buckets[0];
+    if (bucket && bucket.events > 0) {
       this.check('eventRate', bucket.events, start, notices);
       if (bucket.calls >= MIN_CALLS_FOR_LATENCY) this.check('errorRate', bucket.callErrors / bucket.calls, start, notices, () => errorCulprits(bucket, this.stats.ring.methodNames));
       if (bucket.frames >= MIN_FRAMES) this.check('frameTime', bucket.frameTimes.quantile(0.95), start, notices, () => this.frameCulprits(start, bucket));

@@ -21,7 +21,12 @@ export class LongestCalls {
   /** The shortest kept duration of each second's slots (a call below it is skipped at once). */
   private readonly least = new Float64Array(SECONDS);
 
+  /** The second calls last came in ([curFrom, curFrom + 1000) ms) and its shortest kept duration: most calls stop at these. */
+  private curFrom = 0;
+  private curLeast = -1;
+
   add(id: number, dur: number, ts: number, frame: number): void {
+    if (dur <= this.curLeast && ts >= this.curFrom && ts < this.curFrom + 1000) return;
     const sec = Math.floor(ts / 1000);
     const s = sec % SECONDS;
     if (this.stamp[s] !== sec) {
@@ -29,6 +34,8 @@ export class LongestCalls {
       this.dur.fill(-1, s * TOP, s * TOP + TOP);
       this.least[s] = -1;
     }
+    this.curFrom = sec * 1000;
+    this.curLeast = this.least[s]!;
     if (dur <= this.least[s]!) return;
     // Replace the shortest slot, then find the new shortest.
     const base = s * TOP;
@@ -40,6 +47,7 @@ export class LongestCalls {
     let least = Infinity;
     for (let j = base; j < base + TOP; j++) if (this.dur[j]! < least) least = this.dur[j]!;
     this.least[s] = least;
+    this.curLeast = least;
   }
 
   /** The longest calls of the second starting at `startMs`, longest first ([] when it is no longer kept). */

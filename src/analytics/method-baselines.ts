@@ -17,9 +17,12 @@
  * successes) as many failures in the last 32 calls as its own history makes
  * less likely than P_RARE (binomial tail).
  *
- * Memory: a few numbers a method in typed arrays, grown with the ids the
- * stats collector assigns (bounded by its maxMethods). Work: O(1) a call;
- * the binomial tail (≤ 32 terms) only on a failed call.
+ * Memory: 144 bytes a method in two typed arrays, grown with the ids the
+ * stats collector assigns, at most maxIds (its maxMethods + 1: the last id is
+ * its '(other)' method, where the methods past its bound are counted); a call
+ * of an id past maxIds is counted, not judged. Work: O(1) a call, one log
+ * (an exp only for a call near its method's slow bar); the binomial tail
+ * (≤ 32 terms) only on a failed call.
  *
  * The constants were set from these first principles before the fault suite
  * (`npm run eval:faults`) was written; one change was made after looking at
@@ -79,38 +82,74 @@ export interface MethodVerdict {
   surprise: number;
 }
 
-const FIELDS = ['n', 'mu', 'dev', 'cN', 'cF', 'hN', 'hF', 'ok', 'sinceTs', 'sinceSeq', 'esinceTs', 'esinceSeq', 'wsinceTs', 'wsinceSeq', 'toldAt', 'etoldAt'] as const;
-type Field = (typeof FIELDS)[number];
+/**
+ * A method's numbers, side by side in one Float64Array (STRIDE a method): a
+ * call reads and writes one or two cache lines, not sixteen arrays.
+ */
+const N = 0; // calls seen
+const MU = 1; // clipped running mean of ln(duration)
+const DEV = 2; // its running mean absolute deviation
+const C_N = 3; // decayed calls and failures (the run rule's rate)
+const C_F = 4;
+const H_N = 5; // decayed calls and failures that left the 32-call window (the rate rule's history)
+const H_F = 6;
+const OK = 7; // successes seen
+const SINCE_TS = 8; // first slow call of the latency evidence
+const SINCE_SEQ = 9;
+const E_SINCE_TS = 10; // first failure of the current run
+const E_SINCE_SEQ = 11;
+const W_SINCE_TS = 12; // first failure in the window
+const W_SINCE_SEQ = 13;
+const TOLD_AT = 14; // trace time of the last latency and error verdicts
+const E_TOLD_AT = 15;
+const STRIDE = 16;
+/** Words a method in the Uint32Array: slow calls (8 bits), failed calls (32 bits), the failure run, whether a verdict stands (bit 1 latency, bit 2 errors). */
+const SLOW = 0;
+const FAIL = 1;
+const RUN = 2;
+const STATE = 3;
+const WORDS = 4;
+const LN_RATIO_SLOW = Math.log(RATIO_SLOW);
+/** Below this ln-latency margin under the cheap bar, a call cannot be slow whatever the rounding (the exact bar is computed past it). */
+const BAR_MARGIN = 1e-9;
 
 export class MethodBaselines {
   private cap = 0;
-  private f = {} as Record<Field, Float64Array>;
-  /** Bit masks of the last calls: slow (8 bits), failed (32 bits); the current failure run; whether a verdict stands. */
-  private slowMask = new Uint32Array(0);
-  private failMask = new Uint32Array(0);
-  private run = new Uint32Array(0);
-  private state = new Uint8Array(0);
+  private f = new Float64Array(0);
+  private w = new Uint32Array(0);
   /** Verdicts since the last drain (bounded: at most one a method a kind until its window clears). */
   private pending: MethodVerdict[] = [];
+  /** Methods with a baseline, and calls of method ids past maxIds (not judged, counted). */
+  private seen = 0;
+  private beyond = 0;
 
   constructor(private readonly maxIds = 1_001) {
-    this.grow(64);
+    this.grow(Math.min(64, maxIds));
   }
 
   /** Bytes of state: grows with the methods seen, at most maxIds. */
   get stateBytes(): number {
-    return this.cap * (FIELDS.length * 8 + 4 + 4 + 4 + 1);
+    return this.f.byteLength + this.w.byteLength;
+  }
+
+  /** Methods with a baseline (at most maxIds), and calls not judged because their id is past maxIds. */
+  get counts(): { methods: number; maxIds: number; callsBeyond: number } {
+    return { methods: this.seen, maxIds: this.maxIds, callsBeyond: this.beyond };
   }
 
   /** One completed call of method `id` (ms), at trace time `ts`. */
   observe(id: number, dur: number, failed: boolean, ts: number, seq: number): void {
-    if (id < 0 || id >= this.maxIds) return;
+    if (id < 0 || id >= this.maxIds) {
+      this.beyond++;
+      return;
+    }
     if (id >= this.cap) this.grow(Math.min(this.maxIds, Math.max(id + 1, this.cap * 2)));
-    const f = this.f;
-    const n = f.n[id]!;
-    f.n[id] = n + 1;
-    this.latency(id, n, dur, ts, seq);
-    this.outcome(id, n, failed, ts, seq);
+    const at = id * STRIDE;
+    const n = this.f[at + N]!;
+    if (n === 0) this.seen++;
+    this.f[at + N] = n + 1;
+    this.latency(id, at, n, dur, ts, seq);
+    this.outcome(id, at, n, failed, ts, seq);
   }
 
   /** The verdicts since the last call (then forgotten). */
@@ -121,127 +160,156 @@ export class MethodBaselines {
     return out;
   }
 
-  private latency(id: number, n: number, dur: number, ts: number, seq: number): void {
+  private latency(id: number, at: number, n: number, dur: number, ts: number, seq: number): void {
     const f = this.f;
     const x = Math.log(dur > 1e-3 ? dur : 1e-3);
     if (n === 0) {
-      f.mu[id] = x;
-      f.dev[id] = 0;
+      f[at + MU] = x;
+      f[at + DEV] = 0;
       return;
     }
-    const mu = f.mu[id]!;
-    const spread = Math.max(f.dev[id]!, MIN_SPREAD);
-    let slow = false;
+    const mu = f[at + MU]!;
+    const dev = f[at + DEV]!;
+    const spread = dev > MIN_SPREAD ? dev : MIN_SPREAD;
     if (n >= MIN_LATENCY_CALLS) {
-      const usual = Math.exp(mu);
-      const bar = Math.max(Math.exp(mu + Z_SLOW * spread), RATIO_SLOW * usual, usual + ABS_SLOW_MS);
-      slow = dur > bar;
-      const mask = ((this.slowMask[id]! << 1) | (slow ? 1 : 0)) & ((1 << SLOW_WINDOW) - 1);
-      this.slowMask[id] = mask;
-      const st = this.state[id]!;
-      if (mask === 0) {
-        if (st & 1 && ts - f.toldAt[id]! >= RETELL_MS) this.state[id] = st & ~1;
-      } else if (slow && (mask & ~1) === 0) {
-        f.sinceTs[id] = ts; // the first slow call of this run of evidence
-        f.sinceSeq[id] = seq;
-      }
-      if (slow && !(st & 1) && popcount(mask) >= SLOW_NEEDED) {
-        this.state[id] = this.state[id]! | 1;
-        f.toldAt[id] = ts;
-        this.pending.push({
-          kind: 'latency',
-          id,
-          ts,
-          seq,
-          sinceTs: f.sinceTs[id]!,
-          sinceSeq: f.sinceSeq[id]!,
-          value: dur,
-          expected: usual,
-          bar,
-          bad: popcount(mask),
-          of: Math.min(SLOW_WINDOW, n - MIN_LATENCY_CALLS + 1),
-          surprise: (x - mu) / spread,
-        });
+      // The bar is max(usual × e^(Z·spread), RATIO × usual, usual + ABS): in ln units the first two
+      // need no exp, and a call under them (almost every call) is not slow whatever the third.
+      const zBar = Z_SLOW * spread;
+      if (x >= mu + (zBar > LN_RATIO_SLOW ? zBar : LN_RATIO_SLOW) - BAR_MARGIN) this.nearBar(id, at, n, dur, x, mu, spread, ts, seq);
+      else {
+        const wa = id * WORDS + SLOW;
+        const w = this.w;
+        const mask = (w[wa]! << 1) & ((1 << SLOW_WINDOW) - 1);
+        w[wa] = mask;
+        if (mask === 0 && w[wa - SLOW + STATE]! & 1) this.clearSlow(id, at, ts);
       }
     }
     // Clipped update: a slow call moves the history by at most 3 spreads × α.
-    const a = Math.max(HISTORY_ALPHA, 1 / (n + 1));
+    const a = n < 128 ? 1 / (n + 1) : HISTORY_ALPHA; // max(HISTORY_ALPHA, 1 / (n + 1)), HISTORY_ALPHA being 1/128
     let r = x - mu;
     const lim = 3 * spread;
     // Clipped from the 5th call on: slow calls among the first ones must not inflate the spread the first verdicts use.
     if (n >= CLIP_FROM_CALL) r = r > lim ? lim : r < -lim ? -lim : r;
-    f.mu[id] = mu + a * r;
-    f.dev[id] = f.dev[id]! + a * (Math.abs(r) - f.dev[id]!);
+    f[at + MU] = mu + a * r;
+    f[at + DEV] = dev + a * ((r < 0 ? -r : r) - dev);
   }
 
-  private outcome(id: number, n: number, failed: boolean, ts: number, seq: number): void {
+  /** A latency verdict stands until the slow calls have cleared and RETELL_MS passed. */
+  private clearSlow(id: number, at: number, ts: number): void {
+    if (ts - this.f[at + TOLD_AT]! >= RETELL_MS) this.w[id * WORDS + STATE] = this.w[id * WORDS + STATE]! & ~1;
+  }
+
+  /** A call at or past the cheap bar: the exact bar, and the verdict when the evidence is complete. */
+  private nearBar(id: number, at: number, n: number, dur: number, x: number, mu: number, spread: number, ts: number, seq: number): void {
     const f = this.f;
-    const prevMask = this.failMask[id]!;
+    const w = this.w;
+    const wa = id * WORDS;
+    const usual = Math.exp(mu);
+    const bar = Math.max(Math.exp(mu + Z_SLOW * spread), RATIO_SLOW * usual, usual + ABS_SLOW_MS);
+    const slow = dur > bar;
+    const mask = ((w[wa + SLOW]! << 1) | (slow ? 1 : 0)) & ((1 << SLOW_WINDOW) - 1);
+    w[wa + SLOW] = mask;
+    const st = w[wa + STATE]!;
+    if (mask === 0) {
+      if (st & 1) this.clearSlow(id, at, ts);
+    } else if (slow && (mask & ~1) === 0) {
+      f[at + SINCE_TS] = ts; // the first slow call of this run of evidence
+      f[at + SINCE_SEQ] = seq;
+    }
+    if (slow && !(st & 1) && popcount(mask) >= SLOW_NEEDED) {
+      w[wa + STATE] = w[wa + STATE]! | 1;
+      f[at + TOLD_AT] = ts;
+      this.pending.push({
+        kind: 'latency',
+        id,
+        ts,
+        seq,
+        sinceTs: f[at + SINCE_TS]!,
+        sinceSeq: f[at + SINCE_SEQ]!,
+        value: dur,
+        expected: usual,
+        bar,
+        bad: popcount(mask),
+        of: Math.min(SLOW_WINDOW, n - MIN_LATENCY_CALLS + 1),
+        surprise: (x - mu) / spread,
+      });
+    }
+  }
+
+  private outcome(id: number, at: number, n: number, failed: boolean, ts: number, seq: number): void {
+    const f = this.f;
+    const w = this.w;
+    const wa = id * WORDS;
+    const prevMask = w[wa + FAIL]!;
     // The call leaving the 32-call window joins the delayed history (the window is never judged against itself).
     if (n >= 32) {
-      f.hN[id] = f.hN[id]! * COUNT_DECAY + 1;
-      f.hF[id] = f.hF[id]! * COUNT_DECAY + (prevMask >>> 31);
+      f[at + H_N] = f[at + H_N]! * COUNT_DECAY + 1;
+      f[at + H_F] = f[at + H_F]! * COUNT_DECAY + (prevMask >>> 31);
     }
-    const mask = ((prevMask << 1) | (failed ? 1 : 0)) >>> 0;
-    this.failMask[id] = mask;
-    f.cN[id] = f.cN[id]! * COUNT_DECAY + 1;
-    const st = this.state[id]!;
-    if (!failed) {
-      f.ok[id] = f.ok[id]! + 1;
-      this.run[id] = 0;
-      if (st & 2 && (mask & 0xff) === 0 && ts - f.etoldAt[id]! >= RETELL_MS) this.state[id] = st & ~2;
+    f[at + C_N] = f[at + C_N]! * COUNT_DECAY + 1;
+    if (failed) {
+      this.failure(id, at, n, prevMask, ts, seq);
       return;
     }
-    f.cF[id] = f.cF[id]! * COUNT_DECAY + 1;
-    const run = ++this.run[id]!;
+    const mask = (prevMask << 1) >>> 0;
+    w[wa + FAIL] = mask;
+    f[at + OK] = f[at + OK]! + 1;
+    w[wa + RUN] = 0;
+    const st = w[wa + STATE]!;
+    if (st & 2 && (mask & 0xff) === 0 && ts - f[at + E_TOLD_AT]! >= RETELL_MS) w[wa + STATE] = st & ~2;
+  }
+
+  private failure(id: number, at: number, n: number, prevMask: number, ts: number, seq: number): void {
+    const f = this.f;
+    const w = this.w;
+    const wa = id * WORDS;
+    const mask = ((prevMask << 1) | 1) >>> 0;
+    w[wa + FAIL] = mask;
+    const st = w[wa + STATE]!;
+    f[at + C_F] = f[at + C_F]! * COUNT_DECAY + 1;
+    const run = w[wa + RUN]! + 1;
+    w[wa + RUN] = run;
     if (run === 1) {
-      f.esinceTs[id] = ts; // the run's first failure
-      f.esinceSeq[id] = seq;
+      f[at + E_SINCE_TS] = ts; // the run's first failure
+      f[at + E_SINCE_SEQ] = seq;
     }
     if (prevMask === 0) {
-      f.wsinceTs[id] = ts; // the window's first failure
-      f.wsinceSeq[id] = seq;
+      f[at + W_SINCE_TS] = ts; // the window's first failure
+      f[at + W_SINCE_SEQ] = seq;
     }
-    if (st & 2 || f.ok[id]! < MIN_OUTCOME_CALLS) return;
+    if (st & 2 || f[at + OK]! < MIN_OUTCOME_CALLS) return;
     // Run rule: the method's error rate before this run (prior: half a failure).
-    const calls = Math.max(1, f.cN[id]! - run);
-    const fails = Math.max(0, f.cF[id]! - run);
+    const calls = Math.max(1, f[at + C_N]! - run);
+    const fails = Math.max(0, f[at + C_F]! - run);
     const p = Math.min(0.999, (fails + 0.5) / (calls + 1));
     const logRun = run * Math.log(p);
     if (run >= MIN_RUN && logRun <= LOG_P_RARE) {
-      this.tellErrors(id, ts, seq, f.esinceTs[id]!, f.esinceSeq[id]!, run, p, run, run, 'run', logRun / Math.LN10);
+      this.tellErrors(id, ts, seq, f[at + E_SINCE_TS]!, f[at + E_SINCE_SEQ]!, run, p, run, run, 'run', logRun / Math.LN10);
       return;
     }
     // Rate rule: failures in the last min(n + 1, 32) calls against the delayed history.
-    const w = Math.min(n + 1, 32);
+    const win = Math.min(n + 1, 32);
     const e = popcount(mask);
-    if (e < MIN_WINDOW_FAILS || f.hN[id]! < 32) return;
-    const ph = Math.min(0.999, (f.hF[id]! + 0.5) / (f.hN[id]! + 1));
-    const logTail = binomialLogTail(e, w, ph);
-    if (logTail <= LOG_P_RARE) this.tellErrors(id, ts, seq, f.wsinceTs[id]!, f.wsinceSeq[id]!, e, ph, e, w, 'rate', logTail / Math.LN10);
+    if (e < MIN_WINDOW_FAILS || f[at + H_N]! < 32) return;
+    const ph = Math.min(0.999, (f[at + H_F]! + 0.5) / (f[at + H_N]! + 1));
+    const logTail = binomialLogTail(e, win, ph);
+    if (logTail <= LOG_P_RARE) this.tellErrors(id, ts, seq, f[at + W_SINCE_TS]!, f[at + W_SINCE_SEQ]!, e, ph, e, win, 'rate', logTail / Math.LN10);
   }
 
   private tellErrors(id: number, ts: number, seq: number, sinceTs: number, sinceSeq: number, value: number, p: number, bad: number, of: number, rule: 'run' | 'rate', surprise: number): void {
-    const f = this.f;
-    this.state[id] = this.state[id]! | 2;
-    f.etoldAt[id] = ts;
+    const wa = id * WORDS;
+    this.w[wa + STATE] = this.w[wa + STATE]! | 2;
+    this.f[id * STRIDE + E_TOLD_AT] = ts;
     this.pending.push({ kind: 'errors', id, ts, seq, sinceTs, sinceSeq, value, expected: p, bar: Math.max(1, p * of), bad, of, rule, surprise });
   }
 
   private grow(cap: number): void {
-    const old = this.f;
-    const copy = <T extends Float64Array | Uint32Array | Uint8Array>(a: T | undefined, make: (n: number) => T): T => {
-      const b = make(cap);
-      if (a) b.set(a);
-      return b;
-    };
-    const next = {} as Record<Field, Float64Array>;
-    for (const k of FIELDS) next[k] = copy(old[k], (m) => new Float64Array(m));
-    this.f = next;
-    this.slowMask = copy(this.slowMask, (m) => new Uint32Array(m));
-    this.failMask = copy(this.failMask, (m) => new Uint32Array(m));
-    this.run = copy(this.run, (m) => new Uint32Array(m));
-    this.state = copy(this.state, (m) => new Uint8Array(m));
+    const f = new Float64Array(cap * STRIDE);
+    f.set(this.f);
+    const w = new Uint32Array(cap * WORDS);
+    w.set(this.w);
+    this.f = f;
+    this.w = w;
     this.cap = cap;
   }
 }

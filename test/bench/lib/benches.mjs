@@ -13,10 +13,18 @@ export function benches(events) {
   const naive = Math.max(1_000, Math.round(events / 10)); // one put per event is slow; rates are per second anyway
   return {
     persist: {
-      keys: ['persist_events_per_s', 'logEvent_ns', 'logEvent_100k_ns', 'lost_events', 'dropped_events', 'consoleLog_ns', 'analytics_ns_per_event'],
+      keys: ['persist_events_per_s', 'logEvent_ns', 'logEvent_100k_ns', 'lost_events', 'dropped_events', 'consoleLog_ns'],
       params: { n: events, chunk: 5_000, warm, pace: 50_000, consoleN: Math.max(1_000, Math.round(events / 5)) },
       // The drop-in script exactly as a game loads it; a fresh database and room for every event.
       head: (token) => `<script src="/trace-agent.js" data-overlay="false" data-db="bench-${token}" data-capacity="${events + warm + 10_000}"></script>`,
+    },
+    analytics: {
+      keys: ['analytics_ns_per_event', 'analytics_ns_per_event_1000_methods'],
+      // Per phase: events and agent calls half and half, 200 entries every 10 ms (20,000/s).
+      params: { n: Math.min(100_000, events), warm: Math.min(20_000, events), perTick: 200, methods: 1_000, few: 20 },
+      head: (token) => `<script src="/trace-agent.js" data-overlay="false" data-db="bench-${token}" data-capacity="${2 * Math.min(100_000, events) + 30_000}"></script>`,
+      // Cross-origin isolated: the worker's clock (the engine times itself by it) and the spans' durations in 5 µs steps.
+      isolated: true,
     },
     naive: {
       keys: ['naive_persist_events_per_s', 'idbPutPerEvent_ns'],
@@ -107,6 +115,7 @@ export const UNITS = {
   fps_overlay_closed: 'fps',
   fps_overlay_open: 'fps',
   analytics_ns_per_event: 'ns/event',
+  analytics_ns_per_event_1000_methods: 'ns/event',
   overlay_frame_ms_p95: 'ms/frame',
   ...Object.fromEntries(OVERLAY_TABS.map((t) => [`overlay_frame_ms_p95_${t}`, 'ms/frame'])),
   ...Object.fromEntries(OVERLAY_TABS.flatMap((t) => [[`fps_overlay_closed_${t}`, 'fps'], [`fps_overlay_open_${t}`, 'fps']])),

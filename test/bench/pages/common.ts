@@ -86,7 +86,7 @@ export interface TraceAgentApi {
   flush(): Promise<void>;
   exportBlob(): Promise<Blob>;
   stats(): TraceAgentStats;
-  generateStats(): Promise<{ engine: { entries: number; nsPerEntry: number | null } }>;
+  generateStats(): Promise<{ engine: { entries: number; ms: number; nsPerEntry: number | null } }>;
 }
 
 /** The agent the drop-in script tag started, once its store is up (its backend known). */

@@ -132,6 +132,31 @@ describe('per-method baselines, counted in calls', () => {
     expect(b.drain()).toEqual([]);
   });
 
+  it("5,000 distinct methods through the engine: at most 1,001 baselines in bounded bytes, the methods past 1,000 counted under '(other)', ids past the bound counted", () => {
+    const engine = new AnalyticsEngine({ sessionId: 'S' });
+    // Each of 5,000 methods called 3 times, round-robin, 1,000 calls a second.
+    const calls: Call[] = [];
+    for (let k = 0; k < 15_000; k++) calls.push({ ts: k, agent: `agent${k % 5_000}`, method: 'act', dur: 1 + (k % 7) * 0.1 });
+    feed(engine, calls);
+    const { methods, maxIds, callsBeyond } = engine.baselines.counts;
+    expect(maxIds).toBe(1_001);
+    expect(methods).toBe(1_001); // 1,000 named methods and '(other).(other)'
+    expect(engine.baselines.stateBytes).toBeLessThanOrEqual(1_001 * 144);
+    expect(callsBeyond).toBe(0);
+    const stats = engine.generateStats().methods;
+    expect(stats.length).toBe(1_001);
+    const other = stats.find((m) => m.agent === '(other)' && m.method === '(other)');
+    // Every call of the 4,000 methods past the bound is counted there: none is silent.
+    expect(other?.calls).toBe(4_000 * 3);
+    expect(stats.reduce((sum, m) => sum + m.calls, 0)).toBe(15_000);
+
+    // A baseline table smaller than the ids it is given counts the calls it cannot judge.
+    const small = new MethodBaselines(10);
+    for (let id = 0; id < 50; id++) small.observe(id, 1, false, id, id);
+    expect(small.counts).toEqual({ methods: 10, maxIds: 10, callsBeyond: 40 });
+    expect(small.stateBytes).toBeLessThanOrEqual(10 * 144);
+  }, 60_000); // 15,000 calls through the whole engine: ~1.5 s alone, several times that on a loaded machine
+
   it('the binomial tail it judges failure counts by', () => {
     expect(Math.exp(binomialLogTail(1, 1, 0.3))).toBeCloseTo(0.3, 10);
     // P(X ≥ 2 | n = 3, p = 0.5) = 4/8

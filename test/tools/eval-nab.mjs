@@ -1,13 +1,13 @@
 // `npm run eval:nab -- [nab folder] [--detector anomaly|contextual|combined] [--threshold x] [--opts '{"k":v}'] [--sweep] [--quiet]`
 //
-// --detector contextual scores src/analytics/contextual.ts (CAD OSE-style) instead,
+// --detector contextual scores test/tools/contextual.ts (CAD OSE-style) instead,
 // combined a row detected by either (each with its own CV grid below).
 // --nab-range (contextual only) runs it as NAB ran CAD OSE: each file's minimum and
 // maximum given in advance (look-ahead) and restPeriod = probation / 5; with
 // --threshold 0.7655 (NAB's for CAD OSE) it checks the port against NAB's figures.
 // Not a streaming figure.
 // Streams every series of <folder>/data/<category>/*.csv through a fresh
-// detector (src/analytics/nab-detector.ts: the StreamingDetector of
+// detector (test/tools/nab-detector.ts: the StreamingDetector of
 // src/analytics/anomaly.ts with the sequence novelty of
 // src/analytics/novelty.ts), one point at a time, scores it
 // with NAB's standard profile (test/tools/nab-score.ts), and prints per-file
@@ -57,8 +57,8 @@ if (!existsSync(join(folder, 'data')) || !existsSync(join(folder, 'combined_wind
 
 const bundled = await bundleForNode(OUT, {
   anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
-  'nab-detector': join(ROOT, 'src/analytics/nab-detector.ts'),
-  contextual: join(ROOT, 'src/analytics/contextual.ts'),
+  'nab-detector': join(ROOT, 'test/tools/nab-detector.ts'),
+  contextual: join(ROOT, 'test/tools/contextual.ts'),
   'nab-score': join(ROOT, 'test/tools/nab-score.ts'),
 });
 const { DEFAULT_THRESHOLD } = bundled.anomaly;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingDetector } from '../../../src/analytics/anomaly';
-import { createNabDetector } from '../../../src/analytics/nab-detector';
+import { createNabDetector } from '../../tools/nab-detector';
 import { NOVELTY_DEFAULTS, SequenceNovelty } from '../../../src/analytics/novelty';
 import { rng } from './rng';
 

@@ -4,8 +4,8 @@
  * novelty of ./novelty.ts. The engine's detectors (MONITOR_OPTIONS) do not
  * use it, so its code stays out of the engine's bundle.
  */
-import { DEFAULT_THRESHOLD, StreamingDetector, type DetectorOptions } from './anomaly';
-import { SequenceNovelty } from './novelty';
+import { DEFAULT_THRESHOLD, StreamingDetector, type DetectorOptions } from '../../src/analytics/anomaly';
+import { SequenceNovelty } from '../../src/analytics/novelty';
 
 export interface NabDetectorOptions extends DetectorOptions {
   /** SequenceNovelty's levels, warm-up, margin and rest (NOVELTY_DEFAULTS when not given). */

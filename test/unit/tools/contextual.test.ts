@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONTEXTUAL_DEFAULTS, ContextualDetector, RestPeriod } from '../../../src/analytics/contextual';
-import { rng } from './rng';
+import { CONTEXTUAL_DEFAULTS, ContextualDetector, RestPeriod } from '../../tools/contextual';
+import { rng } from '../analytics/rng';
 
 /** A periodic pattern over 8 levels (a sawtooth up and a step down), period 12. */
 const PATTERN = [0, 1, 2, 3, 4, 5, 6, 7, 7, 4, 2, 0];

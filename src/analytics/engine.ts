@@ -13,6 +13,8 @@
 import type { ColumnBatch } from '../core/columns';
 import { AlertManager, DEFAULT_RULES, type AlertRule, type AlertStatus, type AlertTransition, type GameAlert, type Severity } from './alerts';
 import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly';
+import { describeCulprits, errorCulprits, latencyCulprit, MAX_CULPRITS, type Culprit } from './culprits';
+import { ms, pct, round } from './figures';
 import { LongestCalls } from './longest-calls';
 import { MethodBaselines, type MethodVerdict } from './method-baselines';
 import type { Loop } from './loops';
@@ -35,23 +37,6 @@ export interface EngineOptions {
 
 /** Kinds of the per-method verdicts (method-baselines.ts). */
 export type MethodAnomalyKind = 'slow-calls' | 'failure-run' | 'failure-rate';
-
-/** Who an anomaly is about: a method and its share of what went wrong. */
-export interface Culprit {
-  /** `agent.method`. */
-  name: string;
-  /**
-   * 0..1. Errors: its share of the failed calls of the second; latency: its
-   * share of the time spent in agent calls in the second; frame time: its
-   * call's share of the second's summed frame time.
-   */
-  share: number;
-  /** Errors: its failed calls; latency: its calls; frame time: 1. */
-  calls: number;
-  /** Frame time: the call's duration (ms) and frame. */
-  ms?: number;
-  frame?: number;
-}
 
 /** An anomaly found by a detector: what, where, how far from normal, who, and why. */
 export interface Anomaly {
@@ -107,7 +92,6 @@ const CALL_RATE_FACTOR = 2;
 const CALL_RATE_MIN_EXTRA = 50;
 const CALL_RATE_LEARNING_MS = 30_000;
 /** Culprits named, at most. */
-const MAX_CULPRITS = 3;
 /** A metric is checked only once its second holds enough to mean something. */
 const MIN_CALLS_FOR_LATENCY = 3;
 const MIN_FRAMES = 5;
@@ -521,42 +505,4 @@ const METRIC_LABELS: Readonly<Record<string, string>> = { frameTime: 'frame time
 
 function describeMetric(metric: string): string {
   return METRIC_LABELS[metric] ?? `${metric}:`;
-}
-
-/** The methods with failed calls in a bucket, most failures first, with their share of the failures. */
-function errorCulprits(bucket: MetricBucket, names: readonly string[]): Culprit[] {
-  const out: Culprit[] = [];
-  const total = bucket.callErrors;
-  if (total === 0) return out;
-  for (let m = 0; m < bucket.methodErrors.length; m++) {
-    const e = bucket.methodErrors[m];
-    if (e) out.push({ name: names[m] ?? `#${m}`, share: round(e / total), calls: e });
-  }
-  return out.sort((a, b) => b.calls - a.calls).slice(0, MAX_CULPRITS);
-}
-
-/** A method's calls in a bucket and its share of the time spent in agent calls. */
-function latencyCulprit(bucket: MetricBucket, id: number, name: string): Culprit {
-  const s = bucket.methods[id];
-  const total = bucket.latency.count > 0 ? bucket.latency.sum : 0;
-  const mine = s ? s.sum : 0;
-  return { name, share: total > 0 ? round(Math.min(1, mine / total)) : 1, calls: s ? s.count : 0 };
-}
-
-function describeCulprits(metric: string, cs: readonly Culprit[]): string {
-  if (metric === 'frameTime') return `longest agent calls of that second: ${cs.map((c) => `${c.name} ${ms(c.ms ?? 0)} (frame ${c.frame})`).join(', ')}`;
-  if (metric === 'errorRate') return `failed calls: ${cs.map((c) => `${c.name} ${pct(c.share)}`).join(', ')}`;
-  return cs.map((c) => c.name).join(', ');
-}
-
-function ms(x: number): string {
-  return `${round(x)} ms`;
-}
-
-function pct(p: number): string {
-  return `${round(p * 100)}%`;
-}
-
-function round(v: number): number {
-  return Math.abs(v) >= 100 ? Math.round(v * 10) / 10 : Math.round(v * 1000) / 1000;
 }

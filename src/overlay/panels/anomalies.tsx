@@ -6,7 +6,8 @@
  */
 import { useState } from 'preact/hooks';
 import type { AlertRule, AlertStatus } from '../../analytics/alerts';
-import type { Anomaly, Culprit } from '../../analytics/engine';
+import type { Anomaly } from '../../analytics/engine';
+import type { Culprit } from '../../analytics/culprits';
 import { errorMessage } from '../../core/errors';
 import { formatDuration, formatPercent, formatSeconds } from '../format';
 import type { OverlaySource } from '../source';

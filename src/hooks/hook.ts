@@ -181,7 +181,14 @@ export class Hooks {
           report.skipped.push({ method: key, reason: errorMessage(err) });
           continue;
         }
-        this.wrappers.add(patch.wrapper);
+        try {
+          this.wrappers.add(patch.wrapper);
+        } catch (err) {
+          // Not tracked, it could never be taken off again: off now (a page that broke WeakSet.prototype.add).
+          patch.restore();
+          report.skipped.push({ method: key, reason: errorMessage(err) });
+          continue;
+        }
         patches.push(patch);
         report.methods.push(key);
       }

@@ -33,3 +33,22 @@ describe('patchMethod with the page\'s WeakSet broken', () => {
     expect(game.step).toBe(original);
   });
 });
+
+describe('Hooks with the page\'s WeakSet broken', () => {
+  it('hook() does not throw, and leaves no wrapper it cannot track', async () => {
+    const { TraceCore } = await import('../../../src/core/agent');
+    const { Hooks } = await import('../../../src/hooks/hook');
+    const core = new TraceCore({ write: () => {} });
+    const hooks = new Hooks(core);
+    const npc = { think: () => 'hmm' };
+    const think = npc.think;
+    WeakSet.prototype.add = function () {
+      throw new Error('the page broke WeakSet.prototype.add');
+    };
+    const reports = hooks.hook(npc, 'npc');
+    WeakSet.prototype.add = realAdd;
+    expect(reports[0]!.methods).toEqual([]);
+    expect(reports[0]!.skipped.map((s) => s.method)).toEqual(['think']);
+    expect(npc.think).toBe(think);
+  });
+});

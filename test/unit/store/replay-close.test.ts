@@ -3,26 +3,7 @@ import { StoreClient } from '../../../src/store/client';
 import { emergencyKey } from '../../../src/store/emergency';
 import type { PageToStore } from '../../../src/store/protocol';
 import type { StoreTransport } from '../../../src/store/transport';
-import { entry, freshDb, MemoryStorage, until } from './helpers';
-
-/** Web Locks with one holder a name; a callback's promise holds the lock until it settles. */
-function fakeLocks() {
-  const held = new Set<string>();
-  const locks = {
-    request: async (name: string, a: unknown, b?: unknown) => {
-      const opts = (typeof a === 'function' ? {} : a) as { ifAvailable?: boolean };
-      const cb = (typeof a === 'function' ? a : b) as (lock: unknown) => unknown;
-      if (held.has(name)) return opts.ifAvailable ? cb(null) : new Promise(() => {});
-      held.add(name);
-      try {
-        return await cb({ name });
-      } finally {
-        held.delete(name);
-      }
-    },
-  } as unknown as LockManager;
-  return { locks, held };
-}
+import { entry, fakeLocks, freshDb, MemoryStorage, until } from './helpers';
 
 /** A store that says ready on IndexedDB and then never acks (a replay it is sent never completes). */
 function readyButSilent(log: PageToStore[]): () => StoreTransport {

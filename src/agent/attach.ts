@@ -96,9 +96,15 @@ export class Attachments {
     else this.pending.forgetValue(target);
     const left = this.hooks.unhook(typeof target === 'string' ? resolvePath(target) : target);
     // Wrapped over by the page since (src/hooks/patch.ts): theirs stays, ours in it passes calls through.
+    // On an object frozen since: ours stays where it is, and passes calls through.
     if (left.length > 0) {
       const label = typeof target === 'string' ? target : 'unhook';
-      this.note(label, `unhook: ${left.join(', ')} wrapped over by the page since; ours stay in its wrappers and only pass calls through`);
+      const wrappedOver = left.filter((l) => l.outcome === 'wrapped-over').map((l) => l.method);
+      const frozen = left.filter((l) => l.outcome === 'refused').map((l) => l.method);
+      const said: string[] = [];
+      if (wrappedOver.length > 0) said.push(`${wrappedOver.join(', ')} wrapped over by the page since; ours stay in its wrappers and only pass calls through`);
+      if (frozen.length > 0) said.push(`${frozen.join(', ')} on an object frozen since; ours stay there and only pass calls through`);
+      this.note(label, `unhook: ${said.join('; ')}`);
     }
   }
 

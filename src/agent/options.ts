@@ -21,7 +21,7 @@ export interface AgentSetup {
   /** Whether there is a page (window and document): the overlay, input and the page's lifecycle need one. */
   inPage: boolean;
   hotkey: string;
-  /** The store's configuration (its analytics' session is set once the session exists). */
+  /** The store's configuration (its analytics follow the session checkOptions was given). */
   config: StoreConfig;
 }
 

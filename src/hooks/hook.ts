@@ -15,7 +15,7 @@ import { FLAG_CLOCK, FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../co
 import { withDefaults } from '../core/defaults';
 import { errorMessage, TraceError } from '../core/errors';
 import type { CopyLimits } from '../core/safe-copy';
-import { patchMethod, type Patch } from './patch';
+import { patchMethod, type Patch, type RestoreOutcome } from './patch';
 import { spanError } from './span-error';
 
 export interface HookOptions {
@@ -49,6 +49,12 @@ export interface HookReport {
 export const UNSAMPLED = -1;
 
 const SPAN_LIMITS: Omit<CopyLimits, 'redactKeys'> = { maxDepth: 4, maxBytes: 2_048, maxString: 256, maxKeys: 20 };
+
+/** A hooked method unhook() could not put back (patch.ts): wrapped over by the page since, or on an object frozen since. */
+export interface LeftInPlace {
+  method: string;
+  outcome: Exclude<RestoreOutcome, 'restored'>;
+}
 
 /** Methods every object has, which nobody wants as spans. */
 const NEVER = new Set(['constructor', 'toString', 'toJSON', 'valueOf', 'toLocaleString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable']);
@@ -105,11 +111,11 @@ export class Hooks {
 
   /**
    * Restores every method that `hook(target)` wrapped, where our wrapper is
-   * still in place (patch.ts): resolves to the methods left in someone
-   * else's wrapper (or on an object frozen since), which only pass calls through now.
+   * still in place (patch.ts): returns the methods left in someone else's
+   * wrapper, or on an object frozen since, which only pass calls through now.
    */
-  unhook(target: unknown): string[] {
-    const left: string[] = [];
+  unhook(target: unknown): LeftInPlace[] {
+    const left: LeftInPlace[] = [];
     const targets: unknown[] = Array.isArray(target) ? target : [target];
     for (const t of targets) {
       if (t === null || (typeof t !== 'object' && typeof t !== 'function')) continue;
@@ -121,8 +127,8 @@ export class Hooks {
   }
 
   /** Restores everything hooked so far (on destroy); the methods left in place, as unhook. */
-  unhookAll(): string[] {
-    const left: string[] = [];
+  unhookAll(): LeftInPlace[] {
+    const left: LeftInPlace[] = [];
     for (const ref of this.holders) {
       const holder = ref.deref();
       if (holder) this.restore(holder, left);
@@ -131,11 +137,12 @@ export class Hooks {
     return left;
   }
 
-  private restore(holder: object, left: string[]): void {
+  private restore(holder: object, left: LeftInPlace[]): void {
     const patches = this.patches.get(holder) ?? [];
     for (let i = patches.length - 1; i >= 0; i--) {
       const p = patches[i]!;
-      if (p.restore() !== 'restored') left.push(p.key);
+      const outcome = p.restore();
+      if (outcome !== 'restored') left.push({ method: p.key, outcome });
     }
     this.patches.delete(holder);
   }
@@ -174,7 +181,14 @@ export class Hooks {
           report.skipped.push({ method: key, reason: errorMessage(err) });
           continue;
         }
-        this.wrappers.add(patch.wrapper);
+        try {
+          this.wrappers.add(patch.wrapper);
+        } catch (err) {
+          // Not tracked, it could never be taken off again: off now (a page that broke WeakSet.prototype.add).
+          patch.restore();
+          report.skipped.push({ method: key, reason: errorMessage(err) });
+          continue;
+        }
         patches.push(patch);
         report.methods.push(key);
       }

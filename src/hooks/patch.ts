@@ -38,13 +38,17 @@ export interface Patch {
 const getOwnDescriptor = Object.getOwnPropertyDescriptor;
 const reflectConstruct = Reflect.construct;
 const hasOwnProperty = Object.prototype.hasOwnProperty;
+// Captured: a page that broke WeakSet.prototype.add must not make patchMethod
+// throw after the wrapper is installed (it would stay on, untracked, never restored).
+const weakSetAdd = WeakSet.prototype.add;
+const weakSetHas = WeakSet.prototype.has;
 
 /** Every wrapper made here, across agents: what a caller that must not wrap twice asks. */
 const wrappers = new WeakSet<Function>();
 
 /** Whether `fn` is a wrapper made by `patchMethod` (of any agent). */
 export function isPatchWrapper(fn: unknown): boolean {
-  return typeof fn === 'function' && wrappers.has(fn);
+  return typeof fn === 'function' && (apply(weakSetHas, wrappers, [fn]) as boolean);
 }
 
 export interface PatchOptions {
@@ -79,6 +83,7 @@ export function patchMethod(holder: object, key: string, original: Function, tra
   };
   likeOriginal(wrapper, original);
   patch.wrapper = wrapper;
+  apply(weakSetAdd, wrappers, [wrapper]);
   if (before && !before.configurable) {
     // Writable but not configurable (a non-configurable own method): only assignment can change it.
     if (!before.writable) throw new TypeError(`${key} is not writable`);
@@ -87,7 +92,6 @@ export function patchMethod(holder: object, key: string, original: Function, tra
     // Same enumerability as the original, so for...in over the holder is unchanged.
     defineProperty(holder, key, { value: wrapper, writable: true, configurable: true, enumerable: found?.enumerable ?? false });
   }
-  wrappers.add(wrapper);
   return patch;
 }
 

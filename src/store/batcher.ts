@@ -97,7 +97,7 @@ export class Batcher {
     this.unackedBytes += batchBytes(msg.cols);
   }
 
-  /** The store is done with the batches of `sessionId` in `fromSeq..upTo`: they go; resolves to their entries. */
+  /** The store is done with the batches of `sessionId` in `fromSeq..upTo`: they go; returns how many entries they held. */
   settle(sessionId: string, fromSeq: number, upTo: number): number {
     this.lastProgress = now();
     let count = 0;

@@ -300,6 +300,7 @@ export class StoreClient implements EntrySink {
     this.batcher.stopTimer();
     this.link.close();
     this.requests.rejectAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
+    this.replay.close();
     this.locks.releaseOwnLock();
   }
 

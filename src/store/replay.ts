@@ -6,7 +6,7 @@
  *
  * Captured builtins and index loops only: this runs on the page's side.
  */
-import { rejected, settle } from '../core/builtins';
+import { mapForEach, rejected, settle } from '../core/builtins';
 import type { SessionInfo } from '../core/entry';
 import { loadEmergency, type EmergencyRecord, type KeyValueStorage, type LoadedEmergency } from './emergency';
 import type { Backend, BatchMessage } from './protocol';
@@ -85,6 +85,16 @@ export class EmergencyReplay {
       this.countUnsaved(replay);
     }
     return true;
+  }
+
+  /**
+   * The client closes: replays under way are given up (their records stay
+   * for a later load, nothing is counted) and their pages' locks let go, so
+   * that another page, or the next agent of this one, may replay them.
+   */
+  close(): void {
+    mapForEach(this.replays, (r) => r.done());
+    this.replays.clear();
   }
 
   private replay(places: LoadedEmergency['places'], record: EmergencyRecord, done: () => void): void {

@@ -9,6 +9,8 @@ import { settle } from '../core/builtins';
 
 export class SessionLocks {
   private releaseOwn: (() => void) | null = null;
+  /** Set by releaseOwnLock: a grant that comes after it (the lock is granted later) is let go at once. */
+  private ownReleased = false;
 
   constructor(
     private readonly locks: LockManager | null,
@@ -19,17 +21,25 @@ export class SessionLocks {
     return `trace-agent:${this.dbName}:${sessionId}`;
   }
 
-  /** Held while this page lives (until `release`). */
+  /** Held while this page lives (until `releaseOwnLock`). */
   holdOwn(sessionId: string): void {
     if (!this.locks) return;
     try {
-      settle(this.locks.request(this.name(sessionId), () => new Promise<void>((release) => (this.releaseOwn = release))));
+      settle(
+        this.locks.request(this.name(sessionId), () =>
+          new Promise<void>((release) => {
+            if (this.ownReleased) release();
+            else this.releaseOwn = release;
+          }),
+        ),
+      );
     } catch {
       /* no locks in this context: replays rely on seq dedupe alone */
     }
   }
 
   releaseOwnLock(): void {
+    this.ownReleased = true;
     this.releaseOwn?.();
     this.releaseOwn = null;
   }

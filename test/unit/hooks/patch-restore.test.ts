@@ -201,3 +201,17 @@ describe('patchMethod', () => {
     expect(o.f(1)).toBe(2); // a pass-through now
   });
 });
+
+describe('a method left on an object frozen since is a hook problem that says so', () => {
+  it('unhook() does not say the page wrapped over a method it froze', () => {
+    const core = new TraceCore({ write: () => {} });
+    const attachments = new Attachments(core, new Hooks(core), false);
+    const npc = { think: () => 'hmm', hit: (n: number) => n };
+    attachments.hook(npc, 'npc');
+    Object.freeze(npc);
+    attachments.unhook(npc);
+    expect(attachments.problems).toHaveLength(1);
+    expect(attachments.problems[0]!.reason).toContain('frozen since');
+    expect(attachments.problems[0]!.reason).not.toContain('wrapped over');
+  });
+});

@@ -7,7 +7,7 @@ import { StoreHost } from '../../../src/store/host';
 import { PROTOCOL_VERSION, type BatchMessage, type PageToStore, type StoreToPage } from '../../../src/store/protocol';
 import { mainThreadTransport, workerTransportFactory, type StoreTransport, type TransportFactory } from '../../../src/store/transport';
 import { emptyTotals } from '../../../src/store/ring';
-import { batchOf, entry, freshDb, MemoryStorage, storedBatch, until } from './helpers';
+import { batchOf, entry, fakeLocks, freshDb, MemoryStorage, storedBatch, until } from './helpers';
 
 function client(opts: ClientOptions & { dbName?: string; sessionId?: string; capacity?: number; transports?: TransportFactory[] } = {}) {
   const dbName = opts.dbName ?? freshDb();
@@ -228,20 +228,7 @@ describe('StoreClient', () => {
   it('does not replay the log of a page that is still alive (its session lock is held)', async () => {
     const storage = new MemoryStorage();
     const dbName = freshDb();
-    const held = new Set<string>();
-    const locks = {
-      request: async (name: string, a: unknown, b?: unknown) => {
-        const opts = (typeof a === 'function' ? {} : a) as { ifAvailable?: boolean };
-        const cb = (typeof a === 'function' ? a : b) as (lock: unknown) => unknown;
-        if (held.has(name)) return opts.ifAvailable ? cb(null) : new Promise(() => {});
-        held.add(name);
-        try {
-          return await cb({ name });
-        } finally {
-          held.delete(name);
-        }
-      },
-    } as unknown as LockManager;
+    const { locks } = fakeLocks();
     const alive = client({ dbName, storage, sessionId: 'alive', locks, transports: [silentTransport([])] });
     alive.c.write(entry(1, 'alive'));
     alive.c.saveEmergency(); // the tab was hidden: its record is there, and it lives on

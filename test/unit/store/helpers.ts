@@ -55,3 +55,25 @@ export function batchOf(entries: TraceEntry[], startedAt = 1): BatchMessage {
 export function storedBatch(b: BatchMessage): Record<string, unknown> {
   return { ...b, cols: batchToPlain(b.cols) };
 }
+
+/**
+ * Web Locks with one holder a name, granted at once: a callback's promise
+ * holds its lock until it settles; `ifAvailable` on a held name gets null.
+ */
+export function fakeLocks(): { locks: LockManager; held: Set<string> } {
+  const held = new Set<string>();
+  const locks = {
+    request: async (name: string, a: unknown, b?: unknown) => {
+      const opts = (typeof a === 'function' ? {} : a) as { ifAvailable?: boolean };
+      const cb = (typeof a === 'function' ? a : b) as (lock: unknown) => unknown;
+      if (held.has(name)) return opts.ifAvailable ? cb(null) : new Promise(() => {});
+      held.add(name);
+      try {
+        return await cb({ name });
+      } finally {
+        held.delete(name);
+      }
+    },
+  } as unknown as LockManager;
+  return { locks, held };
+}

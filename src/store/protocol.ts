@@ -12,7 +12,8 @@ import type { PatternReport } from '../analytics/patterns';
 import type { TrendReport } from '../analytics/trends';
 import type { ColumnBatch } from '../core/columns';
 
-export const PROTOCOL_VERSION = 2;
+/** 3: replies carry their operation (`op`), so a worker script of an older version is refused at init, not answered in a shape the page cannot read. */
+export const PROTOCOL_VERSION = 3;
 
 /** The name every store worker is started with (a worker of someone else's that loads the drop-in script is not ours). */
 export const STORE_WORKER_NAME = 'trace-agent-store';

@@ -175,8 +175,14 @@ describe('Phaser: a two-scene game (Canvas renderer) with tracePhaser, Phaser ow
     await canvas.click({ position: { x: 100, y: 100 } });
     await expect.poll(() => active('Play'), { timeout: 30_000 }).toBe(true);
     await page.keyboard.down('ArrowRight');
-    // Long enough for at least one second of Play's updates to be summed up (polled, not timed).
-    await expect.poll(async () => (await stored(page)).some((x) => x.type === 'phaser:update' && x.source === 'Play'), { timeout: 30_000 }).toBe(true);
+    // Until Play's updates are seen summed up: more calls than entries (polled, not timed). Not merely
+    // until its first entry: the one-second window is the loop's, not the scene's, so Play's first
+    // entry can hold a single call (Play started in the window's last step), more likely under load.
+    const playCalls = async () => {
+      const u = (await stored(page)).filter((x) => x.type === 'phaser:update' && x.source === 'Play');
+      return u.reduce((n, x) => n + (x.data as { calls: number }).calls, 0) - u.length;
+    };
+    await expect.poll(playCalls, { timeout: 30_000 }).toBeGreaterThan(0);
     await page.keyboard.up('ArrowRight');
     await page.keyboard.press('Space');
     await page.keyboard.press('Escape');

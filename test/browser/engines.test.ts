@@ -232,6 +232,13 @@ describe('Phaser: a two-scene game (Canvas renderer) with tracePhaser, Phaser ow
     // The menu slept through the keys; the play scene was not running at the click's pointerdown (its
     // pointerup, a frame or more later, may find it started: the switch runs in the step after the press).
     expect(input.filter((i) => i.startsWith('Menu:phaser:keydown') || i.startsWith('Play:phaser:pointerdown'))).toEqual([]);
+    // A restart (shutdown, start) of the menu: Phaser's input plugin drops its listeners at the shutdown, the adapter's too;
+    // the menu's input is still recorded after it (its pointerdown a second time).
+    await page.evaluate(() => (window as unknown as { game: { scene: { getScene(k: string): { scene: { restart(): void } } } } }).game.scene.getScene('Menu').scene.restart());
+    await expect.poll(() => active('Menu'), { timeout: 30_000 }).toBe(true);
+    await canvas.click({ position: { x: 100, y: 100 } });
+    const menuDowns = async () => (await stored(page)).filter((x) => x.kind === 'player' && x.source === 'Menu' && x.type === 'phaser:pointerdown').length;
+    await expect.poll(menuDowns, { timeout: 30_000 }).toBe(2);
     console.log(`phaser: ${spans.length} lifecycle spans, ${story.length - 1} scene transitions, ${lifecycle.length} scene events, ${playUpdates.length} update aggregates of Play for ${calls} update calls, ${frames.length} frame:stats (${frames.reduce((n, f) => n + (f.data as { frames: number }).frames, 0)} frames), ${input.length} input entries`);
     expect(errors).toEqual([]);
     await page.close();

@@ -125,6 +125,25 @@ function injectIntoHead(html: string, tag: string): string {
   return tag + html;
 }
 
+/** The built page Vite's preview serves for `rel` (a path under the base), or null when it serves none: `x.html`, `x/` as its index.html, `x` as x.html or x/index.html, else (an SPA's page) index.html. */
+function previewPage(outDir: string, rel: string, spaFallback: boolean): string | null {
+  const clean = normalize(rel);
+  const ext = extname(clean);
+  if (ext !== '' && ext !== '.html') return null;
+  const tries = ext === '.html' ? [clean] : clean.endsWith(sep) || clean.endsWith('/') ? [clean + 'index.html'] : [clean + '.html', clean + '/index.html'];
+  if (spaFallback && ext === '') tries.push('/index.html');
+  for (const t of tries) {
+    const file = join(outDir, t);
+    if (!file.startsWith(outDir + sep)) continue;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+
 export default function traceAgent(options: TraceAgentPluginOptions = {}): Plugin {
   const path = options.path ?? DEFAULT_PATH;
   const attrs = scriptAttributes(options);
@@ -154,21 +173,25 @@ export default function traceAgent(options: TraceAgentPluginOptions = {}): Plugi
       if (!options.preview) return;
       server.middlewares.use(serveScript);
       // Preview serves the built files as they are: put the tag into each page on its way out.
+      // This runs before Vite's own middlewares (its base, static files and HTML fallback), so it
+      // finds the page as they would: under the base, `/about` as about.html, the SPA's index.html.
       const outDir = resolve(config?.root ?? process.cwd(), config?.build.outDir ?? 'dist');
+      const base = config?.base?.startsWith('/') ? config.base : '/';
+      const spa = (config?.appType ?? 'spa') === 'spa';
       server.middlewares.use((req, res, next) => {
-        const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-        const rel = normalize(pathname.endsWith('/') ? pathname + 'index.html' : pathname);
-        if (extname(rel) !== '.html') return next();
-        const file = join(outDir, rel);
-        if (!file.startsWith(outDir + sep)) return next();
-        let html: string;
+        let pathname: string;
         try {
-          html = readFileSync(file, 'utf8');
+          pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
         } catch {
-          return next();
+          return next(); // malformed: Vite's answer, not ours
         }
+        if (!pathname.startsWith(base) && pathname !== base.slice(0, -1)) return next();
+        const page = previewPage(outDir, '/' + pathname.slice(base.length), spa && /text\/html/.test(String(req.headers.accept ?? '')));
+        if (page === null) return next();
+        // Built with `build: true`: the page has its tag already.
+        if (page.includes(path.replace(/^\//, ''))) return next();
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
-        res.end(injectIntoHead(html, tagHtml(path, attrs)));
+        res.end(injectIntoHead(page, tagHtml(path, attrs)));
       });
     },
     transformIndexHtml() {

@@ -166,23 +166,40 @@ export function tracePhaser(trace: PhaserAgent, game: PhaserGameLike, options: T
       rec.ms += ms;
       if (ms > rec.maxMs) rec.maxMs = ms;
     });
-    if (options.input ?? true) {
+    // Input: attached again at each start, since Phaser's input and keyboard plugins drop every
+    // listener (ours too) when their scene shuts down, as a restart does; detached first, so never twice.
+    const inputOff: (() => void)[] = [];
+    rec.off.push(() => {
+      for (const off of inputOff.splice(0)) off();
+    });
+    const onInput = (emitter: Emitter | null | undefined, event: string, fn: (...args: any[]) => void) => {
+      if (!emitter) return;
+      const g = guard(fn);
+      emitter.on(event, g);
+      inputOff.push(() => emitter.off(event, g));
+    };
+    const attachInput = () => {
+      for (const off of inputOff.splice(0)) off();
       const input = scene.input;
       // Only while the scene runs: Phaser's input plugin of a scene created but not started yet also emits.
       const running = () => stack.includes(key);
       const pointer = (type: string) => (p: { x?: number; y?: number; button?: number }) => {
         if (running()) log(`phaser:${type}`, { x: round(p?.x), y: round(p?.y), button: p?.button }, 'player', key);
       };
-      on(input, 'pointerdown', pointer('pointerdown'));
-      on(input, 'pointerup', pointer('pointerup'));
-      on(input, 'gameobjectdown', (_p: unknown, object: { name?: string; type?: string }) => {
+      onInput(input, 'pointerdown', pointer('pointerdown'));
+      onInput(input, 'pointerup', pointer('pointerup'));
+      onInput(input, 'gameobjectdown', (_p: unknown, object: { name?: string; type?: string }) => {
         if (running()) log('phaser:gameobjectdown', { object: object?.name || object?.type || null }, 'player', key);
       });
       const keyEvent = (type: string) => (e: { key?: string; code?: string; repeat?: boolean }) => {
         if (running()) log(`phaser:${type}`, e?.repeat ? { key: e.key, code: e.code, repeat: true } : { key: e?.key, code: e?.code }, 'player', key);
       };
-      on(input?.keyboard, 'keydown', keyEvent('keydown'));
-      on(input?.keyboard, 'keyup', keyEvent('keyup'));
+      onInput(input?.keyboard, 'keydown', keyEvent('keydown'));
+      onInput(input?.keyboard, 'keyup', keyEvent('keyup'));
+    };
+    if (options.input ?? true) {
+      attachInput();
+      on(events, 'start', attachInput);
     }
   };
   const detach = (scene: PhaserSceneLike) => {

@@ -33,9 +33,10 @@ export type EntryQuery = Omit<QueryParams, 'sessionId'> & { sessionId?: string }
 
 export type QueryOrder = 'newest' | 'oldest';
 
-/** Entries per page: the default when unset, within 1..MAX_QUERY_LIMIT. */
+/** Entries per page: the default when unset (or NaN), within 1..MAX_QUERY_LIMIT. */
 export function queryLimit(q: EntryQuery): number {
-  return Math.max(1, Math.min(MAX_QUERY_LIMIT, Math.floor(q.limit ?? DEFAULT_QUERY_LIMIT)));
+  const limit = q.limit === undefined || Number.isNaN(q.limit) ? DEFAULT_QUERY_LIMIT : q.limit;
+  return Math.max(1, Math.min(MAX_QUERY_LIMIT, Math.floor(limit)));
 }
 
 export function queryOrder(q: EntryQuery): QueryOrder {

@@ -175,8 +175,14 @@ describe('Phaser: a two-scene game (Canvas renderer) with tracePhaser, Phaser ow
     await canvas.click({ position: { x: 100, y: 100 } });
     await expect.poll(() => active('Play'), { timeout: 30_000 }).toBe(true);
     await page.keyboard.down('ArrowRight');
-    // Long enough for at least one second of Play's updates to be summed up (polled, not timed).
-    await expect.poll(async () => (await stored(page)).some((x) => x.type === 'phaser:update' && x.source === 'Play'), { timeout: 30_000 }).toBe(true);
+    // Until Play's updates are seen summed up: more calls than entries (polled, not timed). Not merely
+    // until its first entry: the one-second window is the loop's, not the scene's, so Play's first
+    // entry can hold a single call (Play started in the window's last step), more likely under load.
+    const playCalls = async () => {
+      const u = (await stored(page)).filter((x) => x.type === 'phaser:update' && x.source === 'Play');
+      return u.reduce((n, x) => n + (x.data as { calls: number }).calls, 0) - u.length;
+    };
+    await expect.poll(playCalls, { timeout: 30_000 }).toBeGreaterThan(0);
     await page.keyboard.up('ArrowRight');
     await page.keyboard.press('Space');
     await page.keyboard.press('Escape');
@@ -226,6 +232,13 @@ describe('Phaser: a two-scene game (Canvas renderer) with tracePhaser, Phaser ow
     // The menu slept through the keys; the play scene was not running at the click's pointerdown (its
     // pointerup, a frame or more later, may find it started: the switch runs in the step after the press).
     expect(input.filter((i) => i.startsWith('Menu:phaser:keydown') || i.startsWith('Play:phaser:pointerdown'))).toEqual([]);
+    // A restart (shutdown, start) of the menu: Phaser's input plugin drops its listeners at the shutdown, the adapter's too;
+    // the menu's input is still recorded after it (its pointerdown a second time).
+    await page.evaluate(() => (window as unknown as { game: { scene: { getScene(k: string): { scene: { restart(): void } } } } }).game.scene.getScene('Menu').scene.restart());
+    await expect.poll(() => active('Menu'), { timeout: 30_000 }).toBe(true);
+    await canvas.click({ position: { x: 100, y: 100 } });
+    const menuDowns = async () => (await stored(page)).filter((x) => x.kind === 'player' && x.source === 'Menu' && x.type === 'phaser:pointerdown').length;
+    await expect.poll(menuDowns, { timeout: 30_000 }).toBe(2);
     console.log(`phaser: ${spans.length} lifecycle spans, ${story.length - 1} scene transitions, ${lifecycle.length} scene events, ${playUpdates.length} update aggregates of Play for ${calls} update calls, ${frames.length} frame:stats (${frames.reduce((n, f) => n + (f.data as { frames: number }).frames, 0)} frames), ${input.length} input entries`);
     expect(errors).toEqual([]);
     await page.close();

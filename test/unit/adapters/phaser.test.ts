@@ -24,6 +24,9 @@ class Emitter {
   count(event: string) {
     return this.listeners.get(event)?.length ?? 0;
   }
+  removeAllListeners() {
+    this.listeners.clear();
+  }
 }
 
 type FakeScene = PhaserSceneLike & { sys: { events: Emitter; settings: { key: string; status: number } }; input: Emitter & { keyboard: Emitter } };
@@ -89,5 +92,31 @@ describe('tracePhaser', () => {
     const frames = e.filter((x) => x.type === 'frame:stats').map((x) => (x.data as { frames: number }).frames);
     expect(frames).toEqual([50, 10]);
     expect(e.filter((x) => x.kind === 'player').map((x) => [x.source, (x.data as { key: string }).key])).toEqual([['Play', 'a']]);
+  });
+
+  it('input is still recorded after a scene restarts: Phaser\'s input and keyboard plugins drop every listener when their scene shuts down', async () => {
+    const a = (agent = createTraceAgent({ dbName: freshDb(), worker: false, overlay: false, network: false, frames: { stats: false } }));
+    const events = new Emitter();
+    const play = scene('Play', 5);
+    const game: PhaserGameLike & { events: Emitter } = { events, loop: { rawDelta: 16, frame: 0 }, scene: { scenes: [play] } };
+    const handle = tracePhaser(a, game);
+    const step = () => events.emit('poststep', 0, 16);
+    step();
+    play.input.keyboard.emit('keydown', { key: 'a', code: 'KeyA' });
+    // this.scene.restart(): shutdown (InputPlugin#shutdown and KeyboardPlugin#shutdown call removeAllListeners), then start.
+    play.sys.events.emit('shutdown');
+    play.input.removeAllListeners();
+    play.input.keyboard.removeAllListeners();
+    play.sys.events.emit('start');
+    step();
+    play.input.keyboard.emit('keydown', { key: 'b', code: 'KeyB' });
+    play.input.emit('pointerdown', { x: 1, y: 2, button: 0 });
+    play.sys.events.emit('start'); // a start without a shutdown before it: no second listener
+    expect(play.input.keyboard.count('keydown') + play.input.count('pointerdown')).toBe(2);
+    handle.stop();
+    expect(play.input.keyboard.count('keydown') + play.input.count('pointerdown')).toBe(0);
+    await a.flush();
+    const e = (await a.query({ order: 'oldest', limit: 1000 })).entries;
+    expect(e.filter((x) => x.kind === 'player').map((x) => x.type + ':' + ((x.data as { key?: string }).key ?? ''))).toEqual(['phaser:keydown:a', 'phaser:keydown:b', 'phaser:pointerdown:']);
   });
 });

@@ -161,6 +161,8 @@ describe('one set of query rules', () => {
   it('the limits are one pair: 200 by default, 1 to 5,000', () => {
     expect([DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT]).toEqual([200, 5_000]);
     expect([queryLimit({}), queryLimit({ limit: 0 }), queryLimit({ limit: 7.9 }), queryLimit({ limit: 1e9 })]).toEqual([200, 1, 7, 5_000]);
+    // A limit that is no number (NaN from a computed value) is the default, not NaN: a NaN limit gave an empty page, no cursor.
+    expect(queryLimit({ limit: Number.NaN })).toBe(200);
   });
 
   it('the store and a trace file give the same pages for the same entries and query (property)', async () => {

@@ -28,6 +28,7 @@
  * of phaser). Listeners never throw into the game.
  */
 import type { TraceAgent } from '../create-agent';
+import { DEFAULT_HITCH_MS, FRAME_HITCH, FRAME_STATS, type FrameHitchData, type FrameStatsData } from '../core/event-types';
 
 /** The parts of a `Phaser.Events.EventEmitter` this uses. */
 interface Emitter {
@@ -55,7 +56,11 @@ export interface TracePhaserOptions {
   methods?: string[];
   /** Phaser's loop as the frame source (`frame:stats`, `frame:hitch`; default true). */
   frames?: boolean;
-  /** A step longer than this (ms) is a `frame:hitch` (default 50). */
+  /**
+   * A step longer than this (ms) is a `frame:hitch` (default 50, the agent's own
+   * default). Give it the agent's `frames.hitchMs` when that is set, so the
+   * hitches written here and those the analytics count from `frame:stats` agree.
+   */
   hitchMs?: number;
   /** Input the scenes receive as `player` entries (default true). */
   input?: boolean;
@@ -84,7 +89,7 @@ interface SceneRecord {
 
 export function tracePhaser(trace: PhaserAgent, game: PhaserGameLike, options: TracePhaserOptions = {}): PhaserHandle {
   const methods = options.methods ?? ['init', 'preload', 'create', 'shutdown'];
-  const hitchMs = options.hitchMs ?? 50;
+  const hitchMs = options.hitchMs ?? DEFAULT_HITCH_MS;
   const updateEveryMs = options.updateEveryMs ?? 1000;
   const log = (type: string, data: Record<string, unknown>, kind: 'state' | 'perf' | 'player', source: string, level: 'info' | 'warn' = 'info') => {
     try {
@@ -259,7 +264,7 @@ export function tracePhaser(trace: PhaserAgent, game: PhaserGameLike, options: T
       if (times.length === 0) loopFrame = game.loop.frame ?? 0;
       times.push(Math.round(dt * 100) / 100);
       sum += dt;
-      if (dt > hitchMs) log('frame:hitch', { loopFrame: game.loop.frame ?? 0, dur: Math.round(dt * 100) / 100 }, 'perf', 'phaser', 'warn');
+      if (dt > hitchMs) log(FRAME_HITCH, { frame: game.loop.frame ?? 0, dur: Math.round(dt * 100) / 100 } satisfies FrameHitchData, 'perf', 'phaser', 'warn');
       if (sum >= 1000) flushFrames();
     }
     sinceUpdate += dt;
@@ -269,7 +274,7 @@ export function tracePhaser(trace: PhaserAgent, game: PhaserGameLike, options: T
     }
   });
   const flushFrames = () => {
-    if (times.length > 0) log('frame:stats', { frames: times.length, times, loopFrame }, 'perf', 'phaser');
+    if (times.length > 0) log(FRAME_STATS, { frames: times.length, times, from: loopFrame } satisfies FrameStatsData, 'perf', 'phaser');
     times = [];
     sum = 0;
   };

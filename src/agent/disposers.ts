@@ -13,9 +13,20 @@ export class Disposers {
 
   constructor(private readonly onFailure: (err: unknown) => void) {}
 
-  /** Starts a part now; its stop (if it returns one) runs at stopAll, before the parts started earlier. */
+  /**
+   * Starts a part now; its stop (if it returns one) runs at stopAll, before
+   * the parts started earlier. A part that throws as it starts stops the ones
+   * started before it, then the error goes on to whoever is building the agent
+   * (the drop-in script catches it): a half-made agent leaves nothing running.
+   */
   start(part: () => Stop | void): void {
-    const stop = part();
+    let stop: Stop | void;
+    try {
+      stop = part();
+    } catch (err) {
+      this.stopAll();
+      throw err;
+    }
     if (stop) this.stops[this.stops.length] = stop;
   }
 

@@ -22,6 +22,20 @@ describe('Disposers (the agent\'s parts)', () => {
     expect(failures).toHaveLength(1);
     expect(parts.done).toBe(true);
   });
+
+  it('a part that throws as it starts stops the parts started before it, and the error goes on', () => {
+    const parts = new Disposers(() => undefined);
+    const stopped: string[] = [];
+    parts.start(() => () => stopped.push('store'));
+    parts.start(() => () => stopped.push('frames'));
+    expect(() =>
+      parts.start(() => {
+        throw new Error('the overlay could not mount');
+      }),
+    ).toThrow('the overlay could not mount');
+    expect(stopped).toEqual(['frames', 'store']);
+    expect(parts.done).toBe(true);
+  });
 });
 
 describe('destroy() on a page that broke a builtin since', () => {

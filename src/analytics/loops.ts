@@ -69,36 +69,96 @@ interface Stream {
 /**
  * A map keyed by span id that remembers the last `cap` ids added: adding one
  * more forgets the oldest (spans come and go: memory stays bounded).
+ *
+ * Open addressing on a typed array rather than a Map: two of these take an
+ * add, a get and a delete per span, and a Map's deletes cost more than the
+ * rest of the span's loop checks. Same semantics as a Map keyed by number
+ * (SameValueZero: NaN finds NaN, -0 finds 0).
  */
-class RecentIds<V> {
-  private readonly map = new Map<number, V>();
+export class RecentIds<V> {
   private readonly order: Float64Array;
   private at = 0;
+  /** Slots: a key, its value, and whether it is taken (linear probing, deletes shift back). */
+  private readonly keys: Float64Array;
+  private readonly values: (V | undefined)[];
+  private readonly used: Uint8Array;
+  private readonly mask: number;
+  private readonly shift: number;
   constructor(cap: number) {
     this.order = new Float64Array(cap);
+    let size = 16;
+    let bits = 4;
+    while (size < cap * 2) {
+      size *= 2;
+      bits++;
+    }
+    this.shift = 32 - bits;
+    this.keys = new Float64Array(size);
+    this.values = new Array<V | undefined>(size).fill(undefined);
+    this.used = new Uint8Array(size);
+    this.mask = size - 1;
+  }
+  private home(id: number): number {
+    // Fibonacci hashing of the id's low and high 32 bits (ids are integers below 2^53; others still work, only slower).
+    return Math.imul((id >>> 0) ^ ((id / 4294967296) >>> 0), 0x9e3779b1) >>> this.shift;
+  }
+  /** The slot holding `id`, or -1. */
+  private find(id: number): number {
+    const { keys, used, mask } = this;
+    for (let j = this.home(id); used[j] === 1; j = (j + 1) & mask) {
+      const k = keys[j]!;
+      if (k === id || (k !== k && id !== id)) return j;
+    }
+    return -1;
   }
   get(id: number): V | undefined {
-    return this.map.get(id);
+    const j = this.find(id);
+    return j < 0 ? undefined : this.values[j];
   }
   /** Adds `id` as the newest, forgetting the oldest past the cap. */
   add(id: number, v: V): void {
     const old = this.order[this.at]!;
-    if (old !== 0) this.map.delete(old);
+    if (old !== 0) this.delete(old);
     this.order[this.at] = id;
     this.at = (this.at + 1) % this.order.length;
-    this.map.set(id, v);
+    this.replace(id, v);
   }
-  /** Changes the value of an id already kept. */
+  /** Sets the value of `id` (adds it to the map, not to the order: `add` does). */
   replace(id: number, v: V): void {
-    this.map.set(id, v);
+    const { keys, used, mask } = this;
+    let j = this.home(id);
+    for (; used[j] === 1; j = (j + 1) & mask) {
+      const k = keys[j]!;
+      if (k === id || (k !== k && id !== id)) break;
+    }
+    keys[j] = id === 0 ? 0 : id; // -0 is kept as 0, as a Map does
+    this.values[j] = v;
+    used[j] = 1;
   }
   delete(id: number): void {
-    this.map.delete(id);
+    let j = this.find(id);
+    if (j < 0) return;
+    const { keys, used, values, mask } = this;
+    // Backward-shift deletion: later keys of the run move up into the hole when their home allows it.
+    for (let i = (j + 1) & mask; used[i] === 1; i = (i + 1) & mask) {
+      const h = this.home(keys[i]!);
+      // Key at i may move to j unless its home lies cyclically in (j, i].
+      if (j <= i ? h <= j || h > i : h <= j && h > i) {
+        keys[j] = keys[i]!;
+        values[j] = values[i];
+        j = i;
+      }
+    }
+    used[j] = 0;
+    values[j] = undefined;
+    keys[j] = 0;
   }
   clear(): void {
-    this.map.clear();
     this.order.fill(0);
     this.at = 0;
+    this.keys.fill(0);
+    this.values.fill(undefined);
+    this.used.fill(0);
   }
 }
 

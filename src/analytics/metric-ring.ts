@@ -76,15 +76,15 @@ export class MetricBucket {
     }
   }
 
-  /** A span of `dur` ms of method `m` (-1: no per-method record). */
-  addCall(dur: number, failed: boolean, m: number): void {
+  /** A span of `dur` ms of method `m` (-1: no per-method record); `key` is its sketch bin (DDSketch.keyOf, same α). */
+  addCall(dur: number, failed: boolean, m: number, key: number): void {
     this.calls++;
-    this.latency.add(dur);
+    this.latency.addKeyed(dur, key);
     if (failed) this.callErrors++;
     if (m < 0) return;
     let s = this.methods[m];
     if (!s) this.methods[m] = s = new DDSketch(this.alpha);
-    s.add(dur);
+    s.addKeyed(dur, key);
     if (failed) this.methodErrors[m] = (this.methodErrors[m] ?? 0) + 1;
   }
 

@@ -93,6 +93,29 @@ export class DDSketch {
     this.addKey(Math.ceil(Math.log(value) * this.invLnGamma), w);
   }
 
+  /** The bin of a value above `minValue`, for `addKeyed` (a logarithm: one per value, not per sketch). */
+  keyOf(value: number): number {
+    return Math.ceil(Math.log(value) * this.invLnGamma);
+  }
+
+  /**
+   * `add(value)`, its bin `key` given: `keyOf(value)` of a sketch of the same
+   * α (any key when the value is ≤ minValue). A span goes into four sketches
+   * of one α: the logarithm is worked out once.
+   */
+  addKeyed(value: number, key: number): void {
+    if (value !== value) return;
+    this.count += 1;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (value <= this.minValue) {
+      this.zero += 1;
+      return;
+    }
+    this.addKey(key, 1);
+  }
+
   /** Adds every value of another sketch (same α). Exact. */
   merge(o: DDSketch): void {
     if (o.count === 0) return;

@@ -250,14 +250,16 @@ export class StatsCollector {
         rec.calls++;
         rec.totalMs += d;
         rec.lastTs = ts[i]!;
-        rec.sketch.add(d);
+        // One logarithm for the four sketches of one α the span goes into.
+        const bin = d > this.callSketch.minValue ? this.callSketch.keyOf(d) : 0;
+        rec.sketch.addKeyed(d, bin);
         this.calls++;
-        this.callSketch.add(d);
+        this.callSketch.addKeyed(d, bin);
         if (failed) {
           rec.errors++;
           this.callErrors++;
         }
-        bucket.addCall(d, failed, rec.id);
+        bucket.addCall(d, failed, rec.id, bin);
         observer?.call(rec.id, d, failed, ts[i]!, b.seq[i]!, b.frame[i]!);
       } else if (k === KIND_PERF) {
         if (ty === statsId) {

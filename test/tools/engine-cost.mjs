@@ -18,7 +18,7 @@
 // cross-origin isolated, so performance.now() has 5 µs steps; no CDP), by
 // the wall clock: it needs --base. Not a test; `npm run bench` holds the
 // Chromium figures. Also a profile target: `node --cpu-prof test/tools/engine-cost.mjs`.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
@@ -44,6 +44,8 @@ const SECONDS = Number(opts.seconds);
 const RATE = Number(opts.rate);
 const METHODS = opts.methods.split(',').map(Number);
 const BASE = opts.base ? resolve(opts.base) : null;
+// The encoder moved from src/store to src/core (issue 15): a base checkout may have either.
+const columnsOf = (root) => ['src/core/columns.ts', 'src/store/columns.ts'].map((f) => join(root, f)).find((f) => existsSync(f));
 const print = (methods, count, r, where) => {
   const row = Object.entries(r.ns).map(([k, xs]) => `${k} ${r.median[k].toFixed(0)} ns/entry (${xs.map((x) => x.toFixed(0)).join(' ')})`);
   console.log(`${where}: ${methods} methods, ${count} entries: ${row.join('; ')}${r.ratio === null ? '' : `  head/base ${r.ratio.toFixed(3)}`}`);
@@ -58,9 +60,9 @@ if (opts.browser) {
   writeFileSync(
     join(dir, 'ab.js'),
     `import * as headEngine from ${src(ROOT, 'src/analytics/engine.ts')};
-import * as headColumns from ${src(ROOT, 'src/store/columns.ts')};
+import * as headColumns from ${JSON.stringify(columnsOf(ROOT))};
 import * as baseEngine from ${src(BASE, 'src/analytics/engine.ts')};
-import * as baseColumns from ${src(BASE, 'src/store/columns.ts')};
+import * as baseColumns from ${JSON.stringify(columnsOf(BASE))};
 import { entries, measure } from ${src(ROOT, 'test/tools/engine-stream.mjs')};
 const token = new URLSearchParams(location.search).get('token');
 const builds = { head: { AnalyticsEngine: headEngine.AnalyticsEngine, BatchEncoder: headColumns.BatchEncoder }, base: { AnalyticsEngine: baseEngine.AnalyticsEngine, BatchEncoder: baseColumns.BatchEncoder } };
@@ -97,7 +99,7 @@ try {
   };
   const clock = opts.clock === 'wall' ? () => performance.now() : cpuMs;
   const load = async (root, out) => {
-    const m = await bundleForNode(out, { engine: join(root, 'src/analytics/engine.ts'), columns: join(root, 'src/store/columns.ts') });
+    const m = await bundleForNode(out, { engine: join(root, 'src/analytics/engine.ts'), columns: columnsOf(root) });
     return { AnalyticsEngine: m.engine.AnalyticsEngine, BatchEncoder: m.columns.BatchEncoder };
   };
   const builds = { head: await load(ROOT, join(OUT, 'head')) };

@@ -125,4 +125,18 @@ describe('DDSketch', () => {
     for (let i = 1000; i <= 1100; i++) s.add(i);
     expect(Math.abs(s.quantile(0.5) - 1050)).toBeLessThanOrEqual(10.5);
   });
+
+  it('addKeyed with the key of keyOf (of another sketch of the same α) builds the sketch add builds', () => {
+    const r = rng(42);
+    const values = [0, -3, 1e-12, 1e-9, 5e-9, ...Array.from({ length: 5_000 }, () => Math.exp(normal(r) * 4))];
+    const byAdd = new DDSketch(0.01, 64);
+    const byKey = new DDSketch(0.01, 64);
+    const keys = new DDSketch(0.01);
+    for (const v of values) {
+      byAdd.add(v);
+      byKey.addKeyed(v, v > keys.minValue ? keys.keyOf(v) : 0);
+    }
+    expect(byKey).toEqual(byAdd);
+    expect(QS.map((q) => byKey.quantile(q))).toEqual(QS.map((q) => byAdd.quantile(q)));
+  });
 });

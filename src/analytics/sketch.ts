@@ -79,9 +79,13 @@ export class DDSketch {
     return this.count > 0 ? this.sum / this.count : NaN;
   }
 
-  /** Adds `value` with weight `w` (default 1). NaN is ignored. */
+  /**
+   * Adds `value` with weight `w` (default 1). NaN and ±Infinity are ignored:
+   * an infinite value has no bin (its key would be infinite, and making room
+   * for it would never end).
+   */
   add(value: number, w = 1): void {
-    if (value !== value || !(w > 0)) return;
+    if (!isFinite(value) || !(w > 0)) return;
     this.count += w;
     this.sum += value * w;
     if (value < this.min) this.min = value;
@@ -104,7 +108,7 @@ export class DDSketch {
    * of one α: the logarithm is worked out once.
    */
   addKeyed(value: number, key: number): void {
-    if (value !== value) return;
+    if (!isFinite(value)) return;
     this.count += 1;
     this.sum += value;
     if (value < this.min) this.min = value;

@@ -34,6 +34,19 @@ const DISTRIBUTIONS: Record<string, (r: () => number) => number> = {
 };
 
 describe('DDSketch', () => {
+  it('ignores ±Infinity as it ignores NaN (an infinite span duration once made quantile() never return)', () => {
+    const s = new DDSketch(0.01, 64);
+    s.add(1);
+    s.add(2);
+    s.add(Infinity);
+    s.add(-Infinity, 3);
+    s.addKeyed(Infinity, s.keyOf(Infinity));
+    s.addKeyed(0, s.keyOf(0)); // a zero duration still counts (its key is -Infinity, unused)
+    expect(s.count).toBe(3);
+    expect(s.max).toBe(2);
+    expect(s.quantile(0.5)).toBeCloseTo(1, 1);
+  });
+
   for (const [name, draw] of Object.entries(DISTRIBUTIONS)) {
     it(`is within α of exact percentiles: ${name}`, () => {
       const r = rng(name.length * 7919);

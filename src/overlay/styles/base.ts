@@ -54,7 +54,8 @@ button:disabled { opacity: .5; cursor: default; }
 .facts { display: flex; flex-wrap: wrap; gap: 4px 12px; padding: 5px 10px; color: var(--dim); border-bottom: 1px solid var(--line); font-size: 11px; }
 .facts b { color: var(--fg); font-weight: 500; }
 .facts .bad { color: var(--err); }
-.problems { padding: 4px 10px; color: var(--warn); border-bottom: 1px solid var(--line); font-size: 11px; }
+/* Over the tabs the list is capped and scrolls (three late hooks took a third of the panel); the Health tab lists them in full. */
+.problems { padding: 4px 10px; color: var(--warn); border-bottom: 1px solid var(--line); font-size: 11px; max-height: 5.2em; overflow-y: auto; }
 .note { padding: 4px 10px; color: var(--dim); border-bottom: 1px solid var(--line); font-size: 11px; }
 .log-head { display: flex; align-items: center; justify-content: space-between; padding: 5px 10px; color: var(--dim); font-size: 11px; }
 .log { flex: 1; overflow-y: auto; overflow-x: hidden; border-top: 1px solid var(--line); }

@@ -30,7 +30,7 @@ export const PANELS_CSS = `
 }
 .metrics .dim, .agents .dim, .anomalies .dim, .health .dim { color: var(--dim); }
 .analytics-off { margin: 4px 0 8px; padding: 6px 8px; border: 1px solid color-mix(in srgb, var(--warn) 45%, transparent); border-radius: 4px; color: var(--warn); font-size: 11px; }
-.metrics .problems, .agents .problems, .anomalies .problems, .health .problems { padding: 3px 0; border: 0; }
+.metrics .problems, .agents .problems, .anomalies .problems, .health .problems { padding: 3px 0; border: 0; max-height: none; overflow: visible; }
 .metrics .empty, .agents .empty, .anomalies .empty { padding: 12px 0; }
 .health h2, .agents .fig-title, .metrics .fig-title { font-size: 10px; font-weight: 600; color: var(--dim); text-transform: uppercase; letter-spacing: .06em; margin: 0; }
 .health h2 { margin: 12px 0 4px; }

@@ -103,7 +103,8 @@ export default defineConfig(({ mode }): UserConfig => {
         emptyOutDir: true,
         target: 'es2022',
         // The adapters (src/adapters/<name>.ts → dist/esm/adapters/<name>.js) are entries of their
-        // own: they import only types from the core, so index.js holds none of them.
+        // own: from the core they import types and the event names (a shared chunk of constants),
+        // so index.js holds none of them.
         lib: { entry: ESM_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` },
         rolldownOptions: { external: [/^preact(\/.*)?$/, /^@preact\/signals/, /^idb$/, /^uplot$/, /^node:/, /^vite$/] },
       },

@@ -312,7 +312,7 @@ export class StoreClient implements EntrySink {
    * store's failure, handled by the link's failover.
    */
   private refuseUncloneable(msg: PageToStore, err: unknown): boolean {
-    if (!(err instanceof Error || (typeof err === 'object' && err !== null)) || (err as { name?: unknown }).name !== 'DataCloneError') return false;
+    if (typeof err !== 'object' || err === null || (err as { name?: unknown }).name !== 'DataCloneError') return false;
     if (msg.type === 'metrics') return true;
     if (msg.type !== 'request') return false;
     this.requests.refuse(msg, err);

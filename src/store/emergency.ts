@@ -5,7 +5,7 @@
  * into the store with its original session and seq. What no storage takes is
  * named in a marker, and the next load counts it as lost.
  */
-import { isArray, join, jsonParse, jsonStringify, push, slice } from '../core/builtins';
+import { isArray, join, jsonParse, jsonStringify, mapForEach, push, slice } from '../core/builtins';
 import { batchFromPlain, batchToPlain, copyJson } from '../core/columns';
 import type { BatchMessage } from './protocol';
 
@@ -191,7 +191,7 @@ export function loadEmergency(storages: readonly (KeyValueStorage | null)[], dbN
     }
   }
   const out: LoadedEmergency[] = [];
-  bySession.forEach((e) => {
+  mapForEach(bySession, (e) => {
     sortByFirstSeq(e.record.batches);
     push(out, e);
   });

@@ -128,7 +128,7 @@ function trySet(storage: KeyValueStorage, key: string, value: string): boolean {
 /** Removes this page's record and marker from every storage (the page is alive again, or saves anew). */
 export function clearEmergency(storages: readonly (KeyValueStorage | null)[], key: string): void {
   for (let si = 0; si < storages.length; si++) {
-    const storage = storages[si]!;
+    const storage = storages[si] ?? null; // safeRemove takes a missing storage
     safeRemove(storage, key);
     safeRemove(storage, markerKey(key));
   }

@@ -61,7 +61,6 @@ export class CursorList extends Pager<CursorPage> implements RowList {
     const b = Math.floor(this.cursorIndex(to - 1) / PAGE);
     const keys: number[] = [];
     for (let k = Math.min(a, b); k <= Math.max(a, b); k++) keys.push(k);
-    for (const k of keys) this.pages.get(k);
     this.setWanted(keys);
   }
 

@@ -92,7 +92,9 @@ export abstract class Pager<P> {
     }
   }
 
+  /** The pages now wanted, most wanted first: touched (recently used), then fetched where missing. */
   protected setWanted(keys: number[]): void {
+    for (const k of keys) this.pages.get(k);
     this.wanted = keys;
     this.pump();
   }

@@ -57,7 +57,6 @@ export class SeqList extends Pager<SeqPage> implements RowList {
   want(from: number, to: number): void {
     this.shown = { from, to };
     const keys = this.pageKeys(from, to, this.lo, this.hi);
-    for (const k of keys) this.pages.get(k); // touched: recently used
     this.setWanted(keys);
   }
 

@@ -13,6 +13,7 @@ import { now } from '../core/clock';
 import type { TraceEntry } from '../core/entry';
 import { BatchEncoder, batchBytes } from '../core/columns';
 import type { BatchMessage } from './protocol';
+import type { StoreTimers } from './timers';
 
 export interface BatcherOptions {
   maxBatch: number;
@@ -23,11 +24,6 @@ export interface BatcherOptions {
 
 /** What became of a written entry. */
 export type Added = 'added' | 'backpressure' | 'unserialisable';
-
-interface Timers {
-  setTimer: typeof setTimeout;
-  clearTimer: typeof clearTimeout;
-}
 
 export class Batcher {
   private readonly batch: BatchEncoder;
@@ -44,7 +40,7 @@ export class Batcher {
   constructor(
     private readonly session: { id: string; startedAt: number },
     private readonly opt: BatcherOptions,
-    private readonly timers: Timers,
+    private readonly timers: Pick<StoreTimers, 'setTimer' | 'clearTimer'>,
     /** Posts a batch to the store (it is tracked already). */
     private readonly send: (msg: BatchMessage) => void,
   ) {

@@ -26,6 +26,7 @@ import { EmergencyReplay } from './replay';
 import { Requests } from './requests';
 import { emptyTotals } from './ring';
 import { SessionLocks } from './session-lock';
+import { captureTimers } from './timers';
 import type { TransportFactory } from './transport';
 
 export interface ClientOptions {
@@ -149,12 +150,7 @@ export class StoreClient implements EntrySink {
   private readonly emergencyOk: boolean;
   private closed = false;
   // The timers as they were when the agent started: a page that replaces its own later does not stop the batches.
-  private readonly timers = {
-    setTimer: setTimeout.bind(globalThis) as typeof setTimeout,
-    clearTimer: clearTimeout.bind(globalThis) as typeof clearTimeout,
-    setRepeat: setInterval.bind(globalThis) as typeof setInterval,
-    clearRepeat: clearInterval.bind(globalThis) as typeof clearInterval,
-  };
+  private readonly timers = captureTimers();
 
   constructor(
     private readonly config: StoreConfig,
@@ -316,7 +312,7 @@ export class StoreClient implements EntrySink {
    * store's failure, handled by the link's failover.
    */
   private refuseUncloneable(msg: PageToStore, err: unknown): boolean {
-    if (!(err instanceof Error || (typeof err === 'object' && err !== null)) || (err as { name?: unknown }).name !== 'DataCloneError') return false;
+    if (typeof err !== 'object' || err === null || (err as { name?: unknown }).name !== 'DataCloneError') return false;
     if (msg.type === 'metrics') return true;
     if (msg.type !== 'request') return false;
     this.requests.refuse(msg, err);

@@ -5,7 +5,7 @@
  * into the store with its original session and seq. What no storage takes is
  * named in a marker, and the next load counts it as lost.
  */
-import { isArray, join, jsonParse, jsonStringify, push, slice } from '../core/builtins';
+import { isArray, join, jsonParse, jsonStringify, mapForEach, push, slice } from '../core/builtins';
 import { batchFromPlain, batchToPlain, copyJson } from '../core/columns';
 import type { BatchMessage } from './protocol';
 
@@ -128,7 +128,7 @@ function trySet(storage: KeyValueStorage, key: string, value: string): boolean {
 /** Removes this page's record and marker from every storage (the page is alive again, or saves anew). */
 export function clearEmergency(storages: readonly (KeyValueStorage | null)[], key: string): void {
   for (let si = 0; si < storages.length; si++) {
-    const storage = storages[si]!;
+    const storage = storages[si] ?? null; // safeRemove takes a missing storage
     safeRemove(storage, key);
     safeRemove(storage, markerKey(key));
   }
@@ -191,7 +191,7 @@ export function loadEmergency(storages: readonly (KeyValueStorage | null)[], dbN
     }
   }
   const out: LoadedEmergency[] = [];
-  bySession.forEach((e) => {
+  mapForEach(bySession, (e) => {
     sortByFirstSeq(e.record.batches);
     push(out, e);
   });

@@ -12,6 +12,7 @@
 import { errorMessage, describeError } from '../core/errors';
 import { now } from '../core/clock';
 import { PROTOCOL_VERSION, type PageToStore, type ReadyMessage, type StoreConfig, type StoreThread, type StoreToPage } from './protocol';
+import type { StoreTimers } from './timers';
 import type { StoreTransport, TransportFactory } from './transport';
 
 export interface LinkOptions {
@@ -36,13 +37,6 @@ export interface LinkClient {
   problem(why: string): void;
   /** No store could start: every waiter is rejected. */
   noStoreLeft(why: string): void;
-}
-
-interface Timers {
-  setTimer: typeof setTimeout;
-  clearTimer: typeof clearTimeout;
-  setRepeat: typeof setInterval;
-  clearRepeat: typeof clearInterval;
 }
 
 export class StoreLink {
@@ -76,7 +70,7 @@ export class StoreLink {
     private readonly config: StoreConfig,
     private readonly transports: readonly TransportFactory[],
     private readonly opt: LinkOptions,
-    private readonly timers: Timers,
+    private readonly timers: StoreTimers,
   ) {}
 
   /** Starts the first store and the watchdog. */

@@ -14,6 +14,7 @@ import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
 import {
   byNewest,
+  emptyTotals,
   forget,
   overLimits,
   readTotals,
@@ -42,7 +43,7 @@ const ALL_STORES = ['heads', 'payloads', 'sessions', 'meta'] as const;
 
 export class IdbRing implements TraceRing {
   readonly backend = 'indexeddb' as const;
-  private t: StoreTotals = readTotals(undefined);
+  private t: StoreTotals = emptyTotals();
 
   private constructor(
     private readonly db: IDBPDatabase<TraceDB>,

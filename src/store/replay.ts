@@ -8,7 +8,7 @@
  */
 import { mapForEach, rejected, settle } from '../core/builtins';
 import type { SessionInfo } from '../core/entry';
-import { loadEmergency, type EmergencyRecord, type KeyValueStorage, type LoadedEmergency } from './emergency';
+import { loadEmergency, safeRemove, type EmergencyRecord, type KeyValueStorage, type LoadedEmergency } from './emergency';
 import type { Backend, BatchMessage } from './protocol';
 import type { SessionLocks } from './session-lock';
 
@@ -151,13 +151,7 @@ export class EmergencyReplay {
   }
 }
 
-export function removePlaces(places: LoadedEmergency['places']): void {
-  for (let i = 0; i < places.length; i++) {
-    try {
-      places[i]!.storage.removeItem(places[i]!.key);
-    } catch {
-      /* storage denied: nothing to clean */
-    }
-  }
+function removePlaces(places: LoadedEmergency['places']): void {
+  for (let i = 0; i < places.length; i++) safeRemove(places[i]!.storage, places[i]!.key);
 }
 

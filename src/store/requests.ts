@@ -7,6 +7,7 @@
 import { filter, mapForEach, push } from '../core/builtins';
 import { describeError, TraceError } from '../core/errors';
 import { isReplyTo, type ProgressMessage, type ReplyMessage, type RequestMessage, type RequestOp, type StoreRequests } from './protocol';
+import type { StoreTimers } from './timers';
 
 interface Question {
   msg: RequestMessage;
@@ -25,17 +26,12 @@ interface FlushWaiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
-interface Timers {
-  setTimer: typeof setTimeout;
-  clearTimer: typeof clearTimeout;
-}
-
 export class Requests {
   private readonly questions = new Map<number, Question>();
   private nextId = 1;
   private flushWaiters: FlushWaiter[] = [];
 
-  constructor(private readonly timers: Timers) {}
+  constructor(private readonly timers: Pick<StoreTimers, 'setTimer' | 'clearTimer'>) {}
 
   /** Questions not answered yet. */
   get size(): number {

@@ -5,7 +5,7 @@
  */
 import type { TraceEntry } from '../../core/entry';
 import type { OverlayQuery } from '../source';
-import { PAGE, Pager, type QueryFn, type Row, type RowList } from './log-pager';
+import { PAGE, Pager, pageSpan, type QueryFn, type Row, type RowList } from './log-pager';
 import type { LogOrder } from './log-settings';
 
 interface CursorPage {
@@ -59,10 +59,7 @@ export class CursorList extends Pager<CursorPage> implements RowList {
     if (to <= from) return;
     const a = Math.floor(this.cursorIndex(from) / PAGE);
     const b = Math.floor(this.cursorIndex(to - 1) / PAGE);
-    const keys: number[] = [];
-    for (let k = Math.min(a, b); k <= Math.max(a, b); k++) keys.push(k);
-    for (const k of keys) this.pages.get(k);
-    this.setWanted(keys);
+    this.setWanted(pageSpan(a, b));
   }
 
   protected fresh(k: number): boolean {

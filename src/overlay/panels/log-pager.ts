@@ -52,6 +52,13 @@ export interface RowList {
   dispose(): void;
 }
 
+/** The page keys from page a to page b, ascending, whichever of the two is lower. */
+export function pageSpan(a: number, b: number): number[] {
+  const keys: number[] = [];
+  for (let k = Math.min(a, b); k <= Math.max(a, b); k++) keys.push(k);
+  return keys;
+}
+
 /** Fetches pages by key, a few at a time, the ones wanted most recently first. */
 export abstract class Pager<P> {
   readonly version = signal(0);
@@ -92,7 +99,9 @@ export abstract class Pager<P> {
     }
   }
 
+  /** The pages now wanted, most wanted first: touched (recently used), then fetched where missing. */
   protected setWanted(keys: number[]): void {
+    for (const k of keys) this.pages.get(k);
     this.wanted = keys;
     this.pump();
   }

@@ -6,7 +6,7 @@
  */
 import type { TraceEntry } from '../../core/entry';
 import { all, resolved } from '../../core/builtins';
-import { MAX_INFLIGHT, PAGE, Pager, RETRY_MS, type QueryFn, type Row, type RowList } from './log-pager';
+import { MAX_INFLIGHT, PAGE, Pager, pageSpan, RETRY_MS, type QueryFn, type Row, type RowList } from './log-pager';
 import type { LogOrder } from './log-settings';
 
 interface SeqPage {
@@ -57,7 +57,6 @@ export class SeqList extends Pager<SeqPage> implements RowList {
   want(from: number, to: number): void {
     this.shown = { from, to };
     const keys = this.pageKeys(from, to, this.lo, this.hi);
-    for (const k of keys) this.pages.get(k); // touched: recently used
     this.setWanted(keys);
   }
 
@@ -71,8 +70,7 @@ export class SeqList extends Pager<SeqPage> implements RowList {
     const seqAt = (i: number) => (this.order === 'newest' ? hi - i : lo + i);
     const a = pageOf(seqAt(from));
     const b = pageOf(seqAt(to - 1));
-    const keys: number[] = [];
-    for (let k = Math.min(a, b); k <= Math.max(a, b); k++) keys.push(k);
+    const keys = pageSpan(a, b);
     if (this.order === 'newest') keys.reverse();
     return keys;
   }

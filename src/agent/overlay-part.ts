@@ -82,7 +82,7 @@ export class OverlayPart {
         };
       },
       tail: async (limit) => (await client.request('query', { sessionId: core.sessionId, limit })).entries.reverse(),
-      query: (q) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId }),
+      query: (q) => agent().query(q),
       stats: () => agent().generateStats(),
       trends: (timeframe) => agent().analyzeTrends(timeframe),
       patterns: (timeframe) => agent().analyzePatterns(timeframe),

@@ -36,8 +36,9 @@ export class QuotaEstimate {
   ) {}
 
   refresh(): void {
-    if (this.core.elapsed() - this.at < 10_000) return;
-    this.at = this.core.elapsed();
+    const t = this.core.elapsed();
+    if (t - this.at < 10_000) return;
+    this.at = t;
     const storage = this.inPage ? navigator.storage : undefined;
     if (typeof storage?.estimate !== 'function') return;
     settle(storage.estimate(), (e) => (this.value = { usage: e.usage ?? 0, quota: e.quota ?? 0 }));

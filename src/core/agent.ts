@@ -117,18 +117,15 @@ export class TraceCore {
     // stored (a getter that answers differently the second time cannot slip
     // a Symbol or a throwing object past the checks). What cannot even be
     // read (a revoked Proxy, a getter that throws) is the caller's bad input.
-    let opts: typeof DEFAULT_OPTIONS;
-    let problem: TraceError | null;
+    let opts: EventOptions | TraceError;
     try {
-      problem = this.validate(type, data, metadata);
-      opts = problem ? DEFAULT_OPTIONS : this.readOptions(type, options);
+      opts = this.validate(type, data, metadata) ?? this.readOptions(type, options);
     } catch (err) {
-      problem = new TraceError('INVALID_DATA', `logEvent: the input could not be read (${errorMessage(err)})`);
-      opts = DEFAULT_OPTIONS;
+      opts = new TraceError('INVALID_DATA', `logEvent: the input could not be read (${errorMessage(err)})`);
     }
-    if (problem || opts === BAD_OPTIONS) {
+    if (opts instanceof TraceError) {
       try {
-        return this.reject(problem ?? this.optionProblem!, type);
+        return this.reject(opts, type);
       } catch (err) {
         if (err instanceof TraceError) throw err; // strict mode only
         this.counters.internalErrors++; // the report of the rejection failed; the rejection is counted
@@ -223,23 +220,15 @@ export class TraceCore {
     return null;
   }
 
-  /** The problem of the last options that `readOptions` refused. */
-  private optionProblem: TraceError | null = null;
-
-  /** Each option read once, checked, and kept: BAD_OPTIONS (the reason in `optionProblem`) when one is wrong. */
-  private readOptions(type: string, options: LogOptions | undefined): typeof DEFAULT_OPTIONS {
+  /** Each option read once, checked, and kept; the problem when one is wrong. */
+  private readOptions(type: string, options: LogOptions | undefined): EventOptions | TraceError {
     if (options === undefined || options === null) return DEFAULT_OPTIONS;
     const kind: unknown = options.kind;
     const level: unknown = options.level;
     const source: unknown = options.source;
-    let problem: TraceError | null = null;
-    if (kind !== undefined && !isKind(kind)) problem = new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown kind ${describe(kind)}`);
-    else if (level !== undefined && !isLevel(level)) problem = new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown level ${describe(level)}`);
-    else if (source !== undefined && typeof source !== 'string') problem = new TraceError('INVALID_OPTION', `logEvent("${type}"): source must be a string`);
-    if (problem) {
-      this.optionProblem = problem;
-      return BAD_OPTIONS;
-    }
+    if (kind !== undefined && !isKind(kind)) return new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown kind ${describe(kind)}`);
+    if (level !== undefined && !isLevel(level)) return new TraceError('INVALID_OPTION', `logEvent("${type}"): unknown level ${describe(level)}`);
+    if (source !== undefined && typeof source !== 'string') return new TraceError('INVALID_OPTION', `logEvent("${type}"): source must be a string`);
     if (kind === undefined && level === undefined && source === undefined) return DEFAULT_OPTIONS;
     return { kind: (kind as Kind | undefined) ?? 'custom', level: (level as Level | undefined) ?? 'info', source: source as string | undefined };
   }
@@ -264,9 +253,14 @@ export class TraceCore {
   }
 }
 
-const DEFAULT_OPTIONS: { kind: Kind; level: Level; source: string | undefined } = Object.freeze({ kind: 'custom', level: 'info', source: undefined });
-/** What `readOptions` returns for options it refused. */
-const BAD_OPTIONS: typeof DEFAULT_OPTIONS = Object.freeze({ kind: 'custom', level: 'info', source: undefined });
+/** A logged event's options once read and checked. */
+interface EventOptions {
+  kind: Kind;
+  level: Level;
+  source: string | undefined;
+}
+
+const DEFAULT_OPTIONS: EventOptions = Object.freeze({ kind: 'custom', level: 'info', source: undefined });
 
 function describe(v: unknown): string {
   if (v === null) return 'null';

@@ -339,12 +339,16 @@ export function sourceOf(b: ColumnBatch, i: number): string | undefined {
   return s === 0 ? undefined : b.strings[s - 1];
 }
 
+export function methodOf(b: ColumnBatch, i: number): string | undefined {
+  const m = b.method[i]!;
+  return m === 0 ? undefined : b.strings[m - 1];
+}
+
 /** Entry `i` of a batch as an object; `line` is its rest text (from `restLines`). */
 export function decodeEntry(b: ColumnBatch, i: number, sessionId: string, line: string): TraceEntry {
   const r = parseRest(b, i, line);
   const bits = b.bits[i]!;
   const dur = b.dur[i]!;
-  const method = b.method[i]!;
   return {
     seq: b.seq[i]!,
     ts: b.ts[i]!,
@@ -359,7 +363,7 @@ export function decodeEntry(b: ColumnBatch, i: number, sessionId: string, line: 
     flags: b.flags[i] || undefined,
     spanId: b.spanId[i] || undefined,
     parentId: b.parentId[i] || undefined,
-    method: method === 0 ? undefined : b.strings[method - 1],
+    method: methodOf(b, i),
     args: r?.args,
     result: r?.result,
     dur: Number.isNaN(dur) ? undefined : dur,
@@ -390,8 +394,8 @@ export function entryJson(b: ColumnBatch, i: number, sessionIdJson: string, line
   if (b.flags[i]) s += `,"flags":${b.flags[i]}`;
   if (b.spanId[i]) s += `,"spanId":${b.spanId[i]}`;
   if (b.parentId[i]) s += `,"parentId":${b.parentId[i]}`;
-  const method = b.method[i]!;
-  if (method !== 0) s += `,"method":${JSON.stringify(b.strings[method - 1])}`;
+  const method = methodOf(b, i);
+  if (method !== undefined) s += `,"method":${JSON.stringify(method)}`;
   const dur = b.dur[i]!;
   if (!Number.isNaN(dur)) s += `,"dur":${dur}`;
   const bits = b.bits[i]!;

@@ -6,7 +6,7 @@
  * key is wrapped as `{ $t: 'obj', v }`, so tags stay unambiguous.
  */
 import { FLAG_REDACTED, FLAG_TRUNCATED } from './entry';
-import { ArrayProto, defineProperty, getPrototypeOf, hasOwn, isArray, jsonStringify, objectKeys, ObjectProto, push } from './builtins';
+import { ArrayProto, defineProperty, getPrototypeOf, hasOwn, isArray, jsonStringify, mapForEach, objectKeys, ObjectProto, push } from './builtins';
 import { errorMessage } from './errors';
 
 export interface CopyLimits {
@@ -331,9 +331,9 @@ export class Copier {
       this.enter(obj, key); // left by walk()
       const pairs: unknown[] = [];
       let i = 0;
-      // forEach, not for...of: destructuring uses the page's Array.prototype[Symbol.iterator].
+      // The captured forEach, not for...of: destructuring uses the page's Array.prototype[Symbol.iterator].
       let full = false;
-      obj.forEach((val: unknown, k: unknown) => {
+      mapForEach(obj as Map<unknown, unknown>, (val, k) => {
         if (full) return;
         if (i++ >= lim.maxKeys || this.budget <= 0) {
           push(pairs, { $t: 'more', n: obj.size - i + 1 });

@@ -15,7 +15,7 @@ import { FLAG_CLOCK, FLAG_REDACTED, FLAG_TRUNCATED, type SpanError } from '../co
 import { withDefaults } from '../core/defaults';
 import { errorMessage, TraceError } from '../core/errors';
 import type { CopyLimits } from '../core/safe-copy';
-import { patchMethod, type Patch, type RestoreOutcome } from './patch';
+import { patchMethod, restoreAll, type Patch, type RestoreOutcome } from './patch';
 import { spanError } from './span-error';
 
 export interface HookOptions {
@@ -138,12 +138,7 @@ export class Hooks {
   }
 
   private restore(holder: object, left: LeftInPlace[]): void {
-    const patches = this.patches.get(holder) ?? [];
-    for (let i = patches.length - 1; i >= 0; i--) {
-      const p = patches[i]!;
-      const outcome = p.restore();
-      if (outcome !== 'restored') left.push({ method: p.key, outcome });
-    }
+    restoreAll(this.patches.get(holder) ?? [], (p, outcome) => left.push({ method: p.key, outcome }));
     this.patches.delete(holder);
   }
 

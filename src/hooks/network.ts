@@ -314,13 +314,11 @@ export class NetworkSpans {
     const xhr = that as object;
     let st: XhrState | undefined;
     let p: Pending | undefined;
-    if (this.active) {
-      try {
-        st = this.xhrStates.get(xhr);
-        if (st && !st.ignored) p = this.beginXhr(xhr, st, args[0]);
-      } catch {
-        this.core.counters.internalErrors++;
-      }
+    try {
+      st = this.xhrStates.get(xhr);
+      if (st && !st.ignored) p = this.beginXhr(xhr, st, args[0]);
+    } catch {
+      this.core.counters.internalErrors++;
     }
     const prev = st?.pending;
     if (st && p) st.pending = p;

@@ -118,13 +118,10 @@ export function likeOriginal(wrapper: Function, fn: Function): void {
   if (apply(hasOwnProperty, fn, ['prototype'])) wrapper.prototype = fn.prototype;
 }
 
-/** Restores patches newest first; counts those left in place (wrapped over, or refused). */
-export function restoreAll(patches: readonly Patch[]): { restored: number; left: number } {
-  let restored = 0;
-  let left = 0;
+/** Restores patches newest first; `onLeft` hears of each one left in place (wrapped over, or refused). */
+export function restoreAll(patches: readonly Patch[], onLeft?: (patch: Patch, outcome: Exclude<RestoreOutcome, 'restored'>) => void): void {
   for (let i = patches.length - 1; i >= 0; i--) {
-    if (patches[i]!.restore() === 'restored') restored++;
-    else left++;
+    const outcome = patches[i]!.restore();
+    if (outcome !== 'restored') onLeft?.(patches[i]!, outcome);
   }
-  return { restored, left };
 }

@@ -20,11 +20,10 @@
 // against; the reported figures (the default, `--seeds report`) use seeds
 // 101–120 and, for clean sessions, 201–203: no constant was chosen on them.
 //
-// Node 20 cannot run TypeScript: the engine and the encoder are bundled with the installed vite first (test-results/eval-faults/).
+// Node 20 cannot run TypeScript: the engine, the encoder and the scenarios (which use the unit tests' rng.ts) are bundled with the installed vite first (test-results/eval-faults/).
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleForNode } from './bundle-for-node.mjs';
-import { FAULTS, PROFILES, makeSession } from './fault-scenarios.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-results/eval-faults');
@@ -48,12 +47,14 @@ const CLEAN_SEEDS = TUNE ? [11, 12, 13] : [201, 202, 203];
 const CLEAN_MS = (Number(opts['clean-minutes']) * 60_000) / CLEAN_SEEDS.length;
 const WHEN = { early: 2_000, late: 120_000 };
 const WINDOW_MS = 30_000;
-const PROFILE_NAMES = Object.keys(PROFILES);
 
-const { engine: engineModule, columns: columnsModule } = await bundleForNode(OUT, {
+const { engine: engineModule, columns: columnsModule, scenarios } = await bundleForNode(OUT, {
   engine: join(ROOT, 'src/analytics/engine.ts'),
   columns: join(ROOT, 'src/core/columns.ts'),
+  scenarios: join(ROOT, 'test/tools/fault-scenarios.mjs'),
 });
+const { FAULTS, PROFILES, makeSession } = scenarios;
+const PROFILE_NAMES = Object.keys(PROFILES);
 const { AnalyticsEngine } = engineModule;
 const { BatchEncoder } = columnsModule;
 

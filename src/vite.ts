@@ -146,6 +146,8 @@ function previewPage(outDir: string, rel: string, spaFallback: boolean): string 
 
 export default function traceAgent(options: TraceAgentPluginOptions = {}): Plugin {
   const path = options.path ?? DEFAULT_PATH;
+  /** `path` without its leading slash: the file's name under outDir, and what a page built with `build: true` holds. */
+  const builtName = path.replace(/^\//, '');
   const attrs = scriptAttributes(options);
   const scriptFile = options.scriptFile ?? resolve(dirname(fileURLToPath(import.meta.url)), '../trace-agent.js');
   const readScript = () => readFileSync(scriptFile, 'utf8');
@@ -189,20 +191,20 @@ export default function traceAgent(options: TraceAgentPluginOptions = {}): Plugi
         const page = previewPage(outDir, '/' + pathname.slice(base.length), spa && /text\/html/.test(String(req.headers.accept ?? '')));
         if (page === null) return next();
         // Built with `build: true`: the page has its tag already.
-        if (page.includes(path.replace(/^\//, ''))) return next();
+        if (page.includes(builtName)) return next();
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
         res.end(injectIntoHead(page, tagHtml(path, attrs)));
       });
     },
     transformIndexHtml() {
       if (building ? !options.build : options.dev === false) return [];
-      const src = building ? (config?.base ?? '/') + path.replace(/^\//, '') : path;
+      const src = building ? (config?.base ?? '/') + builtName : path;
       const tag: HtmlTagDescriptor = { tag: 'script', attrs: { src, ...attrs }, injectTo: 'head-prepend' };
       return [tag];
     },
     generateBundle() {
       if (!building || !options.build) return;
-      this.emitFile({ type: 'asset', fileName: path.replace(/^\//, ''), source: readScript() });
+      this.emitFile({ type: 'asset', fileName: builtName, source: readScript() });
     },
   };
 }

@@ -20,7 +20,7 @@ import { MethodBaselines, type MethodVerdict } from './method-baselines';
 import type { Loop } from './loops';
 import { PatternAnalyzer } from './patterns';
 import { PlayerCollector, type PlayerStats } from './player';
-import { MetricBucket } from './metric-ring';
+import type { MetricBucket } from './metric-ring';
 import { StatsCollector, type CallObserver, type GeneratedStats } from './stats';
 import { TrendAnalyzer } from './trends';
 
@@ -248,16 +248,11 @@ export class AnalyticsEngine implements CallObserver {
 
   /**
    * Clock [from, to] of the stats' ring as one new bucket of totals, without
-   * the per-method sketches (ring.merged copies every method's: the rules'
+   * the per-method sketches (ring.merged copies every method's by default: the rules'
    * metrics read none, and with 1,000 methods that was most of a second's work).
    */
   private totals(from: number, to: number): MetricBucket {
-    const ring = this.stats.ring;
-    const r = ring.range(from, to);
-    const out = new MetricBucket(ring.alpha);
-    out.clear(r.buckets[0]?.start ?? from);
-    for (let i = 0; i < r.buckets.length; i++) out.merge(r.buckets[i]!, false);
-    return out;
+    return this.stats.ring.merged(from, to, false);
   }
 
   /** Trace time reached `t`: close every second that ended before it. */

@@ -248,12 +248,12 @@ export class MetricRing {
     return { width: w, buckets };
   }
 
-  /** Everything in clock [from, to] as one new bucket. */
-  merged(from: number, to: number): MetricBucket {
+  /** Everything in clock [from, to] as one new bucket; `perMethod` false leaves out the per-method sketches (totals only). */
+  merged(from: number, to: number, perMethod = true): MetricBucket {
     const out = new MetricBucket(this.alpha);
     const r = this.range(from, to);
     out.clear(r.buckets[0]?.start ?? from);
-    for (const b of r.buckets) out.merge(b);
+    for (const b of r.buckets) out.merge(b, perMethod);
     return out;
   }
 

@@ -94,7 +94,7 @@ export class DDSketch {
       this.zero += w;
       return;
     }
-    this.addKey(Math.ceil(Math.log(value) * this.invLnGamma), w);
+    this.addKey(this.keyOf(value), w);
   }
 
   /** The bin of a value above `minValue`, for `addKeyed` (a logarithm: one per value, not per sketch). */

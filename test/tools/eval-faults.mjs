@@ -20,11 +20,10 @@
 // against; the reported figures (the default, `--seeds report`) use seeds
 // 101–120 and, for clean sessions, 201–203: no constant was chosen on them.
 //
-// Node 20 cannot run TypeScript: the engine and the encoder are bundled with the installed vite first (test-results/eval-faults/).
+// Node 20 cannot run TypeScript: the engine, the encoder and the scenarios (which use the unit tests' rng.ts) are bundled with the installed vite first (test-results/eval-faults/).
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleForNode } from './bundle-for-node.mjs';
-import { FAULTS, PROFILES, makeSession } from './fault-scenarios.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-results/eval-faults');
@@ -45,15 +44,23 @@ const TUNE = opts.seeds === 'tune';
 const PER_CELL = Number(opts['per-cell'] ?? (TUNE ? 10 : 20));
 const FIRST_SEED = TUNE ? 1 : 101;
 const CLEAN_SEEDS = TUNE ? [11, 12, 13] : [201, 202, 203];
+const LAST_SEED = FIRST_SEED + PER_CELL - 1;
+// Tuning sessions must never reach the report's seeds (101 on).
+if (!(Number.isInteger(PER_CELL) && PER_CELL > 0) || (TUNE && LAST_SEED >= 101)) {
+  console.error(`eval:faults: --per-cell is a whole number from 1${TUNE ? ' to 100 with --seeds tune (seeds 101 on are the report\'s)' : ''}`);
+  process.exit(1);
+}
 const CLEAN_MS = (Number(opts['clean-minutes']) * 60_000) / CLEAN_SEEDS.length;
 const WHEN = { early: 2_000, late: 120_000 };
 const WINDOW_MS = 30_000;
-const PROFILE_NAMES = Object.keys(PROFILES);
 
-const { engine: engineModule, columns: columnsModule } = await bundleForNode(OUT, {
+const { engine: engineModule, columns: columnsModule, scenarios } = await bundleForNode(OUT, {
   engine: join(ROOT, 'src/analytics/engine.ts'),
   columns: join(ROOT, 'src/core/columns.ts'),
+  scenarios: join(ROOT, 'test/tools/fault-scenarios.mjs'),
 });
+const { FAULTS, PROFILES, makeSession } = scenarios;
+const PROFILE_NAMES = Object.keys(PROFILES);
 const { AnalyticsEngine } = engineModule;
 const { BatchEncoder } = columnsModule;
 
@@ -144,7 +151,7 @@ for (const profile of PROFILE_NAMES) {
 
 const pad = (s, w) => String(s).padEnd(w);
 const lpad = (s, w) => String(s).padStart(w);
-console.log(`fault suite: seeds ${TUNE ? 'tune (1–10; clean 11–13)' : 'report (101–120; clean 201–203): no constant was chosen on these'}, ${PER_CELL} sessions a cell over the profiles ${PROFILE_NAMES.join(', ')}; detection within ${WINDOW_MS / 1000} s`);
+console.log(`fault suite: seeds ${TUNE ? `tune (${FIRST_SEED}–${LAST_SEED}; clean 11–13)` : `report (${FIRST_SEED}–${LAST_SEED}; clean 201–203): no constant was chosen on these`}, ${PER_CELL} sessions a cell over the profiles ${PROFILE_NAMES.join(', ')}; detection within ${WINDOW_MS / 1000} s`);
 console.log('');
 console.log(`| ${pad('fault', 12)} | ${pad('size', 14)} | ${pad('injected', 8)} | ${lpad('sessions', 8)} | ${lpad('recall', 6)} | ${lpad('median TTD', 10)} | ${lpad('p95 TTD', 8)} |`);
 console.log(`| ${'-'.repeat(12)} | ${'-'.repeat(14)} | ${'-'.repeat(8)} | ${'-'.repeat(8)}:| ${'-'.repeat(6)}:| ${'-'.repeat(10)}:| ${'-'.repeat(8)}:|`);

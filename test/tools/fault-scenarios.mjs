@@ -22,18 +22,10 @@
 //
 // The profiles and the faults were written before any constant of the engine
 // was looked at against them (see eval-faults.mjs on seeds).
-
-/** mulberry32, as the unit tests' rng. */
-export function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+//
+// The unit tests' seeded PRNG is imported (a .ts file): eval-faults.mjs bundles
+// this module with vite before Node imports it.
+import { rng } from '../unit/analytics/rng';
 
 /** A standard normal draw (Box–Muller). */
 function gauss(rand) {

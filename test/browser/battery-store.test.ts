@@ -15,17 +15,12 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { collectErrors, useBrowser, waitForAgent, waitForStore } from './browser';
-import { reconcile, type ReconcileStats } from './reconcile';
+import { reconcile } from './reconcile';
+import type { AgentStats as Stats } from '../../src/agent/types';
+import type { SessionInfo } from '../../src/core/entry';
 
 const env = useBrowser();
 
-interface Stats extends ReconcileStats {
-  sessionId: string;
-  lostOnUnload: number;
-  internalErrors: number;
-  storage: { thread: string | null; backend: string | null; problems: string[] };
-  ledger: ReconcileStats['ledger'] & { quotaEvicted: number; quotaRefused: number; stalledMs: number; deadStores: number };
-}
 interface Health {
   status: string;
   reasons: { what: string; status: string; message: string }[];
@@ -34,11 +29,6 @@ interface Entry {
   seq: number;
   type: string;
   data?: { i?: number; state?: string };
-}
-interface SessionInfo {
-  id: string;
-  lastSeq: number;
-  entries: number;
 }
 /** `window.TraceAgent` as these tests use it. */
 interface PageAgent {

@@ -214,6 +214,20 @@ async function stillScan(page: Page): Promise<{ stats: Stats; scan: Scan }> {
   }
 }
 
+/**
+ * The game left running 500 ms more, then everything public asked at once
+ * (askEverything), the game stopped and settled (settleGame) and a still scan
+ * taken (stillScan); with the game's ticks before and after.
+ */
+async function runAndSettle(page: Page): Promise<{ ticksBefore: number; ticksAfter: number; settled: Record<string, string>; health: Health; flush: string; stats: Stats; scan: Scan }> {
+  const ticksBefore = await ticks(page);
+  await page.waitForTimeout(500);
+  const settled = await askEverything(page);
+  const { health, flush } = await settleGame(page);
+  const { stats, scan } = await stillScan(page);
+  return { ticksBefore, ticksAfter: await ticks(page), settled, health, flush, stats, scan };
+}
+
 /** The line the lead quotes, and the figures it is made of. */
 function report(scenario: string, f: { logged: number; stored: number; lost: number; counted: number }): void {
   console.log(`${scenario}: logged ${f.logged} stored ${f.stored} lost ${f.lost} counted ${f.counted}`);
@@ -560,12 +574,8 @@ describe('the store fault battery in real Chromium', () => {
       });
     });
     await expect.poll(async () => (await stats(page)).storage.thread, { timeout: 20_000 }).toBe('main');
-    const ticksBefore = await ticks(page);
-    await page.waitForTimeout(500);
-    const settled = await askEverything(page);
-    const { health, flush } = await settleGame(page);
-    const { stats: s, scan } = await stillScan(page);
-    expect(await ticks(page)).toBeGreaterThan(ticksBefore);
+    const { ticksBefore, ticksAfter, settled, health, flush, stats: s, scan } = await runAndSettle(page);
+    expect(ticksAfter).toBeGreaterThan(ticksBefore);
     expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', sessions: 'resolved', exported: 'resolved' });
     expect(settled['analytics']).toMatch(/^rejected: (Error: )?analytics run in the store's worker/);
     expect(flush).toBe('resolved');
@@ -591,12 +601,8 @@ describe('the store fault battery in real Chromium', () => {
         db,
       );
     });
-    const ticksBefore = await ticks(page);
-    await page.waitForTimeout(500);
-    const settled = await askEverything(page);
-    const { health, flush } = await settleGame(page);
-    const { stats: s, scan } = await stillScan(page);
-    expect(await ticks(page)).toBeGreaterThan(ticksBefore);
+    const { ticksBefore, ticksAfter, settled, health, flush, stats: s, scan } = await runAndSettle(page);
+    expect(ticksAfter).toBeGreaterThan(ticksBefore);
     expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
     expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', analytics: 'resolved', exported: 'resolved' });
     expect(flush).toBe('resolved');

@@ -74,7 +74,12 @@ async function logInChunks(page: Page, count: number, chunk = 5_000): Promise<St
         maxPending = Math.max(maxPending, ta.stats().pending);
         await new Promise((r) => setTimeout(r, 0));
       }
-      await ta.flush();
+      // The agent logs entries of its own as it goes (an alert on the store falling behind, say), after a
+      // flush has begun: flush again until nothing is pending, a few rounds at most (then the counts fail).
+      for (let round = 0; round < 5; round++) {
+        await ta.flush();
+        if (ta.stats().pending === 0) break;
+      }
       return { ...ta.stats(), maxPending, paused };
     },
     { count, chunk, pace: PACE_PENDING },

@@ -15,17 +15,12 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { collectErrors, useBrowser, waitForAgent, waitForStore } from './browser';
-import { reconcile, type ReconcileStats } from './reconcile';
+import { reconcile } from './reconcile';
+import type { AgentStats as Stats } from '../../src/agent/types';
+import type { SessionInfo } from '../../src/core/entry';
 
 const env = useBrowser();
 
-interface Stats extends ReconcileStats {
-  sessionId: string;
-  lostOnUnload: number;
-  internalErrors: number;
-  storage: { thread: string | null; backend: string | null; problems: string[] };
-  ledger: ReconcileStats['ledger'] & { quotaEvicted: number; quotaRefused: number; stalledMs: number; deadStores: number };
-}
 interface Health {
   status: string;
   reasons: { what: string; status: string; message: string }[];
@@ -34,11 +29,6 @@ interface Entry {
   seq: number;
   type: string;
   data?: { i?: number; state?: string };
-}
-interface SessionInfo {
-  id: string;
-  lastSeq: number;
-  entries: number;
 }
 /** `window.TraceAgent` as these tests use it. */
 interface PageAgent {
@@ -222,6 +212,20 @@ async function stillScan(page: Page): Promise<{ stats: Stats; scan: Scan }> {
     const after = await stats(page);
     if ((after.logged === before.logged && after.pending === 0) || round >= 5) return { stats: after, scan };
   }
+}
+
+/**
+ * The game left running 500 ms more, then everything public asked at once
+ * (askEverything), the game stopped and settled (settleGame) and a still scan
+ * taken (stillScan); with the game's ticks before and after.
+ */
+async function runAndSettle(page: Page): Promise<{ ticksBefore: number; ticksAfter: number; settled: Record<string, string>; health: Health; flush: string; stats: Stats; scan: Scan }> {
+  const ticksBefore = await ticks(page);
+  await page.waitForTimeout(500);
+  const settled = await askEverything(page);
+  const { health, flush } = await settleGame(page);
+  const { stats, scan } = await stillScan(page);
+  return { ticksBefore, ticksAfter: await ticks(page), settled, health, flush, stats, scan };
 }
 
 /** The line the lead quotes, and the figures it is made of. */
@@ -570,12 +574,8 @@ describe('the store fault battery in real Chromium', () => {
       });
     });
     await expect.poll(async () => (await stats(page)).storage.thread, { timeout: 20_000 }).toBe('main');
-    const ticksBefore = await ticks(page);
-    await page.waitForTimeout(500);
-    const settled = await askEverything(page);
-    const { health, flush } = await settleGame(page);
-    const { stats: s, scan } = await stillScan(page);
-    expect(await ticks(page)).toBeGreaterThan(ticksBefore);
+    const { ticksBefore, ticksAfter, settled, health, flush, stats: s, scan } = await runAndSettle(page);
+    expect(ticksAfter).toBeGreaterThan(ticksBefore);
     expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', sessions: 'resolved', exported: 'resolved' });
     expect(settled['analytics']).toMatch(/^rejected: (Error: )?analytics run in the store's worker/);
     expect(flush).toBe('resolved');
@@ -601,12 +601,8 @@ describe('the store fault battery in real Chromium', () => {
         db,
       );
     });
-    const ticksBefore = await ticks(page);
-    await page.waitForTimeout(500);
-    const settled = await askEverything(page);
-    const { health, flush } = await settleGame(page);
-    const { stats: s, scan } = await stillScan(page);
-    expect(await ticks(page)).toBeGreaterThan(ticksBefore);
+    const { ticksBefore, ticksAfter, settled, health, flush, stats: s, scan } = await runAndSettle(page);
+    expect(ticksAfter).toBeGreaterThan(ticksBefore);
     expect(Object.values(settled).filter((v) => v === 'pending')).toEqual([]);
     expect(settled).toMatchObject({ flush: 'resolved', query: 'resolved', health: 'resolved', analytics: 'resolved', exported: 'resolved' });
     expect(flush).toBe('resolved');

@@ -38,6 +38,21 @@ function silentTransport(log: PageToStore[]): () => StoreTransport {
 }
 
 /**
+ * A first load of session 'gone' that dies with a tail not stored: entries
+ * 1..20 durable, then the store stops answering (the link, failover.ts, holds
+ * a silent transport now) and 21..`last` are logged. `hung`: what it was sent.
+ */
+async function hungFirstLoad(opts: Parameters<typeof client>[0], last: number): Promise<{ first: ReturnType<typeof client>; hung: PageToStore[] }> {
+  const first = client({ ...opts, maxBatch: 10, sessionId: 'gone' });
+  for (let i = 1; i <= 20; i++) first.c.write(entry(i, 'gone'));
+  await first.c.flush();
+  const hung: PageToStore[] = [];
+  (first.c as unknown as { link: { transport: StoreTransport } }).link.transport = silentTransport(hung)();
+  for (let i = 21; i <= last; i++) first.c.write(entry(i, 'gone'));
+  return { first, hung };
+}
+
+/**
  * Writes 100 entries in batches of 10 to a client whose store never answers,
  * saves the emergency log, and checks what was kept: some but not all
  * batches, the oldest first, and the rest counted as dropped.
@@ -144,12 +159,7 @@ describe('StoreClient', () => {
     const storage = new MemoryStorage();
     const dbName = freshDb();
     // First load: 20 entries durable, then the store stops answering; 15 more are logged.
-    const first = client({ dbName, storage, maxBatch: 10, sessionId: 'gone' });
-    for (let i = 1; i <= 20; i++) first.c.write(entry(i, 'gone'));
-    await first.c.flush();
-    const hung: PageToStore[] = [];
-    (first.c as unknown as { link: { transport: StoreTransport } }).link.transport = silentTransport(hung)(); // the link (failover.ts) holds the store now
-    for (let i = 21; i <= 35; i++) first.c.write(entry(i, 'gone'));
+    const { first, hung } = await hungFirstLoad({ dbName, storage }, 35);
     first.c.saveEmergency(); // pagehide
     const key = emergencyKey(dbName, 'gone');
     expect(storage.getItem(key)).not.toBeNull();
@@ -517,12 +527,7 @@ describe('StoreClient emergency log fallbacks', () => {
   it('what no storage takes is named in a marker, and the next load counts exactly what the store had not written', async () => {
     const storage = new MemoryStorage(400); // room for the marker, not for a batch
     const dbName = freshDb();
-    const first = client({ dbName, storage, maxBatch: 10, sessionId: 'gone' });
-    for (let i = 1; i <= 20; i++) first.c.write(entry(i, 'gone'));
-    await first.c.flush();
-    const hung: PageToStore[] = [];
-    (first.c as unknown as { link: { transport: StoreTransport } }).link.transport = silentTransport(hung)(); // the link (failover.ts) holds the store now
-    for (let i = 21; i <= 45; i++) first.c.write(entry(i, 'gone'));
+    const { first, hung } = await hungFirstLoad({ dbName, storage }, 45);
     first.c.saveEmergency();
     expect(storage.getItem(emergencyKey(dbName, 'gone'))).toBeNull();
     const marker = JSON.parse(storage.getItem(`${emergencyKey(dbName, 'gone')}:unsaved`)!) as { unsaved: number[][] };

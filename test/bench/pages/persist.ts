@@ -1,6 +1,6 @@
 /**
- * persist_events_per_s, logEvent_ns, logEvent_100k_ns, lost_events,
- * dropped_events, consoleLog_ns: the trace agent itself, loaded by the
+ * persist_events_per_s, logEvent_ns, logEvent_nodata_ns, logEvent_small_ns,
+ * logEvent_100k_ns, lost_events, dropped_events, consoleLog_ns: the trace agent itself, loaded by the
  * drop-in script tag the runner writes into this page (a fresh data-db, a
  * capacity larger than all events logged), and console.log of the same
  * payload on the same page, after the agent's streams.
@@ -48,6 +48,18 @@ runBench(async () => {
     pacedBusy += performance.now() - t;
     await sleep(10);
   }
+  // The same saturating stream, N/5 events each, with a type only and with a
+  // 5-key object (the bench's 3 keys and two more), paced and flushed alike.
+  const variantN = Math.max(1_000, Math.round(n / 5));
+  const variant = async (body: (i: number) => void): Promise<number> => {
+    const busy = await chunked(variantN, chunk, (from, to) => {
+      for (let i = from; i < to; i++) body(i);
+    }, pacing.before);
+    await ta.flush();
+    return (busy * 1e6) / variantN;
+  };
+  const nodataNs = await variant(() => ta.logEvent('bench.tick'));
+  const smallNs = await variant((i) => ta.logEvent('bench.tick', { i, x: 1.5, name: 'npc', alive: true, hp: 100 }));
   const end = await flushed(ta);
   // The analytics engine's own account of its time in the worker, per entry, over every entry of this page.
   const engine = (await ta.generateStats()).engine;
@@ -64,12 +76,15 @@ runBench(async () => {
     figures: {
       persist_events_per_s: n / (elapsed / 1000),
       logEvent_ns: (busy * 1e6) / n,
+      logEvent_nodata_ns: nodataNs,
+      logEvent_small_ns: smallNs,
       logEvent_100k_ns: (pacedBusy * 1e6) / paced,
       lost_events: end.lost,
       dropped_events: end.dropped,
       consoleLog_ns: (consoleBusy * 1e6) / consoleN,
     },
     // The engine on this stream of events alone (analytics_ns_per_event, on the analytics page, has agent calls in it).
-    info: { engineNsPerEntry: engine.nsPerEntry, thread: s.storage.thread, backend: s.storage.backend, otherEntries: s.logged - before.logged - n, pacingWaits: pacing.waits() - waitsBefore },
+    // busyShare: the main thread's logging time over the stream's elapsed time (README: what bounds persist).
+    info: { busyShare: Math.round((busy / elapsed) * 100) / 100, engineNsPerEntry: engine.nsPerEntry, thread: s.storage.thread, backend: s.storage.backend, otherEntries: s.logged - before.logged - n, pacingWaits: pacing.waits() - waitsBefore },
   };
 });

@@ -1,0 +1,203 @@
+/**
+ * The page of `node test/tools/logevent-cost.mjs`: where the time of one
+ * `logEvent` goes, each stage of the path timed on its own in headless
+ * Chromium (the product's V8), many calls per sample, the stages interleaved
+ * round by round so that the machine's other load falls on all of them alike.
+ *
+ * Stages, for each payload (none, the bench's 3 keys, 5 keys):
+ *   clock    now(), the captured performance.now
+ *   copy     Copier.copy(data), the safe copy (redaction and limits on)
+ *   copyNoRedact  the same with redactKeys null: what redaction costs
+ *   json     copyJson(copy), the rest line of the entry
+ *   encode   BatchEncoder.add(entry) and its take() every 1,000: JSON + columns + the batch's join
+ *   core     TraceCore.logEvent into a sink that keeps nothing: checks, copy, clock, the entry object
+ *   batched  core into a Batcher whose batches go nowhere: core + encode
+ *   posted   core into a Batcher that posts each batch to a worker that drops it: the page's whole path
+ *   drop     the same path but entries written to the agent's public arrow (as the drop-in script calls it)
+ *
+ * What each stage adds is the difference of two lines (README: the breakdown).
+ */
+import { TraceCore, type EntrySink } from '../../src/core/agent';
+import { now } from '../../src/core/clock';
+import { BatchEncoder, copyJson } from '../../src/core/columns';
+import type { TraceEntry } from '../../src/core/entry';
+import { Copier, DEFAULT_LIMITS } from '../../src/core/safe-copy';
+import { Batcher } from '../../src/store/batcher';
+
+const params = new URLSearchParams(location.search);
+const token = params.get('token');
+const CALLS = Number(params.get('calls') ?? 20_000);
+const ROUNDS = Number(params.get('rounds') ?? 15);
+const QUANTILE = Number(params.get('quantile') ?? 0.1);
+
+type Payload = 'none' | 'small3' | 'small5';
+const PAYLOADS: Payload[] = ['none', 'small3', 'small5'];
+/** A fresh object per call, as a game logs them. */
+const data = (p: Payload, i: number): Record<string, unknown> | undefined =>
+  p === 'none' ? undefined : p === 'small3' ? { i, x: 1.5, name: 'npc' } : { i, x: 1.5, name: 'npc', alive: true, hp: 100 };
+
+const nullSink: EntrySink = { write: () => {} };
+const timers = { setTimer: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimer: (t: ReturnType<typeof setTimeout>) => clearTimeout(t) };
+const batcherOpts = { maxBatch: 1_000, flushMs: 100, maxUnacked: Infinity, maxUnackedBytes: Infinity };
+const session = { id: 'stages', startedAt: Date.now() };
+
+const worker = new Worker(URL.createObjectURL(new Blob(['onmessage = () => {};'], { type: 'text/javascript' })));
+
+/** A sink into a Batcher; `post` true: each batch goes to the worker (and is forgotten: settled at once). */
+function batchSink(post: boolean): EntrySink {
+  const b: Batcher = new Batcher(session, batcherOpts, timers, (msg) => {
+    if (post) worker.postMessage(msg);
+    b.settle(msg.sessionId, msg.firstSeq, msg.lastSeq);
+  });
+  return { write: (e) => void b.add(e) };
+}
+
+let sink = 0; // what the loops leave behind, so that nothing is optimised away
+const copier = new Copier(DEFAULT_LIMITS);
+const plainCopier = new Copier({ ...DEFAULT_LIMITS, redactKeys: null });
+const encoder = new BatchEncoder(1_000);
+const coreNull = new TraceCore(nullSink);
+const coreBatched = new TraceCore(batchSink(false));
+const corePosted = new TraceCore(batchSink(true));
+const dropIn = new TraceCore(batchSink(true));
+const api = { logEvent: (type: string, d?: Record<string, unknown>) => dropIn.logEvent(type, d) };
+
+function entryOf(p: Payload, i: number): TraceEntry {
+  return { seq: i + 1, ts: i / 1000, sessionId: 's', kind: 'custom', type: 'bench.tick', level: 'info', frame: 0, data: p === 'none' ? {} : copier.copy(data(p, i)) };
+}
+
+const batches: Record<string, ReturnType<BatchEncoder['take']>> = {};
+function batchOf(p: Payload): ReturnType<BatchEncoder['take']> {
+  if (!batches[p]) {
+    const e = new BatchEncoder(1_000);
+    for (let i = 0; i < 1_000; i++) e.add(entryOf(p, i));
+    batches[p] = e.take();
+  }
+  return batches[p];
+}
+
+/** One sample of a stage: CALLS calls; returns ns per call. Inputs made outside the clock where the stage does not make them itself. */
+function sample(stage: string, p: Payload): number {
+  const inputs: unknown[] = [];
+  if (stage === 'copy' || stage === 'copyNoRedact') for (let i = 0; i < CALLS; i++) inputs.push(data(p, i) ?? {});
+  if (stage === 'json') for (let i = 0; i < CALLS; i++) inputs.push(p === 'none' ? {} : copier.copy(data(p, i)));
+  if (stage === 'encode') for (let i = 0; i < CALLS; i++) inputs.push(entryOf(p, i));
+  const t0 = performance.now();
+  switch (stage) {
+    case 'clock':
+      for (let i = 0; i < CALLS; i++) sink += now();
+      break;
+    case 'copy':
+      for (let i = 0; i < CALLS; i++) sink += copier.copy(inputs[i]) === null ? 1 : 0;
+      break;
+    case 'copyNoRedact':
+      for (let i = 0; i < CALLS; i++) sink += plainCopier.copy(inputs[i]) === null ? 1 : 0;
+      break;
+    case 'json':
+      for (let i = 0; i < CALLS; i++) sink += copyJson(inputs[i])!.length;
+      break;
+    case 'encode':
+      for (let i = 0; i < CALLS; i++) {
+        encoder.add(inputs[i] as TraceEntry);
+        if (encoder.full) sink += encoder.take().count;
+      }
+      break;
+    case 'core':
+      for (let i = 0; i < CALLS; i++) coreNull.logEvent('bench.tick', data(p, i));
+      break;
+    case 'batched':
+      for (let i = 0; i < CALLS; i++) coreBatched.logEvent('bench.tick', data(p, i));
+      break;
+    case 'posted':
+      for (let i = 0; i < CALLS; i++) corePosted.logEvent('bench.tick', data(p, i));
+      break;
+    case 'drop':
+      for (let i = 0; i < CALLS; i++) api.logEvent('bench.tick', data(p, i));
+      break;
+    case 'postBatch': {
+      // Posting full batches alone (made outside the clock), per entry: the structured clone.
+      const b = batchOf(p);
+      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(b);
+      break;
+    }
+    case 'postCols': {
+      const b = batchOf(p);
+      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(b.seq.buffer);
+      break;
+    }
+    case 'postXfer': {
+      const b = batchOf(p);
+      for (let i = 0; i < CALLS; i += 1_000) {
+        const c = b.seq.buffer.slice(0);
+        worker.postMessage(c, [c]);
+      }
+      break;
+    }
+    case 'sliceBuf': {
+      const b = batchOf(p);
+      for (let i = 0; i < CALLS; i += 1_000) sink += b.seq.buffer.slice(0).byteLength;
+      break;
+    }
+    case 'postTiny':
+      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage({ type: 'x' });
+      break;
+    case 'slice4k':
+    case 'slice16k':
+    case 'slice32k': {
+      const n = stage === 'slice4k' ? 4096 : stage === 'slice16k' ? 16384 : 32768;
+      const b = batchOf(p);
+      for (let i = 0; i < CALLS; i += 1_000) sink += b.seq.buffer.slice(0, n).byteLength;
+      break;
+    }
+    case 'xfer4k': {
+      for (let i = 0; i < CALLS; i += 1_000) {
+        const c = new ArrayBuffer(4096);
+        worker.postMessage(c, [c]);
+      }
+      break;
+    }
+    case 'postRest': {
+      const b = batchOf(p);
+      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(b.rest);
+      break;
+    }
+    case 'alloc':
+      // Making the payload object alone: every other stage that takes `data(p, i)` in its loop includes this.
+      for (let i = 0; i < CALLS; i++) sink += data(p, i) === undefined ? 1 : 0;
+      break;
+  }
+  return ((performance.now() - t0) * 1e6) / CALLS;
+}
+
+const ALL_STAGES = ['alloc', 'clock', 'copy', 'copyNoRedact', 'json', 'encode', 'core', 'batched', 'posted', 'drop'];
+// `stages=drop&payloads=small3`: a subset (a profile of one stage).
+const STAGES = params.get('stages')?.split(',') ?? ALL_STAGES;
+const RUN_PAYLOADS = (params.get('payloads')?.split(',') as Payload[] | undefined) ?? PAYLOADS;
+const yieldTask = () => new Promise<void>((r) => setTimeout(r, 0));
+
+async function run(): Promise<Record<string, Record<string, number>>> {
+  const samples: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS + 2; round++) {
+    for (const p of RUN_PAYLOADS) {
+      for (const s of STAGES) {
+        const ns = sample(s, p);
+        if (round >= 2) (samples[`${p}.${s}`] ??= []).push(ns); // two rounds of warm-up (JIT)
+        await yieldTask(); // the posted batches are cloned off this task's clock by the worker; GC may run
+      }
+    }
+  }
+  // The 10th percentile: other load on the machine only ever adds time to a sample,
+  // so a low quantile of many short samples is the stage's own cost (medians too, for the record).
+  const out: Record<string, Record<string, number>> = {};
+  for (const [k, xs] of Object.entries(samples)) {
+    const [p, s] = k.split('.') as [string, string];
+    xs.sort((a, b) => a - b);
+    (out[p] ??= {})[s] = xs[Math.floor(xs.length * QUANTILE)]!;
+  }
+  return out;
+}
+
+run().then(
+  (figures) => fetch('/result', { method: 'POST', body: JSON.stringify({ token, figures, info: { sink } }) }),
+  (e: unknown) => fetch('/result', { method: 'POST', body: JSON.stringify({ token, error: String((e as Error)?.stack ?? e) }) }),
+);

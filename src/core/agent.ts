@@ -3,7 +3,7 @@
  * a sink. No DOM; the store, hooks and overlay are wired around it.
  */
 import { now, newSessionId, roundMicros } from './clock';
-import { FLAG_REDACTED, FLAG_TRUNCATED, isKind, isLevel, type Kind, type Level, type TraceEntry } from './entry';
+import { FLAG_REDACTED, FLAG_TRUNCATED, isKind, isLevel, NO_DATA, type Kind, type Level, type TraceEntry } from './entry';
 import { dateNow, isArray } from './builtins';
 import { errorMessage, TraceError } from './errors';
 import { withDefaults } from './defaults';
@@ -134,7 +134,7 @@ export class TraceCore {
     }
     try {
       let flags = 0;
-      const copied = data === undefined || data === null ? {} : this.copier.copy(data);
+      const copied = data === undefined || data === null ? NO_DATA : this.copier.copy(data);
       flags |= this.copier.flags;
       let meta: unknown;
       if (metadata !== undefined && metadata !== null) {

@@ -51,6 +51,13 @@ export interface TraceEntry {
   async?: boolean;
 }
 
+/**
+ * The data of an event logged with a type only: one shared frozen `{}`, so
+ * that such an entry allocates no data object and the encoder writes its
+ * JSON line (`{}`) without serialising anything.
+ */
+export const NO_DATA: Readonly<Record<string, never>> = Object.freeze({});
+
 /** What a session is, stored once per session rather than on every entry. */
 export interface SessionInfo {
   id: string;

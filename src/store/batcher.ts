@@ -93,8 +93,13 @@ export class Batcher {
     this.unackedBytes += batchBytes(msg.cols);
   }
 
-  /** The store is done with the batches of `sessionId` in `fromSeq..upTo`: they go; returns how many entries they held. */
-  settle(sessionId: string, fromSeq: number, upTo: number): number {
+  /**
+   * The store is done with the batches of `sessionId` in `fromSeq..upTo`:
+   * they go; returns how many entries they held. `cloned`: every store they
+   * were posted to got a structured clone (workers only), so their buffers
+   * may be reused by the next batches.
+   */
+  settle(sessionId: string, fromSeq: number, upTo: number, cloned = false): number {
     this.lastProgress = now();
     let count = 0;
     const keep: BatchMessage[] = [];
@@ -103,6 +108,7 @@ export class Batcher {
       if (b.sessionId === sessionId && b.firstSeq >= fromSeq && b.lastSeq <= upTo) {
         count += b.count;
         this.unackedBytes -= batchBytes(b.cols);
+        if (cloned) this.batch.recycle(b.cols);
       } else {
         push(keep, b);
       }

@@ -365,7 +365,9 @@ export class StoreClient implements EntrySink {
 
   /** The store is done with the batches of `sessionId` in `fromSeq..upTo`: stored, or (nack) never. */
   private settle(sessionId: string, fromSeq: number, upTo: number, duplicates: number, nack: boolean, quota = false): void {
-    const count = this.batcher.settle(sessionId, fromSeq, upTo);
+    // A store that got clones (a worker: the main-thread store, which keeps what it is posted, comes
+    // last and is never replaced): nothing but the batcher holds these batches, their buffers may be reused.
+    const count = this.batcher.settle(sessionId, fromSeq, upTo, this.link.transport?.copies === true);
     if (this.replay.settled(sessionId, count, duplicates, nack, this.batcher.has(sessionId))) return;
     if (sessionId !== this.session.id) return;
     if (nack) {

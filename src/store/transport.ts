@@ -7,6 +7,8 @@ import type { PageToStore, StoreThread, StoreToPage, WorkerToPage } from './prot
 
 export interface StoreTransport {
   readonly thread: StoreThread;
+  /** Every post is a structured clone (a worker's port): the store never holds what the page posted as it is. */
+  readonly copies?: boolean;
   post(msg: PageToStore): void;
   /** Set by the client. */
   onMessage: (msg: StoreToPage) => void;
@@ -41,6 +43,7 @@ export function workerTransport(create: () => Worker, before?: () => Promise<voi
   const queued: PageToStore[] = [];
   const t: StoreTransport = {
     thread: 'worker',
+    copies: true,
     post: (msg) => (worker ? postToWorker(worker, msg) : push(queued, msg)),
     onMessage: () => {},
     onFailure: () => {},
@@ -72,6 +75,7 @@ function wire(
   worker: Worker,
   t: StoreTransport = {
     thread: 'worker',
+    copies: true,
     post: (msg) => postToWorker(worker, msg), // the original postMessage, captured at start-up
     onMessage: () => {},
     onFailure: () => {},

@@ -37,17 +37,21 @@ const data = (p: Payload, i: number): Record<string, unknown> | undefined =>
   p === 'none' ? undefined : p === 'small3' ? { i, x: 1.5, name: 'npc' } : { i, x: 1.5, name: 'npc', alive: true, hp: 100 };
 
 const nullSink: EntrySink = { write: () => {} };
-const timers = { setTimer: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimer: (t: ReturnType<typeof setTimeout>) => clearTimeout(t) };
+const timers = { setTimer: setTimeout.bind(globalThis), clearTimer: clearTimeout.bind(globalThis) };
 const batcherOpts = { maxBatch: 1_000, flushMs: 100, maxUnacked: Infinity, maxUnackedBytes: Infinity };
 const session = { id: 'stages', startedAt: Date.now() };
 
 const worker = new Worker(URL.createObjectURL(new Blob(['onmessage = () => {};'], { type: 'text/javascript' })));
 
-/** A sink into a Batcher; `post` true: each batch goes to the worker (and is forgotten: settled at once). */
+/**
+ * A sink into a Batcher; `post` true: each batch goes to the worker (a
+ * structured clone, so the batcher may reuse its buffer, as the client lets it
+ * for a worker) and is settled at once, as if acked.
+ */
 function batchSink(post: boolean): EntrySink {
   const b: Batcher = new Batcher(session, batcherOpts, timers, (msg) => {
     if (post) worker.postMessage(msg);
-    b.settle(msg.sessionId, msg.firstSeq, msg.lastSeq);
+    b.settle(msg.sessionId, msg.firstSeq, msg.lastSeq, post);
   });
   return { write: (e) => void b.add(e) };
 }
@@ -60,10 +64,24 @@ const coreNull = new TraceCore(nullSink);
 const coreBatched = new TraceCore(batchSink(false));
 const corePosted = new TraceCore(batchSink(true));
 const dropIn = new TraceCore(batchSink(true));
+const enc2 = new BatchEncoder(1_000);
+const coreEncoded = new TraceCore({
+  write: (e) => {
+    enc2.add(e);
+    if (enc2.full) sink += enc2.take().count;
+  },
+});
 const api = { logEvent: (type: string, d?: Record<string, unknown>) => dropIn.logEvent(type, d) };
 
+/** The data the core stamps on an entry logged with a type only (whatever this checkout makes it). */
+const typeOnlyData = (() => {
+  let d: unknown;
+  new TraceCore({ write: (e) => void (d = e.data) }).logEvent('bench.tick');
+  return d;
+})();
+
 function entryOf(p: Payload, i: number): TraceEntry {
-  return { seq: i + 1, ts: i / 1000, sessionId: 's', kind: 'custom', type: 'bench.tick', level: 'info', frame: 0, data: p === 'none' ? {} : copier.copy(data(p, i)) };
+  return { seq: i + 1, ts: i / 1000, sessionId: 's', kind: 'custom', type: 'bench.tick', level: 'info', frame: 0, data: p === 'none' ? typeOnlyData : copier.copy(data(p, i)) };
 }
 
 const batches: Record<string, ReturnType<BatchEncoder['take']>> = {};
@@ -104,6 +122,9 @@ function sample(stage: string, p: Payload): number {
       break;
     case 'core':
       for (let i = 0; i < CALLS; i++) coreNull.logEvent('bench.tick', data(p, i));
+      break;
+    case 'coreEncode':
+      for (let i = 0; i < CALLS; i++) coreEncoded.logEvent('bench.tick', data(p, i));
       break;
     case 'batched':
       for (let i = 0; i < CALLS; i++) coreBatched.logEvent('bench.tick', data(p, i));
@@ -198,6 +219,11 @@ async function run(): Promise<Record<string, Record<string, number>>> {
 }
 
 run().then(
+  (figures) => {
+    for (const c of [coreNull, coreBatched, corePosted, dropIn]) if (c.counters.internalErrors > 0) throw new Error(`a stage's core counted ${c.counters.internalErrors} internal errors`);
+    return figures;
+  },
+).then(
   (figures) => fetch('/result', { method: 'POST', body: JSON.stringify({ token, figures, info: { sink } }) }),
   (e: unknown) => fetch('/result', { method: 'POST', body: JSON.stringify({ token, error: String((e as Error)?.stack ?? e) }) }),
 );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TraceCore } from '../../../src/core/agent';
-import { FLAG_TRUNCATED, type TraceEntry } from '../../../src/core/entry';
+import { BatchEncoder, decodeBatch } from '../../../src/core/columns';
+import { FLAG_TRUNCATED, NO_DATA, type TraceEntry } from '../../../src/core/entry';
 import { TraceError } from '../../../src/core/errors';
 import { DEFAULT_LIMITS } from '../../../src/core/safe-copy';
 
@@ -34,6 +35,19 @@ describe('TraceCore.logEvent', () => {
     core.logEvent('hit', data);
     data.hp = 3;
     expect(entries[0]!.data).toEqual({ hp: 10 });
+  });
+
+  it('an event with a type only (or null data) carries the shared frozen NO_DATA, and is stored as {}', () => {
+    const { core, entries } = collect();
+    core.logEvent('tick');
+    core.logEvent('tick', null as unknown as undefined);
+    core.logEvent('tick', {});
+    expect(entries[0]!.data).toBe(NO_DATA);
+    expect(entries[1]!.data).toBe(NO_DATA);
+    expect(Object.isFrozen(NO_DATA) && Object.keys(NO_DATA).length === 0).toBe(true);
+    const enc = new BatchEncoder(3);
+    for (const e of entries) enc.add(e);
+    expect(decodeBatch(enc.take(), core.sessionId).map((e) => e.data)).toEqual([{}, {}, {}]);
   });
 
   it('by default counts and reports bad input without throwing', () => {

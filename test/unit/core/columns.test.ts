@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KINDS, LEVELS, type TraceEntry } from '../../../src/core/entry';
+import { KINDS, LEVELS, NO_DATA, type TraceEntry } from '../../../src/core/entry';
 import {
   BatchEncoder,
   batchFromPlain,
@@ -104,5 +104,79 @@ describe('columns', () => {
     expect(checkBatch({ ...good, type: new Uint32Array([0, 9]) }, 2)).toMatch(/not in the table/);
     expect(checkBatch(good, 3)).toMatch(/count/);
     expect(checkBatch(null, 1)).toMatch(/not an object/);
+  });
+});
+
+/** Everything a batch holds, as plain data (the columns as arrays). */
+const contents = (b: ReturnType<BatchEncoder['take']>) => JSON.parse(JSON.stringify(batchToPlain(b))) as unknown;
+
+describe('the encoder\'s fast paths', () => {
+  it('an entry logged with a type only (NO_DATA) encodes exactly as one whose data is {}', () => {
+    fc.assert(
+      fc.property(batchArb, fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), (entries, typeOnly) => {
+        const empty = entries.map((e, i) => (typeOnly[i] ? { ...e, data: {} } : e));
+        const sentinel = entries.map((e, i) => (typeOnly[i] ? { ...e, data: NO_DATA } : e));
+        const a = batchOf(empty).cols;
+        const b = batchOf(sentinel).cols;
+        expect(contents(b)).toEqual(contents(a));
+        expect(decodeBatch(b, 'S').map(viaJson)).toEqual(empty.map(viaJson));
+      }),
+      { numRuns: 100 },
+    );
+  }, 30_000);
+
+  it('one encoder over many batches, its full batches\' buffers recycled, gives what a fresh encoder per batch gives', () => {
+    fc.assert(
+      fc.property(batchArb, fc.integer({ min: 1, max: 7 }), (entries, capacity) => {
+        const enc = new BatchEncoder(capacity);
+        for (let at = 0; at < entries.length; at += capacity) {
+          const part = entries.slice(at, at + capacity);
+          for (const e of part) expect(enc.add(e)).toBe(true);
+          const b = enc.take();
+          // Every column (kinds and levels cached from entry to entry and batch to batch included) and the
+          // rest, before the buffer is given back, against a fresh encoder's batch of the same entries.
+          expect(contents(b)).toEqual(contents(batchOf(part).cols));
+          enc.recycle(b);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  }, 30_000);
+
+  it('reuses the buffer of a full batch given back, at most two, and never one of another layout', () => {
+    const enc = new BatchEncoder(2);
+    const full = () => {
+      enc.add(entry(1));
+      enc.add(entry(2));
+      return enc.take();
+    };
+    const a = full();
+    const b = full();
+    const c = full();
+    enc.recycle(a);
+    enc.recycle(b);
+    enc.recycle(c); // past the two kept
+    const next = [full(), full(), full()];
+    // full() took the encoder's columns; the ones it gets afterwards are the recycled b, then a, then new.
+    const buffers = next.map((x) => x.seq.buffer);
+    expect(buffers).toContain(a.seq.buffer);
+    expect(buffers).toContain(b.seq.buffer);
+    expect(buffers).not.toContain(c.seq.buffer);
+    for (const x of next) expect([...x.seq]).toEqual([1, 2]);
+
+    const other = new BatchEncoder(2);
+    const plain = batchFromPlain(JSON.parse(JSON.stringify(batchToPlain(batchOf([entry(1), entry(2)]).cols))), 2)!;
+    const sliced = sliceBatch(batchOf([entry(1), entry(2), entry(3)]).cols, 1);
+    other.add(entry(1));
+    const partial = other.take();
+    const bigger = batchOf([entry(1), entry(2), entry(3)]).cols;
+    const foreign = [plain, sliced, partial, bigger];
+    for (const f of foreign) other.recycle(f);
+    const after = [0, 1, 2].map(() => {
+      other.add(entry(1));
+      other.add(entry(2));
+      return other.take().seq.buffer;
+    });
+    for (const f of foreign) expect(after).not.toContain(f.seq.buffer);
   });
 });

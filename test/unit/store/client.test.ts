@@ -405,6 +405,59 @@ class RefusingStorage extends MemoryStorage {
   }
 }
 
+/**
+ * A store behind structured clones, as a worker's port is (`copies`), or
+ * behind the main-thread transport, which hands the store the page's objects;
+ * `posted` gets what the page posted.
+ */
+function recordingTransport(posted: BatchMessage[], copies: boolean): () => StoreTransport {
+  return () => {
+    if (!copies) {
+      const t = mainThreadTransport();
+      const post = t.post;
+      t.post = (m) => {
+        if (m.type === 'batch') posted.push(m);
+        post(m);
+      };
+      return t;
+    }
+    const t: StoreTransport = {
+      thread: 'worker',
+      copies: true,
+      post: (m) => {
+        if (m.type === 'batch') posted.push(m);
+        const copy = structuredClone(m);
+        queueMicrotask(() => host.handle(copy));
+      },
+      onMessage: () => {},
+      onFailure: () => {},
+      close: () => {},
+    };
+    const host = new StoreHost((m) => queueMicrotask(() => t.onMessage(structuredClone(m))));
+    return t;
+  };
+}
+
+describe('StoreClient buffers', () => {
+  for (const copies of [true, false]) {
+    it(`${copies ? 'reuses the buffers of acked batches when the store gets clones' : 'never reuses a buffer the main-thread store was handed'}; the store holds every entry as written`, async () => {
+      const posted: BatchMessage[] = [];
+      const { c } = client({ maxBatch: 10, transports: [recordingTransport(posted, copies)] });
+      for (let i = 1; i <= 100; i++) {
+        c.write(entry(i, 's1', { data: { i, name: `n${i}` } }));
+        if (i % 20 === 0) await c.flush(); // acks come back: their buffers may go to the next batches
+      }
+      await c.flush();
+      const buffers = new Set(posted.map((m) => m.cols.seq.buffer));
+      if (copies) expect(buffers.size).toBeLessThan(posted.length);
+      else expect(buffers.size).toBe(posted.length);
+      const stored = (await c.request('query', { sessionId: 's1', order: 'oldest', limit: 1_000 })).entries;
+      expect(stored.map((e: TraceEntry) => [e.seq, e.data])).toEqual([...Array(100)].map((_, k) => [k + 1, { i: k + 1, name: `n${k + 1}` }]));
+      c.close();
+    });
+  }
+});
+
 describe('StoreClient liveness', () => {
   it('a store that stops answering is declared dead, started again once, then replaced; all pending is sent again and stored', async () => {
     const lives: { dead: boolean }[] = [];

@@ -96,6 +96,13 @@ export class StoreHost {
   private quotaRefusing = false;
   /** Analytics of the page's session, fed each block once it is stored (null: turned off). */
   private engine: AnalyticsEngine | null = null;
+  /**
+   * Stored (acked) batches not yet analysed, oldest first. They are analysed
+   * while the next block's transaction commits (the engine's time then
+   * overlaps the database's instead of coming between two writes), when
+   * the queue is empty, or before any question to the analytics.
+   */
+  private toAnalyse: { cols: ColumnBatch; sessionId: string }[] = [];
   /** Exports refused because the batches before them were not written within EXPORT_WAIT_MS. */
   exportWaitsTimedOut = 0;
 
@@ -121,6 +128,7 @@ export class StoreHost {
         void this.answer(msg);
         return;
       case 'metrics':
+        this.analysePending(); // in the order they came: the entries stored before the page's figures
         this.engine?.setPageMetrics({ dropped: msg.dropped, memoryMb: msg.memoryMb });
         return;
       case 'ping':
@@ -198,6 +206,7 @@ export class StoreHost {
       }
     } finally {
       this.writing = false;
+      this.analysePending();
     }
   }
 
@@ -251,10 +260,10 @@ export class StoreHost {
       this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
     }
     this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
-    // After the ack: analytics never hold up durability.
+    // After the ack: analytics never hold up durability (analysePending).
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
-      if (!some(refused, (r) => r.part === p)) this.analyse(p.cols, sessionId);
+      if (!some(refused, (r) => r.part === p)) push(this.toAnalyse, { cols: p.cols, sessionId });
     }
   }
 
@@ -272,7 +281,7 @@ export class StoreHost {
     }
     const block: BlockInput = { ...headOf(sessionId, cols, bytes), startedAt, parts: cols };
     try {
-      const key = await this.append(block);
+      const key = await this.append(block, this.analysePending);
       this.quotaRefusing = false;
       this.remember(key, cols, block.count);
       return [];
@@ -286,6 +295,14 @@ export class StoreHost {
       return a;
     }
   }
+
+  /** Analyses the stored batches not analysed yet, in order; never throws. */
+  private analysePending = (): void => {
+    const list = this.toAnalyse;
+    if (list.length === 0) return;
+    this.toAnalyse = [];
+    for (let i = 0; i < list.length; i++) this.analyse(list[i]!.cols, list[i]!.sessionId);
+  };
 
   private analyse(b: ColumnBatch, sessionId: string): void {
     if (!this.engine) return;
@@ -320,9 +337,9 @@ export class StoreHost {
    * says so, and throws a QuotaRefusal when it still does not (IndexedDB is
    * kept: what it holds stays queryable). On any other failure goes on in memory.
    */
-  private async append(block: BlockInput): Promise<number> {
+  private async append(block: BlockInput, whileCommitting: () => void): Promise<number> {
     try {
-      return await this.ring!.append(block);
+      return await this.ring!.append(block, whileCommitting);
     } catch (err) {
       if (!isQuotaError(err)) {
         this.fallBack(`IndexedDB write failed: ${describeError(err)}`);
@@ -461,6 +478,7 @@ export class StoreHost {
   }
 
   private analytics(): AnalyticsEngine {
+    this.analysePending(); // every stored entry counted before an answer
     if (!this.engine) {
       throw new Error(
         this.makeEngine

@@ -78,7 +78,7 @@ export class IdbRing implements TraceRing {
     return ring;
   }
 
-  async append(block: BlockInput): Promise<number> {
+  async append(block: BlockInput, whileCommitting?: () => void): Promise<number> {
     const { parts, startedAt, ...head } = block;
     const { tx, totals } = await this.begin('relaxed');
     const key = await tx.objectStore('heads').add(head);
@@ -92,7 +92,7 @@ export class IdbRing implements TraceRing {
 
     if (!existing) await this.rotateSessions(tx, totals, touched, head.sessionId);
     if (overLimits(totals, this.limits)) await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits));
-    await this.finish(tx, totals, touched);
+    await this.finish(tx, totals, touched, whileCommitting);
     return key;
   }
 
@@ -217,14 +217,18 @@ export class IdbRing implements TraceRing {
     quiet(tx.objectStore('sessions').delete(sessionId));
   }
 
-  /** Writes the touched sessions and the totals, commits, and keeps the totals once durable. */
-  private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>): Promise<void> {
+  /**
+   * Writes the touched sessions and the totals, commits, and keeps the totals once durable.
+   * `whileCommitting` runs between the commit request and its completion (it must not throw).
+   */
+  private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, whileCommitting?: () => void): Promise<void> {
     for (const s of touched.values()) {
       if (s.entries > 0) quiet(tx.objectStore('sessions').put(s));
       else quiet(tx.objectStore('sessions').delete(s.id));
     }
     quiet(tx.objectStore('meta').put(totals, TOTALS));
     tx.commit();
+    whileCommitting?.();
     await tx.done;
     this.t = totals;
   }

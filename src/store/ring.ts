@@ -45,8 +45,12 @@ export interface RingLimits {
 
 export interface TraceRing {
   readonly backend: Backend;
-  /** Writes one block and evicts the oldest blocks beyond the limits, atomically; resolves to the block's key. */
-  append(block: BlockInput): Promise<number>;
+  /**
+   * Writes one block and evicts the oldest blocks beyond the limits, atomically; resolves to the block's key.
+   * `whileCommitting`, when given, is called once the transaction's commit is under way (other work for
+   * the thread while the database writes); a ring that has no such moment does not call it.
+   */
+  append(block: BlockInput, whileCommitting?: () => void): Promise<number>;
   /** The highest seq stored for a session (0 when none). */
   lastSeq(sessionId: string): Promise<number>;
   /**

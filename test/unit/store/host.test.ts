@@ -184,6 +184,44 @@ describe.each([
   });
 });
 
+/** A memory ring whose first two appends each wait for their `release` before they commit (and call `whileCommitting`). */
+class GatedRing extends MemoryRing {
+  appends = 0;
+  readonly release: (() => void)[] = [];
+  private readonly gates = [0, 1].map(() => new Promise<void>((r) => this.release.push(r)));
+  override async append(...args: Parameters<TraceRing['append']>): Promise<number> {
+    const gate = this.gates[this.appends++];
+    if (gate) await gate;
+    args[1]?.();
+    return super.append(args[0]);
+  }
+}
+
+describe('StoreHost analytics', () => {
+  it('see every stored entry once: analysed while the next block commits, and before any answer of theirs', async () => {
+    let ring!: GatedRing;
+    const h = harness(async (c) => (ring = new GatedRing(c)), config({ analytics: { sessionId: 's', rules: null, thresholds: {} } }));
+    const batches = mixed();
+    h.send(batches[0]!); // a block of its own, held before its commit
+    await until(() => ring.appends === 1);
+    for (const b of batches.slice(1)) h.send(b); // queued behind it: the next block
+    ring.release[0]!();
+    await h.acked(100);
+    // The second block is held before its commit: the first is stored and waits for its analysis; a question gets it counted.
+    expect((await h.ask('stats', {})).engine.entries).toBe(100);
+    ring.release[1]!();
+    await h.acked(1000);
+    expect((await h.ask('stats', {})).engine.entries).toBe(1000);
+  });
+
+  it('see every stored entry in IndexedDB too', async () => {
+    const h = harness(undefined, config({ analytics: { sessionId: 's', rules: null, thresholds: {} } }));
+    for (const b of mixed()) h.send(b);
+    await h.acked(1000);
+    expect((await h.ask('stats', {})).engine.entries).toBe(1000);
+  });
+});
+
 /** A ring that fails its next appends as it is told, and otherwise is a memory ring. */
 class FailingRing extends MemoryRing {
   // Posing as IndexedDB, so the host has somewhere to fall back to.
@@ -193,7 +231,7 @@ class FailingRing extends MemoryRing {
   override async append(...args: Parameters<TraceRing['append']>): Promise<number> {
     const err = this.failures.shift();
     if (err) throw err;
-    return super.append(...args);
+    return super.append(args[0]);
   }
   override async evictOldest(entries: number, options?: { newestToo?: boolean; quota?: boolean }): Promise<number> {
     this.evictions.push(entries);

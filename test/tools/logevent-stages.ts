@@ -5,6 +5,7 @@
  * round by round so that the machine's other load falls on all of them alike.
  *
  * Stages, for each payload (none, the bench's 3 keys, 5 keys):
+ *   alloc    making the payload object alone (the game's part of every stage that makes one)
  *   clock    now(), the captured performance.now
  *   copy     Copier.copy(data), the safe copy (redaction and limits on)
  *   copyNoRedact  the same with redactKeys null: what redaction costs
@@ -14,9 +15,22 @@
  *   batched  core into a Batcher whose batches go nowhere: core + encode
  *   posted   core into a Batcher that posts each batch to a worker that drops it: the page's whole path
  *   drop     the same path but entries written to the agent's public arrow (as the drop-in script calls it)
+ *   otel     an OpenTelemetry span as the bench's otel page makes it (BatchSpanProcessor, in-memory
+ *            exporter, flushed between samples outside the clock): the issue's ratio under the same load
+ *
+ * Not run unless asked for (`--stages`), per entry of a full batch of 1,000:
+ *   coreEncode  core writing straight into an encoder (no Batcher): batched without the Batcher class
+ *   postBatch   postMessage of a full batch made beforehand (the structured clone alone)
+ *   postCols, postRest  of its columns' ArrayBuffer alone, of its rest string alone
+ *   postXfer    a copy of that ArrayBuffer, transferred; sliceBuf  the copy alone
+ *   slice4k, slice16k, slice32k  copies of 4, 16 and 32 KB; xfer4k  a new 4 KB buffer transferred
+ *   postTiny    a message of one short string: the fixed cost of a post
  *
  * What each stage adds is the difference of two lines (README: the breakdown).
  */
+import { trace } from '@opentelemetry/api';
+import { BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { WebTracerProvider } from '@opentelemetry/sdk-trace-web';
 import { TraceCore, type EntrySink } from '../../src/core/agent';
 import { now } from '../../src/core/clock';
 import { BatchEncoder, copyJson } from '../../src/core/columns';
@@ -71,6 +85,10 @@ const coreEncoded = new TraceCore({
     if (enc2.full) sink += enc2.take().count;
   },
 });
+const exporter = new InMemorySpanExporter();
+const provider = new WebTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+provider.register();
+const tracer = trace.getTracer('stages');
 const api = { logEvent: (type: string, d?: Record<string, unknown>) => dropIn.logEvent(type, d) };
 
 /** The data the core stamps on an entry logged with a type only (whatever this checkout makes it). */
@@ -182,6 +200,12 @@ function sample(stage: string, p: Payload): number {
       for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(b.rest);
       break;
     }
+    case 'otel':
+      for (let i = 0; i < CALLS; i++) {
+        const d = data(p, i);
+        tracer.startSpan('bench.tick', d ? { attributes: d as Record<string, number | string | boolean> } : undefined).end();
+      }
+      break;
     case 'alloc':
       // Making the payload object alone: every other stage that takes `data(p, i)` in its loop includes this.
       for (let i = 0; i < CALLS; i++) sink += data(p, i) === undefined ? 1 : 0;
@@ -190,7 +214,7 @@ function sample(stage: string, p: Payload): number {
   return ((performance.now() - t0) * 1e6) / CALLS;
 }
 
-const ALL_STAGES = ['alloc', 'clock', 'copy', 'copyNoRedact', 'json', 'encode', 'core', 'batched', 'posted', 'drop'];
+const ALL_STAGES = ['alloc', 'clock', 'copy', 'copyNoRedact', 'json', 'encode', 'core', 'batched', 'posted', 'drop', 'otel'];
 // `stages=drop&payloads=small3`: a subset (a profile of one stage).
 const STAGES = params.get('stages')?.split(',') ?? ALL_STAGES;
 const RUN_PAYLOADS = (params.get('payloads')?.split(',') as Payload[] | undefined) ?? PAYLOADS;
@@ -203,6 +227,10 @@ async function run(): Promise<Record<string, Record<string, number>>> {
       for (const s of STAGES) {
         const ns = sample(s, p);
         if (round >= 2) (samples[`${p}.${s}`] ??= []).push(ns); // two rounds of warm-up (JIT)
+        if (s === 'otel') {
+          await provider.forceFlush(); // outside the clock, as the otel page does: no span dropped
+          exporter.reset();
+        }
         await yieldTask(); // the posted batches are cloned off this task's clock by the worker; GC may run
       }
     }

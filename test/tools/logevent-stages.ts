@@ -153,51 +153,30 @@ function sample(stage: string, p: Payload): number {
     case 'drop':
       for (let i = 0; i < CALLS; i++) api.logEvent('bench.tick', data(p, i));
       break;
-    case 'postBatch': {
-      // Posting full batches alone (made outside the clock), per entry: the structured clone.
+    case 'postBatch':
+    case 'postCols':
+    case 'postRest':
+    case 'postTiny': {
+      // Posting what a full batch is made of (made outside the clock), per entry: the structured clone alone.
       const b = batchOf(p);
-      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(b);
+      const msg = stage === 'postBatch' ? b : stage === 'postCols' ? b.seq.buffer : stage === 'postRest' ? b.rest : { type: 'x' };
+      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(msg);
       break;
     }
-    case 'postCols': {
-      const b = batchOf(p);
-      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(b.seq.buffer);
-      break;
-    }
-    case 'postXfer': {
-      const b = batchOf(p);
+    case 'postXfer':
+    case 'xfer4k':
       for (let i = 0; i < CALLS; i += 1_000) {
-        const c = b.seq.buffer.slice(0);
+        const c = stage === 'xfer4k' ? new ArrayBuffer(4096) : batchOf(p).seq.buffer.slice(0);
         worker.postMessage(c, [c]);
       }
       break;
-    }
-    case 'sliceBuf': {
-      const b = batchOf(p);
-      for (let i = 0; i < CALLS; i += 1_000) sink += b.seq.buffer.slice(0).byteLength;
-      break;
-    }
-    case 'postTiny':
-      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage({ type: 'x' });
-      break;
+    case 'sliceBuf':
     case 'slice4k':
     case 'slice16k':
     case 'slice32k': {
-      const n = stage === 'slice4k' ? 4096 : stage === 'slice16k' ? 16384 : 32768;
-      const b = batchOf(p);
-      for (let i = 0; i < CALLS; i += 1_000) sink += b.seq.buffer.slice(0, n).byteLength;
-      break;
-    }
-    case 'xfer4k': {
-      for (let i = 0; i < CALLS; i += 1_000) {
-        const c = new ArrayBuffer(4096);
-        worker.postMessage(c, [c]);
-      }
-      break;
-    }
-    case 'postRest': {
-      const b = batchOf(p);
-      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(b.rest);
+      const buf = batchOf(p).seq.buffer;
+      const n = stage === 'slice4k' ? 4096 : stage === 'slice16k' ? 16384 : stage === 'slice32k' ? 32768 : buf.byteLength;
+      for (let i = 0; i < CALLS; i += 1_000) sink += buf.slice(0, n).byteLength;
       break;
     }
     case 'otel':

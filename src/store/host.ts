@@ -263,7 +263,7 @@ export class StoreHost {
     // After the ack: analytics never hold up durability (analysePending).
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
-      if (!some(refused, (r) => r.part === p)) push(this.toAnalyse, { cols: p.cols, sessionId });
+      if (this.engine && !some(refused, (r) => r.part === p)) push(this.toAnalyse, { cols: p.cols, sessionId });
     }
   }
 

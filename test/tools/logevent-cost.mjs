@@ -2,13 +2,16 @@
 //
 // Where logEvent's main-thread time goes: test/tools/logevent-stages.ts timed
 // in headless Chromium (the bench's harness: no CDP, cross-origin isolated),
-// each stage of the path on its own, many calls per sample, stages
-// interleaved round by round, medians over the rounds. Prints ns per call of
-// every stage for each payload (none, the bench's 3 keys, 5 keys), and what
-// each step adds (the difference of two stages). `--root` times another
-// checkout's src/ (a worktree of main: `git worktree add ../base main`,
-// `npm ci` there) with this page, for a before/after on the same machine.
-// Not a test; the bench's logEvent_* keys are the product's figures.
+// each stage of the path on its own, many short samples, stages interleaved
+// round by round, the --quantile (10th percentile) over the rounds: other load
+// only adds time to a sample. Prints ns per call of every stage for each
+// payload (none, the bench's 3 keys, 5 keys), and what each step adds (the
+// difference of two stages). `--root` times another checkout's src/ (only its
+// src/ is read: `--root /work/main`, or a worktree of main) with this page,
+// for a before/after on the same machine. `--stages`/`--payloads` run a
+// subset; `--prof <dir>` adds V8's sampling profiler (`--js-flags=--prof`),
+// one log per process. Not a test; the bench's logEvent_* keys are the
+// product's figures (test/bench/README.md: where logEvent's time goes).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

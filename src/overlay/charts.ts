@@ -66,7 +66,6 @@ export interface ChartHandle {
 
 export type ChartFactory = (el: HTMLElement, spec: ChartSpec, size: { width: number; height: number }) => ChartHandle;
 
-const COLORS: readonly ChartColor[] = ['accent', 'ok', 'warn', 'err', 'dim', 'c1', 'c2', 'c3', 'c4'];
 const FALLBACK: Record<ChartColor | 'fg' | 'line', string> = {
   accent: '#6cb6ff',
   ok: '#4cc38a',
@@ -83,20 +82,23 @@ const FALLBACK: Record<ChartColor | 'fg' | 'line', string> = {
 
 type Palette = Record<ChartColor | 'fg' | 'line', string>;
 
-function readPalette(el: HTMLElement): Palette {
-  const out = { ...FALLBACK };
+/** The overlay's CSS variables named by `fallback`'s keys (without `--`), read once; the fallback where one is unset or unreadable. */
+export function cssVars<K extends string>(el: Element, fallback: Readonly<Record<K, string>>): Record<K, string> {
+  const out = { ...fallback } as Record<K, string>;
   let css: CSSStyleDeclaration | null = null;
   try {
     css = getComputedStyle(el);
   } catch {
     return out;
   }
-  for (const k of [...COLORS, 'fg', 'line'] as const) {
+  for (const k of Object.keys(fallback) as K[]) {
     const v = css.getPropertyValue(`--${k}`).trim();
     if (v) out[k] = v;
   }
   return out;
 }
+
+const readPalette = (el: HTMLElement): Palette => cssVars(el, FALLBACK);
 
 export function marksOf(spec: ChartSpec): ChartMark[] {
   const m = spec.marks;

@@ -191,12 +191,13 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
             {frozen ? '▶ follow' : '❚❚ hold'}
           </button>
         </div>
-        <div class="wf-detail" aria-live="polite">
-          {picked ?? 'Hover a span for what it did; click it, or select it with the arrow keys and press Enter, for its entries in the log. Wheel or +/− zooms, drag pans, 0 fits.'}
-        </div>
         {spansProblem && <div class="problems">⚠ {spansProblem}</div>}
         {spans && spans.length === 0 && <div class="empty">No spans stored yet.</div>}
         {waterfall && <FlameChartView w={waterfall} onPick={focusRow} onSelect={setPicked} />}
+        {/* Under the chart, so that its text changing height moves nothing above it. */}
+        <div class="wf-detail" aria-live="polite">
+          {picked ?? 'Hover a span for what it did; click it (or arrow keys, then Enter) for its entries in the log. Wheel or +/− zooms, drag pans, 0 fits.'}
+        </div>
       </section>
     </div>
   );

@@ -11,10 +11,11 @@
  */
 import { listen, unlisten } from '../../core/builtins';
 import { cssVars } from '../charts';
+import { formatDuration } from '../format';
 import { timers } from '../timers';
 import type { WaterfallRow } from './agents';
-import { drawFlame, FLAME_COLORS, FONT, type FlamePalette } from './flame-draw';
-import { describeSpan, spanName, spanTooltip, type FlameLayout, type FlameSpan } from './flame-layout';
+import { drawFlame, FLAME_COLORS, FONT, tickLabel, type FlamePalette } from './flame-draw';
+import { describeSpan, spanTooltip, type FlameLayout, type FlameSpan } from './flame-layout';
 import { AXIS_H, clampView, fit, hitTest, moveSelection, panBy, reveal, ROW_H, rowsShown, timeAt, wheelFactor, zoomAt, type NavKey, type Viewport } from './flame-view';
 
 export interface FlameChartOptions {
@@ -49,7 +50,9 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   tip.className = 'fc-tip';
   tip.setAttribute('role', 'tooltip');
   tip.hidden = true;
-  host.append(canvas, tip);
+  const range = doc.createElement('div');
+  range.className = 'fc-range';
+  host.append(canvas, tip, range);
   let ctx: CanvasRenderingContext2D | null = null;
   try {
     ctx = canvas.getContext('2d');
@@ -72,7 +75,9 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   let queued = false;
   let alive = true;
 
-  const measure = () => Math.max(120, Math.floor(host.clientWidth || 400));
+  // The host's width, read once here and then from the ResizeObserver's entries: a draw reads no layout.
+  const widthOf = (w: number) => Math.max(120, Math.floor(w || 400));
+  let hostWidth = widthOf(host.clientWidth);
 
   const draw = () => {
     queued = false;
@@ -81,19 +86,24 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     const ratio = Math.max(1, Math.min(4, (typeof devicePixelRatio === 'number' && devicePixelRatio) || 1));
     const height = AXIS_H + rows * ROW_H;
     // Resized only when its size changes: a canvas keeps its buffer between draws.
-    if (width !== measure() || dpr !== ratio || canvas.height !== Math.round(height * ratio)) {
-      width = measure();
+    if (width !== hostWidth || dpr !== ratio || canvas.height !== Math.round(height * ratio)) {
+      width = hostWidth;
       dpr = ratio;
       canvas.width = Math.round(width * ratio);
       canvas.height = Math.round(height * ratio);
       canvas.style.setProperty('--fc-h', `${height}px`);
     }
-    if (!ctx) return;
+    if (!ctx) {
+      range.textContent = rangeText(view, following);
+      return;
+    }
     if (!palette) {
       palette = cssVars(host, FLAME_COLORS);
       ctx.font = FONT;
       charW = ctx.measureText('M').width || 6;
     }
+    const shown = rangeText(view, following);
+    if (range.textContent !== shown) range.textContent = shown;
     draws++;
     drawFlame(ctx, layout, view, { width, rows }, dpr, palette, charW, { selected, hovered });
   };
@@ -109,7 +119,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     schedule();
   };
 
-  const announce = () => options.onSelect?.(selected ? `${spanName(selected.row)}: ${describeSpan(selected.row.e)} · level ${selected.level + 1}` : null);
+  const announce = () => options.onSelect?.(selected ? `${describeSpan(selected.row.e)} · level ${selected.level + 1}` : null);
 
   const select = (s: FlameSpan | null) => {
     selected = s;
@@ -239,7 +249,15 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   for (const [type, fn, opts] of on) listen(canvas, type, fn, opts);
 
   // A new size or a new theme: draw again (colours read again for a theme).
-  const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => measure() !== width && schedule()) : null;
+  const ro =
+    typeof ResizeObserver === 'function'
+      ? new ResizeObserver((entries) => {
+          const w = entries[entries.length - 1]?.contentRect.width;
+          if (w === undefined || widthOf(w) === hostWidth) return;
+          hostWidth = widthOf(w);
+          schedule();
+        })
+      : null;
   ro?.observe(host);
   const shell = host.closest('.shell');
   const mo =
@@ -273,7 +291,14 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       mo?.disconnect();
       canvas.remove();
       tip.remove();
+      range.remove();
     },
     inspect: () => ({ view, selected: selected?.row.e.seq ?? null, draws, following }),
   };
+}
+
+/** The range shown, under the chart: its ends to a hundredth of its width, and its width. */
+function rangeText(v: Viewport, following: boolean): string {
+  const step = (v.to - v.from) / 100;
+  return `${tickLabel(v.from, step)} – ${tickLabel(v.to, step)} · ${formatDuration(v.to - v.from)} shown${following ? '' : ' · 0 fits'}`;
 }

@@ -78,8 +78,9 @@ export const PANELS_CSS = `
 .agents .freeze { padding: 1px 7px; font-size: 10px; }
 .agents .freeze[aria-pressed="true"] { border-color: var(--warn); color: var(--warn); }
 .agents .wf-detail { min-height: 2.9em; margin: 4px 0; padding: 3px 6px; background: var(--bg2); border-radius: 3px; font-size: 10px; color: var(--fg); overflow-wrap: anywhere; }
-.agents .fc { position: relative; }
-.agents .fc-canvas { display: block; width: 100%; height: var(--fc-h, 32px); border: 1px solid var(--line); border-radius: 3px; cursor: grab; touch-action: none; }
+.agents .fc { position: relative; border: 1px solid var(--line); border-radius: 3px; }
+.agents .fc-canvas { display: block; width: 100%; height: var(--fc-h, 32px); cursor: grab; touch-action: none; }
+.agents .fc-range { padding: 1px 4px; border-top: 1px solid var(--line); color: var(--dim); font-size: 10px; font-variant-numeric: tabular-nums; }
 .agents .fc-canvas:active { cursor: grabbing; }
 .agents .fc-canvas:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 .agents .fc-tip {

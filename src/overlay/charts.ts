@@ -261,9 +261,9 @@ export function Chart({ spec, data, class: cls }: { spec: ChartSpec; data: Reado
       el.classList.add('no-canvas');
       return;
     }
-    const h = handle;
+    const feed = chartFeed(handle);
     const unsubscribe = data.subscribe((d) => {
-      if (d) h.setData(d);
+      if (d) feed.push(d);
     });
     let ro: ResizeObserver | null = null;
     if (typeof ResizeObserver === 'function') {
@@ -276,13 +276,74 @@ export function Chart({ spec, data, class: cls }: { spec: ChartSpec; data: Reado
       });
       ro.observe(el);
     }
+    const h = handle;
     return () => {
       ro?.disconnect();
       unsubscribe();
+      feed.stop();
       h.destroy();
     };
   }, [factory, spec, data]);
   return createElement('div', { ref: box, class: `plot${cls ? ` ${cls}` : ''}`, role: 'img', 'aria-label': spec.label });
+}
+
+/** The same points again: nothing to draw. */
+export function sameChartData(a: ChartData | null, b: ChartData): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
+interface Feed {
+  handle: ChartHandle;
+  next: ChartData | null;
+  last: ChartData | null;
+  live: boolean;
+}
+
+/**
+ * uPlot redraws its whole canvas on every setData, so a panel that refreshes
+ * five charts at once would draw five in one frame: charts are fed through
+ * one queue, at most one chart drawn per animation frame (the newest data of
+ * each, unchanged data not at all).
+ */
+const waiting: Feed[] = [];
+let draining = false;
+
+function drainOne(): void {
+  let f: Feed | undefined;
+  while ((f = waiting.shift()) && !f.live);
+  if (f && f.next) {
+    const d = f.next;
+    f.next = null;
+    f.last = d;
+    f.handle.setData(d);
+  }
+  draining = waiting.length > 0;
+  if (draining) timers.requestFrame(drainOne);
+}
+
+function chartFeed(handle: ChartHandle): { push(d: ChartData): void; stop(): void } {
+  const f: Feed = { handle, next: null, last: null, live: true };
+  return {
+    push(d) {
+      if (f.next === null ? sameChartData(f.last, d) : sameChartData(f.next, d)) return;
+      if (f.next === null) waiting.push(f);
+      f.next = d;
+      if (!draining) {
+        draining = true;
+        timers.requestFrame(drainOne);
+      }
+    },
+    stop() {
+      f.live = false;
+    },
+  };
 }
 
 /**

@@ -105,16 +105,22 @@ async function openAgents(page: Page): Promise<void> {
   await expect.poll(() => overlay(page, '.fc-range').textContent(), { timeout: 10_000 }).toMatch(/shown/);
 }
 
+/** A fresh page with the spans made and the overlay open on the agents tab, held still. */
+async function agentsPage(options: { colorScheme: 'dark' | 'light'; deviceScaleFactor?: number }) {
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 800 }, ...options });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${env.server.url}/overlay-clean.html`);
+  await waitForAgent(page);
+  await waitForStore(page);
+  await makeSpans(page);
+  await openAgents(page);
+  return { context, page, errors };
+}
+
 describe('the flame chart in Chromium', () => {
   it('draws the spans, tells the one hovered, zooms with the wheel, pans by drag, and a click opens its entries in the log', async () => {
-    const context = await env.browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: 2, colorScheme: 'dark' });
-    const page = await context.newPage();
-    const errors = collectErrors(page);
-    await page.goto(`${env.server.url}/overlay-clean.html`);
-    await waitForAgent(page);
-    await waitForStore(page);
-    await makeSpans(page);
-    await openAgents(page);
+    const { context, page, errors } = await agentsPage({ colorScheme: 'dark', deviceScaleFactor: 2 });
 
     // Crisp: the canvas's buffer is in device pixels.
     const top = await rowPixels(page, 0);
@@ -175,14 +181,7 @@ describe('the flame chart in Chromium', () => {
   });
 
   it('is driven from the keyboard: focus selects, arrows move between spans and levels, +/- zoom, Enter opens the log', async () => {
-    const context = await env.browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
-    const page = await context.newPage();
-    const errors = collectErrors(page);
-    await page.goto(`${env.server.url}/overlay-clean.html`);
-    await waitForAgent(page);
-    await waitForStore(page);
-    await makeSpans(page);
-    await openAgents(page);
+    const { context, page, errors } = await agentsPage({ colorScheme: 'light' });
     await screenshot(page, 'flame-agents-light');
 
     const canvas = overlay(page, 'canvas.fc-canvas');

@@ -28,8 +28,6 @@ export interface FlameChartOptions {
 export interface FlameChartHandle {
   setData(layout: FlameLayout): void;
   destroy(): void;
-  /** For tests: the view, the selection, the draws so far. */
-  inspect(): { view: Viewport | null; selected: number | null; draws: number; following: boolean };
 }
 
 /** A drag shorter than this (CSS pixels) is a click. */
@@ -71,7 +69,6 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   let width = 0;
   let dpr = 0;
   let rows = 0;
-  let draws = 0;
   let queued = false;
   let alive = true;
 
@@ -104,7 +101,6 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     }
     const shown = rangeText(view, following);
     if (range.textContent !== shown) range.textContent = shown;
-    draws++;
     drawFlame(ctx, layout, view, { width, rows }, dpr, palette, charW, { selected, hovered });
   };
   const schedule = () => {
@@ -293,7 +289,6 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       tip.remove();
       range.remove();
     },
-    inspect: () => ({ view, selected: selected?.row.e.seq ?? null, draws, following }),
   };
 }
 

@@ -58,10 +58,11 @@ export const PANELS_CSS = `
 .metrics .kind-rate { font-variant-numeric: tabular-nums; }
 
 /* ---- agents ---- */
-.agents .table-wrap { overflow-x: auto; }
+/* The method table scrolls on its own past a third of the window, so the flame chart under it stays in view. */
+.agents .table-wrap { overflow: auto; max-height: max(120px, 36vh); }
 .agents table { width: 100%; border-collapse: collapse; font-size: 10.5px; font-variant-numeric: tabular-nums; }
 .agents th, .agents td { padding: 2px 3px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-.agents thead th { position: sticky; top: -6px; background: var(--bg); font-weight: 500; }
+.agents thead th { position: sticky; top: 0; background: var(--bg); font-weight: 500; }
 .agents .num { text-align: right; }
 .agents .name { text-align: left; max-width: 120px; overflow: hidden; text-overflow: ellipsis; }
 .agents tbody th { font-weight: 400; }

@@ -22,9 +22,8 @@ import { objectPrototypePolluted } from '../core/builtins';
 
 /**
  * Charts fetch their data at most 4 times a second, as the text does
- * (REFRESH_MS): their points are buckets of a second or more, and each
- * redraw of a uPlot chart is a whole canvas (issue 16 measured the metrics
- * tab's five charts at 10 a second as its frames over budget).
+ * (REFRESH_MS): their points are buckets of a second or more, each redraw
+ * of a uPlot chart is a whole canvas, and the metrics tab has five or six.
  */
 export const CHART_MS = 250;
 export const CHART_HEIGHT = 110;

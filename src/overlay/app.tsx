@@ -11,7 +11,7 @@ import { usePolling } from './charts';
 import { PANELS } from './panels/index';
 import { memo } from './panels/memo';
 import { Summary } from './panels/summary';
-import type { DownloadProgress, OverlaySource } from './source';
+import type { DownloadProgress, OverlaySnapshot, OverlaySource } from './source';
 import { REFRESH_MS, TABS, type OverlayState, type TabPanel } from './state';
 
 export function App({ source, state, hotkey, onClose }: { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void }) {
@@ -33,7 +33,7 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
   const Panel = PANELS[tab];
   return (
     <div class="panel" role="dialog" aria-label="Trace Agent">
-      <Header source={source} state={state} hotkey={hotkey} onClose={onClose} />
+      <Header source={source} state={state} hotkey={hotkey} onClose={onClose} paused={snap.paused} {...storeChip(snap.store)} />
       <Summary snap={snap} rate={state.rate.value} />
       <nav class="tabs" role="tablist" aria-label="views">
         {TABS.map((t) => (
@@ -77,11 +77,19 @@ function moveTab(ev: KeyboardEvent, state: OverlayState): void {
   (nav?.children[TABS.indexOf(next)] as HTMLElement | undefined)?.focus();
 }
 
-function Header({ source, state, hotkey, onClose }: { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void }) {
-  const snap = state.snap.value;
-  const store = snap.store;
-  const healthy = store.ready && store.thread === 'worker' && store.backend === 'indexeddb';
-  const mode = store.ready ? `${store.thread} · ${store.backend}` : 'starting';
+/** The header's chip: where the trace is stored, and whether that is the good place. */
+function storeChip(store: OverlaySnapshot['store']): { healthy: boolean; mode: string } {
+  return { healthy: store.ready && store.thread === 'worker' && store.backend === 'indexeddb', mode: store.ready ? `${store.thread} · ${store.backend}` : 'starting' };
+}
+
+type HeaderProps = { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void; paused: boolean; healthy: boolean; mode: string };
+
+/**
+ * Memoised on what it shows (the snapshot's paused flag and store chip, as
+ * props): the snapshot refreshing 4 times a second re-renders the counters,
+ * not the toolbar. Its own signals (busy, problem) still reach it.
+ */
+const Header = memo(function Header({ source, state, hotkey, onClose, paused, healthy, mode }: HeaderProps) {
   const busy = state.busy.value;
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -119,8 +127,8 @@ function Header({ source, state, hotkey, onClose }: { source: OverlaySource; sta
         {mode}
       </span>
       <div class="toolbar" role="toolbar" aria-label="trace">
-        <button type="button" class="pause" aria-pressed={snap.paused} title={snap.paused ? 'Resume recording' : 'Pause recording (entries are counted, not stored)'} onClick={() => source.setPaused(!snap.paused)}>
-          {snap.paused ? '▶ resume' : '❚❚ pause'}
+        <button type="button" class="pause" aria-pressed={paused} title={paused ? 'Resume recording' : 'Pause recording (entries are counted, not stored)'} onClick={() => source.setPaused(!paused)}>
+          {paused ? '▶ resume' : '❚❚ pause'}
         </button>
         <button type="button" class="clear" title="Delete what is stored of this session" onClick={() => run('clearing', () => source.clear())}>
           clear
@@ -152,7 +160,7 @@ function Header({ source, state, hotkey, onClose }: { source: OverlaySource; sta
       )}
     </header>
   );
-}
+});
 
 /**
  * The open tab, apart from the header: the snapshot refreshes the header 4

@@ -6,8 +6,9 @@
  * the browser has it) and destroyed on unmount. Its data comes through a
  * signal, so a refresh reaches the canvas without re-rendering the panel.
  * Canvas colours are read from the overlay's CSS variables (dark and light
- * themes) and read again at most once a second while data comes, so a theme
- * switch reaches the canvas within a second without a style read per draw.
+ * themes) when a chart is made and again when the theme changes (the shell's
+ * class), never per draw: a style read in a refresh forces a style recalc.
+ * Charts are drawn one per animation frame (see chartFeed).
  *
  * The factory is injectable (ChartFactoryContext) so component tests run
  * without a canvas.
@@ -19,8 +20,12 @@ import uPlot from 'uplot';
 import { timers } from './timers';
 import { objectPrototypePolluted } from '../core/builtins';
 
-/** Charts refresh at most 10 times a second; text at most 4 (REFRESH_MS). */
-export const CHART_MS = 100;
+/**
+ * Charts fetch their data at most 4 times a second, as the text does
+ * (REFRESH_MS): their points are buckets of a second or more, each redraw
+ * of a uPlot chart is a whole canvas, and the metrics tab has five or six.
+ */
+export const CHART_MS = 250;
 export const CHART_HEIGHT = 110;
 
 /** Colours by the name of a CSS variable of the overlay (without `--`). */
@@ -66,7 +71,6 @@ export interface ChartHandle {
 
 export type ChartFactory = (el: HTMLElement, spec: ChartSpec, size: { width: number; height: number }) => ChartHandle;
 
-const COLORS: readonly ChartColor[] = ['accent', 'ok', 'warn', 'err', 'dim', 'c1', 'c2', 'c3', 'c4'];
 const FALLBACK: Record<ChartColor | 'fg' | 'line', string> = {
   accent: '#6cb6ff',
   ok: '#4cc38a',
@@ -83,20 +87,23 @@ const FALLBACK: Record<ChartColor | 'fg' | 'line', string> = {
 
 type Palette = Record<ChartColor | 'fg' | 'line', string>;
 
-function readPalette(el: HTMLElement): Palette {
-  const out = { ...FALLBACK };
+/** The overlay's CSS variables named by `fallback`'s keys (without `--`), read once; the fallback where one is unset or unreadable. */
+export function cssVars<K extends string>(el: Element, fallback: Readonly<Record<K, string>>): Record<K, string> {
+  const out = { ...fallback } as Record<K, string>;
   let css: CSSStyleDeclaration | null = null;
   try {
     css = getComputedStyle(el);
   } catch {
     return out;
   }
-  for (const k of [...COLORS, 'fg', 'line'] as const) {
+  for (const k of Object.keys(fallback) as K[]) {
     const v = css.getPropertyValue(`--${k}`).trim();
     if (v) out[k] = v;
   }
   return out;
 }
+
+const readPalette = (el: HTMLElement): Palette => cssVars(el, FALLBACK);
 
 export function marksOf(spec: ChartSpec): ChartMark[] {
   const m = spec.marks;
@@ -204,21 +211,27 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
   // when the page gave Object.prototype enumerable properties: no chart then, the text says it all.
   if (objectPrototypePolluted()) throw new Error('Object.prototype has enumerable properties');
   const plot = new uPlot(opts, empty, el);
-  let paletteAt = Date.now();
+  // The theme changed (the system's or the overlay's own switch: the shell's class): colours read again, once.
+  const shell = el.closest('.shell');
+  const themes =
+    shell && typeof MutationObserver === 'function'
+      ? new MutationObserver(() => {
+          palette = readPalette(el);
+          if (!objectPrototypePolluted()) plot.redraw();
+        })
+      : null;
+  if (shell) themes?.observe(shell, { attributes: true, attributeFilter: ['class'] });
   return {
     setData: (data) => {
-      // The theme may have changed (system or the overlay's own switch): the colours are read again once a second.
-      const now = Date.now();
-      if (now - paletteAt >= 1000) {
-        paletteAt = now;
-        palette = readPalette(el);
-      }
       if (!objectPrototypePolluted()) plot.setData(data as uPlot.AlignedData, true);
     },
     resize: (width, height) => {
       if (!objectPrototypePolluted()) plot.setSize({ width, height });
     },
-    destroy: () => plot.destroy(),
+    destroy: () => {
+      themes?.disconnect();
+      plot.destroy();
+    },
   };
 };
 
@@ -259,9 +272,9 @@ export function Chart({ spec, data, class: cls }: { spec: ChartSpec; data: Reado
       el.classList.add('no-canvas');
       return;
     }
-    const h = handle;
+    const feed = chartFeed(handle);
     const unsubscribe = data.subscribe((d) => {
-      if (d) h.setData(d);
+      if (d) feed.push(d);
     });
     let ro: ResizeObserver | null = null;
     if (typeof ResizeObserver === 'function') {
@@ -274,13 +287,74 @@ export function Chart({ spec, data, class: cls }: { spec: ChartSpec; data: Reado
       });
       ro.observe(el);
     }
+    const h = handle;
     return () => {
       ro?.disconnect();
       unsubscribe();
+      feed.stop();
       h.destroy();
     };
   }, [factory, spec, data]);
   return createElement('div', { ref: box, class: `plot${cls ? ` ${cls}` : ''}`, role: 'img', 'aria-label': spec.label });
+}
+
+/** The same points again: nothing to draw. */
+export function sameChartData(a: ChartData | null, b: ChartData): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
+interface Feed {
+  handle: ChartHandle;
+  next: ChartData | null;
+  last: ChartData | null;
+  live: boolean;
+}
+
+/**
+ * uPlot redraws its whole canvas on every setData, so a panel that refreshes
+ * five charts at once would draw five in one frame: charts are fed through
+ * one queue, at most one chart drawn per animation frame (the newest data of
+ * each, unchanged data not at all).
+ */
+const waiting: Feed[] = [];
+let draining = false;
+
+function drainOne(): void {
+  let f: Feed | undefined;
+  while ((f = waiting.shift()) && !f.live);
+  if (f && f.next) {
+    const d = f.next;
+    f.next = null;
+    f.last = d;
+    f.handle.setData(d);
+  }
+  draining = waiting.length > 0;
+  if (draining) timers.requestFrame(drainOne);
+}
+
+function chartFeed(handle: ChartHandle): { push(d: ChartData): void; stop(): void } {
+  const f: Feed = { handle, next: null, last: null, live: true };
+  return {
+    push(d) {
+      if (f.next === null ? sameChartData(f.last, d) : sameChartData(f.next, d)) return;
+      if (f.next === null) waiting.push(f);
+      f.next = d;
+      if (!draining) {
+        draining = true;
+        timers.requestFrame(drainOne);
+      }
+    },
+    stop() {
+      f.live = false;
+    },
+  };
 }
 
 /**

@@ -9,6 +9,8 @@ type Timers = {
   clearTimeout: (id: ReturnType<typeof setTimeout> | null | undefined) => void;
   setInterval: (fn: () => void, ms: number) => ReturnType<typeof setInterval>;
   clearInterval: (id: ReturnType<typeof setInterval> | null | undefined) => void;
+  /** A timeout of 16 ms where there is no requestAnimationFrame (some test DOMs). */
+  requestFrame: (fn: () => void) => unknown;
 };
 
 export const timers: Timers = {
@@ -16,6 +18,7 @@ export const timers: Timers = {
   clearTimeout: (id) => clearTimeout(id ?? undefined),
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (id) => clearInterval(id ?? undefined),
+  requestFrame: (fn) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(fn) : setTimeout(fn, 16)),
 };
 
 export function captureTimers(): void {
@@ -24,4 +27,5 @@ export function captureTimers(): void {
   timers.clearTimeout = clearTimeout.bind(g) as Timers['clearTimeout'];
   timers.setInterval = setInterval.bind(g) as Timers['setInterval'];
   timers.clearInterval = clearInterval.bind(g) as Timers['clearInterval'];
+  if (typeof requestAnimationFrame === 'function') timers.requestFrame = requestAnimationFrame.bind(g);
 }

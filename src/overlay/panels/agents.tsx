@@ -1,22 +1,21 @@
 /**
  * Agents: one row per agent method (calls, errors, latency percentiles, last
- * call), sortable by any column, and a waterfall of the newest spans on a
- * time axis, nested by parent, so a slow frame can be traced to the call that
- * caused it. Bars are DOM elements positioned by CSS custom properties set
- * from script (no inline style attributes, no innerHTML); every value is text.
+ * call), sortable by any column, and a flame chart of the newest spans (time
+ * on x, nesting on y, on one canvas: flame-chart.ts), so a slow frame can be
+ * traced to the call that caused it, and a span opened in the log.
  *
  * Polled 4 times a second while the game runs, so a refresh touches only what
  * changed: an unchanged query result sets nothing, rows are memoised (by
- * method, by span), and a bar's position is a CSS expression of its own times
- * against the axis set once on the waterfall (`--wf-from`, `--wf-span`), so a
- * moving axis re-renders no row.
+ * method), and new spans reach the canvas without a render of their own.
  */
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { MethodStats } from '../../analytics/stats';
 import type { TraceEntry } from '../../core/entry';
 import { errorMessage } from '../../core/errors';
 import { usePolling } from '../charts';
 import { formatCount, formatDuration, formatPercent, formatSeconds } from '../format';
+import { createFlameChart, type FlameChartHandle } from './flame-chart';
+import { layoutFlame } from './flame-layout';
 import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 import { memo } from './memo';
@@ -24,10 +23,8 @@ import { BUDGET_60HZ } from './metrics';
 import { useEngine } from './use-engine';
 import { chain } from '../../core/builtins';
 
-/** Spans in the waterfall. */
+/** Spans in the flame chart. */
 export const WATERFALL_SPANS = 200;
-/** Indentation stops growing here. */
-const MAX_DEPTH = 12;
 
 // ---- the table ---------------------------------------------------------------
 
@@ -128,33 +125,9 @@ export function layoutWaterfall(entries: readonly TraceEntry[]): Waterfall {
   return { rows, from, to };
 }
 
-/**
- * A bar's left edge and width (`--x`, `--w`) as CSS, in % of the axis that the
- * waterfall sets (`--wf-from`, `--wf-span`, ms): wide enough to see and to hit,
- * never past the end. Only the span's own times are in it.
- */
-export function barStyle(row: WaterfallRow): { '--x': string; '--w': string } {
-  const x = `min(calc((${row.start} - var(--wf-from)) * 100% / var(--wf-span)), 99.6%)`;
-  const w = `min(max(0.4%, calc(${row.end - row.start} * 100% / var(--wf-span))), calc(100% - var(--x)))`;
-  return { '--x': x, '--w': w };
-}
-
-/** The axis of a waterfall, for its bars' `barStyle`. */
-export function axisStyle(w: Waterfall): { '--wf-from': string; '--wf-span': string } {
-  return { '--wf-from': String(w.from), '--wf-span': String(w.to - w.from) };
-}
-
 /** The newest spans seen again (or still none): nothing to draw anew. */
 export function sameSpans(a: readonly TraceEntry[] | null, b: readonly TraceEntry[]): boolean {
   return a !== null && a.length === b.length && a[0]?.seq === b[0]?.seq && a[a.length - 1]?.seq === b[b.length - 1]?.seq && a[0]?.sessionId === b[0]?.sessionId;
-}
-
-function describeSpan(e: TraceEntry): string {
-  const parts = [e.type, e.dur !== undefined ? formatDuration(e.dur) : 'no duration', e.status ?? 'ok'];
-  if (e.async) parts.push('async');
-  parts.push(`#${e.seq}`, `ended ${formatSeconds(e.ts)}`);
-  if (e.status === 'error' && e.error) parts.push(`${e.error.name}: ${e.error.message}`);
-  return parts.join(' · ');
 }
 
 // ---- the tab ---------------------------------------------------------------------
@@ -166,7 +139,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
   const [spansProblem, setSpansProblem] = useState<string | null>(null);
   const [sort, setSort] = useState<Sort>({ key: 'calls', desc: true });
   const [frozen, setFrozen] = useState(false);
-  const [hover, setHover] = useState<TraceEntry | null>(null);
+  const [picked, setPicked] = useState<string | null>(null);
 
   usePolling(
     () => {
@@ -218,12 +191,13 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
             {frozen ? '▶ follow' : '❚❚ hold'}
           </button>
         </div>
-        <div class="wf-detail" aria-live="polite">
-          {hover ? describeSpan(hover) : 'Hover or focus a bar for its span; click it to see its entries in the log.'}
-        </div>
         {spansProblem && <div class="problems">⚠ {spansProblem}</div>}
         {spans && spans.length === 0 && <div class="empty">No spans stored yet.</div>}
-        {waterfall && <WaterfallView w={waterfall} onHover={setHover} onPick={focusRow} />}
+        {waterfall && <FlameChartView w={waterfall} onPick={focusRow} onSelect={setPicked} />}
+        {/* Under the chart, so that its text changing height moves nothing above it. */}
+        <div class="wf-detail" aria-live="polite">
+          {picked ?? 'Hover a span for what it did; click it (or arrow keys, then Enter) for its entries in the log. Wheel or +/− zooms, drag pans, 0 fits.'}
+        </div>
       </section>
     </div>
   );
@@ -291,58 +265,20 @@ function sameMethod(a: MethodStats, b: MethodStats): boolean {
 
 const lat = (v: number | null) => (v === null ? '–' : formatDuration(v));
 
-export function WaterfallView({ w, onHover, onPick }: { w: Waterfall; onHover: (e: TraceEntry | null) => void; onPick: (row: WaterfallRow) => void }) {
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ f, t: w.from + f * (w.to - w.from) }));
-  return (
-    <div class="wf" style={axisStyle(w)} onMouseLeave={() => onHover(null)}>
-      <div class="wf-axis" aria-hidden="true">
-        {ticks.map(({ f, t }) => (
-          <span class="tick" style={{ '--x': `${f * 100}%` }}>
-            {formatSeconds(t)}
-          </span>
-        ))}
-      </div>
-      <div class="wf-rows" role="list">
-        {w.rows.map((row) => (
-          <WaterfallRowView key={row.e.seq} row={row} onHover={onHover} onPick={onPick} />
-        ))}
-      </div>
-    </div>
-  );
+/** The flame chart's canvas: made once on mount, fed each new layout, gone on unmount. */
+export function FlameChartView({ w, onPick, onSelect }: { w: Waterfall; onPick: (row: WaterfallRow) => void; onSelect: (text: string | null) => void }) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<FlameChartHandle | null>(null);
+  const handlers = useRef({ onPick, onSelect });
+  handlers.current = { onPick, onSelect };
+  useEffect(() => {
+    const handle = createFlameChart(box.current!, { onPick: (r) => handlers.current.onPick(r), onSelect: (t) => handlers.current.onSelect(t) });
+    chart.current = handle;
+    return () => {
+      chart.current = null;
+      handle.destroy();
+    };
+  }, []);
+  useEffect(() => chart.current?.setData(layoutFlame(w.rows, w.from, w.to)), [w]);
+  return <div class="fc" ref={box} />;
 }
-
-type RowProps = { row: WaterfallRow; onHover: (e: TraceEntry | null) => void; onPick: (row: WaterfallRow) => void };
-
-/** Entries of the same seq are the same entry: a row renders again only when its place in the tree or its handlers change. */
-function sameRow(a: RowProps, b: RowProps): boolean {
-  const x = a.row;
-  const y = b.row;
-  return x.e.seq === y.e.seq && x.e.sessionId === y.e.sessionId && x.depth === y.depth && x.start === y.start && x.end === y.end && x.seqFrom === y.seqFrom && a.onHover === b.onHover && a.onPick === b.onPick;
-}
-
-const WaterfallRowView = memo(function WaterfallRowView({ row, onHover, onPick }: RowProps) {
-  const e = row.e;
-  const cls = `wf-bar${e.status === 'error' ? ' err' : ''}${(e.dur ?? 0) > BUDGET_60HZ ? ' slow' : ''}`;
-  const label = describeSpan(e);
-  return (
-    <div class="wf-row" role="listitem">
-      <span class="wf-name" style={{ '--depth': String(Math.min(row.depth, MAX_DEPTH)) }} title={e.type}>
-        {e.source ? `${e.source}.` : ''}
-        {e.method ?? e.type}
-      </span>
-      <span class="wf-track">
-        <button
-          type="button"
-          class={cls}
-          style={barStyle(row)}
-          title={label}
-          aria-label={label}
-          onMouseEnter={() => onHover(e)}
-          onFocus={() => onHover(e)}
-          onBlur={() => onHover(null)}
-          onClick={() => onPick(row)}
-        />
-      </span>
-    </div>
-  );
-}, sameRow);

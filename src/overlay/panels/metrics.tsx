@@ -2,9 +2,9 @@
  * Metrics: live charts of frame time (with the frame budget), FPS, events/s,
  * agent-call latency, error rate and memory, over a window (30 s, 5 min,
  * session). Charts come from the analytics engine's trends (once per bucket,
- * fetched at most 10 times a second); the text beside them from its stats
- * (4 times a second). When analytics are off, the panel says why and charts
- * what the snapshot has (FPS, events/s).
+ * fetched at most 4 times a second, drawn one chart a frame); the text beside
+ * them from its stats (4 times a second). When analytics are off, the panel
+ * says why and charts what the snapshot has (FPS, events/s).
  */
 import { signal, type Signal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
@@ -135,7 +135,7 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
   const analyticsOn = snap.analytics && failure === null;
   const windowMs = WINDOWS.find((w) => w.id === win)!.ms;
 
-  // Charts: the engine's trends, at most 10 times a second.
+  // Charts: the engine's trends, at most 4 times a second (CHART_MS).
   usePolling(
     () => {
       if (!state.snap.peek().analytics) return;

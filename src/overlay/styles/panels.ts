@@ -58,10 +58,11 @@ export const PANELS_CSS = `
 .metrics .kind-rate { font-variant-numeric: tabular-nums; }
 
 /* ---- agents ---- */
-.agents .table-wrap { overflow-x: auto; }
+/* The method table scrolls on its own past a third of the window, so the flame chart under it stays in view. */
+.agents .table-wrap { overflow: auto; max-height: max(120px, 36vh); }
 .agents table { width: 100%; border-collapse: collapse; font-size: 10.5px; font-variant-numeric: tabular-nums; }
 .agents th, .agents td { padding: 2px 3px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-.agents thead th { position: sticky; top: -6px; background: var(--bg); font-weight: 500; }
+.agents thead th { position: sticky; top: 0; background: var(--bg); font-weight: 500; }
 .agents .num { text-align: right; }
 .agents .name { text-align: left; max-width: 120px; overflow: hidden; text-overflow: ellipsis; }
 .agents tbody th { font-weight: 400; }
@@ -78,22 +79,18 @@ export const PANELS_CSS = `
 .agents .freeze { padding: 1px 7px; font-size: 10px; }
 .agents .freeze[aria-pressed="true"] { border-color: var(--warn); color: var(--warn); }
 .agents .wf-detail { min-height: 2.9em; margin: 4px 0; padding: 3px 6px; background: var(--bg2); border-radius: 3px; font-size: 10px; color: var(--fg); overflow-wrap: anywhere; }
-.agents .wf { --name: 34%; font-size: 10px; }
-.agents .wf-axis { position: relative; height: 14px; margin-left: var(--name); color: var(--dim); border-bottom: 1px solid var(--line); }
-.agents .wf-axis .tick { position: absolute; left: var(--x); transform: translateX(-50%); white-space: nowrap; }
-.agents .wf-axis .tick:first-child { transform: none; }
-.agents .wf-axis .tick:last-child { transform: translateX(-100%); }
-.agents .wf-row { display: flex; align-items: center; height: 14px; }
-.agents .wf-row:hover { background: var(--bg2); }
-.agents .wf-name { flex: 0 0 var(--name); padding-left: calc(var(--depth, 0) * 8px); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--dim); }
-.agents .wf-track { position: relative; flex: 1; height: 100%; }
-.agents .wf-bar {
-  position: absolute; top: 3px; bottom: 3px; left: var(--x); width: var(--w); min-width: 2px;
-  padding: 0; border: 0; border-radius: 1px; background: var(--accent); cursor: pointer;
+.agents .fc { position: relative; border: 1px solid var(--line); border-radius: 3px; }
+.agents .fc-canvas { display: block; width: 100%; height: var(--fc-h, 32px); cursor: grab; touch-action: none; }
+.agents .fc-range { padding: 1px 4px; border-top: 1px solid var(--line); color: var(--dim); font-size: 10px; font-variant-numeric: tabular-nums; }
+.agents .fc-canvas:active { cursor: grabbing; }
+.agents .fc-canvas:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
+.agents .fc-tip {
+  position: absolute; left: var(--tx, 0); top: var(--ty, 0); z-index: 1; max-width: 260px; pointer-events: none;
+  padding: 4px 6px; border: 1px solid var(--line); border-radius: 3px; background: var(--bg2); color: var(--fg);
+  box-shadow: 0 4px 12px var(--shadow); font-size: 10px; white-space: pre-line; overflow-wrap: anywhere;
 }
-.agents .wf-bar.slow { background: var(--warn); }
-.agents .wf-bar.err { background: var(--err); }
-.agents .wf-bar:hover, .agents .wf-bar:focus-visible { outline: 1px solid var(--fg); outline-offset: 1px; }
+.agents .fc-tip.flip { transform: translateX(-100%); }
+.agents .fc-tip[hidden] { display: none; }
 
 /* ---- anomalies ---- */
 .anomalies .count { font-size: 10px; margin: 8px 0 4px; }

@@ -66,13 +66,14 @@ export function benches(events) {
       flags: ['--enable-precise-memory-info', '--js-flags=--expose-gc'],
     },
     fps: {
-      keys: ['fps_overlay_closed', 'fps_overlay_open'],
-      params: { windows: 3, windowMs: 4_000, settleMs: 500, rate: 10_000, seed: 42 },
+      keys: ['fps_overlay_closed', 'fps_overlay_open', 'fps_open_vs_closed_worst', ...OVERLAY_TABS.flatMap((t) => [`fps_overlay_closed_${t}`, `fps_overlay_open_${t}`, `fps_open_vs_closed_${t}`])],
+      // Per round, each tab: a closed window, then one open on it (3 rounds × 5 tabs × 2 × 3.5 s).
+      params: { windows: 3, windowMs: 3_000, settleMs: 500, rate: 10_000, seed: 42 },
       demo: true, // served inside dist/demo/index.html (npm run build:demo)
       flags: ['--window-size=1280,900'],
     },
     overlay: {
-      keys: ['overlay_frame_ms_p95', ...OVERLAY_TABS.flatMap((t) => [`overlay_frame_ms_p95_${t}`, `fps_overlay_closed_${t}`, `fps_overlay_open_${t}`])],
+      keys: ['overlay_frame_ms_p95_worst', ...OVERLAY_TABS.map((t) => `overlay_frame_ms_p95_${t}`)],
       params: { windowMs: 3_000, settleMs: 500, rate: 10_000 },
       demo: true,
       // The demo's drop-in tag loads the bench's build of the script, with the overlay's bench probe
@@ -118,9 +119,12 @@ export const UNITS = {
   fps_overlay_open: 'fps',
   analytics_ns_per_event: 'ns/event',
   analytics_ns_per_event_1000_methods: 'ns/event',
-  overlay_frame_ms_p95: 'ms/frame',
+  overlay_frame_ms_p95_worst: 'ms/frame',
   ...Object.fromEntries(OVERLAY_TABS.map((t) => [`overlay_frame_ms_p95_${t}`, 'ms/frame'])),
   ...Object.fromEntries(OVERLAY_TABS.flatMap((t) => [[`fps_overlay_closed_${t}`, 'fps'], [`fps_overlay_open_${t}`, 'fps']])),
+  // Taken within the fps page (each tab's open windows against the closed ones just before them).
+  fps_open_vs_closed_worst: '×',
+  ...Object.fromEntries(OVERLAY_TABS.map((t) => [`fps_open_vs_closed_${t}`, '×'])),
   open_1m_ms: 'ms',
   persist_vs_raw: '×',
   persist_vs_naive: '×',
@@ -141,7 +145,7 @@ export const RATIOS = {
 /** The harness a key's figure comes from. */
 export function harnessOf(key, pages) {
   if (key === 'script_gzip_bytes') return HARNESS_NODE;
-  if (RATIOS[key]) return 'ratio within each run';
+  if (RATIOS[key] || key.startsWith('fps_open_vs_closed_')) return 'ratio within each run';
   if (pages.overlay.keys.includes(key)) return HARNESS_PROBE;
   if (pages.fps.keys.includes(key)) return HARNESS_DEMO;
   return HARNESS;
@@ -154,7 +158,11 @@ export function harnessOf(key, pages) {
  */
 export const GOALS = [
   { goal: 'persist_events_per_s ≥ 0.8 × raw_block_write_events_per_s', keys: ['persist_vs_raw'], check: (r) => r.persist_vs_raw >= 0.8 },
-  { goal: 'fps_overlay_open ≥ 0.98 × fps_overlay_closed', keys: ['fps_open_vs_closed'], check: (r) => r.fps_open_vs_closed >= 0.98 },
+  {
+    goal: 'on every tab: fps open ≥ 0.98 × closed (the worst tab shown)',
+    keys: ['fps_open_vs_closed_worst', ...OVERLAY_TABS.map((t) => `fps_open_vs_closed_${t}`)],
+    check: (r) => OVERLAY_TABS.every((t) => r[`fps_open_vs_closed_${t}`] >= 0.98) && r.fps_open_vs_closed_worst >= 0.98,
+  },
   { goal: 'logEvent_ns ≤ 0.33 × otelSpan_ns (issue 16)', keys: ['otelSpan_vs_logEvent'], check: (r) => r.otelSpan_vs_logEvent >= 1 / 0.33 },
   { goal: 'logEvent_nodata_ns ≤ 150 (issue 16)', keys: ['logEvent_nodata_ns'], check: (r) => r.logEvent_nodata_ns <= 150 },
   { goal: 'logEvent_ns below consoleLog_ns', keys: ['consoleLog_vs_logEvent'], check: (r) => r.consoleLog_vs_logEvent > 1 },
@@ -163,7 +171,11 @@ export const GOALS = [
   { goal: 'logEvent_ns < 1,000', keys: ['logEvent_ns'], check: (r) => r.logEvent_ns < 1_000 },
   { goal: 'persist_events_per_s ≥ 500,000', keys: ['persist_events_per_s'], check: (r) => r.persist_events_per_s >= 500_000 },
   { goal: 'lost_events = 0', keys: ['lost_events'], check: (r) => r.lost_events === 0 },
-  { goal: 'overlay_frame_ms_p95 < 1', keys: ['overlay_frame_ms_p95'], check: (r) => r.overlay_frame_ms_p95 < 1 },
+  {
+    goal: 'on every tab: overlay_frame_ms_p95 < 1 (the worst tab shown)',
+    keys: ['overlay_frame_ms_p95_worst', ...OVERLAY_TABS.map((t) => `overlay_frame_ms_p95_${t}`)],
+    check: (r) => OVERLAY_TABS.every((t) => r[`overlay_frame_ms_p95_${t}`] < 1) && r.overlay_frame_ms_p95_worst < 1,
+  },
   { goal: 'open_1m_ms < 200 (open on 1,000,000 entries to the first paint of the log)', keys: ['open_1m_ms'], check: (r) => r.open_1m_ms < 200 },
   { goal: 'export_1m_ms < 3,000', keys: ['export_1m_ms'], check: (r) => r.export_1m_ms < 3_000 },
   { goal: 'hookedCall_ns − plainCall_ns < 3,000 (small args captured; issue 4)', keys: ['hookedCall_ns', 'plainCall_ns'], check: (r) => r.hookedCall_ns - r.plainCall_ns < 3_000 },

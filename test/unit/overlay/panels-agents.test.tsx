@@ -2,7 +2,7 @@
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
-import { AgentsTab, axisStyle, barStyle, layoutWaterfall, nextSort, sameSpans, sortMethods } from '../../../src/overlay/panels/agents';
+import { AgentsTab, layoutWaterfall, nextSort, sameSpans, sortMethods } from '../../../src/overlay/panels/agents';
 import { click, fakeSource, method, mount, settle, span, stats, type Mounted } from './panels-fake';
 
 let m: Mounted | null = null;
@@ -17,23 +17,14 @@ const METHODS = [
   method('llm', 'ask', { calls: 3, errors: 1, errorRate: 0.333, p50: 900, p95: 1500, p99: 1800, lastTs: 70_000 }),
 ];
 
-/**
- * What a bar's `--x` or `--w` comes to, in % of the track: its CSS expression
- * (calc, min, max, var) worked out with the axis the waterfall sets, as a
- * browser would (happy-dom keeps the expression as text).
- */
-function cssPercent(expr: string, vars: Record<string, string>): number {
-  let s = expr;
-  for (let i = 0; i < 4 && s.includes('var('); i++) s = s.replace(/var\((--[\w-]+)\)/g, (_, name: string) => `(${vars[name]})`);
-  s = s.replace(/%/g, '').replace(/calc\(/g, '(').replace(/min\(/g, 'Math.min(').replace(/max\(/g, 'Math.max(');
-  return Function(`return ${s}`)() as number;
+/** The flame chart's canvas, and a key pressed on it. */
+const canvasOf = (root: HTMLElement) => root.querySelector('canvas.fc-canvas') as HTMLCanvasElement;
+async function press(el: HTMLElement, key: string): Promise<void> {
+  await act(() => {
+    el.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+  });
 }
-
-function barPercent(bar: HTMLElement, prop: '--x' | '--w'): number {
-  const wf = bar.closest('.wf') as HTMLElement;
-  const vars = { '--wf-from': wf.style.getPropertyValue('--wf-from'), '--wf-span': wf.style.getPropertyValue('--wf-span'), '--x': bar.style.getPropertyValue('--x') };
-  return cssPercent(bar.style.getPropertyValue(prop), vars);
-}
+const detail = (root: HTMLElement) => root.querySelector('.wf-detail')!.textContent!;
 
 /** Resolves once the tab has queried its spans again (it polls 4 times a second). */
 async function nextQuery(calls: { query?: unknown[][] }): Promise<void> {
@@ -73,7 +64,7 @@ describe('the agents tab', () => {
     expect(names(m.root)).toEqual(['pathfinder.route', 'npc.decide', 'llm.ask']);
   });
 
-  it('draws the newest spans as nested bars; hover tells the span, click focuses the log on its entries', async () => {
+  it('draws the newest spans on one focusable canvas; keys select spans and levels, Enter opens the log on the span', async () => {
     // A root call (seq 10, 40 ms) with two children logged before it ends, and a short unrelated call.
     const entries = [
       span(11, { ts: 1200, dur: 2, spanId: 4, type: 'npc.tick', method: 'tick' }),
@@ -84,29 +75,33 @@ describe('the agents tab', () => {
     const fake = fakeSource({ stats: stats(METHODS), query: () => entries });
     m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
     expect(fake.calls.query![0]![0]).toMatchObject({ kinds: ['agent'], order: 'newest', limit: 200 });
-    const rows = [...m.root.querySelectorAll('.wf-row')];
-    expect(rows.map((r) => r.querySelector('.wf-name')!.textContent)).toEqual(['llm.ask', 'npc.decide', 'pathfinder.route', 'npc.tick']);
-    const depth = rows.map((r) => (r.querySelector('.wf-name') as HTMLElement).style.getPropertyValue('--depth'));
-    expect(depth).toEqual(['0', '1', '1', '0']);
-    const bars = rows.map((r) => r.querySelector('button.wf-bar') as HTMLButtonElement);
-    // The axis runs 1060..1200 ms: the 40 ms call is visibly long, the 2 ms one short.
-    expect(barPercent(bars[0]!, '--w')).toBeCloseTo((40 / 140) * 100, 1);
-    expect(barPercent(bars[3]!, '--w')).toBeLessThan(2);
-    expect(barPercent(bars[0]!, '--x')).toBe(0);
-    expect(barPercent(bars[1]!, '--x')).toBeCloseTo((10 / 140) * 100, 1);
-    expect(bars[0]!.className).toContain('err');
-    expect(bars[0]!.className).toContain('slow');
+    // One canvas, no element per span.
+    expect(m.root.querySelectorAll('canvas')).toHaveLength(1);
+    expect(m.root.querySelectorAll('.wf-bar, .wf-row')).toHaveLength(0);
+    const canvas = canvasOf(m.root);
+    expect(canvas.tabIndex).toBe(0);
+    expect(canvas.getAttribute('aria-label')).toContain('Arrow keys');
+    expect(m.root.querySelector('.wf-detail')!.getAttribute('aria-live')).toBe('polite');
 
+    // Focus selects the first span of the top level, the root call; its line is announced.
     await act(() => {
-      bars[0]!.dispatchEvent(new FocusEvent('focus'));
+      canvas.dispatchEvent(new FocusEvent('focus'));
     });
-    const detail = m.root.querySelector('.wf-detail')!.textContent!;
-    expect(detail).toContain('llm.ask');
-    expect(detail).toContain('40.0ms');
-    expect(detail).toContain('error');
-    expect(detail).toContain('timeout');
+    expect(detail(m.root)).toContain('llm.ask');
+    expect(detail(m.root)).toContain('40.0ms');
+    expect(detail(m.root)).toContain('timeout');
+    await press(canvas, 'ArrowRight');
+    expect(detail(m.root)).toContain('npc.tick');
+    await press(canvas, 'ArrowLeft');
+    await press(canvas, 'ArrowDown');
+    expect(detail(m.root)).toContain('npc.decide');
+    expect(detail(m.root)).toContain('level 2');
+    await press(canvas, 'ArrowRight');
+    expect(detail(m.root)).toContain('pathfinder.route');
+    await press(canvas, 'ArrowUp');
+    expect(detail(m.root)).toContain('llm.ask');
 
-    await click(bars[0]);
+    await press(canvas, 'Enter');
     expect(m.state.tab.value).toBe('log');
     expect(m.state.focus.value).toEqual({ seqFrom: 8, seqTo: 10, label: 'llm.ask #10' });
   });
@@ -114,6 +109,7 @@ describe('the agents tab', () => {
   it('draws nothing anew when a refresh finds the same spans', async () => {
     const fake = fakeSource({ stats: stats(METHODS), query: () => [span(3), span(2), span(1)] });
     m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
+    await new Promise((r) => setTimeout(r, 50)); // the first draw
     const changes: MutationRecord[] = [];
     const watch = new MutationObserver((r) => changes.push(...r));
     watch.observe(m.root.querySelector('.agents')!, { subtree: true, childList: true, attributes: true, characterData: true });
@@ -122,31 +118,24 @@ describe('the agents tab', () => {
     changes.push(...watch.takeRecords());
     watch.disconnect();
     expect(changes).toEqual([]);
-    expect(m.root.querySelectorAll('.wf-bar')).toHaveLength(3);
   });
 
-  it('adds the row of a new span without touching the others, though the axis moves', async () => {
-    let entries: TraceEntry[] = [span(3, { dur: 2 }), span(2, { dur: 2 }), span(1, { dur: 2 })];
+  it('keeps its canvas and the selection when new spans come', async () => {
+    let entries: TraceEntry[] = [span(3, { ts: 1030, dur: 2 }), span(2, { ts: 1020, dur: 2 }), span(1, { ts: 1010, dur: 2 })];
     const fake = fakeSource({ stats: stats(METHODS), query: () => entries });
     m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
-    const before = [...m.root.querySelectorAll<HTMLElement>('.wf-bar')];
-    const x2 = barPercent(before[1]!, '--x');
-    const wf = m.root.querySelector('.wf') as HTMLElement;
-    const span0 = wf.style.getPropertyValue('--wf-span');
-    const changes: MutationRecord[] = [];
-    const watch = new MutationObserver((r) => changes.push(...r));
-    for (const bar of before) watch.observe(bar.closest('.wf-row')!, { subtree: true, attributes: true, characterData: true });
-    entries = [span(9, { dur: 2 }), ...entries];
+    const canvas = canvasOf(m.root);
+    await act(() => {
+      canvas.dispatchEvent(new FocusEvent('focus'));
+    });
+    await press(canvas, 'ArrowRight');
+    expect(detail(m.root)).toContain('#2');
+    entries = [span(9, { ts: 1090, dur: 2 }), ...entries];
     await nextQuery(fake.calls);
-    changes.push(...watch.takeRecords());
-    watch.disconnect();
-    const after = [...m.root.querySelectorAll<HTMLElement>('.wf-bar')];
-    expect(after).toHaveLength(4);
-    before.forEach((bar, i) => expect(after[i]).toBe(bar)); // the same elements, not look-alikes
-    expect(changes).toEqual([]);
-    expect(wf.style.getPropertyValue('--wf-span')).not.toBe(span0);
-    // Where a bar sits follows the axis all the same.
-    expect(barPercent(after[1]!, '--x')).toBeLessThan(x2);
+    expect(canvasOf(m.root)).toBe(canvas); // the same element, not a look-alike
+    expect(detail(m.root)).toContain('#2');
+    await press(canvas, 'End');
+    expect(detail(m.root)).toContain('#9');
   });
 
   it('holds the waterfall still when asked', async () => {
@@ -164,13 +153,22 @@ describe('the agents tab', () => {
     const fake = fakeSource({ stats: new Error('analytics are off'), query: () => [span(1)] });
     m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
     expect(m.root.querySelector('.analytics-off')!.textContent).toContain('analytics are off');
-    expect(m.root.querySelectorAll('.wf-bar')).toHaveLength(1);
+    expect(m.root.querySelectorAll('canvas.fc-canvas')).toHaveLength(1);
   });
 
   it('renders what the trace says as text, never as markup', async () => {
     const evil = '<img src=x onerror=alert(1)>';
     const fake = fakeSource({ stats: stats([method(evil, evil)]), query: () => [span(1, { type: evil, source: evil, method: evil })] });
     m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
+    // The tooltip of a span hovered (happy-dom: the canvas at 0,0, 400 px wide).
+    const canvas = canvasOf(m.root);
+    await new Promise((r) => setTimeout(r, 50)); // the first draw sizes it
+    await act(() => {
+      canvas.dispatchEvent(new PointerEvent('pointermove', { clientX: 200, clientY: 20, bubbles: true }));
+    });
+    const tip = m.root.querySelector('.fc-tip') as HTMLElement;
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain(evil);
     expect(m.root.querySelector('img')).toBeNull();
     expect(m.text()).toContain(evil);
   });
@@ -190,25 +188,7 @@ describe('agents helpers', () => {
     const w = layoutWaterfall([span(2, { spanId: 2, parentId: 99 }), span(3, { spanId: 3, parentId: 4 }), span(4, { spanId: 4, parentId: 3 })]);
     expect(w.rows).toHaveLength(3);
     expect(w.rows.find((r) => r.e.seq === 2)!.depth).toBe(0);
-    const axis = axisStyle(w);
-    for (const r of w.rows) {
-      const bar = barStyle(r);
-      const x = cssPercent(bar['--x'], axis);
-      const width = cssPercent(bar['--w'], { ...axis, '--x': bar['--x'] });
-      expect(x).toBeGreaterThanOrEqual(0);
-      expect(width).toBeGreaterThanOrEqual(0.4);
-      expect(x + width).toBeLessThanOrEqual(100.0001);
-    }
-  });
-
-  it('keeps a bar at the end visible and inside the track', () => {
-    const w = layoutWaterfall([span(1, { ts: 1000, dur: 100 }), span(2, { ts: 1100, dur: 0 })]);
-    const axis = axisStyle(w);
-    const last = w.rows.find((r) => r.e.seq === 2)!;
-    const x = cssPercent(barStyle(last)['--x'], axis);
-    const width = cssPercent(barStyle(last)['--w'], { ...axis, '--x': barStyle(last)['--x'] });
-    expect(x).toBeCloseTo(99.6, 5);
-    expect(width).toBeCloseTo(0.4, 5);
+    expect(w.to).toBeGreaterThan(w.from);
   });
 
   it('tells a refreshed span list from a new one', () => {

@@ -310,9 +310,9 @@ export class StreamingDetector {
     }
     this.prev2 = this.prev1;
     this.prev1 = bin;
-    // out of range: beyond everything seen so far (by more than the tolerance)
+    // out of range: beyond everything seen so far (by more than the tolerance; on a series flat so far, any other value)
     const tol = o.rangeTolerance * range;
-    const outOfRange = range > 0 && !learning && Math.abs(z) >= o.rangeZ && (value > this.max + tol || value < this.min - tol);
+    const outOfRange = !learning && Math.abs(z) >= o.rangeZ && (value > this.max + tol || value < this.min - tol);
 
     // ---- calibration: each surprise against its own mean and recent record --
     let d = 0;

@@ -41,13 +41,18 @@ export interface NoveltyOptions {
   learning?: number;
 }
 
-/** levels, margin and rest: the point of eval-nab.mjs's CV grid chosen on every file of shared/data/nab (see ./anomaly.ts). */
+/**
+ * levels 8 and tolerance 0.05 from the literature (CAD OSE's 3 bits of value,
+ * HTM's spatial tolerance); margin: eval-nab.mjs's CV grid, chosen on every
+ * file of shared/data/nab; rest: the StreamingDetector's refractory period
+ * (./global-detector.ts passes it); order and warmup: see ./anomaly.ts's header.
+ */
 export const NOVELTY_DEFAULTS: Readonly<Required<NoveltyOptions>> = {
   levels: 8,
   order: 1,
   warmup: 400,
   margin: 1,
-  rest: 10,
+  rest: 20,
   tolerance: 0.05,
   learning: -1,
 };

@@ -47,6 +47,7 @@ const { values: opts, positionals } = parseArgs({
     'no-cv': { type: 'boolean', default: false },
     detector: { type: 'string', default: 'anomaly' },
     'nab-range': { type: 'boolean', default: false },
+    grid: { type: 'string' },
   },
 });
 const folder = resolve(ROOT, positionals[0] ?? '../shared/data/nab');
@@ -57,12 +58,12 @@ if (!existsSync(join(folder, 'data')) || !existsSync(join(folder, 'combined_wind
 
 const bundled = await bundleForNode(OUT, {
   anomaly: join(ROOT, 'src/analytics/anomaly.ts'),
-  'nab-detector': join(ROOT, 'test/tools/nab-detector.ts'),
+  'global-detector': join(ROOT, 'src/analytics/global-detector.ts'),
   contextual: join(ROOT, 'test/tools/contextual.ts'),
   'nab-score': join(ROOT, 'test/tools/nab-score.ts'),
 });
 const { DEFAULT_THRESHOLD } = bundled.anomaly;
-const { createNabDetector } = bundled['nab-detector'];
+const { createGlobalDetector } = bundled['global-detector'];
 const { ContextualDetector, RestPeriod, CONTEXTUAL_DEFAULTS, CONTEXTUAL_NAB_THRESHOLD } = bundled.contextual;
 // --detector anomaly: the StreamingDetector alone; contextual: the ContextualDetector
 // alone; combined: a row is a detection when either is (the contextual one at its own
@@ -105,7 +106,7 @@ function anomalyScores(file, values, times, o, cache) {
   const hit = cache ? anomalyCache.get(key) : undefined;
   if (hit) return hit;
   const scores = new Float64Array(values.length);
-  const det = createNabDetector(o);
+  const det = createGlobalDetector(o);
   for (let i = 0; i < values.length; i++) scores[i] = det.update(values[i], times[i]).score;
   if (cache) anomalyCache.set(key, scores);
   return scores;
@@ -255,15 +256,18 @@ console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 
 // ---- cross-validation: leave one category out --------------------------------
 /** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
+// Fixed from the literature, not in the grid: rangeTolerance and the novelty's tolerance 0.05
+// (the spatialTolerance of NAB's HTM detector), the novelty's 8 levels (CAD OSE's numNormValueBits 3).
+// refractory is also the novelty's rest period (src/analytics/global-detector.ts).
 const ANOMALY_GRID = {
   varianceFloor: [0.5, Infinity],
-  rangeTolerance: [0, 0.05, 0.1],
   rangeZ: [3, 4, 6],
-  noveltyLevels: [6, 8, 10],
   noveltyMargin: [0.5, 1],
-  noveltyRest: [10, 30],
+  refractory: [10, 20, 30],
 };
-const CV_GRID = useContextual
+const CV_GRID = opts.grid
+  ? JSON.parse(opts.grid, (_k, v) => (v === 'Infinity' ? Infinity : v))
+  : useContextual
   ? { restPeriod: [30, 60, 120, 150], rangeWarmup: [0, 300, 600], rangeMargin: [0, 0.2] }
   : useCombined
     ? { ...ANOMALY_GRID, cadThreshold: [0.7, 0.8, 0.9, 1.01] }

@@ -42,17 +42,18 @@ export interface NoveltyOptions {
 }
 
 /**
- * levels 8 and tolerance 0.05 from the literature (CAD OSE's 3 bits of value,
- * HTM's spatial tolerance); margin: eval-nab.mjs's CV grid, chosen on every
- * file of shared/data/nab; rest: the StreamingDetector's refractory period
- * (./global-detector.ts passes it); order and warmup: see ./anomaly.ts's header.
+ * From the literature: levels 8 (CAD OSE's numNormValueBits 3), tolerance
+ * 0.05 (the spatialTolerance of NAB's HTM detector), rest 30 (CAD OSE's
+ * restPeriod; ./global-detector.ts passes the StreamingDetector's refractory,
+ * the same 30). margin and warmup: eval-nab.mjs's CV grid, chosen on every
+ * file of shared/data/nab. order: chosen earlier on that folder.
  */
 export const NOVELTY_DEFAULTS: Readonly<Required<NoveltyOptions>> = {
   levels: 8,
   order: 1,
   warmup: 400,
   margin: 1,
-  rest: 20,
+  rest: 30,
   tolerance: 0.05,
   learning: -1,
 };

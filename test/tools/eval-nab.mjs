@@ -257,10 +257,11 @@ for (const t of table) console.log(`  ${(t.d + (t.n < runs.length ? ` (${t.n}/${
 console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 
 // ---- cross-validation: leave one category out --------------------------------
-/** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
 // Fixed from the literature, not in the grid: rangeTolerance and the novelty's tolerance 0.05
 // (the spatialTolerance of NAB's HTM detector), the novelty's 8 levels (CAD OSE's numNormValueBits 3),
-// the refractory period 30, also the novelty's rest (CAD OSE's restPeriod).
+// the refractory period 30, also the novelty's rest (CAD OSE's restPeriod). README's NAB section
+// says where the other constants come from, and how this grid's membership was decided.
+/** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
 const ANOMALY_GRID = {
   varianceFloor: [0.5, Infinity],
   rangeZ: [3, 4, 6],

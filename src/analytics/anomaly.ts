@@ -1,8 +1,9 @@
 /**
  * A general streaming anomaly detector: O(1) work per point (bounded by a
- * fixed window) and constant memory, no DOM, no Node APIs. Used by the trace
- * agent's worker (frame time, per-method latency, event rate, error rate,
- * memory) and scored on NAB (`npm run eval:nab`).
+ * fixed window) and constant memory, no DOM, no Node APIs. With its defaults
+ * and the sequence novelty, it is the detector of the trace agent's global
+ * metrics (./global-detector.ts: frame time, event rate, error rate, memory)
+ * and the one scored on NAB (`npm run eval:nab`).
  *
  * Sub-detectors, each giving a surprise u (decades of improbability):
  * - spike: two-sided Gaussian tail of the robust z of the value against the
@@ -14,10 +15,10 @@
  *   range seen so far (a bins^3 table of counts: constant memory);
  * - out of range: a value beyond everything seen so far (as the spatial check
  *   of NAB's HTM detector), reported at full score;
- * - sequence novelty, when a sequence scorer is given (./nab-detector.ts
- *   gives ./novelty.ts; the engine's MONITOR_OPTIONS detectors have none):
- *   a level or a transition between levels never seen before, over a
- *   quantisation range frozen after its warm-up, reported at full score.
+ * - sequence novelty, when a sequence scorer is given (./global-detector.ts
+ *   gives ./novelty.ts): a level or a transition between levels never seen
+ *   before, over a quantisation range frozen after its warm-up, reported at
+ *   full score.
  * Calibration: each surprise is compared with its own long-run mean and its
  * own slowly relaxing record (the largest surprise it has produced lately):
  * d = (u - mean) / (record - mean), so a series whose sub-detector is noisy
@@ -27,15 +28,15 @@
  * `refractory` points a score counts only if it beats every score before it.
  *
  * Tuning, stated honestly: the structure is general; DEFAULT_THRESHOLD,
- * varianceFloor (Infinity: the variance sub-detector is off in the NAB
- * preset, kept in MONITOR_OPTIONS), rangeTolerance, rangeZ (and the
- * novelty's levels, margin and rest, NOVELTY_DEFAULTS in ./novelty.ts) are
- * the point of eval-nab.mjs's CV grid chosen on every file of the NAB subset
- * in shared/data/nab (one configuration for every file; no labels inside the
- * detector; no look-ahead). The other constants were chosen earlier over the
- * same folder. What to expect on unseen series is the
- * `held-out` figures of `npm run eval:nab` (leave one category out, 5 folds
- * by file), not the in-sample one.
+ * varianceFloor (Infinity: the variance sub-detector is off), rangeZ,
+ * patternFloor, historyAlpha (and the novelty's margin and warm-up) are the
+ * point of eval-nab.mjs's CV grid chosen on every file of the NAB subset in
+ * shared/data/nab (one configuration for every file; no labels inside the
+ * detector; no look-ahead). rangeTolerance 0.05 and refractory 30 come from
+ * the literature (HTM's spatial tolerance, CAD OSE's rest period); README's
+ * NAB section says where every other constant comes from. What to expect on
+ * unseen series is the `held-out` figures of `npm run eval:nab` (leave one
+ * category out, 5 folds by file).
  */
 
 export type AnomalyKind = 'spike' | 'level-shift' | 'variance' | 'pattern' | 'out-of-range';
@@ -139,12 +140,12 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   cusumH: 12,
   rangeTolerance: 0.05,
   rangeZ: 4,
-  historyAlpha: 0.002,
+  historyAlpha: 0.004,
   recordDecay: 0.0001,
   minGap: 0.3,
   relativeFloor: 1e-3,
   absoluteFloor: 1e-9,
-  refractory: 20,
+  refractory: 30,
   damp: 0.5,
   clip: 6,
   bins: 16,
@@ -152,7 +153,7 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
   spikeFloor: 2,
   levelFloor: 1,
   varianceFloor: Infinity,
-  patternFloor: 3.5,
+  patternFloor: 4,
   patternSpan: 20,
   trend: 0,
   calibrate: 1,
@@ -160,11 +161,11 @@ export const DEFAULT_OPTIONS: Readonly<Required<DetectorOptions>> = {
 };
 
 /**
- * A quieter preset for live monitoring (the trace agent's worker), where a
- * false alarm costs more than in NAB: higher absolute floors, no pattern
- * model, out-of-range only well beyond the seen range. Measured on clean
- * synthetic streams: 0 false positives per hour at 1 Hz on Gaussian noise and
- * on a noisy sine (test/unit/analytics/anomaly.test.ts).
+ * An absolute preset (no calibration against the series' own record, higher
+ * floors, no pattern model), the engine's until its global metrics moved to
+ * ./global-detector.ts; kept for callers that want a verdict only far beyond
+ * the noise. Measured on clean synthetic streams: 0 false positives per hour
+ * at 1 Hz on Gaussian noise and on a noisy sine (test/unit/analytics/anomaly.test.ts).
  */
 export const MONITOR_OPTIONS: Readonly<DetectorOptions> = {
   calibrate: 0,
@@ -223,8 +224,7 @@ export class StreamingDetector {
   /**
    * `sequence`: an optional sequence scorer fed every finite value (its own
    * state, warm-up and rest period); a score >= 0.5 from it is reported at
-   * full score. Given by ./nab-detector.ts for NAB, so the engine's bundle
-   * does not carry it.
+   * full score. ./global-detector.ts gives ./novelty.ts's.
    */
   constructor(opts: DetectorOptions = {}, threshold = DEFAULT_THRESHOLD, sequence?: SequenceScorer) {
     const o = { ...DEFAULT_OPTIONS };
@@ -310,9 +310,9 @@ export class StreamingDetector {
     }
     this.prev2 = this.prev1;
     this.prev1 = bin;
-    // out of range: beyond everything seen so far (by more than the tolerance)
+    // out of range: beyond everything seen so far (by more than the tolerance; on a series flat so far, any other value)
     const tol = o.rangeTolerance * range;
-    const outOfRange = range > 0 && !learning && Math.abs(z) >= o.rangeZ && (value > this.max + tol || value < this.min - tol);
+    const outOfRange = !learning && Math.abs(z) >= o.rangeZ && (value > this.max + tol || value < this.min - tol);
 
     // ---- calibration: each surprise against its own mean and recent record --
     let d = 0;

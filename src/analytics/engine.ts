@@ -12,9 +12,10 @@
  */
 import type { ColumnBatch } from '../core/columns';
 import { AlertManager, DEFAULT_RULES, type AlertRule, type AlertStatus, type AlertTransition, type GameAlert, type Severity } from './alerts';
-import { MONITOR_OPTIONS, StreamingDetector, type AnomalyKind } from './anomaly';
+import type { AnomalyKind, StreamingDetector } from './anomaly';
 import { describeCulprits, errorCulprits, latencyCulprit, MAX_CULPRITS, type Culprit } from './culprits';
 import { ms, pct, round } from './figures';
+import { createGlobalDetector } from './global-detector';
 import { LongestCalls } from './longest-calls';
 import { MethodBaselines, type MethodVerdict } from './method-baselines';
 import type { Loop } from './loops';
@@ -84,8 +85,6 @@ export interface PageMetrics {
 }
 
 const MAX_ANOMALIES = 200;
-/** Seconds (points) the once-a-second detectors of global metrics learn before a verdict. */
-export const GLOBAL_LEARNING_S = 20;
 /** Call rates: a method's busiest second so far is forgotten by this factor a second it is called (half in ~10 min). */
 const CALL_RATE_DECAY = 0.999;
 const CALL_RATE_FACTOR = 2;
@@ -429,8 +428,8 @@ export class AnalyticsEngine implements CallObserver {
     if (!Number.isFinite(value)) return;
     let det = this.detectors.get(metric);
     if (!det) {
-      // One point a second: learn for the first GLOBAL_LEARNING_S seconds.
-      det = new StreamingDetector({ ...MONITOR_OPTIONS, learning: GLOBAL_LEARNING_S, refractory: 10 });
+      // One point a second, through the detector eval:nab scores (it learns for GLOBAL_LEARNING seconds).
+      det = createGlobalDetector();
       this.detectors.set(metric, det);
     }
     const r = det.update(value, start);
@@ -488,8 +487,9 @@ function worthTelling(metric: string, value: number, expected: number, kind: Ano
     case 'memory':
       return up && change >= Math.max(5, 0.1 * expected);
     case 'eventRate':
-      // One busy second is a game's own doing (a level loads, a wave spawns): only a sustained change is news.
-      return kind !== 'spike' && change >= Math.max(20, 0.5 * expected);
+      // A game's activity comes in waves (a level loads, a wave spawns), and its waves set the bar:
+      // only a rate beyond everything seen in the session is news (as a method's call rate, checkCallRate).
+      return kind === 'out-of-range' && change >= Math.max(20, 0.5 * expected);
     default:
       return true;
   }

@@ -41,13 +41,19 @@ export interface NoveltyOptions {
   learning?: number;
 }
 
-/** levels, margin and rest: the point of eval-nab.mjs's CV grid chosen on every file of shared/data/nab (see ./anomaly.ts). */
+/**
+ * From the literature: levels 8 (CAD OSE's numNormValueBits 3), tolerance
+ * 0.05 (the spatialTolerance of NAB's HTM detector), rest 30 (CAD OSE's
+ * restPeriod; ./global-detector.ts passes the StreamingDetector's refractory,
+ * the same 30). margin and warmup: eval-nab.mjs's CV grid, chosen on every
+ * file of shared/data/nab. order: chosen earlier on that folder.
+ */
 export const NOVELTY_DEFAULTS: Readonly<Required<NoveltyOptions>> = {
   levels: 8,
   order: 1,
   warmup: 400,
   margin: 1,
-  rest: 10,
+  rest: 30,
   tolerance: 0.05,
   learning: -1,
 };

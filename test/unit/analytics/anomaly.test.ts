@@ -93,6 +93,12 @@ describe('StreamingDetector: flat, constant and tiny data', () => {
         const det = new StreamingDetector(opts);
         for (let i = 0; i < 10_000; i++) expect(det.update(c).score).toBe(0);
       }
+    }, 60_000); // 4e4 points and as many expects, on a loaded machine
+
+    it(`${name}: on a series flat so far, a value far from it is out of range`, () => {
+      const det = new StreamingDetector(opts);
+      for (let i = 0; i < 300; i++) det.update(61);
+      expect(det.update(8061)).toMatchObject({ kind: 'out-of-range', score: 1, anomaly: true });
     });
 
     it(`${name}: jitter far below the level (1e-9 relative) gives no verdict`, () => {

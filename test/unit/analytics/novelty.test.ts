@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingDetector } from '../../../src/analytics/anomaly';
-import { createNabDetector } from '../../tools/nab-detector';
+import { createGlobalDetector, GLOBAL_LEARNING } from '../../../src/analytics/global-detector';
 import { NOVELTY_DEFAULTS, SequenceNovelty } from '../../../src/analytics/novelty';
 import { rng } from './rng';
 
@@ -96,7 +96,7 @@ describe('SequenceNovelty', () => {
   });
 });
 
-describe('createNabDetector: the StreamingDetector with sequence novelty (the NAB preset)', () => {
+describe('createGlobalDetector: the StreamingDetector with sequence novelty (the global metrics, scored on NAB)', () => {
   it('reports a never-seen transition as a pattern anomaly that the detector without novelty does not', () => {
     const values: number[] = [];
     const cycle = [90, 100, 110, 100];
@@ -105,7 +105,7 @@ describe('createNabDetector: the StreamingDetector with sequence novelty (the NA
     const at = values.length + 50;
     for (let i = 0; i < 50; i++) values.push(90 + 0.1 * gaussian(r));
     for (let i = 0; i < 50; i++) values.push(110 + 0.1 * gaussian(r));
-    const withNovelty = createNabDetector();
+    const withNovelty = createGlobalDetector();
     const without = new StreamingDetector();
     let hit: ReturnType<StreamingDetector['update']> | undefined;
     let plain: ReturnType<StreamingDetector['update']> | undefined;
@@ -123,8 +123,32 @@ describe('createNabDetector: the StreamingDetector with sequence novelty (the NA
     expect(plain!.score).toBeLessThan(1);
   });
 
+  it('learns for GLOBAL_LEARNING points, and its novelty rests as long as its refractory period', () => {
+    expect(createGlobalDetector().options.learning).toBe(GLOBAL_LEARNING);
+    // After the warm-up, a value just past the seen maximum (by more than the novelty's 5% of the span,
+    // not 4 sigmas: the detector's own range check stays silent), then one just past the minimum 4 points later.
+    const second = (refractory: number) => {
+      const det = createGlobalDetector({ refractory });
+      const r = rng(5);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < NOVELTY_DEFAULTS.warmup + 100; i++) {
+        const v = 100 + gaussian(r);
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+        det.update(v);
+      }
+      const first = det.update(hi + 0.1 * (hi - lo));
+      expect(first).toMatchObject({ score: 1, kind: 'pattern' });
+      for (let i = 0; i < 3; i++) det.update(100 + gaussian(r));
+      return det.update(lo - 0.07 * (hi - lo)).score;
+    };
+    expect(second(2)).toBe(1);
+    expect(second(7)).toBeLessThan(1);
+  });
+
   it('adds only the novelty tables to the detector state, fixed whatever the stream', () => {
-    const det = createNabDetector();
+    const det = createGlobalDetector();
     const r = rng(4);
     for (let i = 0; i < 1000; i++) det.update(100 + gaussian(r));
     const bytes = det.stateBytes;

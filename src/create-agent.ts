@@ -25,7 +25,7 @@ import type { TrackStoryOptions } from './hooks/story';
 import { SystemEvents } from './hooks/system';
 import type { AlertStatus, GameAlert } from './analytics/alerts';
 import { parseTrace } from './export/trace-json';
-import { HOST_TAG } from './overlay/mount';
+import { HOST_TAG } from './overlay/host-tag';
 import { StoreClient, type ClientOptions } from './store/client';
 import { pageStorage } from './core/page-storage';
 import { followPageLifecycle } from './store/page-lifecycle';
@@ -67,6 +67,8 @@ function startStore(setup: AgentSetup, session: { id: string; startedAt: number 
     storage: pageStorage(),
     fallbackStorage: pageStorage('sessionStorage'),
     locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
+    // The worker, IndexedDB and the replay of earlier pages' emergency logs: after the script's synchronous run.
+    deferStart: true,
   };
   return new StoreClient(setup.config, session, transportsFor(options), withDefaults(pageDefaults, options.store));
 }

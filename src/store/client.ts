@@ -62,6 +62,13 @@ export interface ClientOptions {
   emergencyChars?: number;
   /** Web Locks, so that only a dead page's emergency log is replayed; null where there are none. */
   locks?: LockManager | null;
+  /**
+   * True: the store (its worker, IndexedDB) and the replay of earlier pages'
+   * emergency logs start in the next task, not in the constructor, so that a
+   * page's script tag costs its synchronous run only that much less. What is
+   * written and asked meanwhile waits in the batch and is sent once it runs.
+   */
+  deferStart?: boolean;
 }
 
 export interface StoreCounters {
@@ -104,7 +111,7 @@ export interface StoreLiveness {
   emergencyWritable: boolean;
 }
 
-const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'locks'>> = {
+const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'locks' | 'deferStart'>> = {
   maxBatch: 1_000,
   flushMs: 100,
   maxUnacked: 100_000,
@@ -201,6 +208,12 @@ export class StoreClient implements EntrySink {
       this.problem('no storage takes the emergency log (localStorage and sessionStorage refuse writes): a reload while entries are pending may lose them uncounted');
     }
     this.locks.holdOwn(session.id);
+    if (options.deferStart) this.timers.setTimer(() => this.startStore(), 0);
+    else this.startStore();
+  }
+
+  private startStore(): void {
+    if (this.closed) return;
     this.link.start();
     this.replay.start();
   }
@@ -238,7 +251,7 @@ export class StoreClient implements EntrySink {
     onProgress?: (done: number, total: number) => void,
     timeoutMs: number = this.opt.requestTimeoutMs,
   ): Promise<StoreRequests[K]['result']> {
-    if (this.closed || this.link.transport === null) return rejected(new TraceError('STORE_FAILED', 'no store is running'));
+    if (this.closed || !this.link.hasStore) return rejected(new TraceError('STORE_FAILED', 'no store is running'));
     return this.requests.ask(op, params, (msg) => this.link.post(msg), timeoutMs, onProgress);
   }
 

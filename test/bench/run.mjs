@@ -23,6 +23,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { HARNESS, PENDING, RATIOS, UNITS, benches, harnessOf } from './lib/benches.mjs';
 import { chromium, runPage, startServer } from './lib/browser.mjs';
+import { runLoads } from './lib/load.mjs';
 import { printReport, readmeSection, replaceReadmeSection, results, round } from './lib/report.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -89,7 +90,8 @@ try {
   for (let run = 1; run <= RUNS; run++) {
     const figures = Object.fromEntries(runnerKeys.map((k) => [k, runnerFigures[k]]));
     for (const page of pages) {
-      const msg = await runPage({ browser, server, page, bench: PAGES[page], timeoutMs: TIMEOUT_MS });
+      const run = PAGES[page].loads ? runLoads : runPage; // the load page is many loads, each its own Chromium
+      const msg = await run({ browser, server, page, bench: PAGES[page], timeoutMs: TIMEOUT_MS });
       Object.assign(figures, msg.figures);
       const info = Object.entries(msg.info ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
       console.log(`  run ${run}/${RUNS} ${page}: ${Object.entries(msg.figures).map(([k, v]) => `${k}=${round(k, v)}`).join(' ')}${info ? `  (${info})` : ''}`);

@@ -15,7 +15,7 @@ import shipped, { SHIPPED_FLAGS } from '../../vite.config';
 const pages = resolve(import.meta.dirname, 'pages');
 const out = resolve(import.meta.dirname, '../../test-results/bench');
 /** One entry per bench page; its name is the page the runner opens (lib/benches.mjs). */
-const PAGES = ['persist', 'analytics', 'naive', 'raw', 'otel', 'calls', 'export', 'open', 'heap', 'fps', 'overlay'];
+const PAGES = ['persist', 'analytics', 'naive', 'raw', 'otel', 'calls', 'export', 'open', 'heap', 'fps', 'overlay', 'load'];
 
 export default defineConfig(({ mode, command }): UserConfig => {
   if (mode === 'probe') {

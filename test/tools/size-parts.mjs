@@ -42,12 +42,12 @@ function partOf(source) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'trace-agent-size-'));
 try {
-  execFileSync('npx', ['--no', '--', 'vite', 'build', '--mode', 'lib', '--outDir', dir, '--emptyOutDir', '--sourcemap', '--logLevel', 'warn'], {
+  execFileSync('npx', ['--no', '--', 'vite', 'build', '--mode', process.env.SIZE_MODE ?? 'lib', '--outDir', dir, '--emptyOutDir', '--sourcemap', '--logLevel', 'warn'], {
     stdio: 'inherit',
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  const code = readFileSync(join(dir, 'trace-agent.js'), 'utf8');
-  const map = JSON.parse(readFileSync(join(dir, 'trace-agent.js.map'), 'utf8'));
+  const code = readFileSync(join(dir, process.env.SIZE_FILE ?? 'trace-agent.js'), 'utf8');
+  const map = JSON.parse(readFileSync(join(dir, (process.env.SIZE_FILE ?? 'trace-agent.js') + '.map'), 'utf8'));
   // The store's worker is this same file (src/script.ts): no part of it is built apart.
   const text = new Map();
   const add = (part, from, to) => {

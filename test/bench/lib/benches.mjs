@@ -1,11 +1,13 @@
 // What `npm run bench` measures: the bench pages (one fresh Chromium each),
 // the figures the runner takes itself, the keys that cannot be measured yet
 // (null, with the reason), the ratios taken within a run, and the issue's goals.
+import { LOAD_KEYS, loadFile, loadHead } from './load.mjs';
 
 export const HARNESS = 'chromium, no CDP';
 export const HARNESS_DEMO = 'chromium, no CDP, demo page';
 export const HARNESS_NODE = 'node zlib, level 9';
 export const HARNESS_PROBE = "chromium, no CDP, demo page, overlay's bench probe";
+export const HARNESS_LOAD = 'chromium, no CDP, a fresh Chromium per cold load';
 
 /** The bench pages, in the order a run opens them, for `events` events. */
 export function benches(events) {
@@ -83,6 +85,14 @@ export function benches(events) {
       isolated: true,
       flags: ['--window-size=1280,900'],
     },
+    load: {
+      keys: LOAD_KEYS,
+      // Loads per tool and per kind in a run (lib/load.mjs runs them: `loads`); warm: after `skip` loads that fill the caches.
+      params: { n: 15, skip: 3 },
+      loads: true,
+      head: (token, query) => loadHead(token, query.get('tool')),
+      file: loadFile,
+    },
   };
 }
 
@@ -120,11 +130,16 @@ export const UNITS = {
   ...Object.fromEntries(OVERLAY_TABS.map((t) => [`overlay_frame_ms_p95_${t}`, 'ms/frame'])),
   ...Object.fromEntries(OVERLAY_TABS.flatMap((t) => [[`fps_overlay_closed_${t}`, 'fps'], [`fps_overlay_open_${t}`, 'fps']])),
   open_1m_ms: 'ms',
+  ...Object.fromEntries(LOAD_KEYS.map((k) => [k, 'ms'])),
   persist_vs_raw: '×',
   persist_vs_naive: '×',
   consoleLog_vs_logEvent: '×',
   otelSpan_vs_logEvent: '×',
   fps_open_vs_closed: '×',
+  load_cold_vs_vconsole: '×',
+  load_warm_vs_vconsole: '×',
+  load_cold_vs_eruda: '×',
+  load_warm_vs_eruda: '×',
 };
 
 /** Ratios of figures measured in the same run: key -> [numerator, denominator]. */
@@ -134,6 +149,10 @@ export const RATIOS = {
   consoleLog_vs_logEvent: ['consoleLog_ns', 'logEvent_ns'],
   otelSpan_vs_logEvent: ['otelSpan_ns', 'logEvent_ns'],
   fps_open_vs_closed: ['fps_overlay_open', 'fps_overlay_closed'],
+  load_cold_vs_vconsole: ['load_cold_ms', 'vconsole_load_cold_ms'],
+  load_warm_vs_vconsole: ['load_warm_ms', 'vconsole_load_warm_ms'],
+  load_cold_vs_eruda: ['load_cold_ms', 'eruda_load_cold_ms'],
+  load_warm_vs_eruda: ['load_warm_ms', 'eruda_load_warm_ms'],
 };
 
 /** The harness a key's figure comes from. */
@@ -142,6 +161,7 @@ export function harnessOf(key, pages) {
   if (RATIOS[key]) return 'ratio within each run';
   if (pages.overlay.keys.includes(key)) return HARNESS_PROBE;
   if (pages.fps.keys.includes(key)) return HARNESS_DEMO;
+  if (pages.load.keys.includes(key)) return HARNESS_LOAD;
   return HARNESS;
 }
 
@@ -151,6 +171,8 @@ export function harnessOf(key, pages) {
  * missing is "not yet".
  */
 export const GOALS = [
+  { goal: 'load_cold_ms ≤ 0.3 × vconsole_load_cold_ms (overlay closed)', keys: ['load_cold_vs_vconsole'], check: (r) => r.load_cold_vs_vconsole <= 0.3 },
+  { goal: 'load_warm_ms ≤ 0.5 × vconsole_load_warm_ms (overlay closed)', keys: ['load_warm_vs_vconsole'], check: (r) => r.load_warm_vs_vconsole <= 0.5 },
   { goal: 'persist_events_per_s ≥ 0.8 × raw_block_write_events_per_s', keys: ['persist_vs_raw'], check: (r) => r.persist_vs_raw >= 0.8 },
   { goal: 'fps_overlay_open ≥ 0.98 × fps_overlay_closed', keys: ['fps_open_vs_closed'], check: (r) => r.fps_open_vs_closed >= 0.98 },
   { goal: 'logEvent_ns below consoleLog_ns', keys: ['consoleLog_vs_logEvent'], check: (r) => r.consoleLog_vs_logEvent > 1 },

@@ -13,7 +13,8 @@ export const PART_BUILTINS = '__traceAgentBuiltins';
 
 /** The element of the part's <script> while its top level runs; null when it was not loaded by our loader. */
 export function partScript(): (HTMLScriptElement & { [PART_BUILTINS]?: unknown }) | null {
-  const el = typeof document === 'undefined' ? null : document.currentScript;
+  if (typeof document === 'undefined' || typeof HTMLScriptElement !== 'function') return null;
+  const el = document.currentScript;
   return el instanceof HTMLScriptElement ? el : null;
 }
 

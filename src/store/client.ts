@@ -154,7 +154,8 @@ export class StoreClient implements EntrySink {
   private readonly locks: SessionLocks;
   private readonly replay: EmergencyReplay;
   private quota = { notices: 0, refused: 0, message: null as string | null };
-  private readonly emergencyOk: boolean;
+  /** Whether a storage takes the emergency log: probed (a write) when the store starts; until then, assumed. */
+  private emergencyOk = true;
   private closed = false;
   // The timers as they were when the agent started: a page that replaces its own later does not stop the batches.
   private readonly timers = captureTimers();
@@ -203,17 +204,18 @@ export class StoreClient implements EntrySink {
       backend: () => this.status.backend,
       closed: () => this.closed,
     });
-    this.emergencyOk = emergencyWritable(this.storages, config.dbName);
-    if (!this.emergencyOk && (this.storages[0] !== null || this.storages[1] !== null)) {
-      this.problem('no storage takes the emergency log (localStorage and sessionStorage refuse writes): a reload while entries are pending may lose them uncounted');
-    }
     this.locks.holdOwn(session.id);
     if (options.deferStart) this.timers.setTimer(() => this.startStore(), 0);
     else this.startStore();
   }
 
+  /** The store, the emergency log's probe (a localStorage write: slow on a page's first access) and the replay. */
   private startStore(): void {
     if (this.closed) return;
+    this.emergencyOk = emergencyWritable(this.storages, this.config.dbName);
+    if (!this.emergencyOk && (this.storages[0] !== null || this.storages[1] !== null)) {
+      this.problem('no storage takes the emergency log (localStorage and sessionStorage refuse writes): a reload while entries are pending may lose them uncounted');
+    }
     this.link.start();
     this.replay.start();
   }

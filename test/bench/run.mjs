@@ -75,7 +75,9 @@ execSync('npm run -s build:lib', { cwd: ROOT, stdio: 'inherit', env });
 if (pages.some((p) => PAGES[p].demo)) execSync('npm run -s build:demo', { cwd: ROOT, stdio: 'inherit', env });
 await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode: 'production' });
 // The drop-in script with the overlay's bench probe compiled in, for the pages that read it.
-if (pages.some((p) => PAGES[p].probe)) await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode: 'probe' });
+if (pages.some((p) => PAGES[p].probe)) {
+  for (const mode of ['probe', 'probe-worker', 'probe-overlay']) await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode });
+}
 // The drop-in script as a server would send it gzipped (level 9, as the build's size report).
 const runnerFigures = { script_gzip_bytes: gzipSync(readFileSync(join(ROOT, 'dist/trace-agent.js')), { level: 9 }).length };
 

@@ -140,6 +140,7 @@ export const UNITS = {
   load_warm_vs_vconsole: '×',
   load_cold_vs_eruda: '×',
   load_warm_vs_eruda: '×',
+  load_cold_vs_empty: '×',
 };
 
 /** Ratios of figures measured in the same run: key -> [numerator, denominator]. */
@@ -153,6 +154,7 @@ export const RATIOS = {
   load_warm_vs_vconsole: ['load_warm_ms', 'vconsole_load_warm_ms'],
   load_cold_vs_eruda: ['load_cold_ms', 'eruda_load_cold_ms'],
   load_warm_vs_eruda: ['load_warm_ms', 'eruda_load_warm_ms'],
+  load_cold_vs_empty: ['load_cold_ms', 'empty_load_cold_ms'],
 };
 
 /** The harness a key's figure comes from. */

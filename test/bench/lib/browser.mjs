@@ -34,8 +34,9 @@ const TYPES = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; ch
 
 /**
  * Serves /<page>.html (written here), /pages/* (the built bench pages),
- * /trace-agent.js (the shipped build), /probe/trace-agent.js (the bench's
- * build with the overlay's probe, which a `probe` page's demo tag loads), the
+ * /trace-agent.js and its two siblings (the shipped build),
+ * /probe/trace-agent.js and its siblings (the bench's build with the
+ * overlay's probe, which a `probe` page's demo tag loads), the
  * demo's /assets/*, the load page's scripts under /load/ (cacheable, as a
  * site serves them: lib/load.mjs), and takes results POSTed to /result.
  */
@@ -92,8 +93,8 @@ export async function startServer({ root, out, pages }) {
       }
     }
     const file =
-      url.pathname === '/trace-agent.js' ? join(root, 'dist/trace-agent.js')
-      : url.pathname === '/probe/trace-agent.js' ? join(out, 'probe/trace-agent.js')
+      /^\/trace-agent(\.worker|\.overlay)?\.js$/.test(url.pathname) ? join(root, 'dist', url.pathname)
+      : /^\/probe\/trace-agent(\.worker|\.overlay)?\.js$/.test(url.pathname) ? join(out, url.pathname)
       : safe && url.pathname.startsWith('/pages/') ? join(out, url.pathname)
       : safe && url.pathname.startsWith('/assets/') ? join(demoDir, url.pathname)
       : null;

@@ -15,6 +15,8 @@ export const LOAD_TOOLS = {
   },
   vconsole: { prefix: 'vconsole_', tag: () => `<script src="/load/vconsole.min.js"></script><script>new VConsole()</script>` },
   eruda: { prefix: 'eruda_', tag: () => `<script src="/load/eruda.js"></script><script>eruda.init()</script>` },
+  // The floor: a script tag of one statement, what any tag costs a fresh renderer on this machine.
+  empty: { prefix: 'empty_', tag: () => `<script src="/load/empty.js"></script>` },
 };
 
 /** Where a /load/ file is: the drop-in script and its siblings from dist/, the others from their packages. */
@@ -22,6 +24,7 @@ export function loadFile(root, name) {
   if (/^trace-agent(\.[a-z]+)?\.js$/.test(name)) return join(root, 'dist', name);
   if (name === 'vconsole.min.js') return join(root, 'node_modules/vconsole/dist/vconsole.min.js');
   if (name === 'eruda.js') return join(root, 'node_modules/eruda/eruda.js');
+  if (name === 'empty.js') return join(root, 'test/bench/pages/empty.js');
   return null;
 }
 

@@ -67,7 +67,7 @@ function startStore(setup: AgentSetup, session: { id: string; startedAt: number 
     storage: pageStorage(),
     fallbackStorage: pageStorage('sessionStorage'),
     locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
-    // The worker, IndexedDB and the replay of earlier pages' emergency logs: after the script's synchronous run.
+    // The worker, IndexedDB and the replay of earlier pages' emergency logs: at the page's first idle moment.
     deferStart: true,
   };
   return new StoreClient(setup.config, session, transportsFor(options), withDefaults(pageDefaults, options.store));

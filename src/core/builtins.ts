@@ -157,6 +157,18 @@ export function afterFrame(cb: () => void): void {
   if (nativeRaf) nativeRaf(() => setTimer(run, 0));
 }
 
+const nativeIdle = captured<(cb: () => void, options: { timeout: number }) => number>('requestIdleCallback');
+
+/**
+ * At the page's first idle moment (requestIdleCallback), and after `boundMs`
+ * at the latest, however busy the page; in the next task where there is no
+ * requestIdleCallback (a worker, Safari, Node).
+ */
+export function whenIdle(cb: () => void, boundMs: number): void {
+  if (nativeIdle) nativeIdle(() => cb(), { timeout: boundMs });
+  else setTimer(cb, 0);
+}
+
 // ---- DOM ----------------------------------------------------------------------
 
 const EventTargetCtor = typeof EventTarget === 'function' ? EventTarget : null;

@@ -45,6 +45,7 @@ export const {
   clearRepeat,
   microtask,
   afterFrame,
+  whenIdle,
   listen,
   unlisten,
   postToWorker,

@@ -17,7 +17,7 @@ import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { now } from '../core/clock';
 import { errorMessage, TraceError } from '../core/errors';
-import { push, rejected, resolved } from '../core/builtins';
+import { push, rejected, resolved, whenIdle } from '../core/builtins';
 import { Batcher } from './batcher';
 import { clearEmergency, emergencyKey, emergencyWritable, saveEmergency, type KeyValueStorage } from './emergency';
 import { StoreLink } from './failover';
@@ -64,8 +64,10 @@ export interface ClientOptions {
   locks?: LockManager | null;
   /**
    * True: the store (its worker, IndexedDB) and the replay of earlier pages'
-   * emergency logs start in the next task, not in the constructor, so that a
-   * page's script tag costs its synchronous run only that much less. What is
+   * emergency logs start at the page's first idle moment (within
+   * START_BOUND_MS), not in the constructor, so that they do not hold the
+   * page's loading: Chromium's parser may run tasks between two scripts, and
+   * a page's first idle moment comes once it has parsed and drawn. What is
    * written and asked meanwhile waits in the batch and is sent once it runs.
    */
   deferStart?: boolean;
@@ -126,6 +128,9 @@ const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'lo
   flushTimeoutMs: 30_000,
   behindMs: 1_000,
 };
+
+/** The longest a deferred store start waits for the page to be idle (deferStart). */
+export const START_BOUND_MS = 1_000;
 
 /** How many problems are kept for health (the first ones, which say the most). */
 const MAX_PROBLEMS = 20;
@@ -205,7 +210,7 @@ export class StoreClient implements EntrySink {
       closed: () => this.closed,
     });
     this.locks.holdOwn(session.id);
-    if (options.deferStart) this.timers.setTimer(() => this.startStore(), 0);
+    if (options.deferStart) whenIdle(() => this.startStore(), START_BOUND_MS);
     else this.startStore();
   }
 

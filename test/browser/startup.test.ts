@@ -10,7 +10,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { TraceFile } from '../../src/export/trace-json';
-import { screenshot, useBrowser, waitForAgent } from './browser';
+import { FIXTURE_DIRS, screenshot, useBrowser, waitForAgent } from './browser';
+import { serve } from './server';
 import { reconcile, type ReconcileStats } from './reconcile';
 
 const env = useBrowser();
@@ -104,5 +105,22 @@ describe('the drop-in script at start-up', () => {
     });
     expect(prevented).toBe(false);
     await page.close();
+  });
+
+  it("loads the overlay under a nonce policy: its <script> carries the tag's nonce", async () => {
+    const server = await serve(FIXTURE_DIRS, { htmlHeaders: { 'Content-Security-Policy': "script-src 'nonce-startup-test'; style-src 'self'" } });
+    const page = await env.browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text()) && /overlay/.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${server.url}/startup-nonce.html`);
+    await waitForAgent(page);
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(() => panelVisible(page)).toBe(true);
+    expect(violations).toEqual([]);
+    expect((await agent(page)).internalErrors).toBe(0);
+    await page.close();
+    await server.close();
   });
 });

@@ -162,6 +162,7 @@ export class StoreClient implements EntrySink {
   /** Whether a storage takes the emergency log: probed (a write) when the store starts; until then, assumed. */
   private emergencyOk = true;
   private closed = false;
+  private lockHeld = false;
   // The timers as they were when the agent started: a page that replaces its own later does not stop the batches.
   private readonly timers = captureTimers();
 
@@ -209,14 +210,18 @@ export class StoreClient implements EntrySink {
       backend: () => this.status.backend,
       closed: () => this.closed,
     });
-    this.locks.holdOwn(session.id);
     if (options.deferStart) whenIdle(() => this.startStore(), START_BOUND_MS);
     else this.startStore();
   }
 
-  /** The store, the emergency log's probe (a localStorage write: slow on a page's first access) and the replay. */
+  /**
+   * The store, the session's lock, the emergency log's probe (a localStorage
+   * write) and the replay: each a round trip to the browser that is slow on a
+   * page's first use.
+   */
   private startStore(): void {
     if (this.closed) return;
+    this.holdLock();
     this.emergencyOk = emergencyWritable(this.storages, this.config.dbName);
     if (!this.emergencyOk && (this.storages[0] !== null || this.storages[1] !== null)) {
       this.problem('no storage takes the emergency log (localStorage and sessionStorage refuse writes): a reload while entries are pending may lose them uncounted');
@@ -277,6 +282,7 @@ export class StoreClient implements EntrySink {
    * goes to the emergency log synchronously.
    */
   saveEmergency(): void {
+    this.holdLock(); // before the store started (a page hidden at once): its log is a live page's, not to be replayed
     this.batcher.sendNow();
     // Nothing of our own left: saveEmergency removes an older record instead.
     const own = this.batcher.of(this.session.id);
@@ -318,6 +324,13 @@ export class StoreClient implements EntrySink {
     this.requests.rejectAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
     this.replay.close();
     this.locks.releaseOwnLock();
+  }
+
+  /** Holds this session's Web Lock from now on, once: another page replays only the emergency log of a session whose lock is free. */
+  private holdLock(): void {
+    if (this.lockHeld) return;
+    this.lockHeld = true;
+    this.locks.holdOwn(this.session.id);
   }
 
   private problem(why: string): void {

@@ -54,7 +54,7 @@ function fail(message) {
 
 // ---- what to run ------------------------------------------------------------
 const PAGES = benches(EVENTS);
-const RUNNER_KEYS = ['script_gzip_bytes']; // measured here, not in a browser
+const RUNNER_KEYS = ['script_gzip_bytes', 'vconsole_gzip_bytes', 'eruda_gzip_bytes']; // measured here, not in a browser
 const known = [...Object.keys(PAGES), ...Object.keys(UNITS)];
 const selected = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : known;
 for (const s of selected) if (!known.includes(s)) fail(`--only: unknown benchmark "${s}"; known: ${known.join(', ')}`);
@@ -78,8 +78,14 @@ await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode: 'produc
 if (pages.some((p) => PAGES[p].probe)) {
   for (const mode of ['probe', 'probe-worker', 'probe-overlay']) await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode });
 }
-// The drop-in script as a server would send it gzipped (level 9, as the build's size report).
-const runnerFigures = { script_gzip_bytes: gzipSync(readFileSync(join(ROOT, 'dist/trace-agent.js')), { level: 9 }).length };
+// The drop-in script's part the page runs at once (its siblings load later), as a server would send
+// it gzipped (level 9, as the build's size report); beside it the files vConsole and Eruda load.
+const gzipped = (file) => gzipSync(readFileSync(join(ROOT, file)), { level: 9 }).length;
+const runnerFigures = {
+  script_gzip_bytes: gzipped('dist/trace-agent.js'),
+  vconsole_gzip_bytes: gzipped('node_modules/vconsole/dist/vconsole.min.js'),
+  eruda_gzip_bytes: gzipped('node_modules/eruda/eruda.js'),
+};
 
 // ---- runs -----------------------------------------------------------------
 const server = await startServer({ root: ROOT, out: OUT, pages: PAGES });

@@ -7,7 +7,7 @@ export const HARNESS = 'chromium, no CDP';
 export const HARNESS_DEMO = 'chromium, no CDP, demo page';
 export const HARNESS_NODE = 'node zlib, level 9';
 export const HARNESS_PROBE = "chromium, no CDP, demo page, overlay's bench probe";
-export const HARNESS_LOAD = 'chromium, no CDP, a fresh Chromium per cold load';
+export const HARNESS_LOAD = 'chromium, no CDP, load page';
 
 /** The bench pages, in the order a run opens them, for `events` events. */
 export function benches(events) {
@@ -119,6 +119,8 @@ export const UNITS = {
   export_1m_ms: 'ms',
   export_1m_bytes: 'bytes',
   script_gzip_bytes: 'bytes',
+  vconsole_gzip_bytes: 'bytes',
+  eruda_gzip_bytes: 'bytes',
   heap_mb_start: 'MiB',
   heap_mb_200k: 'MiB',
   heap_mb_1m: 'MiB',
@@ -159,7 +161,7 @@ export const RATIOS = {
 
 /** The harness a key's figure comes from. */
 export function harnessOf(key, pages) {
-  if (key === 'script_gzip_bytes') return HARNESS_NODE;
+  if (key.endsWith('_gzip_bytes')) return HARNESS_NODE;
   if (RATIOS[key]) return 'ratio within each run';
   if (pages.overlay.keys.includes(key)) return HARNESS_PROBE;
   if (pages.fps.keys.includes(key)) return HARNESS_DEMO;

@@ -35,6 +35,12 @@ function dropInScript(): Plugin {
   };
 }
 
+const OVERLAY_INTRO = 'try {';
+const OVERLAY_OUTRO = `} catch (err) {
+  var part = document.currentScript;
+  if (part) part.dispatchEvent(new CustomEvent('trace-agent:part', { detail: { failed: String((err && err.message) || err) } }));
+}`;
+
 /**
  * The overlay's file runs long after start-up: its modules take the builtins
  * the drop-in script captured then (src/overlay/page-builtins.ts), not the
@@ -50,7 +56,7 @@ function pageBuiltins(): Plugin {
     async resolveId(source, importer, opts) {
       if (!importer || importer === handed || !source.endsWith('/builtins')) return null;
       const r = await this.resolve(source, importer, { ...opts, skipSelf: true });
-      return r?.id === real ? handed : null;
+      return r?.id === real && !importer.endsWith('/src/core/builtins-object.ts') ? handed : null;
     },
   };
 }
@@ -123,6 +129,10 @@ export default defineConfig(({ mode }): UserConfig => {
         target: 'es2022',
         sourcemap: false,
         lib: { entry: resolve(root, part[0]), formats: ['iife'], name: 'TraceAgentScript', fileName: () => part[1] },
+        // The overlay's file runs on a page that may have broken a builtin since start-up: what its
+        // modules' top level throws is handed to its loader as a failure (src/agent/script-part.ts),
+        // not left to the page as an uncaught error.
+        rolldownOptions: mode === 'lib-overlay' ? { output: { intro: OVERLAY_INTRO, outro: OVERLAY_OUTRO } } : {},
       },
     };
   }

@@ -7,7 +7,7 @@
  * Fails (the promise rejects, once) when the file is missing, refused, does
  * not hand anything back, or takes longer than PART_TIMEOUT_MS.
  */
-import * as builtins from '../core/builtins';
+import { STARTUP_BUILTINS } from '../core/builtins-object';
 import { listen, rejected, setTimer, clearTimer, NativePromise } from '../core/builtins';
 import { PART_BUILTINS, PART_EVENT } from '../overlay/script-part';
 
@@ -46,11 +46,16 @@ export function loadScriptPart<T extends object>(url: string, nonce: string): Pr
       else resolve(value as T);
     };
     const timer = setTimer(() => end(new Error(`${url} did not load within ${PART_TIMEOUT_MS / 1000} s`)), PART_TIMEOUT_MS);
-    listen(el, PART_EVENT, ((ev: CustomEvent<T>) => end(null, ev.detail)) as EventListener);
+    // The file hands back its exports, or (its top level threw: the build's catch around it) why it failed.
+    listen(el, PART_EVENT, ((ev: CustomEvent<T & { failed?: string }>) => {
+      const failed = ev.detail?.failed;
+      if (typeof failed === 'string') end(new Error(`${url} failed as it started: ${failed}`));
+      else end(null, ev.detail);
+    }) as EventListener);
     listen(el, 'error', () => end(new Error(`${url} could not be loaded (missing, or refused by the page's Content-Security-Policy)`)));
     // A script that ran without handing anything back (not ours, or broken): its load event comes after its run.
     listen(el, 'load', () => end(new Error(`${url} loaded but did not start (is it the trace-agent file of the same build?)`)));
-    el[PART_BUILTINS] = builtins;
+    el[PART_BUILTINS] = STARTUP_BUILTINS;
     if (nonce) el.nonce = nonce;
     el.src = url;
     (document.head ?? document.documentElement).appendChild(el);

@@ -72,7 +72,7 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   // the global timers it wraps; the bench then measures Preact on those, as before this capture.
   const timed = typeof __TRACE_AGENT_BENCH__ !== 'undefined' && __TRACE_AGENT_BENCH__ ? benchProbe() : null;
   if (!timed) captureScheduler();
-  captureTimers(); // after the bench probe, whose wrapped timers are then the ones captured
+  captureTimers(timed !== null); // with the bench probe: the page's timers, which it wrapped
   const hotkey = parseHotkey(options.hotkey);
   const host = document.createElement(HOST_TAG);
   const shadow = host.attachShadow({ mode: 'open' });

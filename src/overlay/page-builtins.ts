@@ -6,12 +6,12 @@
  * which its loader hangs on the part's <script> (script-part.ts). Loaded any
  * other way, it captures its own (those of the page now).
  */
-import * as own from '../core/builtins';
+import { STARTUP_BUILTINS } from '../core/builtins-object';
 import { PART_BUILTINS, partScript } from './script-part';
 
-type Builtins = typeof own;
+type Builtins = typeof STARTUP_BUILTINS;
 const handed = partScript()?.[PART_BUILTINS] as Builtins | undefined;
-const b: Builtins = handed && typeof handed.apply === 'function' ? handed : own;
+const b: Builtins = handed && typeof handed.apply === 'function' ? handed : STARTUP_BUILTINS;
 
 export const {
   apply,

@@ -8,13 +8,16 @@
 import { describe, expect, it } from 'vitest';
 import * as real from '../../../src/core/builtins';
 import * as handed from '../../../src/overlay/page-builtins';
+import { STARTUP_BUILTINS } from '../../../src/core/builtins-object';
 
 describe("the overlay file's builtins", () => {
   it('exports every name of src/core/builtins.ts, and nothing else', () => {
     expect(Object.keys(handed).sort()).toEqual(Object.keys(real).sort());
   });
 
-  it('are the real ones where no loader handed any over', () => {
+  it('are the real ones where no loader handed any over; the object the page hands over holds every one', () => {
     for (const name of Object.keys(real) as (keyof typeof real)[]) expect(handed[name], name).toBe(real[name]);
+    expect(Object.keys(STARTUP_BUILTINS).sort()).toEqual(Object.keys(real).sort());
+    for (const name of Object.keys(real) as (keyof typeof real)[]) expect(STARTUP_BUILTINS[name], name).toBe(real[name]);
   });
 });

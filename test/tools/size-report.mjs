@@ -38,7 +38,7 @@ import { gzipSync } from 'node:zlib';
 // engine) and the overlay dist/trace-agent.overlay.js, loaded when first
 // opened (preact, signals, uPlot, the panels, the styles). The budget is now
 // on the page's file alone, the one a player waits for: its measured size
-// (46,143 bytes at level 9, 2026-12-04) plus ~2%.
+// (46,135 bytes at level 9, 2026-12-04) plus ~2%.
 const BUDGET_GZIP = 47_100;
 // The ESM build: index.js, its worker (worker.js) and its chunks (the overlay's, imported when first opened).
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];

@@ -56,7 +56,7 @@ function pageBuiltins(): Plugin {
     async resolveId(source, importer, opts) {
       if (!importer || importer === handed || !source.endsWith('/builtins')) return null;
       const r = await this.resolve(source, importer, { ...opts, skipSelf: true });
-      return r?.id === real && !importer.endsWith('/src/core/builtins-object.ts') ? handed : null;
+      return r?.id === real ? handed : null;
     },
   };
 }

@@ -7,8 +7,7 @@
  * Fails (the promise rejects, once) when the file is missing, refused, does
  * not hand anything back, or takes longer than PART_TIMEOUT_MS.
  */
-import { STARTUP_BUILTINS } from '../core/builtins-object';
-import { listen, rejected, setTimer, clearTimer, NativePromise } from '../core/builtins';
+import { listen, rejected, setTimer, clearTimer, NativePromise, STARTUP_BUILTINS } from '../core/builtins';
 import { PART_BUILTINS, PART_EVENT } from '../overlay/script-part';
 
 /** Far above a file's download on a slow network: the loader must not wait forever. */

@@ -214,3 +214,49 @@ export function terminateWorker(worker: Worker): void {
   if (workerTerminate) apply(workerTerminate, worker, []);
   else worker.terminate();
 }
+
+/**
+ * Every builtin above in one plain object, made when the drop-in script
+ * starts: what it hands to the overlay's file, which runs later
+ * (src/overlay/page-builtins.ts). An object literal, not a module namespace
+ * (`import * as`), whose bundled form enumerates with for-in and so breaks on
+ * a page that polluted Object.prototype.
+ */
+export const STARTUP_BUILTINS = {
+  apply,
+  jsonStringify,
+  jsonParse,
+  hasOwn,
+  objectKeys,
+  defineProperty,
+  getPrototypeOf,
+  isArray,
+  ObjectProto,
+  ArrayProto,
+  NativePromise,
+  dateNow,
+  push,
+  some,
+  filter,
+  join,
+  slice,
+  removeAt,
+  mapForEach,
+  settle,
+  chain,
+  resolved,
+  rejected,
+  all,
+  objectPrototypePolluted,
+  setTimer,
+  clearTimer,
+  setRepeat,
+  clearRepeat,
+  microtask,
+  afterFrame,
+  whenIdle,
+  listen,
+  unlisten,
+  postToWorker,
+  terminateWorker,
+};

@@ -6,7 +6,7 @@
  * which its loader hangs on the part's <script> (script-part.ts). Loaded any
  * other way, it captures its own (those of the page now).
  */
-import { STARTUP_BUILTINS } from '../core/builtins-object';
+import { STARTUP_BUILTINS } from '../core/builtins';
 import { PART_BUILTINS, partScript } from './script-part';
 
 type Builtins = typeof STARTUP_BUILTINS;

@@ -4,29 +4,59 @@ import type { Plugin } from 'vite';
 import { defineConfig, type ViteUserConfig as UserConfig } from 'vitest/config';
 
 const root = import.meta.dirname;
-const SCRIPT = resolve(root, 'dist/trace-agent.js');
+/** The drop-in script's files (npm run build:lib): the page's part, and the two it loads from beside its URL. */
+export const DROP_IN_FILES = ['trace-agent.js', 'trace-agent.worker.js', 'trace-agent.overlay.js'];
 const jsx = { jsx: { runtime: 'automatic' as const, importSource: 'preact' } };
 
 /**
  * The demo page loads the drop-in script exactly as a user's page would
- * (`<script src="/trace-agent.js">`): serve the built file in dev and preview,
- * and copy it into the demo's build.
+ * (`<script src="/trace-agent.js">`): serve the built files (the script and
+ * its two siblings) in dev and preview, and copy them into the demo's build.
  */
 function dropInScript(): Plugin {
-  const read = () => {
-    if (!existsSync(SCRIPT)) throw new Error('dist/trace-agent.js is missing: run `npm run build:lib` first');
-    return readFileSync(SCRIPT, 'utf8');
+  const read = (name: string) => {
+    const file = resolve(root, 'dist', name);
+    if (!existsSync(file)) throw new Error(`dist/${name} is missing: run \`npm run build:lib\` first`);
+    return readFileSync(file, 'utf8');
   };
   return {
     name: 'trace-agent-drop-in',
     configureServer(server) {
-      server.middlewares.use('/trace-agent.js', (_req, res) => {
-        res.setHeader('Content-Type', 'text/javascript');
-        res.end(read());
-      });
+      for (const name of DROP_IN_FILES) {
+        server.middlewares.use(`/${name}`, (_req, res) => {
+          res.setHeader('Content-Type', 'text/javascript');
+          res.end(read(name));
+        });
+      }
     },
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: 'trace-agent.js', source: read() });
+      for (const name of DROP_IN_FILES) this.emitFile({ type: 'asset', fileName: name, source: read(name) });
+    },
+  };
+}
+
+const OVERLAY_INTRO = 'try {';
+const OVERLAY_OUTRO = `} catch (err) {
+  var part = document.currentScript;
+  if (part) part.dispatchEvent(new CustomEvent('trace-agent:part', { detail: { failed: String((err && err.message) || err) } }));
+}`;
+
+/**
+ * The overlay's file runs long after start-up: its modules take the builtins
+ * the drop-in script captured then (src/overlay/page-builtins.ts), not the
+ * page's current ones. page-builtins.ts itself still imports the real module
+ * (its fallback).
+ */
+function pageBuiltins(): Plugin {
+  const real = resolve(root, 'src/core/builtins.ts');
+  const handed = resolve(root, 'src/overlay/page-builtins.ts');
+  return {
+    name: 'trace-agent-page-builtins',
+    enforce: 'pre',
+    async resolveId(source, importer, opts) {
+      if (!importer || importer === handed || !source.endsWith('/builtins')) return null;
+      const r = await this.resolve(source, importer, { ...opts, skipSelf: true });
+      return r?.id === real ? handed : null;
     },
   };
 }
@@ -78,17 +108,31 @@ const ESM_ENTRIES: Record<string, string> = {
 };
 
 export default defineConfig(({ mode }): UserConfig => {
-  if (mode === 'lib') {
-    // dist/trace-agent.js: one self-contained IIFE, which is also the store's worker (src/script.ts).
+  // The drop-in script: three self-contained IIFEs, one build each (lib mode builds one IIFE at a time).
+  // lib: dist/trace-agent.js, what the page runs at once (src/script.ts);
+  // lib-worker: dist/trace-agent.worker.js, the store's worker (src/store/worker.ts);
+  // lib-overlay: dist/trace-agent.overlay.js, the overlay, loaded when first opened (src/script-overlay.ts).
+  const dropIn: Record<string, [string, string]> = {
+    lib: ['src/script.ts', 'trace-agent.js'],
+    'lib-worker': ['src/store/worker.ts', 'trace-agent.worker.js'],
+    'lib-overlay': ['src/script-overlay.ts', 'trace-agent.overlay.js'],
+  };
+  const part = dropIn[mode];
+  if (part) {
     return {
       oxc: jsx,
       define: SHIPPED_FLAGS,
+      plugins: mode === 'lib-overlay' ? [pageBuiltins()] : [],
       build: {
         outDir: 'dist',
         emptyOutDir: false,
         target: 'es2022',
         sourcemap: false,
-        lib: { entry: resolve(root, 'src/script.ts'), formats: ['iife'], name: 'TraceAgentScript', fileName: () => 'trace-agent.js' },
+        lib: { entry: resolve(root, part[0]), formats: ['iife'], name: 'TraceAgentScript', fileName: () => part[1] },
+        // The overlay's file runs on a page that may have broken a builtin since start-up: what its
+        // modules' top level throws is handed to its loader as a failure (src/agent/script-part.ts),
+        // not left to the page as an uncaught error.
+        rolldownOptions: mode === 'lib-overlay' ? { output: { intro: OVERLAY_INTRO, outro: OVERLAY_OUTRO } } : {},
       },
     };
   }

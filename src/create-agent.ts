@@ -25,9 +25,9 @@ import type { TrackStoryOptions } from './hooks/story';
 import { SystemEvents } from './hooks/system';
 import type { AlertStatus, GameAlert } from './analytics/alerts';
 import { parseTrace } from './export/trace-json';
-import { HOST_TAG } from './overlay/mount';
+import { HOST_TAG } from './overlay/host-tag';
 import { StoreClient, type ClientOptions } from './store/client';
-import { pageStorage } from './core/page-storage';
+import { lazyPageStorage } from './core/page-storage';
 import { followPageLifecycle } from './store/page-lifecycle';
 import { holdViolationWatch, routeChoiceReady, spawnStoreWorker, workerRouteCount } from './store/spawn-worker';
 import { mainThreadTransport, workerTransportFactory, type TransportFactory } from './store/transport';
@@ -64,9 +64,12 @@ function transportsFor(options: TraceAgentOptions): TransportFactory[] {
 /** The store client of a session: batching, failover, the emergency log (src/store/client.ts). */
 function startStore(setup: AgentSetup, session: { id: string; startedAt: number }, options: TraceAgentOptions): StoreClient {
   const pageDefaults: ClientOptions = {
-    storage: pageStorage(),
-    fallbackStorage: pageStorage('sessionStorage'),
+    // Looked up when first used (the store's start, a page hide), not during the script's run.
+    storage: lazyPageStorage('localStorage'),
+    fallbackStorage: lazyPageStorage('sessionStorage'),
     locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
+    // The worker, IndexedDB and the replay of earlier pages' emergency logs: at the page's first idle moment.
+    deferStart: true,
   };
   return new StoreClient(setup.config, session, transportsFor(options), withDefaults(pageDefaults, options.store));
 }

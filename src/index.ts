@@ -2,12 +2,15 @@
 import { createTraceAgent as createAgent, type TraceAgent, type TraceAgentOptions } from './create-agent';
 import { moduleWorkerRoute } from './store/module-worker';
 import { setWorkerRoutes } from './store/spawn-worker';
+import { setOverlayLoader } from './agent/overlay-loader';
 
 export { VERSION } from './create-agent';
 
 /** Starts the agent; its store runs in dist/esm/worker.js, started from the URL your bundler gives that file. */
 export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   setWorkerRoutes(moduleWorkerRoute);
+  // A chunk of its own, imported when the overlay is first opened.
+  setOverlayLoader(async () => (await import('./overlay/mount')).mountOverlay);
   return createAgent(options);
 }
 export type { TraceAgent, TraceAgentOptions, AgentStats, ExportOptions, DownloadOptions, TraceQuery } from './create-agent';

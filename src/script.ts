@@ -1,15 +1,21 @@
 /**
  * The drop-in entry: `<script src="trace-agent.js" data-hook="game.npcs"></script>`.
- * Reads its options from its own tag and exposes `window.TraceAgent`. The same
- * file is the store's worker: started from its own URL (or a blob: that
- * imports it), it finds itself in a worker and serves the store instead.
+ * Reads its options from its own tag and exposes `window.TraceAgent`. It
+ * carries only what must run at once (the core, the hooks, the store's
+ * client); its two sibling files, found beside its own URL, hold the rest:
+ * trace-agent.worker.js is the store's worker (src/store/worker.ts, started
+ * from its URL, or a blob: that imports it), trace-agent.overlay.js the
+ * overlay, loaded when it is first opened (src/script-overlay.ts).
  */
 import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './create-agent';
 import { errorMessage } from './core/errors';
 import { splitPaths } from './hooks/paths';
 import { parseThresholds } from './analytics/alerts';
+import { rejected } from './core/builtins';
+import { setOverlayLoader, type MountOverlay } from './agent/overlay-loader';
+import { loadScriptPart, siblingUrl } from './agent/script-part';
 import { scriptWorkerRoutes, setWorkerRoutes } from './store/spawn-worker';
-import { inStoreWorker, inWorkerScope, serveStoreInWorker } from './store/worker-scope';
+import { inWorkerScope } from './store/worker-scope';
 
 /** Where the script tag puts the agent; typed here rather than on Window, so a page's own typing of it wins. */
 const host = globalThis as unknown as { TraceAgent?: TraceAgent };
@@ -38,6 +44,18 @@ function optionsTag(own: HTMLScriptElement | null): HTMLScriptElement | null {
 /** Why the store has no worker route, when the script does not know its own URL. */
 const NO_OWN_TAG =
   'no worker: document.currentScript was null (the drop-in script was loaded as a module, from a shadow root, or by other code), so its own URL is unknown and no other tag\'s is trusted; the store runs on the main thread (load it with a classic <script src>, or use the ESM build)';
+
+/** Why there is no overlay, when the script does not know its own URL. */
+const NO_OWN_URL =
+  'document.currentScript was null (the drop-in script was loaded as a module, from a shadow root, or by other code), so the URL of trace-agent.overlay.js beside it is unknown';
+
+/** The overlay's code from trace-agent.overlay.js beside this script, with this script's nonce. */
+function overlayFrom(own: HTMLScriptElement | null): () => Promise<MountOverlay> {
+  const url = own ? siblingUrl(own.src, 'overlay') : null;
+  if (!own || !url) return () => rejected(new Error(own ? 'the drop-in script has no URL (inlined in the page)' : NO_OWN_URL));
+  const nonce = own.nonce;
+  return async () => (await loadScriptPart<{ mountOverlay: MountOverlay }>(url, nonce)).mountOverlay;
+}
 
 /** `data-*` attributes as options. A flag attribute counts when present, unless "false". */
 function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
@@ -106,16 +124,14 @@ function start(script: HTMLScriptElement | null): void {
   }
 }
 
-// This file runs as the page's agent, or as the store's worker (a worker
-// of someone else's that loads it gets neither). Nothing above touches the
-// page: every module's top level must run in a worker too.
-if (inStoreWorker()) {
-  serveStoreInWorker();
-} else if (!inWorkerScope()) {
+// In a worker (someone else's that loads this file) it does nothing: the store's worker is trace-agent.worker.js.
+if (!inWorkerScope()) {
   // Read here, at the top level of the script's synchronous run: later it is no longer ours.
   const own = ownScript();
-  // The worker runs the script at this URL with the page's origin: only our own tag's URL will do.
-  if (own) setWorkerRoutes(scriptWorkerRoutes(own.src, location.origin));
+  // The worker runs the file beside this one with the page's origin: only our own tag's URL will do.
+  const workerUrl = own ? siblingUrl(own.src, 'worker') : null;
+  if (own) setWorkerRoutes(scriptWorkerRoutes(workerUrl ?? undefined, location.origin));
   else setWorkerRoutes([], NO_OWN_TAG);
+  setOverlayLoader(overlayFrom(own));
   start(optionsTag(own));
 }

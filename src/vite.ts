@@ -66,11 +66,19 @@ export interface TraceAgentPluginOptions {
   build?: boolean;
   /** Where the script is served (default `/@trace-agent/trace-agent.js`; with `build`, that path under `outDir`). */
   path?: string;
-  /** The drop-in script to serve (default: the package's dist/trace-agent.js). */
+  /** The drop-in script to serve (default: the package's dist/trace-agent.js); its two sibling files are served beside it. */
   scriptFile?: string;
 }
 
 const DEFAULT_PATH = '/@trace-agent/trace-agent.js';
+
+/**
+ * The files the drop-in script loads from beside its own URL (the store's
+ * worker, the overlay): `x.js` → `x.worker.js`, `x.overlay.js`, for its path
+ * and its file alike (src/agent/script-part.ts names them so).
+ */
+const SIBLINGS = ['worker', 'overlay'];
+const withPart = (p: string, part: string | null) => (part === null ? p : `${p.endsWith('.js') ? p.slice(0, -3) : p}.${part}.js`);
 
 /** `data-*` attributes for the options: the same names and forms the script reads. */
 export function scriptAttributes(o: TraceAgentPluginOptions): Record<string, string | true> {
@@ -150,15 +158,18 @@ export default function traceAgent(options: TraceAgentPluginOptions = {}): Plugi
   const builtName = path.replace(/^\//, '');
   const attrs = scriptAttributes(options);
   const scriptFile = options.scriptFile ?? resolve(dirname(fileURLToPath(import.meta.url)), '../trace-agent.js');
-  const readScript = () => readFileSync(scriptFile, 'utf8');
+  const parts = [null, ...SIBLINGS];
+  const readScript = (part: string | null) => readFileSync(withPart(scriptFile, part), 'utf8');
   let config: ResolvedConfig | undefined;
   let building = false;
 
   const serveScript = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== path) return next();
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const part = parts.find((p) => withPart(path, p) === pathname);
+    if (part === undefined) return next();
     res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache');
-    res.end(readScript());
+    res.end(readScript(part));
   };
 
   return {
@@ -204,7 +215,7 @@ export default function traceAgent(options: TraceAgentPluginOptions = {}): Plugi
     },
     generateBundle() {
       if (!building || !options.build) return;
-      this.emitFile({ type: 'asset', fileName: builtName, source: readScript() });
+      for (const part of parts) this.emitFile({ type: 'asset', fileName: withPart(builtName, part), source: readScript(part) });
     },
   };
 }

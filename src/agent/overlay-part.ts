@@ -9,10 +9,12 @@ import { errorMessage } from '../core/errors';
 import { readTraceFile } from '../export/trace-json';
 import type { FrameLoop } from '../hooks/frame-loop';
 import type { SystemEvents } from '../hooks/system';
-import { mountOverlay, type OverlayHandle } from '../overlay/mount';
+import type { OverlayHandle } from '../overlay/mount';
 import type { OverlaySnapshot, OverlaySource } from '../overlay/source';
 import type { StoreClient } from '../store/client';
 import type { Attachments } from './attach';
+import { LazyOverlay } from './lazy-overlay';
+import { loadOverlay } from './overlay-loader';
 import type { AgentCounters } from './counters';
 import type { TraceExport } from './export';
 import type { AgentSetup } from './options';
@@ -42,7 +44,7 @@ export class OverlayPart {
 
   constructor(private readonly p: OverlayParts) {}
 
-  /** Mounts the overlay (a failure is only a warning: the trace goes on); returns the stop. */
+  /** The overlay's hotkey now, its code when first opened (lazy-overlay.ts; a failure is only a warning: the trace goes on); returns the stop. */
   start(open: boolean): () => void {
     const { core } = this.p;
     const onFault = (reason: string) => {
@@ -51,7 +53,8 @@ export class OverlayPart {
       core.emit({ kind: 'system', type: 'overlay:failed', level: 'warn', source: 'trace-agent', data: { reason } });
     };
     try {
-      this.handle = mountOverlay(this.source(), { hotkey: this.p.setup.hotkey, open, onFault });
+      this.handle = new LazyOverlay(this.source(), { hotkey: this.p.setup.hotkey, onFault }, loadOverlay);
+      if (open) this.handle.open();
     } catch (err) {
       console.warn('[trace-agent] the overlay could not be shown:', errorMessage(err));
     }

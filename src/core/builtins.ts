@@ -157,6 +157,18 @@ export function afterFrame(cb: () => void): void {
   if (nativeRaf) nativeRaf(() => setTimer(run, 0));
 }
 
+const nativeIdle = captured<(cb: () => void, options: { timeout: number }) => number>('requestIdleCallback');
+
+/**
+ * At the page's first idle moment (requestIdleCallback), and after `boundMs`
+ * at the latest, however busy the page; in the next task where there is no
+ * requestIdleCallback (a worker, Safari, Node).
+ */
+export function whenIdle(cb: () => void, boundMs: number): void {
+  if (nativeIdle) nativeIdle(() => cb(), { timeout: boundMs });
+  else setTimer(cb, 0);
+}
+
 // ---- DOM ----------------------------------------------------------------------
 
 const EventTargetCtor = typeof EventTarget === 'function' ? EventTarget : null;
@@ -202,3 +214,49 @@ export function terminateWorker(worker: Worker): void {
   if (workerTerminate) apply(workerTerminate, worker, []);
   else worker.terminate();
 }
+
+/**
+ * Every builtin above in one plain object, made when the drop-in script
+ * starts: what it hands to the overlay's file, which runs later
+ * (src/overlay/page-builtins.ts). An object literal, not a module namespace
+ * (`import * as`), whose bundled form enumerates with for-in and so breaks on
+ * a page that polluted Object.prototype.
+ */
+export const STARTUP_BUILTINS = {
+  apply,
+  jsonStringify,
+  jsonParse,
+  hasOwn,
+  objectKeys,
+  defineProperty,
+  getPrototypeOf,
+  isArray,
+  ObjectProto,
+  ArrayProto,
+  NativePromise,
+  dateNow,
+  push,
+  some,
+  filter,
+  join,
+  slice,
+  removeAt,
+  mapForEach,
+  settle,
+  chain,
+  resolved,
+  rejected,
+  all,
+  objectPrototypePolluted,
+  setTimer,
+  clearTimer,
+  setRepeat,
+  clearRepeat,
+  microtask,
+  afterFrame,
+  whenIdle,
+  listen,
+  unlisten,
+  postToWorker,
+  terminateWorker,
+};

@@ -16,10 +16,13 @@ import { captureTimers } from './timers';
 import { createShellState, persistPrefs, Shell } from './shell';
 import type { OverlaySource } from './source';
 import { OVERLAY_CSS } from './styles/index';
+import { HOST_TAG } from './host-tag';
 
 export interface OverlayOptions {
   hotkey: string;
   open: boolean;
+  /** Opened by the hotkey (the first open, which loaded the overlay): focus goes in, and back on close. */
+  byKey?: boolean;
   /** The overlay failed and was taken down for the rest of the page (said once, with the reason). */
   onFault?: (reason: string) => void;
 }
@@ -32,7 +35,7 @@ export interface OverlayHandle {
   destroy(): void;
 }
 
-export const HOST_TAG = 'trace-agent-overlay';
+export { HOST_TAG } from './host-tag';
 
 /**
  * Preact schedules re-renders with `queueMicrotask` and hook effects with
@@ -69,16 +72,18 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   // the global timers it wraps; the bench then measures Preact on those, as before this capture.
   const timed = typeof __TRACE_AGENT_BENCH__ !== 'undefined' && __TRACE_AGENT_BENCH__ ? benchProbe() : null;
   if (!timed) captureScheduler();
-  captureTimers(); // after the bench probe, whose wrapped timers are then the ones captured
+  captureTimers(timed !== null); // with the bench probe: the page's timers, which it wrapped
   const hotkey = parseHotkey(options.hotkey);
   const host = document.createElement(HOST_TAG);
   const shadow = host.attachShadow({ mode: 'open' });
   adoptStyles(shadow, OVERLAY_CSS);
   const prefs = loadPrefs();
-  const state = createOverlayState(source, options.open, prefs.tab);
+  // Opened by the hotkey: mounted closed, then opened as the hotkey opens it (below).
+  const openNow = options.open && options.byKey !== true;
+  const state = createOverlayState(source, openNow, prefs.tab);
   const shell = createShellState(prefs);
   const stopPersisting = persistPrefs(shell, state);
-  host.hidden = !options.open;
+  host.hidden = !openNow;
   // Hidden host when closed, whoever closes it (the panel's × sets state.open too).
   const stopHiding = effect(() => {
     host.hidden = !state.open.value;
@@ -231,6 +236,7 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   } catch (err) {
     failClosed(err);
   }
+  if (options.open && !openNow) setOpen(true, true);
   return handle;
 }
 

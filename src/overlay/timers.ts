@@ -1,9 +1,11 @@
 /**
- * The overlay's timers, captured when the overlay mounts (`captureTimers`,
- * from mount.tsx): a page that later replaces setTimeout or setInterval does
- * not stop the overlay's refreshes. Until then (components rendered on their
+ * The overlay's timers, set when the overlay mounts (`captureTimers`, from
+ * mount.tsx) to those captured at start-up: a page that replaces setTimeout
+ * or setInterval does not stop the overlay's refreshes. Until then (components rendered on their
  * own, as unit tests do) they are the page's, looked up at each call.
  */
+import { clearRepeat, clearTimer, setRepeat, setTimer } from '../core/builtins';
+
 type Timers = {
   setTimeout: (fn: () => void, ms: number) => ReturnType<typeof setTimeout>;
   clearTimeout: (id: ReturnType<typeof setTimeout> | null | undefined) => void;
@@ -21,7 +23,19 @@ export const timers: Timers = {
   requestFrame: (fn) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(fn) : setTimeout(fn, 16)),
 };
 
-export function captureTimers(): void {
+/**
+ * From the builtins captured at start-up (the overlay mounts when first
+ * opened, when the page may have replaced its timers); `fromPage`: the
+ * page's now (the bench's probe wraps them, and wants its wrapped ones used).
+ */
+export function captureTimers(fromPage = false): void {
+  if (!fromPage) {
+    timers.setTimeout = (fn, ms) => setTimer(fn, ms);
+    timers.clearTimeout = (id) => clearTimer(id ?? undefined);
+    timers.setInterval = (fn, ms) => setRepeat(fn, ms);
+    timers.clearInterval = (id) => clearRepeat(id ?? undefined);
+    return;
+  }
   const g = globalThis;
   timers.setTimeout = setTimeout.bind(g) as Timers['setTimeout'];
   timers.clearTimeout = clearTimeout.bind(g) as Timers['clearTimeout'];

@@ -17,7 +17,7 @@ import { withDefaults } from '../core/defaults';
 import type { SessionInfo, TraceEntry } from '../core/entry';
 import { now } from '../core/clock';
 import { errorMessage, TraceError } from '../core/errors';
-import { push, rejected, resolved } from '../core/builtins';
+import { push, rejected, resolved, whenIdle } from '../core/builtins';
 import { Batcher } from './batcher';
 import { clearEmergency, emergencyKey, emergencyWritable, saveEmergency, type KeyValueStorage } from './emergency';
 import { StoreLink } from './failover';
@@ -62,6 +62,15 @@ export interface ClientOptions {
   emergencyChars?: number;
   /** Web Locks, so that only a dead page's emergency log is replayed; null where there are none. */
   locks?: LockManager | null;
+  /**
+   * True: the store (its worker, IndexedDB) and the replay of earlier pages'
+   * emergency logs start at the page's first idle moment (within
+   * START_BOUND_MS), not in the constructor, so that they do not hold the
+   * page's loading: Chromium's parser may run tasks between two scripts, and
+   * a page's first idle moment comes once it has parsed and drawn. What is
+   * written and asked meanwhile waits in the batch and is sent once it runs.
+   */
+  deferStart?: boolean;
 }
 
 export interface StoreCounters {
@@ -104,7 +113,7 @@ export interface StoreLiveness {
   emergencyWritable: boolean;
 }
 
-const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'locks'>> = {
+const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'locks' | 'deferStart'>> = {
   maxBatch: 1_000,
   flushMs: 100,
   maxUnacked: 100_000,
@@ -119,6 +128,9 @@ const DEFAULTS: Required<Omit<ClientOptions, 'storage' | 'fallbackStorage' | 'lo
   flushTimeoutMs: 30_000,
   behindMs: 1_000,
 };
+
+/** The longest a deferred store start waits for the page to be idle (deferStart). */
+export const START_BOUND_MS = 1_000;
 
 /** How many problems are kept for health (the first ones, which say the most). */
 const MAX_PROBLEMS = 20;
@@ -147,8 +159,10 @@ export class StoreClient implements EntrySink {
   private readonly locks: SessionLocks;
   private readonly replay: EmergencyReplay;
   private quota = { notices: 0, refused: 0, message: null as string | null };
-  private readonly emergencyOk: boolean;
+  /** Whether a storage takes the emergency log: probed (a write) when the store starts; until then, assumed. */
+  private emergencyOk = true;
   private closed = false;
+  private lockHeld = false;
   // The timers as they were when the agent started: a page that replaces its own later does not stop the batches.
   private readonly timers = captureTimers();
 
@@ -196,11 +210,22 @@ export class StoreClient implements EntrySink {
       backend: () => this.status.backend,
       closed: () => this.closed,
     });
-    this.emergencyOk = emergencyWritable(this.storages, config.dbName);
+    if (options.deferStart) whenIdle(() => this.startStore(), START_BOUND_MS);
+    else this.startStore();
+  }
+
+  /**
+   * The store, the session's lock, the emergency log's probe (a localStorage
+   * write) and the replay: each a round trip to the browser that is slow on a
+   * page's first use.
+   */
+  private startStore(): void {
+    if (this.closed) return;
+    this.holdLock();
+    this.emergencyOk = emergencyWritable(this.storages, this.config.dbName);
     if (!this.emergencyOk && (this.storages[0] !== null || this.storages[1] !== null)) {
       this.problem('no storage takes the emergency log (localStorage and sessionStorage refuse writes): a reload while entries are pending may lose them uncounted');
     }
-    this.locks.holdOwn(session.id);
     this.link.start();
     this.replay.start();
   }
@@ -238,7 +263,7 @@ export class StoreClient implements EntrySink {
     onProgress?: (done: number, total: number) => void,
     timeoutMs: number = this.opt.requestTimeoutMs,
   ): Promise<StoreRequests[K]['result']> {
-    if (this.closed || this.link.transport === null) return rejected(new TraceError('STORE_FAILED', 'no store is running'));
+    if (this.closed || !this.link.hasStore) return rejected(new TraceError('STORE_FAILED', 'no store is running'));
     return this.requests.ask(op, params, (msg) => this.link.post(msg), timeoutMs, onProgress);
   }
 
@@ -257,6 +282,7 @@ export class StoreClient implements EntrySink {
    * goes to the emergency log synchronously.
    */
   saveEmergency(): void {
+    this.holdLock(); // before the store started (a page hidden at once): its log is a live page's, not to be replayed
     this.batcher.sendNow();
     // Nothing of our own left: saveEmergency removes an older record instead.
     const own = this.batcher.of(this.session.id);
@@ -298,6 +324,13 @@ export class StoreClient implements EntrySink {
     this.requests.rejectAll(new TraceError('STORE_FAILED', 'the trace agent was destroyed'));
     this.replay.close();
     this.locks.releaseOwnLock();
+  }
+
+  /** Holds this session's Web Lock from now on, once: another page replays only the emergency log of a session whose lock is free. */
+  private holdLock(): void {
+    if (this.lockHeld) return;
+    this.lockHeld = true;
+    this.locks.holdOwn(this.session.id);
   }
 
   private problem(why: string): void {

@@ -3,7 +3,7 @@
  * agent starts one (each worker transport calls it; so does a restart).
  *
  * The entry says how a worker can be started on this page (`setWorkerRoutes`):
- * - the drop-in script is its own worker: from the script's URL when it is
+ * - the drop-in script starts trace-agent.worker.js beside it: from that URL when it is
  *   same-origin (what `worker-src 'self'`, and so `default-src 'self'`,
  *   allows), else from a `blob:` that imports the script's URL
  *   (scriptWorkerRoutes);
@@ -227,11 +227,12 @@ function watch(worker: Worker, s: RouteState): void {
 }
 
 /**
- * How the drop-in script at `src` can start itself as the worker: from its own
- * URL when it has the page's origin (a worker's script must), and from a
- * `blob:` that imports it (the blob has the page's origin; importScripts may
- * load another origin's script). A script without a URL (inlined in the page)
- * has no route: the store runs on the main thread.
+ * How the drop-in script can start its worker file (trace-agent.worker.js
+ * beside it, at `src`): from that URL when it has the page's origin (a
+ * worker's script must), and from a `blob:` that imports it (the blob has the
+ * page's origin; importScripts may load another origin's script). A script
+ * without a URL (inlined in the page) has no route: the store runs on the
+ * main thread.
  */
 export function scriptWorkerRoutes(src: string | undefined, pageOrigin: string): WorkerRoute[] {
   if (!src) return [];

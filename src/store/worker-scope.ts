@@ -1,13 +1,13 @@
 /**
  * The store's worker side: one function that wires the store host to the
- * worker's message port. The ESM build's worker.js calls it at its top; the
- * drop-in script calls it when it finds itself running as the store's worker
- * (it is its own worker: spawn-worker.ts starts it from the script's URL).
+ * worker's message port, which the worker's entry (worker.ts: the ESM build's
+ * worker.js and the drop-in's trace-agent.worker.js) calls at its top; and
+ * whether code runs in a worker at all, which the drop-in's page entry asks.
  * Typed without the WebWorker lib, so the page's entry can import it.
  */
 import { AnalyticsEngine } from '../analytics/engine';
 import { StoreHost } from './host';
-import { STORE_WORKER_NAME, type PageToStore, type WorkerToPage } from './protocol';
+import type { PageToStore, WorkerToPage } from './protocol';
 
 interface StoreWorkerScope {
   name: string;
@@ -19,11 +19,6 @@ interface StoreWorkerScope {
 export function inWorkerScope(): boolean {
   const g = globalThis as { WorkerGlobalScope?: abstract new () => unknown };
   return typeof g.WorkerGlobalScope === 'function' && globalThis instanceof g.WorkerGlobalScope;
-}
-
-/** True in a dedicated worker started as the store's worker. */
-export function inStoreWorker(): boolean {
-  return inWorkerScope() && (globalThis as unknown as Partial<StoreWorkerScope>).name === STORE_WORKER_NAME;
 }
 
 /** Serves the store on this worker's port, after saying hello. */

@@ -1,9 +1,10 @@
 /// <reference lib="webworker" />
 /**
- * The ESM build's worker entry (dist/esm/worker.js), started by
- * module-worker.ts as `new Worker(new URL('./worker.js', import.meta.url))`,
- * the form bundlers follow. The drop-in script does not use this file: it is
- * its own worker (script.ts).
+ * The store's worker entry, built twice: dist/esm/worker.js, which the ESM
+ * build starts (module-worker.ts) as `new Worker(new URL('./worker.js',
+ * import.meta.url))`, the form bundlers follow; and the drop-in script's
+ * dist/trace-agent.worker.js (an IIFE), which it starts from beside its own
+ * URL or from a blob: that imports it (spawn-worker.ts).
  */
 import { serveStoreInWorker } from './worker-scope';
 

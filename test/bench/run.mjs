@@ -23,6 +23,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { HARNESS, PENDING, RATIOS, UNITS, benches, harnessOf } from './lib/benches.mjs';
 import { chromium, runPage, startServer } from './lib/browser.mjs';
+import { runLoads } from './lib/load.mjs';
 import { printReport, readmeSection, replaceReadmeSection, results, round } from './lib/report.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -53,7 +54,7 @@ function fail(message) {
 
 // ---- what to run ------------------------------------------------------------
 const PAGES = benches(EVENTS);
-const RUNNER_KEYS = ['script_gzip_bytes']; // measured here, not in a browser
+const RUNNER_KEYS = ['script_gzip_bytes', 'vconsole_gzip_bytes', 'eruda_gzip_bytes']; // measured here, not in a browser
 const known = [...Object.keys(PAGES), ...Object.keys(UNITS)];
 const selected = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : known;
 for (const s of selected) if (!known.includes(s)) fail(`--only: unknown benchmark "${s}"; known: ${known.join(', ')}`);
@@ -74,9 +75,17 @@ execSync('npm run -s build:lib', { cwd: ROOT, stdio: 'inherit', env });
 if (pages.some((p) => PAGES[p].demo)) execSync('npm run -s build:demo', { cwd: ROOT, stdio: 'inherit', env });
 await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode: 'production' });
 // The drop-in script with the overlay's bench probe compiled in, for the pages that read it.
-if (pages.some((p) => PAGES[p].probe)) await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode: 'probe' });
-// The drop-in script as a server would send it gzipped (level 9, as the build's size report).
-const runnerFigures = { script_gzip_bytes: gzipSync(readFileSync(join(ROOT, 'dist/trace-agent.js')), { level: 9 }).length };
+if (pages.some((p) => PAGES[p].probe)) {
+  for (const mode of ['probe', 'probe-worker', 'probe-overlay']) await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode });
+}
+// The drop-in script's part the page runs at once (its siblings load later), as a server would send
+// it gzipped (level 9, as the build's size report); beside it the files vConsole and Eruda load.
+const gzipped = (file) => gzipSync(readFileSync(join(ROOT, file)), { level: 9 }).length;
+const runnerFigures = {
+  script_gzip_bytes: gzipped('dist/trace-agent.js'),
+  vconsole_gzip_bytes: gzipped('node_modules/vconsole/dist/vconsole.min.js'),
+  eruda_gzip_bytes: gzipped('node_modules/eruda/eruda.js'),
+};
 
 // ---- runs -----------------------------------------------------------------
 const server = await startServer({ root: ROOT, out: OUT, pages: PAGES });
@@ -89,7 +98,8 @@ try {
   for (let run = 1; run <= RUNS; run++) {
     const figures = Object.fromEntries(runnerKeys.map((k) => [k, runnerFigures[k]]));
     for (const page of pages) {
-      const msg = await runPage({ browser, server, page, bench: PAGES[page], timeoutMs: TIMEOUT_MS });
+      const run = PAGES[page].loads ? runLoads : runPage; // the load page is many loads, each its own Chromium
+      const msg = await run({ browser, server, page, bench: PAGES[page], timeoutMs: TIMEOUT_MS });
       Object.assign(figures, msg.figures);
       const info = Object.entries(msg.info ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
       console.log(`  run ${run}/${RUNS} ${page}: ${Object.entries(msg.figures).map(([k, v]) => `${k}=${round(k, v)}`).join(' ')}${info ? `  (${info})` : ''}`);

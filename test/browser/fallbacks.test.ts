@@ -67,9 +67,9 @@ describe('the store worker under a CSP header, in real Chromium', () => {
     const report = await cspReport(page);
     console.log(`default-src 'self': ${report.violations.length} CSP violations, thread ${stats.storage.thread}, backend ${stats.storage.backend}, workers ${JSON.stringify(workers)}`);
     expect(report.violations).toEqual([]);
-    // The URL route was taken first: no blob: was made, and the one worker is the script itself.
+    // The URL route was taken first: no blob: was made, and the one worker is the script's worker file beside it.
     expect(report.blobs).toEqual([]);
-    expect(workers).toEqual([server.url + '/trace-agent.js']);
+    expect(workers).toEqual([server.url + '/trace-agent.worker.js']);
     expect(errors).toEqual([]);
     await page.close();
     await server.close();
@@ -89,7 +89,7 @@ describe('the store worker under a CSP header, in real Chromium', () => {
     expect(await engineTotal(page)).toBeGreaterThanOrEqual(1_000);
     const report = await cspReport(page);
     console.log(`worker-src blob:: ${report.violations.length} CSP violations, thread ${stats.storage.thread}, backend ${stats.storage.backend}`);
-    expect(report.violations.map((v) => `${v.directive} ${v.blocked}`)).toEqual([`worker-src ${server.url}/trace-agent.js`]);
+    expect(report.violations.map((v) => `${v.directive} ${v.blocked}`)).toEqual([`worker-src ${server.url}/trace-agent.worker.js`]);
     expect(workers).toHaveLength(1);
     expect(workers[0]).toMatch(/^blob:/);
     await page.close();
@@ -98,10 +98,10 @@ describe('the store worker under a CSP header, in real Chromium', () => {
 
   it('a script URL whose worker never says hello: given up after the ready timeout, without hanging the page; blob: takes over', async () => {
     let silent = 0;
-    // The worker's own fetch of the script (Sec-Fetch-Dest: worker) gets another script, which never says hello
+    // The worker's own fetch of its file (Sec-Fetch-Dest: worker) gets another script, which never says hello
     // (a hung fetch would hold importScripts' fetch of the same URL too, behind the HTTP cache's lock).
     const server = await servePage({}, (req, res) => {
-      if (req.url !== '/trace-agent.js' || req.headers['sec-fetch-dest'] !== 'worker') return false;
+      if (req.url !== '/trace-agent.worker.js' || req.headers['sec-fetch-dest'] !== 'worker') return false;
       silent++;
       res.setHeader('Content-Type', 'text/javascript');
       res.end('// a script that loads and never says a word\n');
@@ -193,7 +193,7 @@ describe('store fallbacks in real Chromium', () => {
     // One violation, for the one worker tried: the policy refuses blob: too, so no blob: worker was attempted.
     const report = await cspReport(page);
     console.log(`worker-src 'none': ${report.violations.length} CSP violations (${report.violations.map((v) => v.directive).join(', ')}), thread ${stats.storage.thread}, backend ${stats.storage.backend}`);
-    expect(report.violations.map((v) => `${v.directive} ${v.blocked}`)).toEqual([`worker-src ${server.url}/trace-agent.js`]);
+    expect(report.violations.map((v) => `${v.directive} ${v.blocked}`)).toEqual([`worker-src ${server.url}/trace-agent.worker.js`]);
     expect(report.blobs).toEqual([]);
     // The overlay's stylesheet is constructable: the CSP (no 'unsafe-inline' styles) has nothing to refuse.
     await page.keyboard.press('Alt+Shift+KeyD');

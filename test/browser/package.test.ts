@@ -62,12 +62,12 @@ function consumerApp(): Promise<{ app: string; installed: string }> {
       .split('\n')
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/esm/index.js', 'dist/esm/worker.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts']) {
+    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/trace-agent.worker.js', 'dist/trace-agent.overlay.js', 'dist/esm/index.js', 'dist/esm/worker.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts']) {
       expect(files, `the tarball holds ${f}`).toContain(f);
     }
     const allowed = (f: string) =>
-      f === 'package.json' || f === 'README.md' || /^LICEN[SC]E/i.test(f) || f === 'dist/trace-agent.js' || f.startsWith('dist/esm/') || f.startsWith('dist/types/');
-    expect(files.filter((f) => !allowed(f)), 'files in the tarball besides dist/esm, dist/types, dist/trace-agent.js, README.md, package.json').toEqual([]);
+      f === 'package.json' || f === 'README.md' || /^LICEN[SC]E/i.test(f) || /^dist\/trace-agent(\.worker|\.overlay)?\.js$/.test(f) || f.startsWith('dist/esm/') || f.startsWith('dist/types/');
+    expect(files.filter((f) => !allowed(f)), 'files in the tarball besides dist/esm, dist/types, the drop-in script\'s three files, README.md, package.json').toEqual([]);
     expect(files.filter((f) => /(^|\/)(src|test|node_modules|demo)\//.test(f))).toEqual([]);
 
     // 2. A throwaway project, as a user would write it.
@@ -165,6 +165,11 @@ describe('the package installs and imports from another Vite project', () => {
     const errors = collectErrors(page);
     const workers: string[] = [];
     page.on('worker', (w) => workers.push(w.url()));
+    // The overlay's chunk (mount-*.js, a dynamic import of the ESM build), as the page requests it.
+    const overlayChunks: string[] = [];
+    page.on('request', (r) => {
+      if (/\/mount-[^/]*\.js$/.test(r.url())) overlayChunks.push(r.url());
+    });
     await page.goto(server.url + '/');
     type Stats = { logged: number; storage: { thread: string | null; backend: string | null; problems: unknown[] } };
     const stats = () => page.evaluate(() => (window as unknown as { t: { stats(): unknown } }).t.stats() as Stats);
@@ -178,8 +183,12 @@ describe('the package installs and imports from another Vite project', () => {
       return (await t.query({ types: ['hello'] })).entries;
     });
     expect(hello).toMatchObject([{ type: 'hello', data: { n: 1 } }]);
-    // The overlay mounted (overlay: true).
-    expect(await page.locator('trace-agent-overlay').count()).toBe(1);
+    // The overlay (overlay: true) is not mounted, nor its chunk fetched, until it is first opened; then it is.
+    expect(await page.locator('trace-agent-overlay').count()).toBe(0);
+    expect(overlayChunks).toEqual([]);
+    await page.evaluate(() => (window as unknown as { t: { open(): void } }).t.open());
+    await expect.poll(() => page.locator('trace-agent-overlay .panel').isVisible()).toBe(true);
+    expect(overlayChunks).toHaveLength(1);
     // The one worker is the file Vite emitted, and the analytics engine in it answers.
     expect(workers).toEqual([`${server.url}/assets/${workerAsset}`]);
     const total = await page.evaluate(async () => (await (window as unknown as { t: { generateStats(): Promise<{ total: { count: number } }> } }).t.generateStats()).total.count);
@@ -385,7 +394,9 @@ describe('the Vite plugin (trace-agent/vite) in a fresh Vite app', () => {
     await build({ root, configFile: false, logLevel: 'error', plugins: [plugin.default({ hook: ['game.npcs'], build: true })], build: { outDir: 'dist-traced' } });
     const traced = readFileSync(join(root, 'dist-traced/index.html'), 'utf8');
     expect(traced).toMatch(/<script src="\/@trace-agent\/trace-agent\.js" data-hook="game\.npcs"><\/script>/);
-    expect(readFileSync(join(root, 'dist-traced/@trace-agent/trace-agent.js'), 'utf8')).toBe(readFileSync(join(installed, 'dist/trace-agent.js'), 'utf8'));
+    for (const f of ['trace-agent.js', 'trace-agent.worker.js', 'trace-agent.overlay.js']) {
+      expect(readFileSync(join(root, `dist-traced/@trace-agent/${f}`), 'utf8')).toBe(readFileSync(join(installed, `dist/${f}`), 'utf8'));
+    }
     const builtServer = await serve([join(root, 'dist-traced')]);
     closers.push(() => builtServer.close());
     const c = await open(builtServer.url + '/');

@@ -565,7 +565,8 @@ describe('every example in the README runs', () => {
         } else if (runner.page === 'html') {
           const dir = `/readme/html-${block.index}`;
           served.set(`${dir}/index.html`, { type: 'text/html; charset=utf-8', body: HTML_PAGE(block.code) });
-          served.set(`${dir}/trace-agent.js`, { file: join(REPO, 'dist/trace-agent.js') });
+          // The drop-in script and the two files it loads from beside its URL, as the README says to copy them.
+          for (const f of ['trace-agent.js', 'trace-agent.worker.js', 'trace-agent.overlay.js']) served.set(`${dir}/${f}`, { file: join(REPO, `dist/${f}`) });
           served.set(`${dir}/main.js`, { type: 'text/javascript; charset=utf-8', body: GAME_MAIN_JS });
           await page.goto(`${env.server.url}${dir}/index.html`);
         } else {

@@ -1,5 +1,6 @@
-// What dist/trace-agent.js is made of (the page's agent and the store's
-// worker are the same file): builds the drop-in script once more
+// What dist/trace-agent.js is made of (the part of the drop-in script that
+// the page runs at once; SIZE_MODE=lib-worker SIZE_FILE=trace-agent.worker.js
+// or lib-overlay / trace-agent.overlay.js for its two siblings): builds it once more
 // with a sourcemap (into a temp dir), gives each byte of the output to the
 // part of the source it came from, and prints each part's size minified and
 // gzipped on its own. The whole file compresses a few % better than the sum.
@@ -42,13 +43,12 @@ function partOf(source) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'trace-agent-size-'));
 try {
-  execFileSync('npx', ['--no', '--', 'vite', 'build', '--mode', 'lib', '--outDir', dir, '--emptyOutDir', '--sourcemap', '--logLevel', 'warn'], {
+  execFileSync('npx', ['--no', '--', 'vite', 'build', '--mode', process.env.SIZE_MODE ?? 'lib', '--outDir', dir, '--emptyOutDir', '--sourcemap', '--logLevel', 'warn'], {
     stdio: 'inherit',
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  const code = readFileSync(join(dir, 'trace-agent.js'), 'utf8');
-  const map = JSON.parse(readFileSync(join(dir, 'trace-agent.js.map'), 'utf8'));
-  // The store's worker is this same file (src/script.ts): no part of it is built apart.
+  const code = readFileSync(join(dir, process.env.SIZE_FILE ?? 'trace-agent.js'), 'utf8');
+  const map = JSON.parse(readFileSync(join(dir, (process.env.SIZE_FILE ?? 'trace-agent.js') + '.map'), 'utf8'));
   const text = new Map();
   const add = (part, from, to) => {
     if (to > from) text.set(part, (text.get(part) ?? '') + code.slice(from, to));

@@ -34,9 +34,11 @@ const TYPES = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; ch
 
 /**
  * Serves /<page>.html (written here), /pages/* (the built bench pages),
- * /trace-agent.js (the shipped build), /probe/trace-agent.js (the bench's
- * build with the overlay's probe, which a `probe` page's demo tag loads), the
- * demo's /assets/*, and takes results POSTed to /result.
+ * /trace-agent.js and its two siblings (the shipped build),
+ * /probe/trace-agent.js and its siblings (the bench's build with the
+ * overlay's probe, which a `probe` page's demo tag loads), the
+ * demo's /assets/*, the load page's scripts under /load/ (cacheable, as a
+ * site serves them: lib/load.mjs), and takes results POSTed to /result.
  */
 export async function startServer({ root, out, pages }) {
   const waiting = new Map(); // token -> resolve(result)
@@ -66,7 +68,7 @@ export async function startServer({ root, out, pages }) {
     const page = url.pathname.match(/^\/(\w+)\.html$/)?.[1];
     if (page && pages[page]) {
       const script = `<script type="module" src="/pages/${page}.js"></script>`;
-      const head = pages[page].head?.(url.searchParams.get('token')) ?? '';
+      const head = pages[page].head?.(url.searchParams.get('token'), url.searchParams) ?? '';
       // Cross-origin isolated (everything here is same-origin): performance.now() to 5 µs instead of 100 µs.
       const isolated = pages[page].isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
       if (pages[page].demo) {
@@ -82,9 +84,17 @@ export async function startServer({ root, out, pages }) {
       return send(200, TYPES['.html'], `<!doctype html><meta charset="utf-8"><title>bench: ${page}</title>${head}${script}`, isolated);
     }
     const safe = !normalize(url.pathname).includes('..');
+    const loaded = url.pathname.startsWith('/load/') ? (pages.load?.file?.(root, url.pathname.slice('/load/'.length)) ?? null) : null;
+    if (loaded) {
+      try {
+        return send(200, TYPES['.js'], readFileSync(loaded), { 'cache-control': 'public, max-age=86400' });
+      } catch {
+        return send(404, 'text/plain', 'not found');
+      }
+    }
     const file =
-      url.pathname === '/trace-agent.js' ? join(root, 'dist/trace-agent.js')
-      : url.pathname === '/probe/trace-agent.js' ? join(out, 'probe/trace-agent.js')
+      /^\/trace-agent(\.worker|\.overlay)?\.js$/.test(url.pathname) ? join(root, 'dist', url.pathname)
+      : /^\/probe\/trace-agent(\.worker|\.overlay)?\.js$/.test(url.pathname) ? join(out, url.pathname)
       : safe && url.pathname.startsWith('/pages/') ? join(out, url.pathname)
       : safe && url.pathname.startsWith('/assets/') ? join(demoDir, url.pathname)
       : null;

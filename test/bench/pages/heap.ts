@@ -2,7 +2,7 @@
  * heap_mb_start, heap_mb_200k, heap_mb_1m: the main thread's JS heap
  * (`performance.memory.usedJSHeapSize`, precise with Chromium's
  * --enable-precise-memory-info) with the drop-in script and its defaults
- * (capacity 200,000 entries; the overlay mounted, closed). Measured after a
+ * (capacity 200,000 entries; the overlay closed, its file not loaded). Measured after a
  * warm-up of 20,000 events, after 200,000 (the ring is full), and after
  * 1,000,000 events, each time once flush() has resolved and after a full GC
  * (`gc()`, exposed by --js-flags=--expose-gc; no DevTools protocol needed).

@@ -2,7 +2,7 @@
  * open_1m_ms: the time to open the overlay on a store of 1,000,000 entries,
  * to the first paint of its log. The drop-in script (fresh data-db,
  * data-capacity 1,100,000, a byte capacity that evicts nothing, the overlay
- * mounted and closed) with the overlay's prefs set to the Log tab before it
+ * closed; its file loads at the warm-up's open) with the overlay's prefs set to the Log tab before it
  * loads (the runner writes them into localStorage in the page's head): a
  * user who closed the overlay on its log and opens it again.
  *

@@ -1,11 +1,14 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTraceAgent, type TraceAgent } from '../../../src/create-agent';
-import { HOST_TAG } from '../../../src/overlay/mount';
+import { HOST_TAG, mountOverlay } from '../../../src/overlay/mount';
+import { setOverlayLoader } from '../../../src/agent/overlay-loader';
 import { freshDb } from '../store/helpers';
 
 let agent: TraceAgent | null = null;
+// The ESM entry's loader, without the chunk: the overlay's code as this test imported it.
+beforeEach(() => setOverlayLoader(async () => mountOverlay));
 afterEach(() => {
   agent?.destroy();
   agent = null;
@@ -49,16 +52,21 @@ describe('the agent in a page (happy-dom)', () => {
     }
   });
 
-  it('mounts a closed overlay in a shadow root, and the hotkey toggles it', async () => {
+  it('loads nothing of the overlay until the hotkey, which mounts it open in a shadow root and then toggles it', async () => {
+    let loads = 0;
+    setOverlayLoader(async () => {
+      loads++;
+      return mountOverlay;
+    });
     agent = createTraceAgent({ dbName: freshDb(), worker: false });
-    const host = document.querySelector(HOST_TAG) as HTMLElement;
-    expect(host).not.toBeNull();
-    expect(host.hidden).toBe(true);
-    expect(shadow()!.querySelector('.panel')).toBeNull();
+    expect(document.querySelector(HOST_TAG)).toBeNull();
+    expect(loads).toBe(0);
     press({ code: 'KeyD', key: 'Î', altKey: true, shiftKey: true });
-    expect(agent.isOpen).toBe(true);
-    expect(host.hidden).toBe(false);
+    expect(agent.isOpen).toBe(true); // asked, and loading
+    expect(loads).toBe(1);
     await new Promise((r) => setTimeout(r, 20));
+    const host = document.querySelector(HOST_TAG) as HTMLElement;
+    expect(host.hidden).toBe(false);
     const panel = shadow()!.querySelector('.panel');
     expect(panel).not.toBeNull();
     expect(panel!.textContent).toContain('Trace Agent');
@@ -67,6 +75,8 @@ describe('the agent in a page (happy-dom)', () => {
     expect(agent.isOpen).toBe(true);
     press({ code: 'KeyD', altKey: true, shiftKey: true });
     expect(agent.isOpen).toBe(false);
+    expect(host.hidden).toBe(true);
+    expect(loads).toBe(1);
   });
 
   it('does not swallow the game keys', () => {

@@ -3,7 +3,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTraceAgent, type TraceAgent } from '../../../src/create-agent';
-import { HOST_TAG } from '../../../src/overlay/mount';
+import { HOST_TAG, mountOverlay } from '../../../src/overlay/mount';
+import { setOverlayLoader } from '../../../src/agent/overlay-loader';
 import { freshDb } from '../store/helpers';
 
 let agent: TraceAgent | null = null;
@@ -14,6 +15,8 @@ afterEach(() => {
 
 describe('the overlay on a page that breaks Array.prototype.push after start-up', () => {
   it('open() does not throw; the overlay is taken down once, the failure counted, said in health and in the trace', async () => {
+    const loaded = Promise.resolve(mountOverlay);
+    setOverlayLoader(() => loaded);
     agent = createTraceAgent({ dbName: freshDb(), worker: false });
     await agent.flush();
     const push = Array.prototype.push;
@@ -22,7 +25,9 @@ describe('the overlay on a page that breaks Array.prototype.push after start-up'
       throw new Error('push is broken on this page');
     };
     try {
-      agent.open();
+      agent.open(); // loads the overlay's code, then mounts it: a microtask later
+      await loaded;
+      for (let i = 0; i < 3; i++) await undefined;
       agent.open(); // again: it stays down, and is counted once
     } catch (err) {
       threw = err;

@@ -1,0 +1,126 @@
+/**
+ * What the drop-in script's tag does at once and what it leaves for later
+ * (issue 16): the store (its worker, IndexedDB) starts after the script's
+ * synchronous run, with what the game logged meanwhile kept and stored; the
+ * overlay's file (trace-agent.overlay.js) is neither fetched nor run before
+ * the overlay is first opened, by the hotkey or the API; and when it cannot
+ * load, the overlay fails closed: counted, said in health and in the trace,
+ * the hotkey the game's again.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { TraceFile } from '../../src/export/trace-json';
+import { FIXTURE_DIRS, screenshot, useBrowser, waitForAgent } from './browser';
+import { serve } from './server';
+import { reconcile, type ReconcileStats } from './reconcile';
+
+const env = useBrowser();
+
+interface Agent {
+  stats(): ReconcileStats & { internalErrors: number; storage: { thread: string | null } };
+  flush(): Promise<void>;
+  open(): void;
+  readonly isOpen: boolean;
+  exportTrace(): Promise<unknown>;
+  checkHealth(): Promise<{ reasons: { what: string; message: string }[] }>;
+}
+const agent = (page: Page) => page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.stats());
+const panelVisible = (page: Page) => page.locator('trace-agent-overlay .panel').isVisible();
+
+/** A page of startup.html whose requests for the overlay's file are listed. */
+async function open(fresh: string): Promise<{ page: Page; overlayRequests: string[] }> {
+  const page = await env.browser.newPage();
+  const overlayRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('trace-agent.overlay.js')) overlayRequests.push(r.url());
+  });
+  await page.goto(`${env.server.url}/startup.html?${fresh}`);
+  await waitForAgent(page);
+  await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.flush());
+  return { page, overlayRequests };
+}
+
+describe('the drop-in script at start-up', () => {
+  it('starts its store after the synchronous run, and stores everything logged before it was up', async () => {
+    const { page, overlayRequests } = await open('store');
+    const atStart = await page.evaluate(() => (window as unknown as { atStart: { storage: string | null; overlay: boolean; pending: number; logged: number } }).atStart);
+    // In the task of the tag, after its run and the 500 events: no store yet, every entry (the 500, the session's start) waiting in the batch.
+    expect(atStart).toMatchObject({ storage: null, overlay: false });
+    expect(atStart.logged).toBeGreaterThanOrEqual(501);
+    expect(atStart.pending).toBe(atStart.logged);
+    const s = await agent(page);
+    expect(s.storage.thread).toBe('worker');
+    expect(s.pending).toBe(0);
+    expect(reconcile(s)).toEqual([]); // a fresh context: no earlier page wrote to its database
+    const trace = (await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.exportTrace())) as TraceFile;
+    expect(trace.entries.filter((e) => e.type === 'early.tick').map((e) => (e.data as { i: number }).i)).toEqual([...Array(500).keys()]);
+    // Nothing of the overlay was fetched, nor is on the page.
+    expect(overlayRequests).toEqual([]);
+    expect(await page.locator('trace-agent-overlay').count()).toBe(0);
+    await page.close();
+  });
+
+  it('loads the overlay on the first hotkey, and the API opens it too', async () => {
+    const { page, overlayRequests } = await open('hotkey');
+    expect(overlayRequests).toEqual([]);
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(() => panelVisible(page)).toBe(true);
+    expect(overlayRequests).toEqual([`${env.server.url}/trace-agent.overlay.js`]);
+    // Opened by the key: focus went into the overlay, as the mounted overlay's own hotkey does.
+    expect(await page.evaluate(() => document.activeElement?.localName)).toBe('trace-agent-overlay');
+    await screenshot(page, 'startup-first-open-by-hotkey');
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(() => panelVisible(page)).toBe(false);
+    await page.close();
+
+    const api = await open('api');
+    expect(await api.page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.isOpen)).toBe(false);
+    await api.page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.open());
+    await expect.poll(() => panelVisible(api.page)).toBe(true);
+    expect(await api.page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.isOpen)).toBe(true);
+    expect(api.overlayRequests).toHaveLength(1);
+    expect((await agent(api.page)).internalErrors).toBe(0);
+    await api.page.close();
+  });
+
+  it('fails closed when the overlay file is missing: counted, in health and the trace, the hotkey left to the game', async () => {
+    const page = await env.browser.newPage();
+    await page.route('**/trace-agent.overlay.js', (route) => route.fulfill({ status: 404, body: 'not here' }));
+    await page.goto(`${env.server.url}/startup.html?missing`);
+    await waitForAgent(page);
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(async () => (await agent(page)).internalErrors).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.isOpen)).toBe(false);
+    await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.open()); // stays down, counted once
+    const health = await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.checkHealth());
+    expect(health.reasons.find((r) => r.what === 'overlay')?.message).toMatch(/trace-agent\.overlay\.js could not be loaded/);
+    const trace = (await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.exportTrace())) as TraceFile;
+    expect(trace.entries.filter((e) => e.type === 'overlay:failed')).toHaveLength(1);
+    expect((await agent(page)).internalErrors).toBe(1);
+    expect(await page.locator('trace-agent-overlay').count()).toBe(0);
+    const prevented = await page.evaluate(() => {
+      const ev = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, code: 'KeyD', altKey: true, shiftKey: true });
+      window.dispatchEvent(ev);
+      return ev.defaultPrevented;
+    });
+    expect(prevented).toBe(false);
+    await page.close();
+  });
+
+  it("loads the overlay under a nonce policy: its <script> carries the tag's nonce", async () => {
+    const server = await serve(FIXTURE_DIRS, { htmlHeaders: { 'Content-Security-Policy': "script-src 'nonce-startup-test'; style-src 'self'" } });
+    const page = await env.browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text()) && /overlay/.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${server.url}/startup-nonce.html`);
+    await waitForAgent(page);
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await expect.poll(() => panelVisible(page)).toBe(true);
+    expect(violations).toEqual([]);
+    expect((await agent(page)).internalErrors).toBe(0);
+    await page.close();
+    await server.close();
+  });
+});

@@ -75,10 +75,19 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   // The host's width, read once here and then from the ResizeObserver's entries: a draw reads no layout.
   const widthOf = (w: number) => Math.max(120, Math.floor(w || 400));
   let hostWidth = widthOf(host.clientWidth);
+  /** The host has no width (its tab or the overlay hidden): nothing is drawn until it has one again. */
+  let hidden = false;
 
   const draw = () => {
     queued = false;
-    if (!alive || !layout || !view) return;
+    if (!alive || hidden || !layout || !view) return;
+    try {
+      paint(layout, view);
+    } catch {
+      // A frame callback: nothing throws into the page. The next data, size or input draws again.
+    }
+  };
+  const paint = (layout: FlameLayout, view: Viewport) => {
     rows = rowsShown(layout);
     const ratio = Math.max(1, Math.min(4, (typeof devicePixelRatio === 'number' && devicePixelRatio) || 1));
     const height = AXIS_H + rows * ROW_H;
@@ -249,7 +258,10 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     typeof ResizeObserver === 'function'
       ? new ResizeObserver((entries) => {
           const w = entries[entries.length - 1]?.contentRect.width;
-          if (w === undefined || widthOf(w) === hostWidth) return;
+          if (w === undefined) return;
+          const wasHidden = hidden;
+          hidden = w <= 0;
+          if (hidden || (!wasHidden && widthOf(w) === hostWidth)) return;
           hostWidth = widthOf(w);
           schedule();
         })
@@ -264,6 +276,22 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
         })
       : null;
   if (shell) mo?.observe(shell, { attributes: true, attributeFilter: ['class'] });
+  // A new devicePixelRatio (browser zoom, another screen): the canvas re-sized at the new ratio, so it stays crisp.
+  let dprQuery: MediaQueryList | null = null;
+  const onDpr = () => {
+    watchDpr();
+    schedule();
+  };
+  const watchDpr = () => {
+    if (dprQuery) unlisten(dprQuery, 'change', onDpr);
+    try {
+      dprQuery = matchMedia(`(resolution: ${devicePixelRatio}dppx)`);
+    } catch {
+      dprQuery = null; // no matchMedia here: the ratio is still read on every draw
+    }
+    if (dprQuery) listen(dprQuery, 'change', onDpr);
+  };
+  watchDpr();
 
   return {
     setData(next) {
@@ -285,6 +313,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       for (const [type, fn, opts] of on) unlisten(canvas, type, fn, opts);
       ro?.disconnect();
       mo?.disconnect();
+      if (dprQuery) unlisten(dprQuery, 'change', onDpr);
       canvas.remove();
       tip.remove();
       range.remove();

@@ -158,6 +158,8 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   const size = () => ({ width, rows });
 
   // ---- pointer: hover, drag to pan, click to pick --------------------------------
+  /** Where the pointer rests over the canvas (null when not over it): new data is hit-tested there again. */
+  let pointer: { x: number; y: number } | null = null;
   let drag: { x: number; y: number; view: Viewport; moved: boolean; id: number } | null = null;
   const onDown = (ev: PointerEvent) => {
     if (ev.button !== 0 || !view) return;
@@ -181,6 +183,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       setView(panBy(drag.view, dx, -Math.round(dy / ROW_H), width, layout, rowsShown(layout)), true);
       return;
     }
+    pointer = p;
     showTip(hitTest(layout, view, p.x, p.y, size()), p.x, p.y);
   };
   const onUp = (ev: PointerEvent) => {
@@ -202,6 +205,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     }
   };
   const onLeave = () => {
+    pointer = null;
     if (!drag) showTip(null, 0, 0);
   };
   const onWheel = (ev: WheelEvent) => {
@@ -302,7 +306,9 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       const had = selected;
       selected = had ? (next.bySeq.get(had.row.e.seq) ?? null) : null;
       if (had && !selected) announce();
-      if (hovered) {
+      // New data moves the spans (the view follows it): the tooltip is for what is under the pointer now.
+      if (pointer && !drag) showTip(hitTest(next, view, pointer.x, pointer.y, { width, rows: rowsN }), pointer.x, pointer.y);
+      else if (hovered) {
         hovered = next.bySeq.get(hovered.row.e.seq) ?? null;
         if (!hovered) tip.hidden = true;
       }

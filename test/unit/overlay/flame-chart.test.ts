@@ -97,4 +97,26 @@ describe('the flame chart controller', () => {
     expect(frames.length).toBe(0);
     expect(host.childElementCount).toBe(0);
   });
+
+  it('hit-tests again where the pointer rests when new data moves the spans, so the tooltip says what is under it', () => {
+    const { chart, canvas, host } = mount();
+    const at = (pairs: [number, number][]) => {
+      const w = layoutWaterfall(pairs.map(([from, to], i) => span(i + 1, { ts: to, dur: to - from })));
+      return layoutFlame(w.rows, w.from, w.to);
+    };
+    chart.setData(at([[0, 100], [100, 200]]));
+    runFrames(); // the canvas is 400 px wide (no width from layout here)
+    canvas.dispatchEvent(new PointerEvent('pointermove', { clientX: 150, clientY: 24 }));
+    const tip = host.querySelector('.fc-tip') as HTMLElement;
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain('#1 ');
+    // A third span: the view now spans 0..400 ms, and 150 px is at 150 ms, inside #2.
+    chart.setData(at([[0, 100], [100, 200], [200, 400]]));
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain('#2 ');
+    canvas.dispatchEvent(new PointerEvent('pointerleave'));
+    chart.setData(at([[0, 100], [100, 200]]));
+    expect(tip.hidden).toBe(true);
+    chart.destroy();
+  });
 });

@@ -31,13 +31,14 @@ import { gzipSync } from 'node:zlib';
 // patch helper; measured with `npm run size:parts`, main 124.8 KB, then
 // 127.1 KB: src/store +1.3, the root (src/agent, src/*.ts) +1.2, src/hooks
 // +0.2) moved it to that measured size plus ~2%.
-// Issue 16's flame chart took it from 128,377 to 132,074 bytes (`npm run
+// Issue 16's flame chart took it from 128,377 to 132,272 bytes (`npm run
 // build:lib`, gzip -9 of dist/trace-agent.js): by file, flame-chart/-draw/
 // -view/-layout +4.7 KB (the canvas, its input, resize/theme/dpr, the text
 // for the live region and the tooltip), agents.tsx -0.5 (the DOM waterfall
-// gone), charts.ts +0.3 (the frame queue); a review found no dead code to
-// trim. The budget is that measured size plus ~1%.
-const BUDGET_GZIP = 133_400;
+// gone), charts.ts +0.3 (the frame queue), store/requests.ts +0.2 (one
+// timer for the questions' bounds); a review found no dead code to trim.
+// The budget is that measured size plus ~1%.
+const BUDGET_GZIP = 133_600;
 // The ESM build: index.js and its worker, worker.js.
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];
 const files = ['dist/trace-agent.js', ...esm];

@@ -329,17 +329,23 @@ let draining = false;
 function drainOne(): void {
   let f: Feed | undefined;
   while ((f = waiting.shift()) && !f.live);
-  if (f && f.next) {
-    const d = f.next;
-    f.next = null;
-    f.last = d;
-    f.handle.setData(d);
+  try {
+    if (f && f.next) {
+      const d = f.next;
+      f.next = null;
+      f.last = d;
+      f.handle.setData(d);
+    }
+  } catch {
+    // One chart that fails to draw (its canvas gone, uPlot on odd data) neither throws into the page
+    // from this frame callback nor stops the queue: the others, and its next data, are still drawn.
+  } finally {
+    draining = waiting.length > 0;
+    if (draining) timers.requestFrame(drainOne);
   }
-  draining = waiting.length > 0;
-  if (draining) timers.requestFrame(drainOne);
 }
 
-function chartFeed(handle: ChartHandle): { push(d: ChartData): void; stop(): void } {
+export function chartFeed(handle: ChartHandle): { push(d: ChartData): void; stop(): void } {
   const f: Feed = { handle, next: null, last: null, live: true };
   return {
     push(d) {

@@ -98,7 +98,9 @@ export function layoutWaterfall(entries: readonly TraceEntry[]): Waterfall {
       list.push(e);
     } else roots.push(e);
   }
-  const startOf = (e: TraceEntry) => e.ts - (e.dur ?? 0);
+  // A duration that is not a finite number >= 0 (a file from elsewhere, a broken clock) is taken as 0:
+  // one NaN would make the axis NaN, a negative one a span that ends before it starts.
+  const startOf = (e: TraceEntry) => (e.dur !== undefined && e.dur > 0 && Number.isFinite(e.dur) ? e.ts - e.dur : e.ts);
   const byStart = (a: TraceEntry, b: TraceEntry) => startOf(a) - startOf(b) || a.seq - b.seq;
   const rows: WaterfallRow[] = [];
   const seen = new Set<TraceEntry>();

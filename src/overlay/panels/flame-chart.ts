@@ -75,10 +75,19 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   // The host's width, read once here and then from the ResizeObserver's entries: a draw reads no layout.
   const widthOf = (w: number) => Math.max(120, Math.floor(w || 400));
   let hostWidth = widthOf(host.clientWidth);
+  /** The host has no width (its tab or the overlay hidden): nothing is drawn until it has one again. */
+  let hidden = false;
 
   const draw = () => {
     queued = false;
-    if (!alive || !layout || !view) return;
+    if (!alive || hidden || !layout || !view) return;
+    try {
+      paint(layout, view);
+    } catch {
+      // A frame callback: nothing throws into the page. The next data, size or input draws again.
+    }
+  };
+  const paint = (layout: FlameLayout, view: Viewport) => {
     rows = rowsShown(layout);
     const ratio = Math.max(1, Math.min(4, (typeof devicePixelRatio === 'number' && devicePixelRatio) || 1));
     const height = AXIS_H + rows * ROW_H;
@@ -149,6 +158,8 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
   const size = () => ({ width, rows });
 
   // ---- pointer: hover, drag to pan, click to pick --------------------------------
+  /** Where the pointer rests over the canvas (null when not over it): new data is hit-tested there again. */
+  let pointer: { x: number; y: number } | null = null;
   let drag: { x: number; y: number; view: Viewport; moved: boolean; id: number } | null = null;
   const onDown = (ev: PointerEvent) => {
     if (ev.button !== 0 || !view) return;
@@ -172,6 +183,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       setView(panBy(drag.view, dx, -Math.round(dy / ROW_H), width, layout, rowsShown(layout)), true);
       return;
     }
+    pointer = p;
     showTip(hitTest(layout, view, p.x, p.y, size()), p.x, p.y);
   };
   const onUp = (ev: PointerEvent) => {
@@ -193,6 +205,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     }
   };
   const onLeave = () => {
+    pointer = null;
     if (!drag) showTip(null, 0, 0);
   };
   const onWheel = (ev: WheelEvent) => {
@@ -249,7 +262,10 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     typeof ResizeObserver === 'function'
       ? new ResizeObserver((entries) => {
           const w = entries[entries.length - 1]?.contentRect.width;
-          if (w === undefined || widthOf(w) === hostWidth) return;
+          if (w === undefined) return;
+          const wasHidden = hidden;
+          hidden = w <= 0;
+          if (hidden || (!wasHidden && widthOf(w) === hostWidth)) return;
           hostWidth = widthOf(w);
           schedule();
         })
@@ -264,6 +280,22 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
         })
       : null;
   if (shell) mo?.observe(shell, { attributes: true, attributeFilter: ['class'] });
+  // A new devicePixelRatio (browser zoom, another screen): the canvas re-sized at the new ratio, so it stays crisp.
+  let dprQuery: MediaQueryList | null = null;
+  const onDpr = () => {
+    watchDpr();
+    schedule();
+  };
+  const watchDpr = () => {
+    if (dprQuery) unlisten(dprQuery, 'change', onDpr);
+    try {
+      dprQuery = matchMedia(`(resolution: ${devicePixelRatio}dppx)`);
+    } catch {
+      dprQuery = null; // no matchMedia here: the ratio is still read on every draw
+    }
+    if (dprQuery) listen(dprQuery, 'change', onDpr);
+  };
+  watchDpr();
 
   return {
     setData(next) {
@@ -274,7 +306,9 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       const had = selected;
       selected = had ? (next.bySeq.get(had.row.e.seq) ?? null) : null;
       if (had && !selected) announce();
-      if (hovered) {
+      // New data moves the spans (the view follows it): the tooltip is for what is under the pointer now.
+      if (pointer && !drag) showTip(hitTest(next, view, pointer.x, pointer.y, { width, rows: rowsN }), pointer.x, pointer.y);
+      else if (hovered) {
         hovered = next.bySeq.get(hovered.row.e.seq) ?? null;
         if (!hovered) tip.hidden = true;
       }
@@ -285,6 +319,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
       for (const [type, fn, opts] of on) unlisten(canvas, type, fn, opts);
       ro?.disconnect();
       mo?.disconnect();
+      if (dprQuery) unlisten(dprQuery, 'change', onDpr);
       canvas.remove();
       tip.remove();
       range.remove();

@@ -44,6 +44,20 @@ describe('the flame layout', () => {
     expect(f.bySeq.get(8)!.level).toBe(2);
   });
 
+  it('takes a duration that is NaN, infinite or negative as 0: the axis stays finite and each level stays in order', () => {
+    const bad = [span(1, { ts: 50, dur: NaN, spanId: 1 }), span(2, { ts: 60, dur: Infinity, spanId: 2 }), span(3, { ts: 70, dur: -30, spanId: 3 }), s(4, 10, 40), s(5, 45, 80)];
+    const f = flame(bad);
+    expect(f.from).toBe(10);
+    expect(f.to).toBe(80);
+    for (const level of f.levels) {
+      for (const x of level) expect(x.row.end).toBeGreaterThanOrEqual(x.row.start);
+      for (let i = 1; i < level.length; i++) expect(level[i]!.row.start).toBeGreaterThanOrEqual(level[i - 1]!.row.end);
+    }
+    expect(f.bySeq.get(1)!.row.start).toBe(50);
+    expect(f.bySeq.get(2)!.row.start).toBe(60);
+    expect(f.bySeq.get(3)!.row.start).toBe(70);
+  });
+
   it('finds what is in view by binary search, and the nearest span to a time', () => {
     const level = flame(TREE).levels[0]!;
     expect(firstEndingAfter(level, 0)).toBe(0);

@@ -1,4 +1,4 @@
-// `npm run eval:nab -- [nab folder] [--detector anomaly|contextual|combined] [--threshold x] [--opts '{"k":v}'] [--grid '{"k":[v,...]}'] [--sweep] [--quiet]`
+// `npm run eval:nab -- [nab folder] [--detector anomaly|contextual|combined] [--threshold x] [--opts '{"k":v}'] [--grid '{"k":[v,...]}'] [--sweep] [--quiet] [--no-cv] [--nested]`
 //
 // --detector contextual scores test/tools/contextual.ts (CAD OSE-style) instead,
 // combined a row detected by either (each with its own CV grid below).
@@ -28,6 +28,16 @@
 // are the `held-out` line, the figure to quote (a second split, 5 folds by
 // file, is printed beside it). The shipped defaults are the
 // grid point chosen on every file of the shared folder (in-sample there).
+//
+// --nested (several minutes more): which constants CV_GRID holds was itself decided by
+// looking at the held-out figure, so --nested chooses that too inside each fold. From
+// the a-priori candidate grids of nested-cv.mjs (the base grid, base + each constant
+// once chosen on this folder alone, base + patternFloor + historyAlpha = CV_GRID), each
+// outer fold picks the grid with the best inner held-out score on its training files
+// (inner split: leave one category out, or 5 folds for the 5-fold split), chooses that
+// grid's point on all its training files and scores the held-out files, pooled as above:
+// `held-out (nested: grid membership chosen inside each fold)`, the honest headline.
+// Each configuration of the grids' union is scored once; all selection reads that table.
 //
 // Node 20 cannot run TypeScript, so the two sources are bundled with the
 // installed vite (rolldown inside) into test-results/eval-nab/ first.

@@ -1,4 +1,4 @@
-// `npm run eval:nab -- [nab folder] [--detector anomaly|contextual|combined] [--threshold x] [--opts '{"k":v}'] [--grid '{"k":[v,...]}'] [--sweep] [--quiet]`
+// `npm run eval:nab -- [nab folder] [--detector anomaly|contextual|combined] [--threshold x] [--opts '{"k":v}'] [--grid '{"k":[v,...]}'] [--sweep] [--quiet] [--no-cv] [--nested]`
 //
 // --detector contextual scores test/tools/contextual.ts (CAD OSE-style) instead,
 // combined a row detected by either (each with its own CV grid below).
@@ -29,12 +29,23 @@
 // file, is printed beside it). The shipped defaults are the
 // grid point chosen on every file of the shared folder (in-sample there).
 //
+// --nested (several minutes more): which constants CV_GRID holds was itself decided by
+// looking at the held-out figure, so --nested chooses that too inside each fold. From
+// the a-priori candidate grids of nested-cv.mjs (the base grid, base + each constant
+// once chosen on this folder alone, base + patternFloor + historyAlpha = CV_GRID), each
+// outer fold picks the grid with the best inner held-out score on its training files
+// (inner split: leave one category out, or 5 folds for the 5-fold split), chooses that
+// grid's point on all its training files and scores the held-out files, pooled as above:
+// `held-out (nested: grid membership chosen inside each fold)`, the honest headline.
+// Each configuration of the grids' union is scored once; all selection reads that table.
+//
 // Node 20 cannot run TypeScript, so the two sources are bundled with the
 // installed vite (rolldown inside) into test-results/eval-nab/ first.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleForNode } from './bundle-for-node.mjs';
+import { CANDIDATE_GRIDS, EXTRA_VALUES, bestPoint, byCategory, byPosition, configsOf, heldOut, nestedCv, pooled } from './nested-cv.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-results/eval-nab');
@@ -50,6 +61,7 @@ const { values: opts, positionals } = parseArgs({
     detector: { type: 'string', default: 'anomaly' },
     'nab-range': { type: 'boolean', default: false },
     grid: { type: 'string' },
+    nested: { type: 'boolean', default: false },
   },
 });
 const folder = resolve(ROOT, positionals[0] ?? '../shared/data/nab');
@@ -261,15 +273,12 @@ console.log(`NAB standard (normalized): ${ours.normalized.toFixed(2)}`);
 // (the spatialTolerance of NAB's HTM detector), the novelty's 8 levels (CAD OSE's numNormValueBits 3),
 // the refractory period 30, also the novelty's rest (CAD OSE's restPeriod). README's NAB section
 // says where the other constants come from, and how this grid's membership was decided.
-/** The constants chosen by cross-validation, and their values tried (every combination, each with every threshold of CV_THRESHOLDS). */
-const ANOMALY_GRID = {
-  varianceFloor: [0.5, Infinity],
-  rangeZ: [3, 4, 6],
-  noveltyMargin: [0.5, 1],
-  noveltyWarmup: [300, 400, 500],
-  patternFloor: [3, 3.5, 4],
-  historyAlpha: [0.001, 0.002, 0.004],
-};
+/**
+ * The constants chosen by cross-validation, and their values tried (every combination, each
+ * with every threshold of CV_THRESHOLDS): the base grid + patternFloor + historyAlpha, the
+ * last of nested-cv.mjs's a-priori candidate grids (--nested chooses among them per fold).
+ */
+const ANOMALY_GRID = CANDIDATE_GRIDS.at(-1).grid;
 const CV_GRID = opts.grid
   ? JSON.parse(opts.grid, (_k, v) => (v === 'Infinity' ? Infinity : v))
   : useContextual
@@ -283,8 +292,31 @@ for (let t = useContextual ? 0.5 : 0.4; t < (useContextual ? 0.995 : 1.01); t +=
 if (!opts['no-cv']) {
   const t0 = Date.now();
   const series = files.map((file) => ({ file, cat: file.split('/')[0], ...parseNabCsv(readFileSync(join(folder, 'data', file), 'utf8')), windows: windows[file] ?? [] }));
-  let configs = [{}];
-  for (const [k, vs] of Object.entries(CV_GRID)) configs = configs.flatMap((c) => vs.map((v) => ({ ...c, [k]: v })));
+  // --nested: the union of the candidate grids, each configuration with the candidates'
+  // constants written out (defaults where a grid leaves one out), so a configuration two
+  // grids share is scored once; the flat CV below runs on CV_GRID's part of it, in its order.
+  const nested = opts.nested && !useContextual && !useCombined && !opts.grid;
+  if (opts.nested && !nested) {
+    console.error('eval:nab: --nested runs only with the anomaly detector and its own candidate grids (no --grid)');
+    process.exit(1);
+  }
+  const keyOf = (o) => JSON.stringify(Object.keys(o).sort().map((k) => [k, String(o[k])]));
+  const fullOf = (o) => ({ ...Object.fromEntries(Object.keys(EXTRA_VALUES).map((k) => [k, bundled.anomaly.DEFAULT_OPTIONS[k]])), ...o });
+  const configs = nested ? [] : configsOf(CV_GRID);
+  const gridConfigs = [];
+  if (nested) {
+    const index = new Map();
+    // CV_GRID first: the flat CV's points keep their indices and order
+    for (const g of [{ name: 'flat', grid: CV_GRID }, ...CANDIDATE_GRIDS]) {
+      const ids = configsOf(g.grid).map((o) => {
+        const full = fullOf(o);
+        const key = keyOf(full);
+        if (!index.has(key)) index.set(key, configs.push(full) - 1);
+        return index.get(key);
+      });
+      gridConfigs.push({ name: g.name, ids });
+    }
+  }
   // per grid point (a configuration and a threshold): each file's score
   const points = [];
   const perFile = [];
@@ -295,31 +327,15 @@ if (!opts['no-cv']) {
       perFile.push(series.map((sr, f) => scoreFile(sr.times, scored[f], sr.windows, threshold, cost).score));
     }
   }
+  const table = { perFile, wins: series.map((sr) => sr.windows.length), norm: (total, wins) => normalizedScore(total, wins, cost) };
+  /** A grid's point indices: each of its configurations with every threshold, in that order. */
+  const pointsOf = (ids) => ids.flatMap((c) => CV_THRESHOLDS.map((_t, i) => c * CV_THRESHOLDS.length + i));
+  const flatPoints = nested ? pointsOf(gridConfigs[0].ids) : points.map((_p, i) => i);
   const cats = [...new Set(series.map((sr) => sr.cat))];
-  const normOver = (p, keep) => {
-    let total = 0;
-    let wins = 0;
-    series.forEach((sr, f) => {
-      if (!keep(sr)) return;
-      total += perFile[p][f];
-      wins += sr.windows.length;
-    });
-    return { total, wins, normalized: wins > 0 ? normalizedScore(total, wins, cost) : NaN };
-  };
-  const best = (keep) => {
-    let b = 0;
-    let bs = -Infinity;
-    for (let p = 0; p < points.length; p++) {
-      const s = normOver(p, keep);
-      // No windows to score on (a fold of files without anomalies): the fewest false positives wins.
-      const v = s.wins > 0 ? s.normalized : s.total;
-      if (v > bs) {
-        bs = v;
-        b = p;
-      }
-    }
-    return b;
-  };
+  const fileIds = series.map((_sr, f) => f);
+  const where = (keep) => fileIds.filter((f) => keep(series[f]));
+  const normOver = (p, keep) => pooled(table, p, where(keep));
+  const best = (keep) => bestPoint(table, flatPoints, where(keep));
   const fmt = (pt) => Object.entries(pt).map(([k, v]) => `${k} ${v}`).join(', ');
   let heldTotal = 0;
   console.log('');
@@ -332,7 +348,7 @@ if (!opts['no-cv']) {
   }
   const all = best(() => true);
   console.log(`  chosen on every file (the shipped defaults when this is the shared folder): ${fmt(points[all])}, in-sample ${normOver(all, () => true).normalized.toFixed(2)}`);
-  console.log(`  (${configs.length} configurations × ${CV_THRESHOLDS.length} thresholds × ${series.length} files in ${((Date.now() - t0) / 1000).toFixed(0)} s; constants outside the grid are the detector's defaults)`);
+  console.log(`  (${configs.length} configurations${nested ? ' (the union of the candidate grids)' : ''} × ${CV_THRESHOLDS.length} thresholds × ${series.length} files in ${((Date.now() - t0) / 1000).toFixed(0)} s; constants outside the grid are the detector's defaults)`);
   // A second split: 5 folds by file (every 5th file of the sorted list), each category spread over the folds.
   let kTotal = 0;
   const K = 5;
@@ -346,4 +362,33 @@ if (!opts['no-cv']) {
   console.log(`  5-fold by file: chosen on the other folds ${[...new Set(chosen)].join(' | ')}`);
   console.log(`held-out (5-fold by file), NAB standard normalized score: ${normalizedScore(kTotal, windowCount, cost).toFixed(2)}`);
   console.log(`held-out (leave one category out), NAB standard normalized score: ${normalizedScore(heldTotal, windowCount, cost).toFixed(2)}`);
+  if (nested) {
+    // Grid membership chosen inside each outer fold (nested-cv.mjs): the selection reads `table` only.
+    const t1 = Date.now();
+    const grids = CANDIDATE_GRIDS.map((g, i) => ({ name: g.name, points: pointsOf(gridConfigs[i + 1].ids) }));
+    const catOf = (f) => series[f].cat;
+    const pick = (pt, keys) => Object.fromEntries(keys.map((k) => [k, pt[k]]));
+    const splits = [
+      { label: 'leave one category out', outer: byCategory(catOf)(fileIds), inner: byCategory(catOf), innerLabel: 'leave one category out' },
+      { label: '5-fold by file', outer: byPosition(K)(fileIds), inner: byPosition(K), innerLabel: '5-fold on the training files' },
+    ];
+    console.log('');
+    console.log(`nested cross-validation: ${grids.length} candidate grids (${grids.map((g) => `${g.name}: ${g.points.length / CV_THRESHOLDS.length}`).join(', ')} configurations)`);
+    const lines = [];
+    for (const sp of splits) {
+      const r = nestedCv(table, grids, sp.outer, sp.inner);
+      console.log(`  outer ${sp.label}, inner ${sp.innerLabel}:`);
+      for (const fo of r.folds) {
+        const inner = fo.innerScores.map((v, i) => `${grids[i].name.replace('base+', '+')} ${v.toFixed(2)}`).join(', ');
+        console.log(`    held out ${fo.name.padEnd(22)} grid ${grids[fo.grid].name}, point ${fmt(pick(points[fo.point], [...Object.keys(CANDIDATE_GRIDS[fo.grid].grid), 'threshold']))}; held-out score ${fo.held.wins > 0 ? fo.held.normalized.toFixed(2) : `${fo.held.total.toFixed(2)} (raw: no windows)`}`);
+        console.log(`      inner held-out per grid: ${inner}`);
+      }
+      lines.push(`held-out (nested, ${sp.label}: grid membership chosen inside each fold), NAB standard normalized score: ${normalizedScore(r.total, windowCount, cost).toFixed(2)}`);
+    }
+    // each candidate grid alone, flat (no choice of grid), for comparison
+    for (const g of grids) console.log(`  flat leave one category out, ${g.name} alone: ${normalizedScore(heldOut(table, g.points, splits[0].outer).total, windowCount, cost).toFixed(2)}`);
+    console.log(`  (selection in ${((Date.now() - t1) / 1000).toFixed(0)} s)`);
+    for (const l of lines) console.log(l);
+    console.log(`held-out (nested: grid membership chosen inside each fold), NAB standard normalized score: ${lines[0].split(': ').at(-1)}`);
+  }
 }

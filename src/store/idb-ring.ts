@@ -74,7 +74,14 @@ export class IdbRing implements TraceRing {
       },
     });
     const ring = new IdbRing(db, limits);
-    ring.t = readTotals(await db.get('meta', TOTALS));
+    // The totals are read in a write transaction over every store, as each append's are: a
+    // connection that holds any of them and never lets go (a hung worker's read, which Chromium
+    // may keep past its terminate) then keeps the ring from opening, and the host goes on in
+    // memory (OPEN_TIMEOUT_MS), instead of opening it and waiting on every write for ever.
+    const { tx, totals } = await ring.begin();
+    tx.commit();
+    await tx.done;
+    ring.t = totals;
     return ring;
   }
 

@@ -374,4 +374,34 @@ describe('StoreHost start', () => {
     expect(opened).not.toBeNull();
     expect(got.filter((m) => m.type === 'ready')).toHaveLength(1);
   });
+
+  it('a connection that holds one store the writes need (a hung worker\'s read, kept past its terminate) is given up for memory too, not written to forever', async () => {
+    const cfg = config();
+    (await IdbRing.open(cfg.dbName, cfg)).close(); // the schema exists
+    // Another connection's read-only transaction on `heads`, kept alive by chained reads.
+    let release = false;
+    const holder = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(cfg.dbName);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const store = open.result.transaction('heads', 'readonly').objectStore('heads');
+        const spin = () => {
+          if (!release) store.count().onsuccess = spin;
+        };
+        spin();
+        resolve(open.result);
+      };
+    });
+    const got: StoreToPage[] = [];
+    const host = new StoreHost((m) => got.push(m), null, undefined, 200);
+    host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
+    host.handle(batchOf([entry(1, 's'), entry(2, 's')], 5));
+    try {
+      await until(() => got.some((m) => m.type === 'ack'), 10_000);
+      expect(got.find((m) => m.type === 'ready')).toMatchObject({ backend: 'memory', problem: expect.stringMatching(/IndexedDB did not open within 0.2 s/) });
+    } finally {
+      release = true;
+      holder.close();
+    }
+  }, 20_000);
 });

@@ -107,6 +107,36 @@ describe('the drop-in script at start-up', () => {
     await page.close();
   });
 
+  it('fails closed when the overlay URL serves a script that does not hand anything back (another build, a proxy\'s page), and when it throws as it starts', async () => {
+    for (const [body, said] of [
+      ['window.notOurs = 1;', /loaded but did not start/],
+      ['throw new Error("a broken overlay file");', /loaded but did not start/],
+    ] as const) {
+      const page = await env.browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.route('**/trace-agent.overlay.js', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body }));
+      await page.goto(`${env.server.url}/startup.html?${encodeURIComponent(body)}`);
+      await waitForAgent(page);
+      await page.keyboard.press('Alt+Shift+KeyD');
+      await expect.poll(async () => (await agent(page)).internalErrors).toBe(1);
+      const health = await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.checkHealth());
+      expect(health.reasons.find((r) => r.what === 'overlay')?.message).toMatch(said);
+      expect(await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.isOpen)).toBe(false);
+      // The file's <script> is taken out again; the hotkey is the game's.
+      expect(await page.locator('script[src*="trace-agent.overlay.js"]').count()).toBe(0);
+      const prevented = await page.evaluate(() => {
+        const ev = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, code: 'KeyD', altKey: true, shiftKey: true });
+        window.dispatchEvent(ev);
+        return ev.defaultPrevented;
+      });
+      expect(prevented).toBe(false);
+      // A file not of our build that throws is the page's error (ours catch their own: see vite.config.ts); ours never add one.
+      expect(pageErrors.filter((m) => !/a broken overlay file/.test(m))).toEqual([]);
+      await page.close();
+    }
+  });
+
   it("loads the overlay under a nonce policy: its <script> carries the tag's nonce", async () => {
     const server = await serve(FIXTURE_DIRS, { htmlHeaders: { 'Content-Security-Policy': "script-src 'nonce-startup-test'; style-src 'self'" } });
     const page = await env.browser.newPage();

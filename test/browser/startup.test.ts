@@ -27,6 +27,14 @@ interface Agent {
 const agent = (page: Page) => page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.stats());
 const panelVisible = (page: Page) => page.locator('trace-agent-overlay .panel').isVisible();
 
+/** Whether a hotkey press is taken from the game (default prevented) on `page`. */
+const hotkeyPrevented = (page: Page) =>
+  page.evaluate(() => {
+    const ev = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, code: 'KeyD', altKey: true, shiftKey: true });
+    window.dispatchEvent(ev);
+    return ev.defaultPrevented;
+  });
+
 /** A page of startup.html whose requests for the overlay's file are listed. */
 async function open(fresh: string): Promise<{ page: Page; overlayRequests: string[] }> {
   const page = await env.browser.newPage();
@@ -121,12 +129,7 @@ describe('the drop-in script at start-up', () => {
     expect(trace.entries.filter((e) => e.type === 'overlay:failed')).toHaveLength(1);
     expect((await agent(page)).internalErrors).toBe(1);
     expect(await page.locator('trace-agent-overlay').count()).toBe(0);
-    const prevented = await page.evaluate(() => {
-      const ev = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, code: 'KeyD', altKey: true, shiftKey: true });
-      window.dispatchEvent(ev);
-      return ev.defaultPrevented;
-    });
-    expect(prevented).toBe(false);
+    expect(await hotkeyPrevented(page)).toBe(false);
     await page.close();
   });
 
@@ -148,12 +151,7 @@ describe('the drop-in script at start-up', () => {
       expect(await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.isOpen)).toBe(false);
       // The file's <script> is taken out again; the hotkey is the game's.
       expect(await page.locator('script[src*="trace-agent.overlay.js"]').count()).toBe(0);
-      const prevented = await page.evaluate(() => {
-        const ev = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, code: 'KeyD', altKey: true, shiftKey: true });
-        window.dispatchEvent(ev);
-        return ev.defaultPrevented;
-      });
-      expect(prevented).toBe(false);
+      expect(await hotkeyPrevented(page)).toBe(false);
       // A file not of our build that throws is the page's error (ours catch their own: see vite.config.ts); ours never add one.
       expect(pageErrors.filter((m) => !/a broken overlay file/.test(m))).toEqual([]);
       await page.close();

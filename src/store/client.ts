@@ -210,8 +210,17 @@ export class StoreClient implements EntrySink {
       backend: () => this.status.backend,
       closed: () => this.closed,
     });
-    if (options.deferStart) whenIdle(() => this.startStore(), START_BOUND_MS);
+    if (options.deferStart) whenIdle(() => this.startLate(), START_BOUND_MS);
     else this.startStore();
+  }
+
+  /** startStore in the page's idle callback: nothing thrown there reaches the page; it is said in health instead. */
+  private startLate(): void {
+    try {
+      this.startStore();
+    } catch (err) {
+      this.problem(`the store could not be started: ${errorMessage(err)}`);
+    }
   }
 
   /**

@@ -156,8 +156,16 @@ export class StoreLink {
       if (this.next < this.transports.length) {
         this.readyTimer = this.timers.setTimer(() => this.fail(`the ${t.thread} store did not start in time`), this.opt.readyTimeoutMs);
       }
-      t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
-      this.client.resend((m) => t.post(m));
+      try {
+        t.post({ type: 'init', version: PROTOCOL_VERSION, config: this.config });
+        this.client.resend((m) => t.post(m));
+      } catch (err) {
+        // A page that broke what posting needs: this store cannot be told anything, the next is tried.
+        this.client.problem(`the ${t.thread} store could not be started: ${errorMessage(err)}`);
+        if (this.readyTimer !== null) this.timers.clearTimer(this.readyTimer);
+        this.closeTransport();
+        continue;
+      }
       return;
     }
     this.transport = null;

@@ -127,17 +127,19 @@ describe('the package installs and imports from another Vite project', () => {
     expect(workerJs).not.toMatch(/^\s*(import|export)\b|\bimport\(/m);
     expect(workerJs).toMatch(/serveStoreInWorker|postMessage\(\{\s*type: "hello"/);
 
-    // 4. The exports map: the script entry is the IIFE file, through Node's resolver.
+    // 4. The exports map: the script entry is the IIFE file (its two siblings beside it, for who copies them), through Node's resolver.
     const resolved = must(
       'resolving trace-agent/script',
       'node',
-      ['--input-type=module', '-e', "for (const s of ['trace-agent/script', 'trace-agent']) console.log(import.meta.resolve(s))"],
+      ['--input-type=module', '-e', "for (const s of ['trace-agent/script', 'trace-agent', 'trace-agent/script/worker', 'trace-agent/script/overlay']) console.log(import.meta.resolve(s))"],
       app,
     )
       .trim()
       .split('\n')
       .map((url) => realpathSync(fileURLToPath(url)));
-    expect(resolved).toEqual([realpathSync(join(installed, 'dist/trace-agent.js')), realpathSync(join(installed, 'dist/esm/index.js'))]);
+    expect(resolved).toEqual(
+      ['dist/trace-agent.js', 'dist/esm/index.js', 'dist/trace-agent.worker.js', 'dist/trace-agent.overlay.js'].map((f) => realpathSync(join(installed, f))),
+    );
     const script = readFileSync(resolved[0]!, 'utf8');
     expect(script).toBe(readFileSync(join(REPO, 'dist/trace-agent.js'), 'utf8'));
     expect(script).not.toMatch(/^\s*(import|export)\s/m); // a classic script, not a module

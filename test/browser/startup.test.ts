@@ -27,6 +27,14 @@ interface Agent {
 const agent = (page: Page) => page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.stats());
 const panelVisible = (page: Page) => page.locator('trace-agent-overlay .panel').isVisible();
 
+/** Whether a hotkey press is taken from the game (default prevented) on `page`. */
+const hotkeyPrevented = (page: Page) =>
+  page.evaluate(() => {
+    const ev = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, code: 'KeyD', altKey: true, shiftKey: true });
+    window.dispatchEvent(ev);
+    return ev.defaultPrevented;
+  });
+
 /** A page of startup.html whose requests for the overlay's file are listed. */
 async function open(fresh: string): Promise<{ page: Page; overlayRequests: string[] }> {
   const page = await env.browser.newPage();
@@ -57,6 +65,29 @@ describe('the drop-in script at start-up', () => {
     // Nothing of the overlay was fetched, nor is on the page.
     expect(overlayRequests).toEqual([]);
     expect(await page.locator('trace-agent-overlay').count()).toBe(0);
+    await page.close();
+  });
+
+  it('a page that leaves in the task that logged: the next page has all it logged, stored or recovered', async () => {
+    const page = await env.browser.newPage();
+    await page.goto(`${env.server.url}/startup.html?leave`);
+    await page.waitForURL(/\?after$/);
+    await waitForAgent(page);
+    type Q = { sessions(): Promise<{ id: string }[]>; query(q: object): Promise<{ entries: { data?: unknown }[] }>; stats(): { sessionId: string; recovered: number } };
+    const ticksOfFirst = () =>
+      page.evaluate(async () => {
+        const ta = (window as unknown as { TraceAgent: Q }).TraceAgent;
+        const own = ta.stats().sessionId;
+        const first = (await ta.sessions()).filter((s) => s.id !== own);
+        if (first.length !== 1) return [];
+        const r = await ta.query({ sessionId: first[0]!.id, types: ['early.tick'], order: 'oldest', limit: 1_000 });
+        return r.entries.map((e) => (e.data as { i: number }).i);
+      });
+    // Bounded: the replay runs at the second page's first idle moment.
+    await expect.poll(ticksOfFirst, { timeout: 20_000 }).toEqual([...Array(500).keys()]);
+    // Whether its store had started by then is the browser's timing: the page's busy tasks make it very likely
+    // not (checked: with no emergency save before the start, this test fails); the unit tests pin that case.
+    console.log(`store thread as the first page left: ${await page.evaluate(() => sessionStorage.getItem('threadAtLeave'))}`);
     await page.close();
   });
 
@@ -98,13 +129,33 @@ describe('the drop-in script at start-up', () => {
     expect(trace.entries.filter((e) => e.type === 'overlay:failed')).toHaveLength(1);
     expect((await agent(page)).internalErrors).toBe(1);
     expect(await page.locator('trace-agent-overlay').count()).toBe(0);
-    const prevented = await page.evaluate(() => {
-      const ev = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, code: 'KeyD', altKey: true, shiftKey: true });
-      window.dispatchEvent(ev);
-      return ev.defaultPrevented;
-    });
-    expect(prevented).toBe(false);
+    expect(await hotkeyPrevented(page)).toBe(false);
     await page.close();
+  });
+
+  it('fails closed when the overlay URL serves a script that does not hand anything back (another build, a proxy\'s page), and when it throws as it starts', async () => {
+    for (const [body, said] of [
+      ['window.notOurs = 1;', /loaded but did not start/],
+      ['throw new Error("a broken overlay file");', /loaded but did not start/],
+    ] as const) {
+      const page = await env.browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.route('**/trace-agent.overlay.js', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body }));
+      await page.goto(`${env.server.url}/startup.html?${encodeURIComponent(body)}`);
+      await waitForAgent(page);
+      await page.keyboard.press('Alt+Shift+KeyD');
+      await expect.poll(async () => (await agent(page)).internalErrors).toBe(1);
+      const health = await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.checkHealth());
+      expect(health.reasons.find((r) => r.what === 'overlay')?.message).toMatch(said);
+      expect(await page.evaluate(() => (window as unknown as { TraceAgent: Agent }).TraceAgent.isOpen)).toBe(false);
+      // The file's <script> is taken out again; the hotkey is the game's.
+      expect(await page.locator('script[src*="trace-agent.overlay.js"]').count()).toBe(0);
+      expect(await hotkeyPrevented(page)).toBe(false);
+      // A file not of our build that throws is the page's error (ours catch their own: see vite.config.ts); ours never add one.
+      expect(pageErrors.filter((m) => !/a broken overlay file/.test(m))).toEqual([]);
+      await page.close();
+    }
   });
 
   it("loads the overlay under a nonce policy: its <script> carries the tag's nonce", async () => {

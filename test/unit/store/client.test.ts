@@ -629,3 +629,79 @@ describe('StoreClient watchdog and the page\'s own stalls', () => {
     c.close();
   });
 });
+
+describe('StoreClient started late (deferStart: the page\'s first idle moment)', () => {
+  const seqs = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
+
+  it('what is written before the store starts is kept, full batches too, and stored once it runs', async () => {
+    const { c, sessionId } = client({ deferStart: true, maxBatch: 10 });
+    for (let i = 1; i <= 25; i++) c.write(entry(i));
+    // Still the constructor's task: no store yet, two full batches sent into the void and kept, five in the batch.
+    expect(c.status.thread).toBeNull();
+    expect(c.pending).toBe(25);
+    await c.flush();
+    expect(c.status.thread).toBe('main');
+    expect(c.pending).toBe(0);
+    expect(await storedSeqs(c, sessionId)).toEqual(seqs(25));
+    c.close();
+  });
+
+  it('past maxUnacked before the store starts: the newest are refused and counted, the rest stored', async () => {
+    const { c, sessionId } = client({ deferStart: true, maxBatch: 10, maxUnacked: 50 });
+    for (let i = 1; i <= 80; i++) c.write(entry(i));
+    expect(c.counters.droppedBackpressure).toBe(30);
+    await c.flush();
+    expect(await storedSeqs(c, sessionId)).toEqual(seqs(50));
+    c.close();
+  });
+
+  it('a page hidden before its store started: the emergency log takes all, under the session lock, so a live page\'s log is not replayed', async () => {
+    const storage = new MemoryStorage();
+    const dbName = freshDb();
+    const { locks, held } = fakeLocks();
+    const early = client({ dbName, storage, sessionId: 'early', locks, deferStart: true, maxBatch: 10 });
+    for (let i = 1; i <= 25; i++) early.c.write(entry(i, 'early'));
+    early.c.saveEmergency(); // pagehide / visibilitychange in the same task as the script's run
+    expect(held.has(`trace-agent:${dbName}:early`)).toBe(true);
+    const record = JSON.parse(storage.getItem(emergencyKey(dbName, 'early'))!) as { batches: { count: number }[] };
+    expect(record.batches.reduce((n, b) => n + b.count, 0)).toBe(25);
+    const other = client({ dbName, storage, sessionId: 'other', locks });
+    await other.c.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(other.c.counters.recovered).toBe(0);
+    // The page lives on: its own store starts and stores them itself.
+    await early.c.flush();
+    expect(await storedSeqs(early.c, 'early')).toEqual(seqs(25));
+    other.c.close();
+    early.c.close();
+  });
+
+  it('closed before it started: what was written goes to the emergency log, and no store starts after', async () => {
+    const storage = new MemoryStorage();
+    const { c, dbName, sessionId } = client({ storage, deferStart: true });
+    for (let i = 1; i <= 5; i++) c.write(entry(i));
+    c.close();
+    expect(storage.getItem(emergencyKey(dbName, sessionId))).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.status.thread).toBeNull();
+  });
+
+  it('a store whose start throws in the idle callback: nothing thrown into the page, the problem said, the next store takes over', async () => {
+    const throwing: TransportFactory = () => ({
+      thread: 'worker',
+      post: () => {
+        throw new Error('this page broke postMessage');
+      },
+      onMessage: () => {},
+      onFailure: () => {},
+      close: () => {},
+    });
+    const { c, sessionId } = client({ deferStart: true, transports: [throwing, mainThreadTransport] });
+    c.write(entry(1));
+    await c.flush();
+    expect(c.status.thread).toBe('main');
+    expect(c.status.problems.join('\n')).toMatch(/this page broke postMessage/);
+    expect(await storedSeqs(c, sessionId)).toEqual([1]);
+    c.close();
+  });
+});

@@ -98,8 +98,8 @@ try {
   for (let run = 1; run <= RUNS; run++) {
     const figures = Object.fromEntries(runnerKeys.map((k) => [k, runnerFigures[k]]));
     for (const page of pages) {
-      const run = PAGES[page].loads ? runLoads : runPage; // the load page is many loads, each its own Chromium
-      const msg = await run({ browser, server, page, bench: PAGES[page], timeoutMs: TIMEOUT_MS });
+      const measure = PAGES[page].loads ? runLoads : runPage; // the load page is many loads, each its own Chromium
+      const msg = await measure({ browser, server, page, bench: PAGES[page], timeoutMs: TIMEOUT_MS });
       Object.assign(figures, msg.figures);
       const info = Object.entries(msg.info ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
       console.log(`  run ${run}/${RUNS} ${page}: ${Object.entries(msg.figures).map(([k, v]) => `${k}=${round(k, v)}`).join(' ')}${info ? `  (${info})` : ''}`);

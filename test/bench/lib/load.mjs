@@ -6,6 +6,7 @@
 // `n` times measured. Each figure is the median of its loads in the run.
 import { join } from 'node:path';
 import { runPage } from './browser.mjs';
+import { median } from './median.mjs';
 
 /** Each tool's tag (and start), and the files served under /load/ (cacheable, as a site serves them). */
 export const LOAD_TOOLS = {
@@ -37,11 +38,6 @@ export function loadHead(token, tool) {
 
 export const LOAD_KEYS = Object.values(LOAD_TOOLS).flatMap((t) => [`${t.prefix}load_cold_ms`, `${t.prefix}load_warm_ms`]);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const samplesOf = (msg) => String(msg.info?.ms ?? '').split(',').filter(Boolean).map(Number);
 
 /** One run of the load page: every tool cold and warm; returns the figures and a line of info. */

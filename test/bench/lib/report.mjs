@@ -1,6 +1,7 @@
 // The bench's report: medians, min and max over the runs; the table (for the
 // terminal and for the README); the goals; bench-results.json.
 import { GOALS, PENDING, UNITS } from './benches.mjs';
+import { median } from './median.mjs';
 
 const DECIMALS = { '×': 2, 'ms/frame': 2, 'ns/event': 1, 'ns/call': 1, 'ns/span': 1, MiB: 2, fps: 1 };
 
@@ -18,11 +19,6 @@ export function show(key, v) {
   return round(key, v).toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /**
  * bench-results.json: one flat object of medians (null for the keys that

@@ -16,8 +16,7 @@ import { SequenceNovelty } from './novelty';
 export const GLOBAL_LEARNING = 20;
 
 export interface GlobalDetectorOptions extends DetectorOptions {
-  /** SequenceNovelty's levels, warm-up and margin (NOVELTY_DEFAULTS when not given). */
-  noveltyLevels?: number;
+  /** SequenceNovelty's warm-up and margin (NOVELTY_DEFAULTS when not given; its 8 levels are CAD OSE's, fixed). */
   noveltyWarmup?: number;
   noveltyMargin?: number;
 }
@@ -29,8 +28,8 @@ export interface GlobalDetectorOptions extends DetectorOptions {
  * sub-detector saw it.
  */
 export function createGlobalDetector(opts: GlobalDetectorOptions = {}, threshold = DEFAULT_THRESHOLD): StreamingDetector {
-  const { noveltyLevels, noveltyWarmup, noveltyMargin, ...detector } = opts;
+  const { noveltyWarmup, noveltyMargin, ...detector } = opts;
   const rest = detector.refractory ?? DEFAULT_OPTIONS.refractory;
-  const novelty = new SequenceNovelty({ levels: noveltyLevels, warmup: noveltyWarmup, margin: noveltyMargin, rest });
+  const novelty = new SequenceNovelty({ warmup: noveltyWarmup, margin: noveltyMargin, rest });
   return new StreamingDetector({ learning: GLOBAL_LEARNING, ...detector }, threshold, novelty);
 }

@@ -134,8 +134,11 @@ export class TraceCore {
     }
     try {
       let flags = 0;
-      const copied = data === undefined || data === null ? NO_DATA : this.copier.copy(data);
-      flags |= this.copier.flags;
+      let copied: unknown = NO_DATA;
+      if (data !== undefined && data !== null) {
+        copied = this.copier.copy(data);
+        flags |= this.copier.flags; // the copier's flags are its last copy's: read only after one
+      }
       let meta: unknown;
       if (metadata !== undefined && metadata !== null) {
         meta = this.copier.copy(metadata);

@@ -126,4 +126,13 @@ describe('TraceCore.logEvent', () => {
     expect(entries.map((e) => e.flags)).toEqual([1, 2, undefined]);
     expect(core.counters).toMatchObject({ truncated: 1, redacted: 1, logged: 3 });
   });
+
+  it('a type-only event after a truncated one carries no flags of its own (none left over from the last copy)', () => {
+    const { core, entries } = collect({ limits: { maxString: 4 } });
+    core.logEvent('a', { s: 'abcdefgh' });
+    core.logEvent('tick');
+    core.logEvent('tock', null as unknown as undefined);
+    expect(entries.map((e) => e.flags)).toEqual([1, undefined, undefined]);
+    expect(core.counters).toMatchObject({ truncated: 1, logged: 3 });
+  });
 });

@@ -177,7 +177,8 @@ export default defineConfig(({ mode }): UserConfig => {
       projects: [
         {
           extends: true,
-          test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], environment: 'node' },
+          // A property test or a detector run takes seconds on a busy 2-core machine: 5 s (the default) is too tight.
+          test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], environment: 'node', testTimeout: 30_000 },
         },
         {
           extends: true,

@@ -50,7 +50,7 @@ export interface TraceReader {
  * Reads the trace of `chunks` (a file's bytes, traceBytes): `header()` first,
  * then iterate `entries()` once.
  */
-export function readTrace(chunks: AsyncIterable<Uint8Array | string>): TraceReader {
+export function readTrace(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): TraceReader {
   const items = scanTrace(chunks);
   let header: Promise<TraceHeader> | null = null;
   const readHeader = async (): Promise<TraceHeader> => {

@@ -134,7 +134,7 @@ class ValueReader {
  * The header, then the entries of a trace JSON file, as its bytes come.
  * Throws a TraceError ('IMPORT_INVALID') saying what is wrong and where.
  */
-export async function* scanTrace(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<ScanItem> {
+export async function* scanTrace(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<ScanItem> {
   let at = At.Start;
   let offset = 0; // of the chunk's first byte
   let key = '';

@@ -2,6 +2,7 @@
  * The `trace-agent` command (dist/cli/trace-agent.js, package.json's bin):
  *   trace-agent convert <trace.json[.gz]> --to chrome|jsonl|csv [-o out]
  *   trace-agent stats <trace> [--json|--table] [--session id]
+ *   trace-agent compare <a> <b> [--json|--table]
  * Every command reads its files as streams (read-trace.ts).
  */
 import { createWriteStream } from 'node:fs';
@@ -9,6 +10,7 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../core/errors';
 import { VERSION } from '../agent/version';
+import { compareFiles, compareTable } from './compare';
 import { convertTrace, FORMATS, type ConvertFormat } from './convert';
 import { readTraceFile } from './read-trace';
 import { statsTable, traceStats } from './stats';
@@ -22,6 +24,9 @@ export const USAGE = `trace-agent ${VERSION}: files of Trace Agent, outside the 
       The output goes to stdout without -o.
   trace-agent stats <trace> [--json|--table] [--session id]
       The analytics engine's stats and the anomalies and alerts it finds (a table by default).
+  trace-agent compare <a> <b> [--json|--table]
+      Per agent method, calls, errors and p50/p95/p99 of both, most changed first; event types
+      of one only; frame times; where the two stories part.
 `;
 
 /** A mistake in the command line: the usage is printed with it. */
@@ -59,6 +64,15 @@ export async function main(argv: string[], stdout: Writable = process.stdout, st
       if (values.json && values.table) throw new UsageError('--json or --table, not both');
       const s = await traceStats(await readTraceFile(positionals[0]!), values.session);
       stdout.write(values.json ? JSON.stringify(s, null, 2) + '\n' : statsTable(s));
+      return 0;
+    }
+    if (command === 'compare') {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, table: { type: 'boolean' } } });
+      if (positionals.length !== 2) throw new UsageError('compare takes two trace files');
+      if (values.json && values.table) throw new UsageError('--json or --table, not both');
+      const [a, b] = positionals as [string, string];
+      const c = await compareFiles(await readTraceFile(a), await readTraceFile(b));
+      stdout.write(values.json ? JSON.stringify(c, null, 2) + '\n' : compareTable(c, [a, b]));
       return 0;
     }
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);

@@ -75,8 +75,8 @@ export function* demoEntries(n, { seed = 1, fault = null, storySeed = seed } = {
       yield { ...base, kind: 'perf', type: 'frame:stats', level: 'info', source: 'trace-agent', data: { frames: 60, times, from: frame - 60 } };
       continue;
     }
-    if (ts - storyAt >= 4_000 && seq < n) {
-      // The story moves every 4 s; which way is the story seed's.
+    if (ts - storyAt >= 1_000 && seq < n) {
+      // The story moves every second; which way is the story seed's.
       const from = STORY[story % STORY.length];
       story += rs() < 0.8 ? 1 : 2;
       const to = STORY[story % STORY.length];

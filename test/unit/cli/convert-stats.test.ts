@@ -134,3 +134,23 @@ describe('trace-agent stats', () => {
     expect(f.text()).toContain('ENOENT');
   });
 });
+
+describe('trace-agent compare', () => {
+  it('streams both files and lists the faulty method first, as a table or JSON', async () => {
+    const slow = join(dir, 'slow.json.gz');
+    await writeDemoTrace(slow, N, { seed: 2, fault: { method: 'npc.decide', slow: 4 } });
+    const t = capture();
+    expect(await main(['compare', plain, slow], t.out, t.out)).toBe(0);
+    const lines = t.text().split('\n');
+    const head = lines.findIndex((l) => l.startsWith('method '));
+    expect(lines[head + 1]).toMatch(/^npc\.decide .* p95 [\d.]+ → [\d.]+ ms \(×[\d.]+, ±2\.02%\)/);
+    const j = capture();
+    expect(await main(['compare', gzipped, slow, '--json'], j.out, j.out)).toBe(0);
+    const c = JSON.parse(j.text()) as { methods: { name: string }[]; a: { entries: number } };
+    expect(c.methods[0]!.name).toBe('npc.decide');
+    expect(c.a.entries).toBe(N);
+    const u = capture();
+    expect(await main(['compare', plain], u.out, u.out)).toBe(2);
+    expect(u.text()).toContain('compare takes two trace files');
+  });
+});

@@ -141,7 +141,7 @@ export interface MethodComparison {
   /** null where the trace has no call of it. */
   a: MethodSide | null;
   b: MethodSide | null;
-  /** b / a of each percentile (null where one side has fewer than MIN_CALLS calls); errorRate is b − a. */
+  /** b / a of each percentile (both at least CLOCK_FLOOR_MS; null where one side has fewer than MIN_CALLS calls); errorRate is b − a. */
   change: { perSecond: number | null; errorRate: number | null; p50: number | null; p95: number | null; p99: number | null };
   /** What changed beyond the sketches' error and chance, in words; [] when nothing did. */
   findings: string[];
@@ -241,7 +241,14 @@ function side(m: MethodDigest | undefined, secs: number): MethodSide | null {
   return { calls: m.calls, perSecond: roundFigure(m.calls / secs), errors: m.errors, errorRate: roundFigure(m.errors / Math.max(1, m.calls)), p50: q(0.5), p95: q(0.95), p99: q(0.99) };
 }
 
+/**
+ * Latencies under this (ms) are compared as this: a page without cross-origin
+ * isolation reads a clock of 100 µs steps, so 0 and 0.1 ms are the same reading.
+ */
+export const CLOCK_FLOOR_MS = 0.1;
+
 const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && a > 0 ? roundFigure(b / a) : null);
+const latencyRatio = (a: number | null, b: number | null) => (a !== null && b !== null ? roundFigure(Math.max(b, CLOCK_FLOOR_MS) / Math.max(a, CLOCK_FLOOR_MS)) : null);
 
 function compareMethod(name: string, ma: MethodDigest | undefined, mb: MethodDigest | undefined, secA: number, secB: number, ratioError: number): MethodComparison {
   const a = side(ma, secA);
@@ -257,11 +264,12 @@ function compareMethod(name: string, ma: MethodDigest | undefined, mb: MethodDig
   out.change.errorRate = roundFigure(b.errorRate - a.errorRate);
   const compared = ma!.sketch.count >= MIN_CALLS && mb!.sketch.count >= MIN_CALLS;
   if (compared) {
-    out.change.p50 = ratio(a.p50, b.p50);
-    out.change.p95 = ratio(a.p95, b.p95);
-    out.change.p99 = ratio(a.p99, b.p99);
+    out.change.p50 = latencyRatio(a.p50, b.p50);
+    out.change.p95 = latencyRatio(a.p95, b.p95);
+    out.change.p99 = latencyRatio(a.p99, b.p99);
     for (const [label, r, va, vb] of [['p50', out.change.p50, a.p50, b.p50], ['p95', out.change.p95, a.p95, b.p95]] as const) {
-      if (r === null || Math.abs(r - 1) <= ratioError) continue;
+      // Beyond the sketches' error, and by two clock steps at least (one step is the clock's rounding).
+      if (r === null || va === null || vb === null || Math.abs(r - 1) <= ratioError || Math.abs(vb - va) < 2 * CLOCK_FLOOR_MS) continue;
       // A shift within the sketches' error counts for nothing; past it, by how many times.
       const s = Math.abs(Math.log(r));
       if (s > Math.log(1 + 4 * ratioError)) {

@@ -169,15 +169,15 @@ function Result({ c, a, b }: { c: TraceComparison; a: Side; b: Side }) {
       <section aria-label="methods compared">
         <div class="table-wrap">
           <table class="methods">
+            <caption class="dim">each cell: A · B</caption>
             <thead>
               <tr>
                 <th scope="col">method</th>
-                <th scope="col">calls A · B</th>
-                <th scope="col">errors A · B</th>
-                <th scope="col">p50 A · B</th>
-                <th scope="col">p95 A · B</th>
-                <th scope="col">p99 A · B</th>
-                <th scope="col">what changed</th>
+                <th scope="col">calls</th>
+                <th scope="col">err</th>
+                <th scope="col">p50 ms</th>
+                <th scope="col">p95 ms</th>
+                <th scope="col">p99 ms</th>
               </tr>
             </thead>
             <tbody>
@@ -207,19 +207,26 @@ function Result({ c, a, b }: { c: TraceComparison; a: Side; b: Side }) {
 
 function MethodRow({ m }: { m: MethodComparison }) {
   const two = (x: number | null | undefined, y: number | null | undefined) => `${fig(x)} · ${fig(y)}`;
+  // What changed goes on a row of its own under the method: the panel is narrow.
   return (
-    <tr class={m.score > 0 ? 'changed' : ''}>
-      <th scope="row" class="name" title={m.name}>
-        <span class="agent">{m.agent}</span>
-        {m.method ? `.${m.method}` : ''}
-      </th>
-      <td class="num">{`${m.a ? formatCount(m.a.calls) : '–'} · ${m.b ? formatCount(m.b.calls) : '–'}`}</td>
-      <td class="num">{`${pct(m.a?.errorRate)} · ${pct(m.b?.errorRate)}`}</td>
-      <td class="num">{two(m.a?.p50, m.b?.p50)}</td>
-      <td class="num">{two(m.a?.p95, m.b?.p95)}</td>
-      <td class="num">{two(m.a?.p99, m.b?.p99)}</td>
-      <td class="what">{m.findings.length > 0 ? m.findings.join('; ') : <span class="dim">–</span>}</td>
-    </tr>
+    <>
+      <tr class={m.score > 0 ? 'changed' : ''}>
+        <th scope="row" class="name" title={m.name}>
+          <span class="agent">{m.agent}</span>
+          {m.method ? `.${m.method}` : ''}
+        </th>
+        <td class="num">{`${m.a ? formatCount(m.a.calls) : '–'} · ${m.b ? formatCount(m.b.calls) : '–'}`}</td>
+        <td class="num">{`${pct(m.a?.errorRate)} · ${pct(m.b?.errorRate)}`}</td>
+        <td class="num">{two(m.a?.p50, m.b?.p50)}</td>
+        <td class="num">{two(m.a?.p95, m.b?.p95)}</td>
+        <td class="num">{two(m.a?.p99, m.b?.p99)}</td>
+      </tr>
+      {m.findings.length > 0 && (
+        <tr class="what">
+          <td colSpan={6}>{m.findings.join('; ')}</td>
+        </tr>
+      )}
+    </>
   );
 }
 

@@ -144,13 +144,16 @@ export const PANELS_CSS = `
 .compare .problems { padding: 3px 0; border: 0; max-height: none; overflow: visible; color: var(--err); }
 .compare .table-wrap { overflow: auto; max-height: max(120px, 36vh); }
 .compare table { width: 100%; border-collapse: collapse; font-size: 10.5px; font-variant-numeric: tabular-nums; }
-.compare th, .compare td { padding: 2px 3px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+.compare th, .compare td { padding: 2px 5px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 .compare thead th { position: sticky; top: 0; background: var(--bg); font-weight: 500; }
 .compare tbody th { font-weight: 400; text-align: left; }
+.compare .name { max-width: 130px; overflow: hidden; text-overflow: ellipsis; }
+.compare caption { text-align: left; font-size: 10px; }
 .compare .num { text-align: right; }
 .compare .agent { color: var(--dim); }
-.compare tr.changed .what { color: var(--warn); }
-.compare .what { white-space: normal; }
+.compare tr.changed > * { border-bottom: 0; }
+.compare tr.what td { color: var(--warn); white-space: normal; padding: 0 3px 3px 12px; border-bottom: 1px solid var(--line); }
+.compare .run { align-self: flex-start; }
 .compare .types code { margin-right: 6px; }
 .compare .legend-a { color: var(--c1); } .compare .legend-b { color: var(--c2); }
 :where(.shell.light) .compare { --c1: #1f6fd1; --c2: #7c3aed; }

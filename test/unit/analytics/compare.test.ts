@@ -95,6 +95,17 @@ describe('compareTraces on two demo-like runs', () => {
     expect(compareTraces(d.digest(), { entries: a })).toEqual(compareTraces(a, digestTrace(a)));
   });
 
+  it('compares latencies under the clock\'s 100 µs step as one reading', () => {
+    const calls = (dur: number) => Array.from({ length: 50 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'agent', type: 'p.tick', source: 'p', method: 'tick', level: 'info', frame: 0, dur: k % 2 ? dur : 0, status: 'ok' }) as TraceEntry);
+    const c = compareTraces(calls(0.0992), calls(0));
+    expect(c.methods[0]!.change.p95).toBe(1);
+    expect(c.methods[0]!.findings).toEqual([]);
+    // One clock step more is the clock's rounding, not a change...
+    expect(compareTraces(calls(0.0992), calls(0.2)).methods[0]!.findings).toEqual([]);
+    // ...two steps and more, beyond the sketches' error, is.
+    expect(compareTraces(calls(0.2), calls(0.9)).methods[0]!.findings[0]).toMatch(/^p95 0\.\d+ → 0\.\d+ ms \(×4\.\d+, ±2\.02%\)$/);
+  });
+
   it('counts what does not fit its limits', () => {
     const many = Array.from({ length: DIGEST_LIMITS.types + 3 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'custom', type: `t${k}`, level: 'info', frame: 0 }) as TraceEntry);
     const d = digestTrace(many);

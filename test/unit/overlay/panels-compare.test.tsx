@@ -58,8 +58,10 @@ describe('the compare tab', () => {
     await vi.waitFor(() => expect(m!.root.querySelector('table.methods')).not.toBeNull());
     const r = rows(m.root);
     expect(r[0]![0]).toBe('pathfinder.findPath');
-    expect(r[0]![6]).toMatch(/p95 [\d.]+ → [\d.]+ ms \(×[\d.]+, ±2\.02%\)/);
-    expect(r.slice(1).every((row) => row[6] === '–')).toBe(true);
+    // What changed: a row under the method, and under no other.
+    expect(r[1]).toEqual([expect.stringMatching(/p95 [\d.]+ → [\d.]+ ms \(×[\d.]+, ±2\.02%\)/)]);
+    expect(m.root.querySelectorAll('tr.what')).toHaveLength(1);
+    expect(r.slice(2).map((row) => row[0])).toEqual(['npc.decide', 'npc.move', 'director.plan']);
     expect(m.text()).toContain(`B live session: ${N} entries`);
     expect(m.text()).toContain('1 method changed');
     // Every page of the store was read, oldest first.

@@ -40,6 +40,8 @@ it('compares an exported trace of the demo with its live session', async () => {
   expect(await overlay('.compare .frames canvas').count()).toBe(1);
   expect(await overlay('.compare .frames').isVisible()).toBe(true);
   await screenshot(page, 'overlay-compare-result');
+  await overlay('.compare .frames').scrollIntoViewIfNeeded();
+  await screenshot(page, 'overlay-compare-frames');
   expect(errors).toEqual([]);
   await context.close();
 });

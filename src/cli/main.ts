@@ -12,7 +12,7 @@ import { errorMessage } from '../core/errors';
 import { VERSION } from '../agent/version';
 import { compareFiles, compareTable } from './compare';
 import { convertTrace, FORMATS, type ConvertFormat } from './convert';
-import { readTraceFile } from './read-trace';
+import { readTracePath } from './read-trace';
 import { statsTable, traceStats } from './stats';
 
 export const USAGE = `trace-agent ${VERSION}: files of Trace Agent, outside the browser
@@ -53,7 +53,7 @@ export async function main(argv: string[], stdout: Writable = process.stdout, st
       if (positionals.length !== 1) throw new UsageError('convert takes one trace file');
       const to = values.to as ConvertFormat | undefined;
       if (!to || !FORMATS.includes(to)) throw new UsageError(`--to must be one of ${FORMATS.join(', ')}`);
-      const reader = await readTraceFile(positionals[0]!);
+      const reader = await readTracePath(positionals[0]!);
       const { entries } = await convertTrace(reader, to, values.output ? output(values.output) : stdout);
       if (values.output) stderr.write(`${entries} entries written to ${values.output} (${to})\n`);
       return 0;
@@ -62,7 +62,7 @@ export async function main(argv: string[], stdout: Writable = process.stdout, st
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, table: { type: 'boolean' }, session: { type: 'string' } } });
       if (positionals.length !== 1) throw new UsageError('stats takes one trace file');
       if (values.json && values.table) throw new UsageError('--json or --table, not both');
-      const s = await traceStats(await readTraceFile(positionals[0]!), values.session);
+      const s = await traceStats(await readTracePath(positionals[0]!), values.session);
       stdout.write(values.json ? JSON.stringify(s, null, 2) + '\n' : statsTable(s));
       return 0;
     }
@@ -71,7 +71,7 @@ export async function main(argv: string[], stdout: Writable = process.stdout, st
       if (positionals.length !== 2) throw new UsageError('compare takes two trace files');
       if (values.json && values.table) throw new UsageError('--json or --table, not both');
       const [a, b] = positionals as [string, string];
-      const c = await compareFiles(await readTraceFile(a), await readTraceFile(b));
+      const c = await compareFiles(await readTracePath(a), await readTracePath(b));
       stdout.write(values.json ? JSON.stringify(c, null, 2) + '\n' : compareTable(c, [a, b]));
       return 0;
     }

@@ -77,6 +77,6 @@ export function readTrace(chunks: AsyncIterable<Uint8Array | string> | Iterable<
 }
 
 /** A trace file on disk, read as a stream. */
-export async function readTraceFile(path: string): Promise<TraceReader> {
+export async function readTracePath(path: string): Promise<TraceReader> {
   return readTrace(await traceBytes(path));
 }

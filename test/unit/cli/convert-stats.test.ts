@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertTrace, CSV_COLUMNS, csvCell } from '../../../src/cli/convert';
 import { main } from '../../../src/cli/main';
-import { readTrace, readTraceFile } from '../../../src/cli/read-trace';
+import { readTrace, readTracePath } from '../../../src/cli/read-trace';
 import { traceStats } from '../../../src/cli/stats';
 import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { BatchEncoder } from '../../../src/core/columns';
@@ -41,7 +41,7 @@ describe('trace-agent convert', () => {
   it('writes the Chrome trace the exporter writes, from a gzipped file as from a plain one', async () => {
     for (const file of [plain, gzipped]) {
       const c = capture();
-      const r = await convertTrace(await readTraceFile(file), 'chrome', c.out);
+      const r = await convertTrace(await readTracePath(file), 'chrome', c.out);
       expect(r.entries).toBe(N);
       const trace = JSON.parse(c.text()) as { otherData: { format: string; session: string }; traceEvents: unknown[] };
       const w = new ChromeTraceWriter();
@@ -54,7 +54,7 @@ describe('trace-agent convert', () => {
 
   it('writes JSON Lines: the header, then every entry as it is in the file', async () => {
     const c = capture();
-    await convertTrace(await readTraceFile(gzipped), 'jsonl', c.out);
+    await convertTrace(await readTracePath(gzipped), 'jsonl', c.out);
     const lines = c.text().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const file = JSON.parse(readFileSync(plain, 'utf8')) as { entries: unknown[] } & Record<string, unknown>;
     const { entries: fileEntries, ...header } = file;
@@ -64,7 +64,7 @@ describe('trace-agent convert', () => {
 
   it('writes CSV: a row an entry, quoted where a cell needs it, what varies as JSON', async () => {
     const c = capture();
-    await convertTrace(await readTraceFile(plain), 'csv', c.out);
+    await convertTrace(await readTracePath(plain), 'csv', c.out);
     const rows = c.text().split('\r\n');
     expect(rows[0]).toBe(CSV_COLUMNS.join(','));
     expect(rows.length).toBe(N + 2); // header, rows, the empty string after the last CRLF
@@ -89,7 +89,7 @@ describe('trace-agent convert', () => {
 
 describe('trace-agent stats', () => {
   it('gives the figures the engine gives when fed the same entries', async () => {
-    const s = await traceStats(await readTraceFile(gzipped));
+    const s = await traceStats(await readTracePath(gzipped));
     // The engine, fed the entries in one batch a 100 ms of trace time as the page posts them.
     const engine = new AnalyticsEngine({ sessionId: 'demo-session' });
     const enc = new BatchEncoder(1_000);

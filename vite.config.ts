@@ -154,6 +154,19 @@ export default defineConfig(({ mode }): UserConfig => {
       },
     };
   }
+  if (mode === 'cli') {
+    // dist/cli/trace-agent.js, the `trace-agent` command (package.json's bin): one ES module for Node, node:* left as imports.
+    return {
+      define: SHIPPED_FLAGS,
+      build: {
+        outDir: 'dist/cli',
+        emptyOutDir: true,
+        target: 'node20',
+        lib: { entry: resolve(root, 'src/cli/bin.ts'), formats: ['es'], fileName: () => 'trace-agent.js' },
+        rolldownOptions: { external: [/^node:/], output: { banner: '#!/usr/bin/env node' } },
+      },
+    };
+  }
   if (mode === 'esm-worker') {
     // dist/esm/worker.js, the store's worker that index.js starts: one file
     // with no imports (idb bundled in), so that it also runs unbundled, where

@@ -36,3 +36,4 @@ export type { PatternReport } from './analytics/patterns';
 export type { TrendReport } from './analytics/trends';
 export type { GeneratedStats } from './analytics/stats';
 export type { PlayerStats } from './analytics/player';
+export { compareTraces, digestTrace, TraceDigester, type TraceComparison, type TraceDigest, type MethodComparison, type Comparable } from './analytics/compare';

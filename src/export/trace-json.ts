@@ -101,7 +101,7 @@ export function parseTrace(text: string): TraceFile {
 }
 
 /** What is wrong with an entry of a file, or null: a file is data from anywhere, and the overlay renders it. */
-function entryProblem(v: unknown): string | null {
+export function entryProblem(v: unknown): string | null {
   if (!v || typeof v !== 'object') return 'not an object';
   const e = v as Record<string, unknown>;
   if (typeof e['seq'] !== 'number' || typeof e['ts'] !== 'number' || typeof e['type'] !== 'string') return 'lacks seq, ts or type';

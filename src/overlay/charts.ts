@@ -57,6 +57,8 @@ export interface ChartSpec {
   yAtLeast?: number;
   /** y-axis values as text. */
   format?: (v: number) => string;
+  /** x-axis values as text (default: seconds of session time). */
+  xFormat?: (v: number) => string;
   height?: number;
 }
 
@@ -164,7 +166,7 @@ export const uplotChart: ChartFactory = (el, spec, size) => {
     },
     axes: [
       // Ticks closer than a second apart (a young session) keep their tenths, so labels do not repeat.
-      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 22, values: (_u, vals) => (vals.length > 1 && vals[1]! - vals[0]! < 1 ? vals.map((v) => `${v.toFixed(1)}s`) : vals.map((v) => sessionTime(v))) },
+      { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 22, values: (_u, vals) => (spec.xFormat ? vals.map((v) => spec.xFormat!(v)) : vals.length > 1 && vals[1]! - vals[0]! < 1 ? vals.map((v) => `${v.toFixed(1)}s`) : vals.map((v) => sessionTime(v))) },
       { stroke: axisStroke, grid, ticks: { show: false }, font: font(), size: 44, space: 18, values: (_u, vals) => vals.map((v) => fmt(v)) },
     ],
     series: [

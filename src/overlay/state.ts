@@ -8,7 +8,7 @@ import type { DownloadProgress, OverlaySnapshot, OverlaySource } from './source'
 /** Text and lists refresh at most 4 times a second (stats-gl's text rate). */
 export const REFRESH_MS = 250;
 
-export const TABS = ['metrics', 'log', 'agents', 'anomalies', 'health'] as const;
+export const TABS = ['metrics', 'log', 'agents', 'anomalies', 'health', 'compare'] as const;
 export type Tab = (typeof TABS)[number];
 
 /** Where the log should look: set by a link from another tab (an anomaly's entries). */

@@ -34,6 +34,7 @@ import type { TraceEntry } from '../../src/core/entry';
 import type { TraceAgent } from '../../src/create-agent';
 import { collectErrors, useBrowser, waitForAgent } from './browser';
 import { importMapTag } from './import-map';
+import { demoEntries, demoHeader } from '../tools/demo-trace.mjs';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -191,6 +192,11 @@ ${block}
 
 /** Blocks as served: /readme/block-<index>.js (TypeScript stripped, plus the runner's `export { ... }`). */
 const served = new Map<string, { type: string; body: string } | { file: string }>();
+
+// The two trace files the compare example fetches: demo-like runs, the second with pathfinder.findPath made 4× slower from halfway.
+const traceFile = (entries: TraceEntry[]) => JSON.stringify({ ...demoHeader(entries.length), entries });
+served.set('/traces/good.json', { type: 'application/json', body: traceFile([...demoEntries(8_000, { seed: 1 })]) });
+served.set('/traces/bad.json', { type: 'application/json', body: traceFile([...demoEntries(8_000, { seed: 2, fault: { method: 'pathfinder.findPath', slow: 4, from: 4_000 } })]) });
 
 function handle(req: IncomingMessage, res: ServerResponse): boolean {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -411,6 +417,19 @@ const RUNNERS: Runner[] = [
       expect(seen).toMatchObject({ patterns: 'object', anomalies: true, health: { status: expect.stringMatching(/^(ok|degraded|critical)$/), reasons: true } });
       expect(seen.rules).toContain('slow-llm');
       expect(seen.game).toEqual([{ name: 'boss-stuck', state: 'firing', severity: 'warning' }]);
+    },
+  },
+  {
+    name: 'Analytics: compareTraces of two trace files, the slowed method first',
+    match: (b) => /compareTraces\(await read\(/.test(b.code),
+    page: 'esm',
+    exports: ['c', 'worst'],
+    async check(page, mod) {
+      const seen = await page.evaluate(async (mod) => {
+        const m = (await (globalThis as unknown as G).readmeImport(mod)) as { c: { ratioError: number; methods: { name: string; score: number }[] }; worst: { name: string; findings: string[] } };
+        return { worst: m.worst.name, findings: m.worst.findings.length, others: m.c.methods.slice(1).map((x) => x.score), ratioError: m.c.ratioError };
+      }, mod);
+      expect(seen).toEqual({ worst: 'pathfinder.findPath', findings: 2, others: [0, 0, 0], ratioError: 0.020202 });
     },
   },
   {

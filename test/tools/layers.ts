@@ -42,6 +42,8 @@ export const LAYERS: Readonly<Record<string, LayerRule>> = {
   store: { imports: ['core', 'analytics', 'export'], packages: ['idb'] },
   // Preact + signals + uPlot; reads the store's and the engine's types and the store's query rules.
   overlay: { imports: ['core', 'analytics', 'export', 'store'], packages: ['preact', '@preact/signals', 'uplot'] },
+  // The `trace-agent` command (Node): reads files as streams, runs the analytics and the exporters over them.
+  cli: { imports: ['core', 'analytics', 'export', 'agent'], packages: ['node:fs', 'node:fs/promises', 'node:stream', 'node:util', 'node:zlib'] },
   // index.ts, script.ts, create-agent.ts (the composition root), and any file at the top of src.
   [ENTRIES]: { imports: 'any', packages: 'any' },
   // The composition root's parts (issue 15): entries too.

@@ -2,6 +2,7 @@
 import type { Tab, TabPanel } from '../state';
 import { AgentsTab } from './agents';
 import { AnomaliesTab } from './anomalies';
+import { CompareTab } from './compare';
 import { LogTab } from './event-log';
 import { HealthTab } from './health';
 import { MetricsTab } from './metrics';
@@ -12,4 +13,5 @@ export const PANELS: Partial<Record<Tab, TabPanel>> = {
   agents: AgentsTab,
   anomalies: AnomaliesTab,
   health: HealthTab,
+  compare: CompareTab,
 };

@@ -135,4 +135,26 @@ export const PANELS_CSS = `
 
 :where(.shell.light) .metrics, :where(.shell.light) .agents, :where(.shell.light) .anomalies, :where(.shell.light) .health { --c1: #1f6fd1; --c2: #7c3aed; --c3: #1e8a57; --c4: #a15c00; }
 :where(.shell.light) .u-select { background: rgba(0,0,0,.07); }
+/* ---- compare ---- */
+.compare { --c1: #6cb6ff; --c2: #c297ff; flex: 1; min-height: 0; overflow-y: auto; overflow-x: hidden; padding: 6px 10px 10px; display: flex; flex-direction: column; gap: 8px; }
+.compare .dim { color: var(--dim); }
+.compare .fig-title { font-size: 10px; font-weight: 600; color: var(--dim); text-transform: uppercase; letter-spacing: .06em; }
+.compare .sides { display: flex; flex-direction: column; gap: 4px; }
+.compare .side label { cursor: pointer; }
+.compare .problems { padding: 3px 0; border: 0; max-height: none; overflow: visible; color: var(--err); }
+.compare .table-wrap { overflow: auto; max-height: max(120px, 36vh); }
+.compare table { width: 100%; border-collapse: collapse; font-size: 10.5px; font-variant-numeric: tabular-nums; }
+.compare th, .compare td { padding: 2px 5px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+.compare thead th { position: sticky; top: 0; background: var(--bg); font-weight: 500; }
+.compare tbody th { font-weight: 400; text-align: left; }
+.compare .name { max-width: 130px; overflow: hidden; text-overflow: ellipsis; }
+.compare caption { text-align: left; font-size: 10px; }
+.compare .num { text-align: right; }
+.compare .agent { color: var(--dim); }
+.compare tr.changed > * { border-bottom: 0; }
+.compare tr.what td { color: var(--warn); white-space: normal; padding: 0 3px 3px 12px; border-bottom: 1px solid var(--line); }
+.compare .run { align-self: flex-start; }
+.compare .types code { margin-right: 6px; }
+.compare .legend-a { color: var(--c1); } .compare .legend-b { color: var(--c2); }
+:where(.shell.light) .compare { --c1: #1f6fd1; --c2: #7c3aed; }
 `;

@@ -14,6 +14,7 @@
  * No DOM: used by the page, the worker and Node.
  */
 import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice, some } from './builtins';
+import { defaultExtras, EXTRA_COLUMNS, type ExtraColumn, type Extras } from './column-extras';
 import { KINDS, LEVELS, NO_DATA, type TraceEntry } from './entry';
 
 export interface ColumnBatch {
@@ -62,6 +63,7 @@ const BYTE_COLUMNS = ['kind', 'level', 'flags', 'bits'] as const;
 const WORD_COLUMNS = ['frame', 'type', 'source', 'method'] as const;
 type NumericColumn = (typeof FLOAT_COLUMNS)[number] | (typeof BYTE_COLUMNS)[number] | (typeof WORD_COLUMNS)[number];
 const ALL_COLUMNS: readonly NumericColumn[] = [...FLOAT_COLUMNS, ...BYTE_COLUMNS, ...WORD_COLUMNS];
+const BASE_COLUMNS = ['seq', 'ts', 'frame', 'type', 'kind', 'level', 'flags', 'bits'] as const;
 const ARRAY_TYPES = { seq: Float64Array, ts: Float64Array, dur: Float64Array, spanId: Float64Array, parentId: Float64Array, kind: Uint8Array, level: Uint8Array, flags: Uint8Array, bits: Uint8Array, frame: Uint32Array, type: Uint32Array, source: Uint32Array, method: Uint32Array } as const;
 
 type Columns = { [K in NumericColumn]: InstanceType<(typeof ARRAY_TYPES)[K]> };
@@ -82,29 +84,44 @@ const typedSubarray = TypedArrayProto.subarray;
 
 /** Bytes of one entry in the numeric columns. */
 const ENTRY_BYTES = 8 * FLOAT_COLUMNS.length + 4 * WORD_COLUMNS.length + BYTE_COLUMNS.length;
+/** Of which the extra columns (column-extras.ts: dur, spanId, parentId, source, method), kept in a buffer of their own. */
+const EXTRA_BYTES = 3 * 8 + 2 * 4;
+/** And the base columns every entry fills (seq, ts, frame, type, kind, level, flags, bits). */
+const BASE_BYTES = ENTRY_BYTES - EXTRA_BYTES;
 
-/** The columns of `n` entries, in `buf` (of `n * ENTRY_BYTES` bytes) when given, else in a new buffer. */
-function allocColumns(n: number, buf: ArrayBuffer = new Buffer(n * ENTRY_BYTES)): Columns {
+type BaseColumns = Omit<Columns, ExtraColumn>;
+
+/** The base columns of `n` entries, in `buf` (of `n * BASE_BYTES` bytes) when given, else in a new buffer. */
+function allocBase(n: number, buf: ArrayBuffer = new Buffer(n * BASE_BYTES)): BaseColumns {
   let at = 0;
   const f64 = () => new F64(buf, (at += 8 * n) - 8 * n, n);
   const u32 = () => new U32(buf, (at += 4 * n) - 4 * n, n);
   const u8 = () => new U8(buf, (at += n) - n, n);
   // Widest first, so every view is aligned.
-  return {
-    seq: f64(),
-    ts: f64(),
-    dur: f64(),
-    spanId: f64(),
-    parentId: f64(),
-    frame: u32(),
-    type: u32(),
-    source: u32(),
-    method: u32(),
-    kind: u8(),
-    level: u8(),
-    flags: u8(),
-    bits: u8(),
-  };
+  return { seq: f64(), ts: f64(), frame: u32(), type: u32(), kind: u8(), level: u8(), flags: u8(), bits: u8() };
+}
+
+/** The extra columns of `n` entries, in `buf` (of `n * EXTRA_BYTES` bytes) when given, else in a new buffer. */
+function allocExtras(n: number, buf: ArrayBuffer = new Buffer(n * EXTRA_BYTES)): Extras {
+  let at = 0;
+  const f64 = () => new F64(buf, (at += 8 * n) - 8 * n, n);
+  const u32 = () => new U32(buf, (at += 4 * n) - 4 * n, n);
+  return { dur: f64(), spanId: f64(), parentId: f64(), source: u32(), method: u32() };
+}
+
+/** The last of `list`, taken off it; undefined when it is empty (index and length only: the page may have broken Array methods). */
+function pop(list: ArrayBuffer[]): ArrayBuffer | undefined {
+  if (list.length === 0) return undefined;
+  const last = list[list.length - 1];
+  list.length--;
+  return last;
+}
+
+/** The buffer under `first` .. `last` when they are views over one buffer of exactly `bytes` a entry, laid out as `alloc*` does (first at 0, last at the end); else null. */
+function ownLayout(first: ArrayBufferView, last: ArrayBufferView, n: number, bytes: number, lastWidth: number): ArrayBuffer | null {
+  const buf = first.buffer;
+  if (!(buf instanceof Buffer) || buf.byteLength !== n * bytes || first.byteOffset !== 0) return null;
+  return last.buffer === buf && last.byteOffset === buf.byteLength - n * lastWidth ? buf : null;
 }
 
 // Plain objects with constant keys: a property load with an inline cache, faster than Map.get.
@@ -123,11 +140,16 @@ export const LEVEL_ERROR = LEVEL_INDEX['error']!;
 
 /**
  * Fills pre-allocated columns entry by entry on the page; `take()` hands
- * them over (a full batch) or a compact copy (a partial one).
+ * them over (a full batch) or a compact copy (a partial one). The extra
+ * columns (column-extras.ts) are written only from the batch's first entry
+ * that sets one of them on: a batch of plain events gets the shared defaults.
  */
 export class BatchEncoder {
   private n = 0;
-  private cols: Columns;
+  private cols: BaseColumns;
+  private extras: Extras;
+  /** Whether an entry of this batch set an extra column (from then on every entry writes them). */
+  private hasExtras = false;
   private readonly lines: string[];
   /** String → id in `strings`: a null-prototype object, not a Map (whose methods the page may replace). */
   private ids = Object.create(null) as Record<string, number>;
@@ -144,11 +166,14 @@ export class BatchEncoder {
    * Buffers of full batches that the store is done with (`recycle`), for the
    * next full batch: a fresh ArrayBuffer of a batch's size costs Chromium
    * about a microsecond per KB (zeroed, fresh pages), 50 ns an entry.
+   * Base and extra buffers apart (they differ in size).
    */
   private spare: ArrayBuffer[] = [];
+  private spareExtras: ArrayBuffer[] = [];
 
   constructor(readonly capacity: number) {
-    this.cols = allocColumns(capacity);
+    this.cols = allocBase(capacity);
+    this.extras = allocExtras(capacity);
     this.lines = new Array<string>(capacity).fill('');
   }
 
@@ -203,9 +228,6 @@ export class BatchEncoder {
     const c = this.cols;
     c.seq[i] = e.seq;
     c.ts[i] = e.ts;
-    c.dur[i] = e.dur ?? NaN;
-    c.spanId[i] = e.spanId ?? 0;
-    c.parentId[i] = e.parentId ?? 0;
     c.frame[i] = e.frame;
     c.kind[i] = kind;
     c.level[i] = level;
@@ -216,8 +238,7 @@ export class BatchEncoder {
       this.lastTypeId = this.id(e.type);
     }
     c.type[i] = this.lastTypeId;
-    c.source[i] = e.source === undefined ? 0 : this.id(e.source) + 1;
-    c.method[i] = e.method === undefined ? 0 : this.id(e.method) + 1;
+    if (this.hasExtras || e.dur !== undefined || e.spanId !== undefined || e.parentId !== undefined || e.source !== undefined || e.method !== undefined) this.addExtras(e, i);
     this.lines[i] = line;
     this.n = i + 1;
     return true;
@@ -231,22 +252,37 @@ export class BatchEncoder {
     // join builds one flat string: a rope of += would be flattened again by postMessage.
     const rest = n === lines.length ? join(lines, '\n') : join(slice(lines, 0, n), '\n');
     for (let i = 0; i < n; i++) lines[i] = '';
-    let cols: Columns;
+    let cols: BaseColumns;
+    let extras: Extras;
     if (n === this.capacity) {
       // A full batch is handed over as it is; the next one gets fresh columns (or recycled ones).
       cols = c;
-      const spare = this.spare.length > 0 ? this.spare[this.spare.length - 1] : undefined;
-      if (spare) this.spare.length--;
-      this.cols = allocColumns(this.capacity, spare);
+      this.cols = allocBase(this.capacity, pop(this.spare));
+      if (this.hasExtras) {
+        extras = this.extras;
+        this.extras = allocExtras(this.capacity, pop(this.spareExtras));
+      } else {
+        extras = defaultExtras(n);
+      }
     } else {
       // A partial one is copied to its size: what is posted and stored has no empty tail.
-      cols = allocColumns(n);
-      for (let k = 0; k < ALL_COLUMNS.length; k++) {
-        const name = ALL_COLUMNS[k]!;
+      cols = allocBase(n);
+      for (let k = 0; k < BASE_COLUMNS.length; k++) {
+        const name = BASE_COLUMNS[k]!;
         apply(typedSet, cols[name], [apply(typedSubarray, c[name], [0, n])]);
       }
+      if (this.hasExtras) {
+        extras = allocExtras(n);
+        for (let k = 0; k < EXTRA_COLUMNS.length; k++) {
+          const name = EXTRA_COLUMNS[k]!;
+          apply(typedSet, extras[name], [apply(typedSubarray, this.extras[name], [0, n])]);
+        }
+      } else {
+        extras = defaultExtras(n);
+      }
     }
-    const out: ColumnBatch = { count: n, ...cols, strings: this.strings, rest };
+    this.hasExtras = false;
+    const out: ColumnBatch = { count: n, ...cols, ...extras, strings: this.strings, rest };
     this.n = 0;
     this.strings = [];
     this.ids = Object.create(null) as Record<string, number>;
@@ -262,10 +298,33 @@ export class BatchEncoder {
    * most two); anything else is left to the GC.
    */
   recycle(b: ColumnBatch): void {
-    const buf = b.seq.buffer;
-    if (this.spare.length >= 2 || b.count !== this.capacity || !(buf instanceof Buffer) || buf.byteLength !== this.capacity * ENTRY_BYTES) return;
-    if (b.seq.byteOffset !== 0 || b.bits.buffer !== buf || b.bits.byteOffset !== buf.byteLength - this.capacity) return;
-    push(this.spare, buf);
+    if (b.count !== this.capacity) return;
+    const n = this.capacity;
+    const base = ownLayout(b.seq, b.bits, n, BASE_BYTES, 1);
+    if (base && this.spare.length < 2) push(this.spare, base);
+    // The shared defaults are each in a buffer of their own, never in this layout.
+    const extra = ownLayout(b.dur, b.method, n, EXTRA_BYTES, 4);
+    if (extra && this.spareExtras.length < 2) push(this.spareExtras, extra);
+  }
+
+  /** Entry `i`'s extra columns; the entries before it get the defaults when it is the batch's first to have any. */
+  private addExtras(e: TraceEntry, i: number): void {
+    const x = this.extras;
+    if (!this.hasExtras) {
+      this.hasExtras = true;
+      for (let j = 0; j < i; j++) {
+        x.dur[j] = NaN;
+        x.spanId[j] = 0;
+        x.parentId[j] = 0;
+        x.source[j] = 0;
+        x.method[j] = 0;
+      }
+    }
+    x.dur[i] = e.dur ?? NaN;
+    x.spanId[i] = e.spanId ?? 0;
+    x.parentId[i] = e.parentId ?? 0;
+    x.source[i] = e.source === undefined ? 0 : this.id(e.source) + 1;
+    x.method[i] = e.method === undefined ? 0 : this.id(e.method) + 1;
   }
 
   private id(s: string): number {

@@ -8,6 +8,7 @@ import type { AnalyticsEngine, EngineNotice, EngineOptions } from '../analytics/
 import { chain, clearTimer, mapForEach, push, setTimer, slice, some } from '../core/builtins';
 import { describeError } from '../core/errors';
 import { now } from '../core/clock';
+import { expandBatch } from '../core/column-extras';
 import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from '../core/columns';
 import { writeExport } from './export-stream';
 import { IdbRing } from './idb-ring';
@@ -15,7 +16,7 @@ import { MemoryRing } from './memory-ring';
 import {
   PROTOCOL_VERSION,
   type BatchMessage,
-  type PageToStore,
+  type WirePageToStore,
   type RequestMessage,
   type StoreConfig,
   type ResultOf,
@@ -114,16 +115,19 @@ export class StoreHost {
     private readonly exportWaitMs = EXPORT_WAIT_MS,
   ) {}
 
-  handle(msg: PageToStore): void {
+  handle(msg: WirePageToStore): void {
     switch (msg.type) {
       case 'init':
         this.init(msg.config, msg.version);
         return;
-      case 'batch':
+      case 'batch': {
         this.received++;
-        push(this.queue, msg);
+        // Its default columns put back (a worker's port carries them packed) before anything reads it.
+        const cols = expandBatch(msg.cols);
+        push(this.queue, cols === msg.cols ? (msg as BatchMessage) : { ...msg, cols });
         void this.drain();
         return;
+      }
       case 'request':
         void this.answer(msg);
         return;

@@ -7,12 +7,12 @@
  */
 import { AnalyticsEngine } from '../analytics/engine';
 import { StoreHost } from './host';
-import type { PageToStore, WorkerToPage } from './protocol';
+import type { WirePageToStore, WorkerToPage } from './protocol';
 
 interface StoreWorkerScope {
   name: string;
   postMessage(msg: WorkerToPage): void;
-  onmessage: ((ev: MessageEvent<PageToStore>) => void) | null;
+  onmessage: ((ev: MessageEvent<WirePageToStore>) => void) | null;
 }
 
 /** True in a worker's global scope (dedicated, shared or service worker), where there is no page. */

@@ -4,9 +4,9 @@
  * type and data alone has none of them (28 of a row's 60 bytes), so a batch
  * in which no entry sets one carries them as shared, never-written default
  * columns (`defaultExtras`), and what crosses to a worker or goes into
- * IndexedDB leaves them out (`packBatch`); the store puts them back before
- * anything reads the batch (`expandBatch`). Every reader of a ColumnBatch
- * still sees every column.
+ * IndexedDB leaves them out (`packBatch` in columns.ts); the store puts them
+ * back before anything reads the batch (`expandBatch`). Every reader of a
+ * ColumnBatch still sees every column.
  *
  * No DOM: used by the page, the worker and Node.
  */
@@ -17,8 +17,6 @@ export const EXTRA_COLUMNS = ['dur', 'spanId', 'parentId', 'source', 'method'] a
 export type ExtraColumn = (typeof EXTRA_COLUMNS)[number];
 export type Extras = Pick<ColumnBatch, ExtraColumn>;
 
-/** A batch as it crosses to a worker or is stored: its extra columns left out when they are all defaults. */
-export type PackedBatch = Omit<ColumnBatch, ExtraColumn> & Partial<Extras>;
 
 // Captured at start-up: the page may replace the globals later.
 const F64 = Float64Array;
@@ -58,24 +56,4 @@ export function defaultExtras(n: number): Extras {
 export function hasDefaultExtras(b: ColumnBatch): boolean {
   const d = cache[b.count];
   return d !== undefined && b.dur === d.dur && b.spanId === d.spanId && b.parentId === d.parentId && b.source === d.source && b.method === d.method;
-}
-
-/** `b` without its extra columns when they are the shared defaults, else `b` itself. */
-export function packBatch(b: ColumnBatch): PackedBatch {
-  if (!hasDefaultExtras(b)) return b;
-  return { count: b.count, seq: b.seq, ts: b.ts, frame: b.frame, kind: b.kind, level: b.level, flags: b.flags, bits: b.bits, type: b.type, strings: b.strings, rest: b.rest };
-}
-
-/**
- * A batch with every column: `b` itself when it has them all, else a new
- * batch with the shared defaults of its length in place of the missing ones
- * (a batch that carries some extra columns but not all is left as it is, for
- * checkBatch to refuse). Anything that is not an object is returned as it is.
- */
-export function expandBatch(b: PackedBatch): ColumnBatch {
-  if (!b || typeof b !== 'object' || b.dur !== undefined || b.spanId !== undefined || b.parentId !== undefined || b.source !== undefined || b.method !== undefined) return b as ColumnBatch;
-  const n = b.count;
-  // No longer than its seq column: a malformed batch makes no allocation larger than what it brought.
-  if (typeof n !== 'number' || !(n >= 1) || !(b.seq instanceof F64) || b.seq.length !== n) return b as ColumnBatch;
-  return { ...b, ...defaultExtras(n) };
 }

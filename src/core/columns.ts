@@ -14,7 +14,7 @@
  * No DOM: used by the page, the worker and Node.
  */
 import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice, some } from './builtins';
-import { defaultExtras, EXTRA_COLUMNS, type ExtraColumn, type Extras } from './column-extras';
+import { defaultExtras, EXTRA_COLUMNS, hasDefaultExtras, type ExtraColumn, type Extras } from './column-extras';
 import { KINDS, LEVELS, NO_DATA, type TraceEntry } from './entry';
 
 export interface ColumnBatch {
@@ -115,13 +115,6 @@ function pop(list: ArrayBuffer[]): ArrayBuffer | undefined {
   const last = list[list.length - 1];
   list.length--;
   return last;
-}
-
-/** The buffer under `first` .. `last` when they are views over one buffer of exactly `bytes` a entry, laid out as `alloc*` does (first at 0, last at the end); else null. */
-function ownLayout(first: ArrayBufferView, last: ArrayBufferView, n: number, bytes: number, lastWidth: number): ArrayBuffer | null {
-  const buf = first.buffer;
-  if (!(buf instanceof Buffer) || buf.byteLength !== n * bytes || first.byteOffset !== 0) return null;
-  return last.buffer === buf && last.byteOffset === buf.byteLength - n * lastWidth ? buf : null;
 }
 
 // Plain objects with constant keys: a property load with an inline cache, faster than Map.get.
@@ -299,11 +292,10 @@ export class BatchEncoder {
    */
   recycle(b: ColumnBatch): void {
     if (b.count !== this.capacity) return;
-    const n = this.capacity;
-    const base = ownLayout(b.seq, b.bits, n, BASE_BYTES, 1);
+    const base = layoutBuffer(b, BASE_COLUMNS, BASE_WIDTHS, BASE_BYTES);
     if (base && this.spare.length < 2) push(this.spare, base);
     // The shared defaults are each in a buffer of their own, never in this layout.
-    const extra = ownLayout(b.dur, b.method, n, EXTRA_BYTES, 4);
+    const extra = layoutBuffer(b, EXTRA_COLUMNS, EXTRA_WIDTHS, EXTRA_BYTES);
     if (extra && this.spareExtras.length < 2) push(this.spareExtras, extra);
   }
 
@@ -336,6 +328,76 @@ export class BatchEncoder {
     }
     return id;
   }
+}
+
+// ---- packing: what crosses to a worker and goes into IndexedDB ----------------
+
+/**
+ * A batch as it is posted to a worker and stored: the encoder's column
+ * buffers themselves (`base`, `extras`) in place of their views (a structured
+ * clone of eight or thirteen typed-array views costs Chromium ~15 µs a batch
+ * more than of the one buffer under them), and no extra columns at all when
+ * they are the shared defaults (column-extras.ts). A batch not in the
+ * encoder's layout (sliced, replayed) keeps its views.
+ */
+export type PackedBatch = { count: number; strings: string[]; rest: string; base?: ArrayBuffer; extras?: ArrayBuffer } & Partial<Pick<ColumnBatch, NumericColumn>>;
+
+/** Bytes an element of each column, in the order `allocBase` and `allocExtras` lay them out. */
+const BASE_WIDTHS = [8, 8, 4, 4, 1, 1, 1, 1] as const;
+const EXTRA_WIDTHS = [8, 8, 8, 4, 4] as const;
+
+/** The buffer under `b`'s views `names` when they are exactly the layout of `alloc*` (one buffer of `bytes` a entry, in order, no gap), else null. */
+function layoutBuffer(b: ColumnBatch, names: readonly NumericColumn[], widths: readonly number[], bytes: number): ArrayBuffer | null {
+  const n = b.count;
+  const buf = b[names[0]!].buffer;
+  if (!(buf instanceof Buffer) || buf.byteLength !== n * bytes) return null;
+  let at = 0;
+  for (let k = 0; k < names.length; k++) {
+    const v = b[names[k]!];
+    if (v.buffer !== buf || v.byteOffset !== at || v.length !== n) return null;
+    at += widths[k]! * n;
+  }
+  return buf;
+}
+
+/** `b` as it is posted to a worker or stored (see PackedBatch). */
+export function packBatch(b: ColumnBatch): PackedBatch {
+  const base = layoutBuffer(b, BASE_COLUMNS, BASE_WIDTHS, BASE_BYTES);
+  const defaults = hasDefaultExtras(b);
+  const extras = defaults ? null : layoutBuffer(b, EXTRA_COLUMNS, EXTRA_WIDTHS, EXTRA_BYTES);
+  if (!base && !defaults && !extras) return b;
+  const out: PackedBatch = { count: b.count, strings: b.strings, rest: b.rest };
+  if (base) out.base = base;
+  else for (let k = 0; k < BASE_COLUMNS.length; k++) out[BASE_COLUMNS[k]!] = b[BASE_COLUMNS[k]!] as never;
+  if (extras) out.extras = extras;
+  else if (!defaults) for (let k = 0; k < EXTRA_COLUMNS.length; k++) out[EXTRA_COLUMNS[k]!] = b[EXTRA_COLUMNS[k]!] as never;
+  return out;
+}
+
+/**
+ * The batch `packBatch` made, with every column: views over its buffers, the
+ * shared defaults for extras it left out. A batch that has its columns is
+ * returned as it is; one that is malformed is returned with what it has, for
+ * `checkBatch` to refuse (never a throw, never an allocation larger than what
+ * it brought).
+ */
+export function expandBatch(p: PackedBatch): ColumnBatch {
+  if (!p || typeof p !== 'object' || (p.base === undefined && p.extras === undefined && p.dur !== undefined)) return p as ColumnBatch;
+  const n = p.count;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return p as ColumnBatch;
+  const base = p.base instanceof Buffer && p.base.byteLength === n * BASE_BYTES ? allocBase(n, p.base) : null;
+  if (!base && !(p.seq instanceof F64 && p.seq.length === n)) return p as ColumnBatch;
+  const extras =
+    p.extras instanceof Buffer && p.extras.byteLength === n * EXTRA_BYTES
+      ? allocExtras(n, p.extras)
+      : p.extras === undefined && p.dur === undefined && p.spanId === undefined && p.parentId === undefined && p.source === undefined && p.method === undefined
+        ? defaultExtras(n)
+        : null;
+  const out = { count: n, ...(base ?? {}), ...(extras ?? {}), strings: p.strings, rest: p.rest } as Record<string, unknown>;
+  const src = p as Record<string, unknown>;
+  if (!base) for (let k = 0; k < BASE_COLUMNS.length; k++) out[BASE_COLUMNS[k]!] = src[BASE_COLUMNS[k]!];
+  if (!extras) for (let k = 0; k < EXTRA_COLUMNS.length; k++) out[EXTRA_COLUMNS[k]!] = src[EXTRA_COLUMNS[k]!];
+  return out as unknown as ColumnBatch;
 }
 
 /** The JSON of an entry's variable fields, '' when it has none. */

@@ -8,7 +8,7 @@ import type { AnalyticsEngine, EngineNotice, EngineOptions } from '../analytics/
 import { chain, clearTimer, mapForEach, push, setTimer, slice, some } from '../core/builtins';
 import { describeError } from '../core/errors';
 import { now } from '../core/clock';
-import { expandBatch } from '../core/column-extras';
+import { expandBatch } from '../core/columns';
 import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from '../core/columns';
 import { writeExport } from './export-stream';
 import { IdbRing } from './idb-ring';

@@ -11,7 +11,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { SessionInfo } from '../core/entry';
 import { push } from '../core/builtins';
-import { expandBatch, packBatch, type PackedBatch } from '../core/column-extras';
+import { expandBatch, packBatch, type PackedBatch } from '../core/columns';
 import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
 import {

@@ -10,7 +10,7 @@ import type { Anomaly, EngineStats } from '../analytics/engine';
 import type { Loop } from '../analytics/loops';
 import type { PatternReport } from '../analytics/patterns';
 import type { TrendReport } from '../analytics/trends';
-import type { PackedBatch } from '../core/column-extras';
+import type { PackedBatch } from '../core/columns';
 import type { ColumnBatch } from '../core/columns';
 
 /** 3: replies carry their operation (`op`), so a worker script of an older version is refused at init, not answered in a shape the page cannot read. */

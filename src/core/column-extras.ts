@@ -10,7 +10,6 @@
  *
  * No DOM: used by the page, the worker and Node.
  */
-import { apply } from './builtins';
 import type { ColumnBatch } from './columns';
 
 export const EXTRA_COLUMNS = ['dur', 'spanId', 'parentId', 'source', 'method'] as const;
@@ -21,13 +20,9 @@ export type Extras = Pick<ColumnBatch, ExtraColumn>;
 // Captured at start-up: the page may replace the globals later.
 const F64 = Float64Array;
 const U32 = Uint32Array;
-const fillF64 = Float64Array.prototype.fill;
 
-/** The default extras of the lengths asked for last (a null-prototype object: no Map, whose methods the page may replace). */
-let cache = Object.create(null) as Record<number, Extras>;
-let cached = 0;
-/** Lengths kept: the batch size and a few partial ones; past it the cache starts again (a batch whose defaults were let go is only sent whole). */
-const CACHED_LENGTHS = 4;
+/** The default extras of the length asked for last (full batches are all one length; a partial one in between makes them anew). */
+let cached: Extras | null = null;
 
 /**
  * Default extra columns of `n` entries (dur NaN, the rest 0), shared by every
@@ -37,23 +32,16 @@ const CACHED_LENGTHS = 4;
  * (a batch the main-thread store keeps) copies its own `n` entries only.
  */
 export function defaultExtras(n: number): Extras {
-  let d = cache[n];
-  if (d === undefined) {
-    if (cached >= CACHED_LENGTHS) {
-      cache = Object.create(null) as Record<number, Extras>;
-      cached = 0;
-    }
+  if (cached === null || cached.dur.length !== n) {
     const dur = new F64(n);
-    apply(fillF64, dur, [NaN]);
-    d = { dur, spanId: new F64(n), parentId: new F64(n), source: new U32(n), method: new U32(n) };
-    cache[n] = d;
-    cached++;
+    for (let i = 0; i < n; i++) dur[i] = NaN;
+    cached = { dur, spanId: new F64(n), parentId: new F64(n), source: new U32(n), method: new U32(n) };
   }
-  return d;
+  return cached;
 }
 
-/** Whether `b`'s extra columns are the shared defaults of its length (so it need not carry them). */
+/** Whether `b`'s extra columns are the shared defaults of its length (so it need not carry them; a batch whose defaults were let go is sent whole). */
 export function hasDefaultExtras(b: ColumnBatch): boolean {
-  const d = cache[b.count];
-  return d !== undefined && b.dur === d.dur && b.spanId === d.spanId && b.parentId === d.parentId && b.source === d.source && b.method === d.method;
+  const d = cached;
+  return d !== null && b.dur === d.dur && b.spanId === d.spanId && b.parentId === d.parentId && b.source === d.source && b.method === d.method;
 }

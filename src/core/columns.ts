@@ -63,57 +63,72 @@ const BYTE_COLUMNS = ['kind', 'level', 'flags', 'bits'] as const;
 const WORD_COLUMNS = ['frame', 'type', 'source', 'method'] as const;
 type NumericColumn = (typeof FLOAT_COLUMNS)[number] | (typeof BYTE_COLUMNS)[number] | (typeof WORD_COLUMNS)[number];
 const ALL_COLUMNS: readonly NumericColumn[] = [...FLOAT_COLUMNS, ...BYTE_COLUMNS, ...WORD_COLUMNS];
-const BASE_COLUMNS = ['seq', 'ts', 'frame', 'type', 'kind', 'level', 'flags', 'bits'] as const;
 const ARRAY_TYPES = { seq: Float64Array, ts: Float64Array, dur: Float64Array, spanId: Float64Array, parentId: Float64Array, kind: Uint8Array, level: Uint8Array, flags: Uint8Array, bits: Uint8Array, frame: Uint32Array, type: Uint32Array, source: Uint32Array, method: Uint32Array } as const;
 
 type Columns = { [K in NumericColumn]: InstanceType<(typeof ARRAY_TYPES)[K]> };
 
-/**
- * The numeric columns of `n` entries as views into one ArrayBuffer: one
- * allocation per batch (an ArrayBuffer costs microseconds to allocate in
- * Chromium; thirteen of them per batch cost more than the entries).
- */
+// The numeric columns of a batch are views into two ArrayBuffers (base and
+// extras, see `views`): an ArrayBuffer costs microseconds to allocate in
+// Chromium; thirteen of them per batch cost more than the entries.
 // Captured at start-up, as the typed arrays' `set`: the page may replace the globals later.
 const Buffer = ArrayBuffer;
 const F64 = Float64Array;
-const U32 = Uint32Array;
-const U8 = Uint8Array;
 const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as { set: (a: ArrayLike<number>) => void; subarray: (from: number, to: number) => unknown };
 const typedSet = TypedArrayProto.set;
 const typedSubarray = TypedArrayProto.subarray;
 
-/** Bytes of one entry in the numeric columns. */
-const ENTRY_BYTES = 8 * FLOAT_COLUMNS.length + 4 * WORD_COLUMNS.length + BYTE_COLUMNS.length;
-/** Of which the extra columns (column-extras.ts: dur, spanId, parentId, source, method), kept in a buffer of their own. */
-const EXTRA_BYTES = 3 * 8 + 2 * 4;
-/** And the base columns every entry fills (seq, ts, frame, type, kind, level, flags, bits). */
-const BASE_BYTES = ENTRY_BYTES - EXTRA_BYTES;
-
 type BaseColumns = Omit<Columns, ExtraColumn>;
+type Group = readonly NumericColumn[];
 
-/** The base columns of `n` entries, in `buf` (of `n * BASE_BYTES` bytes) when given, else in a new buffer. */
-function allocBase(n: number, buf: ArrayBuffer = new Buffer(n * BASE_BYTES)): BaseColumns {
-  let at = 0;
-  const f64 = () => new F64(buf, (at += 8 * n) - 8 * n, n);
-  const u32 = () => new U32(buf, (at += 4 * n) - 4 * n, n);
-  const u8 = () => new U8(buf, (at += n) - n, n);
-  // Widest first, so every view is aligned.
-  return { seq: f64(), ts: f64(), frame: u32(), type: u32(), kind: u8(), level: u8(), flags: u8(), bits: u8() };
+/** The columns every entry fills; the extras (column-extras.ts) are a group of their own, in a buffer of their own. Widest first, so every view is aligned. */
+const BASE_COLUMNS = ['seq', 'ts', 'frame', 'type', 'kind', 'level', 'flags', 'bits'] as const;
+
+/** Bytes of one entry in a group's buffer. */
+function rowBytes(g: Group): number {
+  let bytes = 0;
+  for (let k = 0; k < g.length; k++) bytes += ARRAY_TYPES[g[k]!].BYTES_PER_ELEMENT;
+  return bytes;
 }
 
-/** The extra columns of `n` entries, in `buf` (of `n * EXTRA_BYTES` bytes) when given, else in a new buffer. */
-function allocExtras(n: number, buf: ArrayBuffer = new Buffer(n * EXTRA_BYTES)): Extras {
+/**
+ * Views of group `g`'s columns for `n` entries, one after another in `buf`
+ * (of `n * rowBytes(g)` bytes; a new one when not given), set on `out`.
+ */
+function views<T>(g: Group, n: number, buf: ArrayBuffer = new Buffer(n * rowBytes(g)), out: Record<string, unknown> = {}): T {
   let at = 0;
-  const f64 = () => new F64(buf, (at += 8 * n) - 8 * n, n);
-  const u32 = () => new U32(buf, (at += 4 * n) - 4 * n, n);
-  return { dur: f64(), spanId: f64(), parentId: f64(), source: u32(), method: u32() };
+  for (let k = 0; k < g.length; k++) {
+    const T = ARRAY_TYPES[g[k]!];
+    out[g[k]!] = new T(buf, at, n);
+    at += T.BYTES_PER_ELEMENT * n;
+  }
+  return out as T;
+}
+
+/** The buffer under `b`'s columns of group `g` when they are exactly the layout `views` makes, else null. */
+function bufferOf(g: Group, b: ColumnBatch): ArrayBuffer | null {
+  const n = b.count;
+  const buf = b[g[0]!].buffer;
+  if (!(buf instanceof Buffer) || buf.byteLength !== n * rowBytes(g)) return null;
+  let at = 0;
+  for (let k = 0; k < g.length; k++) {
+    const v = b[g[k]!];
+    if (v.buffer !== buf || v.byteOffset !== at || v.length !== n) return null;
+    at += v.byteLength;
+  }
+  return buf;
+}
+
+/** The first `n` entries of group `g`'s columns of `from`, copied into a buffer of their size. */
+function copyGroup<T>(g: Group, from: Record<string, unknown>, n: number): T {
+  const out = views<Record<string, unknown>>(g, n);
+  for (let k = 0; k < g.length; k++) apply(typedSet, out[g[k]!], [apply(typedSubarray, from[g[k]!], [0, n])]);
+  return out as T;
 }
 
 /** The last of `list`, taken off it; undefined when it is empty (index and length only: the page may have broken Array methods). */
 function pop(list: ArrayBuffer[]): ArrayBuffer | undefined {
-  if (list.length === 0) return undefined;
   const last = list[list.length - 1];
-  list.length--;
+  if (last) list.length--;
   return last;
 }
 
@@ -165,8 +180,8 @@ export class BatchEncoder {
   private spareExtras: ArrayBuffer[] = [];
 
   constructor(readonly capacity: number) {
-    this.cols = allocBase(capacity);
-    this.extras = allocExtras(capacity);
+    this.cols = views(BASE_COLUMNS, capacity);
+    this.extras = views(EXTRA_COLUMNS, capacity);
     this.lines = new Array<string>(capacity).fill('');
   }
 
@@ -250,29 +265,13 @@ export class BatchEncoder {
     if (n === this.capacity) {
       // A full batch is handed over as it is; the next one gets fresh columns (or recycled ones).
       cols = c;
-      this.cols = allocBase(this.capacity, pop(this.spare));
-      if (this.hasExtras) {
-        extras = this.extras;
-        this.extras = allocExtras(this.capacity, pop(this.spareExtras));
-      } else {
-        extras = defaultExtras(n);
-      }
+      this.cols = views(BASE_COLUMNS, n, pop(this.spare));
+      extras = this.hasExtras ? this.extras : defaultExtras(n);
+      if (this.hasExtras) this.extras = views(EXTRA_COLUMNS, n, pop(this.spareExtras));
     } else {
       // A partial one is copied to its size: what is posted and stored has no empty tail.
-      cols = allocBase(n);
-      for (let k = 0; k < BASE_COLUMNS.length; k++) {
-        const name = BASE_COLUMNS[k]!;
-        apply(typedSet, cols[name], [apply(typedSubarray, c[name], [0, n])]);
-      }
-      if (this.hasExtras) {
-        extras = allocExtras(n);
-        for (let k = 0; k < EXTRA_COLUMNS.length; k++) {
-          const name = EXTRA_COLUMNS[k]!;
-          apply(typedSet, extras[name], [apply(typedSubarray, this.extras[name], [0, n])]);
-        }
-      } else {
-        extras = defaultExtras(n);
-      }
+      cols = copyGroup(BASE_COLUMNS, c, n);
+      extras = this.hasExtras ? copyGroup(EXTRA_COLUMNS, this.extras, n) : defaultExtras(n);
     }
     this.hasExtras = false;
     const out: ColumnBatch = { count: n, ...cols, ...extras, strings: this.strings, rest };
@@ -292,10 +291,10 @@ export class BatchEncoder {
    */
   recycle(b: ColumnBatch): void {
     if (b.count !== this.capacity) return;
-    const base = layoutBuffer(b, BASE_COLUMNS, BASE_WIDTHS, BASE_BYTES);
+    const base = bufferOf(BASE_COLUMNS, b);
     if (base && this.spare.length < 2) push(this.spare, base);
     // The shared defaults are each in a buffer of their own, never in this layout.
-    const extra = layoutBuffer(b, EXTRA_COLUMNS, EXTRA_WIDTHS, EXTRA_BYTES);
+    const extra = bufferOf(EXTRA_COLUMNS, b);
     if (extra && this.spareExtras.length < 2) push(this.spareExtras, extra);
   }
 
@@ -306,10 +305,7 @@ export class BatchEncoder {
       this.hasExtras = true;
       for (let j = 0; j < i; j++) {
         x.dur[j] = NaN;
-        x.spanId[j] = 0;
-        x.parentId[j] = 0;
-        x.source[j] = 0;
-        x.method[j] = 0;
+        x.spanId[j] = x.parentId[j] = x.source[j] = x.method[j] = 0;
       }
     }
     x.dur[i] = e.dur ?? NaN;
@@ -342,36 +338,21 @@ export class BatchEncoder {
  */
 export type PackedBatch = { count: number; strings: string[]; rest: string; base?: ArrayBuffer; extras?: ArrayBuffer } & Partial<Pick<ColumnBatch, NumericColumn>>;
 
-/** Bytes an element of each column, in the order `allocBase` and `allocExtras` lay them out. */
-const BASE_WIDTHS = [8, 8, 4, 4, 1, 1, 1, 1] as const;
-const EXTRA_WIDTHS = [8, 8, 8, 4, 4] as const;
-
-/** The buffer under `b`'s views `names` when they are exactly the layout of `alloc*` (one buffer of `bytes` a entry, in order, no gap), else null. */
-function layoutBuffer(b: ColumnBatch, names: readonly NumericColumn[], widths: readonly number[], bytes: number): ArrayBuffer | null {
-  const n = b.count;
-  const buf = b[names[0]!].buffer;
-  if (!(buf instanceof Buffer) || buf.byteLength !== n * bytes) return null;
-  let at = 0;
-  for (let k = 0; k < names.length; k++) {
-    const v = b[names[k]!];
-    if (v.buffer !== buf || v.byteOffset !== at || v.length !== n) return null;
-    at += widths[k]! * n;
+/** `b` as it is posted to a worker (see PackedBatch); `b` itself when its base columns are not in the encoder's layout (sliced, replayed). */
+export function packBatch(b: ColumnBatch): PackedBatch {
+  const base = bufferOf(BASE_COLUMNS, b);
+  if (!base) return b;
+  const out: Record<string, unknown> = { count: b.count, strings: b.strings, rest: b.rest, base };
+  if (!hasDefaultExtras(b)) {
+    const extras = bufferOf(EXTRA_COLUMNS, b);
+    if (extras) out['extras'] = extras;
+    else pick(out, b, EXTRA_COLUMNS);
   }
-  return buf;
+  return out as PackedBatch;
 }
 
-/** `b` as it is posted to a worker or stored (see PackedBatch). */
-export function packBatch(b: ColumnBatch): PackedBatch {
-  const base = layoutBuffer(b, BASE_COLUMNS, BASE_WIDTHS, BASE_BYTES);
-  const defaults = hasDefaultExtras(b);
-  const extras = defaults ? null : layoutBuffer(b, EXTRA_COLUMNS, EXTRA_WIDTHS, EXTRA_BYTES);
-  if (!base && !defaults && !extras) return b;
-  const out: PackedBatch = { count: b.count, strings: b.strings, rest: b.rest };
-  if (base) out.base = base;
-  else for (let k = 0; k < BASE_COLUMNS.length; k++) out[BASE_COLUMNS[k]!] = b[BASE_COLUMNS[k]!] as never;
-  if (extras) out.extras = extras;
-  else if (!defaults) for (let k = 0; k < EXTRA_COLUMNS.length; k++) out[EXTRA_COLUMNS[k]!] = b[EXTRA_COLUMNS[k]!] as never;
-  return out;
+function pick(out: Record<string, unknown>, from: object, g: Group): void {
+  for (let k = 0; k < g.length; k++) out[g[k]!] = (from as Record<string, unknown>)[g[k]!];
 }
 
 /**
@@ -384,20 +365,22 @@ export function packBatch(b: ColumnBatch): PackedBatch {
 export function expandBatch(p: PackedBatch): ColumnBatch {
   if (!p || typeof p !== 'object' || (p.base === undefined && p.extras === undefined && p.dur !== undefined)) return p as ColumnBatch;
   const n = p.count;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return p as ColumnBatch;
-  const base = p.base instanceof Buffer && p.base.byteLength === n * BASE_BYTES ? allocBase(n, p.base) : null;
-  if (!base && !(p.seq instanceof F64 && p.seq.length === n)) return p as ColumnBatch;
-  const extras =
-    p.extras instanceof Buffer && p.extras.byteLength === n * EXTRA_BYTES
-      ? allocExtras(n, p.extras)
-      : p.extras === undefined && p.dur === undefined && p.spanId === undefined && p.parentId === undefined && p.source === undefined && p.method === undefined
-        ? defaultExtras(n)
-        : null;
-  const out = { count: n, ...(base ?? {}), ...(extras ?? {}), strings: p.strings, rest: p.rest } as Record<string, unknown>;
-  const src = p as Record<string, unknown>;
-  if (!base) for (let k = 0; k < BASE_COLUMNS.length; k++) out[BASE_COLUMNS[k]!] = src[BASE_COLUMNS[k]!];
-  if (!extras) for (let k = 0; k < EXTRA_COLUMNS.length; k++) out[EXTRA_COLUMNS[k]!] = src[EXTRA_COLUMNS[k]!];
+  if (!(typeof n === 'number' && n >= 1 && n % 1 === 0)) return p as ColumnBatch;
+  const out: Record<string, unknown> = { count: n, strings: p.strings, rest: p.rest };
+  unpack(out, p, BASE_COLUMNS, p.base, n);
+  const seq = out['seq'];
+  let bare = p.extras === undefined;
+  for (let k = 0; k < EXTRA_COLUMNS.length; k++) if (p[EXTRA_COLUMNS[k]!] !== undefined) bare = false;
+  // The defaults only for a batch that brought a seq column of its count (no allocation a malformed count asks for).
+  if (bare && seq instanceof F64 && seq.length === n) pick(out, defaultExtras(n), EXTRA_COLUMNS);
+  else unpack(out, p, EXTRA_COLUMNS, p.extras, n);
   return out as unknown as ColumnBatch;
+}
+
+/** Group `g`'s columns on `out`: views over `buf` when it is one of their layout for `n` entries, else `p`'s own. */
+function unpack(out: Record<string, unknown>, p: PackedBatch, g: Group, buf: unknown, n: number): void {
+  if (buf instanceof Buffer && buf.byteLength === n * rowBytes(g)) views(g, n, buf, out);
+  else pick(out, p, g);
 }
 
 /** The JSON of an entry's variable fields, '' when it has none. */

@@ -8,7 +8,6 @@ import type { AnalyticsEngine, EngineNotice, EngineOptions } from '../analytics/
 import { chain, clearTimer, mapForEach, push, setTimer, slice, some } from '../core/builtins';
 import { describeError } from '../core/errors';
 import { now } from '../core/clock';
-import { expandBatch } from '../core/columns';
 import { batchBytes, checkBatch, sliceBatch, type ColumnBatch } from '../core/columns';
 import { writeExport } from './export-stream';
 import { IdbRing } from './idb-ring';
@@ -16,7 +15,7 @@ import { MemoryRing } from './memory-ring';
 import {
   PROTOCOL_VERSION,
   type BatchMessage,
-  type WirePageToStore,
+  type PageToStore,
   type RequestMessage,
   type StoreConfig,
   type ResultOf,
@@ -115,19 +114,16 @@ export class StoreHost {
     private readonly exportWaitMs = EXPORT_WAIT_MS,
   ) {}
 
-  handle(msg: WirePageToStore): void {
+  handle(msg: PageToStore): void {
     switch (msg.type) {
       case 'init':
         this.init(msg.config, msg.version);
         return;
-      case 'batch': {
+      case 'batch':
         this.received++;
-        // Its default columns put back (a worker's port carries them packed) before anything reads it.
-        const cols = expandBatch(msg.cols);
-        push(this.queue, cols === msg.cols ? (msg as BatchMessage) : { ...msg, cols });
+        push(this.queue, msg);
         void this.drain();
         return;
-      }
       case 'request':
         void this.answer(msg);
         return;

@@ -10,8 +10,6 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { SessionInfo } from '../core/entry';
-import { push } from '../core/builtins';
-import { expandBatch, packBatch, type PackedBatch } from '../core/columns';
 import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
 import {
@@ -31,7 +29,7 @@ import {
 
 interface TraceDB extends DBSchema {
   heads: { key: number; value: BlockHead & { key?: number }; indexes: { bySessionSeq: [string, number] } };
-  payloads: { key: number; value: PackedBatch[] };
+  payloads: { key: number; value: ColumnBatch[] };
   sessions: { key: string; value: SessionInfo };
   meta: { key: string; value: StoreTotals };
 }
@@ -91,10 +89,7 @@ export class IdbRing implements TraceRing {
     const { parts, startedAt, ...head } = block;
     const { tx, totals } = await this.begin('relaxed');
     const key = await tx.objectStore('heads').add(head);
-    // Stored packed (column-extras.ts): a block of plain events has no span or source columns to write.
-    const packed: PackedBatch[] = [];
-    for (let i = 0; i < parts.length; i++) push(packed, packBatch(parts[i]!));
-    quiet(tx.objectStore('payloads').put(packed, key));
+    quiet(tx.objectStore('payloads').put(parts, key));
     const touched = new Map<string, SessionInfo>();
     const existing = await tx.objectStore('sessions').get(head.sessionId);
     touched.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
@@ -138,11 +133,7 @@ export class IdbRing implements TraceRing {
   }
 
   async payload(key: number): Promise<ColumnBatch[] | undefined> {
-    const parts = await this.db.get('payloads', key);
-    if (parts === undefined) return undefined;
-    const out: ColumnBatch[] = [];
-    for (let i = 0; i < parts.length; i++) push(out, expandBatch(parts[i]!));
-    return out;
+    return this.db.get('payloads', key);
   }
 
   async sessions(): Promise<SessionInfo[]> {

@@ -3,8 +3,8 @@ import { microtask, postToWorker, push, settle, terminateWorker } from '../core/
 import { describeError, errorMessage } from '../core/errors';
 import { StoreHost } from './host';
 import { workerRouteOf } from './spawn-worker';
-import { packBatch } from '../core/columns';
-import type { PageToStore, StoreThread, StoreToPage, WirePageToStore, WorkerToPage } from './protocol';
+import type { PageToStore, StoreThread, StoreToPage, WorkerToPage } from './protocol';
+import { toWire } from './wire';
 
 export interface StoreTransport {
   readonly thread: StoreThread;
@@ -70,13 +70,6 @@ export function workerTransport(create: () => Worker, before?: () => Promise<voi
     }
   });
   return t;
-}
-
-/** What a worker is posted: a batch without its default columns (column-extras.ts: 28 of a row's 60 bytes the structured clone need not copy). */
-export function toWire(msg: PageToStore): WirePageToStore {
-  if (msg.type !== 'batch') return msg;
-  const cols = packBatch(msg.cols);
-  return cols === msg.cols ? msg : { type: 'batch', sessionId: msg.sessionId, startedAt: msg.startedAt, firstSeq: msg.firstSeq, lastSeq: msg.lastSeq, count: msg.count, cols };
 }
 
 function wire(

@@ -8,6 +8,7 @@
 import { AnalyticsEngine } from '../analytics/engine';
 import { StoreHost } from './host';
 import type { WirePageToStore, WorkerToPage } from './protocol';
+import { fromWire } from './wire';
 
 interface StoreWorkerScope {
   name: string;
@@ -25,6 +26,6 @@ export function inWorkerScope(): boolean {
 export function serveStoreInWorker(): void {
   const scope = globalThis as unknown as StoreWorkerScope;
   const host = new StoreHost((msg) => scope.postMessage(msg), (options) => new AnalyticsEngine(options));
-  scope.onmessage = (ev) => host.handle(ev.data);
+  scope.onmessage = (ev) => host.handle(fromWire(ev.data));
   scope.postMessage({ type: 'hello' });
 }

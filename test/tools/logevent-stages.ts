@@ -39,7 +39,7 @@ import { BatchEncoder, copyJson } from '../../src/core/columns';
 import type { TraceEntry } from '../../src/core/entry';
 import { Copier, DEFAULT_LIMITS } from '../../src/core/safe-copy';
 import { Batcher } from '../../src/store/batcher';
-import { toWire } from '../../src/store/transport';
+import { toWire } from '../../src/store/wire';
 
 const params = new URLSearchParams(location.search);
 const token = params.get('token');

@@ -15,7 +15,7 @@ import { decodeBatch } from '../../src/core/columns';
 import { FRAME_HITCH } from '../../src/core/event-types';
 import { createTraceAgent, type TraceAgent } from '../../src/create-agent';
 import { StoreHost } from '../../src/store/host';
-import type { PageToStore, StoreToPage, WirePageToStore } from '../../src/store/protocol';
+import type { PageToStore, StoreToPage } from '../../src/store/protocol';
 import { freshDb, until } from './store/helpers';
 
 let agent: TraceAgent | null = null;
@@ -36,8 +36,8 @@ async function pageSends(frameMs: number[], hitchMs?: number): Promise<PageToSto
   vi.stubGlobal('cancelAnimationFrame', () => {});
   const sent: PageToStore[] = [];
   const handle = StoreHost.prototype.handle;
-  const spy = vi.spyOn(StoreHost.prototype, 'handle').mockImplementation(function (this: StoreHost, msg: WirePageToStore) {
-    sent.push(structuredClone(msg) as PageToStore); // the main-thread store is handed the page's own messages, whole
+  const spy = vi.spyOn(StoreHost.prototype, 'handle').mockImplementation(function (this: StoreHost, msg: PageToStore) {
+    sent.push(structuredClone(msg));
     handle.call(this, msg);
   });
   agent = createTraceAgent({ dbName: freshDb(), worker: false, overlay: false, network: false, frames: hitchMs === undefined ? {} : { hitchMs } });

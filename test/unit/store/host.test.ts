@@ -6,7 +6,7 @@ import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost, type OpenRing } from '../../../src/store/host';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
-import { toWire } from '../../../src/store/transport';
+import { fromWire, toWire } from '../../../src/store/wire';
 import { PROTOCOL_VERSION, type QueryParams, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
 import { ledgerProblem, type BlockInput, type TraceRing } from '../../../src/store/ring';
 import { batchOf, entry, freshDb, until } from './helpers';
@@ -113,7 +113,7 @@ describe.each([
     expect(await seqs({ kinds: ['player'] })).toEqual([]);
   });
 
-  it('stores packed batches as a worker receives them (plain events without extra columns, spans with) and gives back every entry', async () => {
+  it('stores packed batches as the worker scope hands them on (plain events without extra columns, spans with) and gives back every entry', async () => {
     const h = harness(open);
     const plainEvents = (from: number) => [...Array(100)].map((_, i) => entry(from + i, 's', { ts: from + i, data: { i: from + i } }));
     const spans = [...Array(100)].map((_, i) => entry(201 + i, 's', { ts: 201 + i, kind: 'agent', type: 'npc.decide', source: 'guard', method: 'decide', spanId: 1 + i, dur: 0.5, status: 'ok' }));
@@ -124,7 +124,7 @@ describe.each([
       expect(wire.cols.base).toBeInstanceOf(ArrayBuffer);
       expect(wire.cols.dur).toBeUndefined();
       expect(wire.cols.extras === undefined).toBe(b !== spans);
-      h.host.handle(wire);
+      h.host.handle(fromWire(wire)); // as the worker's scope hands it on
     }
     await h.acked(300);
     expect(h.got.filter((m) => m.type === 'nack')).toEqual([]);

@@ -3,9 +3,9 @@
  * `spanId`, `parentId` and `method`, and `source`. An event logged with a
  * type and data alone has none of them (28 of a row's 60 bytes), so a batch
  * in which no entry sets one carries them as shared, never-written default
- * columns (`defaultExtras`), and what crosses to a worker or goes into
- * IndexedDB leaves them out (`packBatch` in columns.ts); the store puts them
- * back before anything reads the batch (`expandBatch`). Every reader of a
+ * columns (`defaultExtras`), and what crosses to a worker leaves them out
+ * (`packBatch` in columns.ts, store/wire.ts); the worker puts them back
+ * before the store reads the batch (`expandBatch`). Every reader of a
  * ColumnBatch still sees every column.
  *
  * No DOM: used by the page, the worker and Node.
@@ -15,7 +15,6 @@ import type { ColumnBatch } from './columns';
 export const EXTRA_COLUMNS = ['dur', 'spanId', 'parentId', 'source', 'method'] as const;
 export type ExtraColumn = (typeof EXTRA_COLUMNS)[number];
 export type Extras = Pick<ColumnBatch, ExtraColumn>;
-
 
 // Captured at start-up: the page may replace the globals later.
 const F64 = Float64Array;

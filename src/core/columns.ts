@@ -326,10 +326,10 @@ export class BatchEncoder {
   }
 }
 
-// ---- packing: what crosses to a worker and goes into IndexedDB ----------------
+// ---- packing: what crosses to a worker -----------------------------------------
 
 /**
- * A batch as it is posted to a worker and stored: the encoder's column
+ * A batch as it is posted to a worker (store/wire.ts): the encoder's column
  * buffers themselves (`base`, `extras`) in place of their views (a structured
  * clone of eight or thirteen typed-array views costs Chromium ~15 µs a batch
  * more than of the one buffer under them), and no extra columns at all when

@@ -14,6 +14,7 @@
  * No DOM: used by the page, the worker and Node.
  */
 import { apply, ArrayProto, hasOwn, isArray, join, jsonStringify, ObjectProto, push, slice, some } from './builtins';
+import { defaultExtras, EXTRA_COLUMNS, hasDefaultExtras, type ExtraColumn, type Extras } from './column-extras';
 import { KINDS, LEVELS, NO_DATA, type TraceEntry } from './entry';
 
 export interface ColumnBatch {
@@ -66,45 +67,69 @@ const ARRAY_TYPES = { seq: Float64Array, ts: Float64Array, dur: Float64Array, sp
 
 type Columns = { [K in NumericColumn]: InstanceType<(typeof ARRAY_TYPES)[K]> };
 
-/**
- * The numeric columns of `n` entries as views into one ArrayBuffer: one
- * allocation per batch (an ArrayBuffer costs microseconds to allocate in
- * Chromium; thirteen of them per batch cost more than the entries).
- */
+// The numeric columns of a batch are views into two ArrayBuffers (base and
+// extras, see `views`): an ArrayBuffer costs microseconds to allocate in
+// Chromium; thirteen of them per batch cost more than the entries.
 // Captured at start-up, as the typed arrays' `set`: the page may replace the globals later.
 const Buffer = ArrayBuffer;
 const F64 = Float64Array;
-const U32 = Uint32Array;
-const U8 = Uint8Array;
 const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as { set: (a: ArrayLike<number>) => void; subarray: (from: number, to: number) => unknown };
 const typedSet = TypedArrayProto.set;
 const typedSubarray = TypedArrayProto.subarray;
 
-/** Bytes of one entry in the numeric columns. */
-const ENTRY_BYTES = 8 * FLOAT_COLUMNS.length + 4 * WORD_COLUMNS.length + BYTE_COLUMNS.length;
+type BaseColumns = Omit<Columns, ExtraColumn>;
+type Group = readonly NumericColumn[];
 
-/** The columns of `n` entries, in `buf` (of `n * ENTRY_BYTES` bytes) when given, else in a new buffer. */
-function allocColumns(n: number, buf: ArrayBuffer = new Buffer(n * ENTRY_BYTES)): Columns {
+/** The columns every entry fills; the extras (column-extras.ts) are a group of their own, in a buffer of their own. Widest first, so every view is aligned. */
+const BASE_COLUMNS = ['seq', 'ts', 'frame', 'type', 'kind', 'level', 'flags', 'bits'] as const;
+
+/** Bytes of one entry in a group's buffer. */
+function rowBytes(g: Group): number {
+  let bytes = 0;
+  for (let k = 0; k < g.length; k++) bytes += ARRAY_TYPES[g[k]!].BYTES_PER_ELEMENT;
+  return bytes;
+}
+
+/**
+ * Views of group `g`'s columns for `n` entries, one after another in `buf`
+ * (of `n * rowBytes(g)` bytes; a new one when not given), set on `out`.
+ */
+function views<T>(g: Group, n: number, buf: ArrayBuffer = new Buffer(n * rowBytes(g)), out: Record<string, unknown> = {}): T {
   let at = 0;
-  const f64 = () => new F64(buf, (at += 8 * n) - 8 * n, n);
-  const u32 = () => new U32(buf, (at += 4 * n) - 4 * n, n);
-  const u8 = () => new U8(buf, (at += n) - n, n);
-  // Widest first, so every view is aligned.
-  return {
-    seq: f64(),
-    ts: f64(),
-    dur: f64(),
-    spanId: f64(),
-    parentId: f64(),
-    frame: u32(),
-    type: u32(),
-    source: u32(),
-    method: u32(),
-    kind: u8(),
-    level: u8(),
-    flags: u8(),
-    bits: u8(),
-  };
+  for (let k = 0; k < g.length; k++) {
+    const T = ARRAY_TYPES[g[k]!];
+    out[g[k]!] = new T(buf, at, n);
+    at += T.BYTES_PER_ELEMENT * n;
+  }
+  return out as T;
+}
+
+/** The buffer under `b`'s columns of group `g` when they are exactly the layout `views` makes, else null. */
+function bufferOf(g: Group, b: ColumnBatch): ArrayBuffer | null {
+  const n = b.count;
+  const buf = b[g[0]!].buffer;
+  if (!(buf instanceof Buffer) || buf.byteLength !== n * rowBytes(g)) return null;
+  let at = 0;
+  for (let k = 0; k < g.length; k++) {
+    const v = b[g[k]!];
+    if (v.buffer !== buf || v.byteOffset !== at || v.length !== n) return null;
+    at += v.byteLength;
+  }
+  return buf;
+}
+
+/** The first `n` entries of group `g`'s columns of `from`, copied into a buffer of their size. */
+function copyGroup<T>(g: Group, from: Record<string, unknown>, n: number): T {
+  const out = views<Record<string, unknown>>(g, n);
+  for (let k = 0; k < g.length; k++) apply(typedSet, out[g[k]!], [apply(typedSubarray, from[g[k]!], [0, n])]);
+  return out as T;
+}
+
+/** The last of `list`, taken off it; undefined when it is empty (index and length only: the page may have broken Array methods). */
+function pop(list: ArrayBuffer[]): ArrayBuffer | undefined {
+  const last = list[list.length - 1];
+  if (last) list.length--;
+  return last;
 }
 
 // Plain objects with constant keys: a property load with an inline cache, faster than Map.get.
@@ -123,11 +148,16 @@ export const LEVEL_ERROR = LEVEL_INDEX['error']!;
 
 /**
  * Fills pre-allocated columns entry by entry on the page; `take()` hands
- * them over (a full batch) or a compact copy (a partial one).
+ * them over (a full batch) or a compact copy (a partial one). The extra
+ * columns (column-extras.ts) are written only from the batch's first entry
+ * that sets one of them on: a batch of plain events gets the shared defaults.
  */
 export class BatchEncoder {
   private n = 0;
-  private cols: Columns;
+  private cols: BaseColumns;
+  private extras: Extras;
+  /** Whether an entry of this batch set an extra column (from then on every entry writes them). */
+  private hasExtras = false;
   private readonly lines: string[];
   /** String → id in `strings`: a null-prototype object, not a Map (whose methods the page may replace). */
   private ids = Object.create(null) as Record<string, number>;
@@ -144,11 +174,14 @@ export class BatchEncoder {
    * Buffers of full batches that the store is done with (`recycle`), for the
    * next full batch: a fresh ArrayBuffer of a batch's size costs Chromium
    * about a microsecond per KB (zeroed, fresh pages), 50 ns an entry.
+   * Base and extra buffers apart (they differ in size).
    */
   private spare: ArrayBuffer[] = [];
+  private spareExtras: ArrayBuffer[] = [];
 
   constructor(readonly capacity: number) {
-    this.cols = allocColumns(capacity);
+    this.cols = views(BASE_COLUMNS, capacity);
+    this.extras = views(EXTRA_COLUMNS, capacity);
     this.lines = new Array<string>(capacity).fill('');
   }
 
@@ -203,9 +236,6 @@ export class BatchEncoder {
     const c = this.cols;
     c.seq[i] = e.seq;
     c.ts[i] = e.ts;
-    c.dur[i] = e.dur ?? NaN;
-    c.spanId[i] = e.spanId ?? 0;
-    c.parentId[i] = e.parentId ?? 0;
     c.frame[i] = e.frame;
     c.kind[i] = kind;
     c.level[i] = level;
@@ -216,8 +246,7 @@ export class BatchEncoder {
       this.lastTypeId = this.id(e.type);
     }
     c.type[i] = this.lastTypeId;
-    c.source[i] = e.source === undefined ? 0 : this.id(e.source) + 1;
-    c.method[i] = e.method === undefined ? 0 : this.id(e.method) + 1;
+    if (this.hasExtras || e.dur !== undefined || e.spanId !== undefined || e.parentId !== undefined || e.source !== undefined || e.method !== undefined) this.addExtras(e, i);
     this.lines[i] = line;
     this.n = i + 1;
     return true;
@@ -231,22 +260,21 @@ export class BatchEncoder {
     // join builds one flat string: a rope of += would be flattened again by postMessage.
     const rest = n === lines.length ? join(lines, '\n') : join(slice(lines, 0, n), '\n');
     for (let i = 0; i < n; i++) lines[i] = '';
-    let cols: Columns;
+    let cols: BaseColumns;
+    let extras: Extras;
     if (n === this.capacity) {
       // A full batch is handed over as it is; the next one gets fresh columns (or recycled ones).
       cols = c;
-      const spare = this.spare.length > 0 ? this.spare[this.spare.length - 1] : undefined;
-      if (spare) this.spare.length--;
-      this.cols = allocColumns(this.capacity, spare);
+      this.cols = views(BASE_COLUMNS, n, pop(this.spare));
+      extras = this.hasExtras ? this.extras : defaultExtras(n);
+      if (this.hasExtras) this.extras = views(EXTRA_COLUMNS, n, pop(this.spareExtras));
     } else {
       // A partial one is copied to its size: what is posted and stored has no empty tail.
-      cols = allocColumns(n);
-      for (let k = 0; k < ALL_COLUMNS.length; k++) {
-        const name = ALL_COLUMNS[k]!;
-        apply(typedSet, cols[name], [apply(typedSubarray, c[name], [0, n])]);
-      }
+      cols = copyGroup(BASE_COLUMNS, c, n);
+      extras = this.hasExtras ? copyGroup(EXTRA_COLUMNS, this.extras, n) : defaultExtras(n);
     }
-    const out: ColumnBatch = { count: n, ...cols, strings: this.strings, rest };
+    this.hasExtras = false;
+    const out: ColumnBatch = { count: n, ...cols, ...extras, strings: this.strings, rest };
     this.n = 0;
     this.strings = [];
     this.ids = Object.create(null) as Record<string, number>;
@@ -262,10 +290,29 @@ export class BatchEncoder {
    * most two); anything else is left to the GC.
    */
   recycle(b: ColumnBatch): void {
-    const buf = b.seq.buffer;
-    if (this.spare.length >= 2 || b.count !== this.capacity || !(buf instanceof Buffer) || buf.byteLength !== this.capacity * ENTRY_BYTES) return;
-    if (b.seq.byteOffset !== 0 || b.bits.buffer !== buf || b.bits.byteOffset !== buf.byteLength - this.capacity) return;
-    push(this.spare, buf);
+    if (b.count !== this.capacity) return;
+    const base = bufferOf(BASE_COLUMNS, b);
+    if (base && this.spare.length < 2) push(this.spare, base);
+    // The shared defaults are each in a buffer of their own, never in this layout.
+    const extra = bufferOf(EXTRA_COLUMNS, b);
+    if (extra && this.spareExtras.length < 2) push(this.spareExtras, extra);
+  }
+
+  /** Entry `i`'s extra columns; the entries before it get the defaults when it is the batch's first to have any. */
+  private addExtras(e: TraceEntry, i: number): void {
+    const x = this.extras;
+    if (!this.hasExtras) {
+      this.hasExtras = true;
+      for (let j = 0; j < i; j++) {
+        x.dur[j] = NaN;
+        x.spanId[j] = x.parentId[j] = x.source[j] = x.method[j] = 0;
+      }
+    }
+    x.dur[i] = e.dur ?? NaN;
+    x.spanId[i] = e.spanId ?? 0;
+    x.parentId[i] = e.parentId ?? 0;
+    x.source[i] = e.source === undefined ? 0 : this.id(e.source) + 1;
+    x.method[i] = e.method === undefined ? 0 : this.id(e.method) + 1;
   }
 
   private id(s: string): number {
@@ -277,6 +324,63 @@ export class BatchEncoder {
     }
     return id;
   }
+}
+
+// ---- packing: what crosses to a worker -----------------------------------------
+
+/**
+ * A batch as it is posted to a worker (store/wire.ts): the encoder's column
+ * buffers themselves (`base`, `extras`) in place of their views (a structured
+ * clone of eight or thirteen typed-array views costs Chromium ~15 µs a batch
+ * more than of the one buffer under them), and no extra columns at all when
+ * they are the shared defaults (column-extras.ts). A batch not in the
+ * encoder's layout (sliced, replayed) keeps its views.
+ */
+export type PackedBatch = { count: number; strings: string[]; rest: string; base?: ArrayBuffer; extras?: ArrayBuffer } & Partial<Pick<ColumnBatch, NumericColumn>>;
+
+/** `b` as it is posted to a worker (see PackedBatch); `b` itself when its base columns are not in the encoder's layout (sliced, replayed). */
+export function packBatch(b: ColumnBatch): PackedBatch {
+  const base = bufferOf(BASE_COLUMNS, b);
+  if (!base) return b;
+  const out: Record<string, unknown> = { count: b.count, strings: b.strings, rest: b.rest, base };
+  if (!hasDefaultExtras(b)) {
+    const extras = bufferOf(EXTRA_COLUMNS, b);
+    if (extras) out['extras'] = extras;
+    else pick(out, b, EXTRA_COLUMNS);
+  }
+  return out as PackedBatch;
+}
+
+function pick(out: Record<string, unknown>, from: object, g: Group): void {
+  for (let k = 0; k < g.length; k++) out[g[k]!] = (from as Record<string, unknown>)[g[k]!];
+}
+
+/**
+ * The batch `packBatch` made, with every column: views over its buffers, the
+ * shared defaults for extras it left out. A batch that has its columns is
+ * returned as it is; one that is malformed is returned with what it has, for
+ * `checkBatch` to refuse (never a throw, never an allocation larger than what
+ * it brought).
+ */
+export function expandBatch(p: PackedBatch): ColumnBatch {
+  if (!p || typeof p !== 'object' || (p.base === undefined && p.extras === undefined && p.dur !== undefined)) return p as ColumnBatch;
+  const n = p.count;
+  if (!(typeof n === 'number' && n >= 1 && n % 1 === 0)) return p as ColumnBatch;
+  const out: Record<string, unknown> = { count: n, strings: p.strings, rest: p.rest };
+  unpack(out, p, BASE_COLUMNS, p.base, n);
+  const seq = out['seq'];
+  let bare = p.extras === undefined;
+  for (let k = 0; k < EXTRA_COLUMNS.length; k++) if (p[EXTRA_COLUMNS[k]!] !== undefined) bare = false;
+  // The defaults only for a batch that brought a seq column of its count (no allocation a malformed count asks for).
+  if (bare && seq instanceof F64 && seq.length === n) pick(out, defaultExtras(n), EXTRA_COLUMNS);
+  else unpack(out, p, EXTRA_COLUMNS, p.extras, n);
+  return out as unknown as ColumnBatch;
+}
+
+/** Group `g`'s columns on `out`: views over `buf` when it is one of their layout for `n` entries, else `p`'s own. */
+function unpack(out: Record<string, unknown>, p: PackedBatch, g: Group, buf: unknown, n: number): void {
+  if (buf instanceof Buffer && buf.byteLength === n * rowBytes(g)) views(g, n, buf, out);
+  else pick(out, p, g);
 }
 
 /** The JSON of an entry's variable fields, '' when it has none. */

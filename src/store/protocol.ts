@@ -10,6 +10,7 @@ import type { Anomaly, EngineStats } from '../analytics/engine';
 import type { Loop } from '../analytics/loops';
 import type { PatternReport } from '../analytics/patterns';
 import type { TrendReport } from '../analytics/trends';
+import type { PackedBatch } from '../core/columns';
 import type { ColumnBatch } from '../core/columns';
 
 /** 3: replies carry their operation (`op`), so a worker script of an older version is refused at init, not answered in a shape the page cannot read. */
@@ -150,6 +151,12 @@ export interface PingMessage {
 }
 
 export type PageToStore = InitMessage | BatchMessage | RequestMessage | MetricsMessage | PingMessage;
+
+/** A batch as it crosses a worker's port: its extra columns left out when they are all defaults (column-extras.ts). */
+export type WireBatchMessage = Omit<BatchMessage, 'cols'> & { cols: PackedBatch };
+
+/** What the store receives: the page's messages, a batch possibly packed (the host expands it before anything reads it). */
+export type WirePageToStore = Exclude<PageToStore, BatchMessage> | WireBatchMessage;
 
 // ---- store → page ----------------------------------------------------------
 

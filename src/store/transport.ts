@@ -4,6 +4,7 @@ import { describeError, errorMessage } from '../core/errors';
 import { StoreHost } from './host';
 import { workerRouteOf } from './spawn-worker';
 import type { PageToStore, StoreThread, StoreToPage, WorkerToPage } from './protocol';
+import { toWire } from './wire';
 
 export interface StoreTransport {
   readonly thread: StoreThread;
@@ -44,7 +45,7 @@ export function workerTransport(create: () => Worker, before?: () => Promise<voi
   const t: StoreTransport = {
     thread: 'worker',
     copies: true,
-    post: (msg) => (worker ? postToWorker(worker, msg) : push(queued, msg)),
+    post: (msg) => (worker ? postToWorker(worker, toWire(msg)) : push(queued, msg)),
     onMessage: () => {},
     onFailure: () => {},
     close: () => {
@@ -62,7 +63,7 @@ export function workerTransport(create: () => Worker, before?: () => Promise<voi
     }
     wire(worker, t);
     try {
-      for (let i = 0; i < queued.length; i++) postToWorker(worker, queued[i]!);
+      for (let i = 0; i < queued.length; i++) postToWorker(worker, toWire(queued[i]!));
       queued.length = 0;
     } catch (err) {
       t.onFailure(`posting to the store failed: ${describeError(err)}`);
@@ -76,7 +77,7 @@ function wire(
   t: StoreTransport = {
     thread: 'worker',
     copies: true,
-    post: (msg) => postToWorker(worker, msg), // the original postMessage, captured at start-up
+    post: (msg) => postToWorker(worker, toWire(msg)), // the original postMessage, captured at start-up
     onMessage: () => {},
     onFailure: () => {},
     close: () => terminateWorker(worker),

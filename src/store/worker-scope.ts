@@ -7,12 +7,13 @@
  */
 import { AnalyticsEngine } from '../analytics/engine';
 import { StoreHost } from './host';
-import type { PageToStore, WorkerToPage } from './protocol';
+import type { WirePageToStore, WorkerToPage } from './protocol';
+import { fromWire } from './wire';
 
 interface StoreWorkerScope {
   name: string;
   postMessage(msg: WorkerToPage): void;
-  onmessage: ((ev: MessageEvent<PageToStore>) => void) | null;
+  onmessage: ((ev: MessageEvent<WirePageToStore>) => void) | null;
 }
 
 /** True in a worker's global scope (dedicated, shared or service worker), where there is no page. */
@@ -25,6 +26,6 @@ export function inWorkerScope(): boolean {
 export function serveStoreInWorker(): void {
   const scope = globalThis as unknown as StoreWorkerScope;
   const host = new StoreHost((msg) => scope.postMessage(msg), (options) => new AnalyticsEngine(options));
-  scope.onmessage = (ev) => host.handle(ev.data);
+  scope.onmessage = (ev) => host.handle(fromWire(ev.data));
   scope.postMessage({ type: 'hello' });
 }

@@ -26,6 +26,7 @@
  *   postXfer    a copy of that ArrayBuffer, transferred; sliceBuf  the copy alone
  *   slice4k, slice16k, slice32k  copies of 4, 16 and 32 KB; xfer4k  a new 4 KB buffer transferred
  *   postTiny    a message of one short string: the fixed cost of a post
+ *   postFlat    the batch's message with its column buffer in place of its views: what the views cost
  *
  * What each stage adds is the difference of two lines (README: the breakdown).
  */
@@ -38,6 +39,7 @@ import { BatchEncoder, copyJson } from '../../src/core/columns';
 import type { TraceEntry } from '../../src/core/entry';
 import { Copier, DEFAULT_LIMITS } from '../../src/core/safe-copy';
 import { Batcher } from '../../src/store/batcher';
+import { toWire } from '../../src/store/wire';
 
 const params = new URLSearchParams(location.search);
 const token = params.get('token');
@@ -65,7 +67,7 @@ const worker = new Worker(URL.createObjectURL(new Blob(['onmessage = () => {};']
  */
 function batchSink(post: boolean): EntrySink {
   const b: Batcher = new Batcher(session, batcherOpts, timers, (msg) => {
-    if (post) worker.postMessage(msg);
+    if (post) worker.postMessage(toWire(msg)); // as the worker transport posts it
     b.settle(msg.sessionId, msg.firstSeq, msg.lastSeq, post);
   });
   return { write: (e) => void b.add(e) };
@@ -175,7 +177,14 @@ function sample(stage: string, p: Payload): number {
     case 'postTiny': {
       // Posting what a full batch is made of (made outside the clock), per entry: the structured clone alone.
       const b = batchOf(p);
-      const msg = stage === 'postBatch' ? b : stage === 'postCols' ? b.seq.buffer : stage === 'postRest' ? b.rest : { type: 'x' };
+      const msg = stage === 'postBatch' ? toWire({ type: 'batch', sessionId: 's', startedAt: 0, firstSeq: 1, lastSeq: 1_000, count: 1_000, cols: b }) : stage === 'postCols' ? b.seq.buffer : stage === 'postRest' ? b.rest : { type: 'x' };
+      for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(msg);
+      break;
+    }
+    case 'postFlat': {
+      // The batch as one buffer and its strings, no typed-array views: what the views cost the clone.
+      const b = batchOf(p);
+      const msg = { type: 'batch', sessionId: 's', startedAt: 0, firstSeq: 1, lastSeq: 1_000, count: 1_000, cols: { count: b.count, buf: b.seq.buffer, strings: b.strings, rest: b.rest } };
       for (let i = 0; i < CALLS; i += 1_000) worker.postMessage(msg);
       break;
     }

@@ -1,6 +1,7 @@
 /**
  * persist_events_per_s, logEvent_ns, logEvent_nodata_ns, logEvent_small_ns,
- * logEvent_100k_ns, lost_events, dropped_events, consoleLog_ns: the trace agent itself, loaded by the
+ * logEvent_100k_ns, lost_events, dropped_events, consoleLog_ns,
+ * logEvent_bound_events_per_s, persist_busy_share: the trace agent itself, loaded by the
  * drop-in script tag the runner writes into this page (a fresh data-db, a
  * capacity larger than all events logged), and console.log of the same
  * payload on the same page, after the agent's streams.
@@ -82,9 +83,14 @@ runBench(async () => {
       lost_events: end.lost,
       dropped_events: end.dropped,
       consoleLog_ns: (consoleBusy * 1e6) / consoleN,
+      // What bounds persist from the page's side: the rate at which it can log at all (N / its logging time),
+      // and how much of the stream's elapsed time it spent logging (persist / that bound): near 1, the page
+      // is the limit; well below it, the page waited for the store (pacingWaits in info).
+      logEvent_bound_events_per_s: n / (busy / 1000),
+      persist_busy_share: busy / elapsed,
     },
     // The engine on this stream of events alone (analytics_ns_per_event, on the analytics page, has agent calls in it).
-    // busyShare: the main thread's logging time over the stream's elapsed time (README: what bounds persist).
-    info: { busyShare: Math.round((busy / elapsed) * 100) / 100, engineNsPerEntry: engine.nsPerEntry, thread: s.storage.thread, backend: s.storage.backend, otherEntries: s.logged - before.logged - n, pacingWaits: pacing.waits() - waitsBefore },
+    // engineShare: the worker's analytics time over the stream's elapsed time (the engine's own clock; README: what bounds persist).
+    info: { engineShare: engine.nsPerEntry === null ? null : Math.round(((engine.nsPerEntry * (s.logged - before.logged)) / 1e6 / elapsed) * 100) / 100, engineNsPerEntry: engine.nsPerEntry, thread: s.storage.thread, backend: s.storage.backend, otherEntries: s.logged - before.logged - n, pacingWaits: pacing.waits() - waitsBefore },
   };
 });

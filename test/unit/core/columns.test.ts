@@ -8,9 +8,12 @@ import {
   checkBatch,
   decodeBatch,
   entryJson,
+  expandBatch,
+  packBatch,
   restLines,
   sliceBatch,
 } from '../../../src/core/columns';
+import { defaultExtras, EXTRA_COLUMNS } from '../../../src/core/column-extras';
 import { batchOf, entry } from '../store/helpers';
 
 /** Any JSON value the safe copy can produce, strings with newlines and quotes included. */
@@ -178,5 +181,104 @@ describe('the encoder\'s fast paths', () => {
       return other.take().seq.buffer;
     });
     for (const f of foreign) expect(after).not.toContain(f.seq.buffer);
+  });
+});
+
+/** An entry without any of the extra columns' fields (a plain event's). */
+const plain = (e: TraceEntry): TraceEntry => {
+  const { dur: _d, spanId: _s, parentId: _p, source: _so, method: _m, ...rest } = e;
+  return rest as TraceEntry;
+};
+
+describe('compact rows and packed batches', () => {
+  it('entries without span or source fields up to any point: the same contents as before, and a packed batch crosses a structured clone intact', () => {
+    fc.assert(
+      fc.property(batchArb, fc.nat(), fc.integer({ min: 1, max: 7 }), (entries, cut, capacity) => {
+        // Entries before `cut` are plain events (the extras start part-way, or never), through one reused encoder.
+        const list = entries.map((e, i) => (i < cut % (entries.length + 1) ? plain(e) : e));
+        const enc = new BatchEncoder(capacity);
+        for (let at = 0; at < list.length; at += capacity) {
+          const part = list.slice(at, at + capacity);
+          for (const e of part) expect(enc.add(e)).toBe(true);
+          const b = enc.take();
+          expect(contents(b)).toEqual(contents(batchOf(part).cols));
+          expect(decodeBatch(b, 'S').map(viaJson)).toEqual(part.map(viaJson));
+          const packed = packBatch(b);
+          const anyExtra = part.some((e) => e.dur !== undefined || e.spanId !== undefined || e.parentId !== undefined || e.source !== undefined || e.method !== undefined);
+          // No extra columns at all for plain events; the encoder's buffers in place of their views.
+          for (const c of EXTRA_COLUMNS) expect(packed[c]).toBeUndefined();
+          expect(packed.base).toBeInstanceOf(ArrayBuffer);
+          expect(packed.extras === undefined).toBe(!anyExtra);
+          const back = expandBatch(structuredClone(packed));
+          expect(checkBatch(back, part.length)).toBeNull();
+          expect(contents(back)).toEqual(contents(b));
+          expect(decodeBatch(back, 'S').map(viaJson)).toEqual(part.map(viaJson));
+          // The page's batch (kept until the ack) is whole after the post: nothing was transferred or detached.
+          expect(b.seq.buffer.byteLength).toBeGreaterThan(0);
+          expect(contents(b)).toEqual(contents(batchOf(part).cols));
+          enc.recycle(b);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  }, 30_000);
+
+  it('the shared default columns are never written: a plain batch keeps NaN and 0 after the encoder goes on to spans', () => {
+    const enc = new BatchEncoder(2);
+    enc.add(entry(1));
+    enc.add(entry(2));
+    const a = enc.take();
+    expect(a.dur).toBe(defaultExtras(2).dur);
+    enc.recycle(a); // its shared columns are not taken for a spare
+    enc.add({ ...entry(3), dur: 5, spanId: 7, parentId: 6, method: 'm', source: 'npc' });
+    enc.add({ ...entry(4), dur: 9, spanId: 8, method: 'm', source: 'npc' });
+    const b = enc.take();
+    expect([...b.dur]).toEqual([5, 9]);
+    expect([...a.dur]).toEqual([NaN, NaN]);
+    expect([...a.spanId, ...a.parentId, ...a.source, ...a.method]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect([...defaultExtras(2).dur]).toEqual([NaN, NaN]);
+    // A batch whose first entry is plain and second a span, in b's recycled buffers (which hold 5 and 9):
+    // the plain one gets the defaults, not what the buffer held.
+    enc.recycle(b);
+    enc.add({ ...entry(5), dur: 2 });
+    enc.add({ ...entry(6), dur: 2 });
+    const between = enc.take(); // hands its extras over: the encoder's next are b's, given back
+    expect(between.dur.buffer).not.toBe(b.dur.buffer);
+    enc.add(entry(5));
+    enc.add({ ...entry(6), dur: 1, spanId: 2 });
+    const c = enc.take();
+    expect(c.dur.buffer).toBe(b.dur.buffer);
+    expect([...c.dur]).toEqual([NaN, 1]);
+    expect([...c.spanId, ...c.parentId, ...c.source, ...c.method]).toEqual([0, 2, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('a malformed packed batch is never a throw: it comes back for checkBatch to refuse', () => {
+    const b = batchOf([entry(1), entry(2)]).cols;
+    const p = packBatch(b);
+    const bad = [
+      { ...p, base: new ArrayBuffer(3) },
+      { ...p, count: 1.5 },
+      { ...p, count: 3 },
+      { ...p, extras: new ArrayBuffer(7) },
+      { ...p, base: undefined },
+      { ...p, dur: new Float64Array(2) }, // one extra column but not the others
+      null,
+      'x',
+    ];
+    for (const x of bad) {
+      const back = expandBatch(x as never);
+      expect(checkBatch(back, 2)).not.toBeNull();
+    }
+    expect(checkBatch(expandBatch(structuredClone(p)), 2)).toBeNull();
+  });
+
+  it('a batch not in the encoder\'s layout is posted with its own columns', () => {
+    const sliced = sliceBatch(batchOf([entry(1), entry(2), entry(3)]).cols, 1);
+    const plainOne = batchFromPlain(JSON.parse(JSON.stringify(batchToPlain(batchOf([entry(1), entry(2)]).cols))), 2)!;
+    for (const b of [sliced, plainOne]) {
+      const p = packBatch(b);
+      expect(p.base).toBeUndefined();
+      expect(contents(expandBatch(structuredClone(p)))).toEqual(contents(b));
+    }
   });
 });

@@ -6,6 +6,7 @@ import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost, type OpenRing } from '../../../src/store/host';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
+import { fromWire, toWire } from '../../../src/store/wire';
 import { PROTOCOL_VERSION, type QueryParams, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
 import { ledgerProblem, type BlockInput, type TraceRing } from '../../../src/store/ring';
 import { batchOf, entry, freshDb, until } from './helpers';
@@ -20,6 +21,7 @@ function harness(openRing?: OpenRing, cfg = config()) {
   let id = 0;
   return {
     got,
+    host,
     send(entries: TraceEntry[]) {
       host.handle(batchOf(entries, 5));
     },
@@ -109,6 +111,25 @@ describe.each([
     expect(await seqs({ text: 'dragon' })).toEqual([777]);
     expect(await seqs({ text: 'STORY:TRANS', toSeq: 10 })).toEqual([2, 5, 8]);
     expect(await seqs({ kinds: ['player'] })).toEqual([]);
+  });
+
+  it('stores packed batches as the worker scope hands them on (plain events without extra columns, spans with) and gives back every entry', async () => {
+    const h = harness(open);
+    const plainEvents = (from: number) => [...Array(100)].map((_, i) => entry(from + i, 's', { ts: from + i, data: { i: from + i } }));
+    const spans = [...Array(100)].map((_, i) => entry(201 + i, 's', { ts: 201 + i, kind: 'agent', type: 'npc.decide', source: 'guard', method: 'decide', spanId: 1 + i, dur: 0.5, status: 'ok' }));
+    const sent = [plainEvents(1), plainEvents(101), spans];
+    for (const b of sent) {
+      const wire = structuredClone(toWire(batchOf(b, 5)));
+      if (wire.type !== 'batch') throw new Error('not a batch');
+      expect(wire.cols.base).toBeInstanceOf(ArrayBuffer);
+      expect(wire.cols.dur).toBeUndefined();
+      expect(wire.cols.extras === undefined).toBe(b !== spans);
+      h.host.handle(fromWire(wire)); // as the worker's scope hands it on
+    }
+    await h.acked(300);
+    expect(h.got.filter((m) => m.type === 'nack')).toEqual([]);
+    const oldest = await allPages(h, { sessionId: 's', order: 'oldest', limit: 1000 });
+    expect(oldest).toEqual(sent.flat());
   });
 
   it('skips blocks by their summary without reading them', async () => {

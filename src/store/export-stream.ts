@@ -4,7 +4,7 @@
  * entries never pass through the page's thread: the page gets a Blob handle
  * and progress messages.
  */
-import { CHROME_TRACE_TAIL, ChromeTraceWriter } from '../export/chrome-trace';
+import { ChromeTraceWriter } from '../export/chrome-trace';
 import { traceHead, TRACE_TAIL } from '../export/trace-json';
 import { decodeEntry, entryJson, restLines, type ColumnBatch } from '../core/columns';
 import type { ExportParams, ExportResult } from './protocol';
@@ -34,7 +34,7 @@ export async function writeExport(
   const header = { ...p.header, sessions: sessions.slice().reverse() };
   // Chrome's format: every entry decoded and turned into events; ours: written from the columns.
   const chrome = p.format === 'chrome' ? new ChromeTraceWriter() : null;
-  let chunk = chrome ? chrome.fileHead('trace-agent', header) : traceHead(header);
+  let chunk = chrome ? chrome.fileHead(header) : traceHead(header);
   let first = !chrome;
   let done = 0;
   let lastProgress = 0;
@@ -59,7 +59,7 @@ export async function writeExport(
             if (b.seq[i]! > maxSeq) continue;
             done++;
             if (chrome) {
-              for (const ev of chrome.events(decodeEntry(b, i, s.id, lines[i]!))) chunk += ',' + JSON.stringify(ev);
+              chunk += chrome.entryText(decodeEntry(b, i, s.id, lines[i]!));
               continue;
             }
             chunk += (first ? '' : ',') + entryJson(b, i, idJson, lines[i]!);
@@ -79,7 +79,7 @@ export async function writeExport(
       if (heads.length < HEADS_PAGE) break;
     }
   }
-  await sink.write(chunk + (chrome ? CHROME_TRACE_TAIL : TRACE_TAIL));
+  await sink.write(chunk + (chrome ? chrome.fileTail() : TRACE_TAIL));
   progress(done, done);
   return { blob: await sink.close(), entries: done };
 }

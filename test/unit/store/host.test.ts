@@ -297,7 +297,7 @@ describe('StoreHost Chrome trace export', () => {
     const header = { format: 'trace-agent' as const, schemaVersion: 1, generator: { name: 'trace-agent', version: 'test' }, exportedAt: 'now', session: 's', config: {}, counters: {} as never, storage: { thread: 'main', backend: 'x', problems: [] } };
     const r = await h.ask('export', { session: 's', header, gzip: false, format: 'chrome' });
     const file = JSON.parse(await r.blob.text()) as { traceEvents: { ph: string }[]; otherData: { sessions: unknown[] } };
-    expect(file.traceEvents.filter((e) => e.ph === 'i')).toHaveLength(1000);
+    expect(file.traceEvents.filter((e) => e.ph === 'I')).toHaveLength(1000);
     expect(file.otherData.sessions).toHaveLength(1);
   });
 });

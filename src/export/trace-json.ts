@@ -164,6 +164,7 @@ function reviveTag(o: Record<string, unknown>): unknown {
 
 function reviveObject(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) out[k] = revive(o[k]);
+  // Defined, not assigned: a key "__proto__" (which JSON.parse makes an own key) would set the prototype.
+  for (const k of Object.keys(o)) Object.defineProperty(out, k, { value: revive(o[k]), enumerable: true, writable: true, configurable: true });
   return out;
 }

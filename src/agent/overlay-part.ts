@@ -6,7 +6,7 @@
  */
 import type { TraceCore } from '../core/agent';
 import { errorMessage } from '../core/errors';
-import { readTraceFile } from '../export/trace-json';
+import { openTrace } from '../export/open-trace';
 import type { FrameLoop } from '../hooks/frame-loop';
 import type { SystemEvents } from '../hooks/system';
 import type { OverlayHandle } from '../overlay/mount';
@@ -94,7 +94,7 @@ export class OverlayPart {
       health: () => agent().checkHealth(),
       download: (o = {}) => agent().download({ gzip: o.gzip, onProgress: progress(o) }),
       downloadChromeTrace: (o = {}) => exports.download({ format: 'chrome', onProgress: progress(o) }),
-      openTraceFile: (file) => readTraceFile(file),
+      openTraceFile: async (file) => (await openTrace(file)).trace,
       setPaused: (p) => recording.setPaused(core, p),
       async clear() {
         await client.flush();

@@ -9,7 +9,7 @@
  * each span's parent, so a synchronous tree is laid out here: a child's
  * interval is clamped into its parent's, and ties are broken in call order by
  * 1 ns steps, so that every child is strictly inside its parent and siblings
- * follow one another. A span moved by 1 µs or more says so in its args.
+ * follow one another. A span moved by half a µs or more says so in its args.
  *
  * Spans arrive as they ended (a child before its parent), so a child waits for
  * its parent; a tree is placed when its root arrives. An async span is not
@@ -46,7 +46,8 @@ export interface LayoutSink {
 const MAX_WAITING = 50_000;
 /** Spans remembered as placed (so that a late child knows its parent came), most recent. */
 const MAX_KNOWN = 100_000;
-const MOVED_NS = 1000;
+/** Moved this far, a span says so (its recorded times, to the µs, are then in its args; nearer, they round back). */
+const MOVED_NS = 500;
 
 export function agentOf(e: TraceEntry): string {
   return e.source ?? e.type.split(/[.:]/)[0] ?? e.type;

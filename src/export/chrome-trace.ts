@@ -8,8 +8,11 @@
  *   async event pairs ('b'/'e', id = the span's id) on the same thread.
  * - Counters ('C'): fps and frame time from each `frame:stats`, event rate and
  *   span latency a second (chrome-counters.ts).
- * - Alerts and anomalies: process-wide instant events ('I', as Chrome writes them and its readers take them; s 'p') on the
- *   "analytics" thread; other entries: instants on "events" (perf: "frames").
+ * - Alerts and anomalies: process-wide instant events ('I', as Chrome writes
+ *   them and its readers take them; s 'p') on the "analytics" thread; other
+ *   entries: instants on "events" (perf: "frames").
+ * - Every field of an entry is in its events' args (and the process's
+ *   metadata names its session), so chrome-import.ts reads the entries back.
  */
 import type { TraceEntry } from '../core/entry';
 import { agentOf, SpanLayout, startNs, type PlacedSpan } from './chrome-layout';
@@ -109,7 +112,7 @@ export class ChromeTraceWriter {
     };
     this.session = s;
     this.out.push(
-      meta('process_name', pid, 0, { name: `${this.opts.title ?? 'trace-agent'} session ${sessionId}` }),
+      meta('process_name', pid, 0, { name: `${this.opts.title ?? 'trace-agent'} session ${sessionId}`, sessionId }),
       meta('thread_name', pid, TID_EVENTS, { name: 'events' }),
       meta('thread_name', pid, TID_FRAMES, { name: 'frames' }),
       meta('thread_name', pid, TID_ANALYTICS, { name: 'analytics' }),
@@ -139,7 +142,7 @@ export class ChromeTraceWriter {
 
   private complete(s: SessionTrack, p: PlacedSpan): void {
     const e = p.e;
-    const args = spanArgs(e);
+    const args = entryArgs(e);
     if (p.moved) args['clamped'] = { recordedTs: p.moved.startNs / 1000, recordedDur: (p.moved.endNs - p.moved.startNs) / 1000 };
     this.out.push({ name: e.type, cat: e.kind, ph: 'X', ts: p.startNs / 1000, dur: (p.endNs - p.startNs) / 1000, pid: s.pid, tid: this.tid(s, p.agent, p.lane), args });
   }
@@ -149,7 +152,7 @@ export class ChromeTraceWriter {
     const id = `0x${(e.spanId ?? e.seq).toString(16)}`;
     const start = startNs(e) / 1000;
     const end = Math.round(e.ts * 1e6) / 1000;
-    this.out.push({ name: e.type, cat: e.kind, ph: 'b', id, ts: start, pid: s.pid, tid, args: spanArgs(e) });
+    this.out.push({ name: e.type, cat: e.kind, ph: 'b', id, ts: start, pid: s.pid, tid, args: entryArgs(e) });
     this.out.push({ name: e.type, cat: e.kind, ph: 'e', id, ts: Math.max(start, end), pid: s.pid, tid });
   }
 
@@ -157,19 +160,20 @@ export class ChromeTraceWriter {
     const analytics = e.source === 'analytics' && (e.type === 'anomaly' || e.type.startsWith('alert:'));
     this.out.push({
       name: e.type,
-      cat: analytics ? 'analytics' : e.kind,
+      cat: e.kind,
       ph: 'I',
       s: analytics ? 'p' : 't',
       ts: Math.round(e.ts * 1e6) / 1000,
       pid: s.pid,
       tid: analytics ? TID_ANALYTICS : e.kind === 'perf' ? TID_FRAMES : TID_EVENTS,
-      args: compact({ seq: e.seq, frame: e.frame, level: e.level, source: e.source, parentId: e.parentId, data: e.data, metadata: e.metadata, flags: e.flags }),
+      args: entryArgs(e),
     });
   }
 }
 
-function spanArgs(e: TraceEntry): Record<string, unknown> {
-  return compact({ seq: e.seq, frame: e.frame, source: e.source, method: e.method, spanId: e.spanId, parentId: e.parentId, status: e.status, args: e.args, result: e.result, error: e.error, data: e.data, flags: e.flags, async: e.async });
+/** Every field of the entry but those the event has itself (type: name, kind: cat, ts, dur, session: pid). */
+function entryArgs(e: TraceEntry): Record<string, unknown> {
+  return compact({ seq: e.seq, frame: e.frame, level: e.level, source: e.source, method: e.method, spanId: e.spanId, parentId: e.parentId, status: e.status, args: e.args, result: e.result, error: e.error, data: e.data, metadata: e.metadata, flags: e.flags, async: e.async });
 }
 
 function meta(name: string, pid: number, tid: number, args: Record<string, unknown>): ChromeEvent {

@@ -128,7 +128,8 @@ describe('the Chrome trace in real consumers', () => {
     expect(ofDemo.filter((e) => e.isNestableAsyncEnd())).toHaveLength(asyncSpans.length);
     const counters = new Set(ofDemo.filter((e) => e.isCounter()).map((e) => e.name));
     expect([...counters].sort()).toEqual(['event rate (/s)', 'fps', 'frame time (ms)', 'latency (ms)']);
-    const analytics = ofDemo.filter((e) => e.isInstant() && e.hasCategory('analytics')).map((e) => e.name);
+    const analyticsTid = demo.threads.find((t) => t.name === 'analytics')!.id;
+    const analytics = ofDemo.filter((e) => e.isInstant() && e.tid === analyticsTid).map((e) => e.name);
     expect(analytics.sort()).toEqual(['alert:firing', 'anomaly']);
     // Every entry is in the file: sync spans as complete events, async ones as pairs, the rest as instants (frame stats also as counters).
     const instants = new Set(ofDemo.filter((e) => e.isInstant()).map((e) => e.args['seq']));

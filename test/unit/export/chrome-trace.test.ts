@@ -61,6 +61,6 @@ describe("Chrome's Trace Event format", () => {
       [0, { events: 1 }],
       [1_000_000, { events: 2 }],
     ]);
-    expect(ev.find((e) => e.name === 'alert:firing')).toMatchObject({ ph: 'I', s: 'p', cat: 'analytics' });
+    expect(ev.find((e) => e.name === 'alert:firing')).toMatchObject({ ph: 'I', s: 'p', cat: 'system' });
   });
 });

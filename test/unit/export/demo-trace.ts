@@ -17,7 +17,7 @@ export function demoTrace(seed = 7, frames = 60, sessionId = 'demo'): TraceEntry
   let trueMs = 1; // the real time; the page reads it through the coarse clock
   let seq = 0;
   let spanId = 0;
-  const read = () => Math.floor(trueMs / CLOCK_MS) * CLOCK_MS;
+  const read = () => Math.round(Math.floor(trueMs / CLOCK_MS) * CLOCK_MS * 1000) / 1000; // to the µs, as the agent rounds
   const pendingAsync: { due: number; start: number; id: number; parent?: number; agent: string; frame: number }[] = [];
   let frame = 0;
 

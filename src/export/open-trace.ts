@@ -126,7 +126,10 @@ async function readBlob(blob: Blob, name: string, max: number, onProgress?: (don
       throw new TraceError('IMPORT_INVALID', `${name} ends inside a UTF-8 character (byte ${bytes}): it was cut short`);
     }
   } catch (err) {
-    void reader.cancel().catch(() => undefined); // read no further
+    // Read no further. A gzip stream is left unread instead of cancelled (its backpressure stops it):
+    // Node's DecompressionStream throws an uncaught error when cancelled while it inflates.
+    if (gzipped) reader.releaseLock();
+    else void reader.cancel().catch(() => undefined);
     throw err;
   }
   const result = text.end();

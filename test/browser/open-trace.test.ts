@@ -7,9 +7,10 @@
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { collectErrors, screenshot, useBrowser, waitForDemo } from './browser';
+import { collectErrors, screenshot, useBrowser, useServer, waitForAgent, waitForDemo } from './browser';
 
 const env = useBrowser({ dirs: ['dist/demo'] });
+const fixtures = useServer();
 
 type Agent = { stats(): { acked: number }; exportBlob(o?: Record<string, unknown>): Promise<Blob> };
 
@@ -109,5 +110,38 @@ describe('open a trace anywhere', () => {
     await expect.poll(async () => ((await problem(missing).count()) ? problem(missing).textContent() : said.join('\n')), { timeout: 10_000 }).toMatch(/^opening \/traces\/gone\.json: could not fetch http:\/\/.+\/traces\/gone\.json: HTTP 404/);
     expect(await banner(missing).count()).toBe(0);
     await missing.close();
+  });
+
+  it("with the store on the main thread and no overlay: the Chrome trace's writer and the reader load from the overlay's file, and openTrace reads the export back", async () => {
+    const page = await env.browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(fixtures.url + '/blank.html');
+    await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const s = document.createElement('script');
+          s.src = '/trace-agent.js';
+          s.dataset['worker'] = 'false';
+          s.dataset['overlay'] = 'false';
+          s.onload = resolve;
+          s.onerror = reject;
+          document.head.append(s);
+        }),
+    );
+    await waitForAgent(page);
+    type A = { logEvent(t: string, d: object): void; flush(): Promise<void>; exportBlob(o: object): Promise<Blob>; openTrace(x: string): Promise<{ entries: { type: string }[] }>; stats(): { storage: { thread: string } } };
+    const r = await page.evaluate(async () => {
+      const a = (window as unknown as { TraceAgent: A }).TraceAgent;
+      for (let i = 0; i < 50; i++) a.logEvent('quest:step', { i });
+      await a.flush();
+      const chrome = await (await a.exportBlob({ format: 'chrome' })).text();
+      const back = await a.openTrace(chrome);
+      return { thread: a.stats().storage.thread, phases: [...new Set((JSON.parse(chrome) as { traceEvents: { ph: string }[] }).traceEvents.map((e) => e.ph))].sort(), steps: back.entries.filter((e) => e.type === 'quest:step').length };
+    });
+    expect(r.thread).toBe('main');
+    expect(r.phases).toEqual(expect.arrayContaining(['C', 'I', 'M']));
+    expect(r.steps).toBe(50);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });

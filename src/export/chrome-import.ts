@@ -43,11 +43,17 @@ export function parseChromeTrace(text: string): TraceFile {
   const events = o.traceEvents as ChromeLike[];
 
   const sessionOf = new Map<unknown, string>();
-  const ends = new Map<string, number>();
+  // Each async span's end, in file order per id (the writer puts a span's 'e' right after its 'b'; an id may come again).
+  const ends = new Map<string, number[]>();
   for (const ev of events) {
     if (!ev || typeof ev !== 'object') continue;
     if (ev.ph === 'M' && ev.name === 'process_name' && typeof ev.args?.['sessionId'] === 'string') sessionOf.set(ev.pid, ev.args['sessionId']);
-    if (ev.ph === 'e' && typeof ev.ts === 'number') ends.set(`${String(ev.pid)}:${String(ev.id)}`, ev.ts);
+    if (ev.ph === 'e' && typeof ev.ts === 'number') {
+      const key = `${String(ev.pid)}:${String(ev.id)}`;
+      const list = ends.get(key);
+      if (list) list.push(ev.ts);
+      else ends.set(key, [ev.ts]);
+    }
   }
 
   const entries: TraceEntry[] = [];
@@ -65,7 +71,7 @@ export function parseChromeTrace(text: string): TraceFile {
     else {
       const clamped = args['clamped'] as { recordedTs?: unknown; recordedDur?: unknown } | undefined;
       let start = ev.ts;
-      let dur = ev.ph === 'X' ? ev.dur : (ends.get(`${String(ev.pid)}:${String(ev.id)}`) ?? ev.ts) - ev.ts;
+      let dur = ev.ph === 'X' ? ev.dur : (ends.get(`${String(ev.pid)}:${String(ev.id)}`)?.shift() ?? ev.ts) - ev.ts;
       if (clamped && typeof clamped.recordedTs === 'number' && typeof clamped.recordedDur === 'number') {
         start = clamped.recordedTs;
         dur = clamped.recordedDur;

@@ -105,6 +105,18 @@ describe('the Chrome trace in real consumers', () => {
     expect(raw.wrong.length).toBeGreaterThan(10);
   });
 
+  it("DevTools' engine nests every span of other demo-like sessions too (other seeds, longer)", async () => {
+    let spans = 0;
+    for (const seed of [11, 23, 42, 99]) {
+      const other = demoTrace(seed, 120);
+      const want = expectedParents(other);
+      const r = compare(want, await devtoolsNesting(chromeFile(other)));
+      expect(r.wrong, `seed ${seed}`).toEqual([]);
+      spans += want.size;
+    }
+    console.info(`trace_engine, 4 more sessions: ${spans}/${spans} sync spans nested as their parent says`);
+  });
+
   it('tracerbench (@tracerbench/trace-model) has every span, nested as its parent says; without the clamp it does not', () => {
     const r = compare(expected, tracerbenchNesting(chromeFile(entries)));
     console.info(`tracerbench: ${r.present}/${expected.size} present, ${expected.size - r.wrong.length}/${expected.size} nested right`);

@@ -15,6 +15,7 @@ interface DemoTraceAgent {
     metadata?: Record<string, unknown>,
     options?: DemoTraceAgentOptions,
   ): void;
+  openTrace?(input: string): Promise<unknown>;
   [key: string]: unknown;
 }
 

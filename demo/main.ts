@@ -32,11 +32,24 @@ const speed = Number(params.get('speed'));
 if (Number.isFinite(speed) && speed > 0) game.setSpeed(speed);
 
 wireControls(game);
+openTraceFromUrl(params.get('trace'));
 
 if (document.readyState === 'complete') game.start();
 else window.addEventListener('load', () => game.start(), { once: true });
 
 // ---------------------------------------------------------------------------
+
+/** `?trace=<url>`: the trace at that URL (ours, gzipped or not, or a Chrome trace we made) opens in the overlay. */
+function openTraceFromUrl(url: string | null): void {
+  if (!url) return;
+  const agent = window.TraceAgent;
+  if (typeof agent?.openTrace !== 'function') {
+    console.warn('[demo] ?trace= needs the trace agent (/trace-agent.js)');
+    return;
+  }
+  // A file that cannot be opened is said in the overlay's toolbar; the game goes on either way.
+  agent.openTrace(url).catch((err: unknown) => console.warn('[demo] could not open the trace:', err));
+}
 
 function wireControls(game: Game): void {
   const faultButtons = [...document.querySelectorAll<HTMLButtonElement>('button[data-fault]')];

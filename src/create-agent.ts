@@ -24,6 +24,7 @@ import type { TrackStateOptions } from './hooks/state';
 import type { TrackStoryOptions } from './hooks/story';
 import { SystemEvents } from './hooks/system';
 import type { AlertStatus, GameAlert } from './analytics/alerts';
+import { loadTraceOpener } from './agent/open-loader';
 import { parseTrace } from './export/trace-json';
 import { HOST_TAG } from './overlay/host-tag';
 import { StoreClient, type ClientOptions } from './store/client';
@@ -197,6 +198,14 @@ function publicApi(
     exportTrace: settles(async (opts?: ExportOptions) => parseTrace(await (await exports.blob(opts)).text())),
     exportBlob: settles((opts?: DownloadOptions) => exports.blob(opts)),
     download: settles((opts: DownloadOptions = {}) => exports.download(opts)),
+    openTrace: settles(async (input: Blob | URL | string) => {
+      try {
+        return overlay.show(await (await loadTraceOpener())(input));
+      } catch (err) {
+        overlay.showProblem(`opening ${inputName(input)}: ${errorMessage(err)}`);
+        throw err;
+      }
+    }),
     query: settles(query),
     sessions: settles(() => client.sessions()),
     deleteSession: settles(async (sessionId: string) => (await client.request('deleteSession', { sessionId })).deleted),
@@ -214,4 +223,11 @@ function publicApi(
     ),
     destroy: safe(core, () => parts.stopAll(), nothing),
   };
+}
+
+/** How a trace being opened is named in the overlay's message. */
+function inputName(input: unknown): string {
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return typeof (input as Partial<File>).name === 'string' ? (input as File).name : 'the trace';
+  if (typeof input === 'string' && /^\s*[{[]/.test(input)) return 'the trace';
+  return String(input);
 }

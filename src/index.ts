@@ -3,6 +3,8 @@ import { createTraceAgent as createAgent, type TraceAgent, type TraceAgentOption
 import { moduleWorkerRoute } from './store/module-worker';
 import { setWorkerRoutes } from './store/spawn-worker';
 import { setOverlayLoader } from './agent/overlay-loader';
+import { setTraceOpener } from './agent/open-loader';
+import { setChromeWriter } from './store/export-stream';
 
 export { VERSION } from './create-agent';
 
@@ -11,6 +13,9 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   setWorkerRoutes(moduleWorkerRoute);
   // A chunk of its own, imported when the overlay is first opened.
   setOverlayLoader(async () => (await import('./overlay/mount')).mountOverlay);
+  // The same for the trace opener (openTrace(), the overlay's file picker and drop zone).
+  setTraceOpener(async () => (await import('./export/open-trace')).openTrace);
+  setChromeWriter(async () => new (await import('./export/chrome-trace')).ChromeTraceWriter()); // for a store on the main thread
   return createAgent(options);
 }
 export type { TraceAgent, TraceAgentOptions, AgentStats, ExportOptions, DownloadOptions, TraceQuery } from './create-agent';

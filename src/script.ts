@@ -13,6 +13,9 @@ import { splitPaths } from './hooks/paths';
 import { parseThresholds } from './analytics/alerts';
 import { rejected } from './core/builtins';
 import { setOverlayLoader, type MountOverlay } from './agent/overlay-loader';
+import { setTraceOpener, type OpenTrace } from './agent/open-loader';
+import type { ChromeTraceWriter } from './export/chrome-trace';
+import { setChromeWriter } from './store/export-stream';
 import { loadScriptPart, siblingUrl } from './agent/script-part';
 import { scriptWorkerRoutes, setWorkerRoutes } from './store/spawn-worker';
 import { inWorkerScope } from './store/worker-scope';
@@ -50,11 +53,23 @@ const NO_OWN_URL =
   'document.currentScript was null (the drop-in script was loaded as a module, from a shadow root, or by other code), so the URL of trace-agent.overlay.js beside it is unknown';
 
 /** The overlay's code from trace-agent.overlay.js beside this script, with this script's nonce. */
-function overlayFrom(own: HTMLScriptElement | null): () => Promise<MountOverlay> {
+interface OverlayPartExports {
+  mountOverlay: MountOverlay;
+  openTrace: OpenTrace;
+  ChromeTraceWriter: typeof ChromeTraceWriter;
+}
+
+/** dist/trace-agent.overlay.js, loaded once it is first asked for (and again after a failed load). */
+function overlayFrom(own: HTMLScriptElement | null): () => Promise<OverlayPartExports> {
   const url = own ? siblingUrl(own.src, 'overlay') : null;
   if (!own || !url) return () => rejected(new Error(own ? 'the drop-in script has no URL (inlined in the page)' : NO_OWN_URL));
   const nonce = own.nonce;
-  return async () => (await loadScriptPart<{ mountOverlay: MountOverlay }>(url, nonce)).mountOverlay;
+  let part: Promise<OverlayPartExports> | null = null;
+  return () =>
+    (part ??= loadScriptPart<OverlayPartExports>(url, nonce).catch((err: unknown) => {
+      part = null;
+      throw err;
+    }));
 }
 
 /** `data-*` attributes as options. A flag attribute counts when present, unless "false". */
@@ -132,6 +147,9 @@ if (!inWorkerScope()) {
   const workerUrl = own ? siblingUrl(own.src, 'worker') : null;
   if (own) setWorkerRoutes(scriptWorkerRoutes(workerUrl ?? undefined, location.origin));
   else setWorkerRoutes([], NO_OWN_TAG);
-  setOverlayLoader(overlayFrom(own));
+  const overlayPart = overlayFrom(own);
+  setOverlayLoader(async () => (await overlayPart()).mountOverlay);
+  setTraceOpener(async () => (await overlayPart()).openTrace);
+  setChromeWriter(async () => new (await overlayPart()).ChromeTraceWriter()); // for a store on the main thread
   start(optionsTag(own));
 }

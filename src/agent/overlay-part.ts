@@ -6,11 +6,12 @@
  */
 import type { TraceCore } from '../core/agent';
 import { errorMessage } from '../core/errors';
-import { readTraceFile } from '../export/trace-json';
+import { loadTraceOpener } from './open-loader';
 import type { FrameLoop } from '../hooks/frame-loop';
 import type { SystemEvents } from '../hooks/system';
 import type { OverlayHandle } from '../overlay/mount';
-import type { OverlaySnapshot, OverlaySource } from '../overlay/source';
+import type { OpenedFile, OverlaySnapshot, OverlaySource } from '../overlay/source';
+import type { TraceFile } from '../export/trace-json';
 import type { StoreClient } from '../store/client';
 import type { Attachments } from './attach';
 import { LazyOverlay } from './lazy-overlay';
@@ -42,7 +43,34 @@ export class OverlayPart {
   /** Why the overlay was taken down, for health. */
   problem: string | null = null;
 
+  /** The last trace the game opened (or why it could not), and whom to tell of the next (the mounted overlay). */
+  private opened: OpenedFile | { problem: string } | null = null;
+  private readonly viewers = new Set<(opened: OpenedFile | { problem: string }) => void>();
+
   constructor(private readonly p: OverlayParts) {}
+
+  /** A trace the game opened (openTrace()): shown in the overlay, opened for it; resolves to the trace. */
+  show(file: OpenedFile): TraceFile {
+    this.tell(file);
+    return file.trace;
+  }
+
+  /** A trace the game could not open: the overlay says why (and keeps what it showed). */
+  showProblem(problem: string): void {
+    this.tell({ problem });
+  }
+
+  private tell(opened: OpenedFile | { problem: string }): void {
+    this.opened = opened;
+    for (const v of this.viewers) {
+      try {
+        v(opened);
+      } catch (err) {
+        console.warn('[trace-agent] the overlay could not show the trace:', errorMessage(err));
+      }
+    }
+    this.handle?.open();
+  }
 
   /** The overlay's hotkey now, its code when first opened (lazy-overlay.ts; a failure is only a warning: the trace goes on); returns the stop. */
   start(open: boolean): () => void {
@@ -94,7 +122,12 @@ export class OverlayPart {
       health: () => agent().checkHealth(),
       download: (o = {}) => agent().download({ gzip: o.gzip, onProgress: progress(o) }),
       downloadChromeTrace: (o = {}) => exports.download({ format: 'chrome', onProgress: progress(o) }),
-      openTraceFile: (file) => readTraceFile(file),
+      openTraceFile: async (file) => (await (await loadTraceOpener())(file)).trace,
+      onTraceOpened: (show) => {
+        this.viewers.add(show);
+        if (this.opened) show(this.opened);
+        return () => this.viewers.delete(show);
+      },
       setPaused: (p) => recording.setPaused(core, p),
       async clear() {
         await client.flush();

@@ -129,6 +129,12 @@ export interface TraceAgent {
   exportBlob(options?: DownloadOptions): Promise<Blob>;
   /** Saves `trace-<session>.json` (or `.json.gz`). */
   download(options?: DownloadOptions): Promise<void>;
+  /**
+   * Opens a trace file (a File or Blob, a URL, or the JSON text; plain or
+   * gzipped; ours or a Chrome trace we made), checked whole, and shows it in
+   * the overlay. Rejects with a TraceError saying what is wrong and where.
+   */
+  openTrace(input: Blob | URL | string): Promise<TraceFile>;
   /** A page of stored entries, filtered by the store. */
   query(query?: TraceQuery): Promise<QueryResult>;
   /** Stored sessions, newest first. */

@@ -1,120 +1,183 @@
 /**
- * Chrome's Trace Event format (the JSON object form), which Perfetto
- * (ui.perfetto.dev) and chrome://tracing open: spans are complete events
- * ('X', in µs) that nest by time on their track, other entries are instant
- * events ('i'), and each second's frame times become a counter ('C').
+ * Chrome's Trace Event format (the JSON object form), which DevTools'
+ * Performance panel, Perfetto (ui.perfetto.dev) and chrome://tracing open.
  *
- * Tracks: synchronous spans share the "agents" track, where a child's time is
- * inside its parent's, so they nest as a flame chart; an async span's time
- * overlaps others freely, so each agent's async spans get a track of their own.
+ * - One process per session (named by its id), one thread per agent (named
+ *   by it): its synchronous spans are complete events ('X', µs) laid out by
+ *   chrome-layout.ts so that each nests in its parent; its async spans are
+ *   async event pairs ('b'/'e', id = the span's id) on the same thread.
+ * - Counters ('C'): fps and frame time from each `frame:stats`, event rate and
+ *   span latency a second (chrome-counters.ts).
+ * - Alerts and anomalies: process-wide instant events ('I', as Chrome writes
+ *   them and its readers take them; s 'p') on the "analytics" thread; other
+ *   entries: instants on "events" (perf: "frames").
+ * - Every field of an entry is in its events' args (and the process's
+ *   metadata names its session), so chrome-import.ts reads the entries back.
  */
 import type { TraceEntry } from '../core/entry';
-import { FRAME_STATS, type FrameStatsData } from '../core/event-types';
+import { agentOf, SpanLayout, startNs, type PlacedSpan } from './chrome-layout';
+import { SecondCounters } from './chrome-counters';
 
 export interface ChromeEvent {
   name: string;
   cat: string;
-  ph: 'X' | 'i' | 'C' | 'M';
+  ph: 'X' | 'I' | 'C' | 'M' | 'b' | 'e';
   ts: number;
   dur?: number;
   pid: number;
   tid: number;
+  id?: string;
   s?: 't' | 'p' | 'g';
   args?: Record<string, unknown>;
 }
 
-const PID = 1;
-const TID_AGENTS = 1;
-const TID_EVENTS = 2;
-const TID_FRAMES = 3;
-const FIRST_ASYNC_TID = 10;
+const TID_EVENTS = 1;
+const TID_FRAMES = 2;
+const TID_ANALYTICS = 3;
+const FIRST_AGENT_TID = 10;
 
 /** What closes the file after its last event. */
 export const CHROME_TRACE_TAIL = ']}';
 
-/** Turns entries into events, in order; keeps the async tracks it has named. */
+/** One session's process: its layout, counters and agent threads. */
+interface SessionTrack {
+  id: string;
+  pid: number;
+  layout: SpanLayout;
+  counters: SecondCounters;
+  /** `${agent}\u0000${lane}` → tid */
+  tids: Map<string, number>;
+}
+
+/** Turns entries into events, in the file's order (each session's entries one after another, in seq order). */
 export class ChromeTraceWriter {
-  private readonly asyncTracks = new Map<string, number>();
+  private session: SessionTrack | null = null;
+  private sessions = 0;
+  private out: ChromeEvent[] = [];
+  private wrote = false;
 
-  /**
-   * The file's text up to its first entry's events: the envelope, with
-   * `otherData` (our trace header), and the events naming the tracks. Each
-   * entry's events follow, each after a comma; CHROME_TRACE_TAIL closes it.
-   */
-  fileHead(title: string, otherData: unknown): string {
-    return `{"displayTimeUnit":"ms","otherData":${JSON.stringify(otherData)},"traceEvents":[` + this.head(title).map((e) => JSON.stringify(e)).join(',');
+  constructor(private readonly opts: { title?: string; clamp?: boolean } = {}) {}
+
+  /** The file's text up to its first event, with `otherData` (our trace header). */
+  fileHead(otherData: unknown): string {
+    return `{"displayTimeUnit":"ms","otherData":${JSON.stringify(otherData)},"traceEvents":[`;
   }
 
-  /** The metadata events that name the process and the fixed tracks. */
-  head(title: string): ChromeEvent[] {
-    return [
-      meta('process_name', TID_AGENTS, { name: title }),
-      meta('thread_name', TID_AGENTS, { name: 'agents (sync spans)' }),
-      meta('thread_name', TID_EVENTS, { name: 'events' }),
-      meta('thread_name', TID_FRAMES, { name: 'frames' }),
-    ];
+  /** The text of one entry's events (each after a comma but the file's first). */
+  entryText(e: TraceEntry): string {
+    return this.text(this.events(e));
   }
 
-  /** The events of one entry (a new async track's name first, when it needs one). */
+  /** The text of the events still held (spans waiting for a parent, the last second's counters), and the tail. */
+  fileTail(): string {
+    return this.text(this.finish()) + CHROME_TRACE_TAIL;
+  }
+
+  /** The events an entry gives now: a span may wait for its parent, and come out with it. */
   events(e: TraceEntry): ChromeEvent[] {
-    const out: ChromeEvent[] = [];
-    if (e.dur !== undefined) {
-      let tid = TID_AGENTS;
-      if (e.async) {
-        const track = e.source ?? 'async';
-        let t = this.asyncTracks.get(track);
-        if (t === undefined) {
-          t = FIRST_ASYNC_TID + this.asyncTracks.size;
-          this.asyncTracks.set(track, t);
-          out.push(meta('thread_name', t, { name: `${track} (async)` }));
-        }
-        tid = t;
-      }
-      out.push({
-        name: e.type,
-        cat: e.kind,
-        ph: 'X',
-        ts: micros(e.ts - e.dur),
-        dur: micros(e.dur),
-        pid: PID,
-        tid,
-        args: compact({ seq: e.seq, frame: e.frame, spanId: e.spanId, parentId: e.parentId, status: e.status, args: e.args, result: e.result, error: e.error, data: e.data }),
-      });
-      return out;
+    this.out = [];
+    const s = this.track(e.sessionId);
+    for (const c of s.counters.add(e)) this.out.push({ name: c.name, cat: 'stats', ph: 'C', ts: c.ts, pid: s.pid, tid: TID_FRAMES, args: c.args });
+    if (e.dur !== undefined) s.layout.add(e);
+    else this.instant(s, e);
+    return this.out;
+  }
+
+  /** The events still held: call after the last entry. */
+  finish(): ChromeEvent[] {
+    this.out = [];
+    this.endSession();
+    return this.out;
+  }
+
+  private text(events: ChromeEvent[]): string {
+    let s = '';
+    for (const ev of events) {
+      s += (this.wrote ? ',' : '') + JSON.stringify(ev);
+      this.wrote = true;
     }
-    if (e.type === FRAME_STATS) {
-      const times: unknown = (e.data as Partial<FrameStatsData> | undefined)?.times;
-      if (Array.isArray(times) && times.length > 0) {
-        const nums = times.filter((x): x is number => typeof x === 'number');
-        const mean = nums.reduce((a, b) => a + b, 0) / Math.max(1, nums.length);
-        out.push({ name: 'frame time (ms)', cat: 'perf', ph: 'C', ts: micros(e.ts), pid: PID, tid: TID_FRAMES, args: { mean: round(mean), max: round(Math.max(...nums)) } });
-      }
-      return out;
+    return s;
+  }
+
+  private track(sessionId: string): SessionTrack {
+    if (this.session?.id === sessionId) return this.session;
+    this.endSession();
+    const pid = ++this.sessions;
+    const s: SessionTrack = {
+      id: sessionId,
+      pid,
+      counters: new SecondCounters(),
+      tids: new Map(),
+      layout: new SpanLayout({ sync: (p) => this.complete(s, p), async: (e) => this.asyncPair(s, e) }, this.opts.clamp !== false),
+    };
+    this.session = s;
+    this.out.push(
+      meta('process_name', pid, 0, { name: `${this.opts.title ?? 'trace-agent'} session ${sessionId}`, sessionId }),
+      meta('thread_name', pid, TID_EVENTS, { name: 'events' }),
+      meta('thread_name', pid, TID_FRAMES, { name: 'frames' }),
+      meta('thread_name', pid, TID_ANALYTICS, { name: 'analytics' }),
+    );
+    return s;
+  }
+
+  private endSession(): void {
+    const s = this.session;
+    if (!s) return;
+    s.layout.finish();
+    for (const c of s.counters.finish()) this.out.push({ name: c.name, cat: 'stats', ph: 'C', ts: c.ts, pid: s.pid, tid: TID_FRAMES, args: c.args });
+    this.session = null;
+  }
+
+  /** The thread of an agent's lane, named when first used. */
+  private tid(s: SessionTrack, agent: string, lane: number): number {
+    const key = `${agent}\u0000${lane}`;
+    let tid = s.tids.get(key);
+    if (tid === undefined) {
+      tid = FIRST_AGENT_TID + s.tids.size;
+      s.tids.set(key, tid);
+      this.out.push(meta('thread_name', s.pid, tid, { name: lane === 0 ? agent : `${agent} (${lane + 1})` }));
     }
-    out.push({
+    return tid;
+  }
+
+  private complete(s: SessionTrack, p: PlacedSpan): void {
+    const e = p.e;
+    const args = entryArgs(e);
+    if (p.moved) args['clamped'] = { recordedTs: p.moved.startNs / 1000, recordedDur: (p.moved.endNs - p.moved.startNs) / 1000 };
+    this.out.push({ name: e.type, cat: e.kind, ph: 'X', ts: p.startNs / 1000, dur: (p.endNs - p.startNs) / 1000, pid: s.pid, tid: this.tid(s, p.agent, p.lane), args });
+  }
+
+  private asyncPair(s: SessionTrack, e: TraceEntry): void {
+    const tid = this.tid(s, agentOf(e), 0);
+    const id = `0x${(e.spanId ?? e.seq).toString(16)}`;
+    const start = startNs(e) / 1000;
+    const end = Math.round(e.ts * 1e6) / 1000;
+    this.out.push({ name: e.type, cat: e.kind, ph: 'b', id, ts: start, pid: s.pid, tid, args: entryArgs(e) });
+    this.out.push({ name: e.type, cat: e.kind, ph: 'e', id, ts: Math.max(start, end), pid: s.pid, tid });
+  }
+
+  private instant(s: SessionTrack, e: TraceEntry): void {
+    const analytics = e.source === 'analytics' && (e.type === 'anomaly' || e.type.startsWith('alert:'));
+    this.out.push({
       name: e.type,
       cat: e.kind,
-      ph: 'i',
-      s: 't',
-      ts: micros(e.ts),
-      pid: PID,
-      tid: e.kind === 'perf' ? TID_FRAMES : TID_EVENTS,
-      args: compact({ seq: e.seq, frame: e.frame, level: e.level, source: e.source, parentId: e.parentId, data: e.data, metadata: e.metadata }),
+      ph: 'I',
+      s: analytics ? 'p' : 't',
+      ts: Math.round(e.ts * 1e6) / 1000,
+      pid: s.pid,
+      tid: analytics ? TID_ANALYTICS : e.kind === 'perf' ? TID_FRAMES : TID_EVENTS,
+      args: entryArgs(e),
     });
-    return out;
   }
 }
 
-function meta(name: string, tid: number, args: Record<string, unknown>): ChromeEvent {
-  return { name, cat: '__metadata', ph: 'M', ts: 0, pid: PID, tid, args };
+/** Every field of the entry but those the event has itself (type: name, kind: cat, ts, dur, session: pid). */
+function entryArgs(e: TraceEntry): Record<string, unknown> {
+  return compact({ seq: e.seq, frame: e.frame, level: e.level, source: e.source, method: e.method, spanId: e.spanId, parentId: e.parentId, status: e.status, args: e.args, result: e.result, error: e.error, data: e.data, metadata: e.metadata, flags: e.flags, async: e.async });
 }
 
-function micros(ms: number): number {
-  return Math.round(ms * 1000);
-}
-
-function round(v: number): number {
-  return Math.round(v * 100) / 100;
+function meta(name: string, pid: number, tid: number, args: Record<string, unknown>): ChromeEvent {
+  return { name, cat: '__metadata', ph: 'M', ts: 0, pid, tid, args };
 }
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {

@@ -69,15 +69,6 @@ export function traceHead(header: TraceHeader): string {
 /** What closes the trace file after its last entry. */
 export const TRACE_TAIL = ']}';
 
-/** A downloaded trace file, plain or gzipped (as Download saves them), parsed and checked. */
-export async function readTraceFile(file: Blob): Promise<TraceFile> {
-  const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
-  if (gzipped && typeof DecompressionStream !== 'function') throw new TraceError('IMPORT_INVALID', 'this browser cannot read a gzipped trace (no DecompressionStream)');
-  const text = gzipped ? await new Response(file.stream().pipeThrough(new DecompressionStream('gzip'))).text() : await file.text();
-  return parseTrace(text);
-}
-
 /** Parses and checks a trace file; throws a TraceError saying what is wrong. */
 export function parseTrace(text: string): TraceFile {
   let v: unknown;
@@ -88,16 +79,23 @@ export function parseTrace(text: string): TraceFile {
   }
   if (!v || typeof v !== 'object') throw new TraceError('IMPORT_INVALID', 'not a trace: expected an object');
   const t = v as Partial<TraceFile>;
-  if (t.format !== TRACE_FORMAT) throw new TraceError('IMPORT_INVALID', `not a trace-agent file (format ${JSON.stringify(t.format)})`);
-  if (typeof t.schemaVersion !== 'number' || t.schemaVersion > SCHEMA_VERSION) {
-    throw new TraceError('IMPORT_INVALID', `schema version ${String(t.schemaVersion)} is newer than this reader (${SCHEMA_VERSION})`);
-  }
+  const problem = headerProblem(t);
+  if (problem) throw new TraceError('IMPORT_INVALID', problem);
   if (!Array.isArray(t.entries)) throw new TraceError('IMPORT_INVALID', 'the trace has no entries array');
   for (let i = 0; i < t.entries.length; i++) {
     const problem = entryProblem(t.entries[i]);
     if (problem) throw new TraceError('IMPORT_INVALID', `entry ${i}: ${problem}`);
   }
   return t as TraceFile;
+}
+
+/** What is wrong with a trace's header (its format and version), or null. */
+export function headerProblem(t: Partial<TraceHeader>): string | null {
+  if (!t || typeof t !== 'object') return 'not a trace: expected an object';
+  if (t.format !== TRACE_FORMAT) return `not a trace-agent file (format ${JSON.stringify(t.format)})`;
+  if (typeof t.schemaVersion !== 'number' || !Number.isInteger(t.schemaVersion) || t.schemaVersion < 1) return `unknown schema version ${JSON.stringify(t.schemaVersion)}`;
+  if (t.schemaVersion > SCHEMA_VERSION) return `schema version ${t.schemaVersion} is newer than this reader (${SCHEMA_VERSION})`;
+  return null;
 }
 
 /** What is wrong with an entry of a file, or null: a file is data from anywhere, and the overlay renders it. */
@@ -164,6 +162,7 @@ function reviveTag(o: Record<string, unknown>): unknown {
 
 function reviveObject(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) out[k] = revive(o[k]);
+  // Defined, not assigned: a key "__proto__" (which JSON.parse makes an own key) would set the prototype.
+  for (const k of Object.keys(o)) Object.defineProperty(out, k, { value: revive(o[k]), enumerable: true, writable: true, configurable: true });
   return out;
 }

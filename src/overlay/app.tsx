@@ -7,6 +7,7 @@ import type { ComponentChildren } from 'preact';
 import { useErrorBoundary, useMemo, useRef } from 'preact/hooks';
 import { RateMeter } from '../analytics/rate';
 import { errorMessage } from '../core/errors';
+import { DropHint, openBlob, runTask, useDropZone } from './open-file';
 import { usePolling } from './charts';
 import { PANELS } from './panels/index';
 import { memo } from './panels/memo';
@@ -27,12 +28,14 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
     [open],
   );
 
+  const drop = useDropZone(source, state);
   if (!open) return null;
   const snap = state.snap.value;
   const tab = state.tab.value;
   const Panel = PANELS[tab];
   return (
-    <div class="panel" role="dialog" aria-label="Trace Agent">
+    <div class={`panel${drop.dragging ? ' dropping' : ''}`} role="dialog" aria-label="Trace Agent" {...drop.handlers}>
+      {drop.dragging && <DropHint />}
       <Header source={source} state={state} hotkey={hotkey} onClose={onClose} paused={snap.paused} {...storeChip(snap.store)} />
       <Summary snap={snap} rate={state.rate.value} />
       <nav class="tabs" role="tablist" aria-label="views">
@@ -93,31 +96,12 @@ const Header = memo(function Header({ source, state, hotkey, onClose, paused, he
   const busy = state.busy.value;
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const run = (what: string, action: (onProgress: (p: DownloadProgress) => void) => Promise<void>) => {
-    if (state.busy.value) return;
-    state.problem.value = '';
-    state.busy.value = { what, progress: null };
-    void (async () => {
-      try {
-        await action((progress) => (state.busy.value = { what, progress }));
-      } catch (err) {
-        state.problem.value = `${what}: ${errorMessage(err)}`;
-      } finally {
-        state.busy.value = null;
-      }
-    })();
-  };
+  const run = (what: string, action: (onProgress: (p: DownloadProgress) => void) => Promise<void>) => runTask(state, what, action);
   const openFile = (ev: Event) => {
     const input = ev.currentTarget as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (!file) return;
-    run('opening', async () => {
-      const trace = await source.openTraceFile(file);
-      state.focus.value = null; // a live range means nothing in a file
-      state.file.value = { name: file.name, trace };
-      state.tab.value = 'log';
-    });
+    if (file) openBlob(source, state, file, file.name);
   };
 
   return (

@@ -7,6 +7,7 @@ import { Component, options as preactOptions, render, type ComponentChildren } f
 import { afterFrame, listen, microtask, setTimer, unlisten } from '../core/builtins';
 import { errorMessage } from '../core/errors';
 import { App } from './app';
+import { showFile } from './open-file';
 import { benchProbe } from './bench-probe';
 import { createOverlayState } from './state';
 import { matchesHotkey, parseHotkey } from './hotkey';
@@ -83,6 +84,8 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
   const state = createOverlayState(source, openNow, prefs.tab);
   const shell = createShellState(prefs);
   const stopPersisting = persistPrefs(shell, state);
+  // The traces the game opens (openTrace()) are shown here, the last one before this mount too.
+  const stopOpened = source.onTraceOpened?.((o) => ('problem' in o ? (state.problem.value = o.problem) : showFile(state, o))) ?? (() => undefined);
   host.hidden = !openNow;
   // Hidden host when closed, whoever closes it (the panel's × sets state.open too).
   const stopHiding = effect(() => {
@@ -170,6 +173,7 @@ export function mountOverlay(source: OverlaySource, options: OverlayOptions): Ov
       setFaultHandler(null);
       if (failed === null) render(null, shadow);
       stopPersisting();
+      stopOpened();
       stopHiding();
       shell.toaster.stop();
       host.remove();

@@ -46,6 +46,12 @@ export interface DownloadProgress {
   total: number;
 }
 
+/** A trace file opened for viewing. */
+export interface OpenedFile {
+  name: string;
+  trace: TraceFile;
+}
+
 export interface OverlaySource {
   snapshot(): OverlaySnapshot;
   /** The newest entries, oldest first. */
@@ -66,8 +72,14 @@ export interface OverlaySource {
   download(options?: { gzip?: boolean; onProgress?: (p: DownloadProgress) => void }): Promise<void>;
   /** Saves the trace in Chrome's Trace Event format (opens in Perfetto and chrome://tracing). */
   downloadChromeTrace(options?: { onProgress?: (p: DownloadProgress) => void }): Promise<void>;
-  /** Reads a downloaded trace file (JSON, or gzipped JSON) for viewing. */
+  /** Reads a downloaded trace file (JSON, or gzipped JSON, or a Chrome trace we made) for viewing. */
   openTraceFile(file: Blob): Promise<TraceFile>;
+  /**
+   * Calls `show` with each trace the game opens (`openTrace()`), or why it
+   * could not be opened; the last one before the overlay mounted too. Returns
+   * the unsubscribe.
+   */
+  onTraceOpened?(show: (opened: OpenedFile | { problem: string }) => void): () => void;
   /** Stops or resumes storing entries (they are counted while paused). */
   setPaused(paused: boolean): void;
   /** Deletes what the store holds of the live session. */

@@ -4,13 +4,26 @@
  * entries never pass through the page's thread: the page gets a Blob handle
  * and progress messages.
  */
-import { CHROME_TRACE_TAIL, ChromeTraceWriter } from '../export/chrome-trace';
+import type { ChromeTraceWriter } from '../export/chrome-trace';
 import { traceHead, TRACE_TAIL } from '../export/trace-json';
 import { decodeEntry, entryJson, restLines, type ColumnBatch } from '../core/columns';
 import type { ExportParams, ExportResult } from './protocol';
 import type { TraceRing } from './ring';
 
 type Payloads = (key: number) => Promise<ColumnBatch[] | undefined>;
+
+/**
+ * Where the Chrome trace writer comes from, set by the entry: the worker has
+ * it in its file; the page's own script, whose store runs on the main thread
+ * only as a fallback, loads it from the overlay's file (the Perfetto button is
+ * the overlay's), so that the script a player waits for does not carry it.
+ */
+export type ChromeWriterLoader = () => Promise<ChromeTraceWriter>;
+let chromeWriter: ChromeWriterLoader | null = null;
+
+export function setChromeWriter(load: ChromeWriterLoader): void {
+  chromeWriter = load;
+}
 
 /** Text gathered before it is handed to the Blob or the compressor. */
 const CHUNK_CHARS = 1 << 20;
@@ -33,8 +46,9 @@ export async function writeExport(
 
   const header = { ...p.header, sessions: sessions.slice().reverse() };
   // Chrome's format: every entry decoded and turned into events; ours: written from the columns.
-  const chrome = p.format === 'chrome' ? new ChromeTraceWriter() : null;
-  let chunk = chrome ? chrome.fileHead('trace-agent', header) : traceHead(header);
+  if (p.format === 'chrome' && !chromeWriter) throw new Error('the Chrome trace format cannot be written by this build');
+  const chrome = p.format === 'chrome' ? await chromeWriter!() : null;
+  let chunk = chrome ? chrome.fileHead(header) : traceHead(header);
   let first = !chrome;
   let done = 0;
   let lastProgress = 0;
@@ -59,7 +73,7 @@ export async function writeExport(
             if (b.seq[i]! > maxSeq) continue;
             done++;
             if (chrome) {
-              for (const ev of chrome.events(decodeEntry(b, i, s.id, lines[i]!))) chunk += ',' + JSON.stringify(ev);
+              chunk += chrome.entryText(decodeEntry(b, i, s.id, lines[i]!));
               continue;
             }
             chunk += (first ? '' : ',') + entryJson(b, i, idJson, lines[i]!);
@@ -79,7 +93,7 @@ export async function writeExport(
       if (heads.length < HEADS_PAGE) break;
     }
   }
-  await sink.write(chunk + (chrome ? CHROME_TRACE_TAIL : TRACE_TAIL));
+  await sink.write(chunk + (chrome ? chrome.fileTail() : TRACE_TAIL));
   progress(done, done);
   return { blob: await sink.close(), entries: done };
 }

@@ -5,6 +5,8 @@
  * whether code runs in a worker at all, which the drop-in's page entry asks.
  * Typed without the WebWorker lib, so the page's entry can import it.
  */
+import { ChromeTraceWriter } from '../export/chrome-trace';
+import { setChromeWriter } from './export-stream';
 import { AnalyticsEngine } from '../analytics/engine';
 import { StoreHost } from './host';
 import type { WirePageToStore, WorkerToPage } from './protocol';
@@ -24,6 +26,7 @@ export function inWorkerScope(): boolean {
 
 /** Serves the store on this worker's port, after saying hello. */
 export function serveStoreInWorker(): void {
+  setChromeWriter(async () => new ChromeTraceWriter());
   const scope = globalThis as unknown as StoreWorkerScope;
   const host = new StoreHost((msg) => scope.postMessage(msg), (options) => new AnalyticsEngine(options));
   scope.onmessage = (ev) => host.handle(fromWire(ev.data));

@@ -62,12 +62,12 @@ function consumerApp(): Promise<{ app: string; installed: string }> {
       .split('\n')
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/trace-agent.worker.js', 'dist/trace-agent.overlay.js', 'dist/esm/index.js', 'dist/esm/worker.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts']) {
+    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/trace-agent.worker.js', 'dist/trace-agent.overlay.js', 'dist/esm/index.js', 'dist/esm/worker.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts', 'schema/trace-v1.schema.json']) {
       expect(files, `the tarball holds ${f}`).toContain(f);
     }
     const allowed = (f: string) =>
-      f === 'package.json' || f === 'README.md' || /^LICEN[SC]E/i.test(f) || /^dist\/trace-agent(\.worker|\.overlay)?\.js$/.test(f) || f.startsWith('dist/esm/') || f.startsWith('dist/types/');
-    expect(files.filter((f) => !allowed(f)), 'files in the tarball besides dist/esm, dist/types, the drop-in script\'s three files, README.md, package.json').toEqual([]);
+      f === 'package.json' || f === 'README.md' || f === 'schema/trace-v1.schema.json' || /^LICEN[SC]E/i.test(f) || /^dist\/trace-agent(\.worker|\.overlay)?\.js$/.test(f) || f.startsWith('dist/esm/') || f.startsWith('dist/types/');
+    expect(files.filter((f) => !allowed(f)), 'files in the tarball besides dist/esm, dist/types, the drop-in script\'s three files, the trace schema, README.md, package.json').toEqual([]);
     expect(files.filter((f) => /(^|\/)(src|test|node_modules|demo)\//.test(f))).toEqual([]);
 
     // 2. A throwaway project, as a user would write it.

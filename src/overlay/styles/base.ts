@@ -43,6 +43,8 @@ button:disabled { opacity: .5; cursor: default; }
 .progress { flex-basis: 100%; display: flex; align-items: center; gap: 8px; color: var(--dim); font-size: 11px; }
 .progress progress { flex: 1; height: 6px; accent-color: var(--accent); }
 .toolbar-problem { flex-basis: 100%; color: var(--err); font-size: 11px; }
+.panel.dropping { outline: 2px dashed var(--accent); outline-offset: -4px; }
+.drop-hint { position: absolute; inset: 0; z-index: 5; display: flex; align-items: center; justify-content: center; padding: 24px; text-align: center; font-size: 14px; background: color-mix(in srgb, var(--bg) 85%, transparent); pointer-events: none; }
 .tabs { display: flex; gap: 2px; padding: 4px 8px 0; border-bottom: 1px solid var(--line); background: var(--bg2); }
 .tab { border: 1px solid transparent; border-bottom: none; border-radius: 4px 4px 0 0; background: transparent; color: var(--dim); padding: 3px 10px; text-transform: capitalize; }
 .tab.on { background: var(--bg); color: var(--fg); border-color: var(--line); margin-bottom: -1px; }

@@ -10,6 +10,8 @@ import { fromWire, toWire } from '../../../src/store/wire';
 import { PROTOCOL_VERSION, type QueryParams, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
 import { ledgerProblem, type BlockInput, type TraceRing } from '../../../src/store/ring';
 import { batchOf, entry, freshDb, until } from './helpers';
+import { ChromeTraceWriter } from '../../../src/export/chrome-trace';
+import { setChromeWriter } from '../../../src/store/export-stream';
 
 const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({ dbName: freshDb(), capacity: 1e6, maxBytes: 1e12, maxSessions: 20, tailSize: 100, analytics: { sessionId: '', rules: null, thresholds: {} }, ...over });
 
@@ -314,11 +316,12 @@ describe('StoreHost span queries', () => {
 
 describe('StoreHost Chrome trace export', () => {
   it('writes the stored entries as a Trace Event file that parses', async () => {
+    setChromeWriter(async () => new ChromeTraceWriter()); // as the worker and the entries set it
     const h = await loaded(memory);
     const header = { format: 'trace-agent' as const, schemaVersion: 1, generator: { name: 'trace-agent', version: 'test' }, exportedAt: 'now', session: 's', config: {}, counters: {} as never, storage: { thread: 'main', backend: 'x', problems: [] } };
     const r = await h.ask('export', { session: 's', header, gzip: false, format: 'chrome' });
     const file = JSON.parse(await r.blob.text()) as { traceEvents: { ph: string }[]; otherData: { sessions: unknown[] } };
-    expect(file.traceEvents.filter((e) => e.ph === 'i')).toHaveLength(1000);
+    expect(file.traceEvents.filter((e) => e.ph === 'I')).toHaveLength(1000);
     expect(file.otherData.sessions).toHaveLength(1);
   });
 });

@@ -7,7 +7,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { TraceEntry } from '../core/entry';
-import { CHROME_TRACE_TAIL, ChromeTraceWriter } from '../export/chrome-trace';
+import { ChromeTraceWriter } from '../export/chrome-trace';
 import type { TraceReader } from './read-trace';
 import { TextSink } from './sink';
 
@@ -43,12 +43,12 @@ export async function convertTrace(reader: TraceReader, to: ConvertFormat, out: 
   let n = 0;
   if (to === 'chrome') {
     const writer = new ChromeTraceWriter();
-    await sink.write(writer.fileHead('trace-agent', header));
+    await sink.write(writer.fileHead(header));
     for await (const e of reader.entries()) {
-      for (const ev of writer.events(e)) await sink.write(',' + JSON.stringify(ev));
+      await sink.write(writer.entryText(e));
       n++;
     }
-    await sink.write(CHROME_TRACE_TAIL);
+    await sink.write(writer.fileTail());
   } else if (to === 'jsonl') {
     await sink.write(JSON.stringify(header) + '\n');
     for await (const e of reader.entries()) {

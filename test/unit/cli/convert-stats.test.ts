@@ -45,7 +45,7 @@ describe('trace-agent convert', () => {
       expect(r.entries).toBe(N);
       const trace = JSON.parse(c.text()) as { otherData: { format: string; session: string }; traceEvents: unknown[] };
       const w = new ChromeTraceWriter();
-      const events = [...w.head('trace-agent'), ...entries().flatMap((e) => w.events(e))];
+      const events = [...entries().flatMap((e) => w.events(e)), ...w.finish()];
       expect(trace.otherData.format).toBe('trace-agent');
       expect(trace.otherData.session).toBe('demo-session');
       expect(trace.traceEvents).toEqual(JSON.parse(JSON.stringify(events)));

@@ -62,12 +62,12 @@ function consumerApp(): Promise<{ app: string; installed: string }> {
       .split('\n')
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/trace-agent.worker.js', 'dist/trace-agent.overlay.js', 'dist/esm/index.js', 'dist/esm/worker.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts', 'schema/trace-v1.schema.json']) {
+    for (const f of ['package.json', 'README.md', 'dist/trace-agent.js', 'dist/trace-agent.worker.js', 'dist/trace-agent.overlay.js', 'dist/esm/index.js', 'dist/esm/worker.js', 'dist/types/index.d.ts', 'dist/types/create-agent.d.ts', 'schema/trace-v1.schema.json', 'dist/cli/trace-agent.js']) {
       expect(files, `the tarball holds ${f}`).toContain(f);
     }
     const allowed = (f: string) =>
-      f === 'package.json' || f === 'README.md' || f === 'schema/trace-v1.schema.json' || /^LICEN[SC]E/i.test(f) || /^dist\/trace-agent(\.worker|\.overlay)?\.js$/.test(f) || f.startsWith('dist/esm/') || f.startsWith('dist/types/');
-    expect(files.filter((f) => !allowed(f)), 'files in the tarball besides dist/esm, dist/types, the drop-in script\'s three files, the trace schema, README.md, package.json').toEqual([]);
+      f === 'package.json' || f === 'README.md' || f === 'schema/trace-v1.schema.json' || /^LICEN[SC]E/i.test(f) || /^dist\/trace-agent(\.worker|\.overlay)?\.js$/.test(f) || f.startsWith('dist/esm/') || f.startsWith('dist/types/') || f === 'dist/cli/trace-agent.js';
+    expect(files.filter((f) => !allowed(f)), 'files in the tarball besides dist/esm, dist/types, the drop-in script\'s three files, the CLI, the trace schema, README.md, package.json').toEqual([]);
     expect(files.filter((f) => /(^|\/)(src|test|node_modules|demo)\//.test(f))).toEqual([]);
 
     // 2. A throwaway project, as a user would write it.
@@ -117,6 +117,9 @@ function consumerApp(): Promise<{ app: string; installed: string }> {
 describe('the package installs and imports from another Vite project', () => {
   it("packs the built files only; a Vite + TypeScript project installs the tarball, type-checks, builds, and its page, under default-src 'self', traces into IndexedDB in the worker Vite bundled from dist/esm/worker.js, with no CSP violation", { timeout: 300_000 }, async () => {
     const { app, installed } = await consumerApp();
+    // The command line is installed as a bin, runs with the project's node and says its version.
+    const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(must('the installed CLI', join(app, 'node_modules/.bin/trace-agent'), ['--version'], app).trim()).toBe(version);
     const esm = readFileSync(join(installed, 'dist/esm/index.js'), 'utf8');
     expect(esm).toBe(readFileSync(join(REPO, 'dist/esm/index.js'), 'utf8'));
     // The worker is started in the form bundlers follow, and is not inlined: no second copy of the store as a string.

@@ -31,6 +31,10 @@ export class TraceExport {
     // what is logged while the store writes the file stays out of both.
     const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
     const c = setup.config;
+    const report = await client.request('pins', {});
+    const pins = report.pins
+      .filter((p) => session === 'all' || p.sessionId === session)
+      .map((p) => ({ id: p.id, sessionId: p.sessionId, fromTs: p.fromTs, toTs: p.toTs, reason: p.reason, label: p.label, entries: p.entries }));
     const header: Omit<TraceHeader, 'sessions'> = {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,
@@ -40,6 +44,7 @@ export class TraceExport {
       config: { capacity: c.capacity, capacityBytes: c.maxBytes, maxSessions: c.maxSessions, dbName: c.dbName, hotkey: setup.hotkey, strict: core.strict },
       counters: this.counters.counters(),
       storage: this.counters.storage(),
+      pins,
     };
     await client.flush(); // what was logged while the first flush waited, up to upTo, is durable too
     const { blob } = await client.request('export', { session, header, gzip: opts.gzip === true, format: opts.format, upTo }, opts.onProgress);

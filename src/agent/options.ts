@@ -8,6 +8,7 @@ import { DEFAULT_HITCH_MS } from '../core/event-types';
 import { checkRule } from '../analytics/alerts';
 import { DEFAULT_HOTKEY, parseHotkey } from '../overlay/hotkey';
 import type { StoreConfig } from '../store/protocol';
+import { DEFAULT_PIN_OPTIONS, type PinOptions } from '../store/pins';
 import type { TraceAgentOptions } from './types';
 
 const DEFAULT_CAPACITY = 200_000;
@@ -33,10 +34,27 @@ function positive(name: string, value: number | undefined, fallback: number, min
   return Math.floor(v);
 }
 
+function checkPins(pins: Partial<PinOptions> | undefined): PinOptions {
+  if (pins === undefined) return { ...DEFAULT_PIN_OPTIONS };
+  if (typeof pins !== 'object' || pins === null) throw new TraceError('INVALID_OPTION', `pins must be an object, got ${String(pins)}`);
+  const d = DEFAULT_PIN_OPTIONS;
+  const ms = (name: 'before' | 'after') => {
+    const v = pins[name] ?? d[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TraceError('INVALID_OPTION', `pins.${name} must be a number of ms >= 0, got ${String(pins[name])}`);
+    return v;
+  };
+  const maxShare = pins.maxShare ?? d.maxShare;
+  if (typeof maxShare !== 'number' || !(maxShare > 0 && maxShare < 1)) throw new TraceError('INVALID_OPTION', `pins.maxShare must be a number in (0, 1), got ${String(pins.maxShare)}`);
+  const auto = pins.auto ?? d.auto;
+  if (typeof auto !== 'boolean') throw new TraceError('INVALID_OPTION', `pins.auto must be a boolean, got ${String(pins.auto)}`);
+  return { before: ms('before'), after: ms('after'), maxShare, auto };
+}
+
 export function checkOptions(options: TraceAgentOptions, sessionId: string): AgentSetup {
   const capacity = positive('capacity', options.capacity, DEFAULT_CAPACITY, 1_000);
   const maxBytes = positive('capacityBytes', options.capacityBytes, DEFAULT_CAPACITY_BYTES, 100_000);
   const maxSessions = positive('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS, 1);
+  const pins = checkPins(options.pins);
   const hotkey = options.hotkey ?? DEFAULT_HOTKEY;
   parseHotkey(hotkey);
   const rules = options.alerts?.map((r) => {
@@ -53,6 +71,7 @@ export function checkOptions(options: TraceAgentOptions, sessionId: string): Age
       maxBytes,
       maxSessions,
       tailSize: TAIL_ENTRIES,
+      pins,
       // Analytics follow the live session only. The frame loop's hitch threshold goes with
       // them: the overlay and the analytics count the same frames as hitches.
       analytics: options.analytics === false ? false : { sessionId, rules: rules ?? null, thresholds: { ...options.thresholds }, hitchMs: options.frames?.hitchMs ?? DEFAULT_HITCH_MS },

@@ -21,6 +21,7 @@ import {
   type ResultOf,
   type StoreToPage,
 } from './protocol';
+import { DEFAULT_PIN_OPTIONS, windowAround, type PinInput } from './pins';
 import { runQuery } from './query';
 import { headOf, type BlockInput, type TraceRing } from './ring';
 
@@ -105,6 +106,9 @@ export class StoreHost {
   private toAnalyse: { cols: ColumnBatch; sessionId: string }[] = [];
   /** Exports refused because the batches before them were not written within EXPORT_WAIT_MS. */
   exportWaitsTimedOut = 0;
+  /** Automatic pins the ring could not write, and why the last one failed. */
+  pinFailures = 0;
+  pinProblem: string | null = null;
 
   constructor(
     private readonly post: Post,
@@ -160,7 +164,7 @@ export class StoreHost {
         sameEverywhere = (err as { name?: unknown } | null)?.name === 'VersionError';
         this.ring = new MemoryRing(config);
       }
-      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals() });
+      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals(), pins: this.ring.pinSummary() });
     })();
   }
 
@@ -259,7 +263,7 @@ export class StoreHost {
       const r = refused[i]!;
       this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
     }
-    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
+    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals(), pins: this.ring!.pinSummary() });
     // After the ack: analytics never hold up durability (analysePending).
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
@@ -326,9 +330,25 @@ export class StoreHost {
     if (n.kind === 'alert') {
       const level = n.alert.to === 'resolved' ? 'info' : n.alert.severity === 'critical' ? 'critical' : 'warn';
       this.post({ type: 'notice', event: 'alert', level, data: n.alert });
+      if (n.alert.to === 'firing') this.autoPin('alert', n.alert.at, n.alert.at, `${n.alert.name}: ${n.alert.summary}`);
     } else {
       this.post({ type: 'notice', event: 'anomaly', level: n.anomaly.severity === 'critical' ? 'error' : 'warn', data: n.anomaly });
+      const a = n.anomaly;
+      this.autoPin('anomaly', a.from, Math.max(a.to, a.at ?? a.to), `${a.agent ? `${a.agent} ` : ''}${a.metric} ${a.kind}`);
     }
+  }
+
+  /** Pins the window around an alert that fired or an anomaly found (options.pins.auto), in the session the engine follows. */
+  private autoPin(reason: PinInput['reason'], from: number, to: number, label: string): void {
+    const opts = this.config?.pins ?? DEFAULT_PIN_OPTIONS;
+    const analytics = this.config?.analytics;
+    if (!opts.auto || !analytics || !this.ring) return;
+    const ring = this.ring;
+    // Behind the block being written (the same ring's transactions run in order); a failure loses the pin, not the store.
+    chain(ring.pin({ sessionId: analytics.sessionId, ...windowAround(from, to, opts), reason, label }), () => {}, (err: unknown) => {
+      this.pinFailures++;
+      this.pinProblem = describeError(err);
+    });
   }
 
   /**
@@ -449,6 +469,12 @@ export class StoreHost {
         const e = this.analytics();
         return { op: msg.op, result: { statuses: e.alertStatuses(), rules: e.alerts.rules(), metrics: e.lastMetrics() } };
       }
+      case 'pin':
+        return { op: msg.op, result: await ring.pin(msg.params) };
+      case 'unpin':
+        return { op: msg.op, result: { removed: await ring.unpin(msg.params.id) } };
+      case 'pins':
+        return { op: msg.op, result: await ring.pinReport() };
       case 'triggerAlert': {
         const e = this.analytics();
         const notices = e.trigger(msg.params, e.stats.now());

@@ -26,12 +26,31 @@ import {
   type RingLimits,
   type TraceRing,
 } from './ring';
+import {
+  addPin,
+  copyPinState,
+  DEFAULT_PIN_OPTIONS,
+  dropSessionPins,
+  isPinned,
+  readPinState,
+  releaseOverShare,
+  removePin,
+  reportPins,
+  summaryOf,
+  emptyPinState,
+  type Pin,
+  type PinInput,
+  type PinReport,
+  type PinState,
+  type PinSummary,
+} from './pins';
 
 interface TraceDB extends DBSchema {
   heads: { key: number; value: BlockHead & { key?: number }; indexes: { bySessionSeq: [string, number] } };
   payloads: { key: number; value: ColumnBatch[] };
   sessions: { key: string; value: SessionInfo };
-  meta: { key: string; value: StoreTotals };
+  /** The totals (TOTALS) and the pins (PINS). */
+  meta: { key: string; value: StoreTotals | PinState };
 }
 
 type WriteTx = IDBPTransaction<TraceDB, ('heads' | 'payloads' | 'sessions' | 'meta')[], 'readwrite'>;
@@ -39,11 +58,13 @@ type WriteTx = IDBPTransaction<TraceDB, ('heads' | 'payloads' | 'sessions' | 'me
 /** 2: blocks of columns (1 kept JSON text, which this version cannot read: its stores are dropped). */
 const DB_VERSION = 2;
 const TOTALS = 'totals';
+const PINS = 'pins';
 const ALL_STORES = ['heads', 'payloads', 'sessions', 'meta'] as const;
 
 export class IdbRing implements TraceRing {
   readonly backend = 'indexeddb' as const;
   private t: StoreTotals = emptyTotals();
+  private p: PinState = emptyPinState();
 
   private constructor(
     private readonly db: IDBPDatabase<TraceDB>,
@@ -78,16 +99,17 @@ export class IdbRing implements TraceRing {
     // connection that holds any of them and never lets go (a hung worker's read, which Chromium
     // may keep past its terminate) then keeps the ring from opening, and the host goes on in
     // memory (OPEN_TIMEOUT_MS), instead of opening it and waiting on every write for ever.
-    const { tx, totals } = await ring.begin();
+    const { tx, totals, pins } = await ring.begin();
     tx.commit();
     await tx.done;
     ring.t = totals;
+    ring.p = pins;
     return ring;
   }
 
   async append(block: BlockInput, whileCommitting?: () => void): Promise<number> {
     const { parts, startedAt, ...head } = block;
-    const { tx, totals } = await this.begin('relaxed');
+    const { tx, totals, pins } = await this.begin('relaxed');
     const key = await tx.objectStore('heads').add(head);
     quiet(tx.objectStore('payloads').put(parts, key));
     const touched = new Map<string, SessionInfo>();
@@ -97,9 +119,10 @@ export class IdbRing implements TraceRing {
     totals.bytes += head.bytes;
     totals.appended += head.count;
 
-    if (!existing) await this.rotateSessions(tx, totals, touched, head.sessionId);
-    if (overLimits(totals, this.limits)) await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits));
-    await this.finish(tx, totals, touched, whileCommitting);
+    let pinsChanged = false;
+    if (!existing) pinsChanged = await this.rotateSessions(tx, totals, touched, head.sessionId, pins);
+    if (overLimits(totals, this.limits)) pinsChanged = (await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits), pins)) || pinsChanged;
+    await this.finish(tx, totals, touched, whileCommitting, pinsChanged ? pins : undefined);
     return key;
   }
 
@@ -141,23 +164,60 @@ export class IdbRing implements TraceRing {
   }
 
   async deleteSession(sessionId: string): Promise<number> {
-    const { tx, totals } = await this.begin();
+    const { tx, totals, pins } = await this.begin();
     const before = totals.deleted;
     await this.dropSession(tx, sessionId, totals, 'deleted');
-    await this.finish(tx, totals, new Map());
+    const pinsChanged = dropSessionPins(pins, sessionId, false);
+    await this.finish(tx, totals, new Map(), undefined, pinsChanged ? pins : undefined);
     return totals.deleted - before;
   }
 
   async evictOldest(entries: number, options: { newestToo?: boolean; quota?: boolean } = {}): Promise<number> {
-    const { tx, totals } = await this.begin();
+    const { tx, totals, pins } = await this.begin();
     const newest = await tx.objectStore('heads').openCursor(null, 'prev');
     const before = totals.evicted;
     const touched = new Map<string, SessionInfo>();
-    if (newest) await this.evictFront(tx, totals, touched, options.newestToo ? -1 : newest.primaryKey, () => totals.evicted - before < entries);
+    let pinsChanged = false;
+    if (newest) {
+      const keep = options.newestToo ? -1 : newest.primaryKey;
+      const more = () => totals.evicted - before < entries;
+      pinsChanged = await this.evictFront(tx, totals, touched, keep, more, pins);
+      if (options.quota && more() && pins.pins.length > 0) {
+        // A full quota refuses the next block: the pins go (counted) before it does.
+        pins.released += pins.pins.length;
+        pins.pins = [];
+        pinsChanged = true;
+        await this.evictFront(tx, totals, touched, keep, more, pins);
+      }
+    }
     const freed = totals.evicted - before;
     if (options.quota) totals.quotaEvicted += freed;
-    await this.finish(tx, totals, touched);
+    await this.finish(tx, totals, touched, undefined, pinsChanged ? pins : undefined);
     return freed;
+  }
+
+  async pin(input: PinInput): Promise<Pin> {
+    const { tx, totals, pins } = await this.begin();
+    const pin = addPin(pins, input);
+    await this.finish(tx, totals, new Map(), undefined, pins);
+    return pin;
+  }
+
+  async unpin(id: number): Promise<boolean> {
+    const { tx, totals, pins } = await this.begin();
+    const removed = removePin(pins, id);
+    await this.finish(tx, totals, new Map(), undefined, removed ? pins : undefined);
+    return removed;
+  }
+
+  async pinReport(): Promise<PinReport> {
+    const tx = this.db.transaction(['heads', 'meta']);
+    const [saved, heads] = await Promise.all([tx.objectStore('meta').get(PINS), tx.objectStore('heads').getAll()]);
+    return reportPins(readPinState(saved as PinState | undefined), heads as KeyedHead[]);
+  }
+
+  pinSummary(): PinSummary {
+    return summaryOf(this.p);
   }
 
   totals(): StoreTotals {
@@ -172,15 +232,20 @@ export class IdbRing implements TraceRing {
    * A write transaction over every store, with the totals as of its start
    * (read inside it: another tab may have written since ours were cached).
    */
-  private async begin(durability?: 'relaxed'): Promise<{ tx: WriteTx; totals: StoreTotals }> {
+  private async begin(durability?: 'relaxed'): Promise<{ tx: WriteTx; totals: StoreTotals; pins: PinState }> {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite', durability ? { durability } : undefined);
     quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
-    const totals = readTotals(await tx.objectStore('meta').get(TOTALS));
-    return { tx, totals };
+    const meta = tx.objectStore('meta');
+    const [savedTotals, savedPins] = await Promise.all([meta.get(TOTALS), meta.get(PINS)]);
+    return { tx, totals: readTotals(savedTotals as StoreTotals | undefined), pins: readPinState(savedPins as PinState | undefined) };
   }
 
-  /** Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go). */
-  private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean): Promise<void> {
+  /**
+   * Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go),
+   * skipping pinned blocks (pins past their share are released first). Resolves to whether pins were released.
+   */
+  private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean, pins: PinState): Promise<boolean> {
+    if (pins.pins.length > 0) return this.evictAroundPins(tx, totals, touched, keep, more, pins);
     // Read from the oldest head: correct even when another tab wrote blocks.
     let cursor = await tx.objectStore('heads').openCursor();
     let lastKey = -1;
@@ -200,16 +265,38 @@ export class IdbRing implements TraceRing {
       quiet(tx.objectStore('heads').delete(range));
       quiet(tx.objectStore('payloads').delete(range));
     }
+    return false;
+  }
+
+  private async evictAroundPins(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean, pins: PinState): Promise<boolean> {
+    const heads = (await tx.objectStore('heads').getAll()) as KeyedHead[];
+    const released = releaseOverShare(pins, heads, this.limits, this.limits.pins?.maxShare ?? DEFAULT_PIN_OPTIONS.maxShare);
+    for (const old of heads) {
+      if (!more() || old.key === keep) break;
+      if (isPinned(pins.pins, old)) continue;
+      let s = touched.get(old.sessionId);
+      if (!s) {
+        s = await tx.objectStore('sessions').get(old.sessionId);
+        if (s) touched.set(s.id, s);
+      }
+      forget(totals, s, old, 'evicted');
+      quiet(tx.objectStore('heads').delete(old.key));
+      quiet(tx.objectStore('payloads').delete(old.key));
+    }
+    return released;
   }
 
   /** Deletes whole the sessions that `current`, new to the ring, pushes past `maxSessions` (see sessionsToRotate). */
-  private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string): Promise<void> {
+  private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string, pins: PinState): Promise<boolean> {
     // `current` is not stored yet: every stored session is another one.
     const others = await tx.objectStore('sessions').getAll();
+    let pinsChanged = false;
     for (const s of sessionsToRotate(others, touched.get(current)!.startedAt, this.limits.maxSessions)) {
       await this.dropSession(tx, s.id, totals, 'evicted');
       touched.delete(s.id);
+      pinsChanged = dropSessionPins(pins, s.id, true) || pinsChanged;
     }
+    return pinsChanged;
   }
 
   private async dropSession(tx: WriteTx, sessionId: string, totals: StoreTotals, as: 'evicted' | 'deleted'): Promise<void> {
@@ -228,16 +315,18 @@ export class IdbRing implements TraceRing {
    * Writes the touched sessions and the totals, commits, and keeps the totals once durable.
    * `whileCommitting` runs between the commit request and its completion (it must not throw).
    */
-  private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, whileCommitting?: () => void): Promise<void> {
+  private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, whileCommitting?: () => void, pins?: PinState): Promise<void> {
     for (const s of touched.values()) {
       if (s.entries > 0) quiet(tx.objectStore('sessions').put(s));
       else quiet(tx.objectStore('sessions').delete(s.id));
     }
     quiet(tx.objectStore('meta').put(totals, TOTALS));
+    if (pins) quiet(tx.objectStore('meta').put(copyPinState(pins), PINS));
     tx.commit();
     whileCommitting?.();
     await tx.done;
     this.t = totals;
+    if (pins) this.p = pins;
   }
 }
 

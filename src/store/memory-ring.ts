@@ -14,6 +14,21 @@ import {
   type RingLimits,
   type TraceRing,
 } from './ring';
+import {
+  addPin,
+  DEFAULT_PIN_OPTIONS,
+  dropSessionPins,
+  emptyPinState,
+  isPinned,
+  releaseOverShare,
+  removePin,
+  reportPins,
+  summaryOf,
+  type Pin,
+  type PinInput,
+  type PinReport,
+  type PinSummary,
+} from './pins';
 
 interface Block {
   head: KeyedHead;
@@ -27,6 +42,7 @@ export class MemoryRing implements TraceRing {
   private readonly sessionMap = new Map<string, SessionInfo>();
   private readonly t: StoreTotals;
   private nextKey = 1;
+  private readonly pinState = emptyPinState();
 
   /**
    * `carried`: the totals of the database the store had to leave (IndexedDB
@@ -51,7 +67,10 @@ export class MemoryRing implements TraceRing {
     const head: KeyedHead = { ...rest, key: this.nextKey++ };
     const existing = this.sessionMap.get(head.sessionId);
     if (!existing) {
-      for (const s of sessionsToRotate([...this.sessionMap.values()], startedAt, this.limits.maxSessions)) this.drop(s.id, 'evicted');
+      for (const s of sessionsToRotate([...this.sessionMap.values()], startedAt, this.limits.maxSessions)) {
+        this.drop(s.id, 'evicted');
+        dropSessionPins(this.pinState, s.id, true);
+      }
     }
     this.ring.push({ head, parts });
     this.sessionMap.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
@@ -97,6 +116,7 @@ export class MemoryRing implements TraceRing {
   async deleteSession(sessionId: string): Promise<number> {
     const before = this.t.deleted;
     this.drop(sessionId, 'deleted');
+    dropSessionPins(this.pinState, sessionId, false);
     return this.t.deleted - before;
   }
 
@@ -112,10 +132,33 @@ export class MemoryRing implements TraceRing {
     return { ...this.t };
   }
 
+  async pin(input: PinInput): Promise<Pin> {
+    return addPin(this.pinState, input);
+  }
+
+  async unpin(id: number): Promise<boolean> {
+    return removePin(this.pinState, id);
+  }
+
+  async pinReport(): Promise<PinReport> {
+    return reportPins(this.pinState, this.ring.map((b) => b.head));
+  }
+
+  pinSummary(): PinSummary {
+    return summaryOf(this.pinState);
+  }
+
   close(): void {}
 
-  /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`. */
+  /**
+   * Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`,
+   * and never a pinned one (pins past their share of the ring are released first, oldest first).
+   */
   private evictFront(more: () => boolean, newestToo = false): void {
+    if (this.pinState.pins.length > 0 && more()) {
+      this.evictAroundPins(more, newestToo);
+      return;
+    }
     let n = 0;
     const last = newestToo ? this.ring.length : this.ring.length - 1;
     for (; n < last && more(); n++) {
@@ -125,6 +168,24 @@ export class MemoryRing implements TraceRing {
       if (s && s.entries <= 0) this.sessionMap.delete(s.id);
     }
     this.ring.splice(0, n);
+  }
+
+  private evictAroundPins(more: () => boolean, newestToo: boolean): void {
+    const heads = this.ring.map((b) => b.head);
+    releaseOverShare(this.pinState, heads, this.limits, this.limits.pins?.maxShare ?? DEFAULT_PIN_OPTIONS.maxShare);
+    const last = newestToo ? this.ring.length : this.ring.length - 1;
+    const kept: Block[] = [];
+    for (let i = 0; i < this.ring.length; i++) {
+      const b = this.ring[i]!;
+      if (i >= last || !more() || isPinned(this.pinState.pins, b.head)) {
+        kept.push(b);
+        continue;
+      }
+      const s = this.sessionMap.get(b.head.sessionId);
+      forget(this.t, s, b.head, 'evicted');
+      if (s && s.entries <= 0) this.sessionMap.delete(s.id);
+    }
+    this.ring = kept;
   }
 
   private drop(sessionId: string, as: 'evicted' | 'deleted'): void {

@@ -11,6 +11,8 @@ import type { Loop } from '../analytics/loops';
 import type { PatternReport } from '../analytics/patterns';
 import type { TrendReport } from '../analytics/trends';
 import type { ColumnBatch } from '../core/columns';
+import type { PinRequests } from './pin-requests';
+import type { PinOptions, PinSummary } from './pins';
 
 /** 3: replies carry their operation (`op`), so a worker script of an older version is refused at init, not answered in a shape the page cannot read. */
 export const PROTOCOL_VERSION = 3;
@@ -37,6 +39,8 @@ export interface StoreConfig {
    * frames as hitches; default DEFAULT_HITCH_MS); false: no engine.
    */
   analytics: { sessionId: string; rules: AlertRule[] | null; thresholds: Record<string, number>; hitchMs?: number } | false;
+  /** Pins (pins.ts): the window around an alert or anomaly, and the share of the ring they may hold. Default DEFAULT_PIN_OPTIONS. */
+  pins?: PinOptions;
 }
 
 /** A page of entries: filters are ANDed; a missing filter matches everything. */
@@ -122,7 +126,7 @@ export interface MetricsMessage {
 }
 
 /** Requests that the store answers with a `reply` of the same id. */
-export interface StoreRequests {
+export interface StoreRequests extends PinRequests {
   query: { params: QueryParams; result: QueryResult };
   /** The trace file of one session or all, built and compressed by the store; `progress` messages on the way. */
   export: { params: ExportParams; result: ExportResult };
@@ -181,6 +185,7 @@ export interface ReadyMessage {
   /** The problem is the database's, not this context's (a VersionError): another store would meet it too. */
   sameEverywhere?: boolean;
   totals: StoreTotals;
+  pins?: PinSummary;
 }
 
 /** The batches of `sessionId` within `fromSeq..upTo` are stored (their transaction completed). */
@@ -192,6 +197,8 @@ export interface AckMessage {
   /** Entries of the acked batches that were already stored (replays, resends). */
   duplicates: number;
   totals: StoreTotals;
+  /** The pins' count and releases after the write. */
+  pins?: PinSummary;
 }
 
 /** The batches of `sessionId` within `fromSeq..upTo` could not be stored and never will be. */

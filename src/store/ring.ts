@@ -3,6 +3,7 @@ import type { SessionInfo } from '../core/entry';
 import type { ColumnBatch } from '../core/columns';
 import { KINDS, LEVELS } from '../core/entry';
 import type { Backend, StoreTotals } from './protocol';
+import type { Pin, PinInput, PinReport, PinSummary } from './pins';
 
 /** Distinct types or sources kept in a block's summary; past it the summary says "any". */
 const SUMMARY_LIMIT = 64;
@@ -41,6 +42,8 @@ export interface RingLimits {
   capacity: number;
   maxBytes: number;
   maxSessions: number;
+  /** The share of the ring pinned blocks may hold (pins.ts); default DEFAULT_PIN_OPTIONS.maxShare. */
+  pins?: { maxShare: number };
 }
 
 export interface TraceRing {
@@ -72,6 +75,14 @@ export interface TraceRing {
    */
   evictOldest(entries: number, options?: { newestToo?: boolean; quota?: boolean }): Promise<number>;
   totals(): StoreTotals;
+  /** Pins a time range of a session: eviction skips the blocks it covers (pins.ts). */
+  pin(input: PinInput): Promise<Pin>;
+  /** Releases a pin; whether it was there. */
+  unpin(id: number): Promise<boolean>;
+  /** The pins with what each holds. */
+  pinReport(): Promise<PinReport>;
+  /** The pins' count and releases, as of the last write. */
+  pinSummary(): PinSummary;
   close(): void;
 }
 
@@ -116,7 +127,8 @@ export function forget(t: StoreTotals, s: SessionInfo | undefined, head: BlockHe
   t[as] += head.count;
   if (s) {
     s.entries -= head.count;
-    s.firstSeq = head.lastSeq + 1;
+    // Only the session's front block moves its start: one evicted past a pinned block leaves it be.
+    if (head.firstSeq <= s.firstSeq) s.firstSeq = head.lastSeq + 1;
   }
 }
 

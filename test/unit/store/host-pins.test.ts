@@ -1,0 +1,77 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { TraceEntry } from '../../../src/core/entry';
+import { AnalyticsEngine } from '../../../src/analytics/engine';
+import { StoreHost } from '../../../src/store/host';
+import { PROTOCOL_VERSION, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
+import { batchOf, entry, freshDb, until } from './helpers';
+
+const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({
+  dbName: freshDb(),
+  capacity: 1e6,
+  maxBytes: 1e12,
+  maxSessions: 20,
+  tailSize: 100,
+  analytics: { sessionId: 's', rules: null, thresholds: {} },
+  pins: { before: 1_000, after: 500, maxShare: 0.5, auto: true },
+  ...over,
+});
+
+function harness(cfg: StoreConfig) {
+  const got: StoreToPage[] = [];
+  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o));
+  host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
+  let id = 0;
+  return {
+    got,
+    send(entries: TraceEntry[]) {
+      host.handle(batchOf(entries, 5));
+    },
+    async acked(upTo: number) {
+      await until(() => got.some((m) => m.type === 'ack' && m.upTo >= upTo));
+    },
+    async ask<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
+      const rid = ++id;
+      host.handle({ type: 'request', id: rid, op, params } as never);
+      await until(() => got.some((m) => m.type === 'reply' && m.id === rid), 10_000);
+      const reply = got.find((m) => m.type === 'reply' && m.id === rid)!;
+      if (reply.type !== 'reply' || !reply.ok) throw new Error(reply.type === 'reply' && !reply.ok ? reply.error : 'no reply');
+      return reply.result as StoreRequests[K]['result'];
+    },
+  };
+}
+
+const ticks = (from: number, to: number) => [...Array(to - from + 1)].map((_, i) => entry(from + i, 's', { ts: (from + i) * 10 }));
+
+describe('the store\'s pins', () => {
+  it('pins the window around an alert that fires, and says so in its acks', async () => {
+    const h = harness(config());
+    h.send(ticks(1, 500));
+    await h.acked(500);
+    await h.ask('triggerAlert', { name: 'boss-fight', message: 'the boss froze' });
+    const report = await h.ask('pins', {});
+    expect(report.pins).toHaveLength(1);
+    const pin = report.pins[0]!;
+    expect(pin).toMatchObject({ sessionId: 's', reason: 'alert' });
+    expect(pin.label).toContain('boss-fight');
+    expect(pin.toTs - pin.fromTs).toBe(1_500); // 1,000 before, 500 after
+    h.send(ticks(501, 600));
+    await h.acked(600);
+    const last = h.got.filter((m) => m.type === 'ack').pop();
+    expect(last?.type === 'ack' && last.pins).toEqual({ pins: 1, released: 0 });
+  });
+
+  it('takes the user\'s pins and lets them go; no automatic pins when auto is off', async () => {
+    const h = harness(config({ pins: { before: 1_000, after: 500, maxShare: 0.5, auto: false } }));
+    h.send(ticks(1, 100));
+    await h.acked(100);
+    await h.ask('triggerAlert', { name: 'boss-fight' });
+    expect((await h.ask('pins', {})).pins).toEqual([]);
+    const pin = await h.ask('pin', { sessionId: 's', fromTs: 100, toTs: 300, reason: 'user', label: 'mine' });
+    const report = await h.ask('pins', {});
+    expect(report.pins).toMatchObject([{ id: pin.id, label: 'mine', entries: 100 }]);
+    expect(await h.ask('unpin', { id: pin.id })).toEqual({ removed: true });
+    expect(await h.ask('unpin', { id: pin.id })).toEqual({ removed: false });
+    expect((await h.ask('pins', {})).pins).toEqual([]);
+  });
+});

@@ -88,13 +88,6 @@ function optionsFromDataset(ds: DOMStringMap): TraceAgentOptions {
   if (ds['frameStats'] !== undefined) frames.stats = flag(ds['frameStats']);
   if (ds['hitchMs']) frames.hitchMs = Number(ds['hitchMs']);
   if (Object.keys(frames).length > 0) o.frames = frames;
-  // data-pin-before / data-pin-after (ms), data-pin-share (0..1), data-pin-auto="false".
-  const pins: NonNullable<TraceAgentOptions['pins']> = {};
-  if (ds['pinBefore']) pins.before = Number(ds['pinBefore']);
-  if (ds['pinAfter']) pins.after = Number(ds['pinAfter']);
-  if (ds['pinShare']) pins.maxShare = Number(ds['pinShare']);
-  if (ds['pinAuto'] !== undefined) pins.auto = flag(ds['pinAuto']);
-  if (Object.keys(pins).length > 0) o.pins = pins;
   return o;
 }
 

@@ -31,8 +31,9 @@ export class TraceExport {
     // what is logged while the store writes the file stays out of both.
     const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
     const c = setup.config;
-    const report = await client.request('pins', {});
-    const pins = report.pins
+    // The store's worker keeps the pins; a store on the main thread has none (the header then lists none).
+    const report = await client.request('pins', {}).catch(() => null);
+    const pins = report?.pins
       .filter((p) => session === 'all' || p.sessionId === session)
       .map((p) => ({ id: p.id, sessionId: p.sessionId, fromTs: p.fromTs, toTs: p.toTs, reason: p.reason, label: p.label, entries: p.entries }));
     const header: Omit<TraceHeader, 'sessions'> = {

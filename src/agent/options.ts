@@ -34,20 +34,11 @@ function positive(name: string, value: number | undefined, fallback: number, min
   return Math.floor(v);
 }
 
-function checkPins(pins: Partial<PinOptions> | undefined): PinOptions {
-  if (pins === undefined) return { ...DEFAULT_PIN_OPTIONS };
-  if (typeof pins !== 'object' || pins === null) throw new TraceError('INVALID_OPTION', `pins must be an object, got ${String(pins)}`);
+function checkPins(p: Partial<PinOptions> = {}): PinOptions {
   const d = DEFAULT_PIN_OPTIONS;
-  const ms = (name: 'before' | 'after') => {
-    const v = pins[name] ?? d[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TraceError('INVALID_OPTION', `pins.${name} must be a number of ms >= 0, got ${String(pins[name])}`);
-    return v;
-  };
-  const maxShare = pins.maxShare ?? d.maxShare;
-  if (typeof maxShare !== 'number' || !(maxShare > 0 && maxShare < 1)) throw new TraceError('INVALID_OPTION', `pins.maxShare must be a number in (0, 1), got ${String(pins.maxShare)}`);
-  const auto = pins.auto ?? d.auto;
-  if (typeof auto !== 'boolean') throw new TraceError('INVALID_OPTION', `pins.auto must be a boolean, got ${String(pins.auto)}`);
-  return { before: ms('before'), after: ms('after'), maxShare, auto };
+  const maxShare = p.maxShare ?? d.maxShare;
+  if (!(maxShare > 0 && maxShare < 1)) throw new TraceError('INVALID_OPTION', `pins.maxShare must be in (0, 1), got ${String(p.maxShare)}`);
+  return { before: positive('pins.before', p.before, d.before, 0), after: positive('pins.after', p.after, d.after, 0), maxShare, auto: p.auto !== false };
 }
 
 export function checkOptions(options: TraceAgentOptions, sessionId: string): AgentSetup {

@@ -21,12 +21,13 @@ import {
   type ResultOf,
   type StoreToPage,
 } from './protocol';
-import { DEFAULT_PIN_OPTIONS, windowAround, type PinInput } from './pins';
+import type { PinKeeper } from './pin-keeper';
+import type { PinPolicy } from './pins';
 import { runQuery } from './query';
 import { headOf, type BlockInput, type TraceRing } from './ring';
 
 export type Post = (msg: StoreToPage) => void;
-export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => Promise<TraceRing>;
+export type OpenRing = (config: StoreConfig, onLost: (why: string) => void, pins: PinPolicy | null) => Promise<TraceRing>;
 /**
  * Makes the analytics engine. Only the worker passes one: on the main thread
  * (a page that forbids workers) the store runs without analytics, which would
@@ -34,6 +35,8 @@ export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => P
  * would weigh on the script's size).
  */
 export type MakeEngine = (options: EngineOptions) => AnalyticsEngine;
+/** Makes the pins' keeper: only the worker passes one, as with the engine (the main-thread store keeps no pins). */
+export type MakePins = (config: StoreConfig) => PinKeeper;
 
 /**
  * IndexedDB that has not opened by then is given up for memory: a connection
@@ -76,7 +79,7 @@ const EXPORT_WAIT_MS = 30_000;
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
 
-const openIdbRing: OpenRing = (config, onLost) => IdbRing.open(config.dbName, config, onLost);
+const openIdbRing: OpenRing = (config, onLost, pins) => IdbRing.open(config.dbName, config, onLost, pins);
 
 export class StoreHost {
   private ring: TraceRing | null = null;
@@ -106,9 +109,8 @@ export class StoreHost {
   private toAnalyse: { cols: ColumnBatch; sessionId: string }[] = [];
   /** Exports refused because the batches before them were not written within EXPORT_WAIT_MS. */
   exportWaitsTimedOut = 0;
-  /** Automatic pins the ring could not write, and why the last one failed. */
-  pinFailures = 0;
-  pinProblem: string | null = null;
+  /** The pins (null: none, on the main thread). */
+  private pins: PinKeeper | null = null;
 
   constructor(
     private readonly post: Post,
@@ -116,6 +118,7 @@ export class StoreHost {
     private readonly openRing: OpenRing = openIdbRing,
     private readonly openTimeoutMs = OPEN_TIMEOUT_MS,
     private readonly exportWaitMs = EXPORT_WAIT_MS,
+    private readonly makePins: MakePins | null = null,
   ) {}
 
   handle(msg: PageToStore): void {
@@ -152,19 +155,21 @@ export class StoreHost {
         this.post({ type: 'notice', event: 'analytics:off', level: 'warn', data: { message: `analytics off: ${describeError(err)}` } });
       }
     }
+    this.pins = this.makePins?.(config) ?? null;
+    const policy = this.pins?.policy ?? null;
     this.opening = (async () => {
       let problem: string | undefined;
       let sameEverywhere = false;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
-        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why)), this.openTimeoutMs);
+        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why), policy), this.openTimeoutMs);
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
         // Another page upgraded the database past our version: the main thread would be refused too.
         sameEverywhere = (err as { name?: unknown } | null)?.name === 'VersionError';
-        this.ring = new MemoryRing(config);
+        this.ring = new MemoryRing(config, undefined, policy);
       }
-      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals(), pins: this.ring.pinSummary() });
+      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals(), pins: this.pins?.summary(this.ring) });
     })();
   }
 
@@ -174,7 +179,7 @@ export class StoreHost {
     const left = this.ring?.totals();
     this.ring?.close();
     // The ledger goes on: what the database held is abandoned, not forgotten.
-    this.ring = new MemoryRing(this.config, left);
+    this.ring = new MemoryRing(this.config, left, this.pins?.policy);
     // What was stored is out of reach now: dedupe and the cache start again.
     this.stored.clear();
     this.recent.clear();
@@ -263,7 +268,7 @@ export class StoreHost {
       const r = refused[i]!;
       this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
     }
-    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals(), pins: this.ring!.pinSummary() });
+    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals(), pins: this.pins?.summary(this.ring!) });
     // After the ack: analytics never hold up durability (analysePending).
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
@@ -330,25 +335,10 @@ export class StoreHost {
     if (n.kind === 'alert') {
       const level = n.alert.to === 'resolved' ? 'info' : n.alert.severity === 'critical' ? 'critical' : 'warn';
       this.post({ type: 'notice', event: 'alert', level, data: n.alert });
-      if (n.alert.to === 'firing') this.autoPin('alert', n.alert.at, n.alert.at, `${n.alert.name}: ${n.alert.summary}`);
     } else {
       this.post({ type: 'notice', event: 'anomaly', level: n.anomaly.severity === 'critical' ? 'error' : 'warn', data: n.anomaly });
-      const a = n.anomaly;
-      this.autoPin('anomaly', a.from, Math.max(a.to, a.at ?? a.to), `${a.agent ? `${a.agent} ` : ''}${a.metric} ${a.kind}`);
     }
-  }
-
-  /** Pins the window around an alert that fired or an anomaly found (options.pins.auto), in the session the engine follows. */
-  private autoPin(reason: PinInput['reason'], from: number, to: number, label: string): void {
-    const opts = this.config?.pins ?? DEFAULT_PIN_OPTIONS;
-    const analytics = this.config?.analytics;
-    if (!opts.auto || !analytics || !this.ring) return;
-    const ring = this.ring;
-    // Behind the block being written (the same ring's transactions run in order); a failure loses the pin, not the store.
-    chain(ring.pin({ sessionId: analytics.sessionId, ...windowAround(from, to, opts), reason, label }), () => {}, (err: unknown) => {
-      this.pinFailures++;
-      this.pinProblem = describeError(err);
-    });
+    this.pins?.noticed(this.ring!, n);
   }
 
   /**
@@ -455,7 +445,9 @@ export class StoreHost {
         return { op: msg.op, result: await ring.sessions() };
       case 'deleteSession': {
         this.stored.delete(msg.params.sessionId);
-        return { op: msg.op, result: { deleted: await ring.deleteSession(msg.params.sessionId) } };
+        const deleted = await ring.deleteSession(msg.params.sessionId);
+        await this.pins?.deleted(ring, msg.params.sessionId);
+        return { op: msg.op, result: { deleted } };
       }
       case 'stats':
         return { op: msg.op, result: this.analytics().generateStats(this.analytics().stats.now()) };
@@ -470,11 +462,11 @@ export class StoreHost {
         return { op: msg.op, result: { statuses: e.alertStatuses(), rules: e.alerts.rules(), metrics: e.lastMetrics() } };
       }
       case 'pin':
-        return { op: msg.op, result: await ring.pin(msg.params) };
+        return { op: msg.op, result: await this.pinKeeper().pin(ring, msg.params) };
       case 'unpin':
-        return { op: msg.op, result: { removed: await ring.unpin(msg.params.id) } };
+        return { op: msg.op, result: { removed: await this.pinKeeper().unpin(ring, msg.params.id) } };
       case 'pins':
-        return { op: msg.op, result: await ring.pinReport() };
+        return { op: msg.op, result: await this.pinKeeper().report(ring) };
       case 'triggerAlert': {
         const e = this.analytics();
         const notices = e.trigger(msg.params, e.stats.now());
@@ -501,6 +493,11 @@ export class StoreHost {
       }
       await new Promise((r) => setTimer(r, 5));
     }
+  }
+
+  private pinKeeper(): PinKeeper {
+    if (!this.pins) throw new Error('pins are kept by the store\'s worker (this page runs the store on the main thread)');
+    return this.pins;
   }
 
   private analytics(): AnalyticsEngine {

@@ -12,10 +12,13 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from '
 import type { SessionInfo } from '../core/entry';
 import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
+import type { PinPolicy, PinState } from './pins';
 import {
   byNewest,
+  copyPins,
   emptyTotals,
   forget,
+  noPins,
   overLimits,
   readTotals,
   sessionAfterAppend,
@@ -26,24 +29,6 @@ import {
   type RingLimits,
   type TraceRing,
 } from './ring';
-import {
-  addPin,
-  copyPinState,
-  DEFAULT_PIN_OPTIONS,
-  dropSessionPins,
-  isPinned,
-  readPinState,
-  releaseOverShare,
-  removePin,
-  reportPins,
-  summaryOf,
-  emptyPinState,
-  type Pin,
-  type PinInput,
-  type PinReport,
-  type PinState,
-  type PinSummary,
-} from './pins';
 
 interface TraceDB extends DBSchema {
   heads: { key: number; value: BlockHead & { key?: number }; indexes: { bySessionSeq: [string, number] } };
@@ -64,15 +49,16 @@ const ALL_STORES = ['heads', 'payloads', 'sessions', 'meta'] as const;
 export class IdbRing implements TraceRing {
   readonly backend = 'indexeddb' as const;
   private t: StoreTotals = emptyTotals();
-  private p: PinState = emptyPinState();
+  private p: PinState = noPins();
 
   private constructor(
     private readonly db: IDBPDatabase<TraceDB>,
     private readonly limits: RingLimits,
+    private readonly policy: PinPolicy | null,
   ) {}
 
   /** Opens (or creates) the database; rejects when IndexedDB is unavailable. */
-  static async open(dbName: string, limits: RingLimits, onLost?: (why: string) => void): Promise<IdbRing> {
+  static async open(dbName: string, limits: RingLimits, onLost?: (why: string) => void, policy: PinPolicy | null = null): Promise<IdbRing> {
     if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available here');
     const db = await openDB<TraceDB>(dbName, DB_VERSION, {
       upgrade(d, oldVersion) {
@@ -94,7 +80,7 @@ export class IdbRing implements TraceRing {
         onLost?.('the browser closed the database');
       },
     });
-    const ring = new IdbRing(db, limits);
+    const ring = new IdbRing(db, limits, policy);
     // The totals are read in a write transaction over every store, as each append's are: a
     // connection that holds any of them and never lets go (a hung worker's read, which Chromium
     // may keep past its terminate) then keeps the ring from opening, and the host goes on in
@@ -119,10 +105,11 @@ export class IdbRing implements TraceRing {
     totals.bytes += head.bytes;
     totals.appended += head.count;
 
-    let pinsChanged = false;
-    if (!existing) pinsChanged = await this.rotateSessions(tx, totals, touched, head.sessionId, pins);
-    if (overLimits(totals, this.limits)) pinsChanged = (await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits), pins)) || pinsChanged;
-    await this.finish(tx, totals, touched, whileCommitting, pinsChanged ? pins : undefined);
+    // Only a ring that holds pins changes them here (rotation, the share cap): the others skip the write.
+    const hadPins = pins.pins.length > 0;
+    if (!existing) await this.rotateSessions(tx, totals, touched, head.sessionId, pins);
+    if (overLimits(totals, this.limits)) await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits), pins);
+    await this.finish(tx, totals, touched, whileCommitting, hadPins ? pins : undefined);
     return key;
   }
 
@@ -164,11 +151,10 @@ export class IdbRing implements TraceRing {
   }
 
   async deleteSession(sessionId: string): Promise<number> {
-    const { tx, totals, pins } = await this.begin();
+    const { tx, totals } = await this.begin();
     const before = totals.deleted;
     await this.dropSession(tx, sessionId, totals, 'deleted');
-    const pinsChanged = dropSessionPins(pins, sessionId, false);
-    await this.finish(tx, totals, new Map(), undefined, pinsChanged ? pins : undefined);
+    await this.finish(tx, totals, new Map());
     return totals.deleted - before;
   }
 
@@ -177,47 +163,31 @@ export class IdbRing implements TraceRing {
     const newest = await tx.objectStore('heads').openCursor(null, 'prev');
     const before = totals.evicted;
     const touched = new Map<string, SessionInfo>();
-    let pinsChanged = false;
-    if (newest) {
-      const keep = options.newestToo ? -1 : newest.primaryKey;
-      const more = () => totals.evicted - before < entries;
-      pinsChanged = await this.evictFront(tx, totals, touched, keep, more, pins);
-      if (options.quota && more() && pins.pins.length > 0) {
-        // A full quota refuses the next block: the pins go (counted) before it does.
-        pins.released += pins.pins.length;
-        pins.pins = [];
-        pinsChanged = true;
-        await this.evictFront(tx, totals, touched, keep, more, pins);
-      }
+    const more = () => totals.evicted - before < entries;
+    const hadPins = pins.pins.length > 0;
+    const keep = options.newestToo ? -1 : newest?.primaryKey;
+    if (keep !== undefined) await this.evictFront(tx, totals, touched, keep, more, pins);
+    if (keep !== undefined && options.quota && more() && pins.pins.length > 0) {
+      // A full quota would refuse the next block: the pins go first (counted).
+      pins.released += pins.pins.length;
+      pins.pins = [];
+      await this.evictFront(tx, totals, touched, keep, more, pins);
     }
     const freed = totals.evicted - before;
     if (options.quota) totals.quotaEvicted += freed;
-    await this.finish(tx, totals, touched, undefined, pinsChanged ? pins : undefined);
+    await this.finish(tx, totals, touched, undefined, hadPins ? pins : undefined);
     return freed;
   }
 
-  async pin(input: PinInput): Promise<Pin> {
+  async updatePins<R>(change: (s: PinState) => R): Promise<R> {
     const { tx, totals, pins } = await this.begin();
-    const pin = addPin(pins, input);
+    const r = change(pins);
     await this.finish(tx, totals, new Map(), undefined, pins);
-    return pin;
+    return r;
   }
 
-  async unpin(id: number): Promise<boolean> {
-    const { tx, totals, pins } = await this.begin();
-    const removed = removePin(pins, id);
-    await this.finish(tx, totals, new Map(), undefined, removed ? pins : undefined);
-    return removed;
-  }
-
-  async pinReport(): Promise<PinReport> {
-    const tx = this.db.transaction(['heads', 'meta']);
-    const [saved, heads] = await Promise.all([tx.objectStore('meta').get(PINS), tx.objectStore('heads').getAll()]);
-    return reportPins(readPinState(saved as PinState | undefined), heads as KeyedHead[]);
-  }
-
-  pinSummary(): PinSummary {
-    return summaryOf(this.p);
+  pinState(): PinState {
+    return copyPins(this.p);
   }
 
   totals(): StoreTotals {
@@ -236,67 +206,42 @@ export class IdbRing implements TraceRing {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite', durability ? { durability } : undefined);
     quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
     const meta = tx.objectStore('meta');
-    const [savedTotals, savedPins] = await Promise.all([meta.get(TOTALS), meta.get(PINS)]);
-    return { tx, totals: readTotals(savedTotals as StoreTotals | undefined), pins: readPinState(savedPins as PinState | undefined) };
+    const totals = readTotals((await meta.get(TOTALS)) as StoreTotals | undefined);
+    // Read in the transaction, as the totals are: another tab may have pinned since.
+    const pins = this.policy ? (((await meta.get(PINS)) as PinState | undefined) ?? noPins()) : noPins();
+    return { tx, totals, pins };
   }
 
-  /**
-   * Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go),
-   * skipping pinned blocks (pins past their share are released first). Resolves to whether pins were released.
-   */
-  private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean, pins: PinState): Promise<boolean> {
-    if (pins.pins.length > 0) return this.evictAroundPins(tx, totals, touched, keep, more, pins);
+  /** Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go), skipping pinned blocks. */
+  private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean, pins: PinState): Promise<void> {
+    const pinned = this.policy && pins.pins.length > 0 ? this.policy.pinned(pins, await tx.objectStore('heads').getAll(), this.limits) : null;
     // Read from the oldest head: correct even when another tab wrote blocks.
     let cursor = await tx.objectStore('heads').openCursor();
-    let lastKey = -1;
     while (cursor && more() && cursor.primaryKey !== keep) {
       const old = cursor.value;
-      let s = touched.get(old.sessionId);
-      if (!s) {
-        s = await tx.objectStore('sessions').get(old.sessionId);
-        if (s) touched.set(s.id, s);
+      if (!pinned?.(old)) {
+        let s = touched.get(old.sessionId);
+        if (!s) {
+          s = await tx.objectStore('sessions').get(old.sessionId);
+          if (s) touched.set(s.id, s);
+        }
+        forget(totals, s, old, 'evicted');
+        quiet(cursor.delete());
+        quiet(tx.objectStore('payloads').delete(cursor.primaryKey));
       }
-      forget(totals, s, old, 'evicted');
-      lastKey = cursor.primaryKey;
       cursor = await cursor.continue();
     }
-    if (lastKey >= 0) {
-      const range = IDBKeyRange.upperBound(lastKey);
-      quiet(tx.objectStore('heads').delete(range));
-      quiet(tx.objectStore('payloads').delete(range));
-    }
-    return false;
-  }
-
-  private async evictAroundPins(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean, pins: PinState): Promise<boolean> {
-    const heads = (await tx.objectStore('heads').getAll()) as KeyedHead[];
-    const released = releaseOverShare(pins, heads, this.limits, this.limits.pins?.maxShare ?? DEFAULT_PIN_OPTIONS.maxShare);
-    for (const old of heads) {
-      if (!more() || old.key === keep) break;
-      if (isPinned(pins.pins, old)) continue;
-      let s = touched.get(old.sessionId);
-      if (!s) {
-        s = await tx.objectStore('sessions').get(old.sessionId);
-        if (s) touched.set(s.id, s);
-      }
-      forget(totals, s, old, 'evicted');
-      quiet(tx.objectStore('heads').delete(old.key));
-      quiet(tx.objectStore('payloads').delete(old.key));
-    }
-    return released;
   }
 
   /** Deletes whole the sessions that `current`, new to the ring, pushes past `maxSessions` (see sessionsToRotate). */
-  private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string, pins: PinState): Promise<boolean> {
+  private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string, pins: PinState): Promise<void> {
     // `current` is not stored yet: every stored session is another one.
     const others = await tx.objectStore('sessions').getAll();
-    let pinsChanged = false;
     for (const s of sessionsToRotate(others, touched.get(current)!.startedAt, this.limits.maxSessions)) {
       await this.dropSession(tx, s.id, totals, 'evicted');
       touched.delete(s.id);
-      pinsChanged = dropSessionPins(pins, s.id, true) || pinsChanged;
+      this.policy?.rotated(pins, s.id);
     }
-    return pinsChanged;
   }
 
   private async dropSession(tx: WriteTx, sessionId: string, totals: StoreTotals, as: 'evicted' | 'deleted'): Promise<void> {
@@ -321,7 +266,7 @@ export class IdbRing implements TraceRing {
       else quiet(tx.objectStore('sessions').delete(s.id));
     }
     quiet(tx.objectStore('meta').put(totals, TOTALS));
-    if (pins) quiet(tx.objectStore('meta').put(copyPinState(pins), PINS));
+    if (pins && this.policy) quiet(tx.objectStore('meta').put(pins, PINS));
     tx.commit();
     whileCommitting?.();
     await tx.done;

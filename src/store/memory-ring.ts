@@ -2,10 +2,13 @@
 import type { SessionInfo } from '../core/entry';
 import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
+import type { PinPolicy, PinState } from './pins';
 import {
   byNewest,
+  copyPins,
   emptyTotals,
   forget,
+  noPins,
   overLimits,
   sessionAfterAppend,
   sessionsToRotate,
@@ -14,21 +17,6 @@ import {
   type RingLimits,
   type TraceRing,
 } from './ring';
-import {
-  addPin,
-  DEFAULT_PIN_OPTIONS,
-  dropSessionPins,
-  emptyPinState,
-  isPinned,
-  releaseOverShare,
-  removePin,
-  reportPins,
-  summaryOf,
-  type Pin,
-  type PinInput,
-  type PinReport,
-  type PinSummary,
-} from './pins';
 
 interface Block {
   head: KeyedHead;
@@ -42,7 +30,7 @@ export class MemoryRing implements TraceRing {
   private readonly sessionMap = new Map<string, SessionInfo>();
   private readonly t: StoreTotals;
   private nextKey = 1;
-  private readonly pinState = emptyPinState();
+  private pins = noPins();
 
   /**
    * `carried`: the totals of the database the store had to leave (IndexedDB
@@ -51,6 +39,7 @@ export class MemoryRing implements TraceRing {
   constructor(
     private readonly limits: RingLimits,
     carried?: StoreTotals,
+    private readonly policy: PinPolicy | null = null,
   ) {
     this.t = emptyTotals();
     if (carried) {
@@ -69,7 +58,7 @@ export class MemoryRing implements TraceRing {
     if (!existing) {
       for (const s of sessionsToRotate([...this.sessionMap.values()], startedAt, this.limits.maxSessions)) {
         this.drop(s.id, 'evicted');
-        dropSessionPins(this.pinState, s.id, true);
+        this.policy?.rotated(this.pins, s.id);
       }
     }
     this.ring.push({ head, parts });
@@ -116,7 +105,6 @@ export class MemoryRing implements TraceRing {
   async deleteSession(sessionId: string): Promise<number> {
     const before = this.t.deleted;
     this.drop(sessionId, 'deleted');
-    dropSessionPins(this.pinState, sessionId, false);
     return this.t.deleted - before;
   }
 
@@ -132,52 +120,24 @@ export class MemoryRing implements TraceRing {
     return { ...this.t };
   }
 
-  async pin(input: PinInput): Promise<Pin> {
-    return addPin(this.pinState, input);
+  async updatePins<R>(change: (s: PinState) => R): Promise<R> {
+    return change(this.pins);
   }
 
-  async unpin(id: number): Promise<boolean> {
-    return removePin(this.pinState, id);
-  }
-
-  async pinReport(): Promise<PinReport> {
-    return reportPins(this.pinState, this.ring.map((b) => b.head));
-  }
-
-  pinSummary(): PinSummary {
-    return summaryOf(this.pinState);
+  pinState(): PinState {
+    return copyPins(this.pins);
   }
 
   close(): void {}
 
-  /**
-   * Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`,
-   * and never a pinned one (pins past their share of the ring are released first, oldest first).
-   */
+  /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`, nor a pinned one. */
   private evictFront(more: () => boolean, newestToo = false): void {
-    if (this.pinState.pins.length > 0 && more()) {
-      this.evictAroundPins(more, newestToo);
-      return;
-    }
-    let n = 0;
-    const last = newestToo ? this.ring.length : this.ring.length - 1;
-    for (; n < last && more(); n++) {
-      const { head } = this.ring[n]!;
-      const s = this.sessionMap.get(head.sessionId);
-      forget(this.t, s, head, 'evicted');
-      if (s && s.entries <= 0) this.sessionMap.delete(s.id);
-    }
-    this.ring.splice(0, n);
-  }
-
-  private evictAroundPins(more: () => boolean, newestToo: boolean): void {
-    const heads = this.ring.map((b) => b.head);
-    releaseOverShare(this.pinState, heads, this.limits, this.limits.pins?.maxShare ?? DEFAULT_PIN_OPTIONS.maxShare);
+    const pinned = this.policy && this.pins.pins.length > 0 && more() ? this.policy.pinned(this.pins, this.ring.map((b) => b.head), this.limits) : null;
     const last = newestToo ? this.ring.length : this.ring.length - 1;
     const kept: Block[] = [];
-    for (let i = 0; i < this.ring.length; i++) {
-      const b = this.ring[i]!;
-      if (i >= last || !more() || isPinned(this.pinState.pins, b.head)) {
+    for (let n = 0; n < this.ring.length; n++) {
+      const b = this.ring[n]!;
+      if (n >= last || !more() || pinned?.(b.head)) {
         kept.push(b);
         continue;
       }

@@ -6,7 +6,7 @@
  * past it the oldest pin is released and counted. Pure bookkeeping: the
  * rings (idb-ring.ts, memory-ring.ts) keep the state and apply it.
  */
-import type { BlockHead, KeyedHead } from './ring';
+import type { BlockHead, KeyedHead, RingLimits } from './ring';
 
 export type PinReason = 'alert' | 'anomaly' | 'user';
 
@@ -63,24 +63,6 @@ export interface PinReport {
 export interface PinSummary {
   pins: number;
   released: number;
-}
-
-export function emptyPinState(): PinState {
-  return { pins: [], released: 0, nextId: 1 };
-}
-
-/** A pin state as read from a database (absent in one written before pins existed). */
-export function readPinState(saved: Partial<PinState> | undefined): PinState {
-  const s = emptyPinState();
-  if (!saved) return s;
-  if (Array.isArray(saved.pins)) s.pins = saved.pins.map((p) => ({ ...p }));
-  if (typeof saved.released === 'number') s.released = saved.released;
-  if (typeof saved.nextId === 'number') s.nextId = saved.nextId;
-  return s;
-}
-
-export function copyPinState(s: PinState): PinState {
-  return { pins: s.pins.map((p) => ({ ...p })), released: s.released, nextId: s.nextId };
 }
 
 export function summaryOf(s: PinState): PinSummary {
@@ -179,4 +161,25 @@ export function reportPins(s: PinState, heads: readonly KeyedHead[]): PinReport 
 /** The window an automatic pin covers around a moment [from, to] of trace time. */
 export function windowAround(from: number, to: number, opts: Pick<PinOptions, 'before' | 'after'>): { fromTs: number; toTs: number } {
   return { fromTs: Math.max(0, from - opts.before), toTs: to + opts.after };
+}
+
+/**
+ * What a ring asks of the pins (the store's worker gives its rings one,
+ * pin-keeper.ts; the main-thread store, which has none, keeps no pins).
+ */
+export interface PinPolicy {
+  /** Before an eviction: releases the pins past their share of the ring (counted) and says which blocks are pinned. */
+  pinned(s: PinState, heads: readonly BlockHead[], limits: RingLimits): (head: BlockHead) => boolean;
+  /** A session rotated out whole: its pins go, counted. Whether any did. */
+  rotated(s: PinState, sessionId: string): boolean;
+}
+
+export function pinPolicy(maxShare: number): PinPolicy {
+  return {
+    pinned(s, heads, limits) {
+      releaseOverShare(s, heads, limits, maxShare);
+      return (h) => isPinned(s.pins, h);
+    },
+    rotated: (s, sessionId) => dropSessionPins(s, sessionId, true),
+  };
 }

@@ -3,7 +3,7 @@ import type { SessionInfo } from '../core/entry';
 import type { ColumnBatch } from '../core/columns';
 import { KINDS, LEVELS } from '../core/entry';
 import type { Backend, StoreTotals } from './protocol';
-import type { Pin, PinInput, PinReport, PinSummary } from './pins';
+import type { PinState } from './pins';
 
 /** Distinct types or sources kept in a block's summary; past it the summary says "any". */
 const SUMMARY_LIMIT = 64;
@@ -42,8 +42,6 @@ export interface RingLimits {
   capacity: number;
   maxBytes: number;
   maxSessions: number;
-  /** The share of the ring pinned blocks may hold (pins.ts); default DEFAULT_PIN_OPTIONS.maxShare. */
-  pins?: { maxShare: number };
 }
 
 export interface TraceRing {
@@ -75,15 +73,23 @@ export interface TraceRing {
    */
   evictOldest(entries: number, options?: { newestToo?: boolean; quota?: boolean }): Promise<number>;
   totals(): StoreTotals;
-  /** Pins a time range of a session: eviction skips the blocks it covers (pins.ts). */
-  pin(input: PinInput): Promise<Pin>;
-  /** Releases a pin; whether it was there. */
-  unpin(id: number): Promise<boolean>;
-  /** The pins with what each holds. */
-  pinReport(): Promise<PinReport>;
-  /** The pins' count and releases, as of the last write. */
-  pinSummary(): PinSummary;
+  /**
+   * Changes the pins (pins.ts: blocks eviction skips, when the ring was given a PinPolicy) in one
+   * write, which keeps them with the totals (IndexedDB: across reloads); resolves to what `change` returns.
+   */
+  updatePins<R>(change: (s: PinState) => R): Promise<R>;
+  /** The pins as of the last write (a copy). */
+  pinState(): PinState;
   close(): void;
+}
+
+/** No pins yet (and what a database written before pins reads as). */
+export function noPins(): PinState {
+  return { pins: [], released: 0, nextId: 1 };
+}
+
+export function copyPins(s: PinState): PinState {
+  return { pins: s.pins.map((p) => ({ ...p })), released: s.released, nextId: s.nextId };
 }
 
 export function emptyTotals(): StoreTotals {

@@ -7,6 +7,7 @@
  */
 import { AnalyticsEngine } from '../analytics/engine';
 import { StoreHost } from './host';
+import { PinKeeper } from './pin-keeper';
 import type { PageToStore, WorkerToPage } from './protocol';
 
 interface StoreWorkerScope {
@@ -24,7 +25,7 @@ export function inWorkerScope(): boolean {
 /** Serves the store on this worker's port, after saying hello. */
 export function serveStoreInWorker(): void {
   const scope = globalThis as unknown as StoreWorkerScope;
-  const host = new StoreHost((msg) => scope.postMessage(msg), (options) => new AnalyticsEngine(options));
+  const host = new StoreHost((msg) => scope.postMessage(msg), (options) => new AnalyticsEngine(options), undefined, undefined, undefined, (config) => new PinKeeper(config));
   scope.onmessage = (ev) => host.handle(ev.data);
   scope.postMessage({ type: 'hello' });
 }

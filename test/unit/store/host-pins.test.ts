@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost } from '../../../src/store/host';
+import { PinKeeper } from '../../../src/store/pin-keeper';
 import { PROTOCOL_VERSION, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
 import { batchOf, entry, freshDb, until } from './helpers';
 
@@ -19,7 +20,7 @@ const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({
 
 function harness(cfg: StoreConfig) {
   const got: StoreToPage[] = [];
-  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o));
+  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o), undefined, undefined, undefined, (c) => new PinKeeper(c));
   host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
   let id = 0;
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addPin, dropSessionPins, emptyPinState, isPinned, readPinState, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
-import type { KeyedHead } from '../../../src/store/ring';
+import { addPin, dropSessionPins, isPinned, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
+import { noPins as emptyPinState, type KeyedHead } from '../../../src/store/ring';
 
 function head(key: number, sessionId: string, minTs: number, maxTs: number, count = 100, bytes = 1000): KeyedHead {
   return { key, sessionId, firstSeq: minTs, lastSeq: maxTs, minTs, maxTs, count, bytes, kinds: {}, levels: {}, types: [], sources: [] };
@@ -75,15 +75,6 @@ describe('the pin set', () => {
     expect(dropSessionPins(s, 'a', false)).toBe(true);
     expect(s.released).toBe(2);
     expect(dropSessionPins(s, 'a', false)).toBe(false);
-  });
-
-  it('reads a saved state, and one written before pins existed', () => {
-    expect(readPinState(undefined)).toEqual({ pins: [], released: 0, nextId: 1 });
-    const saved = { pins: [{ id: 4, sessionId: 'a', fromTs: 1, toTs: 2, reason: 'user' as const, label: 'x' }], released: 3, nextId: 5 };
-    const read = readPinState(saved);
-    expect(read).toEqual(saved);
-    read.pins[0]!.toTs = 99;
-    expect(saved.pins[0]!.toTs).toBe(2); // a copy
   });
 
   it('puts the window around a moment, never before the session', () => {

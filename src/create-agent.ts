@@ -36,7 +36,6 @@ import { AgentCounters } from './agent/counters';
 import { Disposers } from './agent/disposers';
 import { TraceExport } from './agent/export';
 import { checkHealth } from './agent/health';
-import { AgentPins } from './agent/pins';
 import { checkOptions, type AgentSetup } from './agent/options';
 import { OverlayPart } from './agent/overlay-part';
 import { QuotaEstimate, sendPageMetrics } from './agent/page-metrics';
@@ -99,7 +98,6 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
   const hooks = new Hooks(core);
   const counters = new AgentCounters(core, client, recording);
   const exports = new TraceExport(core, client, counters, setup);
-  const pins = new AgentPins(core, client);
   const attachments = new Attachments(core, hooks, inPage);
   // Before the page-lifecycle listeners: hiding the page flushes the frame
   // stats first, so the visibility entry stays the last one of a closing page.
@@ -144,7 +142,7 @@ export function createTraceAgent(options: TraceAgentOptions = {}): TraceAgent {
     );
   }
 
-  const agent = publicApi(core, client, counters, exports, attachments, overlay, frames, setup, parts, pins);
+  const agent = publicApi(core, client, counters, exports, attachments, overlay, frames, setup, parts);
   core.emit({
     kind: 'system',
     type: SESSION_START,
@@ -174,7 +172,6 @@ function publicApi(
   frames: FrameLoop,
   setup: AgentSetup,
   parts: Disposers,
-  pins: AgentPins,
 ): TraceAgent {
   const query = (q: TraceQuery = {}) => client.request('query', { ...q, sessionId: q.sessionId ?? core.sessionId });
   return {
@@ -210,12 +207,13 @@ function publicApi(
     checkHealth: settles(() => checkHealth(core, client, counters, frames, setup, overlay.problem)),
     triggerAlert: settles((condition: GameAlert | string): Promise<AlertStatus[]> => client.request('triggerAlert', typeof condition === 'string' ? { name: condition } : condition)),
     alerts: settles(() => client.request('alerts', {})),
-    pin: settles((lastMs?: number, label?: string) => pins.pin(lastMs, label)),
-    unpin: settles((id: number) => pins.unpin(id)),
-    pins: settles(() => pins.list()),
+    // The store checks the range (a bad lastMs is refused there).
+    pin: settles((lastMs = 30_000, label?: string) => client.request('pin', { sessionId: core.sessionId, lastMs, toTs: core.elapsed(), label })),
+    unpin: settles((id: number) => client.request('unpin', { id })),
+    pins: settles(() => client.request('pins', {})),
     stats: safe(
       core,
-      (): AgentStats => ({ sessionId: core.sessionId, ...counters.counters(), pending: client.pending, storage: counters.storage(), ledger: counters.ledger(), ...counters.pins() }),
+      (): AgentStats => ({ sessionId: core.sessionId, ...counters.counters(), pending: client.pending, storage: counters.storage(), ledger: counters.ledger(), ...client.status.pins }),
       (err) => ({ sessionId: core.sessionId, ...counters.counters(), pending: client.pending, storage: { thread: null, backend: null, problems: [`stats: ${errorMessage(err)}`] }, ledger: counters.ledgerOrUnknown(), pins: -1, pinsReleased: -1 }),
     ),
     destroy: safe(core, () => parts.stopAll(), nothing),

@@ -63,12 +63,6 @@ export class AgentCounters {
     }
   }
 
-  /** The pins held and released, as of the store's last ack (-1 before it said). */
-  pins(): { pins: number; pinsReleased: number } {
-    const p = this.client.status.pins;
-    return { pins: p ? p.pins : -1, pinsReleased: p ? p.released : -1 };
-  }
-
   storage(): TraceHeader['storage'] {
     return {
       thread: this.client.status.thread,

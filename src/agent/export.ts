@@ -32,10 +32,7 @@ export class TraceExport {
     const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
     const c = setup.config;
     // The store's worker keeps the pins; a store on the main thread has none (the header then lists none).
-    const report = await client.request('pins', {}).catch(() => null);
-    const pins = report?.pins
-      .filter((p) => session === 'all' || p.sessionId === session)
-      .map((p) => ({ id: p.id, sessionId: p.sessionId, fromTs: p.fromTs, toTs: p.toTs, reason: p.reason, label: p.label, entries: p.entries }));
+    const pins = (await client.request('pins', { session }).catch(() => null))?.pins;
     const header: Omit<TraceHeader, 'sessions'> = {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,

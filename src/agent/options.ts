@@ -8,7 +8,7 @@ import { DEFAULT_HITCH_MS } from '../core/event-types';
 import { checkRule } from '../analytics/alerts';
 import { DEFAULT_HOTKEY, parseHotkey } from '../overlay/hotkey';
 import type { StoreConfig } from '../store/protocol';
-import { DEFAULT_PIN_OPTIONS, type PinOptions } from '../store/pins';
+import type { PinOptions } from '../store/pins';
 import type { TraceAgentOptions } from './types';
 
 const DEFAULT_CAPACITY = 200_000;
@@ -34,11 +34,11 @@ function positive(name: string, value: number | undefined, fallback: number, min
   return Math.floor(v);
 }
 
-function checkPins(p: Partial<PinOptions> = {}): PinOptions {
-  const d = DEFAULT_PIN_OPTIONS;
-  const maxShare = p.maxShare ?? d.maxShare;
-  if (!(maxShare > 0 && maxShare < 1)) throw new TraceError('INVALID_OPTION', `pins.maxShare must be in (0, 1), got ${String(p.maxShare)}`);
-  return { before: positive('pins.before', p.before, d.before, 0), after: positive('pins.after', p.after, d.after, 0), maxShare, auto: p.auto !== false };
+/** The pins' options, checked here and copied to plain data; the store's worker fills in the defaults (DEFAULT_PIN_OPTIONS). */
+function checkPins(p: Partial<PinOptions> = {}): Partial<PinOptions> {
+  const { before = 0, after = 0, maxShare = 0.5 } = p;
+  if (!(before >= 0 && after >= 0 && maxShare > 0 && maxShare < 1)) throw new TraceError('INVALID_OPTION', 'pins: before and after must be ms >= 0, maxShare in (0, 1)');
+  return { ...p };
 }
 
 export function checkOptions(options: TraceAgentOptions, sessionId: string): AgentSetup {

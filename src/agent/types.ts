@@ -74,10 +74,10 @@ export interface AgentStats extends TraceCounters {
   storage: TraceHeader['storage'];
   /** The store's ledger and how it keeps up: what the counters reconcile with (README, Guarantees). */
   ledger: StoreLedger;
-  /** Pins held now (as of the store's last ack; -1 before it said). */
-  pins: number;
-  /** Pins released since the database was created: past their share of the ring, their session rotated out, or a full quota. */
-  pinsReleased: number;
+  /** Pins held now, as of the store's last ack (absent before the first, and with a store on the main thread, which keeps none). */
+  pins?: number;
+  /** Pins released since the database was created: past their share of the ring, or their session rotated out (absent as `pins` is). */
+  pinsReleased?: number;
 }
 
 export interface StoreLedger {

@@ -58,7 +58,7 @@ export interface TraceHeader {
   pins?: TracePin[];
 }
 
-/** A pin as the file lists it (store/pins.ts's Pin, with the stored entries it held when exported). */
+/** A pin as the file lists it (store/pins.ts's Pin, with the stored entries and blocks it held when exported). */
 export interface TracePin {
   id: number;
   sessionId: string;
@@ -68,6 +68,7 @@ export interface TracePin {
   reason: 'alert' | 'anomaly' | 'user';
   label: string;
   entries: number;
+  blocks: number;
 }
 
 export interface TraceFile extends TraceHeader {

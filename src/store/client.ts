@@ -375,7 +375,6 @@ export class StoreClient implements EntrySink {
         if (msg.backend === 'memory' && this.status.backend === 'indexeddb') this.leftInDatabase = this.counters.acked + this.counters.recovered;
         this.status.backend = msg.backend;
         this.status.totals = msg.totals;
-        if (msg.pins) this.status.pins = msg.pins;
         if (msg.problem) this.problem(msg.problem);
         return;
       case 'backend':
@@ -384,7 +383,7 @@ export class StoreClient implements EntrySink {
         return;
       case 'ack':
         this.status.totals = msg.totals;
-        if (msg.pins) this.status.pins = msg.pins;
+        this.status.pins = msg.pins ?? this.status.pins;
         this.settle(msg.sessionId, msg.fromSeq, msg.upTo, msg.duplicates, false);
         return;
       case 'nack':

@@ -22,12 +22,11 @@ import {
   type StoreToPage,
 } from './protocol';
 import type { PinKeeper } from './pin-keeper';
-import type { PinPolicy } from './pins';
 import { runQuery } from './query';
-import { headOf, type BlockInput, type TraceRing } from './ring';
+import { headOf, type BlockInput, type EvictionGuard, type TraceRing } from './ring';
 
 export type Post = (msg: StoreToPage) => void;
-export type OpenRing = (config: StoreConfig, onLost: (why: string) => void, pins: PinPolicy | null) => Promise<TraceRing>;
+export type OpenRing = (config: StoreConfig, onLost: (why: string) => void, guard: EvictionGuard | null) => Promise<TraceRing>;
 /**
  * Makes the analytics engine. Only the worker passes one: on the main thread
  * (a page that forbids workers) the store runs without analytics, which would
@@ -79,7 +78,7 @@ const EXPORT_WAIT_MS = 30_000;
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
 
-const openIdbRing: OpenRing = (config, onLost, pins) => IdbRing.open(config.dbName, config, onLost, pins);
+const openIdbRing: OpenRing = (config, onLost, guard) => IdbRing.open(config.dbName, config, onLost, guard);
 
 export class StoreHost {
   private ring: TraceRing | null = null;
@@ -155,21 +154,21 @@ export class StoreHost {
         this.post({ type: 'notice', event: 'analytics:off', level: 'warn', data: { message: `analytics off: ${describeError(err)}` } });
       }
     }
-    this.pins = this.makePins?.(config) ?? null;
-    const policy = this.pins?.policy ?? null;
+    const pins = (this.pins = this.makePins?.(config) ?? null);
     this.opening = (async () => {
       let problem: string | undefined;
       let sameEverywhere = false;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
-        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why), policy), this.openTimeoutMs);
+        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why), pins), this.openTimeoutMs);
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
         // Another page upgraded the database past our version: the main thread would be refused too.
         sameEverywhere = (err as { name?: unknown } | null)?.name === 'VersionError';
-        this.ring = new MemoryRing(config, undefined, policy);
+        this.ring = new MemoryRing(config, undefined, pins);
       }
-      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals(), pins: this.pins?.summary(this.ring) });
+      await pins?.use(this.ring);
+      this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals() });
     })();
   }
 
@@ -179,7 +178,8 @@ export class StoreHost {
     const left = this.ring?.totals();
     this.ring?.close();
     // The ledger goes on: what the database held is abandoned, not forgotten.
-    this.ring = new MemoryRing(this.config, left, this.pins?.policy);
+    this.ring = new MemoryRing(this.config, left, this.pins);
+    void this.pins?.use(this.ring);
     // What was stored is out of reach now: dedupe and the cache start again.
     this.stored.clear();
     this.recent.clear();
@@ -268,7 +268,7 @@ export class StoreHost {
       const r = refused[i]!;
       this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
     }
-    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals(), pins: this.pins?.summary(this.ring!) });
+    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals(), pins: this.pins?.summary() });
     // After the ack: analytics never hold up durability (analysePending).
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
@@ -338,7 +338,7 @@ export class StoreHost {
     } else {
       this.post({ type: 'notice', event: 'anomaly', level: n.anomaly.severity === 'critical' ? 'error' : 'warn', data: n.anomaly });
     }
-    this.pins?.noticed(this.ring!, n);
+    this.pins?.noticed(n);
   }
 
   /**
@@ -445,9 +445,7 @@ export class StoreHost {
         return { op: msg.op, result: await ring.sessions() };
       case 'deleteSession': {
         this.stored.delete(msg.params.sessionId);
-        const deleted = await ring.deleteSession(msg.params.sessionId);
-        await this.pins?.deleted(ring, msg.params.sessionId);
-        return { op: msg.op, result: { deleted } };
+        return { op: msg.op, result: { deleted: await ring.deleteSession(msg.params.sessionId) } };
       }
       case 'stats':
         return { op: msg.op, result: this.analytics().generateStats(this.analytics().stats.now()) };
@@ -462,11 +460,10 @@ export class StoreHost {
         return { op: msg.op, result: { statuses: e.alertStatuses(), rules: e.alerts.rules(), metrics: e.lastMetrics() } };
       }
       case 'pin':
-        return { op: msg.op, result: await this.pinKeeper().pin(ring, msg.params) };
       case 'unpin':
-        return { op: msg.op, result: { removed: await this.pinKeeper().unpin(ring, msg.params.id) } };
       case 'pins':
-        return { op: msg.op, result: await this.pinKeeper().report(ring) };
+        if (!this.pins) throw new Error('pins run in the store\'s worker');
+        return this.pins.answer(msg, ring);
       case 'triggerAlert': {
         const e = this.analytics();
         const notices = e.trigger(msg.params, e.stats.now());
@@ -493,11 +490,6 @@ export class StoreHost {
       }
       await new Promise((r) => setTimer(r, 5));
     }
-  }
-
-  private pinKeeper(): PinKeeper {
-    if (!this.pins) throw new Error('pins are kept by the store\'s worker (this page runs the store on the main thread)');
-    return this.pins;
   }
 
   private analytics(): AnalyticsEngine {

@@ -12,19 +12,17 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from '
 import type { SessionInfo } from '../core/entry';
 import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
-import type { PinPolicy, PinState } from './pins';
 import {
   byNewest,
-  copyPins,
   emptyTotals,
   forget,
-  noPins,
   overLimits,
   readTotals,
   sessionAfterAppend,
   sessionsToRotate,
   type BlockHead,
   type BlockInput,
+  type EvictionGuard,
   type KeyedHead,
   type RingLimits,
   type TraceRing,
@@ -34,8 +32,8 @@ interface TraceDB extends DBSchema {
   heads: { key: number; value: BlockHead & { key?: number }; indexes: { bySessionSeq: [string, number] } };
   payloads: { key: number; value: ColumnBatch[] };
   sessions: { key: string; value: SessionInfo };
-  /** The totals (TOTALS) and the pins (PINS). */
-  meta: { key: string; value: StoreTotals | PinState };
+  /** The totals (TOTALS), and records of others (readMeta: the pins'). */
+  meta: { key: string; value: unknown };
 }
 
 type WriteTx = IDBPTransaction<TraceDB, ('heads' | 'payloads' | 'sessions' | 'meta')[], 'readwrite'>;
@@ -43,22 +41,20 @@ type WriteTx = IDBPTransaction<TraceDB, ('heads' | 'payloads' | 'sessions' | 'me
 /** 2: blocks of columns (1 kept JSON text, which this version cannot read: its stores are dropped). */
 const DB_VERSION = 2;
 const TOTALS = 'totals';
-const PINS = 'pins';
 const ALL_STORES = ['heads', 'payloads', 'sessions', 'meta'] as const;
 
 export class IdbRing implements TraceRing {
   readonly backend = 'indexeddb' as const;
   private t: StoreTotals = emptyTotals();
-  private p: PinState = noPins();
 
   private constructor(
     private readonly db: IDBPDatabase<TraceDB>,
     private readonly limits: RingLimits,
-    private readonly policy: PinPolicy | null,
+    private readonly guard: EvictionGuard | null,
   ) {}
 
   /** Opens (or creates) the database; rejects when IndexedDB is unavailable. */
-  static async open(dbName: string, limits: RingLimits, onLost?: (why: string) => void, policy: PinPolicy | null = null): Promise<IdbRing> {
+  static async open(dbName: string, limits: RingLimits, onLost?: (why: string) => void, guard: EvictionGuard | null = null): Promise<IdbRing> {
     if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available here');
     const db = await openDB<TraceDB>(dbName, DB_VERSION, {
       upgrade(d, oldVersion) {
@@ -80,22 +76,21 @@ export class IdbRing implements TraceRing {
         onLost?.('the browser closed the database');
       },
     });
-    const ring = new IdbRing(db, limits, policy);
+    const ring = new IdbRing(db, limits, guard);
     // The totals are read in a write transaction over every store, as each append's are: a
     // connection that holds any of them and never lets go (a hung worker's read, which Chromium
     // may keep past its terminate) then keeps the ring from opening, and the host goes on in
     // memory (OPEN_TIMEOUT_MS), instead of opening it and waiting on every write for ever.
-    const { tx, totals, pins } = await ring.begin();
+    const { tx, totals } = await ring.begin();
     tx.commit();
     await tx.done;
     ring.t = totals;
-    ring.p = pins;
     return ring;
   }
 
   async append(block: BlockInput, whileCommitting?: () => void): Promise<number> {
     const { parts, startedAt, ...head } = block;
-    const { tx, totals, pins } = await this.begin('relaxed');
+    const { tx, totals } = await this.begin('relaxed');
     const key = await tx.objectStore('heads').add(head);
     quiet(tx.objectStore('payloads').put(parts, key));
     const touched = new Map<string, SessionInfo>();
@@ -105,11 +100,9 @@ export class IdbRing implements TraceRing {
     totals.bytes += head.bytes;
     totals.appended += head.count;
 
-    // Only a ring that holds pins changes them here (rotation, the share cap): the others skip the write.
-    const hadPins = pins.pins.length > 0;
-    if (!existing) await this.rotateSessions(tx, totals, touched, head.sessionId, pins);
-    if (overLimits(totals, this.limits)) await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits), pins);
-    await this.finish(tx, totals, touched, whileCommitting, hadPins ? pins : undefined);
+    if (!existing) await this.rotateSessions(tx, totals, touched, head.sessionId);
+    if (overLimits(totals, this.limits)) await this.evictFront(tx, totals, touched, key, () => overLimits(totals, this.limits));
+    await this.finish(tx, totals, touched, whileCommitting);
     return key;
   }
 
@@ -159,35 +152,19 @@ export class IdbRing implements TraceRing {
   }
 
   async evictOldest(entries: number, options: { newestToo?: boolean; quota?: boolean } = {}): Promise<number> {
-    const { tx, totals, pins } = await this.begin();
+    const { tx, totals } = await this.begin();
     const newest = await tx.objectStore('heads').openCursor(null, 'prev');
     const before = totals.evicted;
     const touched = new Map<string, SessionInfo>();
-    const more = () => totals.evicted - before < entries;
-    const hadPins = pins.pins.length > 0;
-    const keep = options.newestToo ? -1 : newest?.primaryKey;
-    if (keep !== undefined) await this.evictFront(tx, totals, touched, keep, more, pins);
-    if (keep !== undefined && options.quota && more() && pins.pins.length > 0) {
-      // A full quota would refuse the next block: the pins go first (counted).
-      pins.released += pins.pins.length;
-      pins.pins = [];
-      await this.evictFront(tx, totals, touched, keep, more, pins);
-    }
+    if (newest) await this.evictFront(tx, totals, touched, options.newestToo ? -1 : newest.primaryKey, () => totals.evicted - before < entries);
     const freed = totals.evicted - before;
     if (options.quota) totals.quotaEvicted += freed;
-    await this.finish(tx, totals, touched, undefined, hadPins ? pins : undefined);
+    await this.finish(tx, totals, touched);
     return freed;
   }
 
-  async updatePins<R>(change: (s: PinState) => R): Promise<R> {
-    const { tx, totals, pins } = await this.begin();
-    const r = change(pins);
-    await this.finish(tx, totals, new Map(), undefined, pins);
-    return r;
-  }
-
-  pinState(): PinState {
-    return copyPins(this.p);
+  async meta(key: string, value?: unknown): Promise<unknown> {
+    return value === undefined ? this.db.get('meta', key) : this.db.put('meta', value, key);
   }
 
   totals(): StoreTotals {
@@ -202,19 +179,16 @@ export class IdbRing implements TraceRing {
    * A write transaction over every store, with the totals as of its start
    * (read inside it: another tab may have written since ours were cached).
    */
-  private async begin(durability?: 'relaxed'): Promise<{ tx: WriteTx; totals: StoreTotals; pins: PinState }> {
+  private async begin(durability?: 'relaxed'): Promise<{ tx: WriteTx; totals: StoreTotals }> {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite', durability ? { durability } : undefined);
     quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
-    const meta = tx.objectStore('meta');
-    const totals = readTotals((await meta.get(TOTALS)) as StoreTotals | undefined);
-    // Read in the transaction, as the totals are: another tab may have pinned since.
-    const pins = this.policy ? (((await meta.get(PINS)) as PinState | undefined) ?? noPins()) : noPins();
-    return { tx, totals, pins };
+    const totals = readTotals((await tx.objectStore('meta').get(TOTALS)) as StoreTotals | undefined);
+    return { tx, totals };
   }
 
   /** Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go), skipping pinned blocks. */
-  private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean, pins: PinState): Promise<void> {
-    const pinned = this.policy && pins.pins.length > 0 ? this.policy.pinned(pins, await tx.objectStore('heads').getAll(), this.limits) : null;
+  private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean): Promise<void> {
+    const pinned = this.guard?.active() ? this.guard.pinned(await tx.objectStore('heads').getAll(), this.limits) : null;
     // Read from the oldest head: correct even when another tab wrote blocks.
     let cursor = await tx.objectStore('heads').openCursor();
     while (cursor && more() && cursor.primaryKey !== keep) {
@@ -234,13 +208,12 @@ export class IdbRing implements TraceRing {
   }
 
   /** Deletes whole the sessions that `current`, new to the ring, pushes past `maxSessions` (see sessionsToRotate). */
-  private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string, pins: PinState): Promise<void> {
+  private async rotateSessions(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, current: string): Promise<void> {
     // `current` is not stored yet: every stored session is another one.
     const others = await tx.objectStore('sessions').getAll();
     for (const s of sessionsToRotate(others, touched.get(current)!.startedAt, this.limits.maxSessions)) {
       await this.dropSession(tx, s.id, totals, 'evicted');
       touched.delete(s.id);
-      this.policy?.rotated(pins, s.id);
     }
   }
 
@@ -260,18 +233,16 @@ export class IdbRing implements TraceRing {
    * Writes the touched sessions and the totals, commits, and keeps the totals once durable.
    * `whileCommitting` runs between the commit request and its completion (it must not throw).
    */
-  private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, whileCommitting?: () => void, pins?: PinState): Promise<void> {
+  private async finish(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, whileCommitting?: () => void): Promise<void> {
     for (const s of touched.values()) {
       if (s.entries > 0) quiet(tx.objectStore('sessions').put(s));
       else quiet(tx.objectStore('sessions').delete(s.id));
     }
     quiet(tx.objectStore('meta').put(totals, TOTALS));
-    if (pins && this.policy) quiet(tx.objectStore('meta').put(pins, PINS));
     tx.commit();
     whileCommitting?.();
     await tx.done;
     this.t = totals;
-    if (pins) this.p = pins;
   }
 }
 

@@ -2,17 +2,15 @@
 import type { SessionInfo } from '../core/entry';
 import type { ColumnBatch } from '../core/columns';
 import type { StoreTotals } from './protocol';
-import type { PinPolicy, PinState } from './pins';
 import {
   byNewest,
-  copyPins,
   emptyTotals,
   forget,
-  noPins,
   overLimits,
   sessionAfterAppend,
   sessionsToRotate,
   type BlockInput,
+  type EvictionGuard,
   type KeyedHead,
   type RingLimits,
   type TraceRing,
@@ -30,7 +28,6 @@ export class MemoryRing implements TraceRing {
   private readonly sessionMap = new Map<string, SessionInfo>();
   private readonly t: StoreTotals;
   private nextKey = 1;
-  private pins = noPins();
 
   /**
    * `carried`: the totals of the database the store had to leave (IndexedDB
@@ -39,7 +36,7 @@ export class MemoryRing implements TraceRing {
   constructor(
     private readonly limits: RingLimits,
     carried?: StoreTotals,
-    private readonly policy: PinPolicy | null = null,
+    private readonly guard: EvictionGuard | null = null,
   ) {
     this.t = emptyTotals();
     if (carried) {
@@ -56,10 +53,7 @@ export class MemoryRing implements TraceRing {
     const head: KeyedHead = { ...rest, key: this.nextKey++ };
     const existing = this.sessionMap.get(head.sessionId);
     if (!existing) {
-      for (const s of sessionsToRotate([...this.sessionMap.values()], startedAt, this.limits.maxSessions)) {
-        this.drop(s.id, 'evicted');
-        this.policy?.rotated(this.pins, s.id);
-      }
+      for (const s of sessionsToRotate([...this.sessionMap.values()], startedAt, this.limits.maxSessions)) this.drop(s.id, 'evicted');
     }
     this.ring.push({ head, parts });
     this.sessionMap.set(head.sessionId, sessionAfterAppend(existing, head, startedAt));
@@ -120,32 +114,19 @@ export class MemoryRing implements TraceRing {
     return { ...this.t };
   }
 
-  async updatePins<R>(change: (s: PinState) => R): Promise<R> {
-    return change(this.pins);
-  }
-
-  pinState(): PinState {
-    return copyPins(this.pins);
-  }
-
   close(): void {}
 
   /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`, nor a pinned one. */
   private evictFront(more: () => boolean, newestToo = false): void {
-    const pinned = this.policy && this.pins.pins.length > 0 && more() ? this.policy.pinned(this.pins, this.ring.map((b) => b.head), this.limits) : null;
+    const pinned = this.guard?.active() ? this.guard.pinned(this.ring.map((b) => b.head), this.limits) : null;
     const last = newestToo ? this.ring.length : this.ring.length - 1;
-    const kept: Block[] = [];
-    for (let n = 0; n < this.ring.length; n++) {
-      const b = this.ring[n]!;
-      if (n >= last || !more() || pinned?.(b.head)) {
-        kept.push(b);
-        continue;
-      }
+    this.ring = this.ring.filter((b, n) => {
+      if (n >= last || !more() || pinned?.(b.head)) return true;
       const s = this.sessionMap.get(b.head.sessionId);
       forget(this.t, s, b.head, 'evicted');
       if (s && s.entries <= 0) this.sessionMap.delete(s.id);
-    }
-    this.ring = kept;
+      return false;
+    });
   }
 
   private drop(sessionId: string, as: 'evicted' | 'deleted'): void {

@@ -1,55 +1,131 @@
 /**
  * The store's pins, in its worker only (worker-scope.ts gives the host one,
  * as it gives the analytics engine; the main-thread store keeps no pins):
- * the pin requests, the pins of alerts that fire and anomalies found, and
- * the policy its rings evict by (pins.ts).
+ * the pin state, kept in the ring's meta record (IndexedDB: it outlives a
+ * reload), the pin requests, the pins of alerts that fire and anomalies
+ * found, and the guard its rings evict by (pins.ts says which blocks a pin holds).
  */
 import type { EngineNotice } from '../analytics/engine';
 import { describeError } from '../core/errors';
-import { addPin, dropSessionPins, pinPolicy, removePin, reportPins, windowAround, DEFAULT_PIN_OPTIONS, type Pin, type PinInput, type PinOptions, type PinPolicy, type PinReport, type PinSummary } from './pins';
-import type { StoreConfig } from './protocol';
-import type { KeyedHead, TraceRing } from './ring';
+import {
+  addPin,
+  DEFAULT_PIN_OPTIONS,
+  emptyPinState,
+  isPinned,
+  releaseOverShare,
+  removePin,
+  reportPins,
+  summaryOf,
+  windowAround,
+  type Pin,
+  type PinInput,
+  type PinOptions,
+  type PinReport,
+  type PinState,
+  type PinSummary,
+} from './pins';
+import type { RequestMessage, ResultOf, StoreConfig } from './protocol';
+import type { BlockHead, EvictionGuard, KeyedHead, RingLimits, TraceRing } from './ring';
 
-export class PinKeeper {
-  readonly policy: PinPolicy;
+/** The meta record the pins are kept in. */
+const PINS_RECORD = 'pins';
+
+export class PinKeeper implements EvictionGuard {
   private readonly opts: PinOptions;
-  /** Automatic pins the ring could not write, and why the last one failed. */
+  private state: PinState = emptyPinState();
+  private ring: TraceRing | null = null;
+  /** Pin writes that failed, and why the last one did. */
   failures = 0;
   lastFailure: string | null = null;
 
   constructor(private readonly config: StoreConfig) {
-    this.opts = config.pins ?? DEFAULT_PIN_OPTIONS;
-    this.policy = pinPolicy(this.opts.maxShare);
+    this.opts = { ...DEFAULT_PIN_OPTIONS, ...config.pins };
   }
 
-  pin(ring: TraceRing, input: PinInput): Promise<Pin> {
-    return ring.updatePins((s) => addPin(s, input));
+  /** The ring the pins guard and are kept in (the memory ring keeps none: they stay here): their saved state is read from it. */
+  async use(ring: TraceRing): Promise<void> {
+    this.ring = ring;
+    const saved = (await ring.meta?.(PINS_RECORD)) as PinState | undefined;
+    if (saved && Array.isArray(saved.pins)) this.state = saved;
   }
 
-  unpin(ring: TraceRing, id: number): Promise<boolean> {
-    return ring.updatePins((s) => removePin(s, id));
+  // ---- EvictionGuard -------------------------------------------------------
+
+  active(): boolean {
+    return this.state.pins.length > 0;
   }
 
-  /** A session deleted on request: its pins go (not counted as released: the user let them go). */
-  async deleted(ring: TraceRing, sessionId: string): Promise<void> {
-    if (ring.pinState().pins.some((p) => p.sessionId === sessionId)) await ring.updatePins((s) => dropSessionPins(s, sessionId, false));
+  /**
+   * Before an eviction: the pins of sessions no longer stored go, and those past
+   * their share of the ring, oldest first (counted); the rest hold their blocks.
+   */
+  pinned(heads: readonly BlockHead[], limits: RingLimits): (head: BlockHead) => boolean {
+    const s = this.state;
+    const gone = this.dropGone(new Set(heads.map((h) => h.sessionId)));
+    if (releaseOverShare(s, heads, limits, this.opts.maxShare) || gone) void this.save(); // queued behind the eviction's transaction
+    const pins = s.pins;
+    return (h) => isPinned(pins, h);
   }
 
-  /** The pins with what each holds (the heads of their sessions' blocks). */
-  async report(ring: TraceRing): Promise<PinReport> {
-    const state = ring.pinState();
+  // ---- requests ------------------------------------------------------------
+
+  /** A pin request of the page's, answered (the host passes them on). */
+  async answer(msg: Extract<RequestMessage, { op: 'pin' | 'unpin' | 'pins' }>, ring: TraceRing): Promise<ResultOf> {
+    switch (msg.op) {
+      case 'pin':
+      {
+        const { sessionId, lastMs, toTs, label } = msg.params;
+        return { op: msg.op, result: await this.pin({ sessionId, fromTs: Math.max(0, toTs - lastMs), toTs, reason: 'user', label: label ?? '' }) };
+      }
+      case 'unpin':
+        return { op: msg.op, result: await this.unpin(msg.params.id) };
+      case 'pins':
+        return { op: msg.op, result: await this.report(ring, msg.params.session) };
+    }
+  }
+
+  async pin(input: PinInput): Promise<Pin> {
+    if (!(input.fromTs <= input.toTs) || !Number.isFinite(input.fromTs) || !Number.isFinite(input.toTs) || typeof input.sessionId !== 'string') {
+      throw new Error(`pin: a time range fromTs <= toTs (finite ms) of a session, got ${String(input.fromTs)}..${String(input.toTs)}`);
+    }
+    const pin = addPin(this.state, { ...input, label: input.label || `${(input.toTs - input.fromTs) / 1000} s pinned` });
+    await this.save();
+    return pin;
+  }
+
+  async unpin(id: number): Promise<boolean> {
+    const removed = removePin(this.state, id);
+    if (removed) await this.save();
+    return removed;
+  }
+
+  /**
+   * The pins (of `session`, unless 'all' or absent) with what each holds (the heads of their
+   * sessions' blocks). Pins of sessions no longer stored (deleted, rotated out) go here.
+   */
+  async report(ring: TraceRing, session?: string): Promise<PinReport> {
+    const stored = new Set((await ring.sessions()).map((s) => s.id));
+    if (this.dropGone(stored)) await this.save();
     const heads: KeyedHead[] = [];
-    for (const id of new Set(state.pins.map((p) => p.sessionId))) heads.push(...(await ring.heads(id, 'oldest', -Infinity, Infinity, Number.MAX_SAFE_INTEGER)));
-    return reportPins(state, heads);
+    for (const id of new Set(this.state.pins.map((p) => p.sessionId))) heads.push(...(await ring.heads(id, 'oldest', -Infinity, Infinity, Number.MAX_SAFE_INTEGER)));
+    const r = reportPins(this.state, heads);
+    if (session !== undefined && session !== 'all') r.pins = r.pins.filter((p) => p.sessionId === session);
+    return r;
   }
 
-  summary(ring: TraceRing): PinSummary {
-    const s = ring.pinState();
-    return { pins: s.pins.length, released: s.released };
+  /** Drops the pins of sessions not in `stored` (they hold nothing; not counted as released). Whether any went. */
+  private dropGone(stored: Set<string>): boolean {
+    const n = this.state.pins.length;
+    this.state.pins = this.state.pins.filter((p) => stored.has(p.sessionId));
+    return this.state.pins.length < n;
+  }
+
+  summary(): PinSummary {
+    return summaryOf(this.state);
   }
 
   /** An alert that fired or an anomaly found: the window around it is pinned (options.pins.auto), in the session the engine follows. */
-  noticed(ring: TraceRing, n: EngineNotice): void {
+  noticed(n: EngineNotice): void {
     const analytics = this.config.analytics;
     if (!this.opts.auto || !analytics || n.kind === 'loop') return;
     let input: PinInput;
@@ -60,10 +136,17 @@ export class PinKeeper {
       const a = n.anomaly;
       input = { sessionId: analytics.sessionId, ...windowAround(a.from, Math.max(a.to, a.at ?? a.to), this.opts), reason: 'anomaly', label: `${a.agent ? `${a.agent} ` : ''}${a.metric} ${a.kind}` };
     }
-    // Queued behind the block being written (a ring's writes run in order); a failure loses the pin, not the store.
-    this.pin(ring, input).catch((err: unknown) => {
+    // Eviction skips its blocks from now; its write is queued behind the block being written.
+    void this.pin(input);
+  }
+
+  /** Writes the state to the ring's meta record; a failure is counted, never thrown (the pins hold in memory all the same). */
+  private async save(): Promise<void> {
+    try {
+      await this.ring?.meta?.(PINS_RECORD, this.state);
+    } catch (err) {
       this.failures++;
       this.lastFailure = describeError(err);
-    });
+    }
   }
 }

@@ -6,7 +6,7 @@
  * past it the oldest pin is released and counted. Pure bookkeeping: the
  * rings (idb-ring.ts, memory-ring.ts) keep the state and apply it.
  */
-import type { BlockHead, KeyedHead, RingLimits } from './ring';
+import type { BlockHead, KeyedHead } from './ring';
 
 export type PinReason = 'alert' | 'anomaly' | 'user';
 
@@ -61,12 +61,18 @@ export interface PinReport {
 
 /** What an ack carries of the pins, for stats() and the overlay. */
 export interface PinSummary {
+  /** Pins held now. */
   pins: number;
-  released: number;
+  /** Pins released since the database was created (past their share of the ring, or their session rotated out). */
+  pinsReleased: number;
+}
+
+export function emptyPinState(): PinState {
+  return { pins: [], released: 0, nextId: 1 };
 }
 
 export function summaryOf(s: PinState): PinSummary {
-  return { pins: s.pins.length, released: s.released };
+  return { pins: s.pins.length, pinsReleased: s.released };
 }
 
 export function pinCovers(pin: Pin, head: BlockHead): boolean {
@@ -161,25 +167,4 @@ export function reportPins(s: PinState, heads: readonly KeyedHead[]): PinReport 
 /** The window an automatic pin covers around a moment [from, to] of trace time. */
 export function windowAround(from: number, to: number, opts: Pick<PinOptions, 'before' | 'after'>): { fromTs: number; toTs: number } {
   return { fromTs: Math.max(0, from - opts.before), toTs: to + opts.after };
-}
-
-/**
- * What a ring asks of the pins (the store's worker gives its rings one,
- * pin-keeper.ts; the main-thread store, which has none, keeps no pins).
- */
-export interface PinPolicy {
-  /** Before an eviction: releases the pins past their share of the ring (counted) and says which blocks are pinned. */
-  pinned(s: PinState, heads: readonly BlockHead[], limits: RingLimits): (head: BlockHead) => boolean;
-  /** A session rotated out whole: its pins go, counted. Whether any did. */
-  rotated(s: PinState, sessionId: string): boolean;
-}
-
-export function pinPolicy(maxShare: number): PinPolicy {
-  return {
-    pinned(s, heads, limits) {
-      releaseOverShare(s, heads, limits, maxShare);
-      return (h) => isPinned(s.pins, h);
-    },
-    rotated: (s, sessionId) => dropSessionPins(s, sessionId, true),
-  };
 }

@@ -39,8 +39,8 @@ export interface StoreConfig {
    * frames as hitches; default DEFAULT_HITCH_MS); false: no engine.
    */
   analytics: { sessionId: string; rules: AlertRule[] | null; thresholds: Record<string, number>; hitchMs?: number } | false;
-  /** Pins (pins.ts): the window around an alert or anomaly, and the share of the ring they may hold. Default DEFAULT_PIN_OPTIONS. */
-  pins?: PinOptions;
+  /** Pins (pins.ts): the window around an alert or anomaly, and the share of the ring they may hold; what is not given is DEFAULT_PIN_OPTIONS's. */
+  pins?: Partial<PinOptions>;
 }
 
 /** A page of entries: filters are ANDed; a missing filter matches everything. */
@@ -185,7 +185,6 @@ export interface ReadyMessage {
   /** The problem is the database's, not this context's (a VersionError): another store would meet it too. */
   sameEverywhere?: boolean;
   totals: StoreTotals;
-  pins?: PinSummary;
 }
 
 /** The batches of `sessionId` within `fromSeq..upTo` are stored (their transaction completed). */

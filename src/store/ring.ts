@@ -3,7 +3,6 @@ import type { SessionInfo } from '../core/entry';
 import type { ColumnBatch } from '../core/columns';
 import { KINDS, LEVELS } from '../core/entry';
 import type { Backend, StoreTotals } from './protocol';
-import type { PinState } from './pins';
 
 /** Distinct types or sources kept in a block's summary; past it the summary says "any". */
 const SUMMARY_LIMIT = 64;
@@ -44,6 +43,15 @@ export interface RingLimits {
   maxSessions: number;
 }
 
+/**
+ * Blocks eviction must skip (the pins, pin-keeper.ts: only the store's worker
+ * gives its rings one). `pinned` is asked before an eviction, with every stored head.
+ */
+export interface EvictionGuard {
+  active(): boolean;
+  pinned(heads: readonly BlockHead[], limits: RingLimits): (head: BlockHead) => boolean;
+}
+
 export interface TraceRing {
   readonly backend: Backend;
   /**
@@ -74,22 +82,11 @@ export interface TraceRing {
   evictOldest(entries: number, options?: { newestToo?: boolean; quota?: boolean }): Promise<number>;
   totals(): StoreTotals;
   /**
-   * Changes the pins (pins.ts: blocks eviction skips, when the ring was given a PinPolicy) in one
-   * write, which keeps them with the totals (IndexedDB: across reloads); resolves to what `change` returns.
+   * Reads a record of the ring's meta store by key, or writes it when given `value`: the pins' (pin-keeper.ts).
+   * Only a ring that outlives the page (IndexedDB) has one.
    */
-  updatePins<R>(change: (s: PinState) => R): Promise<R>;
-  /** The pins as of the last write (a copy). */
-  pinState(): PinState;
+  meta?(key: string, value?: unknown): Promise<unknown>;
   close(): void;
-}
-
-/** No pins yet (and what a database written before pins reads as). */
-export function noPins(): PinState {
-  return { pins: [], released: 0, nextId: 1 };
-}
-
-export function copyPins(s: PinState): PinState {
-  return { pins: s.pins.map((p) => ({ ...p })), released: s.released, nextId: s.nextId };
 }
 
 export function emptyTotals(): StoreTotals {

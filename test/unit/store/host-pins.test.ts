@@ -59,7 +59,16 @@ describe('the store\'s pins', () => {
     h.send(ticks(501, 600));
     await h.acked(600);
     const last = h.got.filter((m) => m.type === 'ack').pop();
-    expect(last?.type === 'ack' && last.pins).toEqual({ pins: 1, released: 0 });
+    expect(last?.type === 'ack' && last.pins).toEqual({ pins: 1, pinsReleased: 0 });
+  });
+
+  it('refuses pin requests on the main thread (no keeper), where exports go on without them', async () => {
+    const got: StoreToPage[] = [];
+    const host = new StoreHost((m) => got.push(m));
+    host.handle({ type: 'init', version: PROTOCOL_VERSION, config: config() });
+    host.handle({ type: 'request', id: 1, op: 'pins', params: {} });
+    await until(() => got.some((m) => m.type === 'reply'));
+    expect(got.find((m) => m.type === 'reply')).toMatchObject({ ok: false, error: expect.stringContaining('worker') });
   });
 
   it('takes the user\'s pins and lets them go; no automatic pins when auto is off', async () => {
@@ -68,11 +77,12 @@ describe('the store\'s pins', () => {
     await h.acked(100);
     await h.ask('triggerAlert', { name: 'boss-fight' });
     expect((await h.ask('pins', {})).pins).toEqual([]);
-    const pin = await h.ask('pin', { sessionId: 's', fromTs: 100, toTs: 300, reason: 'user', label: 'mine' });
+    const pin = await h.ask('pin', { sessionId: 's', lastMs: 200, toTs: 300, label: 'mine' });
+    expect(pin).toMatchObject({ fromTs: 100, toTs: 300, reason: 'user' });
     const report = await h.ask('pins', {});
     expect(report.pins).toMatchObject([{ id: pin.id, label: 'mine', entries: 100 }]);
-    expect(await h.ask('unpin', { id: pin.id })).toEqual({ removed: true });
-    expect(await h.ask('unpin', { id: pin.id })).toEqual({ removed: false });
+    expect(await h.ask('unpin', { id: pin.id })).toBe(true);
+    expect(await h.ask('unpin', { id: pin.id })).toBe(false);
     expect((await h.ask('pins', {})).pins).toEqual([]);
   });
 });

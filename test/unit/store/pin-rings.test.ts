@@ -5,9 +5,8 @@ import { batchBytes, decodeBatch } from '../../../src/core/columns';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
 import { PinKeeper } from '../../../src/store/pin-keeper';
-import type { PinPolicy } from '../../../src/store/pins';
 import type { StoreConfig } from '../../../src/store/protocol';
-import { headOf, ledgerProblem, type BlockInput, type RingLimits, type TraceRing } from '../../../src/store/ring';
+import { headOf, ledgerProblem, type BlockInput, type EvictionGuard, type RingLimits, type TraceRing } from '../../../src/store/ring';
 import { batchOf, entry, freshDb } from './helpers';
 
 /** A block of seqs from..to; the helper's entries have ts = seq. */
@@ -46,7 +45,7 @@ async function fill(ring: TraceRing, from: number, count: number, capacity: numb
   return seq;
 }
 
-const rings: [string, (lim: RingLimits, pins: PinPolicy) => Promise<TraceRing>][] = [
+const rings: [string, (lim: RingLimits, pins: EvictionGuard) => Promise<TraceRing>][] = [
   ['IdbRing', (lim, pins) => IdbRing.open(freshDb(), lim, undefined, pins)],
   ['MemoryRing', async (lim, pins) => new MemoryRing(lim, undefined, pins)],
 ];
@@ -54,9 +53,10 @@ const rings: [string, (lim: RingLimits, pins: PinPolicy) => Promise<TraceRing>][
 describe.each(rings)('%s pins', (_name, open) => {
   it('keeps a pinned block through a ring that wraps twice, and lets it go once unpinned', async () => {
     const k = keeper();
-    const ring = await open(limits(1000), k.policy);
+    const ring = await open(limits(1000), k);
+    await k.use(ring);
     let seq = await fill(ring, 1, 5, 1000); // seqs 1..500
-    const pin = await k.pin(ring, { sessionId: 's', fromTs: 150, toTs: 250, reason: 'user', label: 'keep' }); // blocks 101..200, 201..300
+    const pin = await k.pin({ sessionId: 's', fromTs: 150, toTs: 250, reason: 'user', label: 'keep' }); // blocks 101..200, 201..300
     // 2,000 more entries through a ring of 1,000: it wraps twice.
     seq = await fill(ring, seq, 20, 1000);
     const seqs = await seqsOf(ring, 's');
@@ -69,26 +69,27 @@ describe.each(rings)('%s pins', (_name, open) => {
     expect(report.pins).toMatchObject([{ id: pin.id, entries: 200, blocks: 2 }]);
     expect(report.pinnedEntries).toBe(200);
 
-    expect(await k.unpin(ring, pin.id)).toBe(true);
+    expect(await k.unpin(pin.id)).toBe(true);
     await fill(ring, seq, 2, 1000);
     const after = await seqsOf(ring, 's');
     expect(after[0]).toBe(1701); // both blocks it held went first, being the oldest
     expect(after).toHaveLength(1000);
-    expect(k.summary(ring)).toEqual({ pins: 0, released: 0 });
+    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0 });
     expect(ledgerProblem(ring.totals())).toBeNull();
     ring.close();
   });
 
   it('releases the oldest pin when pinned blocks pass their share of the ring, and counts it', async () => {
     const k = keeper(0.3);
-    const ring = await open(limits(1000), k.policy);
+    const ring = await open(limits(1000), k);
+    await k.use(ring);
     let seq = await fill(ring, 1, 5, 1000);
-    const older = await k.pin(ring, { sessionId: 's', fromTs: 1, toTs: 150, reason: 'user', label: 'older' }); // 200 entries
+    const older = await k.pin({ sessionId: 's', fromTs: 1, toTs: 150, reason: 'user', label: 'older' }); // 200 entries
     seq = await fill(ring, seq, 3, 1000);
-    const newer = await k.pin(ring, { sessionId: 's', fromTs: 650, toTs: 750, reason: 'user', label: 'newer' }); // 601..800: 200 more
+    const newer = await k.pin({ sessionId: 's', fromTs: 650, toTs: 750, reason: 'user', label: 'newer' }); // 601..800: 200 more
     // 400 pinned > 0.3 of 1,000: the older pin goes on the next eviction.
     seq = await fill(ring, seq, 20, 1000);
-    expect(k.summary(ring)).toEqual({ pins: 1, released: 1 });
+    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 1 });
     const report = await k.report(ring);
     expect(report.pins.map((p) => p.id)).toEqual([newer.id]);
     expect(report.pinnedEntries).toBe(200);
@@ -102,13 +103,13 @@ describe.each(rings)('%s pins', (_name, open) => {
 
   it('drops the pins of a deleted session', async () => {
     const k = keeper();
-    const ring = await open(limits(1000), k.policy);
+    const ring = await open(limits(1000), k);
+    await k.use(ring);
     await fill(ring, 1, 2, 1000);
-    await k.pin(ring, { sessionId: 's', fromTs: 1, toTs: 50, reason: 'user', label: 'x' });
+    await k.pin({ sessionId: 's', fromTs: 1, toTs: 50, reason: 'user', label: 'x' });
     await ring.deleteSession('s');
-    await k.deleted(ring, 's');
-    expect(k.summary(ring)).toEqual({ pins: 0, released: 0 });
     expect((await k.report(ring)).pins).toEqual([]);
+    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0 });
     ring.close();
   });
 });
@@ -117,30 +118,22 @@ describe('IdbRing pins', () => {
   it('outlive a reload: a ring opened again keeps them and their blocks', async () => {
     const db = freshDb();
     const k = keeper();
-    const first = await IdbRing.open(db, limits(1000), undefined, k.policy);
+    const first = await IdbRing.open(db, limits(1000), undefined, k);
+    await k.use(first);
     let seq = await fill(first, 1, 5, 1000);
-    const pin = await k.pin(first, { sessionId: 's', fromTs: 150, toTs: 160, reason: 'anomaly', label: 'spike' });
+    const pin = await k.pin({ sessionId: 's', fromTs: 150, toTs: 160, reason: 'anomaly', label: 'spike' });
     first.close();
-    const again = await IdbRing.open(db, limits(1000), undefined, k.policy);
-    expect(k.summary(again)).toEqual({ pins: 1, released: 0 });
+    // A new page's store: a keeper of its own, which reads the pins the database kept.
+    const k2 = keeper();
+    const again = await IdbRing.open(db, limits(1000), undefined, k2);
+    await k2.use(again);
+    expect(k2.summary()).toEqual({ pins: 1, pinsReleased: 0 });
     seq = await fill(again, seq, 20, 1000);
     expect((await seqsOf(again, 's')).slice(0, 100)).toEqual([...Array(100)].map((_, i) => 101 + i));
-    expect((await k.report(again)).pins).toMatchObject([{ id: pin.id, reason: 'anomaly', label: 'spike', entries: 100 }]);
-    const next = await k.pin(again, { sessionId: 's', fromTs: seq - 10, toTs: seq, reason: 'user', label: 'later' });
+    expect((await k2.report(again)).pins).toMatchObject([{ id: pin.id, reason: 'anomaly', label: 'spike', entries: 100 }]);
+    const next = await k2.pin({ sessionId: 's', fromTs: seq - 10, toTs: seq, reason: 'user', label: 'later' });
     expect(next.id).toBeGreaterThan(pin.id); // ids go on from the saved state
     again.close();
   });
 
-  it('under a full quota, releases the pins (counted) before the ring refuses a block', async () => {
-    const k = keeper();
-    const ring = await IdbRing.open(freshDb(), limits(1000), undefined, k.policy);
-    await fill(ring, 1, 5, 1000);
-    await k.pin(ring, { sessionId: 's', fromTs: 1, toTs: 500, reason: 'user', label: 'all of it' });
-    const freed = await ring.evictOldest(300, { newestToo: true, quota: true });
-    expect(freed).toBeGreaterThanOrEqual(300);
-    expect(k.summary(ring)).toEqual({ pins: 0, released: 1 });
-    expect(ring.totals().quotaEvicted).toBe(freed);
-    expect(ledgerProblem(ring.totals())).toBeNull();
-    ring.close();
-  });
 });

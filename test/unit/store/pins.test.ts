@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addPin, dropSessionPins, isPinned, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
-import { noPins as emptyPinState, type KeyedHead } from '../../../src/store/ring';
+import { addPin, dropSessionPins, emptyPinState, isPinned, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
+import type { KeyedHead } from '../../../src/store/ring';
 
 function head(key: number, sessionId: string, minTs: number, maxTs: number, count = 100, bytes = 1000): KeyedHead {
   return { key, sessionId, firstSeq: minTs, lastSeq: maxTs, minTs, maxTs, count, bytes, kinds: {}, levels: {}, types: [], sources: [] };

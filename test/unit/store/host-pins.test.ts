@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost } from '../../../src/store/host';
+import { MemoryRing } from '../../../src/store/memory-ring';
+import { headOf } from '../../../src/store/ring';
+import { batchBytes } from '../../../src/core/columns';
 import { PinKeeper } from '../../../src/store/pin-keeper';
 import { PROTOCOL_VERSION, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
 import { batchOf, entry, freshDb, until } from './helpers';
@@ -84,5 +87,25 @@ describe('the store\'s pins', () => {
     expect(await h.ask('unpin', { id: pin.id })).toBe(true);
     expect(await h.ask('unpin', { id: pin.id })).toBe(false);
     expect((await h.ask('pins', {})).pins).toEqual([]);
+  });
+});
+
+describe('the keeper\'s automatic pins', () => {
+  const anomaly = { id: 1, metric: 'latency', agent: 'npc.decide', kind: 'spike', severity: 'warning', from: 20_000, to: 21_000, at: 21_000, seqFrom: 1, seqTo: 2, value: 9, expected: 1, low: 0, high: 2 } as const;
+
+  it('pins an anomaly found over [from - before, at + after], and not a resolved alert or a loop', async () => {
+    const k = new PinKeeper(config());
+    const ring = new MemoryRing({ capacity: 1000, maxBytes: 1e9, maxSessions: 5 }, undefined, k);
+    await k.use(ring);
+    const cols = batchOf(ticks(1900, 2200)).cols; // ts 19,000..22,000
+    await ring.append({ ...headOf('s', [cols], batchBytes(cols)), startedAt: 5, parts: [cols] });
+    k.noticed({ kind: 'anomaly', anomaly: { ...anomaly } } as never);
+    k.noticed({ kind: 'alert', alert: { name: 'low-fps', to: 'resolved', severity: 'warning', summary: 'fps', value: 30, at: 50_000 } } as never);
+    k.noticed({ kind: 'loop', loop: {} } as never);
+    await until(() => k.summary().pins === 1);
+    const [pin] = (await k.report(ring)).pins;
+    expect(pin).toMatchObject({ sessionId: 's', reason: 'anomaly', fromTs: 19_000, toTs: 21_500, entries: 301 });
+    expect(pin!.label).toContain('npc.decide');
+    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 0 });
   });
 });

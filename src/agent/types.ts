@@ -76,7 +76,7 @@ export interface AgentStats extends TraceCounters {
   ledger: StoreLedger;
   /** Pins held now, as of the store's last ack (absent before the first, and with a store on the main thread, which keeps none). */
   pins?: number;
-  /** Pins released since the database was created: past their share of the ring, or their session rotated out (absent as `pins` is). */
+  /** Pins released since the database was created, pinned blocks being past their share of the ring (absent as `pins` is). */
   pinsReleased?: number;
 }
 

@@ -34,7 +34,7 @@ export class PinKeeper implements EvictionGuard {
   private readonly opts: PinOptions;
   private state: PinState = emptyPinState();
   private ring: TraceRing | null = null;
-  /** Pin writes that failed, and why the last one did. */
+  /** Pin reads and writes that failed, and why the last one did. */
   failures = 0;
   lastFailure: string | null = null;
 
@@ -45,8 +45,14 @@ export class PinKeeper implements EvictionGuard {
   /** The ring the pins guard and are kept in (the memory ring keeps none: they stay here): their saved state is read from it. */
   async use(ring: TraceRing): Promise<void> {
     this.ring = ring;
-    const saved = (await ring.meta?.(PINS_RECORD)) as PinState | undefined;
-    if (saved && Array.isArray(saved.pins)) this.state = saved;
+    try {
+      const saved = (await ring.meta?.(PINS_RECORD)) as PinState | undefined;
+      if (saved && Array.isArray(saved.pins)) this.state = saved;
+    } catch (err) {
+      // The store goes on with the pins it holds; the next write saves them again.
+      this.failures++;
+      this.lastFailure = describeError(err);
+    }
   }
 
   // ---- EvictionGuard -------------------------------------------------------

@@ -4,7 +4,7 @@
  * wraps. A block is pinned when a pin of its session overlaps its time span.
  * Pinned blocks may hold at most `maxShare` of the ring (entries and bytes);
  * past it the oldest pin is released and counted. Pure bookkeeping: the
- * rings (idb-ring.ts, memory-ring.ts) keep the state and apply it.
+ * store worker's keeper (pin-keeper.ts) holds the state, and the rings evict by it.
  */
 import type { BlockHead, KeyedHead } from './ring';
 
@@ -23,10 +23,10 @@ export interface Pin {
 
 export type PinInput = Omit<Pin, 'id'>;
 
-/** What a ring keeps of its pins (in IndexedDB: a meta record, so they outlive a reload). */
+/** The pins' state (kept in IndexedDB's meta record, so they outlive a reload). */
 export interface PinState {
   pins: Pin[];
-  /** Pins released because pinned blocks passed their share of the ring, or their session was rotated out. */
+  /** Pins released because pinned blocks passed their share of the ring. */
   released: number;
   nextId: number;
 }
@@ -63,7 +63,7 @@ export interface PinReport {
 export interface PinSummary {
   /** Pins held now. */
   pins: number;
-  /** Pins released since the database was created (past their share of the ring, or their session rotated out). */
+  /** Pins released since the database was created (pinned blocks past their share of the ring). */
   pinsReleased: number;
 }
 
@@ -108,14 +108,6 @@ export function addPin(s: PinState, input: PinInput): Pin {
 export function removePin(s: PinState, id: number): boolean {
   const n = s.pins.length;
   s.pins = s.pins.filter((p) => p.id !== id);
-  return s.pins.length < n;
-}
-
-/** Drops the pins of a session gone whole; `counted` (a rotation, not the user's delete) counts them as released. */
-export function dropSessionPins(s: PinState, sessionId: string, counted: boolean): boolean {
-  const n = s.pins.length;
-  s.pins = s.pins.filter((p) => p.sessionId !== sessionId);
-  if (counted) s.released += n - s.pins.length;
   return s.pins.length < n;
 }
 

@@ -38,7 +38,7 @@ export function PinsSection({ source }: { source: OverlaySource }) {
           Pin last 30 s
         </button>
         {report && (
-          <span class={`dim${report.released > 0 ? ' bad' : ''}`} title="pins released because pinned blocks passed their share of the ring, their session was rotated out, or the quota was full">
+          <span class={`dim${report.released > 0 ? ' bad' : ''}`} title="pins released because pinned blocks passed their share of the ring (options.pins.maxShare)">
             {formatCount(report.pinnedEntries)} entries pinned · {formatCount(report.released)} released
           </span>
         )}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addPin, dropSessionPins, emptyPinState, isPinned, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
+import { addPin, emptyPinState, isPinned, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
 import type { KeyedHead } from '../../../src/store/ring';
 
 function head(key: number, sessionId: string, minTs: number, maxTs: number, count = 100, bytes = 1000): KeyedHead {
@@ -63,18 +63,6 @@ describe('the pin set', () => {
     const r = reportPins(s, [head(1, 'a', 0, 99), head(2, 'a', 100, 199, 50), head(3, 'a', 200, 299)]);
     expect(r.pins.map((p) => [p.entries, p.blocks])).toEqual([[150, 2], [50, 1]]);
     expect(r.pinnedEntries).toBe(150);
-  });
-
-  it('drops a session\'s pins, counted only when the session was rotated out', () => {
-    const s = emptyPinState();
-    addPin(s, user('a', 0, 1));
-    addPin(s, user('b', 0, 1));
-    addPin(s, user('b', 5, 6));
-    expect(dropSessionPins(s, 'b', true)).toBe(true);
-    expect(s.released).toBe(2);
-    expect(dropSessionPins(s, 'a', false)).toBe(true);
-    expect(s.released).toBe(2);
-    expect(dropSessionPins(s, 'a', false)).toBe(false);
   });
 
   it('puts the window around a moment, never before the session', () => {

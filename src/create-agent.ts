@@ -216,10 +216,14 @@ function publicApi(
     checkHealth: settles(() => checkHealth(core, client, counters, frames, setup, overlay.problem)),
     triggerAlert: settles((condition: GameAlert | string): Promise<AlertStatus[]> => client.request('triggerAlert', typeof condition === 'string' ? { name: condition } : condition)),
     alerts: settles(() => client.request('alerts', {})),
+    // The store checks the range (a bad lastMs is refused there).
+    pin: settles((lastMs = 30_000, label?: string) => client.request('pin', { sessionId: core.sessionId, lastMs, toTs: core.elapsed(), label })),
+    unpin: settles((id: number) => client.request('unpin', { id })),
+    pins: settles(() => client.request('pins', {})),
     stats: safe(
       core,
-      (): AgentStats => ({ sessionId: core.sessionId, ...counters.counters(), pending: client.pending, storage: counters.storage(), ledger: counters.ledger() }),
-      (err) => ({ sessionId: core.sessionId, ...counters.counters(), pending: client.pending, storage: { thread: null, backend: null, problems: [`stats: ${errorMessage(err)}`] }, ledger: counters.ledgerOrUnknown() }),
+      (): AgentStats => ({ sessionId: core.sessionId, ...counters.counters(), pending: client.pending, storage: counters.storage(), ledger: counters.ledger(), ...client.status.pins }),
+      (err) => ({ sessionId: core.sessionId, ...counters.counters(), pending: client.pending, storage: { thread: null, backend: null, problems: [`stats: ${errorMessage(err)}`] }, ledger: counters.ledgerOrUnknown(), pins: -1, pinsReleased: -1 }),
     ),
     destroy: safe(core, () => parts.stopAll(), nothing),
   };

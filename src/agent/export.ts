@@ -31,6 +31,8 @@ export class TraceExport {
     // what is logged while the store writes the file stays out of both.
     const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
     const c = setup.config;
+    // The store's worker keeps the pins; a store on the main thread has none (the header then lists none).
+    const pins = (await client.request('pins', { session }).catch(() => null))?.pins;
     const header: Omit<TraceHeader, 'sessions'> = {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,
@@ -40,6 +42,7 @@ export class TraceExport {
       config: { capacity: c.capacity, capacityBytes: c.maxBytes, maxSessions: c.maxSessions, dbName: c.dbName, hotkey: setup.hotkey, strict: core.strict },
       counters: this.counters.counters(),
       storage: this.counters.storage(),
+      pins,
     };
     await client.flush(); // what was logged while the first flush waited, up to upTo, is durable too
     const { blob } = await client.request('export', { session, header, gzip: opts.gzip === true, format: opts.format, upTo }, opts.onProgress);

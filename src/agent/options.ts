@@ -8,6 +8,7 @@ import { DEFAULT_HITCH_MS } from '../core/event-types';
 import { checkRule } from '../analytics/alerts';
 import { DEFAULT_HOTKEY, parseHotkey } from '../overlay/hotkey';
 import type { StoreConfig } from '../store/protocol';
+import type { PinOptions } from '../store/pins';
 import type { TraceAgentOptions } from './types';
 
 const DEFAULT_CAPACITY = 200_000;
@@ -33,10 +34,18 @@ function positive(name: string, value: number | undefined, fallback: number, min
   return Math.floor(v);
 }
 
+/** The pins' options, checked here and copied to plain data; the store's worker fills in the defaults (DEFAULT_PIN_OPTIONS). */
+function checkPins(p: Partial<PinOptions> = {}): Partial<PinOptions> {
+  const { before = 0, after = 0, maxShare = 0.5 } = p;
+  if (!(before >= 0 && after >= 0 && maxShare > 0 && maxShare < 1)) throw new TraceError('INVALID_OPTION', 'pins: before and after must be ms >= 0, maxShare in (0, 1)');
+  return { ...p };
+}
+
 export function checkOptions(options: TraceAgentOptions, sessionId: string): AgentSetup {
   const capacity = positive('capacity', options.capacity, DEFAULT_CAPACITY, 1_000);
   const maxBytes = positive('capacityBytes', options.capacityBytes, DEFAULT_CAPACITY_BYTES, 100_000);
   const maxSessions = positive('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS, 1);
+  const pins = checkPins(options.pins);
   const hotkey = options.hotkey ?? DEFAULT_HOTKEY;
   parseHotkey(hotkey);
   const rules = options.alerts?.map((r) => {
@@ -53,6 +62,7 @@ export function checkOptions(options: TraceAgentOptions, sessionId: string): Age
       maxBytes,
       maxSessions,
       tailSize: TAIL_ENTRIES,
+      pins,
       // Analytics follow the live session only. The frame loop's hitch threshold goes with
       // them: the overlay and the analytics count the same frames as hitches.
       analytics: options.analytics === false ? false : { sessionId, rules: rules ?? null, thresholds: { ...options.thresholds }, hitchMs: options.frames?.hitchMs ?? DEFAULT_HITCH_MS },

@@ -20,6 +20,7 @@ import type { StoryHandle, TrackStoryOptions } from '../hooks/story';
 import type { TraceCounters, TraceFile, TraceHeader } from '../export/trace-json';
 import type { ClientOptions } from '../store/client';
 import type { QueryParams, QueryResult } from '../store/protocol';
+import type { Pin, PinOptions, PinReport } from '../store/pins';
 
 export interface TraceAgentOptions {
   /** Toggles the overlay; default `Alt+Shift+D`. */
@@ -58,6 +59,12 @@ export interface TraceAgentOptions {
   alerts?: AlertRule[];
   /** Thresholds of alert rules, by rule name or metric: `{ fps: 25, errorRate: 0.1 }`. */
   thresholds?: Record<string, number>;
+  /**
+   * Pins: blocks eviction skips. `before`/`after` (ms) around an alert that fires or an anomaly found
+   * (default 10,000 / 5,000), `maxShare` of the ring pinned blocks may hold (default 0.5; past it the
+   * oldest pin is released and counted), `auto` (default true).
+   */
+  pins?: Partial<PinOptions>;
 }
 
 export interface AgentStats extends TraceCounters {
@@ -67,6 +74,10 @@ export interface AgentStats extends TraceCounters {
   storage: TraceHeader['storage'];
   /** The store's ledger and how it keeps up: what the counters reconcile with (README, Guarantees). */
   ledger: StoreLedger;
+  /** Pins held now, as of the store's last ack (absent before the first, and with a store on the main thread, which keeps none). */
+  pins?: number;
+  /** Pins released since the database was created, pinned blocks being past their share of the ring (absent as `pins` is). */
+  pinsReleased?: number;
 }
 
 export interface StoreLedger {
@@ -155,6 +166,12 @@ export interface TraceAgent {
   triggerAlert(condition: GameAlert | string): Promise<AlertStatus[]>;
   /** Every alert's status and the rules. */
   alerts(): Promise<{ statuses: AlertStatus[]; rules: AlertRule[] }>;
+  /** Pins the last `lastMs` (default 30 s) of this session: eviction skips its blocks until unpinned or past the pins' share. */
+  pin(lastMs?: number, label?: string): Promise<Pin>;
+  /** Releases a pin; resolves to whether it was there. */
+  unpin(id: number): Promise<boolean>;
+  /** The pins (alerts', anomalies' and the user's), with the entries each holds and how many were released. */
+  pins(): Promise<PinReport>;
   stats(): AgentStats;
   destroy(): void;
 }

@@ -54,6 +54,21 @@ export interface TraceHeader {
   counters: TraceCounters;
   /** How the trace was stored: thread, backend, and problems met. */
   storage: { thread: string | null; backend: string | null; problems: string[] };
+  /** The pins of the sessions exported (time ranges eviction skips: alerts', anomalies' and the user's). Absent in files made before pins. */
+  pins?: TracePin[];
+}
+
+/** A pin as the file lists it (store/pins.ts's Pin, with the stored entries and blocks it held when exported). */
+export interface TracePin {
+  id: number;
+  sessionId: string;
+  /** Trace time (ms since the session started), inclusive. */
+  fromTs: number;
+  toTs: number;
+  reason: 'alert' | 'anomaly' | 'user';
+  label: string;
+  entries: number;
+  blocks: number;
 }
 
 export interface TraceFile extends TraceHeader {

@@ -12,6 +12,7 @@ import type { TraceEntry } from '../core/entry';
 import type { TraceCounters, TraceFile } from '../export/trace-json';
 import type { StoreStatus } from '../store/client';
 import type { QueryParams, QueryResult } from '../store/protocol';
+import type { Pin, PinReport } from '../store/pins';
 
 export interface OverlaySnapshot {
   sessionId: string;
@@ -66,6 +67,12 @@ export interface OverlaySource {
   anomalies(): Promise<{ anomalies: Anomaly[]; total: number }>;
   alerts(): Promise<{ statuses: AlertStatus[]; rules: AlertRule[] }>;
   health(): Promise<HealthReport>;
+
+  // Pins (the store's, with or without analytics).
+  pins(): Promise<PinReport>;
+  /** Pins the last `lastMs` of the live session. */
+  pin(lastMs: number): Promise<Pin>;
+  unpin(id: number): Promise<boolean>;
 
   // The toolbar.
   /** Saves the trace JSON (gzipped when asked), reporting progress for large traces. */

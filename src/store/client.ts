@@ -22,6 +22,7 @@ import { Batcher } from './batcher';
 import { clearEmergency, emergencyKey, emergencyWritable, saveEmergency, type KeyValueStorage } from './emergency';
 import { StoreLink } from './failover';
 import type { Backend, NoticeMessage, PageToStore, RequestOp, StoreConfig, StoreRequests, StoreThread, StoreToPage, StoreTotals } from './protocol';
+import type { PinSummary } from './pins';
 import { EmergencyReplay } from './replay';
 import { Requests } from './requests';
 import { emptyTotals } from './ring';
@@ -95,6 +96,8 @@ export interface StoreStatus {
   /** Why the store is not a worker on IndexedDB, when it is not. */
   problems: string[];
   totals: StoreTotals;
+  /** The pins' count and releases (pins.ts), as of the store's last word; absent until it says. */
+  pins?: PinSummary;
 }
 
 /** How the store is doing, for health: what `status` does not say. */
@@ -380,6 +383,7 @@ export class StoreClient implements EntrySink {
         return;
       case 'ack':
         this.status.totals = msg.totals;
+        this.status.pins = msg.pins ?? this.status.pins;
         this.settle(msg.sessionId, msg.fromSeq, msg.upTo, msg.duplicates, false);
         return;
       case 'nack':

@@ -21,11 +21,12 @@ import {
   type ResultOf,
   type StoreToPage,
 } from './protocol';
+import type { PinKeeper } from './pin-keeper';
 import { runQuery } from './query';
-import { headOf, type BlockInput, type TraceRing } from './ring';
+import { headOf, type BlockInput, type EvictionGuard, type TraceRing } from './ring';
 
 export type Post = (msg: StoreToPage) => void;
-export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => Promise<TraceRing>;
+export type OpenRing = (config: StoreConfig, onLost: (why: string) => void, guard: EvictionGuard | null) => Promise<TraceRing>;
 /**
  * Makes the analytics engine. Only the worker passes one: on the main thread
  * (a page that forbids workers) the store runs without analytics, which would
@@ -33,6 +34,8 @@ export type OpenRing = (config: StoreConfig, onLost: (why: string) => void) => P
  * would weigh on the script's size).
  */
 export type MakeEngine = (options: EngineOptions) => AnalyticsEngine;
+/** Makes the pins' keeper: only the worker passes one, as with the engine (the main-thread store keeps no pins). */
+export type MakePins = (config: StoreConfig) => PinKeeper;
 
 /**
  * IndexedDB that has not opened by then is given up for memory: a connection
@@ -75,7 +78,7 @@ const EXPORT_WAIT_MS = 30_000;
 /** Batches that queued up while a transaction ran are merged into blocks of at most this many entries. */
 const MAX_BLOCK_ENTRIES = 10_000;
 
-const openIdbRing: OpenRing = (config, onLost) => IdbRing.open(config.dbName, config, onLost);
+const openIdbRing: OpenRing = (config, onLost, guard) => IdbRing.open(config.dbName, config, onLost, guard);
 
 export class StoreHost {
   private ring: TraceRing | null = null;
@@ -105,6 +108,8 @@ export class StoreHost {
   private toAnalyse: { cols: ColumnBatch; sessionId: string }[] = [];
   /** Exports refused because the batches before them were not written within EXPORT_WAIT_MS. */
   exportWaitsTimedOut = 0;
+  /** The pins (null: none, on the main thread). */
+  private pins: PinKeeper | null = null;
 
   constructor(
     private readonly post: Post,
@@ -112,6 +117,7 @@ export class StoreHost {
     private readonly openRing: OpenRing = openIdbRing,
     private readonly openTimeoutMs = OPEN_TIMEOUT_MS,
     private readonly exportWaitMs = EXPORT_WAIT_MS,
+    private readonly makePins: MakePins | null = null,
   ) {}
 
   handle(msg: PageToStore): void {
@@ -148,18 +154,20 @@ export class StoreHost {
         this.post({ type: 'notice', event: 'analytics:off', level: 'warn', data: { message: `analytics off: ${describeError(err)}` } });
       }
     }
+    const pins = (this.pins = this.makePins?.(config) ?? null);
     this.opening = (async () => {
       let problem: string | undefined;
       let sameEverywhere = false;
       if (version !== PROTOCOL_VERSION) problem = `protocol ${version} != ${PROTOCOL_VERSION}`;
       try {
-        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why)), this.openTimeoutMs);
+        this.ring = await openWithin(this.openRing(config, (why) => this.fallBack(why), pins), this.openTimeoutMs);
       } catch (err) {
         problem = `IndexedDB unavailable: ${describeError(err)}`;
         // Another page upgraded the database past our version: the main thread would be refused too.
         sameEverywhere = (err as { name?: unknown } | null)?.name === 'VersionError';
-        this.ring = new MemoryRing(config);
+        this.ring = new MemoryRing(config, undefined, pins);
       }
+      await pins?.use(this.ring);
       this.post({ type: 'ready', backend: this.ring.backend, problem, sameEverywhere: sameEverywhere || undefined, totals: this.ring.totals() });
     })();
   }
@@ -170,7 +178,8 @@ export class StoreHost {
     const left = this.ring?.totals();
     this.ring?.close();
     // The ledger goes on: what the database held is abandoned, not forgotten.
-    this.ring = new MemoryRing(this.config, left);
+    this.ring = new MemoryRing(this.config, left, this.pins);
+    void this.pins?.use(this.ring);
     // What was stored is out of reach now: dedupe and the cache start again.
     this.stored.clear();
     this.recent.clear();
@@ -259,7 +268,7 @@ export class StoreHost {
       const r = refused[i]!;
       this.post({ type: 'nack', sessionId, fromSeq: r.part.firstSeq, upTo: r.part.lastSeq, problem: r.problem, quota: true });
     }
-    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals() });
+    this.post({ type: 'ack', sessionId, fromSeq: first.firstSeq, upTo: last.lastSeq, duplicates, totals: this.ring!.totals(), pins: this.pins?.summary() });
     // After the ack: analytics never hold up durability (analysePending).
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
@@ -329,6 +338,7 @@ export class StoreHost {
     } else {
       this.post({ type: 'notice', event: 'anomaly', level: n.anomaly.severity === 'critical' ? 'error' : 'warn', data: n.anomaly });
     }
+    this.pins?.noticed(n);
   }
 
   /**
@@ -449,6 +459,11 @@ export class StoreHost {
         const e = this.analytics();
         return { op: msg.op, result: { statuses: e.alertStatuses(), rules: e.alerts.rules(), metrics: e.lastMetrics() } };
       }
+      case 'pin':
+      case 'unpin':
+      case 'pins':
+        if (!this.pins) throw new Error('pins run in the store\'s worker');
+        return this.pins.answer(msg, ring);
       case 'triggerAlert': {
         const e = this.analytics();
         const notices = e.trigger(msg.params, e.stats.now());

@@ -22,6 +22,7 @@ import {
   sessionsToRotate,
   type BlockHead,
   type BlockInput,
+  type EvictionGuard,
   type KeyedHead,
   type RingLimits,
   type TraceRing,
@@ -31,7 +32,8 @@ interface TraceDB extends DBSchema {
   heads: { key: number; value: BlockHead & { key?: number }; indexes: { bySessionSeq: [string, number] } };
   payloads: { key: number; value: ColumnBatch[] };
   sessions: { key: string; value: SessionInfo };
-  meta: { key: string; value: StoreTotals };
+  /** The totals (TOTALS), and records of others (readMeta: the pins'). */
+  meta: { key: string; value: unknown };
 }
 
 type WriteTx = IDBPTransaction<TraceDB, ('heads' | 'payloads' | 'sessions' | 'meta')[], 'readwrite'>;
@@ -48,10 +50,11 @@ export class IdbRing implements TraceRing {
   private constructor(
     private readonly db: IDBPDatabase<TraceDB>,
     private readonly limits: RingLimits,
+    private readonly guard: EvictionGuard | null,
   ) {}
 
   /** Opens (or creates) the database; rejects when IndexedDB is unavailable. */
-  static async open(dbName: string, limits: RingLimits, onLost?: (why: string) => void): Promise<IdbRing> {
+  static async open(dbName: string, limits: RingLimits, onLost?: (why: string) => void, guard: EvictionGuard | null = null): Promise<IdbRing> {
     if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available here');
     const db = await openDB<TraceDB>(dbName, DB_VERSION, {
       upgrade(d, oldVersion) {
@@ -73,7 +76,7 @@ export class IdbRing implements TraceRing {
         onLost?.('the browser closed the database');
       },
     });
-    const ring = new IdbRing(db, limits);
+    const ring = new IdbRing(db, limits, guard);
     // The totals are read in a write transaction over every store, as each append's are: a
     // connection that holds any of them and never lets go (a hung worker's read, which Chromium
     // may keep past its terminate) then keeps the ring from opening, and the host goes on in
@@ -160,6 +163,10 @@ export class IdbRing implements TraceRing {
     return freed;
   }
 
+  async meta(key: string, value?: unknown): Promise<unknown> {
+    return value === undefined ? this.db.get('meta', key) : this.db.put('meta', value, key);
+  }
+
   totals(): StoreTotals {
     return { ...this.t };
   }
@@ -175,30 +182,28 @@ export class IdbRing implements TraceRing {
   private async begin(durability?: 'relaxed'): Promise<{ tx: WriteTx; totals: StoreTotals }> {
     const tx = this.db.transaction([...ALL_STORES], 'readwrite', durability ? { durability } : undefined);
     quiet(tx.done); // awaited in finish(); handled here too, for when a request before it throws
-    const totals = readTotals(await tx.objectStore('meta').get(TOTALS));
+    const totals = readTotals((await tx.objectStore('meta').get(TOTALS)) as StoreTotals | undefined);
     return { tx, totals };
   }
 
-  /** Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go). */
+  /** Evicts from the oldest block while `more()` and the block is not `keep` (-1: any block may go), skipping pinned blocks. */
   private async evictFront(tx: WriteTx, totals: StoreTotals, touched: Map<string, SessionInfo>, keep: number, more: () => boolean): Promise<void> {
+    const pinned = this.guard?.active() ? this.guard.pinned(await tx.objectStore('heads').getAll(), this.limits) : null;
     // Read from the oldest head: correct even when another tab wrote blocks.
     let cursor = await tx.objectStore('heads').openCursor();
-    let lastKey = -1;
     while (cursor && more() && cursor.primaryKey !== keep) {
       const old = cursor.value;
-      let s = touched.get(old.sessionId);
-      if (!s) {
-        s = await tx.objectStore('sessions').get(old.sessionId);
-        if (s) touched.set(s.id, s);
+      if (!pinned?.(old)) {
+        let s = touched.get(old.sessionId);
+        if (!s) {
+          s = await tx.objectStore('sessions').get(old.sessionId);
+          if (s) touched.set(s.id, s);
+        }
+        forget(totals, s, old, 'evicted');
+        quiet(cursor.delete());
+        quiet(tx.objectStore('payloads').delete(cursor.primaryKey));
       }
-      forget(totals, s, old, 'evicted');
-      lastKey = cursor.primaryKey;
       cursor = await cursor.continue();
-    }
-    if (lastKey >= 0) {
-      const range = IDBKeyRange.upperBound(lastKey);
-      quiet(tx.objectStore('heads').delete(range));
-      quiet(tx.objectStore('payloads').delete(range));
     }
   }
 

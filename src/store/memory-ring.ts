@@ -10,6 +10,7 @@ import {
   sessionAfterAppend,
   sessionsToRotate,
   type BlockInput,
+  type EvictionGuard,
   type KeyedHead,
   type RingLimits,
   type TraceRing,
@@ -35,6 +36,7 @@ export class MemoryRing implements TraceRing {
   constructor(
     private readonly limits: RingLimits,
     carried?: StoreTotals,
+    private readonly guard: EvictionGuard | null = null,
   ) {
     this.t = emptyTotals();
     if (carried) {
@@ -114,17 +116,17 @@ export class MemoryRing implements TraceRing {
 
   close(): void {}
 
-  /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`. */
+  /** Evicts whole blocks from the oldest while `more()`, never the newest (the one just written) unless `newestToo`, nor a pinned one. */
   private evictFront(more: () => boolean, newestToo = false): void {
-    let n = 0;
+    const pinned = this.guard?.active() ? this.guard.pinned(this.ring.map((b) => b.head), this.limits) : null;
     const last = newestToo ? this.ring.length : this.ring.length - 1;
-    for (; n < last && more(); n++) {
-      const { head } = this.ring[n]!;
-      const s = this.sessionMap.get(head.sessionId);
-      forget(this.t, s, head, 'evicted');
+    this.ring = this.ring.filter((b, n) => {
+      if (n >= last || !more() || pinned?.(b.head)) return true;
+      const s = this.sessionMap.get(b.head.sessionId);
+      forget(this.t, s, b.head, 'evicted');
       if (s && s.entries <= 0) this.sessionMap.delete(s.id);
-    }
-    this.ring.splice(0, n);
+      return false;
+    });
   }
 
   private drop(sessionId: string, as: 'evicted' | 'deleted'): void {

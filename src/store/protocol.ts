@@ -12,6 +12,8 @@ import type { PatternReport } from '../analytics/patterns';
 import type { TrendReport } from '../analytics/trends';
 import type { PackedBatch } from '../core/columns';
 import type { ColumnBatch } from '../core/columns';
+import type { PinRequests } from './pin-requests';
+import type { PinOptions, PinSummary } from './pins';
 
 /** 3: replies carry their operation (`op`), so a worker script of an older version is refused at init, not answered in a shape the page cannot read. */
 export const PROTOCOL_VERSION = 3;
@@ -38,6 +40,8 @@ export interface StoreConfig {
    * frames as hitches; default DEFAULT_HITCH_MS); false: no engine.
    */
   analytics: { sessionId: string; rules: AlertRule[] | null; thresholds: Record<string, number>; hitchMs?: number } | false;
+  /** Pins (pins.ts): the window around an alert or anomaly, and the share of the ring they may hold; what is not given is DEFAULT_PIN_OPTIONS's. */
+  pins?: Partial<PinOptions>;
 }
 
 /** A page of entries: filters are ANDed; a missing filter matches everything. */
@@ -123,7 +127,7 @@ export interface MetricsMessage {
 }
 
 /** Requests that the store answers with a `reply` of the same id. */
-export interface StoreRequests {
+export interface StoreRequests extends PinRequests {
   query: { params: QueryParams; result: QueryResult };
   /** The trace file of one session or all, built and compressed by the store; `progress` messages on the way. */
   export: { params: ExportParams; result: ExportResult };
@@ -199,6 +203,8 @@ export interface AckMessage {
   /** Entries of the acked batches that were already stored (replays, resends). */
   duplicates: number;
   totals: StoreTotals;
+  /** The pins' count and releases after the write. */
+  pins?: PinSummary;
 }
 
 /** The batches of `sessionId` within `fromSeq..upTo` could not be stored and never will be. */

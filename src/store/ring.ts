@@ -43,6 +43,15 @@ export interface RingLimits {
   maxSessions: number;
 }
 
+/**
+ * Blocks eviction must skip (the pins, pin-keeper.ts: only the store's worker
+ * gives its rings one). `pinned` is asked before an eviction, with every stored head.
+ */
+export interface EvictionGuard {
+  active(): boolean;
+  pinned(heads: readonly BlockHead[], limits: RingLimits): (head: BlockHead) => boolean;
+}
+
 export interface TraceRing {
   readonly backend: Backend;
   /**
@@ -72,6 +81,11 @@ export interface TraceRing {
    */
   evictOldest(entries: number, options?: { newestToo?: boolean; quota?: boolean }): Promise<number>;
   totals(): StoreTotals;
+  /**
+   * Reads a record of the ring's meta store by key, or writes it when given `value`: the pins' (pin-keeper.ts).
+   * Only a ring that outlives the page (IndexedDB) has one.
+   */
+  meta?(key: string, value?: unknown): Promise<unknown>;
   close(): void;
 }
 
@@ -116,7 +130,8 @@ export function forget(t: StoreTotals, s: SessionInfo | undefined, head: BlockHe
   t[as] += head.count;
   if (s) {
     s.entries -= head.count;
-    s.firstSeq = head.lastSeq + 1;
+    // Only the session's front block moves its start: one evicted past a pinned block leaves it be.
+    if (head.firstSeq <= s.firstSeq) s.firstSeq = head.lastSeq + 1;
   }
 }
 

@@ -9,6 +9,7 @@ import { ChromeTraceWriter } from '../export/chrome-trace';
 import { setChromeWriter } from './export-stream';
 import { AnalyticsEngine } from '../analytics/engine';
 import { StoreHost } from './host';
+import { PinKeeper } from './pin-keeper';
 import type { WirePageToStore, WorkerToPage } from './protocol';
 import { fromWire } from './wire';
 
@@ -28,7 +29,7 @@ export function inWorkerScope(): boolean {
 export function serveStoreInWorker(): void {
   setChromeWriter(async () => new ChromeTraceWriter());
   const scope = globalThis as unknown as StoreWorkerScope;
-  const host = new StoreHost((msg) => scope.postMessage(msg), (options) => new AnalyticsEngine(options));
+  const host = new StoreHost((msg) => scope.postMessage(msg), (options) => new AnalyticsEngine(options), undefined, undefined, undefined, (config) => new PinKeeper(config));
   scope.onmessage = (ev) => host.handle(fromWire(ev.data));
   scope.postMessage({ type: 'hello' });
 }

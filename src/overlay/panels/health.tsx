@@ -10,6 +10,7 @@ import type { OverlaySnapshot, OverlaySource } from '../source';
 import type { OverlayState } from '../state';
 import { metricName, ruleText } from './anomalies';
 import { memo } from './memo';
+import { PinsSection } from './pins';
 import { useEngine } from './use-engine';
 import type { AlertRule } from '../../analytics/alerts';
 import { all } from '../../core/builtins';
@@ -92,6 +93,8 @@ export function HealthTab({ source, state }: { source: OverlaySource; state: Ove
         </dl>
         <Quota quota={snap.quota} />
       </section>
+
+      <PinsSection source={source} />
 
       {(snap.hookProblems.length > 0 || snap.unsupported.length > 0) && (
         <section aria-label="problems">

@@ -34,6 +34,12 @@ export const PANELS_CSS = `
 .metrics .empty, .agents .empty, .anomalies .empty { padding: 12px 0; }
 .health h2, .agents .fig-title, .metrics .fig-title { font-size: 10px; font-weight: 600; color: var(--dim); text-transform: uppercase; letter-spacing: .06em; margin: 0; }
 .health h2 { margin: 12px 0 4px; }
+.health .pin-bar { display: flex; gap: 10px; align-items: center; }
+.health .pin-bar .bad { color: var(--warn); }
+.health .pin-list { list-style: none; margin: 4px 0; padding: 0; }
+.health .pin-list li { padding: 2px 0; }
+.health .pin-reason { font-size: 9px; text-transform: uppercase; letter-spacing: .05em; padding: 0 5px; border-radius: 8px; border: 1px solid currentColor; color: var(--dim); }
+.health .pin-reason.alert, .health .pin-reason.anomaly { color: var(--warn); }
 
 /* ---- metrics ---- */
 .metrics .windows { display: flex; align-items: center; gap: 4px; margin-bottom: 6px; font-size: 11px; }

@@ -157,6 +157,15 @@ export class FakeSource implements OverlaySource {
   health(): never {
     throw new Error('not in this fake');
   }
+  pins(): never {
+    throw new Error('not in this fake');
+  }
+  pin(): never {
+    throw new Error('not in this fake');
+  }
+  unpin(): never {
+    throw new Error('not in this fake');
+  }
   async download(): Promise<void> {}
   async downloadChromeTrace(): Promise<void> {}
   openTraceFile(): never {

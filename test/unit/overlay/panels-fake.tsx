@@ -5,6 +5,7 @@ import { vi } from 'vitest';
 import type { AlertRule, AlertStatus } from '../../../src/analytics/alerts';
 import type { Anomaly, EngineStats } from '../../../src/analytics/engine';
 import type { HealthReport } from '../../../src/analytics/health';
+import type { PinReport } from '../../../src/store/pins';
 import type { MethodStats } from '../../../src/analytics/stats';
 import type { Trend, TrendReport } from '../../../src/analytics/trends';
 import type { TraceEntry } from '../../../src/core/entry';
@@ -175,7 +176,10 @@ export function fakeSource(o: {
   alerts?: { statuses: AlertStatus[]; rules: AlertRule[] } | Error;
   health?: HealthReport | Error;
   query?: (q: OverlayQuery) => TraceEntry[];
+  /** The store's pins: pin() adds one over the last `lastMs` of snap.elapsed, unpin() removes one. */
+  pins?: PinReport;
 } = {}): Fake {
+  const pins: PinReport = o.pins ?? { pins: [], released: 0, pinnedEntries: 0 };
   const snap = o.snap ?? snapshot();
   const calls: Record<string, unknown[][]> = {};
   const answer = <T,>(name: string, v: T | Error | undefined, fallback: () => T) =>
@@ -197,6 +201,19 @@ export function fakeSource(o: {
     anomalies: answer('anomalies', o.anomalies, () => ({ anomalies: [], total: 0 })),
     alerts: answer('alerts', o.alerts, () => ({ statuses: [], rules: RULES })),
     health: answer('health', o.health, () => ({ status: 'ok', reasons: [], at: 90_000 }) as HealthReport),
+    pins: answer('pins', undefined, () => ({ ...pins, pins: pins.pins.map((p) => ({ ...p })) })),
+    pin: vi.fn(async (lastMs: number) => {
+      (calls.pin ??= []).push([lastMs]);
+      const pin = { id: pins.pins.reduce((m, p) => Math.max(m, p.id), 0) + 1, sessionId: snap.sessionId, fromTs: snap.elapsed - lastMs, toTs: snap.elapsed, reason: 'user' as const, label: 'the last 30 s' };
+      pins.pins.push({ ...pin, entries: 0, blocks: 0 });
+      return pin;
+    }),
+    unpin: vi.fn(async (id: number) => {
+      (calls.unpin ??= []).push([id]);
+      const n = pins.pins.length;
+      pins.pins = pins.pins.filter((p) => p.id !== id);
+      return pins.pins.length < n;
+    }),
     download: async () => {},
     downloadChromeTrace: async () => {},
     openTraceFile: async () => ({}) as never,

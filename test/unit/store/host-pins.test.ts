@@ -1,0 +1,111 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { TraceEntry } from '../../../src/core/entry';
+import { AnalyticsEngine } from '../../../src/analytics/engine';
+import { StoreHost } from '../../../src/store/host';
+import { MemoryRing } from '../../../src/store/memory-ring';
+import { headOf } from '../../../src/store/ring';
+import { batchBytes } from '../../../src/core/columns';
+import { PinKeeper } from '../../../src/store/pin-keeper';
+import { PROTOCOL_VERSION, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
+import { batchOf, entry, freshDb, until } from './helpers';
+
+const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({
+  dbName: freshDb(),
+  capacity: 1e6,
+  maxBytes: 1e12,
+  maxSessions: 20,
+  tailSize: 100,
+  analytics: { sessionId: 's', rules: null, thresholds: {} },
+  pins: { before: 1_000, after: 500, maxShare: 0.5, auto: true },
+  ...over,
+});
+
+function harness(cfg: StoreConfig) {
+  const got: StoreToPage[] = [];
+  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o), undefined, undefined, undefined, (c) => new PinKeeper(c));
+  host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
+  let id = 0;
+  return {
+    got,
+    send(entries: TraceEntry[]) {
+      host.handle(batchOf(entries, 5));
+    },
+    async acked(upTo: number) {
+      await until(() => got.some((m) => m.type === 'ack' && m.upTo >= upTo));
+    },
+    async ask<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
+      const rid = ++id;
+      host.handle({ type: 'request', id: rid, op, params } as never);
+      await until(() => got.some((m) => m.type === 'reply' && m.id === rid), 10_000);
+      const reply = got.find((m) => m.type === 'reply' && m.id === rid)!;
+      if (reply.type !== 'reply' || !reply.ok) throw new Error(reply.type === 'reply' && !reply.ok ? reply.error : 'no reply');
+      return reply.result as StoreRequests[K]['result'];
+    },
+  };
+}
+
+const ticks = (from: number, to: number) => [...Array(to - from + 1)].map((_, i) => entry(from + i, 's', { ts: (from + i) * 10 }));
+
+describe('the store\'s pins', () => {
+  it('pins the window around an alert that fires, and says so in its acks', async () => {
+    const h = harness(config());
+    h.send(ticks(1, 500));
+    await h.acked(500);
+    await h.ask('triggerAlert', { name: 'boss-fight', message: 'the boss froze' });
+    const report = await h.ask('pins', {});
+    expect(report.pins).toHaveLength(1);
+    const pin = report.pins[0]!;
+    expect(pin).toMatchObject({ sessionId: 's', reason: 'alert' });
+    expect(pin.label).toContain('boss-fight');
+    expect(pin.toTs - pin.fromTs).toBe(1_500); // 1,000 before, 500 after
+    h.send(ticks(501, 600));
+    await h.acked(600);
+    const last = h.got.filter((m) => m.type === 'ack').pop();
+    expect(last?.type === 'ack' && last.pins).toEqual({ pins: 1, pinsReleased: 0 });
+  });
+
+  it('refuses pin requests on the main thread (no keeper), where exports go on without them', async () => {
+    const got: StoreToPage[] = [];
+    const host = new StoreHost((m) => got.push(m));
+    host.handle({ type: 'init', version: PROTOCOL_VERSION, config: config() });
+    host.handle({ type: 'request', id: 1, op: 'pins', params: {} });
+    await until(() => got.some((m) => m.type === 'reply'));
+    expect(got.find((m) => m.type === 'reply')).toMatchObject({ ok: false, error: expect.stringContaining('worker') });
+  });
+
+  it('takes the user\'s pins and lets them go; no automatic pins when auto is off', async () => {
+    const h = harness(config({ pins: { before: 1_000, after: 500, maxShare: 0.5, auto: false } }));
+    h.send(ticks(1, 100));
+    await h.acked(100);
+    await h.ask('triggerAlert', { name: 'boss-fight' });
+    expect((await h.ask('pins', {})).pins).toEqual([]);
+    const pin = await h.ask('pin', { sessionId: 's', lastMs: 200, toTs: 300, label: 'mine' });
+    expect(pin).toMatchObject({ fromTs: 100, toTs: 300, reason: 'user' });
+    const report = await h.ask('pins', {});
+    expect(report.pins).toMatchObject([{ id: pin.id, label: 'mine', entries: 100 }]);
+    expect(await h.ask('unpin', { id: pin.id })).toBe(true);
+    expect(await h.ask('unpin', { id: pin.id })).toBe(false);
+    expect((await h.ask('pins', {})).pins).toEqual([]);
+  });
+});
+
+describe('the keeper\'s automatic pins', () => {
+  const anomaly = { id: 1, metric: 'latency', agent: 'npc.decide', kind: 'spike', severity: 'warning', from: 20_000, to: 21_000, at: 21_000, seqFrom: 1, seqTo: 2, value: 9, expected: 1, low: 0, high: 2 } as const;
+
+  it('pins an anomaly found over [from - before, at + after], and not a resolved alert or a loop', async () => {
+    const k = new PinKeeper(config());
+    const ring = new MemoryRing({ capacity: 1000, maxBytes: 1e9, maxSessions: 5 }, undefined, k);
+    await k.use(ring);
+    const cols = batchOf(ticks(1900, 2200)).cols; // ts 19,000..22,000
+    await ring.append({ ...headOf('s', [cols], batchBytes(cols)), startedAt: 5, parts: [cols] });
+    k.noticed({ kind: 'anomaly', anomaly: { ...anomaly } } as never);
+    k.noticed({ kind: 'alert', alert: { name: 'low-fps', to: 'resolved', severity: 'warning', summary: 'fps', value: 30, at: 50_000 } } as never);
+    k.noticed({ kind: 'loop', loop: {} } as never);
+    await until(() => k.summary().pins === 1);
+    const [pin] = (await k.report(ring)).pins;
+    expect(pin).toMatchObject({ sessionId: 's', reason: 'anomaly', fromTs: 19_000, toTs: 21_500, entries: 301 });
+    expect(pin!.label).toContain('npc.decide');
+    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 0 });
+  });
+});

@@ -8,7 +8,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceEntry } from '../../core/entry';
 import { usePolling } from '../charts';
-import { formatDuration, formatSeconds, preview } from '../format';
+import { formatDuration, formatSeconds, groupDigits, preview } from '../format';
 import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 import { EntryDetail } from './log-detail';
@@ -135,7 +135,7 @@ function LogStatus({
       )}
       {follow === false && (
         <button type="button" class={`log-newest${newer > 0 ? ' has-newer' : ''}`} title="Follow the newest entries" onClick={() => onFollow(true)}>
-          ↓ newest{newer > 0 ? (list.kind === 'seq' ? ` (+${newer.toLocaleString('en')})` : ' (new)') : ''}
+          ↓ newest{newer > 0 ? (list.kind === 'seq' ? ` (+${groupDigits(newer)})` : ' (new)') : ''}
         </button>
       )}
     </div>

@@ -35,6 +35,8 @@ const DISPLAY_RATES = [75, 90, 100, 120, 144, 165, 240];
 const MAX_SAMPLES = 2_400;
 /** Per-method latency lines on the latency chart. */
 const METHOD_LINES = 3;
+/** The JS heap is read at most this often (its figure moves slowly; Chromium quantises it anyway). */
+const MEMORY_MS = 1_000;
 
 /** The JS heap in MB, where the browser reports it (Chromium's performance.memory); null elsewhere. */
 export function pageMemoryMb(): number | null {
@@ -111,6 +113,10 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
   const [report, setReport] = useState<TrendReport | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [memoryNow, setMemoryNow] = useState<number | null>(null);
+  /** The snapshot and rate as of the last text refresh: read here, not from the signals, so their refresh does not render the tab a second time. */
+  const [live, setLive] = useState(() => ({ snap: state.snap.peek(), rate: state.rate.peek() }));
+  /** The last memory reading and when it was taken (read at most once a second). */
+  const memory = useRef<{ at: number; mb: number | null }>({ at: -Infinity, mb: null });
   const reportRef = useRef<TrendReport | null>(null);
   /** When the text last changed (the text refreshes at most 4 times a second). */
   const textAt = useRef(-Infinity);
@@ -130,7 +136,7 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
   );
   const hz = useRef(60);
 
-  const snap = state.snap.value;
+  const snap = live.snap;
   const offReason = analyticsOffReason(snap) ?? failure;
   const analyticsOn = snap.analytics && failure === null;
   const windowMs = WINDOWS.find((w) => w.id === win)!.ms;
@@ -164,31 +170,41 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
     [win, failure === null],
   );
 
-  // Text: the engine's stats and the page's own samples, 4 times a second.
+  // Text: the engine's stats and the page's own samples, 4 times a second,
+  // committed together once the stats are in: one render a refresh.
   usePolling(
     () => {
       const s = state.snap.peek();
-      const memory = readMemory();
+      const now = Date.now();
+      if (now - memory.current.at >= MEMORY_MS) memory.current = { at: now, mb: readMemory() };
+      const mb = memory.current.mb;
       const list = samples.current;
       const t = s.elapsed / 1000;
-      if (list.length === 0 || list[list.length - 1]!.t !== t) list.push({ t, fps: s.fps, rate: state.rate.peek(), memory });
+      if (list.length === 0 || list[list.length - 1]!.t !== t) list.push({ t, fps: s.fps, rate: state.rate.peek(), memory: mb });
       if (list.length > MAX_SAMPLES) list.splice(0, list.length - MAX_SAMPLES);
       const shown = Number.isFinite(windowMs) ? list.filter((x) => x.t >= t - windowMs / 1000) : list;
       const xs = shown.map((x) => x.t);
       charts.memory.value = [xs, shown.map((x) => x.memory)];
       charts.snapFps.value = [xs, shown.map((x) => (x.fps > 0 ? x.fps : null))];
       charts.snapEvents.value = [xs, shown.map((x) => x.rate)];
-      setMemoryNow(memory);
-      textAt.current = Date.now();
-      setReport(reportRef.current);
-      if (!s.analytics) return;
+      const commit = () => {
+        setMemoryNow(mb);
+        setLive({ snap: state.snap.peek(), rate: state.rate.peek() });
+        textAt.current = Date.now();
+        setReport(reportRef.current);
+      };
+      if (!s.analytics) return commit();
       return chain(
         source.stats(),
         (st) => {
           setStats(st);
           hz.current = displayHz(st.frames.last60s.avgFps ?? (s.fps > 0 ? s.fps : null));
+          commit();
         },
-        (err) => setFailure(errorMessage(err)),
+        (err) => {
+          setFailure(errorMessage(err));
+          commit();
+        },
       );
     },
     REFRESH_MS,
@@ -241,7 +257,7 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
           </Figure>
           <Figure
             title="events/s"
-            value={formatCount(state.rate.value)}
+            value={formatCount(live.rate)}
             note={stats ? `errors ${num(stats.errors.perSecondLast60s)}/s (60 s)` : ''}
             legend={[{ label: 'all', color: 'accent' }, { label: 'errors', color: 'err' }]}
           >
@@ -277,7 +293,7 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
           <Figure title="FPS" value={orDash(snap.fps > 0 ? snap.fps : null, (v) => v.toFixed(0))} note="sampled from the page 4 times a second" legend={[{ label: 'fps', color: 'ok' }]}>
             <Chart spec={specs.fps} data={charts.snapFps} />
           </Figure>
-          <Figure title="events/s" value={formatCount(state.rate.value)} note="entries logged per second, counted by the page" legend={[{ label: 'all', color: 'accent' }]}>
+          <Figure title="events/s" value={formatCount(live.rate)} note="entries logged per second, counted by the page" legend={[{ label: 'all', color: 'accent' }]}>
             <Chart spec={specs.snapEvents} data={charts.snapEvents} />
           </Figure>
         </div>

@@ -189,7 +189,11 @@ function LogList({
   );
   list.version.value; // subscribe
   const size = list.size();
-  const win = rowWindow(scrollTop, viewH, size);
+  // While following, the view sits at the newest edge and every row in it is
+  // new at each refresh (thousands of entries a second): the rows past the
+  // view are rendered only once the user scrolls (which pauses following),
+  // not re-rendered at every refresh for nobody.
+  const win = rowWindow(scrollTop, viewH, size, follow ? 0 : OVERSCAN);
   const height = scrollHeight(size);
 
   const setTop = (top: number) => {
@@ -381,7 +385,7 @@ const LogRow = memo(
         title={t.title}
         onClick={() => onPick(e)}
       >
-        <span class="seq">#{e.seq}</span>
+        <span class="seq">{t.seq}</span>
         <span class="ts">{t.ts}</span>
         <span class={`kind k-${e.kind}`}>{e.kind}</span>
         <span class="main">

@@ -13,6 +13,8 @@ export interface RowText {
   /** The row's element id (for aria-activedescendant): the key, made safe for an id. */
   id: string;
   title: string;
+  /** `#` and the seq: one text node, not two. */
+  seq: string;
   ts: string;
   /** The duration, '' when the entry has none. */
   dur: string;
@@ -44,7 +46,7 @@ export class RowTextCache {
     let t = this.lru.get(key);
     if (t === undefined) {
       const detail = e.kind === 'agent' ? (e.status === 'error' ? e.error?.message : e.args) : e.data;
-      t = { id: rowId(key), title: `${e.type} · frame ${e.frame}`, ts: formatSeconds(e.ts), dur: e.dur !== undefined ? formatDuration(e.dur) : '', data: preview(detail) };
+      t = { id: rowId(key), title: `${e.type} · frame ${e.frame}`, seq: `#${e.seq}`, ts: formatSeconds(e.ts), dur: e.dur !== undefined ? formatDuration(e.dur) : '', data: preview(detail) };
       this.lru.set(key, t);
     }
     return t;

@@ -10,7 +10,7 @@ function entry(seq: number, over: Partial<TraceEntry> = {}): TraceEntry {
 describe("the log rows' text cache", () => {
   it('formats what a row shows as the formatters do', () => {
     const t = new RowTextCache().get(entry(3, { dur: 1.5 }));
-    expect(t).toEqual({ id: 'log-row-s-1_a_3', title: 'tick · frame 7', ts: formatSeconds(1234.5678), dur: formatDuration(1.5), data: preview({ i: 3 }) });
+    expect(t).toEqual({ id: 'log-row-s-1_a_3', title: 'tick · frame 7', seq: '#3', ts: formatSeconds(1234.5678), dur: formatDuration(1.5), data: preview({ i: 3 }) });
     expect(new RowTextCache().get(entry(3)).dur).toBe('');
   });
 

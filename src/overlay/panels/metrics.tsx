@@ -64,7 +64,6 @@ interface Sample {
   t: number;
   fps: number;
   rate: number;
-  memory: number | null;
 }
 
 interface ChartSignals {
@@ -116,7 +115,9 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
   /** The snapshot and rate as of the last text refresh: read here, not from the signals, so their refresh does not render the tab a second time. */
   const [live, setLive] = useState(() => ({ snap: state.snap.peek(), rate: state.rate.peek() }));
   /** The last memory reading and when it was taken (read at most once a second). */
-  const memory = useRef<{ at: number; mb: number | null }>({ at: -Infinity, mb: null });
+  const memory = useRef<{ at: number; mb: number | null; windowMs: number }>({ at: -Infinity, mb: null, windowMs: Infinity });
+  /** The memory readings charted (one a second at most). */
+  const memSamples = useRef<{ t: number; mb: number | null }[]>([]);
   const reportRef = useRef<TrendReport | null>(null);
   /** When the text last changed (the text refreshes at most 4 times a second). */
   const textAt = useRef(-Infinity);
@@ -151,7 +152,9 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
           const first = reportRef.current === null;
           reportRef.current = r;
           const now = Date.now();
-          if (first || now - textAt.current >= REFRESH_MS) {
+          // The text's own refresh commits the newest report with the stats; here only the first
+          // one, or when that refresh is held up (a slow stats answer), so that the tab renders once a refresh.
+          if (first || now - textAt.current >= 2 * REFRESH_MS) {
             textAt.current = now;
             setReport(r);
           }
@@ -176,15 +179,29 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
     () => {
       const s = state.snap.peek();
       const now = Date.now();
-      if (now - memory.current.at >= MEMORY_MS) memory.current = { at: now, mb: readMemory() };
+      const t = s.elapsed / 1000;
+      const inWindow = <X extends { t: number }>(xs: X[]) => (Number.isFinite(windowMs) ? xs.filter((x) => x.t >= t - windowMs / 1000) : xs);
+      // The heap: read, and its chart fed, once a second at most (and at once for a new window).
+      const mem = memory.current;
+      const fresh = now - mem.at >= MEMORY_MS;
+      if (fresh) {
+        mem.at = now;
+        mem.mb = readMemory();
+        const mems = memSamples.current;
+        if (mems.length === 0 || mems[mems.length - 1]!.t !== t) mems.push({ t, mb: mem.mb });
+        if (mems.length > MAX_SAMPLES) mems.splice(0, mems.length - MAX_SAMPLES);
+      }
+      if (fresh || mem.windowMs !== windowMs) {
+        mem.windowMs = windowMs;
+        const shownMem = inWindow(memSamples.current);
+        charts.memory.value = [shownMem.map((x) => x.t), shownMem.map((x) => x.mb)];
+      }
       const mb = memory.current.mb;
       const list = samples.current;
-      const t = s.elapsed / 1000;
-      if (list.length === 0 || list[list.length - 1]!.t !== t) list.push({ t, fps: s.fps, rate: state.rate.peek(), memory: mb });
+      if (list.length === 0 || list[list.length - 1]!.t !== t) list.push({ t, fps: s.fps, rate: state.rate.peek() });
       if (list.length > MAX_SAMPLES) list.splice(0, list.length - MAX_SAMPLES);
-      const shown = Number.isFinite(windowMs) ? list.filter((x) => x.t >= t - windowMs / 1000) : list;
+      const shown = inWindow(list);
       const xs = shown.map((x) => x.t);
-      charts.memory.value = [xs, shown.map((x) => x.memory)];
       charts.snapFps.value = [xs, shown.map((x) => (x.fps > 0 ? x.fps : null))];
       charts.snapEvents.value = [xs, shown.map((x) => x.rate)];
       const commit = () => {

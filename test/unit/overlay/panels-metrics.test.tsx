@@ -85,6 +85,18 @@ describe('the metrics tab', () => {
     await vi.waitFor(() => expect(rec.byLabel('JS heap')!.data.at(-1)).toEqual([[90], [42.5]]));
   });
 
+  it('reads the JS heap at most once a second, while its text refreshes 4 times a second', async () => {
+    const fake = fakeSource();
+    const rec = recordingCharts();
+    let reads = 0;
+    const t0 = Date.now();
+    m = await mount(fake.source, (state) => <MetricsPanel source={fake.source} state={state} readMemory={() => (reads++, 42.5)} />, rec.factory);
+    await vi.waitFor(() => expect(fake.calls.stats?.length ?? 0).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBeLessThanOrEqual(1 + Math.floor((Date.now() - t0) / 1000));
+    expect(m.text()).toContain('42.5 MB');
+  });
+
   it('says analytics are off and why, and charts what the snapshot has', async () => {
     const fake = fakeSource({ snap: snapshot({ analytics: false, fps: 58, store: { ...snapshot().store, thread: 'main' } }) });
     const rec = recordingCharts();

@@ -9,6 +9,7 @@ import { RateMeter } from '../analytics/rate';
 import { errorMessage } from '../core/errors';
 import { DropHint, openBlob, runTask, useDropZone } from './open-file';
 import { usePolling } from './charts';
+import { groupDigits } from './format';
 import { PANELS } from './panels/index';
 import { memo } from './panels/memo';
 import { Summary } from './panels/summary';
@@ -30,14 +31,15 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
 
   const drop = useDropZone(source, state);
   if (!open) return null;
-  const snap = state.snap.value;
   const tab = state.tab.value;
   const Panel = PANELS[tab];
+  // The snapshot is read by the parts that show it (LiveHeader, LiveSummary,
+  // Footer), so its refresh re-renders those, not the tabs and the tab list.
   return (
     <div class={`panel${drop.dragging ? ' dropping' : ''}`} role="dialog" aria-label="Trace Agent" {...drop.handlers}>
       {drop.dragging && <DropHint />}
-      <Header source={source} state={state} hotkey={hotkey} onClose={onClose} paused={snap.paused} {...storeChip(snap.store)} />
-      <Summary snap={snap} rate={state.rate.value} />
+      <LiveHeader source={source} state={state} hotkey={hotkey} onClose={onClose} />
+      <LiveSummary state={state} />
       <nav class="tabs" role="tablist" aria-label="views">
         {TABS.map((t) => (
           <button
@@ -59,13 +61,30 @@ export function App({ source, state, hotkey, onClose }: { source: OverlaySource;
           <div class="empty">No {tab} view in this build.</div>
         )}
       </div>
-      <footer>
-        <span>{hotkey} toggles · Esc closes</span>
-        <span>
-          frame {snap.frame} · capacity {snap.capacity.toLocaleString('en')}
-        </span>
-      </footer>
+      <Footer state={state} hotkey={hotkey} />
     </div>
+  );
+}
+
+/** The header, fed from the snapshot: only what it shows changes it (Header is memoised on those props). */
+function LiveHeader({ source, state, hotkey, onClose }: { source: OverlaySource; state: OverlayState; hotkey: string; onClose: () => void }) {
+  const snap = state.snap.value;
+  return <Header source={source} state={state} hotkey={hotkey} onClose={onClose} paused={snap.paused} {...storeChip(snap.store)} />;
+}
+
+function LiveSummary({ state }: { state: OverlayState }) {
+  return <Summary snap={state.snap.value} rate={state.rate.value} />;
+}
+
+function Footer({ state, hotkey }: { state: OverlayState; hotkey: string }) {
+  const snap = state.snap.value;
+  return (
+    <footer>
+      <span>{hotkey} toggles · Esc closes</span>
+      <span>
+        frame {snap.frame} · capacity {groupDigits(snap.capacity)}
+      </span>
+    </footer>
   );
 }
 

@@ -413,24 +413,11 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
   const onResizeKey = onArrowKey((dx, dy) => resizeBy(shell, dx, dy));
   const onMoveKey = onArrowKey((dx, dy) => moveBy(shell, dx, dy));
 
-  const n = shell.warnings.value;
-  const fps = state.snap.value.fps;
   const opacityPct = Math.round(shell.opacity.value * 100);
   return (
     <div ref={root} class={`shell ${theme} dock-${dock}${collapsed ? ' collapsed' : ''}`}>
       {collapsed ? (
-        <button
-          type="button"
-          class={`badge${n > 0 ? ' has-warnings' : ''}`}
-          style={badgePlace(shell)}
-          aria-label={`Trace Agent: ${fps > 0 ? fps.toFixed(0) : 'no'} FPS, ${n} active warning${n === 1 ? '' : 's'}. Expand`}
-          title="Expand the Trace Agent panel"
-          onClick={() => setCollapsed(shell, false)}
-        >
-          <span class="badge-fps">{fps > 0 ? fps.toFixed(0) : '–'}</span>
-          <span class="badge-unit">fps</span>
-          <span class={`badge-warn${n > 0 ? ' on' : ''}`}>⚠ {n}</span>
-        </button>
+        <Badge state={state} shell={shell} />
       ) : (
         <div
           class={`frame dock-${dock}${shell.dragging.value ? ' dragging' : ''}`}
@@ -478,11 +465,7 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
               ◐ {shell.theme.value}
             </button>
             <span class="spacer" />
-            {n > 0 && (
-              <button type="button" class="warn-count" aria-label={`${n} active warning${n === 1 ? '' : 's'}: show anomalies`} title="Active warnings: firing alerts and anomalies of the last minute" onClick={viewWarnings}>
-                ⚠ {n}
-              </button>
-            )}
+            <WarnCount shell={shell} onView={viewWarnings} />
             <button type="button" class="collapse" aria-label="Collapse to a badge" title="Collapse to a badge" onClick={() => setCollapsed(shell, true)}>
               ▁
             </button>
@@ -501,5 +484,40 @@ export function Shell({ source, state, shell, children }: { source: OverlaySourc
       )}
       <ToastRegion toaster={toaster} place={toastPlace(shell)} onView={viewWarnings} />
     </div>
+  );
+}
+
+/**
+ * The badge a collapsed overlay shows: the FPS and the warnings. Its own
+ * component, so the snapshot's refresh and a new warning count re-render it,
+ * not the shell around the panel.
+ */
+function Badge({ state, shell }: { state: OverlayState; shell: ShellState }) {
+  const n = shell.warnings.value;
+  const fps = state.snap.value.fps;
+  return (
+    <button
+      type="button"
+      class={`badge${n > 0 ? ' has-warnings' : ''}`}
+      style={badgePlace(shell)}
+      aria-label={`Trace Agent: ${fps > 0 ? fps.toFixed(0) : 'no'} FPS, ${n} active warning${n === 1 ? '' : 's'}. Expand`}
+      title="Expand the Trace Agent panel"
+      onClick={() => setCollapsed(shell, false)}
+    >
+      <span class="badge-fps">{fps > 0 ? fps.toFixed(0) : '–'}</span>
+      <span class="badge-unit">fps</span>
+      <span class={`badge-warn${n > 0 ? ' on' : ''}`}>⚠ {n}</span>
+    </button>
+  );
+}
+
+/** The shell bar's warning count (none while there are none): re-rendered by the count alone. */
+function WarnCount({ shell, onView }: { shell: ShellState; onView: () => void }) {
+  const n = shell.warnings.value;
+  if (!(n > 0)) return null;
+  return (
+    <button type="button" class="warn-count" aria-label={`${n} active warning${n === 1 ? '' : 's'}: show anomalies`} title="Active warnings: firing alerts and anomalies of the last minute" onClick={onView}>
+      ⚠ {n}
+    </button>
   );
 }

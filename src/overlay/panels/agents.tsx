@@ -137,9 +137,33 @@ export function sameSpans(a: readonly TraceEntry[] | null, b: readonly TraceEntr
 export function AgentsTab({ source, state }: { source: OverlaySource; state: OverlayState }) {
   const { data: stats, problem: statsProblem } = useEngine(state, 'analytics are off (they run in the store\'s worker): no per-method figures', () => source.stats());
   const methods = stats?.methods ?? null;
+  const [sort, setSort] = useState<Sort>({ key: 'calls', desc: true });
+  const sorted = useMemo(() => (methods ? sortMethods(methods, sort) : null), [methods, sort]);
+  const sortRef = useRef(sort);
+  sortRef.current = sort;
+  const onSort = useMemo(() => (k: SortKey) => setSort(nextSort(sortRef.current, k)), []);
+
+  // The table and the spans refresh on their own polls: each re-renders its own part.
+  return (
+    <div class="agents">
+      <section aria-label="agent methods">
+        {statsProblem && <div class="analytics-off" role="status">{statsProblem}</div>}
+        {methods && methods.length === 0 && <div class="empty">No agent calls yet. Hook an agent (agent.hook(obj, 'name')) and its calls appear here.</div>}
+        {sorted && sorted.length > 0 && (
+          <div class="table-wrap">
+            <MethodTable rows={sorted} sort={sort} onSort={onSort} />
+          </div>
+        )}
+      </section>
+      <Spans source={source} state={state} />
+    </div>
+  );
+}
+
+/** The newest spans as a flame chart, polled on their own (they need no analytics). */
+const Spans = memo(function Spans({ source, state }: { source: OverlaySource; state: OverlayState }) {
   const [spans, setSpans] = useState<TraceEntry[] | null>(null);
   const [spansProblem, setSpansProblem] = useState<string | null>(null);
-  const [sort, setSort] = useState<Sort>({ key: 'calls', desc: true });
   const [frozen, setFrozen] = useState(false);
   const [picked, setPicked] = useState<string | null>(null);
 
@@ -159,7 +183,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
     [frozen],
   );
 
-  // Stable, so that memoised rows keep theirs.
+  // Stable, so that the chart keeps its handler.
   const focusRow = useMemo(
     () => (row: WaterfallRow) => {
       state.file.value = null; // a link into the live session leaves a file being viewed
@@ -169,45 +193,43 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
     [state],
   );
   const waterfall = useMemo(() => (spans && spans.length > 0 ? layoutWaterfall(spans) : null), [spans]);
-  const sorted = useMemo(() => (methods ? sortMethods(methods, sort) : null), [methods, sort]);
-  const sortRef = useRef(sort);
-  sortRef.current = sort;
-  const onSort = useMemo(() => (k: SortKey) => setSort(nextSort(sortRef.current, k)), []);
 
   return (
-    <div class="agents">
-      <section aria-label="agent methods">
-        {statsProblem && <div class="analytics-off" role="status">{statsProblem}</div>}
-        {methods && methods.length === 0 && <div class="empty">No agent calls yet. Hook an agent (agent.hook(obj, 'name')) and its calls appear here.</div>}
-        {sorted && sorted.length > 0 && (
-          <div class="table-wrap">
-            <MethodTable rows={sorted} sort={sort} onSort={onSort} />
-          </div>
-        )}
-      </section>
-      <section class="waterfall" aria-label="recent spans">
-        <div class="wf-head">
-          <span class="fig-title">recent spans</span>
-          <span class="dim">{spans ? `${spans.length} newest, nested by parent` : 'loading'}</span>
-          <button type="button" class="freeze" aria-pressed={frozen} onClick={() => setFrozen(!frozen)} title={frozen ? 'Follow new spans' : 'Stop updating, to look closely'}>
-            {frozen ? '▶ follow' : '❚❚ hold'}
-          </button>
-        </div>
-        {spansProblem && <div class="problems">⚠ {spansProblem}</div>}
-        {spans && spans.length === 0 && <div class="empty">No spans stored yet.</div>}
-        {waterfall && <FlameChartView w={waterfall} onPick={focusRow} onSelect={setPicked} />}
-        {/* Under the chart, so that its text changing height moves nothing above it. */}
-        <div class="wf-detail" aria-live="polite">
-          {picked ?? 'Hover a span for what it did; click it (or arrow keys, then Enter) for its entries in the log. Wheel or +/− zooms, drag pans, 0 fits.'}
-        </div>
-      </section>
-    </div>
+    <section class="waterfall" aria-label="recent spans">
+      <div class="wf-head">
+        <span class="fig-title">recent spans</span>
+        <span class="dim">{spans ? `${spans.length} newest, nested by parent` : 'loading'}</span>
+        <button type="button" class="freeze" aria-pressed={frozen} onClick={() => setFrozen(!frozen)} title={frozen ? 'Follow new spans' : 'Stop updating, to look closely'}>
+          {frozen ? '▶ follow' : '❚❚ hold'}
+        </button>
+      </div>
+      {spansProblem && <div class="problems">⚠ {spansProblem}</div>}
+      {spans && spans.length === 0 && <div class="empty">No spans stored yet.</div>}
+      {waterfall && <FlameChartView w={waterfall} onPick={focusRow} onSelect={setPicked} />}
+      {/* Under the chart, so that its text changing height moves nothing above it. */}
+      <div class="wf-detail" aria-live="polite">
+        {picked ?? 'Hover a span for what it did; click it (or arrow keys, then Enter) for its entries in the log. Wheel or +/− zooms, drag pans, 0 fits.'}
+      </div>
+    </section>
   );
-}
+});
 
 export function MethodTable({ rows, sort, onSort }: { rows: readonly MethodStats[]; sort: Sort; onSort: (k: SortKey) => void }) {
   return (
     <table class="methods">
+      <MethodHead sort={sort} onSort={onSort} />
+      <tbody>
+        {rows.map((m) => (
+          <MethodRow key={nameOf(m)} m={m} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The column headers: memoised, they change with the sort only (not at each refresh of the figures). */
+const MethodHead = memo(function MethodHead({ sort, onSort }: { sort: Sort; onSort: (k: SortKey) => void }) {
+  return (
       <thead>
         <tr>
           {COLUMNS.map((c) => (
@@ -222,14 +244,8 @@ export function MethodTable({ rows, sort, onSort }: { rows: readonly MethodStats
           ))}
         </tr>
       </thead>
-      <tbody>
-        {rows.map((m) => (
-          <MethodRow key={nameOf(m)} m={m} />
-        ))}
-      </tbody>
-    </table>
   );
-}
+});
 
 const MethodRow = memo(
   function MethodRow({ m }: { m: MethodStats }) {

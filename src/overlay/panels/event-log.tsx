@@ -8,7 +8,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceEntry } from '../../core/entry';
 import { usePolling } from '../charts';
-import { formatDuration, formatSeconds, preview } from '../format';
+import { groupDigits } from '../format';
 import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 import { EntryDetail } from './log-detail';
@@ -17,6 +17,7 @@ import { queryEntries } from './log-file-list';
 import { createRowList } from './log-model';
 import type { QueryFn, Row, RowList } from './log-pager';
 import { OVERSCAN, ROW_H, rowWindow, scrollHeight, scrollTopFor } from './log-scroll';
+import { entryKey, rowId, RowTextCache, type RowText } from './log-row-text';
 import { loadSettings, saveSettings, type LogFilters, type LogOrder } from './log-settings';
 import { memo } from './memo';
 
@@ -135,7 +136,7 @@ function LogStatus({
       )}
       {follow === false && (
         <button type="button" class={`log-newest${newer > 0 ? ' has-newer' : ''}`} title="Follow the newest entries" onClick={() => onFollow(true)}>
-          ↓ newest{newer > 0 ? (list.kind === 'seq' ? ` (+${newer.toLocaleString('en')})` : ' (new)') : ''}
+          ↓ newest{newer > 0 ? (list.kind === 'seq' ? ` (+${groupDigits(newer)})` : ' (new)') : ''}
         </button>
       )}
     </div>
@@ -173,20 +174,26 @@ function LogList({
   const at = useRef(NaN);
   const lastSize = useRef(0);
   const pendingSelect = useRef(-1);
-  /** Display positions of the rows rendered, for a click (rows are memoised: their handler must not go stale). */
-  const visible = useRef(new Map<TraceEntry, number>());
+  /** Display positions of the rows rendered by entry key, for a click (rows are memoised: their handler may hold an earlier copy of the entry). */
+  const visible = useRef(new Map<string, number>());
+  /** The rows' text, formatted once per entry (log-row-text.ts). */
+  const texts = useMemo(() => new RowTextCache(), []);
   const selectRef = useRef(onSelect);
   selectRef.current = onSelect;
   const pick = useMemo(
     () => (e: TraceEntry) => {
-      setActive(visible.current.get(e) ?? -1);
+      setActive(visible.current.get(entryKey(e)) ?? -1);
       selectRef.current(e);
     },
     [],
   );
   list.version.value; // subscribe
   const size = list.size();
-  const win = rowWindow(scrollTop, viewH, size);
+  // While following, the view sits at the newest edge and every row in it is
+  // new at each refresh (thousands of entries a second): the rows past the
+  // view are rendered only once the user scrolls (which pauses following),
+  // not re-rendered at every refresh for nobody.
+  const win = rowWindow(scrollTop, viewH, size, follow ? 0 : OVERSCAN);
   const height = scrollHeight(size);
 
   const setTop = (top: number) => {
@@ -312,7 +319,7 @@ function LogList({
   };
 
   const rows = [];
-  const indexOf = new Map<TraceEntry, number>();
+  const indexOf = new Map<string, number>();
   visible.current = indexOf;
   let activeRow: string | undefined;
   // Rows are keyed by their slot in the window, not by entry: as the window
@@ -322,10 +329,11 @@ function LogList({
   const slots = Math.max(win.count, Math.ceil(viewH / ROW_H) + 2 * OVERSCAN + 2);
   for (let i = win.first; i < win.first + win.count; i++) {
     const r = list.row(i);
-    const id = `log-row-${rowKey(r, i).replace(/[^\w-]/g, '_')}`;
-    if (r !== null && typeof r === 'object') indexOf.set(r, i);
+    const text = r !== null && typeof r === 'object' ? texts.get(r) : null;
+    const id = text ? text.id : rowId(r === null ? `l${i}` : `g${r}`);
+    if (r !== null && typeof r === 'object') indexOf.set(entryKey(r), i);
     if (i === active) activeRow = id;
-    rows.push(<LogRow key={i % slots} id={id} row={r} active={i === active} selected={r !== null && typeof r === 'object' && sameEntry(r, selected)} onPick={pick} />);
+    rows.push(<LogRow key={i % slots} id={id} row={r} text={text} active={i === active} selected={r !== null && typeof r === 'object' && sameEntry(r, selected)} onPick={pick} />);
   }
 
   return (
@@ -349,27 +357,8 @@ function LogList({
   );
 }
 
-function rowKey(r: Row, i: number): string {
-  if (r === null) return `l${i}`;
-  if (typeof r === 'number') return `g${r}`;
-  return `${r.sessionId}:${r.seq}`;
-}
-
-/** One-line previews of entries, computed once per entry. */
-const previews = new WeakMap<TraceEntry, string>();
-
-function previewOf(e: TraceEntry): string {
-  let p = previews.get(e);
-  if (p === undefined) {
-    const detail = e.kind === 'agent' ? (e.status === 'error' ? e.error?.message : e.args) : e.data;
-    p = preview(detail);
-    previews.set(e, p);
-  }
-  return p;
-}
-
 const LogRow = memo(
-  function LogRow({ id, row, active, selected, onPick }: { id: string; row: Row; active: boolean; selected: boolean; onPick: (e: TraceEntry) => void }) {
+  function LogRow({ id, row, text, active, selected, onPick }: { id: string; row: Row; text: RowText | null; active: boolean; selected: boolean; onPick: (e: TraceEntry) => void }) {
     if (row === null) {
       return (
         <div id={id} class={`log-row loading${active ? ' active' : ''}`} role="option" aria-selected={false}>
@@ -386,26 +375,28 @@ const LogRow = memo(
       );
     }
     const e = row;
+    const t = text!;
     return (
       <div
         id={id}
         class={`log-row ${e.level}${active ? ' active' : ''}${selected ? ' selected' : ''}`}
         role="option"
         aria-selected={selected}
-        title={`${e.type} · frame ${e.frame}`}
+        title={t.title}
         onClick={() => onPick(e)}
       >
-        <span class="seq">#{e.seq}</span>
-        <span class="ts">{formatSeconds(e.ts)}</span>
+        <span class="seq">{t.seq}</span>
+        <span class="ts">{t.ts}</span>
         <span class={`kind k-${e.kind}`}>{e.kind}</span>
         <span class="main">
           <span class="type">{e.type}</span>
-          {e.dur !== undefined && <span class="dur">{formatDuration(e.dur)}</span>}
+          {t.dur !== '' && <span class="dur">{t.dur}</span>}
           {e.source && e.kind !== 'agent' && <span class="src">{e.source}</span>}
-          <span class="data">{previewOf(e)}</span>
+          <span class="data">{t.data}</span>
         </span>
       </div>
     );
   },
-  (a, b) => a.row === b.row && a.id === b.id && a.active === b.active && a.selected === b.selected,
+  // The same entry fetched again (a new object, the same cached text) shows the same row.
+  (a, b) => (a.row === b.row || (a.text !== null && a.text === b.text)) && a.id === b.id && a.active === b.active && a.selected === b.selected,
 );

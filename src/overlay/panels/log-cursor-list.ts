@@ -7,6 +7,7 @@ import type { TraceEntry } from '../../core/entry';
 import type { OverlayQuery } from '../source';
 import { PAGE, Pager, pageSpan, type QueryFn, type Row, type RowList } from './log-pager';
 import type { LogOrder } from './log-settings';
+import { groupDigits } from '../format';
 
 interface CursorPage {
   entries: TraceEntry[];
@@ -120,7 +121,7 @@ export class CursorList extends Pager<CursorPage> implements RowList {
 
   countLabel(): string {
     if (this.next === undefined) return 'searching…';
-    const n = this.loaded.toLocaleString('en');
+    const n = groupDigits(this.loaded);
     return this.next === null ? `${n} match${this.loaded === 1 ? '' : 'es'}` : `${n}+ matches`;
   }
 

@@ -10,6 +10,7 @@ import { EntryRules, nextCursor, queryLimit, queryOrder } from '../../store/quer
 import type { OverlayQuery } from '../source';
 import type { Row, RowList } from './log-pager';
 import { filtersSomething, type LogOrder } from './log-settings';
+import { groupDigits } from '../format';
 
 /** A page of a query over entries in memory (in seq order), with `after` and `next` as the store has them. */
 export function queryEntries(entries: readonly TraceEntry[], q: OverlayQuery): QueryResult {
@@ -53,7 +54,7 @@ export class ArrayList implements RowList {
   async refresh(): Promise<void> {}
   async checkNewer(): Promise<void> {}
   countLabel(): string {
-    return this.matches === this.all ? `${this.all.length.toLocaleString('en')} entries` : `${this.matches.length.toLocaleString('en')} of ${this.all.length.toLocaleString('en')} entries`;
+    return this.matches === this.all ? `${groupDigits(this.all.length)} entries` : `${groupDigits(this.matches.length)} of ${groupDigits(this.all.length)} entries`;
   }
   indexOf(e: TraceEntry): number {
     const i = this.matches.indexOf(e);

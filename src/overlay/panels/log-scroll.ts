@@ -35,14 +35,14 @@ function rowAtTop(scrollTop: number, viewH: number, size: number): number {
   return (Math.min(scrollTop, room) / room) * Math.max(0, size - viewH / ROW_H);
 }
 
-/** The rows to render at a scroll position. */
-export function rowWindow(scrollTop: number, viewH: number, size: number): RowWindow {
+/** The rows to render at a scroll position, with `overscan` rows above and below the visible ones. */
+export function rowWindow(scrollTop: number, viewH: number, size: number, overscan = OVERSCAN): RowWindow {
   const height = scrollHeight(size);
   if (size === 0) return { first: 0, count: 0, top: 0, height };
   const at = rowAtTop(scrollTop, viewH, size);
   const topRow = Math.floor(at);
-  const first = Math.max(0, topRow - OVERSCAN);
-  const last = Math.min(size, Math.ceil(at + viewH / ROW_H) + OVERSCAN);
+  const first = Math.max(0, topRow - overscan);
+  const last = Math.min(size, Math.ceil(at + viewH / ROW_H) + overscan);
   // The first rendered row sits where the row at the top is, less the rows above it and its own offset.
   const top = scrollTop - (at - first) * ROW_H;
   return { first, count: Math.max(0, last - first), top: Math.max(0, top), height };

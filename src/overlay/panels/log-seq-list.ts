@@ -8,6 +8,7 @@ import type { TraceEntry } from '../../core/entry';
 import { all, resolved } from '../../core/builtins';
 import { MAX_INFLIGHT, PAGE, Pager, pageSpan, RETRY_MS, type QueryFn, type Row, type RowList } from './log-pager';
 import type { LogOrder } from './log-settings';
+import { groupDigits } from '../format';
 
 interface SeqPage {
   /** Entries by seq - first seq of the page. */
@@ -168,7 +169,7 @@ export class SeqList extends Pager<SeqPage> implements RowList {
 
   countLabel(): string {
     if (this.lo === null || this.hi === null) return 'no entries';
-    return `#${this.lo.toLocaleString('en')}–#${this.hi.toLocaleString('en')}`;
+    return `#${groupDigits(this.lo)}–#${groupDigits(this.hi)}`;
   }
 
   indexOf(e: TraceEntry): number {

@@ -35,6 +35,8 @@ const DISPLAY_RATES = [75, 90, 100, 120, 144, 165, 240];
 const MAX_SAMPLES = 2_400;
 /** Per-method latency lines on the latency chart. */
 const METHOD_LINES = 3;
+/** The JS heap is read at most this often (its figure moves slowly; Chromium quantises it anyway). */
+const MEMORY_MS = 1_000;
 
 /** The JS heap in MB, where the browser reports it (Chromium's performance.memory); null elsewhere. */
 export function pageMemoryMb(): number | null {
@@ -62,7 +64,6 @@ interface Sample {
   t: number;
   fps: number;
   rate: number;
-  memory: number | null;
 }
 
 interface ChartSignals {
@@ -111,6 +112,12 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
   const [report, setReport] = useState<TrendReport | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [memoryNow, setMemoryNow] = useState<number | null>(null);
+  /** The snapshot and rate as of the last text refresh: read here, not from the signals, so their refresh does not render the tab a second time. */
+  const [live, setLive] = useState(() => ({ snap: state.snap.peek(), rate: state.rate.peek() }));
+  /** The last memory reading and when it was taken (read at most once a second). */
+  const memory = useRef<{ at: number; mb: number | null; windowMs: number }>({ at: -Infinity, mb: null, windowMs: Infinity });
+  /** The memory readings charted (one a second at most). */
+  const memSamples = useRef<{ t: number; mb: number | null }[]>([]);
   const reportRef = useRef<TrendReport | null>(null);
   /** When the text last changed (the text refreshes at most 4 times a second). */
   const textAt = useRef(-Infinity);
@@ -130,7 +137,7 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
   );
   const hz = useRef(60);
 
-  const snap = state.snap.value;
+  const snap = live.snap;
   const offReason = analyticsOffReason(snap) ?? failure;
   const analyticsOn = snap.analytics && failure === null;
   const windowMs = WINDOWS.find((w) => w.id === win)!.ms;
@@ -145,7 +152,9 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
           const first = reportRef.current === null;
           reportRef.current = r;
           const now = Date.now();
-          if (first || now - textAt.current >= REFRESH_MS) {
+          // The text's own refresh commits the newest report with the stats; here only the first
+          // one, or when that refresh is held up (a slow stats answer), so that the tab renders once a refresh.
+          if (first || now - textAt.current >= 2 * REFRESH_MS) {
             textAt.current = now;
             setReport(r);
           }
@@ -164,31 +173,55 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
     [win, failure === null],
   );
 
-  // Text: the engine's stats and the page's own samples, 4 times a second.
+  // Text: the engine's stats and the page's own samples, 4 times a second,
+  // committed together once the stats are in: one render a refresh.
   usePolling(
     () => {
       const s = state.snap.peek();
-      const memory = readMemory();
-      const list = samples.current;
+      const now = Date.now();
       const t = s.elapsed / 1000;
-      if (list.length === 0 || list[list.length - 1]!.t !== t) list.push({ t, fps: s.fps, rate: state.rate.peek(), memory });
+      const inWindow = <X extends { t: number }>(xs: X[]) => (Number.isFinite(windowMs) ? xs.filter((x) => x.t >= t - windowMs / 1000) : xs);
+      // The heap: read, and its chart fed, once a second at most (and at once for a new window).
+      const mem = memory.current;
+      const fresh = now - mem.at >= MEMORY_MS;
+      if (fresh) {
+        mem.at = now;
+        mem.mb = readMemory();
+        const mems = memSamples.current;
+        if (mems.length === 0 || mems[mems.length - 1]!.t !== t) mems.push({ t, mb: mem.mb });
+        if (mems.length > MAX_SAMPLES) mems.splice(0, mems.length - MAX_SAMPLES);
+      }
+      if (fresh || mem.windowMs !== windowMs) {
+        mem.windowMs = windowMs;
+        const shownMem = inWindow(memSamples.current);
+        charts.memory.value = [shownMem.map((x) => x.t), shownMem.map((x) => x.mb)];
+      }
+      const mb = memory.current.mb;
+      const list = samples.current;
+      if (list.length === 0 || list[list.length - 1]!.t !== t) list.push({ t, fps: s.fps, rate: state.rate.peek() });
       if (list.length > MAX_SAMPLES) list.splice(0, list.length - MAX_SAMPLES);
-      const shown = Number.isFinite(windowMs) ? list.filter((x) => x.t >= t - windowMs / 1000) : list;
+      const shown = inWindow(list);
       const xs = shown.map((x) => x.t);
-      charts.memory.value = [xs, shown.map((x) => x.memory)];
       charts.snapFps.value = [xs, shown.map((x) => (x.fps > 0 ? x.fps : null))];
       charts.snapEvents.value = [xs, shown.map((x) => x.rate)];
-      setMemoryNow(memory);
-      textAt.current = Date.now();
-      setReport(reportRef.current);
-      if (!s.analytics) return;
+      const commit = () => {
+        setMemoryNow(mb);
+        setLive({ snap: state.snap.peek(), rate: state.rate.peek() });
+        textAt.current = Date.now();
+        setReport(reportRef.current);
+      };
+      if (!s.analytics) return commit();
       return chain(
         source.stats(),
         (st) => {
           setStats(st);
           hz.current = displayHz(st.frames.last60s.avgFps ?? (s.fps > 0 ? s.fps : null));
+          commit();
         },
-        (err) => setFailure(errorMessage(err)),
+        (err) => {
+          setFailure(errorMessage(err));
+          commit();
+        },
       );
     },
     REFRESH_MS,
@@ -241,7 +274,7 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
           </Figure>
           <Figure
             title="events/s"
-            value={formatCount(state.rate.value)}
+            value={formatCount(live.rate)}
             note={stats ? `errors ${num(stats.errors.perSecondLast60s)}/s (60 s)` : ''}
             legend={[{ label: 'all', color: 'accent' }, { label: 'errors', color: 'err' }]}
           >
@@ -277,7 +310,7 @@ export function MetricsPanel({ source, state, readMemory = pageMemoryMb }: { sou
           <Figure title="FPS" value={orDash(snap.fps > 0 ? snap.fps : null, (v) => v.toFixed(0))} note="sampled from the page 4 times a second" legend={[{ label: 'fps', color: 'ok' }]}>
             <Chart spec={specs.fps} data={charts.snapFps} />
           </Figure>
-          <Figure title="events/s" value={formatCount(state.rate.value)} note="entries logged per second, counted by the page" legend={[{ label: 'all', color: 'accent' }]}>
+          <Figure title="events/s" value={formatCount(live.rate)} note="entries logged per second, counted by the page" legend={[{ label: 'all', color: 'accent' }]}>
             <Chart spec={specs.snapEvents} data={charts.snapEvents} />
           </Figure>
         </div>

@@ -93,6 +93,10 @@ describe('the row window', () => {
     expect(w.top).toBe(w.first * ROW_H);
     expect(w.height).toBe(1000 * ROW_H);
 
+    // Overscan as asked (none: the visible rows only).
+    expect(rowWindow(100 * ROW_H, 200, 1000, 0)).toMatchObject({ first: 100, count: 200 / ROW_H });
+    expect(rowWindow(0, 200, 1000, 0)).toMatchObject({ first: 0, count: 200 / ROW_H, top: 0 });
+
     const n = 5_000_000;
     expect(scrollHeight(n)).toBe(MAX_SCROLL_PX);
     const end = rowWindow(MAX_SCROLL_PX - 200, 200, n);

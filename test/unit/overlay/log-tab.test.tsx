@@ -6,7 +6,7 @@ import type { TraceEntry } from '../../../src/core/entry';
 import { LogTab } from '../../../src/overlay/panels/event-log';
 import { STATE_CHANGES, statesAt } from '../../../src/overlay/panels/log-detail';
 import { PAGE } from '../../../src/overlay/panels/log-pager';
-import { ROW_H } from '../../../src/overlay/panels/log-scroll';
+import { OVERSCAN, ROW_H } from '../../../src/overlay/panels/log-scroll';
 import { LOG_SETTINGS_KEY } from '../../../src/overlay/panels/log-settings';
 import { createOverlayState, REFRESH_MS, type OverlayState } from '../../../src/overlay/state';
 import { entryAt, FakeSource, SESSION } from './log-fake-source';
@@ -176,6 +176,17 @@ describe('event log: following', () => {
     expect(seqs()[1]).toBe('#5249');
     // Every row in view shows a new entry, in the elements that were there.
     before.forEach((row, i) => expect(rows()[i]).toBe(row)); // the same nodes, not look-alikes
+  });
+
+  it('while following renders the rows in view only, and paused the overscan past them too', async () => {
+    await mount(5_000);
+    const following = rows().length;
+    expect(following).toBeGreaterThan(0);
+    expect(seqs()[0]).toBe('#5000');
+    await click(host.querySelector<HTMLButtonElement>('.log-pause')!);
+    expect(seqs()[0]).toBe('#5000');
+    expect(rows().length).toBe(following + OVERSCAN);
+    expect(seqs().at(-1)).toBe(`#${5000 - following - OVERSCAN + 1}`);
   });
 
   it('the pause button stops following; oldest first starts at the oldest when paused', async () => {

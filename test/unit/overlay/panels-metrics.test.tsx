@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { marksOf, sessionTime, uplotChart, yRange } from '../../../src/overlay/charts';
 import { displayHz, MetricsPanel, MetricsTab, trendData } from '../../../src/overlay/panels/metrics';
 import { buttonByText, click, fakeSource, mount, recordingCharts, snapshot, trends, type Mounted } from './panels-fake';
@@ -19,21 +19,23 @@ describe('the metrics tab', () => {
 
     const frame = rec.byLabel('frame time')!;
     expect(frame).toBeDefined();
-    // x in seconds of session time, values as the trend has them.
-    expect(frame.data.at(-1)).toEqual([[60, 61, 62], [16, 17, 25]]);
+    // Charts are drawn one per animation frame (chartFeed's queue), not by the time the first fetches are in: wait for them.
+    await vi.waitFor(() => {
+      // x in seconds of session time, values as the trend has them.
+      expect(frame.data.at(-1)).toEqual([[60, 61, 62], [16, 17, 25]]);
+      expect(rec.byLabel('frames per second')!.data.at(-1)).toEqual([[60, 61, 62], [60, 59, 40]]);
+      expect(rec.byLabel('events per second')!.data.at(-1)).toEqual([[60, 61, 62], [100, 120, 110], [0, 1, 0]]);
+      const latency = rec.byLabel('latency')!.data.at(-1)!;
+      expect(latency[1]).toEqual([5, 6, 7]);
+      expect(latency[2]).toEqual([8, 9, 10]); // the busiest method's own p95
+      expect(latency[3]).toEqual([null, null, null]);
+      expect(rec.byLabel('error rate')!.data.at(-1)).toEqual([[60, 61, 62], [0, 2, null]]);
+    });
     const marks = marksOf(frame.spec);
     expect(marks[0]!.value).toBeCloseTo(16.67, 2);
     expect(marks[0]!.label).toContain('60 Hz');
     // The y axis always reaches the budget, even at 240 Hz frame times.
     expect(yRange(frame.spec, 4.2)[1]).toBeGreaterThan(16.7);
-
-    expect(rec.byLabel('frames per second')!.data.at(-1)).toEqual([[60, 61, 62], [60, 59, 40]]);
-    expect(rec.byLabel('events per second')!.data.at(-1)).toEqual([[60, 61, 62], [100, 120, 110], [0, 1, 0]]);
-    const latency = rec.byLabel('latency')!.data.at(-1)!;
-    expect(latency[1]).toEqual([5, 6, 7]);
-    expect(latency[2]).toEqual([8, 9, 10]); // the busiest method's own p95
-    expect(latency[3]).toEqual([null, null, null]);
-    expect(rec.byLabel('error rate')!.data.at(-1)).toEqual([[60, 61, 62], [0, 2, null]]);
 
     const text = m.text();
     expect(text).toContain('budget 16.7 ms a frame at 60 Hz');
@@ -80,7 +82,19 @@ describe('the metrics tab', () => {
     const rec = recordingCharts();
     m = await mount(fake.source, (state) => <MetricsPanel source={fake.source} state={state} readMemory={() => 42.5} />, rec.factory);
     expect(m.text()).toContain('42.5 MB');
-    expect(rec.byLabel('JS heap')!.data.at(-1)).toEqual([[90], [42.5]]);
+    await vi.waitFor(() => expect(rec.byLabel('JS heap')!.data.at(-1)).toEqual([[90], [42.5]]));
+  });
+
+  it('reads the JS heap at most once a second, while its text refreshes 4 times a second', async () => {
+    const fake = fakeSource();
+    const rec = recordingCharts();
+    let reads = 0;
+    const t0 = Date.now();
+    m = await mount(fake.source, (state) => <MetricsPanel source={fake.source} state={state} readMemory={() => (reads++, 42.5)} />, rec.factory);
+    await vi.waitFor(() => expect(fake.calls.stats?.length ?? 0).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBeLessThanOrEqual(1 + Math.floor((Date.now() - t0) / 1000));
+    expect(m.text()).toContain('42.5 MB');
   });
 
   it('says analytics are off and why, and charts what the snapshot has', async () => {
@@ -92,8 +106,10 @@ describe('the metrics tab', () => {
     expect(off.textContent).toContain('main thread');
     expect(fake.calls.trends).toBeUndefined();
     expect(fake.calls.stats).toBeUndefined();
-    expect(rec.byLabel('frames per second')!.data.at(-1)).toEqual([[90], [58]]);
-    expect(rec.byLabel('events per second')!.data.at(-1)).toEqual([[90], [0]]);
+    await vi.waitFor(() => {
+      expect(rec.byLabel('frames per second')!.data.at(-1)).toEqual([[90], [58]]);
+      expect(rec.byLabel('events per second')!.data.at(-1)).toEqual([[90], [0]]);
+    });
     expect(rec.byLabel('frame time')).toBeUndefined();
     expect(m.text()).toContain('58');
   });
@@ -103,8 +119,10 @@ describe('the metrics tab', () => {
     const rec = recordingCharts();
     m = await mount(fake.source, (state) => <MetricsPanel source={fake.source} state={state} readMemory={() => null} />, rec.factory);
     expect(m.root.querySelector('.analytics-off')!.textContent).toContain('analytics are disabled');
-    const fps = rec.charts.filter((c) => c.spec.label === 'frames per second');
-    expect(fps.at(-1)!.data.at(-1)).toEqual([[90], [60]]);
+    await vi.waitFor(() => {
+      const fps = rec.charts.filter((c) => c.spec.label === 'frames per second');
+      expect(fps.at(-1)!.data.at(-1)).toEqual([[90], [60]]);
+    });
   });
 
   it('still renders its text where there is no canvas (the factory throws)', async () => {

@@ -191,6 +191,8 @@ export class IdbRing implements TraceRing {
     const pinned = this.guard?.active() ? this.guard.pinned(await tx.objectStore('heads').getAll(), this.limits) : null;
     // Read from the oldest head: correct even when another tab wrote blocks.
     let cursor = await tx.objectStore('heads').openCursor();
+    // With nothing pinned the evicted blocks are the oldest run of keys: one range delete for it.
+    let lastKey = -1;
     while (cursor && more() && cursor.primaryKey !== keep) {
       const old = cursor.value;
       if (!pinned?.(old)) {
@@ -200,10 +202,17 @@ export class IdbRing implements TraceRing {
           if (s) touched.set(s.id, s);
         }
         forget(totals, s, old, 'evicted');
-        quiet(cursor.delete());
-        quiet(tx.objectStore('payloads').delete(cursor.primaryKey));
+        if (pinned) {
+          quiet(cursor.delete());
+          quiet(tx.objectStore('payloads').delete(cursor.primaryKey));
+        } else lastKey = cursor.primaryKey;
       }
       cursor = await cursor.continue();
+    }
+    if (lastKey >= 0) {
+      const range = IDBKeyRange.upperBound(lastKey);
+      quiet(tx.objectStore('heads').delete(range));
+      quiet(tx.objectStore('payloads').delete(range));
     }
   }
 

@@ -39,7 +39,11 @@ import { gzipSync } from 'node:zlib';
 // opened (preact, signals, uPlot, the panels, the styles). The budget is now
 // on the page's file alone, the one a player waits for: its measured size
 // (46,135 bytes at level 9, 2026-12-04) plus ~2%.
-const BUDGET_GZIP = 47_100;
+// Issue 18 (pins' requests and counters, the trace opener's loader) and
+// issue 16's compact rows (the packed batch's wire) took it to 47,181 bytes;
+// the Chrome writer and the trace reader moved out to the overlay's file.
+// The budget is that measured size plus ~0.5%.
+const BUDGET_GZIP = 47_400;
 // The ESM build: index.js, its worker (worker.js) and its chunks (the overlay's, imported when first opened).
 const esm = existsSync('dist/esm') ? readdirSync('dist/esm').filter((f) => f.endsWith('.js')).sort().map((f) => `dist/esm/${f}`) : ['dist/esm/index.js'];
 // The budget is on the first: the drop-in's part that the page runs at once.

@@ -4,6 +4,8 @@
  * entries survive a ring that wraps twice, a reload (and two more wraps by
  * the next page), and the export lists the pin. The counters reconcile.
  */
+import Ajv2020 from 'ajv/dist/2020';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { collectErrors, useBrowser, waitForAgent, waitForStore } from './browser';
@@ -13,6 +15,8 @@ import type { TraceFile } from '../../src/export/trace-json';
 import type { PinReport } from '../../src/store/pins';
 
 const env = useBrowser();
+/** The trace file's JSON Schema: an export with pins must validate (its header's `pins`). */
+const validate = new Ajv2020({ allErrors: true, strict: true, strictTypes: false }).compile(JSON.parse(readFileSync(new URL('../../schema/trace-v1.schema.json', import.meta.url), 'utf8')) as object);
 
 /** The ring's capacity: each wrap logs this many. */
 const CAPACITY = 2_000;
@@ -124,6 +128,7 @@ describe('pins', () => {
     expect(reconcile(s1)).toEqual([]);
 
     const file = await agentCall(page, (ta) => ta.exportTrace());
+    expect(validate(file) ? [] : validate.errors, 'the export validates against schema/trace-v1.schema.json').toEqual([]);
     expect(file.pins).toEqual([expect.objectContaining({ id: pin.id, sessionId: firstSession, fromTs: pin.fromTs, toTs: pin.toTs, reason: 'alert' })]);
     expect(file.pins![0]!.entries).toBeGreaterThanOrEqual(covered.length);
     const exported = new Set(file.entries.filter((e) => e.type === 'before').map((e) => e.seq));

@@ -1,8 +1,8 @@
 // The command as it ships: `vite build --mode cli` (the build script's step) into a
 // folder of the test's own, then run with node on a small file.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,4 +54,30 @@ describe('the built trace-agent command', () => {
     expect(u.status).toBe(2);
     expect(u.stderr).toContain('unknown command "frobnicate"');
   });
+
+  // Streaming, not reading the file whole: a 1M-entry trace (about 210 MB of JSON) converts and
+  // gives its stats with the JS heap capped at 48 MB, which a whole-file read could not fit in.
+  // The time and the peak RSS are printed, not asserted (they vary with the machine's load).
+  it('converts a 1,000,000-entry file and gives its stats with the heap capped at 48 MB', async () => {
+    const big = join(dir, 'big.json.gz');
+    await writeDemoTrace(big, 1_000_000);
+    const hook = join(dir, 'peak-rss.mjs');
+    writeFileSync(hook, "process.on('exit', () => process.stderr.write(`\\npeak-rss-kb ${process.resourceUsage().maxRSS}\\n`));\n");
+    const capped = (...args: string[]) => {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['--max-old-space-size=48', '--import', hook, bin, ...args], { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 << 20 });
+      const peak = Number(/peak-rss-kb (\d+)/.exec(r.stderr)?.[1] ?? NaN);
+      console.log(`trace-agent ${args[0]}${args[0] === 'convert' ? ` --to ${args[3]}` : ''} on 1M entries: ${((performance.now() - t0) / 1000).toFixed(1)} s, peak RSS ${(peak / 1024).toFixed(0)} MB (load ${loadavg()[0]!.toFixed(2)})`);
+      return r;
+    };
+    const out = join(dir, 'big.chrome.json');
+    const c = capped('convert', big, '--to', 'chrome', '-o', out);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stderr).toContain(`1000000 entries written to ${out} (chrome)`);
+    expect(statSync(out).size).toBeGreaterThan(100e6);
+    rmSync(out);
+    const s = capped('stats', big, '--json');
+    expect(s.status, s.stderr).toBe(0);
+    expect((JSON.parse(s.stdout) as { entries: number }).entries).toBe(1_000_000);
+  }, 600_000);
 });

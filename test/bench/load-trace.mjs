@@ -4,6 +4,11 @@
 // Chromium (fresh profile) per load, as the bench's cold loads.
 //
 //   node test/bench/load-trace.mjs [--tools trace,vconsole,empty] [--loads 5] [--no-build]
+//                                  [--builds name=dir,...]
+//
+// --builds adds a tool `trace@name` per build: the drop-in tag with the
+// trace-agent*.js files of `dir` (another build of the script, to compare
+// with the shipped dist/ in the same invocation, the loads interleaved).
 //
 // For each load, on the renderer's main thread between the end of the first
 // inline script (T0) and the start of the last (T1):
@@ -31,9 +36,28 @@ import { median } from './lib/median.mjs';
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-results/bench');
 const { values: opts } = parseArgs({
-  options: { tools: { type: 'string', default: 'trace,vconsole,empty' }, loads: { type: 'string', default: '5' }, 'no-build': { type: 'boolean', default: false } },
+  options: {
+    tools: { type: 'string', default: 'trace,vconsole,empty' },
+    loads: { type: 'string', default: '5' },
+    builds: { type: 'string', default: '' },
+    'no-build': { type: 'boolean', default: false },
+  },
 });
-const tools = opts.tools.split(',').map((s) => s.trim()).filter(Boolean);
+/** name → folder of another build's drop-in files, served under /load/@name/. */
+const builds = new Map(
+  opts.builds
+    .split(',')
+    .filter(Boolean)
+    .map((b) => {
+      const [name, dir] = b.split('=');
+      if (!name || !dir || !/^\w+$/.test(name) || !existsSync(join(dir, 'trace-agent.js'))) fail(`--builds: "${b}" is not name=dir with dir/trace-agent.js`);
+      return [name, resolve(dir)];
+    }),
+);
+for (const name of builds.keys()) {
+  LOAD_TOOLS[`trace@${name}`] = { prefix: '', tag: (token) => `<script src="/load/@${name}/trace-agent.js" data-db="load-${token}"></script>` };
+}
+const tools = [...opts.tools.split(',').map((s) => s.trim()).filter(Boolean), ...[...builds.keys()].map((n) => `trace@${n}`)];
 for (const t of tools) if (!LOAD_TOOLS[t]) fail(`unknown tool ${t}; known: ${Object.keys(LOAD_TOOLS).join(', ')}`);
 const LOADS = Number(opts.loads);
 if (!Number.isInteger(LOADS) || LOADS < 1) fail(`--loads must be a positive integer, got ${opts.loads}`);
@@ -49,6 +73,12 @@ if (!opts['no-build']) {
   await build({ configFile: join(ROOT, 'test/bench/vite.config.ts'), mode: 'production' });
 }
 const PAGES = benches(1);
+const shippedFile = PAGES.load.file;
+PAGES.load.file = (root, name) => {
+  const m = /^@(\w+)\/(trace-agent(\.[a-z]+)?\.js)$/.exec(name);
+  if (m && builds.has(m[1])) return join(builds.get(m[1]), m[2]);
+  return shippedFile(root, name);
+};
 const server = await startServer({ root: ROOT, out: OUT, pages: PAGES });
 
 /** Trace categories: V8's compile and run, Blink's layout, the loader. */
@@ -128,11 +158,11 @@ try {
       const b = breakdown(await tracedLoad(tool, i));
       if (!b) throw new Error(`load ${i} of ${tool}: the page's inline scripts are not in the trace`);
       rows[tool].push(b);
-      console.log(`  ${tool.padEnd(9)} ${COLUMNS.map((c) => `${c} ${b[c].toFixed(1)}`).join('  ')}`);
+      console.log(`  ${tool.padEnd(14)} ${COLUMNS.map((c) => `${c} ${b[c].toFixed(1)}`).join('  ')}`);
     }
   }
 } finally {
   server.close();
 }
-console.log(`\nmedians (ms)\n${'tool'.padEnd(9)} ${COLUMNS.map((c) => c.padStart(7)).join('')}`);
-for (const tool of tools) console.log(`${tool.padEnd(9)} ${COLUMNS.map((c) => median(rows[tool].map((r) => r[c])).toFixed(1).padStart(7)).join('')}`);
+console.log(`\nmedians (ms)\n${'tool'.padEnd(14)} ${COLUMNS.map((c) => c.padStart(7)).join('')}`);
+for (const tool of tools) console.log(`${tool.padEnd(14)} ${COLUMNS.map((c) => median(rows[tool].map((r) => r[c])).toFixed(1).padStart(7)).join('')}`);

@@ -11,7 +11,7 @@ import { createTraceAgent, type TraceAgent, type TraceAgentOptions } from './cre
 import { errorMessage } from './core/errors';
 import { splitPaths } from './hooks/paths';
 import { parseThresholds } from './analytics/alerts';
-import { rejected } from './core/builtins';
+import { chain, rejected } from './core/builtins';
 import { setOverlayLoader, type MountOverlay } from './agent/overlay-loader';
 import { setTraceOpener, type OpenTrace } from './agent/open-loader';
 import type { ChromeTraceWriter } from './export/chrome-trace';
@@ -66,10 +66,15 @@ function overlayFrom(own: HTMLScriptElement | null): () => Promise<OverlayPartEx
   const nonce = own.nonce;
   let part: Promise<OverlayPartExports> | null = null;
   return () =>
-    (part ??= loadScriptPart<OverlayPartExports>(url, nonce).catch((err: unknown) => {
-      part = null;
-      throw err;
-    }));
+    // chain: the original then (a page's Promise.prototype.then may throw).
+    (part ??= chain(
+      loadScriptPart<OverlayPartExports>(url, nonce),
+      (p) => p,
+      (err: unknown) => {
+        part = null;
+        throw err;
+      },
+    ));
 }
 
 /** `data-*` attributes as options. A flag attribute counts when present, unless "false". */

@@ -4,7 +4,7 @@
  * storage), counted up to the moment the file was asked for.
  */
 import type { TraceCore } from '../core/agent';
-import { dateNow } from '../core/builtins';
+import { chain, dateNow } from '../core/builtins';
 import { SCHEMA_VERSION, TRACE_FORMAT, type TraceHeader } from '../export/trace-json';
 import { saveFile } from '../overlay/save-file';
 import type { StoreClient } from '../store/client';
@@ -32,7 +32,7 @@ export class TraceExport {
     const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
     const c = setup.config;
     // The store's worker keeps the pins; a store on the main thread has none (the header then lists none).
-    const pins = (await client.request('pins', { session }).catch(() => null))?.pins;
+    const pins = (await chain(client.request('pins', { session }), (r) => r, () => null))?.pins; // the original then: the page's may throw
     const header: Omit<TraceHeader, 'sessions'> = {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,

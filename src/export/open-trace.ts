@@ -8,6 +8,7 @@
  * the whole file has been read and checked: a bad file fails with a message
  * that says what and where, never with a frozen tab or half a trace.
  */
+import { settle } from '../core/builtins';
 import { errorMessage, TraceError } from '../core/errors';
 import { parseChromeTrace } from './chrome-import';
 import { formatBytes } from './json-error';
@@ -62,7 +63,7 @@ async function toBlob(input: TraceInput, max: number): Promise<{ blob: Blob; nam
   if (!res.ok) throw new TraceError('IMPORT_INVALID', `could not fetch ${url.href}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   const length = Number(res.headers.get('content-length'));
   if (length > max) {
-    void res.body?.cancel().catch(() => undefined);
+    if (res.body) settle(res.body.cancel()); // with the original then: the page's may throw
     throw new TraceError('IMPORT_INVALID', `${name} is ${formatBytes(length)}: larger than the ${formatBytes(max)} a page can open`);
   }
   return { blob: await res.blob(), name };
@@ -129,7 +130,7 @@ async function readBlob(blob: Blob, name: string, max: number, onProgress?: (don
     // Read no further. A gzip stream is left unread instead of cancelled (its backpressure stops it):
     // Node's DecompressionStream throws an uncaught error when cancelled while it inflates.
     if (gzipped) reader.releaseLock();
-    else void reader.cancel().catch(() => undefined);
+    else settle(reader.cancel());
     throw err;
   }
   const result = text.end();

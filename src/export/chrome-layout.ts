@@ -110,35 +110,53 @@ export class SpanLayout {
     if (this.known.size > MAX_KNOWN) this.known.delete(this.known.values().next().value as number);
   }
 
-  /** A node whose parent is placed, or is not coming: placed with its subtree. */
-  private resolve(n: SpanNode): void {
-    if (n.e.async === true) {
-      this.remember(n.e);
-      this.sink.async(n.e);
-      for (const c of n.children) this.resolve(c);
-      return;
+  /**
+   * A node whose parent is placed, or is not coming: placed with its subtree.
+   * An explicit stack, not recursion: a trace may nest spans deeper than the call stack goes.
+   */
+  private resolve(first: SpanNode): void {
+    const todo: SpanNode[] = [first];
+    while (todo.length > 0) {
+      const n = todo.pop()!;
+      // Its children (an async span's, or a tree's async ones) next, in order: pushed last first.
+      let next: SpanNode[];
+      if (n.e.async === true) {
+        this.remember(n.e);
+        this.sink.async(n.e);
+        next = n.children;
+      } else next = this.placeTree(n);
+      for (let i = next.length - 1; i >= 0; i--) todo[todo.length] = next[i]!;
     }
-    this.placeTree(n);
   }
 
-  private placeTree(root: SpanNode): void {
+  /** Places a synchronous tree; gives back its async descendants (to be resolved after it, in order). */
+  private placeTree(root: SpanNode): SpanNode[] {
     const agent = agentOf(root.e);
     // Clamp top-down in recorded ns; async children leave the tree (they are resolved after it).
+    // Depth-first with an explicit stack: `seq` is the call order (a span, its children, 'end').
     const order: { n: SpanNode; s: number; e: number }[] = [];
     const asyncKids: SpanNode[] = [];
     const rs = startNs(root.e);
-    const walkClamp = (n: SpanNode, ps: number, pe: number, out: (SpanNode | 'end')[]) => {
-      out.push(n);
+    const seq: (SpanNode | 'end')[] = [];
+    const walk: { kids: SpanNode[]; next: number; s: number; e: number }[] = [];
+    const enter = (n: SpanNode, ps: number, pe: number) => {
+      seq.push(n);
       const s = clampTo(startNs(n.e), ps, pe);
       const en = clampTo(endNs(n.e), s, pe);
       order.push({ n, s, e: en });
       const kids = n.children.filter((c) => c.e.async !== true).sort((a, b) => a.e.seq - b.e.seq);
       for (const c of n.children) if (c.e.async === true) asyncKids.push(c);
-      for (const c of kids) walkClamp(c, s, en, out);
-      out.push('end');
+      walk.push({ kids, next: 0, s, e: en });
     };
-    const seq: (SpanNode | 'end')[] = [];
-    walkClamp(root, rs, endNs(root.e), seq);
+    enter(root, rs, endNs(root.e));
+    while (walk.length > 0) {
+      const top = walk[walk.length - 1]!;
+      if (top.next < top.kids.length) enter(top.kids[top.next++]!, top.s, top.e);
+      else {
+        walk.pop();
+        seq.push('end');
+      }
+    }
     const clamped = new Map(order.map((o) => [o.n, o]));
 
     // Lanes: the first whose last tree ended by this one's start.
@@ -173,7 +191,7 @@ export class SpanLayout {
       this.remember(p.e);
       this.sink.sync(p);
     }
-    for (const c of asyncKids) this.resolve(c);
+    return asyncKids;
   }
 }
 

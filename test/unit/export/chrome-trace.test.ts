@@ -64,3 +64,34 @@ describe("Chrome's Trace Event format", () => {
     expect(ev.find((e) => e.name === 'alert:firing')).toMatchObject({ ph: 'I', s: 'p', cat: 'system' });
   });
 });
+
+describe('a deep trace', () => {
+  it('50,000 nested spans are laid out without recursion (no stack overflow), each strictly inside its parent on one track', () => {
+    const n = 50_000;
+    // Depth d starts d µs in and ends d µs before the end; the innermost ends first (the order of a real trace).
+    const entries: TraceEntry[] = [];
+    for (let d = n - 1; d >= 0; d--) {
+      const start = d / 1000;
+      const end = (2 * n - d) / 1000;
+      entries.push({ ...base, seq: n - d, ts: end, dur: end - start, kind: 'agent', type: `f${d}`, source: 'npc', spanId: d + 1, ...(d > 0 ? { parentId: d } : {}) });
+    }
+    const ev = file(entries).traceEvents.filter((e) => e.ph === 'X');
+    expect(ev).toHaveLength(n);
+    const byDepth = new Map(ev.map((e) => [(e.args!['spanId'] as number) - 1, e]));
+    let bad = 0;
+    for (let d = 1; d < n; d++) {
+      const p = byDepth.get(d - 1)!;
+      const c = byDepth.get(d)!;
+      if (!(c.ts > p.ts && c.ts + c.dur! < p.ts + p.dur! && c.tid === p.tid)) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+
+  it('50,000 nested async spans (each resolved after its parent) are written too', () => {
+    const n = 50_000;
+    const entries: TraceEntry[] = [];
+    for (let d = n - 1; d >= 0; d--) entries.push({ ...base, seq: n - d, ts: (2 * n - d) / 1000, dur: (2 * n - 2 * d) / 1000, kind: 'agent', type: `a${d}`, source: 'npc', spanId: d + 1, async: true, ...(d > 0 ? { parentId: d } : {}) });
+    const begins = file(entries).traceEvents.filter((e) => e.ph === 'b');
+    expect(begins.map((e) => e.args!['spanId'])).toEqual(Array.from({ length: n }, (_, d) => d + 1)); // parent first
+  });
+});

@@ -8,7 +8,7 @@
  * the whole file has been read and checked: a bad file fails with a message
  * that says what and where, never with a frozen tab or half a trace.
  */
-import { settle } from '../core/builtins';
+import { clearTimer, dateNow, NativePromise, settle, setTimer } from '../core/builtins';
 import { errorMessage, TraceError } from '../core/errors';
 import { parseChromeTrace } from './chrome-import';
 import { formatBytes } from './json-error';
@@ -22,6 +22,8 @@ export interface OpenTraceOptions {
   maxBytes?: number;
   /** Bytes read of the total (the file's size; 0 when not known). */
   onProgress?: (done: number, total: number) => void;
+  /** A URL whose server sends nothing for this long (no response, or no more bytes) is given up on; default STALL_MS. */
+  stallMs?: number;
 }
 
 export interface OpenedTrace {
@@ -32,19 +34,21 @@ export interface OpenedTrace {
 
 /** What a page can open: the entries as objects take several times their text, and a tab has a few GB. */
 export const MAX_TRACE_BYTES = 500e6;
+/** A server that sends no byte for this long has stalled: the fetch is aborted (else openTrace would never settle). */
+export const STALL_MS = 30_000;
 /** The reader gives the page a turn this often. */
 const SLICE_MS = 12;
 
 export async function openTrace(input: TraceInput, opts: OpenTraceOptions = {}): Promise<OpenedTrace> {
   const max = opts.maxBytes ?? MAX_TRACE_BYTES;
-  const { blob, name } = await toBlob(input, max);
+  const { blob, name } = await toBlob(input, max, opts.stallMs ?? STALL_MS);
   if (blob.size > max) throw new TraceError('IMPORT_INVALID', `${name} is ${formatBytes(blob.size)}: larger than the ${formatBytes(max)} a page can open`);
   if (blob.size === 0) throw new TraceError('IMPORT_INVALID', `${name} is empty`);
   const trace = await readBlob(blob, name, max, opts.onProgress);
   return { name, trace };
 }
 
-async function toBlob(input: TraceInput, max: number): Promise<{ blob: Blob; name: string }> {
+async function toBlob(input: TraceInput, max: number, stallMs: number): Promise<{ blob: Blob; name: string }> {
   if (typeof Blob !== 'undefined' && input instanceof Blob) return { blob: input, name: fileName(input) };
   if (typeof input === 'string' && /^\s*[{[]/.test(input)) return { blob: new Blob([input], { type: 'application/json' }), name: 'trace.json' };
   let url: URL;
@@ -54,19 +58,60 @@ async function toBlob(input: TraceInput, max: number): Promise<{ blob: Blob; nam
     throw new TraceError('IMPORT_INVALID', `not a trace, a file or a URL: ${JSON.stringify(String(input).slice(0, 80))}`);
   }
   const name = decodeURIComponent(url.pathname.split('/').pop() || url.hostname || 'trace.json');
-  let res: Response;
+  // Whenever no byte has come for stallMs (the headers, then each chunk of the body): aborted, said so.
+  const abort = typeof AbortController === 'function' ? new AbortController() : null;
+  let stalled = false;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    if (timer !== undefined) clearTimer(timer);
+    timer = setTimer(() => {
+      stalled = true;
+      abort?.abort();
+      if (reader) settle(reader.cancel()); // a pending read then ends (a body not tied to the signal too)
+    }, stallMs);
+  };
+  const stallError = () => new TraceError('IMPORT_INVALID', `could not fetch ${url.href}: the server sent nothing for ${stallMs / 1000} s, given up`);
+  arm();
   try {
-    res = await fetch(url);
-  } catch (err) {
-    throw new TraceError('IMPORT_INVALID', `could not fetch ${url.href}: ${errorMessage(err)}`);
+    let res: Response;
+    try {
+      res = await fetch(url, abort ? { signal: abort.signal } : undefined);
+    } catch (err) {
+      throw stalled ? stallError() : new TraceError('IMPORT_INVALID', `could not fetch ${url.href}: ${errorMessage(err)}`);
+    }
+    if (!res.ok) throw new TraceError('IMPORT_INVALID', `could not fetch ${url.href}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    const length = Number(res.headers.get('content-length'));
+    if (length > max) {
+      if (res.body) settle(res.body.cancel()); // with the original then: the page's may throw
+      throw new TraceError('IMPORT_INVALID', `${name} is ${formatBytes(length)}: larger than the ${formatBytes(max)} a page can open`);
+    }
+    if (!res.body) return { blob: await res.blob(), name };
+    // The body read chunk by chunk, counted: a missing or wrong Content-Length (chunked) is refused once past max, not buffered.
+    reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    for (;;) {
+      arm();
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        throw stalled ? stallError() : new TraceError('IMPORT_INVALID', `could not fetch ${url.href}: ${errorMessage(err)}`);
+      }
+      if (stalled) throw stallError();
+      if (r.done) break;
+      bytes += r.value.byteLength;
+      if (bytes > max) {
+        settle(reader.cancel());
+        throw new TraceError('IMPORT_INVALID', `${name} is larger than the ${formatBytes(max)} a page can open (stopped at byte ${bytes})`);
+      }
+      chunks[chunks.length] = r.value;
+    }
+    return { blob: new Blob(chunks as BlobPart[]), name };
+  } finally {
+    if (timer !== undefined) clearTimer(timer);
   }
-  if (!res.ok) throw new TraceError('IMPORT_INVALID', `could not fetch ${url.href}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-  const length = Number(res.headers.get('content-length'));
-  if (length > max) {
-    if (res.body) settle(res.body.cancel()); // with the original then: the page's may throw
-    throw new TraceError('IMPORT_INVALID', `${name} is ${formatBytes(length)}: larger than the ${formatBytes(max)} a page can open`);
-  }
-  return { blob: await res.blob(), name };
 }
 
 function fileName(b: Blob): string {
@@ -96,7 +141,7 @@ async function readBlob(blob: Blob, name: string, max: number, onProgress?: (don
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const text = new TraceTextReader();
   let bytes = 0;
-  let slice = Date.now();
+  let slice = dateNow();
   try {
     for (;;) {
       let r: ReadableStreamReadResult<Uint8Array>;
@@ -116,9 +161,9 @@ async function readBlob(blob: Blob, name: string, max: number, onProgress?: (don
       }
       text.push(chunk);
       onProgress?.(gzipped ? compressedRead : bytes, blob.size);
-      if (Date.now() - slice >= SLICE_MS) {
+      if (dateNow() - slice >= SLICE_MS) {
         await pause();
-        slice = Date.now();
+        slice = dateNow();
       }
     }
     try {
@@ -139,5 +184,5 @@ async function readBlob(blob: Blob, name: string, max: number, onProgress?: (don
 
 /** A turn for the page (a task, not a microtask: input and frames go first). */
 function pause(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new NativePromise((resolve) => setTimer(resolve, 0));
 }

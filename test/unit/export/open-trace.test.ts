@@ -141,4 +141,35 @@ describe('openTrace: what fails, saying what and where', () => {
     vi.stubGlobal('fetch', async () => new Response('{}', { headers: { 'content-length': String(3e9) } }));
     expect(await refused('https://example.test/big.json')).toBe('big.json is 3.0 GB: larger than the 500 MB a page can open');
   });
+
+  it('a body without Content-Length (chunked) is counted as it comes and refused once past the limit, the rest never read', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(32);
+    let pulled = 0;
+    let cancelled = false;
+    const body = () =>
+      new ReadableStream<Uint8Array>({
+        pull(ctl) {
+          if (pulled >= 4_000_000) return ctl.close();
+          pulled += chunk.byteLength;
+          ctl.enqueue(chunk);
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+    vi.stubGlobal('fetch', async () => new Response(body()));
+    expect(await refused('https://example.test/chunked.json', { maxBytes: 1_000_000 })).toMatch(/^chunked\.json is larger than the 1\.0 MB a page can open \(stopped at byte \d+\)$/);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(2_000_000);
+  });
+
+  it('a stalled server (no response, or a body that stops sending) is given up on after the bound, saying so', async () => {
+    // A fetch that never answers, but stops when aborted (as the browser's does).
+    vi.stubGlobal('fetch', (_u: URL, init?: RequestInit) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))));
+    expect(await refused('https://example.test/slow.json', { stallMs: 50 })).toBe('could not fetch https://example.test/slow.json: the server sent nothing for 0.05 s, given up');
+    // Headers and a first chunk, then nothing (a body the signal does not reach).
+    vi.stubGlobal('fetch', async () => new Response(new ReadableStream<Uint8Array>({ start: (ctl) => ctl.enqueue(new TextEncoder().encode(three.slice(0, 40))) })));
+    expect(await refused('https://example.test/stuck.json', { stallMs: 50 })).toBe('could not fetch https://example.test/stuck.json: the server sent nothing for 0.05 s, given up');
+  });
 });
+

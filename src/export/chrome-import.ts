@@ -7,6 +7,7 @@
  * metadata are derived and left out. A Chrome trace made by another tool has
  * no trace-agent header and is refused, saying so.
  */
+import { jsonParse, push } from '../core/builtins';
 import { TraceError } from '../core/errors';
 import { isKind, type TraceEntry } from '../core/entry';
 import { jsonError } from './json-error';
@@ -28,7 +29,7 @@ const ENTRY_ARGS = ['seq', 'frame', 'level', 'source', 'method', 'spanId', 'pare
 export function parseChromeTrace(text: string): TraceFile {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = jsonParse(text);
   } catch (err) {
     throw jsonError('the Chrome trace', text, err);
   }
@@ -51,7 +52,7 @@ export function parseChromeTrace(text: string): TraceFile {
     if (ev.ph === 'e' && typeof ev.ts === 'number') {
       const key = `${String(ev.pid)}:${String(ev.id)}`;
       const list = ends.get(key);
-      if (list) list.push(ev.ts);
+      if (list) push(list, ev.ts);
       else ends.set(key, [ev.ts]);
     }
   }
@@ -82,7 +83,7 @@ export function parseChromeTrace(text: string): TraceFile {
     }
     const bad = entryProblem(e);
     if (bad) throw new TraceError('IMPORT_INVALID', `traceEvents[${i}] (entry ${entries.length}): ${bad}`);
-    entries.push(e as unknown as TraceEntry);
+    push(entries, e as unknown as TraceEntry);
   }
   // The file's order: oldest session first (as its header lists them, newest first), each in seq order.
   const order = new Map((header.sessions ?? []).map((s, i) => [s.id, -i]));

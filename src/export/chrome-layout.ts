@@ -18,6 +18,7 @@
  * lane whose last span ended by the tree's start (another lane when trees
  * arrive out of time order), so trees of one track never overlap.
  */
+import { push } from '../core/builtins';
 import type { TraceEntry } from '../core/entry';
 
 export interface SpanNode {
@@ -76,7 +77,7 @@ export class SpanLayout {
     }
     let list = this.waiting.get(parent);
     if (!list) this.waiting.set(parent, (list = []));
-    list.push(node);
+    push(list, node);
     this.waitingCount++;
     while (this.waitingCount > MAX_WAITING) {
       const [key, group] = this.waiting.entries().next().value as [number, SpanNode[]];
@@ -140,13 +141,13 @@ export class SpanLayout {
     const seq: (SpanNode | 'end')[] = [];
     const walk: { kids: SpanNode[]; next: number; s: number; e: number }[] = [];
     const enter = (n: SpanNode, ps: number, pe: number) => {
-      seq.push(n);
+      push(seq, n);
       const s = clampTo(startNs(n.e), ps, pe);
       const en = clampTo(endNs(n.e), s, pe);
-      order.push({ n, s, e: en });
+      push(order, { n, s, e: en });
       const kids = n.children.filter((c) => c.e.async !== true).sort((a, b) => a.e.seq - b.e.seq);
-      for (const c of n.children) if (c.e.async === true) asyncKids.push(c);
-      walk.push({ kids, next: 0, s, e: en });
+      for (const c of n.children) if (c.e.async === true) push(asyncKids, c);
+      push(walk, { kids, next: 0, s, e: en });
     };
     enter(root, rs, endNs(root.e));
     while (walk.length > 0) {
@@ -154,7 +155,7 @@ export class SpanLayout {
       if (top.next < top.kids.length) enter(top.kids[top.next++]!, top.s, top.e);
       else {
         walk.pop();
-        seq.push('end');
+        push(seq, 'end');
       }
     }
     const clamped = new Map(order.map((o) => [o.n, o]));
@@ -163,7 +164,10 @@ export class SpanLayout {
     let lanes = this.lanes.get(agent);
     if (!lanes) this.lanes.set(agent, (lanes = []));
     let lane = lanes.findIndex((last) => last <= rs);
-    if (lane < 0) lane = lanes.push(-Infinity) - 1;
+    if (lane < 0) {
+      lane = lanes.length;
+      lanes[lane] = -Infinity;
+    }
 
     // One pass in call order (begin, children, end): each time at least 1 ns after the one before.
     let t = lanes[lane]! - 1;
@@ -171,12 +175,12 @@ export class SpanLayout {
     const placed: PlacedSpan[] = [];
     for (const step of seq) {
       if (!this.clamp) {
-        if (step !== 'end') placed.push({ e: step.e, startNs: startNs(step.e), endNs: endNs(step.e), agent, lane });
+        if (step !== 'end') push(placed, { e: step.e, startNs: startNs(step.e), endNs: endNs(step.e), agent, lane });
         continue;
       }
       if (step !== 'end') {
         t = Math.max(clamped.get(step)!.s, t + 1);
-        stack.push({ n: step, s: t });
+        push(stack, { n: step, s: t });
         continue;
       }
       const open = stack.pop()!;
@@ -184,7 +188,7 @@ export class SpanLayout {
       const p: PlacedSpan = { e: open.n.e, startNs: open.s, endNs: t, agent, lane };
       const rec = { s: startNs(open.n.e), e: endNs(open.n.e) };
       if (Math.abs(open.s - rec.s) >= MOVED_NS || Math.abs(t - rec.e) >= MOVED_NS) p.moved = { startNs: rec.s, endNs: rec.e };
-      placed.push(p);
+      push(placed, p);
     }
     lanes[lane] = this.clamp ? t : endNs(root.e);
     for (const p of placed) {

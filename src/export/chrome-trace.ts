@@ -14,6 +14,7 @@
  * - Every field of an entry is in its events' args (and the process's
  *   metadata names its session), so chrome-import.ts reads the entries back.
  */
+import { jsonStringify, push } from '../core/builtins';
 import type { TraceEntry } from '../core/entry';
 import { agentOf, SpanLayout, startNs, type PlacedSpan } from './chrome-layout';
 import { SecondCounters } from './chrome-counters';
@@ -60,7 +61,7 @@ export class ChromeTraceWriter {
 
   /** The file's text up to its first event, with `otherData` (our trace header). */
   fileHead(otherData: unknown): string {
-    return `{"displayTimeUnit":"ms","otherData":${JSON.stringify(otherData)},"traceEvents":[`;
+    return `{"displayTimeUnit":"ms","otherData":${jsonStringify(otherData)},"traceEvents":[`;
   }
 
   /** The text of one entry's events (each after a comma but the file's first). */
@@ -77,7 +78,7 @@ export class ChromeTraceWriter {
   events(e: TraceEntry): ChromeEvent[] {
     this.out = [];
     const s = this.track(e.sessionId);
-    for (const c of s.counters.add(e)) this.out.push({ name: c.name, cat: 'stats', ph: 'C', ts: c.ts, pid: s.pid, tid: TID_FRAMES, args: c.args });
+    for (const c of s.counters.add(e)) push(this.out, { name: c.name, cat: 'stats', ph: 'C', ts: c.ts, pid: s.pid, tid: TID_FRAMES, args: c.args });
     if (e.dur !== undefined) s.layout.add(e);
     else this.instant(s, e);
     return this.out;
@@ -93,7 +94,7 @@ export class ChromeTraceWriter {
   private text(events: ChromeEvent[]): string {
     let s = '';
     for (const ev of events) {
-      s += (this.wrote ? ',' : '') + JSON.stringify(ev);
+      s += (this.wrote ? ',' : '') + jsonStringify(ev);
       this.wrote = true;
     }
     return s;
@@ -111,12 +112,10 @@ export class ChromeTraceWriter {
       layout: new SpanLayout({ sync: (p) => this.complete(s, p), async: (e) => this.asyncPair(s, e) }, this.opts.clamp !== false),
     };
     this.session = s;
-    this.out.push(
-      meta('process_name', pid, 0, { name: `${this.opts.title ?? 'trace-agent'} session ${sessionId}`, sessionId }),
-      meta('thread_name', pid, TID_EVENTS, { name: 'events' }),
-      meta('thread_name', pid, TID_FRAMES, { name: 'frames' }),
-      meta('thread_name', pid, TID_ANALYTICS, { name: 'analytics' }),
-    );
+    push(this.out, meta('process_name', pid, 0, { name: `${this.opts.title ?? 'trace-agent'} session ${sessionId}`, sessionId }));
+    push(this.out, meta('thread_name', pid, TID_EVENTS, { name: 'events' }));
+    push(this.out, meta('thread_name', pid, TID_FRAMES, { name: 'frames' }));
+    push(this.out, meta('thread_name', pid, TID_ANALYTICS, { name: 'analytics' }));
     return s;
   }
 
@@ -124,7 +123,7 @@ export class ChromeTraceWriter {
     const s = this.session;
     if (!s) return;
     s.layout.finish();
-    for (const c of s.counters.finish()) this.out.push({ name: c.name, cat: 'stats', ph: 'C', ts: c.ts, pid: s.pid, tid: TID_FRAMES, args: c.args });
+    for (const c of s.counters.finish()) push(this.out, { name: c.name, cat: 'stats', ph: 'C', ts: c.ts, pid: s.pid, tid: TID_FRAMES, args: c.args });
     this.session = null;
   }
 
@@ -135,7 +134,7 @@ export class ChromeTraceWriter {
     if (tid === undefined) {
       tid = FIRST_AGENT_TID + s.tids.size;
       s.tids.set(key, tid);
-      this.out.push(meta('thread_name', s.pid, tid, { name: lane === 0 ? agent : `${agent} (${lane + 1})` }));
+      push(this.out, meta('thread_name', s.pid, tid, { name: lane === 0 ? agent : `${agent} (${lane + 1})` }));
     }
     return tid;
   }
@@ -144,7 +143,7 @@ export class ChromeTraceWriter {
     const e = p.e;
     const args = entryArgs(e);
     if (p.moved) args['clamped'] = { recordedTs: p.moved.startNs / 1000, recordedDur: (p.moved.endNs - p.moved.startNs) / 1000 };
-    this.out.push({ name: e.type, cat: e.kind, ph: 'X', ts: p.startNs / 1000, dur: (p.endNs - p.startNs) / 1000, pid: s.pid, tid: this.tid(s, p.agent, p.lane), args });
+    push(this.out, { name: e.type, cat: e.kind, ph: 'X', ts: p.startNs / 1000, dur: (p.endNs - p.startNs) / 1000, pid: s.pid, tid: this.tid(s, p.agent, p.lane), args });
   }
 
   private asyncPair(s: SessionTrack, e: TraceEntry): void {
@@ -152,13 +151,13 @@ export class ChromeTraceWriter {
     const id = `0x${(e.spanId ?? e.seq).toString(16)}`;
     const start = startNs(e) / 1000;
     const end = Math.round(e.ts * 1e6) / 1000;
-    this.out.push({ name: e.type, cat: e.kind, ph: 'b', id, ts: start, pid: s.pid, tid, args: entryArgs(e) });
-    this.out.push({ name: e.type, cat: e.kind, ph: 'e', id, ts: Math.max(start, end), pid: s.pid, tid });
+    push(this.out, { name: e.type, cat: e.kind, ph: 'b', id, ts: start, pid: s.pid, tid, args: entryArgs(e) });
+    push(this.out, { name: e.type, cat: e.kind, ph: 'e', id, ts: Math.max(start, end), pid: s.pid, tid });
   }
 
   private instant(s: SessionTrack, e: TraceEntry): void {
     const analytics = e.source === 'analytics' && (e.type === 'anomaly' || e.type.startsWith('alert:'));
-    this.out.push({
+    push(this.out, {
       name: e.type,
       cat: e.kind,
       ph: 'I',

@@ -3,6 +3,7 @@
  * byte offset in the file's text, the line and column, and the text around
  * it), so that a user can find the place in an editor.
  */
+import { jsonStringify } from '../core/builtins';
 import { errorMessage, TraceError } from '../core/errors';
 
 /** UTF-8 bytes of `text` (the offsets a file's reader reports are bytes, not UTF-16 units). */
@@ -29,7 +30,7 @@ export function where(byte: number, line?: number, column?: number): string {
 export function near(text: string, i: number): string {
   const from = Math.max(0, i - 24);
   const s = text.slice(from, i + 24).replace(/\s+/g, ' ');
-  return JSON.stringify((from > 0 ? '…' : '') + s + (i + 24 < text.length ? '…' : ''));
+  return jsonStringify((from > 0 ? '…' : '') + s + (i + 24 < text.length ? '…' : ''));
 }
 
 /** The index JSON.parse names in its message ("at position 17"), or null. */

@@ -8,7 +8,7 @@
  * the whole file has been read and checked: a bad file fails with a message
  * that says what and where, never with a frozen tab or half a trace.
  */
-import { clearTimer, dateNow, NativePromise, settle, setTimer } from '../core/builtins';
+import { clearTimer, dateNow, jsonStringify, NativePromise, setTimer, settle } from '../core/builtins';
 import { errorMessage, TraceError } from '../core/errors';
 import { parseChromeTrace } from './chrome-import';
 import { formatBytes } from './json-error';
@@ -55,7 +55,7 @@ async function toBlob(input: TraceInput, max: number, stallMs: number): Promise<
   try {
     url = input instanceof URL ? input : new URL(String(input), typeof location !== 'undefined' ? location.href : undefined);
   } catch {
-    throw new TraceError('IMPORT_INVALID', `not a trace, a file or a URL: ${JSON.stringify(String(input).slice(0, 80))}`);
+    throw new TraceError('IMPORT_INVALID', `not a trace, a file or a URL: ${jsonStringify(String(input).slice(0, 80))}`);
   }
   const name = decodeURIComponent(url.pathname.split('/').pop() || url.hostname || 'trace.json');
   // Whenever no byte has come for stallMs (the headers, then each chunk of the body): aborted, said so.

@@ -3,6 +3,7 @@
  * counters) followed by the entries. The store writes it block by block
  * (store/export-stream.ts) between `traceHead` and `TRACE_TAIL`.
  */
+import { jsonParse, jsonStringify } from '../core/builtins';
 import { isKind, isLevel, type SessionInfo, type TraceEntry } from '../core/entry';
 import { errorMessage, TraceError } from '../core/errors';
 
@@ -77,7 +78,7 @@ export interface TraceFile extends TraceHeader {
 
 /** The trace file's text up to its first entry: the header, then `"entries":[`. */
 export function traceHead(header: TraceHeader): string {
-  const head = JSON.stringify(header);
+  const head = jsonStringify(header);
   return head.slice(0, -1) + ',"entries":[';
 }
 
@@ -88,7 +89,7 @@ export const TRACE_TAIL = ']}';
 export function parseTrace(text: string): TraceFile {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = jsonParse(text);
   } catch (err) {
     throw new TraceError('IMPORT_INVALID', `not JSON: ${errorMessage(err)}`);
   }
@@ -107,8 +108,8 @@ export function parseTrace(text: string): TraceFile {
 /** What is wrong with a trace's header (its format and version), or null. */
 export function headerProblem(t: Partial<TraceHeader>): string | null {
   if (!t || typeof t !== 'object') return 'not a trace: expected an object';
-  if (t.format !== TRACE_FORMAT) return `not a trace-agent file (format ${JSON.stringify(t.format)})`;
-  if (typeof t.schemaVersion !== 'number' || !Number.isInteger(t.schemaVersion) || t.schemaVersion < 1) return `unknown schema version ${JSON.stringify(t.schemaVersion)}`;
+  if (t.format !== TRACE_FORMAT) return `not a trace-agent file (format ${jsonStringify(t.format)})`;
+  if (typeof t.schemaVersion !== 'number' || !Number.isInteger(t.schemaVersion) || t.schemaVersion < 1) return `unknown schema version ${jsonStringify(t.schemaVersion)}`;
   if (t.schemaVersion > SCHEMA_VERSION) return `schema version ${t.schemaVersion} is newer than this reader (${SCHEMA_VERSION})`;
   return null;
 }
@@ -118,8 +119,8 @@ export function entryProblem(v: unknown): string | null {
   if (!v || typeof v !== 'object') return 'not an object';
   const e = v as Record<string, unknown>;
   if (typeof e['seq'] !== 'number' || typeof e['ts'] !== 'number' || typeof e['type'] !== 'string') return 'lacks seq, ts or type';
-  if (!isKind(e['kind'])) return `unknown kind ${JSON.stringify(e['kind'])}`;
-  if (!isLevel(e['level'])) return `unknown level ${JSON.stringify(e['level'])}`;
+  if (!isKind(e['kind'])) return `unknown kind ${jsonStringify(e['kind'])}`;
+  if (!isLevel(e['level'])) return `unknown level ${jsonStringify(e['level'])}`;
   for (const k of ['frame', 'dur', 'spanId', 'parentId', 'flags'] as const) {
     if (e[k] !== undefined && typeof e[k] !== 'number') return `${k} is not a number`;
   }

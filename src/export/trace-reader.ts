@@ -9,6 +9,7 @@
  * A file whose top-level object has `traceEvents` is a Chrome trace: its text
  * is kept whole and handed back (chrome-import.ts reads it).
  */
+import { jsonParse, push } from '../core/builtins';
 import { TraceError } from '../core/errors';
 import type { TraceEntry } from '../core/entry';
 import { entryProblem, headerProblem, type TraceFile, type TraceHeader } from './trace-json';
@@ -128,7 +129,7 @@ export class TraceTextReader {
   private gotKey(end: number): void {
     this.lastKeyStart = this.keyStart;
     try {
-      this.lastKey = JSON.parse(this.buf.slice(this.keyStart, end + 1)) as string;
+      this.lastKey = jsonParse(this.buf.slice(this.keyStart, end + 1)) as string;
     } catch {
       this.lastKey = null;
     }
@@ -142,7 +143,7 @@ export class TraceTextReader {
     const text = before + '}';
     let header: unknown;
     try {
-      header = JSON.parse(text);
+      header = jsonParse(text);
     } catch (err) {
       throw jsonError('the header', text, err);
     }
@@ -196,13 +197,13 @@ export class TraceTextReader {
     const text = this.buf.slice(from, to);
     let e: unknown;
     try {
-      e = JSON.parse(text);
+      e = jsonParse(text);
     } catch (err) {
       throw jsonError(`entry ${n}`, text, err, this.byteAt(from));
     }
     const problem = entryProblem(e);
     if (problem) throw this.fail(`entry ${n} (at ${where(this.byteAt(from))}): ${problem}`);
-    this.entries.push(e as TraceEntry);
+    push(this.entries, e as TraceEntry);
   }
 
   /** Lets go of the text before `i` (the scan goes on from there). */
@@ -222,7 +223,7 @@ export class TraceTextReader {
         // The object closed without an entries array: what it is, said by the header's own checks.
         let v: unknown;
         try {
-          v = JSON.parse(this.buf);
+          v = jsonParse(this.buf);
         } catch (err) {
           return jsonError('the file', this.buf, err);
         }

@@ -80,6 +80,50 @@ describe('openTrace: what opens', () => {
     expect(trace.entries).toEqual(JSON.parse(JSON.stringify(entries)));
     expect(await refused(JSON.stringify({ traceEvents: [{ ph: 'X', name: 'x', ts: 1, dur: 1, pid: 1, tid: 1 }] }))).toMatch(/a Chrome trace not made by trace-agent/);
   });
+
+  it("a page whose timers never fire, whose clock races and whose JSON.parse and Array push are wrapped (after we loaded) still opens a trace, ours or Chrome's, without calling them", async () => {
+    const many = fileText([...Array(3000).keys()].map((i) => entry(i + 1, { data: { text: 'x'.repeat(i % 50) } })));
+    const entries = demoTrace(3, 30);
+    const w = new ChromeTraceWriter();
+    let chrome = w.fileHead({ ...header, sessions: [{ id: 'demo', startedAt: 1, firstSeq: 1, lastSeq: entries.length, entries: entries.length }] });
+    for (const e of entries) chrome += w.entryText(e);
+    chrome += w.fileTail();
+    const want = JSON.parse(JSON.stringify(entries)) as unknown;
+    const blobs = [new Blob([many]), new Blob([chrome])];
+    const parse = JSON.parse;
+    const push = Array.prototype.push;
+    // The wrappers note each call (its stack, read after they are gone) and pass it on: Node's own Blob code calls them too.
+    const calls: Error[] = [];
+    const note = () => void (calls[calls.length] = new Error());
+    let opened: Awaited<ReturnType<typeof openTrace>>[] = [];
+    vi.stubGlobal('setTimeout', () => 0); // never calls back
+    let fake = 0;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (fake += 1000)); // every read a "long" slice: a pause each chunk
+    try {
+      JSON.parse = function (this: unknown, ...a: Parameters<typeof parse>) {
+        note();
+        return Reflect.apply(parse, this, a) as unknown;
+      };
+      Array.prototype.push = function (this: unknown[], ...items: unknown[]) {
+        note();
+        return Reflect.apply(push, this, items) as number;
+      };
+      const a = await openTrace(blobs[0]!);
+      const b = await openTrace(blobs[1]!);
+      opened = [a, b];
+    } finally {
+      JSON.parse = parse;
+      Array.prototype.push = push;
+      now.mockRestore();
+      vi.unstubAllGlobals();
+    }
+    expect(opened[0]!.trace.entries).toHaveLength(3000);
+    expect(opened[0]!.trace.entries[2999]).toEqual(entry(3000, { data: { text: 'x'.repeat(2999 % 50) } }));
+    expect(opened[1]!.trace.entries).toEqual(want);
+    // The caller of each wrapped call (the stack's third line: Error, the wrapper, its caller) is never our code.
+    const ours = calls.map((e) => (e.stack ?? '').split('\n')[3] ?? '').filter((line) => line.includes('/src/export/'));
+    expect(ours).toEqual([]);
+  });
 });
 
 describe('openTrace: what fails, saying what and where', () => {

@@ -7,7 +7,7 @@
  * metadata are derived and left out. A Chrome trace made by another tool has
  * no trace-agent header and is refused, saying so.
  */
-import { jsonParse, push } from '../core/builtins';
+import { dateNow, jsonParse, push } from '../core/builtins';
 import { TraceError } from '../core/errors';
 import { isKind, type TraceEntry } from '../core/entry';
 import { jsonError } from './json-error';
@@ -26,13 +26,45 @@ interface ChromeLike {
 
 const ENTRY_ARGS = ['seq', 'frame', 'level', 'source', 'method', 'spanId', 'parentId', 'status', 'args', 'result', 'error', 'data', 'metadata', 'flags', 'async'] as const;
 
+/** Events converted between two looks at the clock (a pause for the page when the slice is used up). */
+const EVENTS_PER_STEP = 1024;
+
+/** The whole conversion at once (the CLI, the tests). */
 export function parseChromeTrace(text: string): TraceFile {
+  const steps = convert(text);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The conversion with a `pause()` for the page whenever `sliceMs` have gone by
+ * since the last (between steps of EVENTS_PER_STEP events; the parse and the
+ * final sort are each one step): a 500 MB trace does not hold the frame for seconds.
+ */
+export async function parseChromeTraceSliced(text: string, pause: () => Promise<void>, sliceMs: number): Promise<TraceFile> {
+  const steps = convert(text);
+  let slice = dateNow();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (dateNow() - slice >= sliceMs) {
+      await pause();
+      slice = dateNow();
+    }
+  }
+}
+
+/** Yields after the parse and every EVENTS_PER_STEP events (where a caller may pause); returns the trace. */
+function* convert(text: string): Generator<void, TraceFile, void> {
   let v: unknown;
   try {
     v = jsonParse(text);
   } catch (err) {
     throw jsonError('the Chrome trace', text, err);
   }
+  yield;
   const o = v as { otherData?: unknown; traceEvents?: unknown };
   const header = o.otherData as Partial<TraceHeader> | undefined;
   if (!header || typeof header !== 'object' || header.format === undefined) {
@@ -46,7 +78,9 @@ export function parseChromeTrace(text: string): TraceFile {
   const sessionOf = new Map<unknown, string>();
   // Each async span's end, in file order per id (the writer puts a span's 'e' right after its 'b'; an id may come again).
   const ends = new Map<string, number[]>();
-  for (const ev of events) {
+  for (let i = 0; i < events.length; i++) {
+    if (i % EVENTS_PER_STEP === EVENTS_PER_STEP - 1) yield;
+    const ev = events[i]!;
     if (!ev || typeof ev !== 'object') continue;
     if (ev.ph === 'M' && ev.name === 'process_name' && typeof ev.args?.['sessionId'] === 'string') sessionOf.set(ev.pid, ev.args['sessionId']);
     if (ev.ph === 'e' && typeof ev.ts === 'number') {
@@ -59,6 +93,7 @@ export function parseChromeTrace(text: string): TraceFile {
 
   const entries: TraceEntry[] = [];
   for (let i = 0; i < events.length; i++) {
+    if (i % EVENTS_PER_STEP === EVENTS_PER_STEP - 1) yield;
     const ev = events[i]!;
     if (!ev || typeof ev !== 'object' || (ev.ph !== 'X' && ev.ph !== 'b' && ev.ph !== 'I' && ev.ph !== 'i')) continue;
     const args = ev.args ?? {};
@@ -85,6 +120,7 @@ export function parseChromeTrace(text: string): TraceFile {
     if (bad) throw new TraceError('IMPORT_INVALID', `traceEvents[${i}] (entry ${entries.length}): ${bad}`);
     push(entries, e as unknown as TraceEntry);
   }
+  yield;
   // The file's order: oldest session first (as its header lists them, newest first), each in seq order.
   const order = new Map((header.sessions ?? []).map((s, i) => [s.id, -i]));
   entries.sort((a, b) => (order.get(a.sessionId) ?? 0) - (order.get(b.sessionId) ?? 0) || a.seq - b.seq);

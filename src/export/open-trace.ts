@@ -10,7 +10,7 @@
  */
 import { clearTimer, dateNow, jsonStringify, NativePromise, setTimer, settle } from '../core/builtins';
 import { errorMessage, TraceError } from '../core/errors';
-import { parseChromeTrace } from './chrome-import';
+import { parseChromeTraceSliced } from './chrome-import';
 import { formatBytes } from './json-error';
 import type { TraceFile } from './trace-json';
 import { TraceTextReader } from './trace-reader';
@@ -179,7 +179,7 @@ async function readBlob(blob: Blob, name: string, max: number, onProgress?: (don
     throw err;
   }
   const result = text.end();
-  return result.kind === 'trace' ? result.trace : parseChromeTrace(result.text);
+  return result.kind === 'trace' ? result.trace : parseChromeTraceSliced(result.text, pause, SLICE_MS);
 }
 
 /** A turn for the page (a task, not a microtask: input and frames go first). */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
+import { parseChromeTrace, parseChromeTraceSliced } from '../../../src/export/chrome-import';
 import { ChromeTraceWriter } from '../../../src/export/chrome-trace';
 import { openTrace } from '../../../src/export/open-trace';
 import { SCHEMA_VERSION, traceHead, TRACE_FORMAT, TRACE_TAIL, type TraceHeader } from '../../../src/export/trace-json';
@@ -79,6 +80,22 @@ describe('openTrace: what opens', () => {
     const { trace } = await openTrace(new File([text], 'run.chrome.json'));
     expect(trace.entries).toEqual(JSON.parse(JSON.stringify(entries)));
     expect(await refused(JSON.stringify({ traceEvents: [{ ph: 'X', name: 'x', ts: 1, dur: 1, pid: 1, tid: 1 }] }))).toMatch(/a Chrome trace not made by trace-agent/);
+  });
+
+  it("a Chrome trace's conversion gives the page turns (between slices of events), and gives the same entries as the one-go conversion", async () => {
+    const entries = demoTrace(3, 2000);
+    const w = new ChromeTraceWriter();
+    let text = w.fileHead({ ...header, sessions: [{ id: 'demo', startedAt: 1, firstSeq: 1, lastSeq: entries.length, entries: entries.length }] });
+    for (const e of entries) text += w.entryText(e);
+    text += w.fileTail();
+    const events = (JSON.parse(text) as { traceEvents: unknown[] }).traceEvents.length;
+    expect(events).toBeGreaterThan(4 * 1024);
+    let pauses = 0;
+    // A slice of 0 ms: a turn at every step (after the parse, every 1024 events of each pass, before the sort).
+    const sliced = await parseChromeTraceSliced(text, async () => void pauses++, 0);
+    expect(sliced).toEqual(parseChromeTrace(text));
+    expect(sliced.entries.length).toBeGreaterThan(0);
+    expect(pauses).toBeGreaterThanOrEqual(2 * Math.floor(events / 1024) + 2);
   });
 
   it("a page whose timers never fire, whose clock races and whose JSON.parse and Array push are wrapped (after we loaded) still opens a trace, ours or Chrome's, without calling them", async () => {

@@ -78,6 +78,10 @@ export interface AgentStats extends TraceCounters {
   pins?: number;
   /** Pins released since the database was created, pinned blocks being past their share of the ring (absent as `pins` is). */
   pinsReleased?: number;
+  /** Reads and writes of the pins' state that failed (the pins held in memory; absent as `pins` is). */
+  pinSaveFailures?: number;
+  /** Why the last of them failed (absent while none did; also in `storage.problems`). */
+  pinLastFailure?: string;
 }
 
 export interface StoreLedger {

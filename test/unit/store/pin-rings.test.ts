@@ -74,7 +74,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     const after = await seqsOf(ring, 's');
     expect(after[0]).toBe(1701); // both blocks it held went first, being the oldest
     expect(after).toHaveLength(1000);
-    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0 });
+    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0, pinSaveFailures: 0 });
     expect(ledgerProblem(ring.totals())).toBeNull();
     ring.close();
   });
@@ -89,7 +89,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     const newer = await k.pin({ sessionId: 's', fromTs: 650, toTs: 750, reason: 'user', label: 'newer' }); // 601..800: 200 more
     // 400 pinned > 0.3 of 1,000: the older pin goes on the next eviction.
     seq = await fill(ring, seq, 20, 1000);
-    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 1 });
+    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 1, pinSaveFailures: 0 });
     const report = await k.report(ring);
     expect(report.pins.map((p) => p.id)).toEqual([newer.id]);
     expect(report.pinnedEntries).toBe(200);
@@ -109,7 +109,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     await k.pin({ sessionId: 's', fromTs: 1, toTs: 50, reason: 'user', label: 'x' });
     await ring.deleteSession('s');
     expect((await k.report(ring)).pins).toEqual([]);
-    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0 });
+    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0, pinSaveFailures: 0 });
     ring.close();
   });
 });
@@ -127,7 +127,7 @@ describe('IdbRing pins', () => {
     const k2 = keeper();
     const again = await IdbRing.open(db, limits(1000), undefined, k2);
     await k2.use(again);
-    expect(k2.summary()).toEqual({ pins: 1, pinsReleased: 0 });
+    expect(k2.summary()).toEqual({ pins: 1, pinsReleased: 0, pinSaveFailures: 0 });
     seq = await fill(again, seq, 20, 1000);
     expect((await seqsOf(again, 's')).slice(0, 100)).toEqual([...Array(100)].map((_, i) => 101 + i));
     expect((await k2.report(again)).pins).toMatchObject([{ id: pin.id, reason: 'anomaly', label: 'spike', entries: 100 }]);

@@ -41,8 +41,15 @@ async function fill(ring: TraceRing, from: number, count: number, capacity: numb
     seq += 100;
     expect(ledgerProblem(ring.totals())).toBeNull();
     expect(ring.totals().stored).toBeLessThanOrEqual(capacity);
+    await expectFirstSeqStored(ring, 's');
   }
   return seq;
+}
+
+/** The session's firstSeq is its first stored block's (blocks evicted around a pinned one, and it later, move it on). */
+async function expectFirstSeqStored(ring: TraceRing, sessionId: string): Promise<void> {
+  const [first] = await ring.heads(sessionId, 'oldest', -Infinity, Infinity, 1);
+  expect((await ring.sessions()).find((x) => x.id === sessionId)?.firstSeq).toBe(first?.firstSeq);
 }
 
 const rings: [string, (lim: RingLimits, pins: EvictionGuard) => Promise<TraceRing>][] = [
@@ -73,6 +80,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     await fill(ring, seq, 2, 1000);
     const after = await seqsOf(ring, 's');
     expect(after[0]).toBe(1701); // both blocks it held went first, being the oldest
+    expect((await ring.sessions())[0]).toMatchObject({ firstSeq: 1701, entries: 1000 });
     expect(after).toHaveLength(1000);
     expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0, pinSaveFailures: 0 });
     expect(ledgerProblem(ring.totals())).toBeNull();

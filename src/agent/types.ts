@@ -62,7 +62,8 @@ export interface TraceAgentOptions {
   /**
    * Pins: blocks eviction skips. `before`/`after` (ms) around an alert that fires or an anomaly found
    * (default 10,000 / 5,000), `maxShare` of the ring pinned blocks may hold (default 0.5; past it the
-   * oldest pin is released and counted), `auto` (default true).
+   * oldest pin is released and counted), `auto` (default true). At most 256 pins are held (past it
+   * the oldest is released and counted); an automatic pin widens over overlapping ones up to 4 windows.
    */
   pins?: Partial<PinOptions>;
 }
@@ -76,8 +77,12 @@ export interface AgentStats extends TraceCounters {
   ledger: StoreLedger;
   /** Pins held now, as of the store's last ack (absent before the first, and with a store on the main thread, which keeps none). */
   pins?: number;
-  /** Pins released since the database was created, pinned blocks being past their share of the ring (absent as `pins` is). */
+  /** Pins released since the database was created, pinned blocks being past their share of the ring or pins past 256 (absent as `pins` is). */
   pinsReleased?: number;
+  /** Reads and writes of the pins' state that failed (the pins held in memory; absent as `pins` is). */
+  pinSaveFailures?: number;
+  /** Why the last of them failed (absent while none did; also in `storage.problems`). */
+  pinLastFailure?: string;
 }
 
 export interface StoreLedger {

@@ -383,6 +383,8 @@ export class StoreClient implements EntrySink {
         return;
       case 'ack':
         this.status.totals = msg.totals;
+        // A failed save of the pins is a store problem (health, the overlay), once for each reason.
+        if (msg.pins?.pinLastFailure !== undefined && msg.pins.pinLastFailure !== this.status.pins?.pinLastFailure) this.problem(msg.pins.pinLastFailure);
         this.status.pins = msg.pins ?? this.status.pins;
         this.settle(msg.sessionId, msg.fromSeq, msg.upTo, msg.duplicates, false);
         return;

@@ -193,6 +193,8 @@ export class IdbRing implements TraceRing {
     let cursor = await tx.objectStore('heads').openCursor();
     // With nothing pinned the evicted blocks are the oldest run of keys: one range delete for it.
     let lastKey = -1;
+    /** Sessions whose front block went: their first remaining block says where they start now. */
+    const moved = new Set<SessionInfo>();
     while (cursor && more() && cursor.primaryKey !== keep) {
       const old = cursor.value;
       if (!pinned?.(old)) {
@@ -201,7 +203,7 @@ export class IdbRing implements TraceRing {
           s = await tx.objectStore('sessions').get(old.sessionId);
           if (s) touched.set(s.id, s);
         }
-        forget(totals, s, old, 'evicted');
+        if (forget(totals, s, old, 'evicted')) moved.add(s!);
         if (pinned) {
           quiet(cursor.delete());
           quiet(tx.objectStore('payloads').delete(cursor.primaryKey));
@@ -213,6 +215,13 @@ export class IdbRing implements TraceRing {
       const range = IDBKeyRange.upperBound(lastKey);
       quiet(tx.objectStore('heads').delete(range));
       quiet(tx.objectStore('payloads').delete(range));
+    }
+    // The block after the front one may have gone before it (evicted past it while it was pinned): the
+    // session starts at its first remaining block. With none skipped that is the cursor's, when of the
+    // session (keys grow with seq); else it is read, after the deletes (a transaction's requests run in order).
+    for (const s of moved) {
+      const first = !pinned && cursor?.value.sessionId === s.id ? cursor.value : await tx.objectStore('heads').index('bySessionSeq').get(IDBKeyRange.bound([s.id, -Infinity], [s.id, Infinity]));
+      if (first) s.firstSeq = first.firstSeq;
     }
   }
 

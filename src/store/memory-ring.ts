@@ -120,13 +120,20 @@ export class MemoryRing implements TraceRing {
   private evictFront(more: () => boolean, newestToo = false): void {
     const pinned = this.guard?.active() ? this.guard.pinned(this.ring.map((b) => b.head), this.limits) : null;
     const last = newestToo ? this.ring.length : this.ring.length - 1;
+    const moved = new Set<SessionInfo>();
     this.ring = this.ring.filter((b, n) => {
       if (n >= last || !more() || pinned?.(b.head)) return true;
       const s = this.sessionMap.get(b.head.sessionId);
-      forget(this.t, s, b.head, 'evicted');
+      if (forget(this.t, s, b.head, 'evicted')) moved.add(s!);
       if (s && s.entries <= 0) this.sessionMap.delete(s.id);
       return false;
     });
+    // A session whose front block went starts at its first remaining one.
+    for (let k = 0; moved.size > 0 && k < this.ring.length; k++) {
+      const h = this.ring[k]!.head;
+      const s = this.sessionMap.get(h.sessionId)!;
+      if (moved.delete(s)) s.firstSeq = h.firstSeq;
+    }
   }
 
   private drop(sessionId: string, as: 'evicted' | 'deleted'): void {

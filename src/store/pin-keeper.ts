@@ -29,12 +29,14 @@ import type { BlockHead, EvictionGuard, KeyedHead, RingLimits, TraceRing } from 
 
 /** The meta record the pins are kept in. */
 const PINS_RECORD = 'pins';
+/** An automatic pin spans at most this many of its windows (before + after). */
+const MAX_SPAN_WINDOWS = 4;
 
 export class PinKeeper implements EvictionGuard {
   private readonly opts: PinOptions;
   private state: PinState = emptyPinState();
   private ring: TraceRing | null = null;
-  /** Pin reads and writes that failed, and why the last one did. */
+  /** Pin reads and writes that failed, and why the last one did (in the acks' summary: stats(), the store's problems). */
   failures = 0;
   lastFailure: string | null = null;
 
@@ -51,7 +53,7 @@ export class PinKeeper implements EvictionGuard {
     } catch (err) {
       // The store goes on with the pins it holds; the next write saves them again.
       this.failures++;
-      this.lastFailure = describeError(err);
+      this.lastFailure = `the pins could not be read: ${describeError(err)}`;
     }
   }
 
@@ -94,7 +96,8 @@ export class PinKeeper implements EvictionGuard {
     if (!(input.fromTs <= input.toTs) || !Number.isFinite(input.fromTs) || !Number.isFinite(input.toTs) || typeof input.sessionId !== 'string') {
       throw new Error(`pin: a time range fromTs <= toTs (finite ms) of a session, got ${String(input.fromTs)}..${String(input.toTs)}`);
     }
-    const pin = addPin(this.state, { ...input, label: input.label || `${(input.toTs - input.fromTs) / 1000} s pinned` });
+    // An automatic pin widens up to a few of its windows, then a new one starts.
+    const pin = addPin(this.state, input, MAX_SPAN_WINDOWS * (this.opts.before + this.opts.after));
     await this.save();
     return pin;
   }
@@ -115,6 +118,10 @@ export class PinKeeper implements EvictionGuard {
     const heads: KeyedHead[] = [];
     for (const id of new Set(this.state.pins.map((p) => p.sessionId))) heads.push(...(await ring.heads(id, 'oldest', -Infinity, Infinity, Number.MAX_SAFE_INTEGER)));
     const r = reportPins(this.state, heads);
+    if (this.failures > 0) {
+      r.saveFailures = this.failures;
+      r.lastFailure = this.lastFailure ?? undefined;
+    }
     if (session !== undefined && session !== 'all') r.pins = r.pins.filter((p) => p.sessionId === session);
     return r;
   }
@@ -127,7 +134,7 @@ export class PinKeeper implements EvictionGuard {
   }
 
   summary(): PinSummary {
-    return summaryOf(this.state);
+    return summaryOf(this.state, this.failures, this.lastFailure);
   }
 
   /** An alert that fired or an anomaly found: the window around it is pinned (options.pins.auto), in the session the engine follows. */
@@ -152,7 +159,7 @@ export class PinKeeper implements EvictionGuard {
       await this.ring?.meta?.(PINS_RECORD, this.state);
     } catch (err) {
       this.failures++;
-      this.lastFailure = describeError(err);
+      this.lastFailure = `the pins could not be saved: ${describeError(err)}`;
     }
   }
 }

@@ -3,7 +3,7 @@
  * matter (an alert, an anomaly, the user's "keep this") outlive a ring that
  * wraps. A block is pinned when a pin of its session overlaps its time span.
  * Pinned blocks may hold at most `maxShare` of the ring (entries and bytes);
- * past it the oldest pin is released and counted. Pure bookkeeping: the
+ * past it the oldest pin is released and counted, as it is past MAX_PINS pins. Pure bookkeeping: the
  * store worker's keeper (pin-keeper.ts) holds the state, and the rings evict by it.
  */
 import type { BlockHead, KeyedHead } from './ring';
@@ -26,7 +26,7 @@ export type PinInput = Omit<Pin, 'id'>;
 /** The pins' state (kept in IndexedDB's meta record, so they outlive a reload). */
 export interface PinState {
   pins: Pin[];
-  /** Pins released because pinned blocks passed their share of the ring. */
+  /** Pins released because pinned blocks passed their share of the ring, or pins passed MAX_PINS. */
   released: number;
   nextId: number;
 }
@@ -57,22 +57,31 @@ export interface PinReport {
   released: number;
   /** Entries of pinned blocks (a block covered by two pins counted once). */
   pinnedEntries: number;
+  /** Reads and writes of the pins' state that failed, and why the last did (both absent while none did). */
+  saveFailures?: number;
+  lastFailure?: string;
 }
 
 /** What an ack carries of the pins, for stats() and the overlay. */
 export interface PinSummary {
   /** Pins held now. */
   pins: number;
-  /** Pins released since the database was created (pinned blocks past their share of the ring). */
+  /** Pins released since the database was created (pinned blocks past their share of the ring, or pins past MAX_PINS). */
   pinsReleased: number;
+  /** Reads and writes of the pins' state that failed since the store started (the pins held in memory all the same). */
+  pinSaveFailures: number;
+  /** Why the last of them failed (absent while none did). */
+  pinLastFailure?: string;
 }
 
 export function emptyPinState(): PinState {
   return { pins: [], released: 0, nextId: 1 };
 }
 
-export function summaryOf(s: PinState): PinSummary {
-  return { pins: s.pins.length, pinsReleased: s.released };
+export function summaryOf(s: PinState, failures = 0, lastFailure: string | null = null): PinSummary {
+  const out: PinSummary = { pins: s.pins.length, pinsReleased: s.released, pinSaveFailures: failures };
+  if (lastFailure !== null) out.pinLastFailure = lastFailure;
+  return out;
 }
 
 export function pinCovers(pin: Pin, head: BlockHead): boolean {
@@ -84,24 +93,47 @@ export function isPinned(pins: readonly Pin[], head: BlockHead): boolean {
   return false;
 }
 
+/** Pins held at most; past it the oldest is released (counted with the share cap's). */
+export const MAX_PINS = 256;
+/** A pin's label is cut to this many characters. */
+export const MAX_PIN_LABEL = 200;
+
 /**
  * Adds a pin; resolves to it. An automatic pin that overlaps another
  * automatic pin of its session widens that one instead (a burst of anomalies
- * is one pin, not dozens); a user's pin is always its own.
+ * is one pin, not dozens), while the widened one spans at most `maxSpan` ms:
+ * past it a new pin starts (a pin never grows over the whole session). A
+ * user's pin is its own, unless one of the same range is there already (that
+ * one is returned). A label not a string (or empty) is the pin's length; it
+ * is cut to MAX_PIN_LABEL. Past MAX_PINS pins the oldest is released and counted.
  */
-export function addPin(s: PinState, input: PinInput): Pin {
-  if (input.reason !== 'user') {
-    for (const p of s.pins) {
-      if (p.reason !== 'user' && p.sessionId === input.sessionId && p.fromTs <= input.toTs && p.toTs >= input.fromTs) {
-        p.fromTs = Math.min(p.fromTs, input.fromTs);
-        p.toTs = Math.max(p.toTs, input.toTs);
-        return { ...p };
-      }
+export function addPin(s: PinState, input: PinInput, maxSpan = Infinity): Pin {
+  for (const p of s.pins) {
+    if (p.sessionId !== input.sessionId) continue;
+    if (input.reason === 'user') {
+      if (p.reason === 'user' && p.fromTs === input.fromTs && p.toTs === input.toTs) return { ...p };
+    } else if (p.reason !== 'user' && p.fromTs <= input.toTs && p.toTs >= input.fromTs) {
+      const fromTs = Math.min(p.fromTs, input.fromTs);
+      const toTs = Math.max(p.toTs, input.toTs);
+      if (toTs - fromTs > maxSpan) continue;
+      p.fromTs = fromTs;
+      p.toTs = toTs;
+      return { ...p };
     }
   }
-  const pin: Pin = { ...input, id: s.nextId++ };
+  const label = typeof input.label === 'string' && input.label !== '' ? input.label.slice(0, MAX_PIN_LABEL) : `${(input.toTs - input.fromTs) / 1000} s pinned`;
+  const pin: Pin = { ...input, label, id: s.nextId++ };
   s.pins.push(pin);
+  while (s.pins.length > MAX_PINS) releaseOldest(s);
   return { ...pin };
+}
+
+/** Releases the oldest pin (the lowest id: ids grow with each pin) and counts it. */
+function releaseOldest(s: PinState): void {
+  let oldest = 0;
+  for (let i = 1; i < s.pins.length; i++) if (s.pins[i]!.id < s.pins[oldest]!.id) oldest = i;
+  s.pins.splice(oldest, 1);
+  s.released++;
 }
 
 /** Removes a pin; whether it was there. */
@@ -129,11 +161,7 @@ export function releaseOverShare(s: PinState, heads: readonly BlockHead[], limit
       }
     }
     if (entries <= maxShare * limits.capacity && bytes <= maxShare * limits.maxBytes) return released;
-    // The oldest pin: the lowest id (ids grow with each pin).
-    let oldest = 0;
-    for (let i = 1; i < s.pins.length; i++) if (s.pins[i]!.id < s.pins[oldest]!.id) oldest = i;
-    s.pins.splice(oldest, 1);
-    s.released++;
+    releaseOldest(s);
     released = true;
   }
 }

@@ -123,16 +123,22 @@ export function sessionAfterAppend(s: SessionInfo | undefined, head: BlockHead, 
   return out;
 }
 
-/** Counts a block as gone from the ring and from its session (when known). */
-export function forget(t: StoreTotals, s: SessionInfo | undefined, head: BlockHead, as: 'evicted' | 'deleted'): void {
+/**
+ * Counts a block as gone from the ring and from its session (when known).
+ * Whether it was the session's front block: its start moved, and the ring
+ * sets it to its first remaining block's (the next may have gone before it,
+ * evicted past it while it was pinned).
+ */
+export function forget(t: StoreTotals, s: SessionInfo | undefined, head: BlockHead, as: 'evicted' | 'deleted'): boolean {
   t.stored -= head.count;
   t.bytes -= head.bytes;
   t[as] += head.count;
-  if (s) {
-    s.entries -= head.count;
-    // Only the session's front block moves its start: one evicted past a pinned block leaves it be.
-    if (head.firstSeq <= s.firstSeq) s.firstSeq = head.lastSeq + 1;
-  }
+  if (!s) return false;
+  s.entries -= head.count;
+  // Only the session's front block moves its start: one evicted past a pinned block leaves it be.
+  if (head.firstSeq > s.firstSeq) return false;
+  s.firstSeq = head.lastSeq + 1;
+  return true;
 }
 
 /**

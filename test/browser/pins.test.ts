@@ -12,7 +12,7 @@ import { collectErrors, useBrowser, waitForAgent, waitForStore } from './browser
 import { reconcile } from './reconcile';
 import type { AgentStats } from '../../src/agent/types';
 import type { TraceFile } from '../../src/export/trace-json';
-import type { PinReport } from '../../src/store/pins';
+import { MAX_PIN_LABEL, MAX_PINS, type PinReport } from '../../src/store/pins';
 
 const env = useBrowser();
 /** The trace file's JSON Schema: an export with pins must validate (its header's `pins`). */
@@ -125,6 +125,7 @@ describe('pins', () => {
     expect(covered.filter((s) => !kept.has(s))).toEqual([]);
     expect(s1.pins).toBe(1);
     expect(s1.pinsReleased).toBe(0);
+    expect(s1.pinSaveFailures).toBe(0);
     expect(reconcile(s1)).toEqual([]);
 
     const file = await agentCall(page, (ta) => ta.exportTrace());
@@ -156,6 +157,25 @@ describe('pins', () => {
     expect((await agentCall(page, (ta) => ta.pins())).pins.map((p) => p.reason).sort()).toEqual(['alert', 'user']);
     expect(await page.evaluate((id) => (window as unknown as { TraceAgent: PageAgent }).TraceAgent.unpin(id), mine.id)).toBe(true);
     expect((await agentCall(page, (ta) => ta.pins())).pins.map((p) => p.id)).toEqual([pin.id]);
+
+    // Pins are capped: MAX_PINS + 44 more user pins (labels not strings, or too long) release the oldest 45, the alert's first.
+    await page.evaluate(async (n) => {
+      const ta = (window as unknown as { TraceAgent: PageAgent }).TraceAgent;
+      for (let i = 0; i < n; i++) await ta.pin(1_000 + i, (i % 2 ? 42 : 'y'.repeat(1_000)) as string);
+    }, MAX_PINS + 44);
+    const capped = await agentCall(page, (ta) => ta.pins());
+    expect(capped.pins).toHaveLength(MAX_PINS);
+    expect(capped.pins.map((p) => p.id)).not.toContain(pin.id);
+    expect(capped.released).toBe(45);
+    for (const p of capped.pins) expect(p.label.length).toBeLessThanOrEqual(MAX_PIN_LABEL);
+    expect(capped.pins.filter((p) => p.label.endsWith('s pinned')).length).toBe(MAX_PINS / 2);
+    // An ack carries the pins' summary. These pins cover the ring's newest blocks: the eviction of this write
+    // may release more of them (their share of the ring), each counted.
+    const s3 = await log(page, 'last', 100);
+    expect(s3.pins).toBeLessThanOrEqual(MAX_PINS);
+    expect(s3.pins! + s3.pinsReleased!).toBe(MAX_PINS + 45);
+    expect(s3.pinSaveFailures).toBe(0);
+    expect(s3.storage.problems).toEqual([]);
 
     expect(errors).toEqual([]);
     await page.close();

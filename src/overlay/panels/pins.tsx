@@ -1,7 +1,7 @@
 /**
  * Health's pins: the time ranges eviction skips (alerts', anomalies' and the
  * user's), what each holds, how many were released past their share of the
- * ring, a button to pin the last 30 s and one to unpin each.
+ * ring (or their cap), a failed save of them, a button to pin the last 30 s and one to unpin each.
  */
 import { useState } from 'preact/hooks';
 import { chain } from '../../core/builtins';
@@ -38,12 +38,17 @@ export function PinsSection({ source }: { source: OverlaySource }) {
           Pin last 30 s
         </button>
         {report && (
-          <span class={`dim${report.released > 0 ? ' bad' : ''}`} title="pins released because pinned blocks passed their share of the ring (options.pins.maxShare)">
+          <span class={`dim${report.released > 0 ? ' bad' : ''}`} title="pins released because pinned blocks passed their share of the ring (options.pins.maxShare), or pins passed their cap">
             {formatCount(report.pinnedEntries)} entries pinned · {formatCount(report.released)} released
           </span>
         )}
       </div>
       {problem && <div class="problems">⚠ {problem}</div>}
+      {report?.lastFailure && (
+        <div class="problems">
+          ⚠ {report.lastFailure} ({formatCount(report.saveFailures ?? 0)} failed)
+        </div>
+      )}
       {report && report.pins.length === 0 && <div class="dim">No pins: an alert that fires or an anomaly found pins the time around it.</div>}
       {report && report.pins.length > 0 && (
         <ul class="pin-list">

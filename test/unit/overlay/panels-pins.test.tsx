@@ -57,4 +57,12 @@ describe('the health tab\'s pins', () => {
     m = await mount(fake.source, (state) => <HealthTab source={fake.source} state={state} />);
     expect(m.root.querySelector('.pins .problems')!.textContent).toContain('no store is running');
   });
+
+  it('says when the pins could not be saved, and how often', async () => {
+    const fake = fakeSource({ pins: { pins: [], released: 0, pinnedEntries: 0, saveFailures: 3, lastFailure: 'the pins could not be saved: QuotaExceededError' } });
+    m = await mount(fake.source, (state) => <HealthTab source={fake.source} state={state} />);
+    const problem = m.root.querySelector('.pins .problems')!.textContent!;
+    expect(problem).toContain('the pins could not be saved: QuotaExceededError');
+    expect(problem).toContain('3 failed');
+  });
 });

@@ -705,3 +705,35 @@ describe('StoreClient started late (deferStart: the page\'s first idle moment)',
     c.close();
   });
 });
+
+describe('StoreClient and the pins of its acks', () => {
+  it('keeps their summary, and a failed save of them is a store problem, once for each reason', async () => {
+    const why = ['the pins could not be saved: full', 'the pins could not be saved: full', 'the pins could not be saved: gone'];
+    let failures = 0;
+    const store: TransportFactory = () => {
+      const t: StoreTransport = {
+        thread: 'worker',
+        post: (m) => {
+          const say = (r: StoreToPage) => queueMicrotask(() => t.onMessage(r));
+          if (m.type === 'init') say({ type: 'ready', backend: 'indexeddb', totals: emptyTotals() });
+          if (m.type === 'batch') {
+            const pinLastFailure = why[failures++];
+            say({ type: 'ack', sessionId: m.sessionId, fromSeq: m.firstSeq, upTo: m.lastSeq, duplicates: 0, totals: emptyTotals(), pins: { pins: 1, pinsReleased: 0, pinSaveFailures: failures, pinLastFailure } });
+          }
+        },
+        onMessage: () => {},
+        onFailure: () => {},
+        close: () => {},
+      };
+      return t;
+    };
+    const { c } = client({ transports: [store], maxBatch: 1 });
+    for (let i = 1; i <= 3; i++) {
+      c.write(entry(i));
+      await c.flush();
+    }
+    expect(c.status.pins).toEqual({ pins: 1, pinsReleased: 0, pinSaveFailures: 3, pinLastFailure: why[2] });
+    expect(c.status.problems).toEqual([why[0], why[2]]);
+    c.close();
+  });
+});

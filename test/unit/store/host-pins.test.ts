@@ -4,7 +4,7 @@ import type { TraceEntry } from '../../../src/core/entry';
 import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost } from '../../../src/store/host';
 import { MemoryRing } from '../../../src/store/memory-ring';
-import { headOf } from '../../../src/store/ring';
+import { headOf, type TraceRing } from '../../../src/store/ring';
 import { batchBytes } from '../../../src/core/columns';
 import { PinKeeper } from '../../../src/store/pin-keeper';
 import { PROTOCOL_VERSION, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
@@ -62,7 +62,7 @@ describe('the store\'s pins', () => {
     h.send(ticks(501, 600));
     await h.acked(600);
     const last = h.got.filter((m) => m.type === 'ack').pop();
-    expect(last?.type === 'ack' && last.pins).toEqual({ pins: 1, pinsReleased: 0 });
+    expect(last?.type === 'ack' && last.pins).toEqual({ pins: 1, pinsReleased: 0, pinSaveFailures: 0 });
   });
 
   it('refuses pin requests on the main thread (no keeper), where exports go on without them', async () => {
@@ -106,6 +106,50 @@ describe('the keeper\'s automatic pins', () => {
     const [pin] = (await k.report(ring)).pins;
     expect(pin).toMatchObject({ sessionId: 's', reason: 'anomaly', fromTs: 19_000, toTs: 21_500, entries: 301 });
     expect(pin!.label).toContain('npc.decide');
-    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 0 });
+    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 0, pinSaveFailures: 0 });
+  });
+
+  it('widens a pin over anomalies close together up to 4 windows, then starts a new one', async () => {
+    const k = new PinKeeper(config()); // before 1,000, after 500: a window of 1,500 ms, a span of at most 6,000
+    const ring = new MemoryRing({ capacity: 1000, maxBytes: 1e9, maxSessions: 5 }, undefined, k);
+    await k.use(ring);
+    const cols = batchOf(ticks(1900, 8000)).cols; // ts 19,000..80,000
+    await ring.append({ ...headOf('s', [cols], batchBytes(cols)), startedAt: 5, parts: [cols] });
+    // An anomaly each second for 60 s: each window overlaps the one before.
+    for (let t = 20_000; t < 80_000; t += 1_000) k.noticed({ kind: 'anomaly', anomaly: { ...anomaly, from: t, to: t, at: t } } as never);
+    await until(() => k.summary().pins >= 10);
+    const { pins } = await k.report(ring);
+    for (const p of pins) expect(p.toTs - p.fromTs).toBeLessThanOrEqual(6_000);
+    expect(pins[0]).toMatchObject({ fromTs: 19_000 });
+    expect(pins[pins.length - 1]).toMatchObject({ toTs: 79_500 });
+    expect(k.summary().pinsReleased).toBe(0);
+  });
+});
+
+describe('the keeper\'s failures', () => {
+  it('counts a pin save that fails, says why in its summary (the acks) and its report', async () => {
+    const k = new PinKeeper(config());
+    const ring = new MemoryRing({ capacity: 1000, maxBytes: 1e9, maxSessions: 5 }, undefined, k);
+    let reads = 0;
+    (ring as TraceRing).meta = async (_key: string, value?: unknown) => {
+      if (value === undefined) {
+        reads++;
+        return undefined;
+      }
+      throw new Error('QuotaExceededError: full');
+    };
+    await k.use(ring);
+    expect(reads).toBe(1);
+    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0, pinSaveFailures: 0 });
+    const cols = batchOf(ticks(1, 100)).cols;
+    await ring.append({ ...headOf('s', [cols], batchBytes(cols)), startedAt: 5, parts: [cols] });
+    const pin = await k.pin({ sessionId: 's', fromTs: 10, toTs: 500, reason: 'user', label: 'mine' });
+    expect(pin.label).toBe('mine'); // the pin holds in memory all the same
+    expect(k.summary()).toMatchObject({ pins: 1, pinSaveFailures: 1 });
+    expect(k.summary().pinLastFailure).toMatch(/the pins could not be saved: .*full/);
+    const report = await k.report(ring);
+    expect(report).toMatchObject({ saveFailures: 1, lastFailure: k.summary().pinLastFailure });
+    expect(await k.unpin(pin.id)).toBe(true);
+    expect(k.summary().pinSaveFailures).toBe(2);
   });
 });

@@ -41,8 +41,15 @@ async function fill(ring: TraceRing, from: number, count: number, capacity: numb
     seq += 100;
     expect(ledgerProblem(ring.totals())).toBeNull();
     expect(ring.totals().stored).toBeLessThanOrEqual(capacity);
+    await expectFirstSeqStored(ring, 's');
   }
   return seq;
+}
+
+/** The session's firstSeq is its first stored block's (blocks evicted around a pinned one, and it later, move it on). */
+async function expectFirstSeqStored(ring: TraceRing, sessionId: string): Promise<void> {
+  const [first] = await ring.heads(sessionId, 'oldest', -Infinity, Infinity, 1);
+  expect((await ring.sessions()).find((x) => x.id === sessionId)?.firstSeq).toBe(first?.firstSeq);
 }
 
 const rings: [string, (lim: RingLimits, pins: EvictionGuard) => Promise<TraceRing>][] = [
@@ -73,8 +80,9 @@ describe.each(rings)('%s pins', (_name, open) => {
     await fill(ring, seq, 2, 1000);
     const after = await seqsOf(ring, 's');
     expect(after[0]).toBe(1701); // both blocks it held went first, being the oldest
+    expect((await ring.sessions())[0]).toMatchObject({ firstSeq: 1701, entries: 1000 });
     expect(after).toHaveLength(1000);
-    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0 });
+    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0, pinSaveFailures: 0 });
     expect(ledgerProblem(ring.totals())).toBeNull();
     ring.close();
   });
@@ -89,7 +97,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     const newer = await k.pin({ sessionId: 's', fromTs: 650, toTs: 750, reason: 'user', label: 'newer' }); // 601..800: 200 more
     // 400 pinned > 0.3 of 1,000: the older pin goes on the next eviction.
     seq = await fill(ring, seq, 20, 1000);
-    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 1 });
+    expect(k.summary()).toEqual({ pins: 1, pinsReleased: 1, pinSaveFailures: 0 });
     const report = await k.report(ring);
     expect(report.pins.map((p) => p.id)).toEqual([newer.id]);
     expect(report.pinnedEntries).toBe(200);
@@ -109,7 +117,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     await k.pin({ sessionId: 's', fromTs: 1, toTs: 50, reason: 'user', label: 'x' });
     await ring.deleteSession('s');
     expect((await k.report(ring)).pins).toEqual([]);
-    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0 });
+    expect(k.summary()).toEqual({ pins: 0, pinsReleased: 0, pinSaveFailures: 0 });
     ring.close();
   });
 });
@@ -127,7 +135,7 @@ describe('IdbRing pins', () => {
     const k2 = keeper();
     const again = await IdbRing.open(db, limits(1000), undefined, k2);
     await k2.use(again);
-    expect(k2.summary()).toEqual({ pins: 1, pinsReleased: 0 });
+    expect(k2.summary()).toEqual({ pins: 1, pinsReleased: 0, pinSaveFailures: 0 });
     seq = await fill(again, seq, 20, 1000);
     expect((await seqsOf(again, 's')).slice(0, 100)).toEqual([...Array(100)].map((_, i) => 101 + i));
     expect((await k2.report(again)).pins).toMatchObject([{ id: pin.id, reason: 'anomaly', label: 'spike', entries: 100 }]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addPin, emptyPinState, isPinned, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
+import { addPin, emptyPinState, MAX_PIN_LABEL, MAX_PINS, isPinned, releaseOverShare, removePin, reportPins, windowAround, type PinInput } from '../../../src/store/pins';
 import type { KeyedHead } from '../../../src/store/ring';
 
 function head(key: number, sessionId: string, minTs: number, maxTs: number, count = 100, bytes = 1000): KeyedHead {
@@ -30,11 +30,50 @@ describe('the pin set', () => {
     expect(s.pins[0]).toMatchObject({ fromTs: 100, toTs: 300 });
     const c = addPin(s, auto('b', 150, 300)); // another session
     const d = addPin(s, user('a', 150, 300));
-    const e = addPin(s, user('a', 150, 300));
+    const e = addPin(s, user('a', 150, 301));
     expect(new Set([a.id, c.id, d.id, e.id]).size).toBe(4);
     expect(removePin(s, d.id)).toBe(true);
     expect(removePin(s, d.id)).toBe(false);
     expect(s.pins.map((p) => p.id)).toEqual([a.id, c.id, e.id]);
+  });
+
+  it('does not add a user pin twice: one of the same range of its session is returned', () => {
+    const s = emptyPinState();
+    addPin(s, auto('a', 100, 200));
+    const d = addPin(s, user('a', 100, 200)); // an automatic pin of that range is not the user's
+    expect(addPin(s, { ...user('a', 100, 200), label: 'again' })).toEqual(d);
+    expect(addPin(s, user('b', 100, 200)).id).not.toBe(d.id);
+    expect(s.pins).toHaveLength(3);
+  });
+
+  it('holds at most MAX_PINS pins: past it the oldest goes, counted as released', () => {
+    const s = emptyPinState();
+    const pins = [];
+    for (let i = 0; i < MAX_PINS + 10; i++) pins.push(addPin(s, user('a', i, i + 30_000)));
+    expect(s.pins).toHaveLength(MAX_PINS);
+    expect(s.released).toBe(10);
+    expect(s.pins[0]!.id).toBe(pins[10]!.id);
+    expect(s.pins[MAX_PINS - 1]!.id).toBe(pins[MAX_PINS + 9]!.id);
+  });
+
+  it('takes a label that is a string, cut to MAX_PIN_LABEL; else the pin\'s length', () => {
+    const s = emptyPinState();
+    expect(addPin(s, { ...user('a', 0, 1500), label: 'x'.repeat(10_000) }).label).toBe('x'.repeat(MAX_PIN_LABEL));
+    for (const label of [42, { toString: () => 'boom' }, null, '']) {
+      expect(addPin(s, { ...user('a', 0, 2500 + s.pins.length), label: label as never }).label).toMatch(/^2\.50\d+ s pinned$/);
+    }
+  });
+
+  it('widens an automatic pin up to maxSpan only: past it a new pin starts', () => {
+    const s = emptyPinState();
+    // An anomaly every 10 s, each pinned over 15 s: overlapping, for 100 s.
+    const got = [];
+    for (let t = 0; t <= 100_000; t += 10_000) got.push(addPin(s, auto('a', t, t + 15_000), 60_000));
+    for (const p of s.pins) expect(p.toTs - p.fromTs).toBeLessThanOrEqual(60_000);
+    expect(s.pins.length).toBeGreaterThan(1);
+    expect(got[0]!.id).toBe(got[1]!.id); // a burst still widens one pin
+    // Every moment pinned is still covered.
+    for (let t = 0; t <= 115_000; t += 1_000) expect(s.pins.some((p) => p.fromTs <= t && p.toTs >= t)).toBe(true);
   });
 
   it('releases the oldest pins while pinned blocks pass their share, and counts them', () => {

@@ -19,6 +19,12 @@ import { NO_SOURCE, OTHER_NAME } from './timeframe';
 export const DIGEST_LIMITS = { methods: 1_000, types: 5_000, storySteps: 10_000 } as const;
 /** A method needs this many calls on both sides before its percentiles are compared. */
 export const MIN_CALLS = 5;
+/**
+ * A percentile's confidence interval is the order-statistic one, this many
+ * binomial sigmas of rank either side: 3 ≈ 99.7% two-sided under the normal
+ * approximation, chosen from that meaning (few false alarms), not fitted.
+ */
+export const QUANTILE_Z = 3;
 /** A change of error rate counts when a two-proportion z-test puts it this many sigmas out. */
 const ERROR_Z = 3;
 /** A change of call rate counts beyond this factor (and 3 Poisson sigmas). */
@@ -131,7 +137,16 @@ export interface MethodSide {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  /**
+   * Each percentile's distribution-free confidence interval (ms): the values
+   * at ranks p ± QUANTILE_Z·√(p(1−p)/n), widened by the sketch's relative
+   * error; null where the side has no duration.
+   */
+  interval: { p50: Interval | null; p95: Interval | null; p99: Interval | null };
 }
+
+/** [low, high] (ms); high null: no upper bound (too few values past the percentile). */
+export type Interval = readonly [number, number | null];
 
 export interface MethodComparison {
   /** `agent.method` */
@@ -235,11 +250,42 @@ function sideSummary(d: TraceDigest): TraceSideSummary {
   return { entries: d.entries, durationMs: d.firstTs === null || d.lastTs === null ? 0 : roundFigure(d.lastTs - d.firstTs), calls, errors, dropped: { ...d.dropped } };
 }
 
+/**
+ * The confidence interval of percentile `p` of `s`: for n values, the true
+ * p-quantile lies between the values of ranks n·(p ∓ z·√(p(1−p)/n)) (the
+ * rank of a quantile is binomial), whatever the distribution. The ranks are
+ * rounded outwards; an end past the sample is open (0 below; null, no bound,
+ * above: the largest of few values is no bound on their p95). Each end is
+ * widened by the sketch's relative error α.
+ */
+export function quantileInterval(s: DDSketch, p: number, z = QUANTILE_Z, alpha = DEFAULT_ALPHA): Interval | null {
+  const n = s.count;
+  if (n === 0) return null;
+  const h = z * Math.sqrt((p * (1 - p)) / n);
+  const last = n - 1;
+  const lo = p - h <= 0 || last === 0 ? 0 : s.quantile(Math.floor((p - h) * last) / last);
+  const hi = p + h >= 1 || last === 0 ? null : s.quantile(Math.min(last, Math.ceil((p + h) * last)) / last);
+  return [roundFigure(lo * (1 - alpha)), hi === null ? null : roundFigure(hi * (1 + alpha))];
+}
+
 function side(m: MethodDigest | undefined, secs: number): MethodSide | null {
   if (!m) return null;
   const q = (p: number) => (m.sketch.count > 0 ? roundFigure(m.sketch.quantile(p)) : null);
-  return { calls: m.calls, perSecond: roundFigure(m.calls / secs), errors: m.errors, errorRate: roundFigure(m.errors / Math.max(1, m.calls)), p50: q(0.5), p95: q(0.95), p99: q(0.99) };
+  const ci = (p: number) => quantileInterval(m.sketch, p);
+  return {
+    calls: m.calls,
+    perSecond: roundFigure(m.calls / secs),
+    errors: m.errors,
+    errorRate: roundFigure(m.errors / Math.max(1, m.calls)),
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    interval: { p50: ci(0.5), p95: ci(0.95), p99: ci(0.99) },
+  };
 }
+
+/** Whether two intervals are apart (neither reaches the other). */
+const apart = (x: Interval, y: Interval) => (x[1] !== null && x[1] < y[0]) || (y[1] !== null && y[1] < x[0]);
 
 /**
  * Latencies under this (ms) are compared as this: a page without cross-origin
@@ -267,14 +313,15 @@ function compareMethod(name: string, ma: MethodDigest | undefined, mb: MethodDig
     out.change.p50 = latencyRatio(a.p50, b.p50);
     out.change.p95 = latencyRatio(a.p95, b.p95);
     out.change.p99 = latencyRatio(a.p99, b.p99);
-    for (const [label, r, va, vb] of [['p50', out.change.p50, a.p50, b.p50], ['p95', out.change.p95, a.p95, b.p95]] as const) {
-      // Beyond the sketches' error, and by two clock steps at least (one step is the clock's rounding).
-      if (r === null || va === null || vb === null || Math.abs(r - 1) <= ratioError || Math.abs(vb - va) < 2 * CLOCK_FLOOR_MS) continue;
+    for (const [label, r, va, vb, ia, ib] of [['p50', out.change.p50, a.p50, b.p50, a.interval.p50, b.interval.p50], ['p95', out.change.p95, a.p95, b.p95, a.interval.p95, b.interval.p95]] as const) {
+      // Beyond chance and the sketches' error (the two confidence intervals apart),
+      // and by two clock steps at least (one step is the clock's rounding).
+      if (r === null || va === null || vb === null || ia === null || ib === null || !apart(ia, ib) || Math.abs(r - 1) <= ratioError || Math.abs(vb - va) < 2 * CLOCK_FLOOR_MS) continue;
       // A shift within the sketches' error counts for nothing; past it, by how many times.
       const s = Math.abs(Math.log(r));
       if (s > Math.log(1 + 4 * ratioError)) {
         out.score = Math.max(out.score, s);
-        out.findings.push(`${label} ${fig(va)} → ${fig(vb)} ms (×${fig(r)}, ±${fig(ratioError * 100)}%)`);
+        out.findings.push(`${label} ${fig(va)} → ${fig(vb)} ms (×${fig(r)}; A ${span(ia)}, B ${span(ib)} ms)`);
       }
     }
   }
@@ -329,6 +376,11 @@ function divergence(a: readonly StoryStep[], b: readonly StoryStep[]): StoryDive
 
 function fig(v: number | null): string {
   return v === null ? '–' : String(Number(v.toPrecision(3)));
+}
+
+/** An interval as text: `low–high`, `low–∞` when open above. */
+export function span(i: Interval): string {
+  return `${fig(i[0])}–${i[1] === null ? '∞' : fig(i[1])}`;
 }
 
 function pct(p: number): string {

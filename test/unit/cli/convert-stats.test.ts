@@ -143,7 +143,7 @@ describe('trace-agent compare', () => {
     expect(await main(['compare', plain, slow], t.out, t.out)).toBe(0);
     const lines = t.text().split('\n');
     const head = lines.findIndex((l) => l.startsWith('method '));
-    expect(lines[head + 1]).toMatch(/^npc\.decide .* p95 [\d.]+ → [\d.]+ ms \(×[\d.]+, ±2\.02%\)/);
+    expect(lines[head + 1]).toMatch(/^npc\.decide .* p95 [\d.]+ → [\d.]+ ms \(×[\d.]+; A [\d.]+–[\d.]+, B [\d.]+–[\d.]+ ms\)/);
     const j = capture();
     expect(await main(['compare', gzipped, slow, '--json'], j.out, j.out)).toBe(0);
     const c = JSON.parse(j.text()) as { methods: { name: string }[]; a: { entries: number } };

@@ -59,7 +59,7 @@ describe('the compare tab', () => {
     const r = rows(m.root);
     expect(r[0]![0]).toBe('pathfinder.findPath');
     // What changed: a row under the method, and under no other.
-    expect(r[1]).toEqual([expect.stringMatching(/p95 [\d.]+ → [\d.]+ ms \(×[\d.]+, ±2\.02%\)/)]);
+    expect(r[1]).toEqual([expect.stringMatching(/p95 [\d.]+ → [\d.]+ ms \(×[\d.]+; A [\d.]+–[\d.]+, B [\d.]+–[\d.]+ ms\)/)]);
     expect(m.root.querySelectorAll('tr.what')).toHaveLength(1);
     expect(r.slice(2).map((row) => row[0])).toEqual(['npc.decide', 'npc.move', 'director.plan']);
     expect(m.text()).toContain(`B live session: ${N} entries`);

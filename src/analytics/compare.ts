@@ -16,7 +16,7 @@ import { DDSketch, DEFAULT_ALPHA, roundFigure, summarize, type QuantileSummary }
 import { NO_SOURCE, OTHER_NAME } from './timeframe';
 
 /** Methods, event types and story steps kept by a digest (the rest counted). */
-export const DIGEST_LIMITS = { methods: 1_000, types: 5_000, storySteps: 10_000 } as const;
+export const DIGEST_LIMITS = { methods: 1_000, types: 5_000, storySteps: 10_000, sessions: 1_000 } as const;
 /** A method needs this many calls on both sides before its percentiles are compared. */
 export const MIN_CALLS = 5;
 /**
@@ -54,17 +54,23 @@ export interface TraceDigest {
   /** First and last entry's trace time (ms); null without entries. */
   firstTs: number | null;
   lastTs: number | null;
+  /** Each session's first and last trace time (ms): a file of several sessions restarts its clock at each. */
+  sessions: Map<string, { firstTs: number; lastTs: number }>;
   methods: Map<string, MethodDigest>;
   types: Map<string, number>;
   frames: DDSketch;
   story: StoryStep[];
-  /** What did not fit the limits (counted under '(other)' for methods and types; story steps after the limit). */
-  dropped: { methods: number; types: number; storySteps: number };
+  /**
+   * What did not fit the limits: calls of methods past the limit and entries
+   * of types past it (counted under '(other)'), story steps after the limit,
+   * entries of sessions past it (their time spans merged under '(other)').
+   */
+  dropped: { methodCalls: number; typeEntries: number; storySteps: number; sessionEntries: number };
 }
 
 /** Builds a digest one entry at a time (a file as it streams, pages of the live store). */
 export class TraceDigester {
-  private readonly d: TraceDigest = { entries: 0, firstTs: null, lastTs: null, methods: new Map(), types: new Map(), frames: new DDSketch(), story: [], dropped: { methods: 0, types: 0, storySteps: 0 } };
+  private readonly d: TraceDigest = { entries: 0, firstTs: null, lastTs: null, sessions: new Map(), methods: new Map(), types: new Map(), frames: new DDSketch(), story: [], dropped: { methodCalls: 0, typeEntries: 0, storySteps: 0, sessionEntries: 0 } };
 
   add(e: TraceEntry): void {
     const d = this.d;
@@ -72,10 +78,11 @@ export class TraceDigester {
     if (typeof e.ts === 'number') {
       if (d.firstTs === null || e.ts < d.firstTs) d.firstTs = e.ts;
       if (d.lastTs === null || e.ts > d.lastTs) d.lastTs = e.ts;
+      this.sessionTime(typeof e.sessionId === 'string' ? e.sessionId : '', e.ts);
     }
     let type = e.type;
     if (!d.types.has(type) && d.types.size >= DIGEST_LIMITS.types) {
-      d.dropped.types++;
+      d.dropped.typeEntries++;
       type = OTHER_NAME;
     }
     d.types.set(type, (d.types.get(type) ?? 0) + 1);
@@ -88,13 +95,27 @@ export class TraceDigester {
     return this.d;
   }
 
+  private sessionTime(id: string, ts: number): void {
+    let key = id;
+    if (!this.d.sessions.has(key) && this.d.sessions.size >= DIGEST_LIMITS.sessions) {
+      this.d.dropped.sessionEntries++;
+      key = OTHER_NAME;
+    }
+    const s = this.d.sessions.get(key);
+    if (!s) this.d.sessions.set(key, { firstTs: ts, lastTs: ts });
+    else {
+      if (ts < s.firstTs) s.firstTs = ts;
+      if (ts > s.lastTs) s.lastTs = ts;
+    }
+  }
+
   private call(e: TraceEntry, dur: number): void {
     const agent = e.source ?? NO_SOURCE;
     const method = e.method ?? e.type;
     let key = `${agent}.${method}`;
     let m = this.d.methods.get(key);
     if (!m && this.d.methods.size >= DIGEST_LIMITS.methods) {
-      this.d.dropped.methods++;
+      this.d.dropped.methodCalls++;
       key = OTHER_NAME;
       m = this.d.methods.get(key);
     }
@@ -166,6 +187,7 @@ export interface MethodComparison {
 
 export interface TraceSideSummary {
   entries: number;
+  /** The sum of the sessions' spans. */
   durationMs: number;
   calls: number;
   errors: number;
@@ -236,8 +258,15 @@ export function compareTraces(a: Comparable, b: Comparable): TraceComparison {
   };
 }
 
+/** The trace's time (ms): the sum of its sessions' spans (each session's clock starts at 0). */
+export function traceSpanMs(d: TraceDigest): number {
+  let ms = 0;
+  for (const s of d.sessions.values()) ms += s.lastTs - s.firstTs;
+  return ms;
+}
+
 function seconds(d: TraceDigest): number {
-  return d.firstTs === null || d.lastTs === null ? 1 : Math.max(1, (d.lastTs - d.firstTs) / 1000);
+  return Math.max(1, traceSpanMs(d) / 1000);
 }
 
 function sideSummary(d: TraceDigest): TraceSideSummary {
@@ -247,7 +276,7 @@ function sideSummary(d: TraceDigest): TraceSideSummary {
     calls += m.calls;
     errors += m.errors;
   }
-  return { entries: d.entries, durationMs: d.firstTs === null || d.lastTs === null ? 0 : roundFigure(d.lastTs - d.firstTs), calls, errors, dropped: { ...d.dropped } };
+  return { entries: d.entries, durationMs: roundFigure(traceSpanMs(d)), calls, errors, dropped: { ...d.dropped } };
 }
 
 /**

@@ -116,7 +116,7 @@ describe('compareTraces on two demo-like runs', () => {
     const many = Array.from({ length: DIGEST_LIMITS.types + 3 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'custom', type: `t${k}`, level: 'info', frame: 0 }) as TraceEntry);
     const d = digestTrace(many);
     expect(d.types.size).toBe(DIGEST_LIMITS.types + 1);
-    expect(d.dropped.types).toBe(3);
+    expect(d.dropped.typeEntries).toBe(3);
     expect(d.types.get('(other)')).toBe(3);
   });
 
@@ -148,5 +148,21 @@ describe('compareTraces on two demo-like runs', () => {
     }
     expect(methods).toBe(3 * 4 * METHODS);
     expect(flagged, flaggedBy.join('\n')).toBeLessThanOrEqual(methods * 0.01);
+  });
+
+  it('rates calls by the sum of the sessions\' spans: an all-sessions file restarts its clock at each', () => {
+    // Three sessions of 10 s each, one call a second; every session's ts from 0.
+    const three: TraceEntry[] = [];
+    let seq = 0;
+    for (const sid of ['s1', 's2', 's3']) for (let k = 0; k <= 10; k++) three.push({ seq: ++seq, ts: k * 1000, sessionId: sid, kind: 'agent', type: 'p.tick', source: 'p', method: 'tick', level: 'info', frame: 0, dur: 1, status: 'ok' } as TraceEntry);
+    const one = three.filter((e) => e.sessionId === 's1');
+    const c = compareTraces(one, three);
+    expect(c.a.durationMs).toBe(10_000);
+    expect(c.b.durationMs).toBe(30_000);
+    const m = c.methods[0]!;
+    expect(m.a!.perSecond).toBe(1.1);
+    expect(m.b!.perSecond).toBe(1.1);
+    expect(m.change.perSecond).toBe(1);
+    expect(digestTrace(three).sessions.size).toBe(3);
   });
 });

@@ -84,6 +84,8 @@ describe('trace-agent convert', () => {
     await expect(convertTrace(readTrace([text]), 'jsonl', c.out)).rejects.toThrow(`entry 1 (at byte ${text.indexOf('{"seq":2')}): unknown kind "nope"`);
     await expect(convertTrace(readTrace(['{"format":"trace-agent","schemaVersion":9,"entries":[]}']), 'csv', capture().out)).rejects.toThrow('schema version 9 is newer than this reader (1)');
     await expect(convertTrace(readTrace(['{"format":"other","entries":[]}']), 'csv', capture().out)).rejects.toThrow('not a trace-agent file (format "other")');
+    // The overlay's header checks: a schema version is a whole number from 1.
+    for (const v of ['0', '-1', '1.5', '"1"']) await expect(convertTrace(readTrace([`{"format":"trace-agent","schemaVersion":${v},"entries":[]}`]), 'csv', capture().out)).rejects.toThrow(`unknown schema version ${v}`);
   });
 });
 

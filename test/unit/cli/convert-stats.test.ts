@@ -134,6 +134,11 @@ describe('trace-agent stats', () => {
     const f = capture();
     expect(await main(['stats', join(dir, 'missing.json')], f.out, f.out)).toBe(1);
     expect(f.text()).toContain('ENOENT');
+    // An output that cannot be opened: exit 1 with the reason, not an uncaught error.
+    const g = capture();
+    const out = join(dir, 'no-such-dir', 'out.csv');
+    expect(await main(['convert', plain, '--to', 'csv', '-o', out], g.out, g.out)).toBe(1);
+    expect(g.text()).toMatch(/^trace-agent: .*ENOENT.*no-such-dir/);
   });
 });
 

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertTrace, CSV_COLUMNS, csvCell } from '../../../src/cli/convert';
 import { main } from '../../../src/cli/main';
 import { readTrace, readTracePath } from '../../../src/cli/read-trace';
-import { traceStats } from '../../../src/cli/stats';
+import { statsTable, traceStats } from '../../../src/cli/stats';
+import { compareTable } from '../../../src/cli/compare';
+import { compareTraces } from '../../../src/analytics/compare';
 import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { BatchEncoder } from '../../../src/core/columns';
 import type { TraceEntry } from '../../../src/core/entry';
@@ -76,6 +78,12 @@ describe('trace-agent convert', () => {
     expect(csvCell({ a: 'x,"y"' }, true)).toBe('"{""a"":""x,\\""y\\""""}"');
     expect(csvCell('line\nbreak', false)).toBe('"line\nbreak"');
     expect(csvCell(undefined, false)).toBe('');
+    // A cell a spreadsheet would run as a formula is text ('), a number is left a number.
+    expect(csvCell('=HYPERLINK("http://x")', false)).toBe(`"'=HYPERLINK(""http://x"")"`);
+    for (const f of ['+1+1', '-2+3', '@SUM(A1)', '\tx', '\rx']) expect(csvCell(f, false).replace(/^"/, '')).toMatch(/^'/);
+    expect(csvCell(-5, false)).toBe('-5');
+    expect(csvCell(-5, true)).toBe('-5');
+    expect(csvCell('a=b', false)).toBe('a=b');
   });
 
   it('stops with a message saying where, on an entry that is not an entry', async () => {
@@ -139,6 +147,25 @@ describe('trace-agent stats', () => {
     const out = join(dir, 'no-such-dir', 'out.csv');
     expect(await main(['convert', plain, '--to', 'csv', '-o', out], g.out, g.out)).toBe(1);
     expect(g.text()).toMatch(/^trace-agent: .*ENOENT.*no-such-dir/);
+  });
+});
+
+describe('printed text from a file', () => {
+  it('has no control characters: a type, a method or a story state cannot drive the terminal', async () => {
+    const evil = '\u001b[2J\u001b]0;owned\u0007x\nfake line\u009b31m';
+    const es = [
+      { seq: 1, ts: 0, sessionId: 's', kind: 'custom', type: evil, level: 'info', frame: 0 },
+      { seq: 2, ts: 1, sessionId: 's', kind: 'custom', type: 'story:transition', level: 'info', frame: 0, data: { from: evil, to: evil } },
+      { seq: 3, ts: 2, sessionId: 's', kind: 'agent', type: 'a.m', source: evil, method: evil, level: 'info', frame: 0, dur: 1, status: 'ok' },
+    ] as TraceEntry[];
+    const c = compareTable(compareTraces(es, []));
+    const text = JSON.stringify({ format: 'trace-agent', schemaVersion: 1, entries: es });
+    const st = statsTable(await traceStats(readTrace([text])));
+    for (const out of [c, st]) {
+      expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(out.split('\n').some((l) => l.startsWith('fake line'))).toBe(false);
+    }
+    expect(c).toContain('[2J]0;ownedxfake line31m');
   });
 });
 

@@ -29,8 +29,8 @@ export const QUANTILE_Z = 3;
 const ERROR_Z = 3;
 /** A change of call rate counts beyond this factor (and 3 Poisson sigmas). */
 const CALL_RATE_FACTOR = 1.5;
-/** Methods and types listed, at most. */
-const MAX_LISTED = 200;
+/** Methods and types listed, at most (the rest counted in `unlisted`). */
+export const MAX_LISTED = 200;
 
 interface MethodDigest {
   agent: string;
@@ -209,9 +209,11 @@ export interface TraceComparison {
   relativeError: number;
   /** ...so a ratio of two is within this much of the true ratio: a change within it may be the sketches' alone. */
   ratioError: number;
-  /** Most changed first. */
+  /** Most changed first (at most MAX_LISTED). */
   methods: MethodComparison[];
-  types: { onlyInA: { type: string; count: number }[]; onlyInB: { type: string; count: number }[]; inBoth: number };
+  /** What the lists leave out (past MAX_LISTED): methods, and types of one trace only. */
+  unlisted: { methods: number; onlyInA: number; onlyInB: number };
+  types: { onlyInA: { type: string; count: number }[]; onlyInB: { type: string; count: number }[]; inBoth: number; onlyInATotal: number; onlyInBTotal: number };
   frames: {
     a: QuantileSummary;
     b: QuantileSummary;
@@ -246,13 +248,15 @@ export function compareTraces(a: Comparable, b: Comparable): TraceComparison {
   const methods: MethodComparison[] = [];
   for (const name of names) methods.push(compareMethod(name, da.methods.get(name), db.methods.get(name), secA, secB, ratioError));
   methods.sort((x, y) => y.score - x.score || (y.b?.calls ?? 0) + (y.a?.calls ?? 0) - ((x.b?.calls ?? 0) + (x.a?.calls ?? 0)) || (x.name < y.name ? -1 : 1));
+  const types = compareTypes(da.types, db.types);
   return {
     a: sideSummary(da),
     b: sideSummary(db),
     relativeError: alpha,
     ratioError,
     methods: methods.slice(0, MAX_LISTED),
-    types: compareTypes(da.types, db.types),
+    unlisted: { methods: Math.max(0, methods.length - MAX_LISTED), onlyInA: types.onlyInATotal - types.onlyInA.length, onlyInB: types.onlyInBTotal - types.onlyInB.length },
+    types,
     frames: { a: summarize(da.frames), b: summarize(db.frames), curve: frameCurve(da.frames, db.frames) },
     story: { a: da.story.length, b: db.story.length, divergence: divergence(da.story, db.story) },
   };
@@ -379,11 +383,12 @@ function compareTypes(a: Map<string, number>, b: Map<string, number>): TraceComp
     [...x]
       .filter(([t]) => !y.has(t) && t !== OTHER_NAME)
       .map(([type, count]) => ({ type, count }))
-      .sort((p, q) => q.count - p.count || (p.type < q.type ? -1 : 1))
-      .slice(0, MAX_LISTED);
+      .sort((p, q) => q.count - p.count || (p.type < q.type ? -1 : 1));
   let inBoth = 0;
   for (const t of a.keys()) if (b.has(t)) inBoth++;
-  return { onlyInA: only(a, b), onlyInB: only(b, a), inBoth };
+  const onlyA = only(a, b);
+  const onlyB = only(b, a);
+  return { onlyInA: onlyA.slice(0, MAX_LISTED), onlyInB: onlyB.slice(0, MAX_LISTED), inBoth, onlyInATotal: onlyA.length, onlyInBTotal: onlyB.length };
 }
 
 /** Percentiles 1..99, then 99.5 and 99.9: where the two distributions part shows, the tail included. */
@@ -410,6 +415,16 @@ function fig(v: number | null): string {
 /** An interval as text: `low–high`, `low–∞` when open above. */
 export function span(i: Interval): string {
   return `${fig(i[0])}–${i[1] === null ? '∞' : fig(i[1])}`;
+}
+
+/** What a side's digest did not keep, in words ('' when it kept everything). */
+export function droppedText(d: TraceDigest['dropped']): string {
+  const parts: string[] = [];
+  if (d.methodCalls > 0) parts.push(`${d.methodCalls} calls of methods past ${DIGEST_LIMITS.methods}`);
+  if (d.typeEntries > 0) parts.push(`${d.typeEntries} entries of types past ${DIGEST_LIMITS.types}`);
+  if (d.sessionEntries > 0) parts.push(`${d.sessionEntries} entries of sessions past ${DIGEST_LIMITS.sessions}`);
+  if (d.storySteps > 0) parts.push(`${d.storySteps} story steps past ${DIGEST_LIMITS.storySteps}`);
+  return parts.length === 0 ? '' : `counted under '${OTHER_NAME}' or not kept: ${parts.join(', ')}`;
 }
 
 function pct(p: number): string {

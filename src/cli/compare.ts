@@ -3,7 +3,7 @@
  * (analytics/compare.ts), then compared: what changed per agent method, most
  * changed first; event types of one only; frame times; where the stories part.
  */
-import { compareTraces, TraceDigester, type TraceComparison } from '../analytics/compare';
+import { compareTraces, droppedText, TraceDigester, type TraceComparison } from '../analytics/compare';
 import type { TraceReader } from './read-trace';
 import { printable, table } from './stats';
 
@@ -30,6 +30,10 @@ export function compareTable(c: TraceComparison, names: [string, string] = ['A',
   const put = (line: string) => out.push(printable(line));
   put(`A: ${names[0]}: ${c.a.entries} entries, ${fig(c.a.durationMs / 1000)} s, ${c.a.calls} agent calls (${c.a.errors} failed)`);
   put(`B: ${names[1]}: ${c.b.entries} entries, ${fig(c.b.durationMs / 1000)} s, ${c.b.calls} agent calls (${c.b.errors} failed)`);
+  for (const [label, side] of [['A', c.a], ['B', c.b]] as const) {
+    const dropped = droppedText(side.dropped);
+    if (dropped) put(`${label}: ${dropped}`);
+  }
   put(`percentiles within ${c.relativeError * 100}% (DDSketch): a ratio of two within ±${fig(c.ratioError * 100)}%`);
   out.push('');
   put('methods, most changed first:');
@@ -39,10 +43,11 @@ export function compareTable(c: TraceComparison, names: [string, string] = ['A',
       ...c.methods.map((m) => [m.name, m.a?.calls ?? null, m.b?.calls ?? null, m.a ? fig(m.a.errorRate * 100) : null, m.b ? fig(m.b.errorRate * 100) : null, fig(m.a?.p50), fig(m.b?.p50), fig(m.a?.p95), fig(m.b?.p95), fig(m.change.p95), fig(m.a?.p99), fig(m.b?.p99), m.findings.join('; ') || '–']),
     ]),
   );
+  if (c.unlisted.methods > 0) put(`${c.unlisted.methods} more methods, unchanged or less changed, not listed`);
   out.push('');
-  const types = (label: string, list: { type: string; count: number }[]) => `${label}: ${list.length === 0 ? '–' : list.map((t) => `${t.type} (${t.count})`).join(', ')}`;
-  put(types('event types only in A', c.types.onlyInA));
-  put(types('event types only in B', c.types.onlyInB));
+  const types = (label: string, list: { type: string; count: number }[], more: number) => `${label}: ${list.length === 0 ? '–' : list.map((t) => `${t.type} (${t.count})`).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  put(types('event types only in A', c.types.onlyInA, c.unlisted.onlyInA));
+  put(types('event types only in B', c.types.onlyInB, c.unlisted.onlyInB));
   const f = c.frames;
   put(`frame time ms, A → B: p50 ${fig(f.a.p50) ?? '–'} → ${fig(f.b.p50) ?? '–'}, p95 ${fig(f.a.p95) ?? '–'} → ${fig(f.b.p95) ?? '–'}, p99 ${fig(f.a.p99) ?? '–'} → ${fig(f.b.p99) ?? '–'} (${f.a.count} and ${f.b.count} frames)`);
   const d = c.story.divergence;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareTraces, digestTrace, DIGEST_LIMITS, TraceDigester } from '../../../src/analytics/compare';
+import { compareTraces, digestTrace, DIGEST_LIMITS, droppedText, MAX_LISTED, TraceDigester } from '../../../src/analytics/compare';
 import type { TraceEntry } from '../../../src/core/entry';
 import { demoEntries } from '../../tools/demo-trace.mjs';
 import { rng } from './rng';
@@ -118,6 +118,16 @@ describe('compareTraces on two demo-like runs', () => {
     expect(d.types.size).toBe(DIGEST_LIMITS.types + 1);
     expect(d.dropped.typeEntries).toBe(3);
     expect(d.types.get('(other)')).toBe(3);
+    // Compared, the types of one only past MAX_LISTED are counted, and the drops carried.
+    const c = compareTraces([], many);
+    expect(c.types.onlyInB).toHaveLength(MAX_LISTED);
+    expect(c.unlisted.onlyInB).toBe(DIGEST_LIMITS.types - MAX_LISTED);
+    expect(c.b.dropped.typeEntries).toBe(3);
+    expect(droppedText(c.b.dropped)).toBe(`counted under '(other)' or not kept: 3 entries of types past ${DIGEST_LIMITS.types}`);
+    const methods = Array.from({ length: MAX_LISTED + 7 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'agent', type: `m${k}.go`, source: `m${k}`, method: 'go', level: 'info', frame: 0, dur: 1, status: 'ok' }) as TraceEntry);
+    const cm = compareTraces(methods, methods);
+    expect(cm.methods).toHaveLength(MAX_LISTED);
+    expect(cm.unlisted.methods).toBe(7);
   });
 
   it('flags at most 1% of methods between two samples of the same distribution, whatever its shape and the count', () => {

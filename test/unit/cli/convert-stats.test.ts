@@ -8,7 +8,7 @@ import { main } from '../../../src/cli/main';
 import { readTrace, readTracePath } from '../../../src/cli/read-trace';
 import { statsTable, traceStats } from '../../../src/cli/stats';
 import { compareTable } from '../../../src/cli/compare';
-import { compareTraces } from '../../../src/analytics/compare';
+import { compareTraces, DIGEST_LIMITS } from '../../../src/analytics/compare';
 import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { BatchEncoder } from '../../../src/core/columns';
 import type { TraceEntry } from '../../../src/core/entry';
@@ -166,6 +166,13 @@ describe('printed text from a file', () => {
       expect(out.split('\n').some((l) => l.startsWith('fake line'))).toBe(false);
     }
     expect(c).toContain('[2J]0;ownedxfake line31m');
+  });
+
+  it('the compare table counts what the digests and the lists left out', () => {
+    const es = Array.from({ length: DIGEST_LIMITS.types + 2 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'custom', type: `t${k}`, level: 'info', frame: 0 }) as TraceEntry);
+    const c = compareTable(compareTraces([], es));
+    expect(c).toContain(`B: counted under '(other)' or not kept: 2 entries of types past ${DIGEST_LIMITS.types}`);
+    expect(c).toMatch(new RegExp(`event types only in B: t0 \\(1\\), .* and ${DIGEST_LIMITS.types - 200} more\n`));
   });
 });
 

@@ -18,10 +18,15 @@ export type ConvertFormat = (typeof FORMATS)[number];
 export const CSV_COLUMNS = ['seq', 'ts', 'sessionId', 'frame', 'kind', 'level', 'type', 'source', 'method', 'dur', 'spanId', 'parentId', 'status', 'async', 'flags', 'data', 'metadata', 'args', 'result', 'error'] as const;
 const JSON_COLUMNS: ReadonlySet<string> = new Set(['data', 'metadata', 'args', 'result', 'error']);
 
-/** A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+/**
+ * A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line
+ * break. Text that a spreadsheet would run as a formula (= + - @, a tab or a
+ * carriage return first) gets a leading `'`; numbers are left as they are.
+ */
 export function csvCell(v: unknown, json: boolean): string {
   if (v === undefined || v === null) return '';
-  const s = json ? JSON.stringify(v) : String(v);
+  let s = json ? JSON.stringify(v) : String(v);
+  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { TraceEntry } from '../core/entry';
 import { TraceError } from '../core/errors';
-import { entryProblem, SCHEMA_VERSION, TRACE_FORMAT, type TraceHeader } from '../export/trace-json';
+import { entryProblem, headerProblem, type TraceHeader } from '../export/trace-json';
 import { scanTrace } from './scanner';
 
 /** Chunks read from the stream at a time. */
@@ -32,13 +32,6 @@ export async function traceBytes(path: string): Promise<AsyncIterable<Uint8Array
   return file.pipe(gunzip);
 }
 
-/** The header's problem, or null (the same checks as parseTrace's). */
-export function headerProblem(h: Record<string, unknown>): string | null {
-  if (h['format'] !== TRACE_FORMAT) return `not a trace-agent file (format ${JSON.stringify(h['format'])})`;
-  if (typeof h['schemaVersion'] !== 'number' || h['schemaVersion'] > SCHEMA_VERSION) return `schema version ${String(h['schemaVersion'])} is newer than this reader (${SCHEMA_VERSION})`;
-  return null;
-}
-
 export interface TraceReader {
   /** Resolves with the header, before the first entry. */
   header(): Promise<TraceHeader>;
@@ -56,7 +49,7 @@ export function readTrace(chunks: AsyncIterable<Uint8Array | string> | Iterable<
   const readHeader = async (): Promise<TraceHeader> => {
     const first = await items.next();
     if (first.done || first.value.kind !== 'header') throw new TraceError('IMPORT_INVALID', 'the trace has no entries array');
-    const problem = headerProblem(first.value.header);
+    const problem = headerProblem(first.value.header as Partial<TraceHeader>);
     if (problem) throw new TraceError('IMPORT_INVALID', problem);
     return first.value.header as unknown as TraceHeader;
   };

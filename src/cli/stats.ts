@@ -64,9 +64,15 @@ export async function traceStats(reader: TraceReader, session?: string): Promise
   return { sessionId, entries, otherSessions: other, stats: engine.generateStats(), anomalies: { found: anomalies.reverse(), total }, alerts: { transitions: alerts, total: alertTotal } };
 }
 
-/** Columns padded to their widest cell; numbers right-aligned. */
+/** Text from a file, safe to print to a terminal: control characters (C0 with ESC, DEL, C1) removed. */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+}
+
+/** Columns padded to their widest cell; numbers right-aligned; text printable. */
 export function table(rows: (string | number | null)[][]): string {
-  const cells = rows.map((r) => r.map((c) => (c === null ? '–' : typeof c === 'number' ? fig(c) : c)));
+  const cells = rows.map((r) => r.map((c) => (c === null ? '–' : typeof c === 'number' ? fig(c) : printable(c))));
   const widths: number[] = [];
   for (const r of cells) r.forEach((c, k) => (widths[k] = Math.max(widths[k] ?? 0, c.length)));
   return cells.map((r) => r.map((c, k) => (typeof rows[0]![k] === 'number' || typeof rows[1]?.[k] === 'number' ? c.padStart(widths[k]!) : c.padEnd(widths[k]!))).join('  ').trimEnd()).join('\n');
@@ -80,15 +86,17 @@ function fig(v: number): string {
 export function statsTable(s: FileStats): string {
   const st = s.stats;
   const out: string[] = [];
-  out.push(`session ${s.sessionId ?? '(none)'}: ${s.entries} entries read${s.otherSessions > 0 ? ` (${s.otherSessions} of other sessions or unreadable, not analysed)` : ''}, ${fig(st.elapsedMs / 1000)} s of trace`);
-  out.push(`errors ${st.errors.count} · agent calls ${st.calls.count} (${st.calls.errors} failed) · frames ${st.frames.frames}, avg ${st.frames.avgFps === null ? '–' : fig(st.frames.avgFps)} fps, frame time p95 ${st.frames.frameTime.p95 ?? '–'} ms, hitches ${st.frames.hitches}`);
-  out.push(`percentiles within ${st.sketchRelativeError * 100}% (DDSketch)`);
+  // Every line but the table's (printable already) holds text from the file.
+  const put = (line: string) => out.push(printable(line));
+  put(`session ${s.sessionId ?? '(none)'}: ${s.entries} entries read${s.otherSessions > 0 ? ` (${s.otherSessions} of other sessions or unreadable, not analysed)` : ''}, ${fig(st.elapsedMs / 1000)} s of trace`);
+  put(`errors ${st.errors.count} · agent calls ${st.calls.count} (${st.calls.errors} failed) · frames ${st.frames.frames}, avg ${st.frames.avgFps === null ? '–' : fig(st.frames.avgFps)} fps, frame time p95 ${st.frames.frameTime.p95 ?? '–'} ms, hitches ${st.frames.hitches}`);
+  put(`percentiles within ${st.sketchRelativeError * 100}% (DDSketch)`);
   out.push('');
   out.push(table([['method', 'calls', 'errors', 'err %', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], ...st.methods.map((m) => [`${m.agent}.${m.method}`, m.calls, m.errors, Math.round(m.errorRate * 1000) / 10, m.p50, m.p95, m.p99, m.max])]));
   out.push('');
-  out.push(`anomalies: ${s.anomalies.total}${s.anomalies.total > s.anomalies.found.length ? ` (the last ${s.anomalies.found.length} listed)` : ''}`);
-  for (const a of s.anomalies.found) out.push(`  ${fig((a.at ?? a.to) / 1000)} s  ${a.severity}  ${a.metric}${a.agent ? ` ${a.agent}` : ''}: ${a.reason}`);
-  out.push(`alerts: ${s.alerts.total}`);
-  for (const a of s.alerts.transitions) out.push(`  ${fig(a.at / 1000)} s  ${a.name} → ${a.to}`);
+  put(`anomalies: ${s.anomalies.total}${s.anomalies.total > s.anomalies.found.length ? ` (the last ${s.anomalies.found.length} listed)` : ''}`);
+  for (const a of s.anomalies.found) put(`  ${fig((a.at ?? a.to) / 1000)} s  ${a.severity}  ${a.metric}${a.agent ? ` ${a.agent}` : ''}: ${a.reason}`);
+  put(`alerts: ${s.alerts.total}`);
+  for (const a of s.alerts.transitions) put(`  ${fig(a.at / 1000)} s  ${a.name} → ${a.to}`);
   return out.join('\n') + '\n';
 }

@@ -1,7 +1,8 @@
 /**
  * The two sides of the compare tab as digests (analytics/compare.ts): a trace
  * file opened for viewing, or the live session read from the store page by
- * page (oldest first, at most LIVE_MAX entries: what is left is counted).
+ * page (oldest first, at most LIVE_MAX entries: a longer session is marked
+ * `truncated`; what is left is not read, so not counted).
  */
 import { TraceDigester, type TraceDigest } from '../../analytics/compare';
 import type { TraceFile } from '../../export/trace-json';
@@ -15,14 +16,14 @@ export interface Side {
   /** What the user picked: a file's name, or 'live session'. */
   label: string;
   digest: TraceDigest;
-  /** Entries of the live session not read (past LIVE_MAX). */
-  cut: boolean;
+  /** Whether the live session had entries past LIVE_MAX, left unread (their count unknown without reading them). */
+  truncated: boolean;
 }
 
 export function fileSide(name: string, trace: TraceFile): Side {
   const d = new TraceDigester();
   for (const e of trace.entries) d.add(e);
-  return { label: name, digest: d.digest(), cut: false };
+  return { label: name, digest: d.digest(), truncated: false };
 }
 
 /** The live session's stored entries, oldest first; `onProgress` with the count read so far. */
@@ -35,8 +36,8 @@ export async function liveSide(source: OverlaySource, onProgress?: (read: number
     for (const e of page.entries) d.add(e);
     read += page.entries.length;
     onProgress?.(read);
-    if (page.next === null || page.entries.length === 0) return { label: 'live session', digest: d.digest(), cut: false };
-    if (read >= LIVE_MAX) return { label: 'live session', digest: d.digest(), cut: true };
+    if (page.next === null || page.entries.length === 0) return { label: 'live session', digest: d.digest(), truncated: false };
+    if (read >= LIVE_MAX) return { label: 'live session', digest: d.digest(), truncated: true };
     after = page.next;
   }
 }

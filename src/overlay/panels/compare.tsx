@@ -8,7 +8,7 @@
  */
 import { signal } from '@preact/signals';
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { compareTraces, type MethodComparison, type StoryStep, type TraceComparison } from '../../analytics/compare';
+import { compareTraces, droppedText, type MethodComparison, type StoryStep, type TraceComparison } from '../../analytics/compare';
 import { errorMessage } from '../../core/errors';
 import { Chart, type ChartData, type ChartSpec } from '../charts';
 import { formatCount } from '../format';
@@ -153,7 +153,8 @@ function Result({ c, a, b }: { c: TraceComparison; a: Side; b: Side }) {
   const side = (label: string, s: Side, x: TraceComparison['a']) => (
     <div class="side-sum">
       <b>{label}</b> {s.label}: {formatCount(x.entries)} entries, {fig(x.durationMs / 1000)} s, {formatCount(x.calls)} agent calls ({formatCount(x.errors)} failed)
-      {s.cut && <span class="dim"> · the first {formatCount(x.entries)} entries only</span>}
+      {s.truncated && <span class="dim"> · the first {formatCount(x.entries)} entries only</span>}
+      {droppedText(x.dropped) && <span class="dim dropped"> · {droppedText(x.dropped)}</span>}
     </div>
   );
   const changed = c.methods.filter((m) => m.score > 0).length;
@@ -187,14 +188,16 @@ function Result({ c, a, b }: { c: TraceComparison; a: Side; b: Side }) {
             </tbody>
           </table>
         </div>
-        {c.methods.length > SHOWN && <div class="dim">{c.methods.length - SHOWN} more methods, unchanged or less changed</div>}
+        {c.methods.length + c.unlisted.methods > SHOWN && <div class="dim">{c.methods.length + c.unlisted.methods - SHOWN} more methods, unchanged or less changed</div>}
       </section>
       <section class="types" aria-label="event types">
         <div>
           <span class="fig-title">only in A</span> {c.types.onlyInA.length === 0 ? <span class="dim">none</span> : c.types.onlyInA.map((t) => <code>{`${t.type} ×${t.count}`}</code>)}
+          {c.unlisted.onlyInA > 0 && <span class="dim"> and {c.unlisted.onlyInA} more</span>}
         </div>
         <div>
           <span class="fig-title">only in B</span> {c.types.onlyInB.length === 0 ? <span class="dim">none</span> : c.types.onlyInB.map((t) => <code>{`${t.type} ×${t.count}`}</code>)}
+          {c.unlisted.onlyInB > 0 && <span class="dim"> and {c.unlisted.onlyInB} more</span>}
         </div>
         <div class="dim">{c.types.inBoth} types in both</div>
       </section>

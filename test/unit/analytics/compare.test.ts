@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compareTraces, digestTrace, DIGEST_LIMITS, TraceDigester } from '../../../src/analytics/compare';
+import { compareTraces, digestTrace, DIGEST_LIMITS, droppedText, MAX_LISTED, TraceDigester } from '../../../src/analytics/compare';
 import type { TraceEntry } from '../../../src/core/entry';
 import { demoEntries } from '../../tools/demo-trace.mjs';
+import { rng } from './rng';
 
 const N = 30_000;
 type Fault = NonNullable<Parameters<typeof demoEntries>[1]>['fault'];
@@ -34,7 +35,12 @@ describe('compareTraces on two demo-like runs', () => {
     expect(first.name).toBe('npc.move');
     expect(first.change.p95!).toBeGreaterThan(2);
     expect(first.b!.p95!).toBeGreaterThan(first.a!.p95!);
-    expect(first.findings.join(' ')).toMatch(/p95 .* ms \(×[\d.]+, ±2\.02%\)/);
+    expect(first.findings.join(' ')).toMatch(/p95 .* ms \(×[\d.]+; A [\d.]+–[\d.]+, B [\d.]+–[\d.]+ ms\)/);
+    // The intervals are reported, and they are apart.
+    const [ia, ib] = [first.a!.interval.p95!, first.b!.interval.p95!];
+    expect(ia[0]).toBeLessThanOrEqual(first.a!.p95!);
+    expect(ia[1]!).toBeGreaterThanOrEqual(first.a!.p95!);
+    expect(ib[0]).toBeGreaterThan(ia[1]!);
     expect(c.ratioError).toBeCloseTo(0.0202, 4);
     // The others are within the sketches' error or chance.
     for (const m of c.methods.slice(1)) expect(m.score).toBe(0);
@@ -96,21 +102,77 @@ describe('compareTraces on two demo-like runs', () => {
   });
 
   it('compares latencies under the clock\'s 100 µs step as one reading', () => {
-    const calls = (dur: number) => Array.from({ length: 50 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'agent', type: 'p.tick', source: 'p', method: 'tick', level: 'info', frame: 0, dur: k % 2 ? dur : 0, status: 'ok' }) as TraceEntry);
+    const calls = (dur: number) => Array.from({ length: 400 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'agent', type: 'p.tick', source: 'p', method: 'tick', level: 'info', frame: 0, dur: k % 2 ? dur : 0, status: 'ok' }) as TraceEntry);
     const c = compareTraces(calls(0.0992), calls(0));
     expect(c.methods[0]!.change.p95).toBe(1);
     expect(c.methods[0]!.findings).toEqual([]);
     // One clock step more is the clock's rounding, not a change...
     expect(compareTraces(calls(0.0992), calls(0.2)).methods[0]!.findings).toEqual([]);
     // ...two steps and more, beyond the sketches' error, is.
-    expect(compareTraces(calls(0.2), calls(0.9)).methods[0]!.findings[0]).toMatch(/^p95 0\.\d+ → 0\.\d+ ms \(×4\.\d+, ±2\.02%\)$/);
+    expect(compareTraces(calls(0.2), calls(0.9)).methods[0]!.findings[0]).toMatch(/^p95 0\.\d+ → 0\.\d+ ms \(×4\.\d+; A 0\.\d+–0\.\d+, B 0\.\d+–0\.\d+ ms\)$/);
   });
 
   it('counts what does not fit its limits', () => {
     const many = Array.from({ length: DIGEST_LIMITS.types + 3 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'custom', type: `t${k}`, level: 'info', frame: 0 }) as TraceEntry);
     const d = digestTrace(many);
     expect(d.types.size).toBe(DIGEST_LIMITS.types + 1);
-    expect(d.dropped.types).toBe(3);
+    expect(d.dropped.typeEntries).toBe(3);
     expect(d.types.get('(other)')).toBe(3);
+    // Compared, the types of one only past MAX_LISTED are counted, and the drops carried.
+    const c = compareTraces([], many);
+    expect(c.types.onlyInB).toHaveLength(MAX_LISTED);
+    expect(c.unlisted.onlyInB).toBe(DIGEST_LIMITS.types - MAX_LISTED);
+    expect(c.b.dropped.typeEntries).toBe(3);
+    expect(droppedText(c.b.dropped)).toBe(`counted under '(other)' or not kept: 3 entries of types past ${DIGEST_LIMITS.types}`);
+    const methods = Array.from({ length: MAX_LISTED + 7 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'agent', type: `m${k}.go`, source: `m${k}`, method: 'go', level: 'info', frame: 0, dur: 1, status: 'ok' }) as TraceEntry);
+    const cm = compareTraces(methods, methods);
+    expect(cm.methods).toHaveLength(MAX_LISTED);
+    expect(cm.unlisted.methods).toBe(7);
+  });
+
+  it('flags at most 1% of methods between two samples of the same distribution, whatever its shape and the count', () => {
+    const r = rng(42);
+    const exp = (mean: number) => -mean * Math.log(1 - r());
+    const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const shapes: Record<string, () => number> = {
+      exponential: () => exp(2),
+      'log-normal': () => Math.exp(1 + 0.8 * normal()),
+      bimodal: () => (r() < 0.7 ? 1 + 0.2 * normal() ** 2 : 8 + exp(1)),
+    };
+    const METHODS = 50;
+    let methods = 0;
+    let flagged = 0;
+    const flaggedBy: string[] = [];
+    for (const [shape, draw] of Object.entries(shapes)) {
+      for (const n of [6, 20, 100, 1000]) {
+        const trace = () => {
+          const es: TraceEntry[] = [];
+          let seq = 0;
+          for (let k = 0; k < n; k++) for (let j = 0; j < METHODS; j++) es.push({ seq: ++seq, ts: k * 10, sessionId: 's', kind: 'agent', type: `m${j}.call`, source: `m${j}`, method: 'call', level: 'info', frame: 0, dur: Math.round(draw() * 1000) / 1000, status: 'ok' } as TraceEntry);
+          return es;
+        };
+        const c = compareTraces(trace(), trace());
+        methods += c.methods.length;
+        for (const m of c.methods) if (m.score > 0) (flagged++, flaggedBy.push(`${shape} n=${n}: ${m.findings.join('; ')}`));
+      }
+    }
+    expect(methods).toBe(3 * 4 * METHODS);
+    expect(flagged, flaggedBy.join('\n')).toBeLessThanOrEqual(methods * 0.01);
+  });
+
+  it('rates calls by the sum of the sessions\' spans: an all-sessions file restarts its clock at each', () => {
+    // Three sessions of 10 s each, one call a second; every session's ts from 0.
+    const three: TraceEntry[] = [];
+    let seq = 0;
+    for (const sid of ['s1', 's2', 's3']) for (let k = 0; k <= 10; k++) three.push({ seq: ++seq, ts: k * 1000, sessionId: sid, kind: 'agent', type: 'p.tick', source: 'p', method: 'tick', level: 'info', frame: 0, dur: 1, status: 'ok' } as TraceEntry);
+    const one = three.filter((e) => e.sessionId === 's1');
+    const c = compareTraces(one, three);
+    expect(c.a.durationMs).toBe(10_000);
+    expect(c.b.durationMs).toBe(30_000);
+    const m = c.methods[0]!;
+    expect(m.a!.perSecond).toBe(1.1);
+    expect(m.b!.perSecond).toBe(1.1);
+    expect(m.change.perSecond).toBe(1);
+    expect(digestTrace(three).sessions.size).toBe(3);
   });
 });

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertTrace, CSV_COLUMNS, csvCell } from '../../../src/cli/convert';
 import { main } from '../../../src/cli/main';
 import { readTrace, readTracePath } from '../../../src/cli/read-trace';
-import { traceStats } from '../../../src/cli/stats';
+import { statsTable, traceStats } from '../../../src/cli/stats';
+import { compareTable } from '../../../src/cli/compare';
+import { compareTraces, DIGEST_LIMITS } from '../../../src/analytics/compare';
 import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { BatchEncoder } from '../../../src/core/columns';
 import type { TraceEntry } from '../../../src/core/entry';
@@ -76,6 +78,12 @@ describe('trace-agent convert', () => {
     expect(csvCell({ a: 'x,"y"' }, true)).toBe('"{""a"":""x,\\""y\\""""}"');
     expect(csvCell('line\nbreak', false)).toBe('"line\nbreak"');
     expect(csvCell(undefined, false)).toBe('');
+    // A cell a spreadsheet would run as a formula is text ('), a number is left a number.
+    expect(csvCell('=HYPERLINK("http://x")', false)).toBe(`"'=HYPERLINK(""http://x"")"`);
+    for (const f of ['+1+1', '-2+3', '@SUM(A1)', '\tx', '\rx']) expect(csvCell(f, false).replace(/^"/, '')).toMatch(/^'/);
+    expect(csvCell(-5, false)).toBe('-5');
+    expect(csvCell(-5, true)).toBe('-5');
+    expect(csvCell('a=b', false)).toBe('a=b');
   });
 
   it('stops with a message saying where, on an entry that is not an entry', async () => {
@@ -84,6 +92,8 @@ describe('trace-agent convert', () => {
     await expect(convertTrace(readTrace([text]), 'jsonl', c.out)).rejects.toThrow(`entry 1 (at byte ${text.indexOf('{"seq":2')}): unknown kind "nope"`);
     await expect(convertTrace(readTrace(['{"format":"trace-agent","schemaVersion":9,"entries":[]}']), 'csv', capture().out)).rejects.toThrow('schema version 9 is newer than this reader (1)');
     await expect(convertTrace(readTrace(['{"format":"other","entries":[]}']), 'csv', capture().out)).rejects.toThrow('not a trace-agent file (format "other")');
+    // The overlay's header checks: a schema version is a whole number from 1.
+    for (const v of ['0', '-1', '1.5', '"1"']) await expect(convertTrace(readTrace([`{"format":"trace-agent","schemaVersion":${v},"entries":[]}`]), 'csv', capture().out)).rejects.toThrow(`unknown schema version ${v}`);
   });
 });
 
@@ -132,6 +142,37 @@ describe('trace-agent stats', () => {
     const f = capture();
     expect(await main(['stats', join(dir, 'missing.json')], f.out, f.out)).toBe(1);
     expect(f.text()).toContain('ENOENT');
+    // An output that cannot be opened: exit 1 with the reason, not an uncaught error.
+    const g = capture();
+    const out = join(dir, 'no-such-dir', 'out.csv');
+    expect(await main(['convert', plain, '--to', 'csv', '-o', out], g.out, g.out)).toBe(1);
+    expect(g.text()).toMatch(/^trace-agent: .*ENOENT.*no-such-dir/);
+  });
+});
+
+describe('printed text from a file', () => {
+  it('has no control characters: a type, a method or a story state cannot drive the terminal', async () => {
+    const evil = '\u001b[2J\u001b]0;owned\u0007x\nfake line\u009b31m';
+    const es = [
+      { seq: 1, ts: 0, sessionId: 's', kind: 'custom', type: evil, level: 'info', frame: 0 },
+      { seq: 2, ts: 1, sessionId: 's', kind: 'custom', type: 'story:transition', level: 'info', frame: 0, data: { from: evil, to: evil } },
+      { seq: 3, ts: 2, sessionId: 's', kind: 'agent', type: 'a.m', source: evil, method: evil, level: 'info', frame: 0, dur: 1, status: 'ok' },
+    ] as TraceEntry[];
+    const c = compareTable(compareTraces(es, []));
+    const text = JSON.stringify({ format: 'trace-agent', schemaVersion: 1, entries: es });
+    const st = statsTable(await traceStats(readTrace([text])));
+    for (const out of [c, st]) {
+      expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(out.split('\n').some((l) => l.startsWith('fake line'))).toBe(false);
+    }
+    expect(c).toContain('[2J]0;ownedxfake line31m');
+  });
+
+  it('the compare table counts what the digests and the lists left out', () => {
+    const es = Array.from({ length: DIGEST_LIMITS.types + 2 }, (_, k) => ({ seq: k + 1, ts: k, sessionId: 's', kind: 'custom', type: `t${k}`, level: 'info', frame: 0 }) as TraceEntry);
+    const c = compareTable(compareTraces([], es));
+    expect(c).toContain(`B: counted under '(other)' or not kept: 2 entries of types past ${DIGEST_LIMITS.types}`);
+    expect(c).toMatch(new RegExp(`event types only in B: t0 \\(1\\), .* and ${DIGEST_LIMITS.types - 200} more\n`));
   });
 });
 
@@ -143,7 +184,7 @@ describe('trace-agent compare', () => {
     expect(await main(['compare', plain, slow], t.out, t.out)).toBe(0);
     const lines = t.text().split('\n');
     const head = lines.findIndex((l) => l.startsWith('method '));
-    expect(lines[head + 1]).toMatch(/^npc\.decide .* p95 [\d.]+ → [\d.]+ ms \(×[\d.]+, ±2\.02%\)/);
+    expect(lines[head + 1]).toMatch(/^npc\.decide .* p95 [\d.]+ → [\d.]+ ms \(×[\d.]+; A [\d.]+–[\d.]+, B [\d.]+–[\d.]+ ms\)/);
     const j = capture();
     expect(await main(['compare', gzipped, slow, '--json'], j.out, j.out)).toBe(0);
     const c = JSON.parse(j.text()) as { methods: { name: string }[]; a: { entries: number } };

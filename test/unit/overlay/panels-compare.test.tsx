@@ -3,6 +3,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import type { TraceFile } from '../../../src/export/trace-json';
+import { DIGEST_LIMITS } from '../../../src/analytics/compare';
 import { CompareTab } from '../../../src/overlay/panels/compare';
 import { LIVE_MAX } from '../../../src/overlay/panels/compare-sides';
 import type { OverlayQuery } from '../../../src/overlay/source';
@@ -59,7 +60,7 @@ describe('the compare tab', () => {
     const r = rows(m.root);
     expect(r[0]![0]).toBe('pathfinder.findPath');
     // What changed: a row under the method, and under no other.
-    expect(r[1]).toEqual([expect.stringMatching(/p95 [\d.]+ → [\d.]+ ms \(×[\d.]+, ±2\.02%\)/)]);
+    expect(r[1]).toEqual([expect.stringMatching(/p95 [\d.]+ → [\d.]+ ms \(×[\d.]+; A [\d.]+–[\d.]+, B [\d.]+–[\d.]+ ms\)/)]);
     expect(m.root.querySelectorAll('tr.what')).toHaveLength(1);
     expect(r.slice(2).map((row) => row[0])).toEqual(['npc.decide', 'npc.move', 'director.plan']);
     expect(m.text()).toContain(`B live session: ${N} entries`);
@@ -96,6 +97,27 @@ describe('the compare tab', () => {
     expect(m.root.querySelector('section.types')!.textContent).toContain('only in B boss:spawned ×1');
     expect(m.text()).toContain('No method changed beyond the sketches’ error');
     expect(fake.calls.query).toBeUndefined(); // the live store was not read
+  });
+
+  it('shows what the digests and the lists left out, counted', async () => {
+    const fake = fakeSource();
+    const METHODS = 60;
+    const TYPES = DIGEST_LIMITS.types + 3;
+    const wide: TraceEntry[] = [];
+    for (let k = 0; k < TYPES; k++) wide.push({ seq: k + 1, ts: k, sessionId: 'w', kind: 'custom', type: `t${k}`, level: 'info', frame: 0 } as TraceEntry);
+    for (let k = 0; k < METHODS; k++) wide.push({ seq: TYPES + k + 1, ts: TYPES + k, sessionId: 'w', kind: 'agent', type: `m${k}.go`, source: `m${k}`, method: 'go', level: 'info', frame: 0, dur: 1, status: 'ok' } as TraceEntry);
+    fake.source.openTraceFile = vi.fn(async (f: Blob) => file((f as File).name === 'a.json' ? good : wide));
+    m = await mount(fake.source, (state) => <CompareTab source={fake.source} state={state} />);
+    await pickFile(m.root, 'open file A', new File(['{}'], 'a.json'));
+    await click(m.root.querySelectorAll<HTMLInputElement>('input[type="radio"]')[1]);
+    await pickFile(m.root, 'open file B', new File(['{}'], 'b.json'));
+    await click(buttonByText(m.root, 'compare'));
+    await vi.waitFor(() => expect(m!.root.querySelector('section.types')).not.toBeNull());
+    // B's types past the digest's limit (3 type entries and the 60 method types) are counted under '(other)'.
+    expect(m.text()).toContain(`counted under '(other)' or not kept: ${3 + METHODS} entries of types past ${DIGEST_LIMITS.types}`);
+    // Types of B only: 200 listed, the rest counted.
+    expect(m.root.querySelector('section.types')!.textContent).toContain(`and ${DIGEST_LIMITS.types - 200} more`);
+    expect(m.text()).toContain(`${METHODS + 4 - 50} more methods`);
   });
 
   it('says why a file cannot be opened, and compares nothing', async () => {

@@ -124,7 +124,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
   sortRef.current = sort;
   const onSort = useMemo(() => (k: SortKey) => setSort(nextSort(sortRef.current, k)), []);
 
-  // The table and the spans refresh on their own polls: each re-renders its own part.
+  // The table and the spans refresh on their own polls, half a period apart: each re-renders its own part, in its own frame.
   return (
     <div class="agents">
       <section aria-label="agent methods">
@@ -141,7 +141,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
   );
 }
 
-/** The newest spans as a flame chart, polled on their own (they need no analytics). */
+/** The newest spans as a flame chart, polled on their own (they need no analytics), half a period after the table. */
 const Spans = memo(function Spans({ source, state }: { source: OverlaySource; state: OverlayState }) {
   const [spans, setSpans] = useState<TraceEntry[] | null>(null);
   const [spansProblem, setSpansProblem] = useState<string | null>(null);
@@ -162,6 +162,8 @@ const Spans = memo(function Spans({ source, state }: { source: OverlaySource; st
     },
     REFRESH_MS,
     [frozen],
+    // Half a period after the table's poll: the two refreshes render in different frames.
+    REFRESH_MS / 2,
   );
 
   // Stable, so that the chart keeps its handler.
@@ -173,7 +175,6 @@ const Spans = memo(function Spans({ source, state }: { source: OverlaySource; st
     },
     [state],
   );
-  const waterfall = useMemo(() => (spans && spans.length > 0 ? layoutWaterfall(spans) : null), [spans]);
 
   return (
     <section class="waterfall" aria-label="recent spans">
@@ -186,7 +187,7 @@ const Spans = memo(function Spans({ source, state }: { source: OverlaySource; st
       </div>
       {spansProblem && <div class="problems">⚠ {spansProblem}</div>}
       {spans && spans.length === 0 && <div class="empty">No spans stored yet.</div>}
-      {waterfall && <FlameChartView w={waterfall} onPick={focusRow} onSelect={setPicked} />}
+      {spans && spans.length > 0 && <FlameChartView spans={spans} onPick={focusRow} onSelect={setPicked} />}
       {/* Under the chart, so that its text changing height moves nothing above it. */}
       <div class="wf-detail" aria-live="polite">
         {picked ?? 'Hover a span for what it did; click it (or arrow keys, then Enter) for its entries in the log. Wheel or +/− zooms, drag pans, 0 fits.'}
@@ -249,8 +250,12 @@ const MethodRow = memo(
   (a, b) => sameRowView(a.v, b.v),
 );
 
-/** The flame chart's canvas: made once on mount, fed each new layout, gone on unmount. */
-export function FlameChartView({ w, onPick, onSelect }: { w: Waterfall; onPick: (row: WaterfallRow) => void; onSelect: (text: string | null) => void }) {
+/**
+ * The flame chart's canvas: made once on mount, fed each new list of spans,
+ * gone on unmount. The spans are laid out after the render (an effect), and
+ * drawn in the next animation frame: a refresh's work spread over frames.
+ */
+export function FlameChartView({ spans, onPick, onSelect }: { spans: readonly TraceEntry[]; onPick: (row: WaterfallRow) => void; onSelect: (text: string | null) => void }) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<FlameChartHandle | null>(null);
   const handlers = useRef({ onPick, onSelect });
@@ -263,6 +268,9 @@ export function FlameChartView({ w, onPick, onSelect }: { w: Waterfall; onPick: 
       handle.destroy();
     };
   }, []);
-  useEffect(() => chart.current?.setData(layoutFlame(w.rows, w.from, w.to)), [w]);
+  useEffect(() => {
+    const w = layoutWaterfall(spans);
+    chart.current?.setData(layoutFlame(w.rows, w.from, w.to));
+  }, [spans]);
   return <div class="fc" ref={box} />;
 }

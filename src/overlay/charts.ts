@@ -368,9 +368,11 @@ export function chartFeed(handle: ChartHandle): { push(d: ChartData): void; stop
 /**
  * Runs `tick` now and every `ms` while the component is mounted and the page
  * is visible, never two at once; restarts when `ms` or `deps` change. A null
- * `ms` polls nothing (no timer at all).
+ * `ms` polls nothing (no timer at all). `phase` (ms, below `ms`) shifts the
+ * ticks after the first: two polls of one panel with the same period, one of
+ * them shifted, do their work (and their renders) in different frames.
  */
-export function usePolling(tick: () => Promise<unknown> | unknown, ms: number | null, deps: readonly unknown[]): void {
+export function usePolling(tick: () => Promise<unknown> | unknown, ms: number | null, deps: readonly unknown[], phase = 0): void {
   const latest = useRef(tick);
   latest.current = tick;
   useEffect(() => {
@@ -391,10 +393,18 @@ export function usePolling(tick: () => Promise<unknown> | unknown, ms: number | 
       }
     };
     run();
-    const id = timers.setInterval(run, ms);
+    let id: ReturnType<typeof timers.setInterval> | null = null;
+    const start = () => {
+      if (!alive) return;
+      if (phase > 0) run();
+      id = timers.setInterval(run, ms);
+    };
+    const delay = phase > 0 ? timers.setTimeout(start, phase) : null;
+    if (delay === null) start();
     return () => {
       alive = false;
+      timers.clearTimeout(delay);
       timers.clearInterval(id);
     };
-  }, [ms, ...deps]);
+  }, [ms, phase, ...deps]);
 }

@@ -9,17 +9,15 @@
  * method), and new spans reach the canvas without a render of their own.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { MethodStats } from '../../analytics/stats';
 import type { TraceEntry } from '../../core/entry';
 import { errorMessage } from '../../core/errors';
 import { usePolling } from '../charts';
-import { formatCount, formatDuration, formatPercent, formatSeconds } from '../format';
 import { createFlameChart, type FlameChartHandle } from './flame-chart';
 import { layoutFlame } from './flame-layout';
 import type { OverlaySource } from '../source';
 import { REFRESH_MS, type OverlayState } from '../state';
 import { memo } from './memo';
-import { BUDGET_60HZ } from './metrics';
+import { orderRows, rowView, sameRowView, nextSort, type MethodRowView, type RowOrder, type Sort, type SortKey } from './method-rows';
 import { useEngine } from './use-engine';
 import { chain } from '../../core/builtins';
 
@@ -28,11 +26,7 @@ export const WATERFALL_SPANS = 200;
 
 // ---- the table ---------------------------------------------------------------
 
-export type SortKey = 'name' | 'calls' | 'errors' | 'errorRate' | 'p50' | 'p95' | 'p99' | 'lastTs';
-export interface Sort {
-  key: SortKey;
-  desc: boolean;
-}
+export { nextSort, sortMethods, type Sort, type SortKey } from './method-rows';
 
 export const COLUMNS: readonly { key: SortKey; label: string; title: string }[] = [
   { key: 'name', label: 'method', title: 'agent.method' },
@@ -44,26 +38,6 @@ export const COLUMNS: readonly { key: SortKey; label: string; title: string }[] 
   { key: 'p99', label: 'p99', title: 'latency 99th percentile' },
   { key: 'lastTs', label: 'last', title: 'last call (session time)' },
 ];
-
-const nameOf = (m: MethodStats) => `${m.agent}.${m.method}`;
-
-/** Sorted copy; nulls last whichever the direction; ties by name. */
-export function sortMethods(rows: readonly MethodStats[], sort: Sort): MethodStats[] {
-  const val = (m: MethodStats): number | string | null => (sort.key === 'name' ? nameOf(m) : m[sort.key]);
-  return [...rows].sort((a, b) => {
-    const x = val(a);
-    const y = val(b);
-    if (x === null || y === null) return x === y ? nameOf(a).localeCompare(nameOf(b)) : x === null ? 1 : -1;
-    const c = typeof x === 'string' ? x.localeCompare(y as string) : x - (y as number);
-    if (c !== 0) return sort.desc ? -c : c;
-    return nameOf(a).localeCompare(nameOf(b));
-  });
-}
-
-/** Clicking a column: the same one flips its direction; another sorts by it (numbers biggest first, names A-Z). */
-export function nextSort(sort: Sort, key: SortKey): Sort {
-  return sort.key === key ? { key, desc: !sort.desc } : { key, desc: key !== 'name' };
-}
 
 // ---- the waterfall -------------------------------------------------------------
 
@@ -138,12 +112,19 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
   const { data: stats, problem: statsProblem } = useEngine(state, 'analytics are off (they run in the store\'s worker): no per-method figures', () => source.stats());
   const methods = stats?.methods ?? null;
   const [sort, setSort] = useState<Sort>({ key: 'calls', desc: true });
-  const sorted = useMemo(() => (methods ? sortMethods(methods, sort) : null), [methods, sort]);
+  // The order kept between re-sorts (method-rows.ts), and each row's text made once per refresh.
+  const order = useRef<RowOrder | null>(null);
+  const sorted = useMemo(() => {
+    if (!methods) return null;
+    const next = orderRows(order.current, methods, sort, Date.now());
+    order.current = next.order;
+    return next.rows.map(rowView);
+  }, [methods, sort]);
   const sortRef = useRef(sort);
   sortRef.current = sort;
   const onSort = useMemo(() => (k: SortKey) => setSort(nextSort(sortRef.current, k)), []);
 
-  // The table and the spans refresh on their own polls: each re-renders its own part.
+  // The table and the spans refresh on their own polls, half a period apart: each re-renders its own part, in its own frame.
   return (
     <div class="agents">
       <section aria-label="agent methods">
@@ -160,7 +141,7 @@ export function AgentsTab({ source, state }: { source: OverlaySource; state: Ove
   );
 }
 
-/** The newest spans as a flame chart, polled on their own (they need no analytics). */
+/** The newest spans as a flame chart, polled on their own (they need no analytics), half a period after the table. */
 const Spans = memo(function Spans({ source, state }: { source: OverlaySource; state: OverlayState }) {
   const [spans, setSpans] = useState<TraceEntry[] | null>(null);
   const [spansProblem, setSpansProblem] = useState<string | null>(null);
@@ -181,6 +162,8 @@ const Spans = memo(function Spans({ source, state }: { source: OverlaySource; st
     },
     REFRESH_MS,
     [frozen],
+    // Half a period after the table's poll: the two refreshes render in different frames.
+    REFRESH_MS / 2,
   );
 
   // Stable, so that the chart keeps its handler.
@@ -192,7 +175,6 @@ const Spans = memo(function Spans({ source, state }: { source: OverlaySource; st
     },
     [state],
   );
-  const waterfall = useMemo(() => (spans && spans.length > 0 ? layoutWaterfall(spans) : null), [spans]);
 
   return (
     <section class="waterfall" aria-label="recent spans">
@@ -205,7 +187,7 @@ const Spans = memo(function Spans({ source, state }: { source: OverlaySource; st
       </div>
       {spansProblem && <div class="problems">⚠ {spansProblem}</div>}
       {spans && spans.length === 0 && <div class="empty">No spans stored yet.</div>}
-      {waterfall && <FlameChartView w={waterfall} onPick={focusRow} onSelect={setPicked} />}
+      {spans && spans.length > 0 && <FlameChartView spans={spans} onPick={focusRow} onSelect={setPicked} />}
       {/* Under the chart, so that its text changing height moves nothing above it. */}
       <div class="wf-detail" aria-live="polite">
         {picked ?? 'Hover a span for what it did; click it (or arrow keys, then Enter) for its entries in the log. Wheel or +/− zooms, drag pans, 0 fits.'}
@@ -214,13 +196,13 @@ const Spans = memo(function Spans({ source, state }: { source: OverlaySource; st
   );
 });
 
-export function MethodTable({ rows, sort, onSort }: { rows: readonly MethodStats[]; sort: Sort; onSort: (k: SortKey) => void }) {
+export function MethodTable({ rows, sort, onSort }: { rows: readonly MethodRowView[]; sort: Sort; onSort: (k: SortKey) => void }) {
   return (
     <table class="methods">
       <MethodHead sort={sort} onSort={onSort} />
       <tbody>
-        {rows.map((m) => (
-          <MethodRow key={nameOf(m)} m={m} />
+        {rows.map((v) => (
+          <MethodRow key={v.name} v={v} />
         ))}
       </tbody>
     </table>
@@ -247,44 +229,33 @@ const MethodHead = memo(function MethodHead({ sort, onSort }: { sort: Sort; onSo
   );
 });
 
+/** One method's row: rendered again only when what it shows changed (its view's strings and flags). */
 const MethodRow = memo(
-  function MethodRow({ m }: { m: MethodStats }) {
+  function MethodRow({ v }: { v: MethodRowView }) {
     return (
-      <tr class={m.errors > 0 ? 'has-errors' : ''}>
-        <th scope="row" class="name" title={nameOf(m)}>
-          <span class="agent">{m.agent}</span>.{m.method}
+      <tr class={v.hasErrors ? 'has-errors' : ''}>
+        <th scope="row" class="name" title={v.name}>
+          <span class="agent">{v.agent}</span>.{v.method}
         </th>
-        <td class="num">{formatCount(m.calls)}</td>
-        <td class={`num${m.errors > 0 ? ' bad' : ''}`}>{formatCount(m.errors)}</td>
-        <td class={`num${m.errorRate > 0 ? ' bad' : ''}`}>{m.calls > 0 ? formatPercent(m.errorRate) : '–'}</td>
-        <td class="num">{lat(m.p50)}</td>
-        <td class={`num${m.p95 !== null && m.p95 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p95)}</td>
-        <td class={`num${m.p99 !== null && m.p99 > BUDGET_60HZ ? ' slow' : ''}`}>{lat(m.p99)}</td>
-        <td class="num">{formatSeconds(m.lastTs)}</td>
+        <td class="num">{v.calls}</td>
+        <td class={v.hasErrors ? 'num bad' : 'num'}>{v.errors}</td>
+        <td class={v.rateBad ? 'num bad' : 'num'}>{v.errorRate}</td>
+        <td class="num">{v.p50}</td>
+        <td class={v.p95Slow ? 'num slow' : 'num'}>{v.p95}</td>
+        <td class={v.p99Slow ? 'num slow' : 'num'}>{v.p99}</td>
+        <td class="num">{v.last}</td>
       </tr>
     );
   },
-  (a, b) => sameMethod(a.m, b.m),
+  (a, b) => sameRowView(a.v, b.v),
 );
 
-function sameMethod(a: MethodStats, b: MethodStats): boolean {
-  return (
-    a.agent === b.agent &&
-    a.method === b.method &&
-    a.calls === b.calls &&
-    a.errors === b.errors &&
-    a.errorRate === b.errorRate &&
-    a.p50 === b.p50 &&
-    a.p95 === b.p95 &&
-    a.p99 === b.p99 &&
-    a.lastTs === b.lastTs
-  );
-}
-
-const lat = (v: number | null) => (v === null ? '–' : formatDuration(v));
-
-/** The flame chart's canvas: made once on mount, fed each new layout, gone on unmount. */
-export function FlameChartView({ w, onPick, onSelect }: { w: Waterfall; onPick: (row: WaterfallRow) => void; onSelect: (text: string | null) => void }) {
+/**
+ * The flame chart's canvas: made once on mount, fed each new list of spans,
+ * gone on unmount. The spans are laid out after the render (an effect), and
+ * drawn in the next animation frame: a refresh's work spread over frames.
+ */
+export function FlameChartView({ spans, onPick, onSelect }: { spans: readonly TraceEntry[]; onPick: (row: WaterfallRow) => void; onSelect: (text: string | null) => void }) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<FlameChartHandle | null>(null);
   const handlers = useRef({ onPick, onSelect });
@@ -297,6 +268,9 @@ export function FlameChartView({ w, onPick, onSelect }: { w: Waterfall; onPick: 
       handle.destroy();
     };
   }, []);
-  useEffect(() => chart.current?.setData(layoutFlame(w.rows, w.from, w.to)), [w]);
+  useEffect(() => {
+    const w = layoutWaterfall(spans);
+    chart.current?.setData(layoutFlame(w.rows, w.from, w.to));
+  }, [spans]);
   return <div class="fc" ref={box} />;
 }

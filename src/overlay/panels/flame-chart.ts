@@ -15,7 +15,7 @@ import { formatDuration } from '../format';
 import { timers } from '../timers';
 import type { WaterfallRow } from './agents';
 import { drawFlame, FLAME_COLORS, FONT, tickLabel, type FlamePalette } from './flame-draw';
-import { describeSpan, spanTooltip, type FlameLayout, type FlameSpan } from './flame-layout';
+import { describeSpan, sameInView, spanTooltip, type FlameLayout, type FlameSpan } from './flame-layout';
 import { AXIS_H, clampView, fit, hitTest, moveSelection, panBy, reveal, ROW_H, rowsShown, timeAt, wheelFactor, zoomAt, type NavKey, type Viewport } from './flame-view';
 
 export interface FlameChartOptions {
@@ -299,9 +299,13 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
 
   return {
     setData(next) {
+      const before = layout;
+      const shownBefore = view;
       layout = next;
       const rowsN = rowsShown(next);
       view = following || !view ? fit(next) : clampView(view, next, rowsN);
+      // The same view of the same spans there (zoomed in on older ones, say): nothing to draw anew.
+      const unchanged = before !== null && shownBefore !== null && sameViewport(shownBefore, view) && sameInView(before, next, view.from, view.to, view.top, rowsN);
       // The same spans keep their selection and hover (by seq); gone ones lose them.
       const had = selected;
       selected = had ? (next.bySeq.get(had.row.e.seq) ?? null) : null;
@@ -312,7 +316,7 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
         hovered = next.bySeq.get(hovered.row.e.seq) ?? null;
         if (!hovered) tip.hidden = true;
       }
-      schedule();
+      if (!unchanged || selected?.row.e.seq !== had?.row.e.seq) schedule();
     },
     destroy() {
       alive = false;
@@ -326,6 +330,8 @@ export function createFlameChart(host: HTMLElement, options: FlameChartOptions):
     },
   };
 }
+
+const sameViewport = (a: Viewport, b: Viewport) => a.from === b.from && a.to === b.to && a.top === b.top;
 
 /** The range shown, under the chart: its ends to a hundredth of its width, and its width. */
 function rangeText(v: Viewport, following: boolean): string {

@@ -62,6 +62,34 @@ export function firstEndingAfter(level: readonly FlameSpan[], t: number): number
   return lo;
 }
 
+/**
+ * Whether `a` and `b` draw the same in the view from `from` to `to`, levels
+ * `top` to `top + rows`: the same spans (by seq, with the same start, end and
+ * status) on each of those levels, and as many levels in all (the canvas's
+ * height). A refresh that brings nothing new there need not be drawn.
+ */
+export function sameInView(a: FlameLayout, b: FlameLayout, from: number, to: number, top: number, rows: number): boolean {
+  if (a.levels.length !== b.levels.length) return false;
+  for (let l = top; l < top + rows && l < a.levels.length; l++) {
+    const la = a.levels[l]!;
+    const lb = b.levels[l]!;
+    let i = firstEndingAfter(la, from);
+    let j = firstEndingAfter(lb, from);
+    for (;;) {
+      const sa = i < la.length && la[i]!.row.start <= to ? la[i]!.row : null;
+      const sb = j < lb.length && lb[j]!.row.start <= to ? lb[j]!.row : null;
+      if (!sa || !sb) {
+        if (sa || sb) return false;
+        break;
+      }
+      if (sa.e.seq !== sb.e.seq || sa.start !== sb.start || sa.end !== sb.end || sa.e.status !== sb.e.status) return false;
+      i++;
+      j++;
+    }
+  }
+  return true;
+}
+
 /** The span of `level` nearest to `t`: the one around it, else the closest edge. */
 export function nearestAt(level: readonly FlameSpan[], t: number): FlameSpan | null {
   if (level.length === 0) return null;

@@ -119,4 +119,38 @@ describe('the flame chart controller', () => {
     expect(tip.hidden).toBe(true);
     chart.destroy();
   });
+
+  it('draws new data when it follows it; zoomed in, only when something in view changed', () => {
+    const { chart, canvas, range } = mount();
+    const spans = (n: number, over: (i: number) => Partial<ReturnType<typeof span>> = () => ({})) => {
+      const w = layoutWaterfall(Array.from({ length: n }, (_, i) => span(i + 1, { ts: 10 * (i + 1), dur: 5, ...over(i + 1) })));
+      return layoutFlame(w.rows, w.from, w.to);
+    };
+    chart.setData(spans(10));
+    expect(frames.length).toBe(1);
+    runFrames();
+    // Following: a new span is drawn (the view takes it in).
+    chart.setData(spans(11));
+    expect(frames.length).toBe(1);
+    runFrames();
+    // Zoomed into the middle (5..110 ms shown, three steps in around 57.5 ms): new spans at the end are not in view.
+    for (let i = 0; i < 3; i++) canvas.dispatchEvent(new KeyboardEvent('keydown', { key: '+', bubbles: true, cancelable: true }));
+    runFrames();
+    const shown = range.textContent;
+    expect(shown).not.toContain('115.0ms shown'); // zoomed
+    chart.setData(spans(12));
+    chart.setData(spans(13));
+    expect(frames.length).toBe(0);
+    // A span in view that changed (it failed): drawn.
+    chart.setData(spans(13, (seq) => (seq === 6 ? { status: 'error' } : {})));
+    expect(frames.length).toBe(1);
+    runFrames();
+    expect(range.textContent).toBe(shown);
+    // Back to following (0 fits): every refresh drawn again.
+    canvas.dispatchEvent(new KeyboardEvent('keydown', { key: '0', bubbles: true, cancelable: true }));
+    runFrames();
+    chart.setData(spans(14));
+    expect(frames.length).toBe(1);
+    chart.destroy();
+  });
 });

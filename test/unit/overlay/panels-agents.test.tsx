@@ -1,14 +1,18 @@
 // @vitest-environment happy-dom
+import { options, type VNode } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EngineStats } from '../../../src/analytics/engine';
 import type { TraceEntry } from '../../../src/core/entry';
 import { AgentsTab, layoutWaterfall, nextSort, sameSpans, sortMethods } from '../../../src/overlay/panels/agents';
+import { orderRows, RESORT_MS, rowView, sameRowView } from '../../../src/overlay/panels/method-rows';
 import { click, fakeSource, method, mount, settle, span, stats, type Mounted } from './panels-fake';
 
 let m: Mounted | null = null;
 afterEach(() => {
   m?.unmount();
   m = null;
+  vi.useRealTimers();
 });
 
 const METHODS = [
@@ -31,6 +35,35 @@ async function nextQuery(calls: { query?: unknown[][] }): Promise<void> {
   const n = calls.query?.length ?? 0;
   while ((calls.query?.length ?? 0) === n) await new Promise((r) => setTimeout(r, 20));
   await settle();
+}
+
+/** A source whose stats answer `current()` at each poll (new objects each time, as from the worker); `next()` resolves once the tab has asked again. */
+function changingStats(current: () => EngineStats) {
+  const fake = fakeSource({ stats: current() });
+  let asked = 0;
+  fake.source.stats = async () => {
+    asked++;
+    const s = current();
+    return { ...s, methods: s.methods.map((x) => ({ ...x })) };
+  };
+  const next = async () => {
+    const n = asked;
+    while (asked === n) await new Promise((r) => setTimeout(r, 20));
+    await settle();
+  };
+  return { fake, next };
+}
+
+/** Counts the renders of the table's rows (Preact's render hook runs after a memo's check, only for a render). */
+function countRowRenders(): { count: () => number; stop: () => void } {
+  const hooks = options as unknown as { __r?: (v: VNode) => void };
+  const before = hooks.__r;
+  let n = 0;
+  hooks.__r = (v) => {
+    if ((v.type as { displayName?: string }).displayName === 'Memo(MethodRow)') n++;
+    before?.(v);
+  };
+  return { count: () => n, stop: () => void (hooks.__r = before) };
 }
 
 const names = (root: HTMLElement) => [...root.querySelectorAll('table.methods tbody th')].map((th) => th.textContent);
@@ -62,6 +95,51 @@ describe('the agents tab', () => {
     expect(names(m.root)).toEqual(['llm.ask', 'npc.decide', 'pathfinder.route']);
     await click(header('last').querySelector('button'));
     expect(names(m.root)).toEqual(['pathfinder.route', 'npc.decide', 'llm.ask']);
+  });
+
+  it('renders again only the rows whose figures changed', async () => {
+    let methods = METHODS;
+    const { fake, next } = changingStats(() => stats(methods));
+    m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
+    await next();
+    const renders = countRowRenders();
+    try {
+      methods = [METHODS[0]!, { ...METHODS[1]!, p95: 36 }, METHODS[2]!]; // one figure changed
+      await next();
+      await next();
+      expect(renders.count()).toBe(1);
+      const cells = [...m.root.querySelectorAll('table.methods tbody tr')[1]!.querySelectorAll('td')].map((td) => td.textContent);
+      expect(cells[4]).toBe('36.0ms');
+    } finally {
+      renders.stop();
+    }
+  });
+
+  it('keeps the rows in place while figures pass each other, and sorts them again after a while or on a click', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    let methods = METHODS;
+    const { fake, next } = changingStats(() => stats(methods));
+    m = await mount(fake.source, (state) => <AgentsTab source={fake.source} state={state} />);
+    await next();
+    expect(names(m.root)).toEqual(['npc.decide', 'pathfinder.route', 'llm.ask']);
+    const rowsBefore = [...m.root.querySelectorAll('table.methods tbody tr')];
+    methods = [{ ...METHODS[0]! }, { ...METHODS[1]!, calls: 900 }, { ...METHODS[2]! }];
+    await next();
+    // Same order, same elements; the new figure shown.
+    expect(names(m.root)).toEqual(['npc.decide', 'pathfinder.route', 'llm.ask']);
+    expect([...m.root.querySelectorAll('table.methods tbody tr')]).toEqual(rowsBefore);
+    expect(m.root.querySelectorAll('table.methods tbody tr')[1]!.querySelectorAll('td')[0]!.textContent).toBe('900');
+    vi.setSystemTime(1_000_000 + RESORT_MS);
+    await next();
+    expect(names(m.root)).toEqual(['pathfinder.route', 'npc.decide', 'llm.ask']);
+    // A click sorts at once.
+    methods = [{ ...METHODS[0]!, calls: 2_000 }, { ...METHODS[1]!, calls: 900 }, { ...METHODS[2]! }];
+    await next();
+    expect(names(m.root)).toEqual(['pathfinder.route', 'npc.decide', 'llm.ask']);
+    const calls = [...m.root.querySelectorAll('table.methods thead th')].find((th) => th.textContent?.startsWith('calls'))!;
+    await click(calls.querySelector('button'));
+    expect(names(m.root)).toEqual(['llm.ask', 'pathfinder.route', 'npc.decide']);
   });
 
   it('draws the newest spans on one focusable canvas; keys select spans and levels, Enter opens the log on the span', async () => {
@@ -189,6 +267,34 @@ describe('agents helpers', () => {
     expect(w.rows).toHaveLength(3);
     expect(w.rows.find((r) => r.e.seq === 2)!.depth).toBe(0);
     expect(w.to).toBeGreaterThan(w.from);
+  });
+
+  it('keeps the order until RESORT_MS passed, the sort changed or the methods did', () => {
+    const sort = { key: 'calls' as const, desc: true };
+    const first = orderRows(null, METHODS, sort, 10_000);
+    expect(first.rows.map((r) => r.method)).toEqual(['decide', 'route', 'ask']);
+    const passed = [METHODS[0]!, { ...METHODS[1]!, calls: 900 }, METHODS[2]!];
+    const kept = orderRows(first.order, passed, sort, 10_000 + RESORT_MS - 1);
+    expect(kept.rows.map((r) => r.method)).toEqual(['decide', 'route', 'ask']);
+    expect(kept.rows[1]!.calls).toBe(900);
+    expect(kept.order).toBe(first.order);
+    expect(orderRows(first.order, passed, sort, 10_000 + RESORT_MS).rows.map((r) => r.method)).toEqual(['route', 'decide', 'ask']);
+    expect(orderRows(first.order, passed, { key: 'calls', desc: true }, 10_001).rows.map((r) => r.method)).toEqual(['route', 'decide', 'ask']);
+    const another = [...passed, method('npc', 'walk', { calls: 1 })];
+    expect(orderRows(first.order, another, sort, 10_001).rows.map((r) => r.method)).toEqual(['route', 'decide', 'ask', 'walk']);
+    const renamed = [METHODS[0]!, METHODS[1]!, method('llm', 'chat', { calls: 3 })];
+    expect(orderRows(first.order, renamed, sort, 10_001).rows.map((r) => r.method)).toEqual(['decide', 'route', 'chat']);
+    // A clock that went back: sorted anew.
+    expect(orderRows(first.order, passed, sort, 9_000).rows.map((r) => r.method)).toEqual(['route', 'decide', 'ask']);
+  });
+
+  it('formats a row once into text and flags, equal when what it shows is', () => {
+    const v = rowView(METHODS[2]!);
+    expect(v).toMatchObject({ name: 'llm.ask', calls: '3', errors: '1', errorRate: '33%', p50: '900.0ms', p95: '1.50s', p99: '1.80s', last: '70.000s', hasErrors: true, rateBad: true, p95Slow: true, p99Slow: true });
+    expect(sameRowView(v, rowView({ ...METHODS[2]! }))).toBe(true);
+    expect(sameRowView(v, rowView({ ...METHODS[2]!, lastTs: 70_001 }))).toBe(false);
+    expect(sameRowView(v, rowView({ ...METHODS[2]!, p50: 900.01 }))).toBe(true); // shows the same text
+    expect(rowView(method('a', 'b', { calls: 0, p50: null, p95: null, p99: null }))).toMatchObject({ errorRate: '–', p50: '–', p95Slow: false });
   });
 
   it('tells a refreshed span list from a new one', () => {

@@ -214,7 +214,8 @@ describe('the flame chart in Chromium', () => {
     await expect.poll(async () => (await shownRange(page)).to - (await shownRange(page)).from).toBeLessThan((whole.to - whole.from) * 0.6);
     await page.keyboard.press('-');
     await page.keyboard.press('-');
-    await expect.poll(async () => (await shownRange(page)).to - (await shownRange(page)).from).toBeCloseTo(whole.to - whole.from, 3);
+    // Zoomed out again, the whole range is shown (at least: spans that ended meanwhile widen it).
+    await expect.poll(async () => (await shownRange(page)).to - (await shownRange(page)).from).toBeGreaterThanOrEqual((whole.to - whole.from) * 0.999);
     await screenshot(page, 'flame-agents-light-selected');
 
     const selected = (await detail.textContent())!.match(/ #(\d+) /)![1];

@@ -27,12 +27,13 @@ export class TraceExport {
     const { core, client, setup } = this;
     const session = opts.session ?? core.sessionId;
     await client.flush();
-    // The file holds this session up to here, and its header counts up to here:
-    // what is logged while the store writes the file stays out of both.
-    const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
-    const c = setup.config;
     // The store's worker keeps the pins; a store on the main thread has none (the header then lists none).
     const pins = (await chain(client.request('pins', { session }), (r) => r, () => null))?.pins; // the original then: the page's may throw
+    // The file holds this session up to here, and its header counts up to here
+    // (nothing awaited between the two): what is logged while the store writes
+    // the file stays out of both.
+    const upTo = { sessionId: core.sessionId, seq: core.lastSeq };
+    const c = setup.config;
     const header: Omit<TraceHeader, 'sessions'> = {
       format: TRACE_FORMAT,
       schemaVersion: SCHEMA_VERSION,

@@ -1,5 +1,6 @@
 import type { TraceEntry } from '../../../src/core/entry';
-import { BatchEncoder, batchToPlain } from '../../../src/core/columns';
+import { BatchEncoder, batchBytes, batchToPlain, decodeBatch } from '../../../src/core/columns';
+import { headOf, type BlockInput, type TraceRing } from '../../../src/store/ring';
 import type { KeyValueStorage } from '../../../src/store/emergency';
 import type { BatchMessage } from '../../../src/store/protocol';
 
@@ -76,4 +77,21 @@ export function fakeLocks(): { locks: LockManager; held: Set<string> } {
     },
   } as unknown as LockManager;
   return { locks, held };
+}
+
+/** A ring block of seqs from..to (the entries of entry(), ts = seq). */
+export function ringBlock(sessionId: string, from: number, to: number, startedAt = 1000, over: Partial<TraceEntry> = {}): BlockInput {
+  const entries: TraceEntry[] = [];
+  for (let s = from; s <= to; s++) entries.push(entry(s, sessionId, over));
+  const parts = [batchOf(entries).cols];
+  return { ...headOf(sessionId, parts, batchBytes(parts[0]!)), startedAt, parts };
+}
+
+/** Every stored seq of a session, oldest first, through heads and payloads. */
+export async function storedSeqs(ring: TraceRing, sessionId: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const h of await ring.heads(sessionId, 'oldest', -Infinity, Infinity, 1e6)) {
+    for (const b of (await ring.payload(h.key))!) out.push(...decodeBatch(b, sessionId).map((e) => e.seq));
+  }
+  return out;
 }

@@ -1,29 +1,12 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { TraceEntry } from '../../../src/core/entry';
-import { batchBytes, decodeBatch } from '../../../src/core/columns';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
 import { PinKeeper } from '../../../src/store/pin-keeper';
 import type { StoreConfig } from '../../../src/store/protocol';
-import { headOf, ledgerProblem, type BlockInput, type EvictionGuard, type RingLimits, type TraceRing } from '../../../src/store/ring';
-import { batchOf, entry, freshDb } from './helpers';
+import { ledgerProblem, type EvictionGuard, type RingLimits, type TraceRing } from '../../../src/store/ring';
+import { freshDb, ringBlock, storedSeqs } from './helpers';
 
-/** A block of seqs from..to; the helper's entries have ts = seq. */
-function block(sessionId: string, from: number, to: number, startedAt = 1000): BlockInput {
-  const entries: TraceEntry[] = [];
-  for (let s = from; s <= to; s++) entries.push(entry(s, sessionId));
-  const parts = [batchOf(entries).cols];
-  return { ...headOf(sessionId, parts, batchBytes(parts[0]!)), startedAt, parts };
-}
-
-async function seqsOf(ring: TraceRing, sessionId: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const h of await ring.heads(sessionId, 'oldest', -Infinity, Infinity, 1e6)) {
-    for (const b of (await ring.payload(h.key))!) out.push(...decodeBatch(b, sessionId).map((e) => e.seq));
-  }
-  return out;
-}
 
 const limits = (capacity: number): RingLimits => ({ capacity, maxBytes: 1e12, maxSessions: 100 });
 
@@ -37,7 +20,7 @@ function keeper(maxShare = 0.5): PinKeeper {
 async function fill(ring: TraceRing, from: number, count: number, capacity: number): Promise<number> {
   let seq = from;
   for (let b = 0; b < count; b++) {
-    await ring.append(block('s', seq, seq + 99));
+    await ring.append(ringBlock('s', seq, seq + 99));
     seq += 100;
     expect(ledgerProblem(ring.totals())).toBeNull();
     expect(ring.totals().stored).toBeLessThanOrEqual(capacity);
@@ -66,7 +49,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     const pin = await k.pin({ sessionId: 's', fromTs: 150, toTs: 250, reason: 'user', label: 'keep' }); // blocks 101..200, 201..300
     // 2,000 more entries through a ring of 1,000: it wraps twice.
     seq = await fill(ring, seq, 20, 1000);
-    const seqs = await seqsOf(ring, 's');
+    const seqs = await storedSeqs(ring, 's');
     expect(seqs.slice(0, 200)).toEqual([...Array(200)].map((_, i) => 101 + i));
     expect(seqs.slice(200)).toEqual([...Array(800)].map((_, i) => 1701 + i)); // the rest: the newest
     expect(seqs).toHaveLength(1000);
@@ -78,7 +61,7 @@ describe.each(rings)('%s pins', (_name, open) => {
 
     expect(await k.unpin(pin.id)).toBe(true);
     await fill(ring, seq, 2, 1000);
-    const after = await seqsOf(ring, 's');
+    const after = await storedSeqs(ring, 's');
     expect(after[0]).toBe(1701); // both blocks it held went first, being the oldest
     expect((await ring.sessions())[0]).toMatchObject({ firstSeq: 1701, entries: 1000 });
     expect(after).toHaveLength(1000);
@@ -102,7 +85,7 @@ describe.each(rings)('%s pins', (_name, open) => {
     expect(report.pins.map((p) => p.id)).toEqual([newer.id]);
     expect(report.pinnedEntries).toBe(200);
     expect(report.released).toBe(1);
-    const seqs = await seqsOf(ring, 's');
+    const seqs = await storedSeqs(ring, 's');
     expect(seqs.slice(0, 200)).toEqual([...Array(200)].map((_, i) => 601 + i));
     expect(seqs).not.toContain(1);
     expect(older.id).toBeLessThan(newer.id);
@@ -137,7 +120,7 @@ describe('IdbRing pins', () => {
     await k2.use(again);
     expect(k2.summary()).toEqual({ pins: 1, pinsReleased: 0, pinSaveFailures: 0 });
     seq = await fill(again, seq, 20, 1000);
-    expect((await seqsOf(again, 's')).slice(0, 100)).toEqual([...Array(100)].map((_, i) => 101 + i));
+    expect((await storedSeqs(again, 's')).slice(0, 100)).toEqual([...Array(100)].map((_, i) => 101 + i));
     expect((await k2.report(again)).pins).toMatchObject([{ id: pin.id, reason: 'anomaly', label: 'spike', entries: 100 }]);
     const next = await k2.pin({ sessionId: 's', fromTs: seq - 10, toTs: seq, reason: 'user', label: 'later' });
     expect(next.id).toBeGreaterThan(pin.id); // ids go on from the saved state

@@ -263,7 +263,7 @@ export function compareTraces(a: Comparable, b: Comparable): TraceComparison {
 }
 
 /** The trace's time (ms): the sum of its sessions' spans (each session's clock starts at 0). */
-export function traceSpanMs(d: TraceDigest): number {
+function traceSpanMs(d: TraceDigest): number {
   let ms = 0;
   for (const s of d.sessions.values()) ms += s.lastTs - s.firstTs;
   return ms;
@@ -291,7 +291,7 @@ function sideSummary(d: TraceDigest): TraceSideSummary {
  * above: the largest of few values is no bound on their p95). Each end is
  * widened by the sketch's relative error α.
  */
-export function quantileInterval(s: DDSketch, p: number, z = QUANTILE_Z, alpha = DEFAULT_ALPHA): Interval | null {
+function quantileInterval(s: DDSketch, p: number, z = QUANTILE_Z, alpha = DEFAULT_ALPHA): Interval | null {
   const n = s.count;
   if (n === 0) return null;
   const h = z * Math.sqrt((p * (1 - p)) / n);

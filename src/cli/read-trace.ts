@@ -16,7 +16,7 @@ import { scanTrace } from './scanner';
 const CHUNK_BYTES = 256 * 1024;
 
 /** The bytes of the file's text: gunzipped when the file is gzip. */
-export async function traceBytes(path: string): Promise<AsyncIterable<Uint8Array>> {
+async function traceBytes(path: string): Promise<AsyncIterable<Uint8Array>> {
   const fh = await open(path, 'r');
   let magic: Uint8Array;
   try {

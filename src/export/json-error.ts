@@ -34,13 +34,13 @@ export function near(text: string, i: number): string {
 }
 
 /** The index JSON.parse names in its message ("at position 17"), or null. */
-export function jsonErrorIndex(err: unknown): number | null {
+function jsonErrorIndex(err: unknown): number | null {
   const m = /position (\d+)/.exec(errorMessage(err));
   return m ? Number(m[1]) : null;
 }
 
 /** Lines and columns (1-based) of index `i` in `text`. */
-export function lineColumn(text: string, i: number): { line: number; column: number } {
+function lineColumn(text: string, i: number): { line: number; column: number } {
   let line = 1;
   let last = -1;
   for (let k = 0; k < i && k < text.length; k++) {
@@ -62,7 +62,11 @@ export function jsonError(what: string, text: string, err: unknown, base = 0): T
   const i = jsonErrorIndex(err);
   if (i === null) return new TraceError('IMPORT_INVALID', `${what} is not JSON (it starts at ${where(base)}): ${why}`);
   const byte = base + utf8Length(text, i);
-  const at = base === 0 ? where(byte, lineColumn(text, i).line, lineColumn(text, i).column) : where(byte);
+  let at = where(byte);
+  if (base === 0) {
+    const lc = lineColumn(text, i);
+    at = where(byte, lc.line, lc.column);
+  }
   return new TraceError('IMPORT_INVALID', `${what} is not JSON at ${at}: ${why}, near ${near(text, i)}`);
 }
 

@@ -67,6 +67,7 @@ export interface TracePin {
   fromTs: number;
   toTs: number;
   reason: 'alert' | 'anomaly' | 'user';
+  /** What it was pinned for (the alert's or anomaly's summary, or the user's label). */
   label: string;
   entries: number;
   blocks: number;

@@ -6,20 +6,12 @@
  * past it the oldest pin is released and counted, as it is past MAX_PINS pins. Pure bookkeeping: the
  * store worker's keeper (pin-keeper.ts) holds the state, and the rings evict by it.
  */
+import type { TracePin } from '../export/trace-json';
 import type { BlockHead, KeyedHead } from './ring';
 
-export type PinReason = 'alert' | 'anomaly' | 'user';
-
-export interface Pin {
-  id: number;
-  sessionId: string;
-  /** Trace time (ms since the session started), inclusive. */
-  fromTs: number;
-  toTs: number;
-  reason: PinReason;
-  /** What it was pinned for (the alert's or anomaly's summary, or the user's label). */
-  label: string;
-}
+/** A pin as the store keeps it: the trace file's pin (export/trace-json.ts) without what it holds. */
+export type Pin = Omit<TracePin, 'entries' | 'blocks'>;
+export type PinReason = Pin['reason'];
 
 export type PinInput = Omit<Pin, 'id'>;
 
@@ -46,10 +38,7 @@ export interface PinOptions {
 export const DEFAULT_PIN_OPTIONS: PinOptions = { before: 10_000, after: 5_000, maxShare: 0.5, auto: true };
 
 /** A pin with what it holds now: the stored entries of the blocks it covers. */
-export interface PinInfo extends Pin {
-  entries: number;
-  blocks: number;
-}
+export type PinInfo = TracePin;
 
 /** The pins as the store reports them (the `pins` request). */
 export interface PinReport {
@@ -84,7 +73,7 @@ export function summaryOf(s: PinState, failures = 0, lastFailure: string | null 
   return out;
 }
 
-export function pinCovers(pin: Pin, head: BlockHead): boolean {
+function pinCovers(pin: Pin, head: BlockHead): boolean {
   return pin.sessionId === head.sessionId && head.minTs <= pin.toTs && head.maxTs >= pin.fromTs;
 }
 

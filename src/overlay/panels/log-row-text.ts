@@ -23,7 +23,7 @@ export interface RowText {
 }
 
 /** Rows kept formatted: a few screens of rows, and the pages around them. */
-export const ROW_TEXT_MAX = 1_024;
+const ROW_TEXT_MAX = 1_024;
 
 /** The key of an entry in the log: its session and seq. */
 export function entryKey(e: TraceEntry): string {

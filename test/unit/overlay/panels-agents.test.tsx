@@ -48,7 +48,7 @@ function changingStats(current: () => EngineStats) {
   };
   const next = async () => {
     const n = asked;
-    while (asked === n) await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(asked, 'the tab polled its stats again').toBeGreaterThan(n), { timeout: 10_000, interval: 20 });
     await settle();
   };
   return { fake, next };
@@ -280,6 +280,8 @@ describe('agents helpers', () => {
     expect(kept.order).toBe(first.order);
     expect(orderRows(first.order, passed, sort, 10_000 + RESORT_MS).rows.map((r) => r.method)).toEqual(['route', 'decide', 'ask']);
     expect(orderRows(first.order, passed, { key: 'calls', desc: true }, 10_001).rows.map((r) => r.method)).toEqual(['route', 'decide', 'ask']);
+    // The sort itself changed (the user's click): sorted anew by it at once.
+    expect(orderRows(first.order, passed, { key: 'calls', desc: false }, 10_001).rows.map((r) => r.method)).toEqual(['ask', 'decide', 'route']);
     const another = [...passed, method('npc', 'walk', { calls: 1 })];
     expect(orderRows(first.order, another, sort, 10_001).rows.map((r) => r.method)).toEqual(['route', 'decide', 'ask', 'walk']);
     const renamed = [METHODS[0]!, METHODS[1]!, method('llm', 'chat', { calls: 3 })];

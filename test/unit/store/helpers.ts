@@ -2,7 +2,9 @@ import type { TraceEntry } from '../../../src/core/entry';
 import { BatchEncoder, batchBytes, batchToPlain, decodeBatch } from '../../../src/core/columns';
 import { headOf, type BlockInput, type TraceRing } from '../../../src/store/ring';
 import type { KeyValueStorage } from '../../../src/store/emergency';
-import type { BatchMessage } from '../../../src/store/protocol';
+import { AnalyticsEngine } from '../../../src/analytics/engine';
+import { StoreHost, type MakePins, type OpenRing } from '../../../src/store/host';
+import { PROTOCOL_VERSION, type BatchMessage, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
 
 let n = 0;
 /** A database name no other test uses. */
@@ -94,4 +96,33 @@ export async function storedSeqs(ring: TraceRing, sessionId: string): Promise<nu
     for (const b of (await ring.payload(h.key))!) out.push(...decodeBatch(b, sessionId).map((e) => e.seq));
   }
   return out;
+}
+
+/**
+ * A store host on the main thread of the test, with helpers to send batches and ask
+ * questions; `makePins` gives it the worker's pin keeper.
+ */
+export function storeHarness(cfg: StoreConfig, openRing?: OpenRing, makePins?: MakePins) {
+  const got: StoreToPage[] = [];
+  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o), openRing, undefined, undefined, makePins);
+  host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
+  let id = 0;
+  return {
+    got,
+    host,
+    send(entries: TraceEntry[]) {
+      host.handle(batchOf(entries, 5));
+    },
+    async acked(upTo: number, sessionId = 's') {
+      await until(() => got.some((m) => (m.type === 'ack' || m.type === 'nack') && m.sessionId === sessionId && m.upTo >= upTo));
+    },
+    async ask<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
+      const rid = ++id;
+      host.handle({ type: 'request', id: rid, op, params } as never);
+      await until(() => got.some((m) => m.type === 'reply' && m.id === rid), 10_000);
+      const reply = got.find((m) => m.type === 'reply' && m.id === rid)!;
+      if (reply.type !== 'reply' || !reply.ok) throw new Error(reply.type === 'reply' && !reply.ok ? reply.error : 'no reply');
+      return reply.result as StoreRequests[K]['result'];
+    },
+  };
 }

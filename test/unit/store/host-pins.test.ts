@@ -1,14 +1,12 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { TraceEntry } from '../../../src/core/entry';
-import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost } from '../../../src/store/host';
 import { MemoryRing } from '../../../src/store/memory-ring';
 import { headOf, type TraceRing } from '../../../src/store/ring';
 import { batchBytes } from '../../../src/core/columns';
 import { PinKeeper } from '../../../src/store/pin-keeper';
-import { PROTOCOL_VERSION, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
-import { batchOf, entry, freshDb, until } from './helpers';
+import { PROTOCOL_VERSION, type StoreConfig, type StoreToPage } from '../../../src/store/protocol';
+import { batchOf, entry, freshDb, storeHarness, until } from './helpers';
 
 const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({
   dbName: freshDb(),
@@ -21,28 +19,9 @@ const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({
   ...over,
 });
 
+/** A host with the worker's pin keeper (./helpers' storeHarness). */
 function harness(cfg: StoreConfig) {
-  const got: StoreToPage[] = [];
-  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o), undefined, undefined, undefined, (c) => new PinKeeper(c));
-  host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
-  let id = 0;
-  return {
-    got,
-    send(entries: TraceEntry[]) {
-      host.handle(batchOf(entries, 5));
-    },
-    async acked(upTo: number) {
-      await until(() => got.some((m) => m.type === 'ack' && m.upTo >= upTo));
-    },
-    async ask<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
-      const rid = ++id;
-      host.handle({ type: 'request', id: rid, op, params } as never);
-      await until(() => got.some((m) => m.type === 'reply' && m.id === rid), 10_000);
-      const reply = got.find((m) => m.type === 'reply' && m.id === rid)!;
-      if (reply.type !== 'reply' || !reply.ok) throw new Error(reply.type === 'reply' && !reply.ok ? reply.error : 'no reply');
-      return reply.result as StoreRequests[K]['result'];
-    },
-  };
+  return storeHarness(cfg, undefined, (c) => new PinKeeper(c));
 }
 
 const ticks = (from: number, to: number) => [...Array(to - from + 1)].map((_, i) => entry(from + i, 's', { ts: (from + i) * 10 }));

@@ -2,43 +2,21 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../../src/core/entry';
 import type { TraceFile } from '../../../src/export/trace-json';
-import { AnalyticsEngine } from '../../../src/analytics/engine';
 import { StoreHost, type OpenRing } from '../../../src/store/host';
 import { IdbRing } from '../../../src/store/idb-ring';
 import { MemoryRing } from '../../../src/store/memory-ring';
 import { fromWire, toWire } from '../../../src/store/wire';
-import { PROTOCOL_VERSION, type QueryParams, type RequestOp, type StoreConfig, type StoreRequests, type StoreToPage } from '../../../src/store/protocol';
+import { PROTOCOL_VERSION, type QueryParams, type StoreConfig, type StoreToPage } from '../../../src/store/protocol';
 import { ledgerProblem, type BlockInput, type TraceRing } from '../../../src/store/ring';
-import { batchOf, entry, freshDb, until } from './helpers';
+import { batchOf, entry, freshDb, storeHarness, until } from './helpers';
 import { ChromeTraceWriter } from '../../../src/export/chrome-trace';
 import { setChromeWriter } from '../../../src/store/export-stream';
 
 const config = (over: Partial<StoreConfig> = {}): StoreConfig => ({ dbName: freshDb(), capacity: 1e6, maxBytes: 1e12, maxSessions: 20, tailSize: 100, analytics: { sessionId: '', rules: null, thresholds: {} }, ...over });
 
-/** A host on the main thread of the test, with helpers to send batches and ask questions. */
+/** A host on the main thread of the test (./helpers' storeHarness), with no pin keeper. */
 function harness(openRing?: OpenRing, cfg = config()) {
-  const got: StoreToPage[] = [];
-  const host = new StoreHost((m) => got.push(m), (o) => new AnalyticsEngine(o), openRing);
-  host.handle({ type: 'init', version: PROTOCOL_VERSION, config: cfg });
-  let id = 0;
-  return {
-    got,
-    host,
-    send(entries: TraceEntry[]) {
-      host.handle(batchOf(entries, 5));
-    },
-    async acked(upTo: number, sessionId = 's') {
-      await until(() => got.some((m) => (m.type === 'ack' || m.type === 'nack') && m.sessionId === sessionId && m.upTo >= upTo));
-    },
-    async ask<K extends RequestOp>(op: K, params: StoreRequests[K]['params']): Promise<StoreRequests[K]['result']> {
-      const rid = ++id;
-      host.handle({ type: 'request', id: rid, op, params } as never);
-      await until(() => got.some((m) => m.type === 'reply' && m.id === rid), 10_000);
-      const reply = got.find((m) => m.type === 'reply' && m.id === rid)!;
-      if (reply.type !== 'reply' || !reply.ok) throw new Error(reply.type === 'reply' && !reply.ok ? reply.error : 'no reply');
-      return reply.result as StoreRequests[K]['result'];
-    },
-  };
+  return storeHarness(cfg, openRing);
 }
 
 /** 1,000 entries in batches of 100: kinds, levels, types and sources that vary with the seq. */
